@@ -1,0 +1,1 @@
+"""SaferMK community-engagement Telegram bot."""

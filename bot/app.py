@@ -1,0 +1,185 @@
+"""Composition root: build the Application, wire services and register handlers in order."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from functools import wraps
+from types import ModuleType
+
+from telegram import (
+    BotCommand,
+    BotCommandScopeChat,
+    BotCommandScopeDefault,
+    LinkPreviewOptions,
+    Update,
+)
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CommandHandler,
+    ContextTypes,
+    Defaults,
+    filters,
+)
+from telegram.request import BaseRequest
+
+from bot.clock import Clock, SystemClock
+from bot.config import Config
+from bot.content import Content
+from bot.context import BotContext, BotData, Services, services_of
+from bot.domain.areas import AreaIndex
+from bot.domain.signposting import DangerDetector
+from bot.handlers import areas, campaigns, fallback, membership, nags, privacy, start
+from bot.handlers.registry import Command, allowed
+from bot.http import AiohttpRequest
+from bot.processing import PerChatOrderedProcessor
+from storage.db import Database
+from storage.residents import Residents
+
+logger = logging.getLogger(__name__)
+
+# Feature modules in registration order. Flows that keep state (surveys, officer wizards) must
+# come before `areas`, whose handlers treat any text as a possible area search.
+FEATURES: list[ModuleType] = [start, areas, nags, campaigns, privacy, membership]
+
+
+def make_services(config: Config, content: Content, clock: Clock | None = None) -> Services:
+    db = Database(config.db_path)
+    return Services(
+        config=config,
+        content=content,
+        db=db,
+        clock=clock or SystemClock(),
+        residents=Residents(db),
+        areas=AreaIndex(content.nags),
+        danger=DangerDetector(content.t().get("safety.keywords")),
+    )
+
+
+def _guard(command: Command) -> Callable:
+    """Officer commands answer a resident exactly like an unknown command."""
+    if command.audience == "resident":
+        return command.callback
+
+    @wraps(command.callback)
+    async def guarded(update: Update, context: BotContext) -> None:
+        role = context.services.config.role_of(update.effective_user.id if update.effective_user else None)
+        if not allowed(command.audience, role):
+            await fallback.on_unknown_command(update, context)
+            return
+        await command.callback(update, context)
+
+    return guarded
+
+
+async def on_error(update: object, context: BotContext) -> None:
+    """Log with the traceback (redacted by the log filter); tell the person something failed."""
+    err = context.error
+    if isinstance(err, Forbidden):
+        logger.info("Bot API refused a send (blocked by the user?): %s", err)
+        return
+    logger.error("Error while handling an update", exc_info=err)
+    if isinstance(update, Update) and update.effective_chat is not None:
+        try:
+            await update.effective_chat.send_message(context.services.texts().get("common.error"))
+        except TelegramError:
+            logger.warning("Could not tell the user about the error")
+
+
+def menu(commands: Iterable[Command], services: Services, role: str | None) -> list[BotCommand]:
+    t = services.texts()
+    return [
+        BotCommand(c.name, t.get(c.text_key))
+        for c in commands
+        if c.in_menu and allowed(c.audience, role)
+    ]
+
+
+async def publish_commands(app: Application) -> None:
+    """setMyCommands from the same registry the handlers came from."""
+    s = services_of(app)
+    await app.bot.set_my_commands(menu(s.hooks.commands, s, None), scope=BotCommandScopeDefault())
+    for officer_id, role in s.config.officer_roles.items():
+        try:
+            await app.bot.set_my_commands(
+                menu(s.hooks.commands, s, role), scope=BotCommandScopeChat(officer_id)
+            )
+        except BadRequest as exc:  # the officer has not started the bot yet
+            logger.info("Officer command menu not set for one officer: %s", exc)
+
+
+async def startup(app: Application) -> None:
+    """post_init: open the database, publish the menu, run the features' start-up hooks."""
+    s = services_of(app)
+    if not s.db.is_open:
+        await s.db.open()
+    await publish_commands(app)
+    for hook in app.bot_data.startup_hooks:
+        await hook(app)
+
+
+async def shutdown(app: Application) -> None:
+    s = services_of(app)
+    for hook in app.bot_data.shutdown_hooks:
+        await hook(app)
+    await s.db.close()
+
+
+class AppData(BotData):
+    def __init__(self) -> None:
+        self.services = None
+        self.startup_hooks: list[Callable] = []
+        self.shutdown_hooks: list[Callable] = []
+
+
+def build_application(
+    services: Services,
+    *,
+    request: BaseRequest | None = None,
+    updates_request: BaseRequest | None = None,
+    features: list[ModuleType] | None = None,
+) -> Application:
+    """Build the Application with our transport, update processor and handlers."""
+    cfg = services.config
+    builder = (
+        ApplicationBuilder()
+        .token(cfg.token or "0:test")
+        .base_url(f"{cfg.api_url}/bot")
+        .base_file_url(f"{cfg.api_url}/file/bot")
+        .request(request or AiohttpRequest(connection_pool_size=64))
+        .get_updates_request(updates_request or AiohttpRequest(connection_pool_size=2, read_timeout=30))
+        .context_types(ContextTypes(context=BotContext, bot_data=AppData))
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML,
+                tzinfo=cfg.tz,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        )
+        .concurrent_updates(PerChatOrderedProcessor(256))
+        .post_init(startup)
+        .post_shutdown(shutdown)
+    )
+    app = builder.build()
+    app.bot_data.services = services
+
+    modules = FEATURES if features is None else features
+    commands: list[Command] = []
+    for module in modules:
+        commands.extend(getattr(module, "COMMANDS", []))
+    services.hooks.commands = commands
+    for module in modules:
+        setup = getattr(module, "setup", None)
+        if setup is not None:
+            setup(app, services)
+    private = filters.ChatType.PRIVATE
+    for c in commands:
+        app.add_handler(CommandHandler(c.name, _guard(c), filters=private))
+    for module in modules:
+        module.register(app)
+    fallback.register_last(app)
+    app.add_error_handler(on_error)
+    return app

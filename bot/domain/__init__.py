@@ -1,0 +1,1 @@
+"""Pure rules: area search, meeting dates, calendars, signposting. No telegram, no SQL."""

@@ -1,0 +1,1 @@
+"""One module per feature; each exposes COMMANDS and register(app)."""

@@ -1,0 +1,145 @@
+"""Choosing an area: typed postcode or place name, shared location, buttons, consent."""
+
+from __future__ import annotations
+
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+    Update,
+)
+from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
+
+from bot import callback_data as cd
+from bot.content import Nag
+from bot.context import BotContext
+from bot.domain.areas import SearchResult
+from bot.handlers.common import answer, edit_or_send, now, reply, reply_removing_keyboard, texts
+from bot.render import e, echo, nag_choice_keyboard
+
+MAX_QUERY = 100
+
+
+def location_keyboard(context: BotContext) -> ReplyKeyboardMarkup:
+    t = texts(context)
+    return ReplyKeyboardMarkup(
+        [[KeyboardButton(t.get("button.share_location"), request_location=True)]],
+        resize_keyboard=True,
+        one_time_keyboard=True,
+        input_field_placeholder=t.get("area.placeholder"),
+    )
+
+
+async def ask_for_area(update: Update, context: BotContext) -> None:
+    await reply(update, texts(context).get("area.ask"), location_keyboard(context))
+
+
+def consent_keyboard(context: BotContext) -> InlineKeyboardMarkup:
+    t = texts(context)
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(t.get("button.consent_yes"), callback_data=cd.encode(cd.CONSENT, "y")),
+                InlineKeyboardButton(t.get("button.consent_no"), callback_data=cd.encode(cd.CONSENT, "n")),
+            ]
+        ]
+    )
+
+
+async def area_chosen(update: Update, context: BotContext, nag: Nag) -> None:
+    """Store the NAG; ask for consent the first time, otherwise confirm."""
+    s = context.services
+    chat_id = update.effective_chat.id
+    resident = await s.residents.touch(chat_id, now(context))
+    await s.residents.set_nag(chat_id, nag.id, now(context))
+    t = texts(context)
+    await reply_removing_keyboard(update, t.get("area.set", name=e(nag.name)))
+    if resident.consent_at is None:
+        await reply(update, t.get("consent.ask", name=e(nag.name)), consent_keyboard(context))
+    else:
+        await reply(update, t.get("area.next_steps"))
+
+
+async def offer_search_result(update: Update, context: BotContext, result: SearchResult) -> bool:
+    """Answer an area search; return False when nothing matched (the caller decides what next)."""
+    t = texts(context)
+    if result.kind == "outside":
+        await reply(update, t.get("area.outside", query=e(result.matched)))
+        return True
+    if not result.nags:
+        return False
+    resident = await context.services.residents.get(update.effective_chat.id)
+    if len(result.nags) == 1 and (resident is None or resident.nag_id is None):
+        await area_chosen(update, context, result.nags[0])
+        return True
+    key = "area.choose_postcode" if result.kind == "postcode" else "area.choose_name"
+    await reply(
+        update,
+        t.get(key, query=e(result.matched) if result.kind == "postcode" else echo(result.matched)),
+        nag_choice_keyboard(result.nags, cd.AREA),
+    )
+    return True
+
+
+async def search_text(update: Update, context: BotContext, text: str) -> bool:
+    result = context.services.areas.search(text[:MAX_QUERY])
+    return await offer_search_result(update, context, result)
+
+
+async def on_location(update: Update, context: BotContext) -> None:
+    """Pick the nearest NAG to a shared location (the location itself is not stored)."""
+    loc = update.effective_message.location
+    nearest = context.services.areas.nearest(loc.latitude, loc.longitude, limit=3)
+    t = texts(context)
+    if not nearest or nearest[0][1] > 25:
+        await reply_removing_keyboard(update, t.get("area.location_far"))
+        return
+    resident = await context.services.residents.get(update.effective_chat.id)
+    if resident is None or resident.nag_id is None:
+        await area_chosen(update, context, nearest[0][0])
+        return
+    await reply_removing_keyboard(update, t.get("area.location_found", name=e(nearest[0][0].name)))
+    await reply(update, t.get("area.location_choose"), nag_choice_keyboard([n for n, _ in nearest], cd.AREA))
+
+
+async def on_area_button(update: Update, context: BotContext) -> None:
+    """The resident tapped one of the offered NAGs."""
+    _, parts = cd.decode(update.callback_query.data)
+    nag = context.services.content.nag_by_id.get(parts[0]) if parts else None
+    if nag is None:
+        await answer(update, texts(context).get("common.stale_button"))
+        return
+    await answer(update)
+    await edit_or_send(update, texts(context).get("area.picked", name=e(nag.name)))
+    await area_chosen(update, context, nag)
+
+
+async def on_change_area(update: Update, context: BotContext) -> None:
+    """The "Change area" button on the NAG card."""
+    await answer(update)
+    await ask_for_area(update, context)
+
+
+async def on_consent(update: Update, context: BotContext) -> None:
+    """Record the explicit opt-in (or the refusal) with its time."""
+    _, parts = cd.decode(update.callback_query.data)
+    yes = parts[:1] == ["y"]
+    s = context.services
+    chat_id = update.effective_chat.id
+    await s.residents.touch(chat_id, now(context))
+    await s.residents.set_consent(chat_id, yes, now(context))
+    await answer(update)
+    t = texts(context)
+    await edit_or_send(update, t.get("consent.yes" if yes else "consent.no"))
+    await reply(update, t.get("area.next_steps"))
+
+
+def register(app: Application) -> None:
+    app.add_handler(CallbackQueryHandler(on_area_button, pattern=cd.pattern(cd.AREA)))
+    app.add_handler(CallbackQueryHandler(on_change_area, pattern=cd.pattern(cd.CHANGE)))
+    app.add_handler(CallbackQueryHandler(on_consent, pattern=cd.pattern(cd.CONSENT)))
+    app.add_handler(MessageHandler(filters.ChatType.PRIVATE & filters.LOCATION, on_location))
+
+
+COMMANDS: list = []

@@ -1,0 +1,67 @@
+"""Small helpers shared by handlers: the resident's texts, replying, the current time."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from telegram import Message, ReplyKeyboardRemove, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
+
+from bot.content import Texts
+from bot.context import BotContext
+from bot.render import split_message
+
+
+def texts(context: BotContext) -> Texts:
+    # One language today; the resident's stored language picks the file when there are more.
+    return context.services.texts("en")
+
+
+def now(context: BotContext) -> datetime:
+    return context.services.clock.now()
+
+
+async def reply(update: Update, text: str, reply_markup=None) -> Message | None:
+    """Send to the update's chat, splitting over-long text; the keyboard goes on the last part."""
+    chat = update.effective_chat
+    if chat is None:
+        return None
+    parts = split_message([text])
+    sent = None
+    for i, part in enumerate(parts):
+        last = i == len(parts) - 1
+        sent = await chat.send_message(
+            part, parse_mode=ParseMode.HTML, reply_markup=reply_markup if last else None
+        )
+    return sent
+
+
+async def reply_removing_keyboard(update: Update, text: str) -> None:
+    chat = update.effective_chat
+    if chat is not None:
+        await chat.send_message(text, parse_mode=ParseMode.HTML, reply_markup=ReplyKeyboardRemove())
+
+
+async def answer(update: Update, text: str | None = None) -> None:
+    """Answer a button press (stops the spinner); an expired query is not an error."""
+    if update.callback_query is None:
+        return
+    try:
+        await update.callback_query.answer(text)
+    except BadRequest as exc:
+        if "query is too old" not in str(exc).lower() and "invalid" not in str(exc).lower():
+            raise
+
+
+async def edit_or_send(update: Update, text: str, reply_markup=None) -> None:
+    """Replace the pressed message's text; fall back to a new message if it cannot be edited."""
+    q = update.callback_query
+    if q is not None and q.message is not None:
+        try:
+            await q.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=reply_markup)
+            return
+        except BadRequest as exc:
+            if "not modified" in str(exc).lower():
+                return
+    await reply(update, text, reply_markup)

@@ -1,0 +1,50 @@
+"""Anything outside a flow: free text, stickers and photos, unknown commands."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import Application, MessageHandler, filters
+
+from bot.context import BotContext
+from bot.handlers.areas import search_text
+from bot.handlers.common import reply, texts
+from bot.render import echo
+
+
+async def signpost(update: Update, context: BotContext) -> None:
+    """999 / 101 / Crimestoppers, and a plain statement that the bot takes no reports."""
+    await reply(update, texts(context).get("safety.signpost"))
+
+
+async def on_text(update: Update, context: BotContext) -> None:
+    """Free text: danger first, then an area search, then a helpful hint."""
+    text = update.effective_message.text or ""
+    if not text.strip():
+        await reply(update, texts(context).get("fallback.empty"))
+        return
+    if context.services.danger.mentions_danger(text):
+        await signpost(update, context)
+        return
+    if await search_text(update, context, text):
+        return
+    await reply(update, texts(context).get("fallback.text", query=echo(text)))
+
+
+async def on_other_message(update: Update, context: BotContext) -> None:
+    """Stickers, photos, voice notes and the like."""
+    await reply(update, texts(context).get("fallback.not_text"))
+
+
+async def on_unknown_command(update: Update, context: BotContext) -> None:
+    """Also the answer a resident gets for an officer-only command."""
+    await reply(update, texts(context).get("fallback.unknown_command"))
+
+
+def register_last(app: Application, group: int = 0) -> None:
+    """Registered after every feature so that flows see messages first."""
+    private = filters.ChatType.PRIVATE
+    app.add_handler(MessageHandler(private & filters.COMMAND, on_unknown_command), group)
+    app.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, on_text), group)
+    app.add_handler(
+        MessageHandler(private & ~filters.TEXT & ~filters.StatusUpdate.ALL, on_other_message), group
+    )

@@ -1,0 +1,141 @@
+"""/nag (the NAG card), /meetings, the calendar file and the meeting reminder opt-in."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+from telegram.ext import Application, CallbackQueryHandler
+
+from bot import callback_data as cd
+from bot.content import Nag
+from bot.context import BotContext
+from bot.domain.calendar_file import meetings_ics
+from bot.domain.meetings import upcoming
+from bot.handlers.areas import ask_for_area, offer_search_result
+from bot.handlers.common import answer, now, reply, texts
+from bot.handlers.registry import Command
+from bot.render import meetings_text, nag_card, nag_choice_keyboard, nag_keyboard
+
+ICS_MEETINGS = 6
+
+
+async def _my_nag(update: Update, context: BotContext) -> tuple[Nag | None, bool]:
+    s = context.services
+    resident = await s.residents.get(update.effective_chat.id)
+    if resident is None or resident.nag_id is None:
+        return None, False
+    return s.content.nag_by_id.get(resident.nag_id), resident.remind_meetings
+
+
+async def nag_command(update: Update, context: BotContext) -> None:
+    """Show the resident's NAG card with its buttons."""
+    nag, reminders = await _my_nag(update, context)
+    if nag is None:
+        await reply(update, texts(context).get("nag.no_area"))
+        await ask_for_area(update, context)
+        return
+    tz = context.services.config.tz
+    meetings = upcoming(nag.meetings, now(context), tz, count=1)
+    await reply(
+        update,
+        nag_card(texts(context), nag, meetings, tz),
+        nag_keyboard(texts(context), nag, reminders),
+    )
+
+
+def _other_button(context: BotContext) -> InlineKeyboardMarkup:
+    label = texts(context).get("button.other_nag")
+    return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=cd.OTHER)]])
+
+
+async def meetings_command(update: Update, context: BotContext) -> None:
+    """Next three meetings of the resident's NAG; `/meetings <place>` looks up any NAG."""
+    s = context.services
+    if context.args:
+        query = " ".join(context.args)
+        result = s.areas.search(query[:100])
+        if len(result.nags) == 1:
+            await _send_meetings(update, context, result.nags[0])
+            return
+        if result.nags:
+            await reply(update, texts(context).get("meetings.pick"), nag_choice_keyboard(result.nags, cd.MEET))
+            return
+        if not await offer_search_result(update, context, result):
+            await reply(update, texts(context).get("meetings.not_found"), _other_button(context))
+        return
+    nag, _ = await _my_nag(update, context)
+    if nag is None:
+        await reply(update, texts(context).get("meetings.no_area"), _other_button(context))
+        return
+    await _send_meetings(update, context, nag, with_other=True)
+
+
+async def _send_meetings(update: Update, context: BotContext, nag: Nag, with_other: bool = False) -> None:
+    tz = context.services.config.tz
+    meetings = upcoming(nag.meetings, now(context), tz, count=3)
+    markup = _other_button(context) if with_other else None
+    await reply(update, meetings_text(texts(context), nag, meetings, tz), markup)
+
+
+async def on_other(update: Update, context: BotContext) -> None:
+    """List every NAG so the resident can look one up."""
+    await answer(update)
+    nags = sorted(context.services.content.nags, key=lambda n: n.name)
+    await reply(update, texts(context).get("meetings.pick"), nag_choice_keyboard(nags, cd.MEET, columns=2))
+
+
+async def on_meet(update: Update, context: BotContext) -> None:
+    _, parts = cd.decode(update.callback_query.data)
+    nag = context.services.content.nag_by_id.get(parts[0]) if parts else None
+    if nag is None:
+        await answer(update, texts(context).get("common.stale_button"))
+        return
+    await answer(update)
+    await _send_meetings(update, context, nag)
+
+
+async def on_calendar(update: Update, context: BotContext) -> None:
+    """Send an .ics file of the NAG's coming meetings."""
+    _, parts = cd.decode(update.callback_query.data)
+    nag = context.services.content.nag_by_id.get(parts[0]) if parts else None
+    t = texts(context)
+    if nag is None:
+        await answer(update, t.get("common.stale_button"))
+        return
+    await answer(update)
+    tz = context.services.config.tz
+    meetings = upcoming(nag.meetings, now(context), tz, count=ICS_MEETINGS)
+    data = meetings_ics(nag, meetings, now(context), t.get("calendar.title", name=nag.name))
+    await update.effective_chat.send_document(
+        InputFile(data, filename=f"{nag.id}-meetings.ics"),
+        caption=t.get("calendar.caption", count=len(meetings)),
+    )
+
+
+async def on_remind(update: Update, context: BotContext) -> None:
+    """Toggle "remind me the day before" for the resident's NAG meetings."""
+    s = context.services
+    chat_id = update.effective_chat.id
+    resident = await s.residents.get(chat_id)
+    t = texts(context)
+    if resident is None or resident.nag_id is None:
+        await answer(update, t.get("common.stale_button"))
+        return
+    on = not resident.remind_meetings
+    await s.residents.set_reminders(chat_id, on, now(context))
+    await answer(update, t.get("remind.on" if on else "remind.off"))
+    nag = s.content.nag_by_id.get(resident.nag_id)
+    if nag is not None and update.callback_query.message is not None:
+        await update.callback_query.edit_message_reply_markup(nag_keyboard(t, nag, on))
+
+
+COMMANDS = [
+    Command("nag", nag_command),
+    Command("meetings", meetings_command),
+]
+
+
+def register(app: Application) -> None:
+    app.add_handler(CallbackQueryHandler(on_calendar, pattern=cd.pattern(cd.ICS)))
+    app.add_handler(CallbackQueryHandler(on_remind, pattern=cd.pattern(cd.REMIND)))
+    app.add_handler(CallbackQueryHandler(on_other, pattern=cd.pattern(cd.OTHER)))
+    app.add_handler(CallbackQueryHandler(on_meet, pattern=cd.pattern(cd.MEET)))

@@ -1,0 +1,82 @@
+"""/start (with deep links for leaflets' QR codes), /help and /stop."""
+
+from __future__ import annotations
+
+import re
+
+from telegram import Update
+from telegram.ext import Application
+
+from bot.context import BotContext
+from bot.handlers.areas import area_chosen, ask_for_area
+from bot.handlers.common import now, reply, texts
+from bot.handlers.registry import Command, allowed
+from bot.render import e
+
+DEEP_LINK = re.compile(r"^(nag|survey)_([a-z0-9_-]{1,40})$")
+
+
+async def start(update: Update, context: BotContext) -> None:
+    """Welcome the resident; a nag_<id> deep link pre-selects that NAG and records the source."""
+    s = context.services
+    t = texts(context)
+    payload = context.args[0] if context.args else ""
+    m = DEEP_LINK.match(payload)
+    source = None
+    nag = None
+    if m and m.group(1) == "nag":
+        nag = s.content.nag_by_id.get(m.group(2))
+        source = f"qr:{m.group(2)}" if nag else None
+    elif m and m.group(1) == "survey":
+        source = f"survey:{m.group(2)}"
+    elif payload:
+        source = "link"
+    existing = await s.residents.get(update.effective_chat.id)
+    resident = await s.residents.touch(update.effective_chat.id, now(context), source=source)
+    if m and m.group(1) == "survey" and s.hooks.survey_start is not None:
+        await s.hooks.survey_start(update, context, m.group(2))
+        return
+    if nag is not None:
+        await reply(update, t.get("start.welcome_qr", name=e(nag.name)))
+        await area_chosen(update, context, nag)
+        return
+    if existing is not None and resident.nag_id and resident.nag_id in s.content.nag_by_id:
+        name = s.content.nag_by_id[resident.nag_id].name
+        await reply(update, t.get("start.welcome_back", name=e(name)))
+        return
+    await reply(update, t.get("start.welcome"))
+    await ask_for_area(update, context)
+
+
+async def help_command(update: Update, context: BotContext) -> None:
+    """List the commands this person may use."""
+    t = texts(context)
+    role = context.services.config.role_of(update.effective_user.id if update.effective_user else None)
+    commands: list[Command] = context.services.hooks.commands
+    lines = [
+        f"/{c.name} – {e(t.get(c.text_key))}"
+        for c in commands
+        if c.in_menu and allowed(c.audience, role)
+    ]
+    await reply(update, t.get("help.text", commands="\n".join(lines)))
+
+
+async def stop(update: Update, context: BotContext) -> None:
+    """Opt out of campaign messages at once."""
+    s = context.services
+    resident = await s.residents.get(update.effective_chat.id)
+    if resident is not None:
+        await s.residents.set_consent(resident.chat_id, False, now(context))
+        await s.residents.set_reminders(resident.chat_id, False, now(context))
+    await reply(update, texts(context).get("stop.done"))
+
+
+COMMANDS = [
+    Command("start", start),
+    Command("help", help_command),
+    Command("stop", stop),
+]
+
+
+def register(app: Application) -> None:
+    return None

@@ -1,0 +1,104 @@
+"""Residents repository: sign-up, area choice, consent, activity and erasure."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+
+from storage.db import Database
+
+
+@dataclass(frozen=True)
+class Resident:
+    chat_id: int
+    nag_id: str | None
+    language: str
+    consent: bool
+    consent_at: str | None
+    source: str | None
+    active: bool
+    remind_meetings: bool
+    created_at: str
+    updated_at: str
+
+
+def _row(r: sqlite3.Row) -> Resident:
+    return Resident(
+        chat_id=r["chat_id"],
+        nag_id=r["nag_id"],
+        language=r["language"],
+        consent=bool(r["consent"]),
+        consent_at=r["consent_at"],
+        source=r["source"],
+        active=bool(r["active"]),
+        remind_meetings=bool(r["remind_meetings"]),
+        created_at=r["created_at"],
+        updated_at=r["updated_at"],
+    )
+
+
+def _ts(now: datetime) -> str:
+    return now.isoformat(timespec="seconds")
+
+
+class Residents:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def get(self, chat_id: int) -> Resident | None:
+        row = await self.db.fetchone("SELECT * FROM residents WHERE chat_id = ?", (chat_id,))
+        return _row(row) if row else None
+
+    async def touch(
+        self, chat_id: int, now: datetime, *, source: str | None = None, language: str = "en"
+    ) -> Resident:
+        """Create the resident if new; mark them active again; keep the first sign-up source."""
+        async with self.db.transaction() as tx:
+            await tx.execute(
+                "INSERT INTO residents (chat_id, language, source, created_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?)"
+                " ON CONFLICT (chat_id) DO UPDATE SET active = 1, updated_at = excluded.updated_at,"
+                " source = COALESCE(residents.source, excluded.source)",
+                (chat_id, language, source, _ts(now), _ts(now)),
+            )
+            row = await tx.fetchone("SELECT * FROM residents WHERE chat_id = ?", (chat_id,))
+        assert row is not None
+        return _row(row)
+
+    async def set_nag(self, chat_id: int, nag_id: str, now: datetime) -> None:
+        await self.db.execute(
+            "UPDATE residents SET nag_id = ?, updated_at = ? WHERE chat_id = ?",
+            (nag_id, _ts(now), chat_id),
+        )
+
+    async def set_consent(self, chat_id: int, consent: bool, now: datetime) -> None:
+        await self.db.execute(
+            "UPDATE residents SET consent = ?, consent_at = ?, updated_at = ? WHERE chat_id = ?",
+            (int(consent), _ts(now), _ts(now), chat_id),
+        )
+
+    async def set_reminders(self, chat_id: int, on: bool, now: datetime) -> None:
+        await self.db.execute(
+            "UPDATE residents SET remind_meetings = ?, updated_at = ? WHERE chat_id = ?",
+            (int(on), _ts(now), chat_id),
+        )
+
+    async def set_active(self, chat_id: int, active: bool, now: datetime) -> None:
+        await self.db.execute(
+            "UPDATE residents SET active = ?, updated_at = ? WHERE chat_id = ?",
+            (int(active), _ts(now), chat_id),
+        )
+
+    async def delete(self, chat_id: int) -> int:
+        """Erase the resident; tables that reference residents cascade."""
+        return await self.db.execute("DELETE FROM residents WHERE chat_id = ?", (chat_id,))
+
+    async def count_audience(self, nag_ids: list[str] | None) -> int:
+        sql = "SELECT COUNT(*) FROM residents WHERE consent = 1 AND active = 1"
+        params: list[str] = []
+        if nag_ids is not None:
+            sql += f" AND nag_id IN ({','.join('?' * len(nag_ids))})"
+            params = list(nag_ids)
+        row = await self.db.fetchone(sql, params)
+        return int(row[0]) if row else 0

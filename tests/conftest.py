@@ -1,0 +1,143 @@
+"""Fixtures: a real Application over the fake Bot API, a temporary SQLite file, a pinned clock.
+
+Every handler error is recorded and fails the test: python-telegram-bot would otherwise log and
+swallow it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from telegram import Update
+from telegram.ext import Application
+
+from bot.app import build_application, make_services
+from bot.clock import FixedClock
+from bot.config import load_config
+from bot.content import Content, load_content
+from bot.context import Services
+from tests import builders as b
+from tests.fakes.botapi import Call, FakeBotApi, FakeRequest
+
+ROOT = Path(__file__).resolve().parent.parent
+LONDON = ZoneInfo("Europe/London")
+TEST_TOKEN = "12345:" + "A" * 35  # not shaped like a real token (those have 8-10 digits)
+OFFICER_ID = 900001
+ADMIN_ID = 900002
+
+
+@pytest.fixture(scope="session")
+def content() -> Content:
+    return load_content(ROOT / "content", LONDON)
+
+
+def write_config(tmp_path: Path, extra: str = "") -> Path:
+    path = tmp_path / "config.yaml"
+    path.write_text(
+        f"""
+telegram:
+  token: "{TEST_TOKEN}"
+  api_url: "http://127.0.0.1:9"
+storage:
+  path: "{tmp_path / 'bot.sqlite3'}"
+content:
+  dir: "{ROOT / 'content'}"
+officers:
+  - {{id: {OFFICER_ID}, role: officer}}
+  - {{id: {ADMIN_ID}, role: admin}}
+survey:
+  secret: "test-secret"
+  min_count: 5
+{extra}
+""",
+        encoding="utf-8",
+    )
+    return path
+
+
+class Harness:
+    """Drives real Updates through the real Application and exposes what was sent."""
+
+    def __init__(self, app: Application, api: FakeBotApi, services: Services, clock: FixedClock):
+        self.app = app
+        self.api = api
+        self.services = services
+        self.clock = clock
+        self.errors: list[BaseException] = []
+
+    @property
+    def db(self):
+        return self.services.db
+
+    async def push(self, data: dict[str, Any]) -> list[Call]:
+        before = len(self.api.calls)
+        await self.app.process_update(Update.de_json(data, self.app.bot))
+        if self.errors:
+            raise AssertionError(f"handler raised: {self.errors[0]!r}") from self.errors[0]
+        return self.api.calls[before:]
+
+    async def send(self, chat_id: int, text: str) -> list[Call]:
+        return await self.push(b.text_update(chat_id, text))
+
+    async def press(self, chat_id: int, data: str, message_id: int = 1) -> list[Call]:
+        return await self.push(b.callback_update(chat_id, data, message_id))
+
+    def last_text(self, chat_id: int) -> str:
+        texts = self.api.texts(chat_id)
+        return texts[-1] if texts else ""
+
+    @staticmethod
+    def buttons(calls: list[Call]) -> list[tuple[str, str | None]]:
+        out = []
+        for c in calls:
+            out.extend(c.buttons)
+        return out
+
+    async def rows(self, sql: str, params: tuple = ()) -> list[dict[str, Any]]:
+        return [dict(r) for r in await self.db.fetchall(sql, params)]
+
+
+async def make_harness(
+    tmp_path: Path,
+    content: Content,
+    clock: FixedClock | None = None,
+    api: FakeBotApi | None = None,
+    config_extra: str = "",
+) -> Harness:
+    cfg = load_config(write_config(tmp_path, config_extra), env={})
+    clock = clock or FixedClock(datetime(2026, 11, 23, 12, 0, tzinfo=LONDON))
+    api = api or FakeBotApi()
+    services = make_services(cfg, content, clock)
+    app = build_application(services, request=FakeRequest(api), updates_request=FakeRequest(api))
+    h = Harness(app, api, services, clock)
+
+    async def record(update: object, context: Any) -> None:
+        h.errors.append(context.error)
+
+    app.add_error_handler(record)
+    await app.initialize()
+    await services.db.open()
+    from bot.app import startup
+
+    await startup(app)
+    return h
+
+
+async def close_harness(h: Harness) -> None:
+    from bot.app import shutdown
+
+    await shutdown(h.app)
+    await h.app.shutdown()
+
+
+@pytest.fixture
+async def harness(tmp_path: Path, content: Content) -> AsyncIterator[Harness]:
+    h = await make_harness(tmp_path, content)
+    yield h
+    await close_harness(h)
+    assert not h.errors, f"handler errors: {h.errors!r}"
