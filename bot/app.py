@@ -32,18 +32,41 @@ from bot.content import Content
 from bot.context import BotContext, BotData, Services, services_of
 from bot.domain.areas import AreaIndex
 from bot.domain.signposting import DangerDetector
-from bot.handlers import areas, campaigns, fallback, membership, nags, privacy, start
+from bot.handlers import (
+    areas,
+    broadcast,
+    campaigns,
+    fallback,
+    membership,
+    nags,
+    privacy,
+    results,
+    start,
+    surveys,
+)
 from bot.handlers.registry import Command, allowed
 from bot.http import AiohttpRequest
 from bot.processing import PerChatOrderedProcessor
 from storage.db import Database
+from storage.broadcasts import BroadcastStore
 from storage.residents import Residents
+from storage.surveys import SurveyStore
 
 logger = logging.getLogger(__name__)
 
 # Feature modules in registration order. Flows that keep state (surveys, officer wizards) must
 # come before `areas`, whose handlers treat any text as a possible area search.
-FEATURES: list[ModuleType] = [start, areas, nags, campaigns, privacy, membership]
+FEATURES: list[ModuleType] = [
+    start,
+    broadcast,
+    results,
+    surveys,
+    areas,
+    nags,
+    campaigns,
+    privacy,
+    membership,
+]
 
 
 def make_services(config: Config, content: Content, clock: Clock | None = None) -> Services:
@@ -56,6 +79,8 @@ def make_services(config: Config, content: Content, clock: Clock | None = None) 
         residents=Residents(db),
         areas=AreaIndex(content.nags),
         danger=DangerDetector(content.t().get("safety.keywords")),
+        surveys=SurveyStore(db),
+        broadcasts=BroadcastStore(db),
     )
 
 

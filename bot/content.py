@@ -524,17 +524,26 @@ def load_content(directory: Path, tz: ZoneInfo | None = None) -> Content:
     nags = _load_nags(col, directory / "nags.yaml", tz)
     campaigns = _load_campaigns(col, directory / "campaigns.yaml", directory)
     texts: dict[str, Texts] = {}
-    en_path = directory / "texts.en.yaml"
-    en = _load_texts(col, en_path)
-    texts["en"] = Texts("en", en)
+    by_lang: dict[str, dict[str, str]] = {}
+    # texts.<lang>.yaml, plus optional texts.<lang>.<part>.yaml files a feature keeps apart.
     for path in sorted(directory.glob("texts.*.yaml")):
         lang = path.name.split(".")[1]
+        strings = by_lang.setdefault(lang, {})
+        for key, value in _load_texts(col, path).items():
+            if key in strings:
+                col.add(path, 1, f"{key}: defined in two texts.{lang}.* files")
+            strings[key] = value
+    en = by_lang.get("en", {})
+    en_path = directory / "texts.en.yaml"
+    if not en_path.exists():
+        col.add(en_path, 1, "file is missing")
+    texts["en"] = Texts("en", en)
+    for lang, strings in by_lang.items():
         if lang == "en":
             continue
-        other = _load_texts(col, path)
-        for missing in sorted(set(en) - set(other)):
-            col.add(path, 1, f"{missing}: missing (present in texts.en.yaml)")
-        texts[lang] = Texts(lang, {**en, **other})
+        for missing in sorted(set(en) - set(strings)):
+            col.add(directory / f"texts.{lang}.yaml", 1, f"{missing}: missing (present in English)")
+        texts[lang] = Texts(lang, {**en, **strings})
     for missing in sorted(used_text_keys() - set(en)):
         col.add(en_path, 1, f"{missing}: the bot needs this text but it is missing")
 

@@ -14,7 +14,9 @@ from bot.content import Content, Texts
 from bot.domain.areas import AreaIndex
 from bot.domain.signposting import DangerDetector
 from storage.db import Database
+from storage.broadcasts import BroadcastStore
 from storage.residents import Residents
+from storage.surveys import SurveyStore
 
 
 @dataclass
@@ -42,6 +44,8 @@ class Services:
     residents: Residents
     areas: AreaIndex
     danger: DangerDetector
+    surveys: SurveyStore
+    broadcasts: BroadcastStore
     hooks: Hooks = field(default_factory=lambda: Hooks())
 
     def texts(self, lang: str = "en") -> Texts:

@@ -1,0 +1,11 @@
+"""Placeholder for the surveys feature."""
+
+from __future__ import annotations
+
+from telegram.ext import Application
+
+COMMANDS: list = []
+
+
+def register(app: Application) -> None:
+    return None
