@@ -170,7 +170,10 @@ def load_config(
     elif explicit:
         raise ConfigError(f"{path}: config file not found")
 
-    telegram = dict(raw.get("telegram") or {}) if isinstance(raw.get("telegram"), dict) else raw.get("telegram")
+    telegram = raw.get("telegram")
+    telegram = dict(telegram) if isinstance(telegram, dict) else telegram
+    if telegram is None:
+        telegram = {}
     if isinstance(telegram, dict):
         if env.get("TELEGRAM_BOT_TOKEN"):
             telegram["token"] = env["TELEGRAM_BOT_TOKEN"]

@@ -338,6 +338,18 @@ def _entries(col: _Collector, path: Path, raw: Any, key: str) -> LineList:
     return raw[key]
 
 
+def _check_unique_ids(col: _Collector, path: Path, raw: Any, entries: LineList, key: str) -> None:
+    """Duplicate ids are reported even when an entry has other problems."""
+    seen: dict[str, int] = {}
+    for i, item in enumerate(entries):
+        if isinstance(item, LineDict) and isinstance(item.get("id"), str):
+            line = line_of(raw, (key, i, "id"))
+            if item["id"] in seen:
+                col.add(path, line, f"id {item['id']!r} is used twice (first on line {seen[item['id']]})")
+            else:
+                seen[item["id"]] = line
+
+
 def _load_file(col: _Collector, path: Path) -> Any:
     if not path.exists():
         col.add(path, 1, "file is missing")
@@ -354,8 +366,9 @@ def _load_nags(col: _Collector, path: Path, tz: ZoneInfo) -> list[Nag]:
     if raw is None:
         return []
     nags: list[Nag] = []
-    seen: dict[str, int] = {}
-    for i, item in enumerate(_entries(col, path, raw, "nags")):
+    entries = _entries(col, path, raw, "nags")
+    _check_unique_ids(col, path, raw, entries, "nags")
+    for i, item in enumerate(entries):
         loc = ("nags", i)
         try:
             m = NagModel.model_validate(item)
@@ -363,9 +376,6 @@ def _load_nags(col: _Collector, path: Path, tz: ZoneInfo) -> list[Nag]:
             _pydantic_problems(col, path, raw, err, loc)
             continue
         line = line_of(raw, loc)
-        if m.id in seen:
-            col.add(path, line, f"id {m.id!r} is used twice (first on line {seen[m.id]})")
-        seen[m.id] = line
         lat_lo, lat_hi, lon_lo, lon_hi = MK_BOUNDS
         if not (lat_lo <= m.centre.lat <= lat_hi and lon_lo <= m.centre.lon <= lon_hi):
             col.add(path, line_of(raw, (*loc, "centre")), "centre is not in Milton Keynes")
@@ -424,18 +434,15 @@ def _load_campaigns(col: _Collector, path: Path, content_dir: Path) -> list[Camp
     if raw is None:
         return []
     out: list[Campaign] = []
-    seen: dict[str, int] = {}
-    for i, item in enumerate(_entries(col, path, raw, "campaigns")):
+    entries = _entries(col, path, raw, "campaigns")
+    _check_unique_ids(col, path, raw, entries, "campaigns")
+    for i, item in enumerate(entries):
         loc = ("campaigns", i)
         try:
             m = CampaignModel.model_validate(item)
         except ValidationError as err:
             _pydantic_problems(col, path, raw, err, loc)
             continue
-        line = line_of(raw, loc)
-        if m.id in seen:
-            col.add(path, line, f"id {m.id!r} is used twice (first on line {seen[m.id]})")
-        seen[m.id] = line
         starts = _parse_date(col, path, line_of(raw, (*loc, "starts")), m.starts)
         ends = _parse_date(col, path, line_of(raw, (*loc, "ends")), m.ends)
         if starts and ends and ends < starts:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
@@ -22,6 +23,14 @@ class FakeBotApiServer:
         self._runner: web.AppRunner | None = None
         self.port = 0
         self.delivered_up_to = 0
+        self._tick = asyncio.Event()
+
+    async def wait_for(self, predicate: Callable[[], bool], timeout: float = 30.0) -> None:
+        """Wait (event-driven, no polling sleeps) until `predicate()` holds after some request."""
+        async with asyncio.timeout(timeout):
+            while not predicate():
+                self._tick.clear()
+                await self._tick.wait()
 
     @property
     def url(self) -> str:
@@ -79,6 +88,7 @@ class FakeBotApiServer:
         if self.latency:
             await asyncio.sleep(self.latency)
         status, body = self.api.handle(method, params, files)
+        self._tick.set()
         return web.json_response(body, status=status)
 
     async def start(self, port: int = 0) -> FakeBotApiServer:

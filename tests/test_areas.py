@@ -1,0 +1,82 @@
+"""Area search: postcodes (full, sector, district), place names with typos, nearest NAG."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.domain.areas import AreaIndex, parse_postcode
+
+
+@pytest.fixture(scope="module")
+def index(content) -> AreaIndex:
+    return AreaIndex(content.nags)
+
+
+@pytest.mark.parametrize(
+    ("text", "district", "sector"),
+    [
+        ("MK6 3AX", "MK6", "MK6 3"),
+        ("mk63ax", "MK6", "MK6 3"),
+        ("  Mk6  3ax ", "MK6", "MK6 3"),
+        ("MK6 3", "MK6", "MK6 3"),
+        ("MK6", "MK6", None),
+        ("MK10 9AA", "MK10", "MK10 9"),
+        ("mk109aa", "MK10", "MK10 9"),
+        ("MK46 4AB", "MK46", "MK46 4"),
+    ],
+)
+def test_parse_postcode(index: AreaIndex, text: str, district: str, sector: str | None):
+    pc = parse_postcode(text, index.districts)
+    assert pc is not None and pc.district == district and pc.sector == sector
+
+
+@pytest.mark.parametrize("text", ["Fishermead", "hello", "NN1 1AA", "MK", "12345", "MK6 3AXX"])
+def test_not_mk_postcodes(index: AreaIndex, text: str):
+    assert parse_postcode(text, index.districts) is None
+
+
+def test_full_postcode_narrows_to_sector(index: AreaIndex):
+    r = index.search("MK6 2LP")
+    assert r.kind == "postcode" and [n.id for n in r.nags] == ["fishermead"]
+
+
+def test_district_offers_every_nag_in_it(index: AreaIndex):
+    r = index.search("MK6")
+    assert r.kind == "postcode" and len(r.nags) >= 2
+    assert all(any(p.startswith("MK6") for p in n.postcodes) for n in r.nags)
+
+
+def test_unknown_mk_district_is_outside(index: AreaIndex):
+    assert index.search("MK99 1AA").kind == "outside"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected_area"),
+    [
+        ("fishermead", "Fishermead"),
+        ("Shenly Lodge", "Shenley Lodge"),
+        ("shenley lodge", "Shenley Lodge"),
+        ("Olney", "Olney"),
+        ("Wolverton", "Wolverton"),
+        ("Newport Pagnel", "Newport Pagnell"),
+        ("stony stratford", "Stony Stratford"),
+        ("Coffee Hal", "Coffee Hall"),
+        ("I live in Fishermead", "Fishermead"),
+    ],
+)
+def test_place_names_with_typos(index: AreaIndex, text: str, expected_area: str):
+    r = index.search(text)
+    assert r.kind == "name", text
+    assert any(expected_area in n.areas or expected_area in n.name for n in r.nags)
+    assert expected_area in r.nags[0].areas or expected_area in r.nags[0].name
+
+
+@pytest.mark.parametrize("text", ["hello", "what time is it", "thanks!", "🙂", "", "zq" * 2500, "yes"])
+def test_chatter_is_not_an_area(index: AreaIndex, text: str):
+    assert index.search(text).nags == ()
+
+
+def test_nearest(index: AreaIndex, content):
+    olney = content.nag_by_id["olney"]
+    (nag, km), = index.nearest(olney.lat + 0.002, olney.lon, limit=1)
+    assert nag.id == "olney" and km < 1
