@@ -41,6 +41,7 @@ from bot.handlers import (
     nags,
     privacy,
     results,
+    retention,
     start,
     surveys,
 )
@@ -66,6 +67,7 @@ FEATURES: list[ModuleType] = [
     campaigns,
     privacy,
     membership,
+    retention,
 ]
 
 
@@ -104,7 +106,11 @@ async def on_error(update: object, context: BotContext) -> None:
     """Log with the traceback (redacted by the log filter); tell the person something failed."""
     err = context.error
     if isinstance(err, Forbidden):
-        logger.info("Bot API refused a send (blocked by the user?): %s", err)
+        # The resident blocked the bot (or deleted their account): stop sending to them.
+        if isinstance(update, Update) and update.effective_chat is not None:
+            s = context.services
+            await s.residents.set_active(update.effective_chat.id, False, s.clock.now())
+        logger.info("Bot API refused a send; resident marked inactive: %s", err)
         return
     logger.error("Error while handling an update", exc_info=err)
     if isinstance(update, Update) and update.effective_chat is not None:
@@ -158,6 +164,7 @@ class AppData(BotData):
         self.services = None
         self.startup_hooks: list[Callable] = []
         self.shutdown_hooks: list[Callable] = []
+        self.seen_cache: object = None
 
 
 def build_application(

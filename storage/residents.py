@@ -94,6 +94,23 @@ class Residents:
         """Erase the resident; tables that reference residents cascade."""
         return await self.db.execute("DELETE FROM residents WHERE chat_id = ?", (chat_id,))
 
+    async def mark_seen(self, chat_id: int, day: str) -> bool:
+        """Record the day the resident last used the bot; False if there is no such resident."""
+        changed = await self.db.execute(
+            "UPDATE residents SET last_seen = max(COALESCE(last_seen, ''), ?) WHERE chat_id = ?",
+            (day, chat_id),
+        )
+        return changed > 0
+
+    async def expired(self, before_day: str, limit: int = 500) -> list[int]:
+        """Chats whose last use (or sign-up, if never seen since) is before `before_day`."""
+        rows = await self.db.fetchall(
+            "SELECT chat_id FROM residents WHERE COALESCE(last_seen, substr(created_at, 1, 10)) < ?"
+            " LIMIT ?",
+            (before_day, limit),
+        )
+        return [r[0] for r in rows]
+
     async def count_audience(self, nag_ids: list[str] | None) -> int:
         sql = "SELECT COUNT(*) FROM residents WHERE consent = 1 AND active = 1"
         params: list[str] = []

@@ -1,0 +1,82 @@
+"""Retention: remember the day each resident last used the bot; delete those gone a year.
+
+/privacy promises deletion 12 months after last use; this module keeps that promise. The
+"last seen" write happens at most once a day per resident (an in-memory note of the last day
+written), so it costs one dictionary lookup per update.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import time, timedelta
+
+from telegram import Update
+from telegram.ext import Application, TypeHandler
+
+from bot.context import BotContext, Services, services_of
+
+logger = logging.getLogger(__name__)
+
+RETENTION_DAYS = 365
+SEEN_GROUP = -10  # runs before every feature handler, in its own group
+
+
+class _SeenCache:
+    def __init__(self) -> None:
+        self.day = ""
+        self.chats: set[int] = set()
+
+
+async def note_seen(update: Update, context: BotContext) -> None:
+    """Record today's date for the sender's private chat (once a day)."""
+    chat = update.effective_chat
+    if chat is None or chat.type != "private":
+        return
+    s = context.services
+    today = s.clock.now().astimezone(s.config.tz).date().isoformat()
+    cache: _SeenCache = context.application.bot_data.seen_cache
+    if cache.day != today:
+        cache.day, cache.chats = today, set()
+    if chat.id in cache.chats:
+        return
+    if await s.residents.mark_seen(chat.id, today):
+        cache.chats.add(chat.id)  # a brand-new resident is recorded on their next update
+
+
+async def purge_expired(services: Services) -> int:
+    """Delete every resident unseen for RETENTION_DAYS, with their features' data."""
+    cutoff = (services.clock.now().astimezone(services.config.tz).date() - timedelta(days=RETENTION_DAYS))
+    removed = 0
+    while True:
+        chats = await services.residents.expired(cutoff.isoformat())
+        if not chats:
+            break
+        for chat_id in chats:
+            for eraser in services.hooks.erasers:
+                await eraser(chat_id)
+            await services.residents.delete(chat_id)
+            removed += 1
+    if removed:
+        logger.info("Retention: deleted %d residents unseen for %d days", removed, RETENTION_DAYS)
+    return removed
+
+
+async def _purge_job(context: BotContext) -> None:
+    await purge_expired(context.services)
+
+
+def setup(app: Application, services: Services) -> None:
+    app.bot_data.seen_cache = _SeenCache()
+
+
+def register(app: Application) -> None:
+    app.add_handler(TypeHandler(Update, note_seen, block=True), group=SEEN_GROUP)
+    if app.job_queue is not None:
+        tz = services_of(app).config.tz
+        app.job_queue.run_daily(
+            _purge_job, time(3, 30, tzinfo=tz), name="retention:purge",
+            job_kwargs={"misfire_grace_time": 6 * 3600, "coalesce": True},
+        )
+
+
+COMMANDS: list = []
