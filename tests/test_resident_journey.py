@@ -282,3 +282,34 @@ async def test_meeting_times_stay_local_across_clock_change(harness: Harness):
     offsets = {m.start.utcoffset().total_seconds() for m in meetings}
     assert offsets == {3600.0, 0.0}, "both BST and GMT meetings"
     assert all(m.start.astimezone(LONDON).time() == nag.meetings.at for m in meetings)
+
+
+async def test_start_again_after_stop_offers_consent_again(harness: Harness):
+    await harness.send(CHAT, "/start nag_fishermead")
+    await harness.press(CHAT, cd.encode(cd.CONSENT, "y"))
+    await harness.send(CHAT, "/stop")
+    calls = await harness.send(CHAT, "/start")
+    assert any("Welcome back" in c.text for c in calls)
+    assert ("✅ Yes please", "c:y") in harness.buttons(calls)
+    await harness.press(CHAT, "c:y")
+    assert (await resident(harness))["consent"] == 1
+
+
+async def test_updates_of_one_chat_run_in_order_through_the_processor(harness: Harness):
+    """The real update-queue path (not process_update directly) keeps a chat's order."""
+    import asyncio
+
+    app = harness.app
+    await app.start()
+    try:
+        for text in ("/start", "MK6 2LP", "/nag"):
+            await app.update_queue.put(b.to_update(b.text_update(CHAT, text), app.bot))
+        # task_done() is called after each update has been processed, so join() waits for all.
+        await asyncio.wait_for(app.update_queue.join(), 10)
+    finally:
+        await app.stop()
+    texts = harness.api.texts(CHAT)
+    welcome = next(i for i, t in enumerate(texts) if "Welcome to" in t)
+    area = next(i for i, t in enumerate(texts) if "Your area is now" in t)
+    card = next(i for i, t in enumerate(texts) if "Next meeting" in t)
+    assert welcome < area < card

@@ -8,7 +8,7 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.context import BotContext
-from bot.handlers.areas import area_chosen, ask_for_area
+from bot.handlers.areas import area_chosen, ask_for_area, consent_keyboard
 from bot.handlers.common import now, reply, texts
 from bot.handlers.registry import Command, allowed
 from bot.render import e
@@ -43,6 +43,9 @@ async def start(update: Update, context: BotContext) -> None:
     if existing is not None and resident.nag_id and resident.nag_id in s.content.nag_by_id:
         name = s.content.nag_by_id[resident.nag_id].name
         await reply(update, t.get("start.welcome_back", name=e(name)))
+        if not resident.consent:
+            # Someone who said no, or sent /stop, can opt in again from here.
+            await reply(update, t.get("consent.ask", name=e(name)), consent_keyboard(context))
         return
     await reply(update, t.get("start.welcome"))
     await ask_for_area(update, context)
