@@ -21,6 +21,11 @@ def e(value: object) -> str:
     return escape(str(value), quote=False)
 
 
+def attr(value: object) -> str:
+    """Escape for an HTML attribute value (quotes too)."""
+    return escape(str(value), quote=True)
+
+
 def echo(text: str) -> str:
     """A resident's own words, shortened and escaped, safe to quote back."""
     text = " ".join(text.split())
@@ -51,7 +56,7 @@ def meeting_line(t: Texts, nag: Nag, m: Meeting, tz: ZoneInfo) -> str:
         "nag.meeting_line",
         when=e(when(m.start, tz)),
         venue=e(nag.venue.name),
-        map_url=e(map_url(nag)),
+        map_url=attr(map_url(nag)),
     )
 
 
@@ -66,7 +71,7 @@ def nag_card(t: Texts, nag: Nag, meetings: list[Meeting], tz: ZoneInfo) -> str:
         if nag.venue.postcode:
             venue += " " + e(nag.venue.postcode)
         parts.append(
-            t.get("nag.card_next", when=e(when(m.start, tz)), venue=venue, map_url=e(map_url(nag)))
+            t.get("nag.card_next", when=e(when(m.start, tz)), venue=venue, map_url=attr(map_url(nag)))
         )
         if nag.venue.accessibility:
             parts.append(t.get("nag.card_access", access=e(nag.venue.accessibility)))
@@ -79,10 +84,10 @@ def nag_card(t: Texts, nag: Nag, meetings: list[Meeting], tz: ZoneInfo) -> str:
     if c.email:
         contact.append(t.get("nag.contact_email", email=e(c.email)))
     if c.url:
-        contact.append(f'<a href="{e(c.url)}">{e(c.url)}</a>')
+        contact.append(f'<a href="{attr(c.url)}">{e(c.url)}</a>')
     parts.append(t.get("nag.card_contact", contact="\n".join(contact)))
     if nag.links:
-        parts.append(" · ".join(f'<a href="{e(x.url)}">{e(x.title)}</a>' for x in nag.links))
+        parts.append(" · ".join(f'<a href="{attr(x.url)}">{e(x.title)}</a>' for x in nag.links))
     return "\n\n".join(parts)
 
 
@@ -113,7 +118,7 @@ def nag_choice_keyboard(nags: Sequence[Nag], prefix: str, columns: int = 1) -> I
 def campaign_text(t: Texts, c: Campaign, run: tuple[date, date], today: date) -> str:
     status = "campaigns.now" if run[0] <= today else "campaigns.soon"
     tips = "\n".join(t.get("campaigns.tip", tip=e(tip)) for tip in c.tips)
-    links = " · ".join(f'<a href="{e(x.url)}">{e(x.title)}</a>' for x in c.links)
+    links = " · ".join(f'<a href="{attr(x.url)}">{e(x.title)}</a>' for x in c.links)
     return t.get(
         "campaigns.item",
         title=e(c.title),

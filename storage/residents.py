@@ -21,6 +21,7 @@ class Resident:
     remind_meetings: bool
     created_at: str
     updated_at: str
+    last_seen: str | None = None
 
 
 def _row(r: sqlite3.Row) -> Resident:
@@ -35,6 +36,7 @@ def _row(r: sqlite3.Row) -> Resident:
         remind_meetings=bool(r["remind_meetings"]),
         created_at=r["created_at"],
         updated_at=r["updated_at"],
+        last_seen=r["last_seen"],
     )
 
 

@@ -38,6 +38,7 @@ async def mydata_command(update: Update, context: BotContext) -> None:
         t.get("mydata.source", value=e(resident.source or "—")),
         t.get("mydata.active", value=yes if resident.active else no),
         t.get("mydata.created", value=e(resident.created_at)),
+        t.get("mydata.last_seen", value=e(resident.last_seen or resident.created_at[:10])),
     ]
     for extra in s.hooks.mydata_sections:
         lines.extend(await extra(resident.chat_id, t))
