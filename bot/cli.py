@@ -60,7 +60,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         return 1
     app = build_application(make_services(cfg, content))
     logger.info(
-        "Starting: %d NAGs, %d campaigns, database %s", len(content.nags), len(content.campaigns), cfg.db_path
+        "Starting: %d NAGs, %d campaigns, database %s",
+        len(content.nags),
+        len(content.campaigns),
+        cfg.db_path,
     )
     app.run_polling(allowed_updates=["message", "callback_query", "my_chat_member"])
     return 0

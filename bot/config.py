@@ -161,7 +161,8 @@ def load_config(
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             line = f":{mark.line + 1}" if mark else ""
-            raise ConfigError(f"{path}{line}: not valid YAML ({getattr(exc, 'problem', exc)})")
+            problem = getattr(exc, "problem", exc)
+            raise ConfigError(f"{path}{line}: not valid YAML ({problem})") from None
         if loaded is None:
             loaded = {}
         if not isinstance(loaded, dict):

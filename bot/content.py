@@ -308,7 +308,9 @@ def _pydantic_problems(
         col.add(path, line_of(raw, loc), f"{field_name}: {msg}")
 
 
-def _parse_local(col: _Collector, path: Path, line: int, value: str, tz: ZoneInfo) -> datetime | None:
+def _parse_local(
+    col: _Collector, path: Path, line: int, value: str, tz: ZoneInfo
+) -> datetime | None:
     """Parse 'YYYY-MM-DD HH:MM' as a wall-clock time that exists in `tz`."""
     try:
         naive = datetime.strptime(str(value).strip(), "%Y-%m-%d %H:%M")
@@ -345,7 +347,11 @@ def _check_unique_ids(col: _Collector, path: Path, raw: Any, entries: LineList, 
         if isinstance(item, LineDict) and isinstance(item.get("id"), str):
             line = line_of(raw, (key, i, "id"))
             if item["id"] in seen:
-                col.add(path, line, f"id {item['id']!r} is used twice (first on line {seen[item['id']]})")
+                col.add(
+                    path,
+                    line,
+                    f"id {item['id']!r} is used twice (first on line {seen[item['id']]})",
+                )
             else:
                 seen[item["id"]] = line
 
@@ -375,7 +381,6 @@ def _load_nags(col: _Collector, path: Path, tz: ZoneInfo) -> list[Nag]:
         except ValidationError as err:
             _pydantic_problems(col, path, raw, err, loc)
             continue
-        line = line_of(raw, loc)
         lat_lo, lat_hi, lon_lo, lon_hi = MK_BOUNDS
         if not (lat_lo <= m.centre.lat <= lat_hi and lon_lo <= m.centre.lon <= lon_hi):
             col.add(path, line_of(raw, (*loc, "centre")), "centre is not in Milton Keynes")
@@ -464,7 +469,9 @@ def _load_campaigns(col: _Collector, path: Path, content_dir: Path) -> list[Camp
                 )
                 continue
             if not HHMM_RE.match(msg.time):
-                col.add(path, line_of(raw, (*mloc, "time")), f"{msg.time!r} is not a time like 10:00")
+                col.add(
+                    path, line_of(raw, (*mloc, "time")), f"{msg.time!r} is not a time like 10:00"
+                )
                 continue
             if msg.text and len(msg.text) > MAX_MESSAGE:
                 col.add(path, line_of(raw, (*mloc, "text")), "text is over 4096 characters")

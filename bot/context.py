@@ -13,8 +13,8 @@ from bot.config import Config
 from bot.content import Content, Texts
 from bot.domain.areas import AreaIndex
 from bot.domain.signposting import DangerDetector
-from storage.db import Database
 from storage.broadcasts import BroadcastStore
+from storage.db import Database
 from storage.residents import Residents
 from storage.surveys import SurveyStore
 

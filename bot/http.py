@@ -45,7 +45,10 @@ class AiohttpRequest(BaseRequest):
     async def initialize(self) -> None:
         if self._session is None or self._session.closed:
             connector = aiohttp.TCPConnector(
-                limit=self._limit, limit_per_host=self._limit, keepalive_timeout=60, ttl_dns_cache=300
+                limit=self._limit,
+                limit_per_host=self._limit,
+                keepalive_timeout=60,
+                ttl_dns_cache=300,
             )
             self._session = aiohttp.ClientSession(
                 connector=connector,

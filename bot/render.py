@@ -71,7 +71,9 @@ def nag_card(t: Texts, nag: Nag, meetings: list[Meeting], tz: ZoneInfo) -> str:
         if nag.venue.postcode:
             venue += " " + e(nag.venue.postcode)
         parts.append(
-            t.get("nag.card_next", when=e(when(m.start, tz)), venue=venue, map_url=attr(map_url(nag)))
+            t.get(
+                "nag.card_next", when=e(when(m.start, tz)), venue=venue, map_url=attr(map_url(nag))
+            )
         )
         if nag.venue.accessibility:
             parts.append(t.get("nag.card_access", access=e(nag.venue.accessibility)))
@@ -95,7 +97,11 @@ def nag_keyboard(t: Texts, nag: Nag, reminders_on: bool) -> InlineKeyboardMarkup
     remind = t.get("button.remind_off" if reminders_on else "button.remind_on")
     return InlineKeyboardMarkup(
         [
-            [InlineKeyboardButton(t.get("button.calendar"), callback_data=cd.encode(cd.ICS, nag.id))],
+            [
+                InlineKeyboardButton(
+                    t.get("button.calendar"), callback_data=cd.encode(cd.ICS, nag.id)
+                )
+            ],
             [InlineKeyboardButton(remind, callback_data=cd.encode(cd.REMIND, nag.id))],
             [InlineKeyboardButton(t.get("button.change_area"), callback_data=cd.CHANGE)],
         ]

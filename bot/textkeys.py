@@ -6,8 +6,12 @@ import re
 from functools import cache
 from pathlib import Path
 
-_KEY = re.compile(r"""(?:\.get|t\.get|texts\(context\)\.get)\(\s*["']([a-z0-9_]+\.[a-z0-9_.]+)["']""")
-_KEY_VAR = re.compile(r"""["']((?:nag|area|consent|start|help|stop|meetings|campaigns|privacy|mydata|forget|fallback|safety|common|button|calendar|remind|command|survey|results|broadcast|officer|report|scheduled|reminder)\.[a-z0-9_.]+)["']""")
+_KEY = re.compile(
+    r"""(?:\.get|t\.get|texts\(context\)\.get)\(\s*["']([a-z0-9_]+\.[a-z0-9_.]+)["']"""
+)
+_KEY_VAR = re.compile(
+    r"""["']((?:nag|area|consent|start|help|stop|meetings|campaigns|privacy|mydata|forget|fallback|safety|common|button|calendar|remind|command|survey|results|broadcast|officer|report|scheduled|reminder)\.[a-z0-9_.]+)["']"""
+)
 
 
 @cache

@@ -65,7 +65,9 @@ def photo_update(chat_id: int) -> dict[str, Any]:
     return {"update_id": next(_ids), "message": message_dict(chat_id, photo=photo)}
 
 
-def callback_update(chat_id: int, data: str, message_id: int = 1, text: str = "…") -> dict[str, Any]:
+def callback_update(
+    chat_id: int, data: str, message_id: int = 1, text: str = "…"
+) -> dict[str, Any]:
     return {
         "update_id": next(_ids),
         "callback_query": {
@@ -93,8 +95,16 @@ def member_update(chat_id: int, status: str) -> dict[str, Any]:
             "chat": chat(chat_id),
             "from": user(chat_id),
             "date": int(time.time()),
-            "old_chat_member": {"user": bot_user, "status": old, **({"until_date": 0} if old == "kicked" else {})},
-            "new_chat_member": {"user": bot_user, "status": status, **({"until_date": 0} if status == "kicked" else {})},
+            "old_chat_member": {
+                "user": bot_user,
+                "status": old,
+                **({"until_date": 0} if old == "kicked" else {}),
+            },
+            "new_chat_member": {
+                "user": bot_user,
+                "status": status,
+                **({"until_date": 0} if status == "kicked" else {}),
+            },
         },
     }
 

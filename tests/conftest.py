@@ -44,9 +44,9 @@ telegram:
   token: "{TEST_TOKEN}"
   api_url: "http://127.0.0.1:9"
 storage:
-  path: "{tmp_path / 'bot.sqlite3'}"
+  path: "{tmp_path / "bot.sqlite3"}"
 content:
-  dir: "{ROOT / 'content'}"
+  dir: "{ROOT / "content"}"
 officers:
   - {{id: {OFFICER_ID}, role: officer}}
   - {{id: {ADMIN_ID}, role: admin}}

@@ -71,12 +71,14 @@ def test_place_names_with_typos(index: AreaIndex, text: str, expected_area: str)
     assert expected_area in r.nags[0].areas or expected_area in r.nags[0].name
 
 
-@pytest.mark.parametrize("text", ["hello", "what time is it", "thanks!", "🙂", "", "zq" * 2500, "yes"])
+@pytest.mark.parametrize(
+    "text", ["hello", "what time is it", "thanks!", "🙂", "", "zq" * 2500, "yes"]
+)
 def test_chatter_is_not_an_area(index: AreaIndex, text: str):
     assert index.search(text).nags == ()
 
 
 def test_nearest(index: AreaIndex, content):
     olney = content.nag_by_id["olney"]
-    (nag, km), = index.nearest(olney.lat + 0.002, olney.lon, limit=1)
+    ((nag, km),) = index.nearest(olney.lat + 0.002, olney.lon, limit=1)
     assert nag.id == "olney" and km < 1

@@ -25,7 +25,9 @@ def test_defaults_without_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 def test_environment_overrides_file(tmp_path: Path):
     p = tmp_path / "c.yaml"
     p.write_text('telegram:\n  token: "1:x"\n  api_url: "https://example.org"\n')
-    cfg = load_config(p, env={"TELEGRAM_BOT_TOKEN": TEST_TOKEN, "TELEGRAM_API_URL": "http://127.0.0.1:8081/"})
+    cfg = load_config(
+        p, env={"TELEGRAM_BOT_TOKEN": TEST_TOKEN, "TELEGRAM_API_URL": "http://127.0.0.1:8081/"}
+    )
     assert cfg.token == TEST_TOKEN
     assert cfg.api_url == "http://127.0.0.1:8081"
 

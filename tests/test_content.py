@@ -17,8 +17,14 @@ def test_shipped_content_is_valid(content):
     assert len(content.nags) == 28
     assert len({n.id for n in content.nags}) == 28
     ids = {c.id for c in content.campaigns}
-    for needed in ("loan-shark-week", "hate-crime-week", "prevent-schools-week",
-                   "winter-burglary", "take-five", "diwali-burglary"):
+    for needed in (
+        "loan-shark-week",
+        "hate-crime-week",
+        "prevent-schools-week",
+        "winter-burglary",
+        "take-five",
+        "diwali-burglary",
+    ):
         assert needed in ids
     for nag in content.nags:
         assert 1 <= len(nag.priorities) <= 3
@@ -72,7 +78,10 @@ def test_many_problems_reported_at_once_with_lines(copy: Path):
     first, dup = _line_of(nags, "id: cmk"), _line_of(nags, "id: cmk", 2)
     assert f"content/nags.yaml:{dup}: id 'cmk' is used twice (first on line {first})" in probs
     phone_line = _line_of(nags, 'phone: "call us"')
-    assert f"content/nags.yaml:{phone_line}: contact.phone: 'call us' is not a valid UK phone number" in probs
+    assert (
+        f"content/nags.yaml:{phone_line}: contact.phone: 'call us' is not a valid UK phone number"
+        in probs
+    )
     every_line = _line_of(nags, "every: firstish")
     assert any(p.startswith(f"content/nags.yaml:{every_line}: meetings.every") for p in probs)
 
@@ -83,7 +92,10 @@ def test_date_that_does_not_exist_in_london(copy: Path):
     text = text.replace("      time:", '      extra: ["2027-03-28 01:30"]\n      time:', 1)
     nags.write_text(text)
     line = _line_of(nags, "2027-03-28 01:30")
-    assert f"content/nags.yaml:{line}: 2027-03-28 01:30 does not exist in Europe/London (the clocks go forward then)" in _problems(copy)
+    assert (
+        f"content/nags.yaml:{line}: 2027-03-28 01:30 does not exist in Europe/London (the clocks go forward then)"
+        in _problems(copy)
+    )
 
 
 def test_yaml_syntax_error_has_line(copy: Path):
@@ -101,8 +113,13 @@ def test_text_too_long_and_button_label_too_long(copy: Path):
     _replace(texts, "button.calendar: 📅 Add to calendar", "button.calendar: " + "x" * 70)
     _replace(texts, "campaigns.none: ", "campaigns.none: " + "y" * 4100 + " ")
     probs = _problems(copy)
-    assert f"content/texts.en.yaml:{_line_of(texts, 'button.calendar:')}: button.calendar: 70 characters, over Telegram's 64" in probs
-    assert any(f"texts.en.yaml:{_line_of(texts, 'campaigns.none:')}: campaigns.none:" in p for p in probs)
+    assert (
+        f"content/texts.en.yaml:{_line_of(texts, 'button.calendar:')}: button.calendar: 70 characters, over Telegram's 64"
+        in probs
+    )
+    assert any(
+        f"texts.en.yaml:{_line_of(texts, 'campaigns.none:')}: campaigns.none:" in p for p in probs
+    )
 
 
 def test_missing_text_and_broken_placeholder(copy: Path):
@@ -122,7 +139,7 @@ def test_bad_url_email_postcode_coordinates_and_no_meetings(copy: Path):
     _replace(nags, 'postcodes: ["', 'postcodes: ["NN1", "')
     text = nags.read_text()
     at = text.rindex("lat: 52.")
-    nags.write_text(text[:at] + "lat: 53." + text[at + len("lat: 52."):])
+    nags.write_text(text[:at] + "lat: 53." + text[at + len("lat: 52.") :])
     probs = "\n".join(_problems(copy))
     assert "is not a valid web address" in probs
     assert "is not a valid email address" in probs

@@ -25,8 +25,14 @@ async def test_start_area_nag_over_real_http(tmp_path: Path):
     }
     exe = Path(sys.executable).parent / "safermk-bot"
     proc = await asyncio.create_subprocess_exec(
-        str(exe), "run", "--config", str(config),
-        env=env, cwd=tmp_path, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        str(exe),
+        "run",
+        "--config",
+        str(config),
+        env=env,
+        cwd=tmp_path,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     try:
         # All three at once: per-chat ordering must keep them in sequence.

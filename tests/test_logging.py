@@ -41,7 +41,9 @@ def test_token_shapes_redacted_in_messages_args_and_tracebacks(log_stream: io.St
 def test_http_libraries_are_quiet_at_info(log_stream: io.StringIO):
     assert logging.getLogger("httpx").getEffectiveLevel() == logging.WARNING
     assert logging.getLogger("httpcore").getEffectiveLevel() == logging.WARNING
-    logging.getLogger("httpx").info("HTTP Request: POST https://api.telegram.org/bot%s/x", REAL_SHAPED)
+    logging.getLogger("httpx").info(
+        "HTTP Request: POST https://api.telegram.org/bot%s/x", REAL_SHAPED
+    )
     assert REAL_SHAPED not in log_stream.getvalue()
 
 

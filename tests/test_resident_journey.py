@@ -261,7 +261,9 @@ async def test_command_menu_comes_from_registry(harness: Harness):
     registered = {c.name for c in harness.services.hooks.commands if c.audience == "resident"}
     assert set(names) == registered
     texts = harness.services.texts()
-    assert all(c["description"] == texts.get(f"command.{c['command']}") for c in default.params["commands"])
+    assert all(
+        c["description"] == texts.get(f"command.{c['command']}") for c in default.params["commands"]
+    )
 
 
 async def test_send_failure_reaches_error_handler_and_user_gets_apology(harness: Harness):

@@ -23,7 +23,9 @@ def meetings_ics(nag: Nag, meetings: list[Meeting], now: datetime, title: str) -
         ev.add("dtstart", m.start)
         ev.add("dtend", m.end)
         ev.add("summary", title)
-        location = ", ".join(p for p in (nag.venue.name, nag.venue.address, nag.venue.postcode) if p)
+        location = ", ".join(
+            p for p in (nag.venue.name, nag.venue.address, nag.venue.postcode) if p
+        )
         ev.add("location", location)
         ev.add("description", "; ".join(nag.priorities))
         cal.add_component(ev)

@@ -40,8 +40,12 @@ def consent_keyboard(context: BotContext) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton(t.get("button.consent_yes"), callback_data=cd.encode(cd.CONSENT, "y")),
-                InlineKeyboardButton(t.get("button.consent_no"), callback_data=cd.encode(cd.CONSENT, "n")),
+                InlineKeyboardButton(
+                    t.get("button.consent_yes"), callback_data=cd.encode(cd.CONSENT, "y")
+                ),
+                InlineKeyboardButton(
+                    t.get("button.consent_no"), callback_data=cd.encode(cd.CONSENT, "n")
+                ),
             ]
         ]
     )
@@ -100,7 +104,9 @@ async def on_location(update: Update, context: BotContext) -> None:
         await area_chosen(update, context, nearest[0][0])
         return
     await reply_removing_keyboard(update, t.get("area.location_found", name=e(nearest[0][0].name)))
-    await reply(update, t.get("area.location_choose"), nag_choice_keyboard([n for n, _ in nearest], cd.AREA))
+    await reply(
+        update, t.get("area.location_choose"), nag_choice_keyboard([n for n, _ in nearest], cd.AREA)
+    )
 
 
 async def on_area_button(update: Update, context: BotContext) -> None:

@@ -57,7 +57,11 @@ async def meetings_command(update: Update, context: BotContext) -> None:
             await _send_meetings(update, context, result.nags[0])
             return
         if result.nags:
-            await reply(update, texts(context).get("meetings.pick"), nag_choice_keyboard(result.nags, cd.MEET))
+            await reply(
+                update,
+                texts(context).get("meetings.pick"),
+                nag_choice_keyboard(result.nags, cd.MEET),
+            )
             return
         if not await offer_search_result(update, context, result):
             await reply(update, texts(context).get("meetings.not_found"), _other_button(context))
@@ -69,7 +73,9 @@ async def meetings_command(update: Update, context: BotContext) -> None:
     await _send_meetings(update, context, nag, with_other=True)
 
 
-async def _send_meetings(update: Update, context: BotContext, nag: Nag, with_other: bool = False) -> None:
+async def _send_meetings(
+    update: Update, context: BotContext, nag: Nag, with_other: bool = False
+) -> None:
     tz = context.services.config.tz
     meetings = upcoming(nag.meetings, now(context), tz, count=3)
     markup = _other_button(context) if with_other else None
@@ -80,7 +86,9 @@ async def on_other(update: Update, context: BotContext) -> None:
     """List every NAG so the resident can look one up."""
     await answer(update)
     nags = sorted(context.services.content.nags, key=lambda n: n.name)
-    await reply(update, texts(context).get("meetings.pick"), nag_choice_keyboard(nags, cd.MEET, columns=2))
+    await reply(
+        update, texts(context).get("meetings.pick"), nag_choice_keyboard(nags, cd.MEET, columns=2)
+    )
 
 
 async def on_meet(update: Update, context: BotContext) -> None:

@@ -32,8 +32,11 @@ async def mydata_command(update: Update, context: BotContext) -> None:
         t.get("mydata.chat_id", value=resident.chat_id),
         t.get("mydata.nag", value=e(nag.name if nag else resident.nag_id or "—")),
         t.get("mydata.language", value=e(resident.language)),
-        t.get("mydata.consent", value=yes if resident.consent else no,
-              at=e(resident.consent_at or "—")),
+        t.get(
+            "mydata.consent",
+            value=yes if resident.consent else no,
+            at=e(resident.consent_at or "—"),
+        ),
         t.get("mydata.reminders", value=yes if resident.remind_meetings else no),
         t.get("mydata.source", value=e(resident.source or "—")),
         t.get("mydata.active", value=yes if resident.active else no),
@@ -52,8 +55,12 @@ async def forget_command(update: Update, context: BotContext) -> None:
     keyboard = InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton(t.get("button.forget_yes"), callback_data=cd.encode(cd.FORGET, "y")),
-                InlineKeyboardButton(t.get("button.forget_no"), callback_data=cd.encode(cd.FORGET, "n")),
+                InlineKeyboardButton(
+                    t.get("button.forget_yes"), callback_data=cd.encode(cd.FORGET, "y")
+                ),
+                InlineKeyboardButton(
+                    t.get("button.forget_no"), callback_data=cd.encode(cd.FORGET, "n")
+                ),
             ]
         ]
     )

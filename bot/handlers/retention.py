@@ -45,7 +45,9 @@ async def note_seen(update: Update, context: BotContext) -> None:
 
 async def purge_expired(services: Services) -> int:
     """Delete every resident unseen for RETENTION_DAYS, with their features' data."""
-    cutoff = (services.clock.now().astimezone(services.config.tz).date() - timedelta(days=RETENTION_DAYS))
+    cutoff = services.clock.now().astimezone(services.config.tz).date() - timedelta(
+        days=RETENTION_DAYS
+    )
     removed = 0
     while True:
         chats = await services.residents.expired(cutoff.isoformat())
@@ -74,7 +76,9 @@ def register(app: Application) -> None:
     if app.job_queue is not None:
         tz = services_of(app).config.tz
         app.job_queue.run_daily(
-            _purge_job, time(3, 30, tzinfo=tz), name="retention:purge",
+            _purge_job,
+            time(3, 30, tzinfo=tz),
+            name="retention:purge",
             job_kwargs={"misfire_grace_time": 6 * 3600, "coalesce": True},
         )
 

@@ -54,7 +54,9 @@ async def start(update: Update, context: BotContext) -> None:
 async def help_command(update: Update, context: BotContext) -> None:
     """List the commands this person may use."""
     t = texts(context)
-    role = context.services.config.role_of(update.effective_user.id if update.effective_user else None)
+    role = context.services.config.role_of(
+        update.effective_user.id if update.effective_user else None
+    )
     commands: list[Command] = context.services.hooks.commands
     lines = [
         f"/{c.name} – {e(t.get(c.text_key))}"

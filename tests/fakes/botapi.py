@@ -92,18 +92,23 @@ class FakeBotApi:
         return [
             c
             for c in self.calls
-            if (method is None or c.method == method)
-            and (chat_id is None or c.chat_id == chat_id)
+            if (method is None or c.method == method) and (chat_id is None or c.chat_id == chat_id)
         ]
 
     def texts(self, chat_id: int | None = None) -> list[str]:
-        return [c.text for c in self.calls if c.method in SENDS and (chat_id is None or c.chat_id == chat_id)]
+        return [
+            c.text
+            for c in self.calls
+            if c.method in SENDS and (chat_id is None or c.chat_id == chat_id)
+        ]
 
     def clear(self) -> None:
         self.calls.clear()
 
     # ---- the API
-    def handle(self, method: str, params: dict[str, Any], files: dict[str, tuple[str, bytes]]) -> tuple[int, dict[str, Any]]:
+    def handle(
+        self, method: str, params: dict[str, Any], files: dict[str, tuple[str, bytes]]
+    ) -> tuple[int, dict[str, Any]]:
         params = {k: _decode(v) for k, v in params.items()}
         if method != "getUpdates":
             self.calls.append(Call(method, params, files))
@@ -135,7 +140,9 @@ class FakeBotApi:
         msg.update(extra)
         return msg
 
-    def result(self, method: str, params: dict[str, Any], files: dict[str, tuple[str, bytes]]) -> Any:
+    def result(
+        self, method: str, params: dict[str, Any], files: dict[str, tuple[str, bytes]]
+    ) -> Any:
         if method == "getMe":
             return BOT_USER
         if method == "sendMessage":
@@ -180,7 +187,9 @@ class FakeRequest(BaseRequest):
     async def shutdown(self) -> None:
         return None
 
-    async def do_request(self, url: str, method: str, request_data: RequestData | None = None, **_: Any) -> tuple[int, bytes]:
+    async def do_request(
+        self, url: str, method: str, request_data: RequestData | None = None, **_: Any
+    ) -> tuple[int, bytes]:
         api_method = url.rsplit("/", 1)[-1]
         params = dict(request_data.parameters) if request_data else {}
         files: dict[str, tuple[str, bytes]] = {}

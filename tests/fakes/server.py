@@ -45,7 +45,9 @@ class FakeBotApiServer:
         self._new.set()
         return update["update_id"]
 
-    async def _params(self, request: web.Request) -> tuple[dict[str, Any], dict[str, tuple[str, bytes]]]:
+    async def _params(
+        self, request: web.Request
+    ) -> tuple[dict[str, Any], dict[str, tuple[str, bytes]]]:
         ctype = request.content_type
         files: dict[str, tuple[str, bytes]] = {}
         if ctype == "application/json":
