@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from bot import callback_data as cd
 from bot.textkeys import used_text_keys
 from bot.yamlines import LineDict, LineList, YamlProblem, line_of, load_yaml
 
@@ -381,6 +382,12 @@ def _load_nags(col: _Collector, path: Path, tz: ZoneInfo) -> list[Nag]:
         except ValidationError as err:
             _pydantic_problems(col, path, raw, err, loc)
             continue
+        for prefix in (cd.AREA, cd.ICS, cd.REMIND, cd.MEET):
+            try:
+                cd.encode(prefix, m.id)
+            except ValueError:
+                col.add(path, line_of(raw, (*loc, "id")), "id too long for Telegram's button data")
+                break
         lat_lo, lat_hi, lon_lo, lon_hi = MK_BOUNDS
         if not (lat_lo <= m.centre.lat <= lat_hi and lon_lo <= m.centre.lon <= lon_hi):
             col.add(path, line_of(raw, (*loc, "centre")), "centre is not in Milton Keynes")
