@@ -15,7 +15,15 @@ from bot import callback_data as cd
 from bot.content import Nag
 from bot.context import BotContext
 from bot.domain.areas import SearchResult
-from bot.handlers.common import answer, edit_or_send, now, reply, reply_removing_keyboard, texts
+from bot.handlers.common import (
+    answer,
+    edit_or_send,
+    now,
+    pressed_nag,
+    reply,
+    reply_removing_keyboard,
+    texts,
+)
 from bot.render import e, echo, nag_choice_keyboard
 
 MAX_QUERY = 100
@@ -111,12 +119,9 @@ async def on_location(update: Update, context: BotContext) -> None:
 
 async def on_area_button(update: Update, context: BotContext) -> None:
     """The resident tapped one of the offered NAGs."""
-    _, parts = cd.decode(update.callback_query.data)
-    nag = context.services.content.nag_by_id.get(parts[0]) if parts else None
+    nag = await pressed_nag(update, context)
     if nag is None:
-        await answer(update, texts(context).get("common.stale_button"))
         return
-    await answer(update)
     await edit_or_send(update, texts(context).get("area.picked", name=e(nag.name)))
     await area_chosen(update, context, nag)
 

@@ -8,7 +8,8 @@ from telegram import Message, ReplyKeyboardRemove, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 
-from bot.content import Texts
+from bot import callback_data as cd
+from bot.content import Nag, Texts
 from bot.context import BotContext
 from bot.render import split_message
 
@@ -65,3 +66,11 @@ async def edit_or_send(update: Update, text: str, reply_markup=None) -> None:
             if "not modified" in str(exc).lower():
                 return
     await reply(update, text, reply_markup)
+
+
+async def pressed_nag(update: Update, context: BotContext) -> Nag | None:
+    """The NAG named in a pressed button's data; answers the press (stale if it is gone)."""
+    _, parts = cd.decode(update.callback_query.data if update.callback_query else None)
+    nag = context.services.content.nag_by_id.get(parts[0]) if parts else None
+    await answer(update, None if nag else texts(context).get("common.stale_button"))
+    return nag

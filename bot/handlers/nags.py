@@ -11,7 +11,7 @@ from bot.context import BotContext
 from bot.domain.calendar_file import meetings_ics
 from bot.domain.meetings import upcoming
 from bot.handlers.areas import ask_for_area, offer_search_result
-from bot.handlers.common import answer, now, reply, texts
+from bot.handlers.common import answer, now, pressed_nag, reply, texts
 from bot.handlers.registry import Command
 from bot.render import meetings_text, nag_card, nag_choice_keyboard, nag_keyboard
 
@@ -92,24 +92,18 @@ async def on_other(update: Update, context: BotContext) -> None:
 
 
 async def on_meet(update: Update, context: BotContext) -> None:
-    _, parts = cd.decode(update.callback_query.data)
-    nag = context.services.content.nag_by_id.get(parts[0]) if parts else None
-    if nag is None:
-        await answer(update, texts(context).get("common.stale_button"))
-        return
-    await answer(update)
-    await _send_meetings(update, context, nag)
+    """Show the meetings of the NAG whose button was pressed."""
+    nag = await pressed_nag(update, context)
+    if nag is not None:
+        await _send_meetings(update, context, nag)
 
 
 async def on_calendar(update: Update, context: BotContext) -> None:
     """Send an .ics file of the NAG's coming meetings."""
-    _, parts = cd.decode(update.callback_query.data)
-    nag = context.services.content.nag_by_id.get(parts[0]) if parts else None
-    t = texts(context)
+    nag = await pressed_nag(update, context)
     if nag is None:
-        await answer(update, t.get("common.stale_button"))
         return
-    await answer(update)
+    t = texts(context)
     tz = context.services.config.tz
     meetings = upcoming(nag.meetings, now(context), tz, count=ICS_MEETINGS)
     data = meetings_ics(nag, meetings, now(context), t.get("calendar.title", name=nag.name))
