@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import re
 import string
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -368,20 +368,32 @@ def _load_file(col: _Collector, path: Path) -> Any:
         return None
 
 
-def _load_nags(col: _Collector, path: Path, tz: ZoneInfo) -> list[Nag]:
+M = TypeVar("M", bound=BaseModel)
+
+
+def _validated(
+    col: _Collector, path: Path, key: str, model: type[M]
+) -> Iterator[tuple[Any, tuple[Any, ...], M]]:
+    """Each entry of the list under `key` that has the right shape, with its raw data and path.
+
+    Shape problems are collected; ids are checked for duplicates across all entries first.
+    """
     raw = _load_file(col, path)
     if raw is None:
-        return []
-    nags: list[Nag] = []
-    entries = _entries(col, path, raw, "nags")
-    _check_unique_ids(col, path, raw, entries, "nags")
+        return
+    entries = _entries(col, path, raw, key)
+    _check_unique_ids(col, path, raw, entries, key)
     for i, item in enumerate(entries):
-        loc = ("nags", i)
+        loc = (key, i)
         try:
-            m = NagModel.model_validate(item)
+            yield raw, loc, model.model_validate(item)
         except ValidationError as err:
             _pydantic_problems(col, path, raw, err, loc)
-            continue
+
+
+def _load_nags(col: _Collector, path: Path, tz: ZoneInfo) -> list[Nag]:
+    nags: list[Nag] = []
+    for raw, loc, m in _validated(col, path, "nags", NagModel):
         for prefix in (cd.AREA, cd.ICS, cd.REMIND, cd.MEET):
             try:
                 cd.encode(prefix, m.id)
@@ -442,19 +454,8 @@ def _load_nags(col: _Collector, path: Path, tz: ZoneInfo) -> list[Nag]:
 
 
 def _load_campaigns(col: _Collector, path: Path, content_dir: Path) -> list[Campaign]:
-    raw = _load_file(col, path)
-    if raw is None:
-        return []
     out: list[Campaign] = []
-    entries = _entries(col, path, raw, "campaigns")
-    _check_unique_ids(col, path, raw, entries, "campaigns")
-    for i, item in enumerate(entries):
-        loc = ("campaigns", i)
-        try:
-            m = CampaignModel.model_validate(item)
-        except ValidationError as err:
-            _pydantic_problems(col, path, raw, err, loc)
-            continue
+    for raw, loc, m in _validated(col, path, "campaigns", CampaignModel):
         starts = _parse_date(col, path, line_of(raw, (*loc, "starts")), m.starts)
         ends = _parse_date(col, path, line_of(raw, (*loc, "ends")), m.ends)
         if starts and ends and ends < starts:
