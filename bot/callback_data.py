@@ -14,6 +14,14 @@ MEET = "m"  # m:<nag_id>        meetings of any NAG
 OTHER = "mo"  # mo              list NAGs to look up
 FORGET = "f"  # f:y / f:n
 CAMPAIGN = "cp"  # cp:<campaign_id>
+SURVEY = "sv"  # sv:<response>:<step>:<question>:<action>[:<option>]  answer a survey question
+SURVEY_OPEN = "so"  # so:<survey_id>  open a survey from /survey
+SURVEY_CHANGE = "sc"  # sc:<survey_id>  change the answers of a finished survey
+RESULTS = "rs"  # rs:<survey_id>  officer: results of a survey
+RATE = "br"  # br:<broadcast_id>:1|0  resident rates a broadcast message
+BCAST = "bw"  # bw:<step>[:<value>...]  officer: the /broadcast wizard
+BCANCEL = "bx"  # bx:<broadcast_id>  officer: cancel a scheduled or running broadcast
+BNOW = "bn"  # bn:<broadcast_id>  officer: send a scheduled broadcast now
 
 
 def encode(prefix: str, *parts: str | int) -> str:

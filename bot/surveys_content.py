@@ -1,0 +1,532 @@
+"""Surveys as content: load content/surveys/*.yaml into frozen objects and validate them.
+
+Every problem is reported as `file:line: message` through the content collector: unknown question
+references, unreachable questions, loops, impossible limits, and labels or button data over
+Telegram's limits. Imports neither telegram nor SQL.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from bot import callback_data as cd
+from bot.yamlines import LineDict, YamlProblem, line_of, load_yaml
+
+QuestionType = Literal["single", "multi", "rating", "yesno", "text", "number", "top"]
+CHOICE_TYPES = ("single", "multi", "top")
+END = "end"
+MAX_ID = 24
+MAX_LABEL = 64
+MAX_MESSAGE = 4096
+# Room left in a message for the progress line, the resident's earlier answer and hints.
+MAX_QUESTION_TEXT = 3500
+# Largest response number and step assumed when checking button data against 64 bytes.
+LONGEST_RESPONSE_ID = 10**12
+LONGEST_STEP = 10**6
+ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+SCALES = {"1-5": (1, 5), "0-10": (0, 10)}
+
+
+# ---------------------------------------------------------------- typed, frozen objects
+
+
+@dataclass(frozen=True)
+class Option:
+    id: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Condition:
+    """True when an earlier answer is one of `values`, or (rating/number) within the bounds."""
+
+    question: str
+    values: tuple[str, ...] = ()
+    at_least: float | None = None
+    at_most: float | None = None
+
+
+@dataclass(frozen=True)
+class Jump:
+    when: Condition
+    goto: str  # a question id or "end"
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    type: QuestionType
+    text: str
+    required: bool = True
+    options: tuple[Option, ...] = ()
+    min: int | None = None  # picks (multi), value (number)
+    max: int | None = None
+    pick: int = 3  # top N
+    scale: tuple[int, int] = (1, 5)
+    low: str = ""
+    high: str = ""
+    max_length: int = 1000
+    show_if: Condition | None = None
+    jumps: tuple[Jump, ...] = ()
+    goto: str | None = None  # unconditional next question (after jumps)
+    line: int = 0
+
+    def label(self, value: str) -> str:
+        """Human label of a stored value (option label, yes/no, or the value itself)."""
+        for o in self.choices():
+            if o.id == value:
+                return o.label
+        return value
+
+    def choices(self) -> tuple[Option, ...]:
+        """The buttons offered: options, yes/no, or the rating scale."""
+        if self.type in CHOICE_TYPES:
+            return self.options
+        if self.type == "yesno":
+            return (Option("yes", "Yes"), Option("no", "No"))
+        if self.type == "rating":
+            lo, hi = self.scale
+            return tuple(Option(str(v), str(v)) for v in range(lo, hi + 1))
+        return ()
+
+
+@dataclass(frozen=True)
+class Survey:
+    id: str
+    title: str
+    intro: str
+    privacy: str
+    thanks: str
+    opens: date
+    closes: date
+    audience: Literal["everyone", "nags", "link"]
+    nags: tuple[str, ...]
+    anonymous: bool
+    repeatable: bool
+    changeable: bool
+    questions: tuple[Question, ...]
+    file: str = ""
+
+    def question(self, qid: str | None) -> Question | None:
+        for q in self.questions:
+            if q.id == qid:
+                return q
+        return None
+
+    def index(self, qid: str) -> int:
+        for i, q in enumerate(self.questions):
+            if q.id == qid:
+                return i
+        raise KeyError(qid)
+
+
+# ---------------------------------------------------------------- YAML schema
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _as_values(v: Any) -> tuple[str, ...]:
+    """YAML 1.1 reads yes/no as booleans and 3 as an int: normalise all to answer strings."""
+    items = v if isinstance(v, list) else [v]
+    out = []
+    for item in items:
+        if isinstance(item, bool):
+            out.append("yes" if item else "no")
+        else:
+            out.append(str(item))
+    return tuple(out)
+
+
+class OptionModel(_Model):
+    id: str = Field(max_length=MAX_ID)
+    label: str = Field(min_length=1)
+
+    @field_validator("id", mode="before")
+    @classmethod
+    def _id(cls, v: Any) -> str:
+        v = str(v)
+        if not ID_RE.match(v):
+            raise ValueError(f"{v!r} is not a valid id (lower-case letters, digits, - or _)")
+        return v
+
+
+class ConditionModel(_Model):
+    question: str
+    equals: Any = None
+    at_least: float | None = None
+    at_most: float | None = None
+
+
+class JumpModel(_Model):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    if_: Any = Field(default=None, alias="if")
+    at_least: float | None = None
+    at_most: float | None = None
+    goto: str
+
+
+class QuestionModel(_Model):
+    id: str = Field(max_length=MAX_ID)
+    type: QuestionType
+    text: str = Field(min_length=1)
+    required: bool = True
+    options: list[OptionModel] = []
+    min: int | None = None
+    max: int | None = None
+    pick: int | None = None
+    scale: str | None = None
+    low: str | None = None
+    high: str | None = None
+    max_length: int | None = None
+    show_if: ConditionModel | None = None
+    next: str | list[JumpModel] | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, v: str) -> str:
+        if not ID_RE.match(v):
+            raise ValueError(f"{v!r} is not a valid id (lower-case letters, digits, - or _)")
+        return v
+
+
+class SurveyModel(_Model):
+    id: str = Field(max_length=MAX_ID)
+    title: str = Field(min_length=1)
+    intro: str = Field(min_length=1)
+    privacy: str = Field(min_length=1)
+    thanks: str = Field(min_length=1)
+    opens: str
+    closes: str
+    audience: Literal["everyone", "nags", "link"] = "everyone"
+    nags: list[str] = []
+    anonymous: bool = True
+    repeatable: bool = False
+    changeable: bool = False
+    questions: list[QuestionModel] = Field(min_length=1)
+
+
+# ---------------------------------------------------------------- validation
+
+
+def load_surveys(col: Any, survey_dir: Path, nag_ids: set[str], tz: ZoneInfo) -> list[Survey]:
+    """Load every survey file; report problems to `col` (col.add(path, line, message))."""
+    from bot.content import _parse_date, _pydantic_problems
+
+    del tz  # survey dates are whole days in the bot's zone; nothing to convert
+    surveys: list[Survey] = []
+    seen: dict[str, str] = {}
+    for path in sorted(survey_dir.glob("*.yaml")):
+        try:
+            raw = load_yaml(path)
+        except YamlProblem as p:
+            col.add(path, p.line, p.message)
+            continue
+        if not isinstance(raw, LineDict):
+            col.add(path, 1, "a survey file must be a mapping with id:, title:, questions: ...")
+            continue
+        try:
+            m = SurveyModel.model_validate(raw)
+        except ValidationError as err:
+            _pydantic_problems(col, path, raw, err, ())
+            continue
+        before = len(col.problems)
+        _validate(col, path, raw, m, nag_ids)
+        if m.id in seen:
+            col.add(path, line_of(raw, ("id",)), f"survey id {m.id!r} is also used in {seen[m.id]}")
+        seen[m.id] = path.name
+        opens = _parse_date(col, path, line_of(raw, ("opens",)), m.opens)
+        closes = _parse_date(col, path, line_of(raw, ("closes",)), m.closes)
+        if opens and closes and closes < opens:
+            col.add(path, line_of(raw, ("closes",)), "closes before it opens")
+        if len(col.problems) > before or not (opens and closes):
+            continue
+        surveys.append(_build(m, opens, closes, path.name))
+    return surveys
+
+
+def _validate(col: Any, path: Path, raw: Any, m: SurveyModel, nag_ids: set[str]) -> None:
+    def add(loc: tuple[Any, ...], message: str) -> None:
+        col.add(path, line_of(raw, loc), message)
+
+    if not ID_RE.match(m.id):
+        add(("id",), f"{m.id!r} is not a valid id (lower-case letters, digits, - or _)")
+    if len(m.title) > MAX_LABEL:
+        add(("title",), f"title is {len(m.title)} characters; buttons allow {MAX_LABEL}")
+    for key in ("intro", "privacy", "thanks"):
+        if len(getattr(m, key)) > MAX_QUESTION_TEXT:
+            add((key,), f"{key} is over {MAX_QUESTION_TEXT} characters")
+    for prefix in (cd.SURVEY_OPEN, cd.SURVEY_CHANGE, cd.RESULTS):
+        try:
+            cd.encode(prefix, m.id)
+        except ValueError:
+            add(("id",), "id too long for Telegram's button data")
+            break
+    if m.audience == "nags" and not m.nags:
+        add(("audience",), "audience: nags needs a list of NAG ids under 'nags:'")
+    if m.audience != "nags" and m.nags:
+        add(("nags",), "nags: only applies with 'audience: nags'")
+    for j, nag in enumerate(m.nags):
+        if nag not in nag_ids:
+            add(("nags", j), f"unknown NAG {nag!r} (not in nags.yaml)")
+    if m.changeable and m.anonymous:
+        add(
+            ("changeable",), "an anonymous survey can't allow changing answers (nothing links them)"
+        )
+    if m.changeable and m.repeatable:
+        add(("changeable",), "choose either 'repeatable' or 'changeable', not both")
+
+    index: dict[str, int] = {}
+    for i, q in enumerate(m.questions):
+        loc = ("questions", i)
+        if q.id == END:
+            add((*loc, "id"), "'end' is reserved for 'goto: end'")
+        if q.id in index:
+            add((*loc, "id"), f"question id {q.id!r} is used twice")
+        index.setdefault(q.id, i)
+        _validate_question(add, loc, q, m.id)
+
+    for i, q in enumerate(m.questions):
+        loc = ("questions", i)
+        if q.show_if is not None:
+            _validate_condition(add, (*loc, "show_if"), q.show_if, m, index, i, "question")
+        targets: list[tuple[tuple[Any, ...], str]] = []
+        if isinstance(q.next, str):
+            targets.append(((*loc, "next"), q.next))
+        elif isinstance(q.next, list):
+            for j, rule in enumerate(q.next):
+                rloc = (*loc, "next", j)
+                cond = ConditionModel(
+                    question=q.id, equals=rule.if_, at_least=rule.at_least, at_most=rule.at_most
+                )
+                if rule.if_ is None and rule.at_least is None and rule.at_most is None:
+                    add(rloc, "each rule needs 'if:', 'at_least:' or 'at_most:' (and 'goto:')")
+                else:
+                    _validate_condition(add, rloc, cond, m, index, i + 1, "rule")
+                targets.append(((*rloc, "goto"), rule.goto))
+        for tloc, target in targets:
+            if target == END:
+                continue
+            if target not in index:
+                add(tloc, f"goto {target!r}: there is no question with that id")
+            elif index[target] <= i:
+                add(tloc, f"goto {target!r} goes back to an earlier question: that makes a loop")
+
+    # Unreachable questions: walk every possible route from the first question.
+    reachable = _reachable(m, index)
+    for i, q in enumerate(m.questions):
+        if i not in reachable:
+            add(("questions", i, "id"), f"question {q.id!r} can never be reached")
+
+
+def _validate_question(add: Any, loc: tuple[Any, ...], q: QuestionModel, survey_id: str) -> None:
+    if len(q.text) > MAX_QUESTION_TEXT:
+        add((*loc, "text"), f"text is over {MAX_QUESTION_TEXT} characters")
+    allowed: dict[str, set[str]] = {
+        "single": {"options"},
+        "multi": {"options", "min", "max"},
+        "top": {"options", "pick"},
+        "rating": {"scale", "low", "high"},
+        "yesno": set(),
+        "text": {"max_length"},
+        "number": {"min", "max"},
+    }
+    for key in ("options", "min", "max", "pick", "scale", "low", "high", "max_length"):
+        value = getattr(q, key)
+        if value not in (None, []) and key not in allowed[q.type]:
+            add((*loc, key), f"{key}: does not apply to a {q.type} question")
+    n = len(q.options)
+    if q.type in CHOICE_TYPES:
+        if n < 2:
+            add((*loc, "options"), f"a {q.type} question needs at least two options")
+        ids = [o.id for o in q.options]
+        for j, o in enumerate(q.options):
+            if ids.index(o.id) != j:
+                add((*loc, "options", j, "id"), f"option id {o.id!r} is used twice")
+            if len(o.label) > MAX_LABEL - 4:  # room for the tick or rank shown on the button
+                add((*loc, "options", j, "label"), f"label is over {MAX_LABEL - 4} characters")
+            for action in ("a", "t"):
+                try:
+                    cd.encode(cd.SURVEY, LONGEST_RESPONSE_ID, LONGEST_STEP, q.id, action, o.id)
+                except ValueError:
+                    add(
+                        (*loc, "options", j, "id"),
+                        "question id + option id too long for Telegram's 64-byte button data",
+                    )
+                    break
+    if q.type == "multi":
+        lo = q.min if q.min is not None else (1 if q.required else 0)
+        hi = q.max if q.max is not None else n
+        if lo < 0 or (q.required and lo < 1):
+            add((*loc, "min"), "min must be at least 1 for a required question (0 if optional)")
+        if hi < 1 or hi < lo:
+            add((*loc, "max"), f"max ({hi}) is below min ({lo}): nobody could answer")
+        if n and hi > n:
+            add((*loc, "max"), f"max ({hi}) is more than the {n} options")
+        if n and lo > n:
+            add((*loc, "min"), f"min ({lo}) is more than the {n} options")
+    if q.type == "top":
+        pick = q.pick if q.pick is not None else 3
+        if pick < 1 or (n and pick > n):
+            add((*loc, "pick"), f"pick {pick} of {n} options is impossible")
+    if q.type == "number":
+        if q.min is not None and q.max is not None and q.max <= q.min:
+            add((*loc, "max"), f"max ({q.max}) must be more than min ({q.min})")
+    if q.type == "rating":
+        if q.scale is not None and str(q.scale) not in SCALES:
+            add((*loc, "scale"), f"scale {q.scale!r}: use 1-5 or 0-10")
+        for key in ("low", "high"):
+            if getattr(q, key) and len(getattr(q, key)) > MAX_LABEL:
+                add((*loc, key), f"{key} is over {MAX_LABEL} characters")
+    if q.type == "text" and q.max_length is not None and not 1 <= q.max_length <= 4000:
+        add((*loc, "max_length"), "max_length must be between 1 and 4000")
+    # Back / Skip / Done buttons carry the question id too.
+    try:
+        cd.encode(cd.SURVEY, LONGEST_RESPONSE_ID, LONGEST_STEP, q.id, "d")
+    except ValueError:
+        add((*loc, "id"), "question id too long for Telegram's 64-byte button data")
+    del survey_id
+
+
+def _answer_values(q: QuestionModel) -> set[str] | None:
+    """The values a condition may test, or None when any value is allowed (text, number)."""
+    if q.type in CHOICE_TYPES:
+        return {o.id for o in q.options}
+    if q.type == "yesno":
+        return {"yes", "no"}
+    if q.type == "rating":
+        lo, hi = SCALES.get(str(q.scale or "1-5"), (1, 5))
+        return {str(v) for v in range(lo, hi + 1)}
+    return None
+
+
+def _validate_condition(
+    add: Any,
+    loc: tuple[Any, ...],
+    c: ConditionModel,
+    m: SurveyModel,
+    index: dict[str, int],
+    limit: int,
+    what: str,
+) -> None:
+    """`limit`: the condition must refer to a question before this index."""
+    if c.question not in index:
+        add((*loc, "question"), f"show_if refers to unknown question {c.question!r}")
+        return
+    if index[c.question] >= limit:
+        add((*loc, "question"), f"a {what} can only depend on an earlier question's answer")
+        return
+    target = m.questions[index[c.question]]
+    if c.equals is None and c.at_least is None and c.at_most is None:
+        add(loc, "say what to match: 'equals:' (or 'if:'), 'at_least:' or 'at_most:'")
+    if c.equals is not None:
+        allowed = _answer_values(target)
+        for v in _as_values(c.equals):
+            if allowed is not None and v not in allowed:
+                add(loc, f"{v!r} is not a possible answer to {c.question!r}")
+    if (c.at_least is not None or c.at_most is not None) and target.type not in (
+        "rating",
+        "number",
+    ):
+        add(loc, "at_least/at_most only apply to rating and number questions")
+    if c.at_least is not None and c.at_most is not None and c.at_least > c.at_most:
+        add(loc, "at_least is above at_most: this can never match")
+
+
+def _reachable(m: SurveyModel, index: dict[str, int]) -> set[int]:
+    """Indexes of questions some route can reach (conditions are assumed satisfiable)."""
+    seen: set[int] = set()
+    stack = [0]
+    n = len(m.questions)
+    while stack:
+        i = stack.pop()
+        if i >= n or i in seen:
+            continue
+        seen.add(i)
+        q = m.questions[i]
+        # A question hidden by show_if is passed over to the following one.
+        if q.show_if is not None:
+            stack.append(i + 1)
+        # Unknown or backward targets are reported elsewhere; they lead nowhere here.
+        if isinstance(q.next, str):
+            if index.get(q.next, -1) > i:
+                stack.append(index[q.next])
+            continue
+        for rule in q.next or []:
+            if index.get(rule.goto, -1) > i:
+                stack.append(index[rule.goto])
+        stack.append(i + 1)
+    return seen
+
+
+def _condition(c: ConditionModel) -> Condition:
+    values = _as_values(c.equals) if c.equals is not None else ()
+    return Condition(c.question, values, c.at_least, c.at_most)
+
+
+def _build(m: SurveyModel, opens: date, closes: date, file: str) -> Survey:
+    questions = []
+    for q in m.questions:
+        jumps: tuple[Jump, ...] = ()
+        goto = None
+        if isinstance(q.next, str):
+            goto = q.next
+        elif q.next:
+            jumps = tuple(
+                Jump(
+                    _condition(
+                        ConditionModel(
+                            question=q.id, equals=r.if_, at_least=r.at_least, at_most=r.at_most
+                        )
+                    ),
+                    r.goto,
+                )
+                for r in q.next
+            )
+        questions.append(
+            Question(
+                id=q.id,
+                type=q.type,
+                text=q.text.strip(),
+                required=q.required,
+                options=tuple(Option(o.id, o.label) for o in q.options),
+                min=q.min
+                if q.type != "multi"
+                else (q.min if q.min is not None else int(q.required)),
+                max=q.max
+                if q.type != "multi"
+                else (q.max if q.max is not None else len(q.options)),
+                pick=q.pick or 3,
+                scale=SCALES.get(str(q.scale or "1-5"), (1, 5)),
+                low=q.low or "",
+                high=q.high or "",
+                max_length=q.max_length or 1000,
+                show_if=_condition(q.show_if) if q.show_if else None,
+                jumps=jumps,
+                goto=goto,
+            )
+        )
+    return Survey(
+        id=m.id,
+        title=m.title,
+        intro=m.intro.strip(),
+        privacy=m.privacy.strip(),
+        thanks=m.thanks.strip(),
+        opens=opens,
+        closes=closes,
+        audience=m.audience,
+        nags=tuple(m.nags),
+        anonymous=m.anonymous,
+        repeatable=m.repeatable,
+        changeable=m.changeable,
+        questions=tuple(questions),
+        file=file,
+    )

@@ -1,10 +1,467 @@
-"""Survey responses repository (filled in by the surveys feature)."""
+"""Survey responses repository: sessions, answers as they are given, completion, erasure, results.
+
+All survey SQL lives here. Responses are keyed by a pseudonymous respondent key computed by the
+caller (never a chat id). Aggregations are done with GROUP BY so results for 100,000 responses
+stay fast; exports stream rows in batches.
+"""
 
 from __future__ import annotations
 
-from storage.db import Database
+import json
+import secrets
+import sqlite3
+from collections.abc import AsyncIterator, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from storage.db import Database, Tx
+
+# An answer: the chosen values in order (one for most types), or None when skipped.
+Answer = tuple[str, ...] | None
+
+
+@dataclass(frozen=True)
+class Response:
+    id: int
+    survey_id: str
+    respondent: str
+    nag_id: str | None
+    status: str
+    current: str | None
+    step: int
+    draft: tuple[str, ...]
+    started_on: str
+    completed_on: str | None
+
+
+@dataclass(frozen=True)
+class SurveyCounts:
+    """Raw aggregates for one survey (already filtered by NAG and date)."""
+
+    completed: int
+    # question_id -> number of completed responses that answered it (not skipped)
+    answered: dict[str, int]
+    # question_id -> value -> number of responses that chose it
+    values: dict[str, dict[str, int]]
+
+
+@dataclass(frozen=True)
+class AnswerRow:
+    response_id: int
+    nag_id: str | None
+    completed_on: str | None
+    question_id: str
+    rank: int
+    value: str | None
+
+
+def _ts(now: datetime) -> str:
+    return now.isoformat(timespec="seconds")
+
+
+def _response(r: sqlite3.Row) -> Response:
+    return Response(
+        id=r["id"],
+        survey_id=r["survey_id"],
+        respondent=r["respondent"],
+        nag_id=r["nag_id"],
+        status=r["status"],
+        current=r["current"],
+        step=r["step"],
+        draft=tuple(json.loads(r["draft"])) if r["draft"] else (),
+        started_on=r["started_on"],
+        completed_on=r["completed_on"],
+    )
+
+
+def _unlinked() -> str:
+    """A random key that replaces the pseudonym on rows that must no longer be linkable."""
+    return "anon:" + secrets.token_hex(12)
+
+
+def _filters(nag_id: str | None, since: str | None) -> tuple[str, list[str]]:
+    sql, params = "", []
+    if nag_id is not None:
+        sql += " AND r.nag_id = ?"
+        params.append(nag_id)
+    if since is not None:
+        sql += " AND r.completed_on >= ?"
+        params.append(since)
+    return sql, params
 
 
 class SurveyStore:
     def __init__(self, db: Database) -> None:
         self.db = db
+        # Respondent keys with a survey in progress, mirrored in memory so the message filter can
+        # decide without a query; loaded at start-up and kept in step by the methods below.
+        self._open: set[str] = set()
+
+    async def load_open(self) -> None:
+        self._open = await self.open_respondents()
+
+    def is_open(self, respondent: str) -> bool:
+        return respondent in self._open
+
+    async def _refresh(self, respondent: str) -> None:
+        row = await self.db.fetchone(
+            "SELECT 1 FROM survey_responses WHERE respondent = ? AND status = 'open' LIMIT 1",
+            (respondent,),
+        )
+        if row is None:
+            self._open.discard(respondent)
+        else:
+            self._open.add(respondent)
+
+    # ------------------------------------------------------------------ sessions
+
+    async def open_respondents(self) -> set[str]:
+        """Respondent keys with a survey in progress (the in-memory filter is built from this)."""
+        rows = await self.db.fetchall(
+            "SELECT DISTINCT respondent FROM survey_responses WHERE status = 'open'"
+        )
+        return {r[0] for r in rows}
+
+    async def get(self, response_id: int) -> Response | None:
+        row = await self.db.fetchone("SELECT * FROM survey_responses WHERE id = ?", (response_id,))
+        return _response(row) if row else None
+
+    async def current(self, respondent: str) -> Response | None:
+        """The respondent's most recently used survey in progress."""
+        row = await self.db.fetchone(
+            "SELECT * FROM survey_responses WHERE respondent = ? AND status = 'open'"
+            " ORDER BY updated_at DESC, id DESC LIMIT 1",
+            (respondent,),
+        )
+        return _response(row) if row else None
+
+    async def find(self, survey_id: str, respondent: str, status: str) -> Response | None:
+        row = await self.db.fetchone(
+            "SELECT * FROM survey_responses WHERE survey_id = ? AND respondent = ? AND status = ?"
+            " ORDER BY id DESC LIMIT 1",
+            (survey_id, respondent, status),
+        )
+        return _response(row) if row else None
+
+    async def has_completed(self, survey_id: str, respondent: str) -> bool:
+        row = await self.db.fetchone(
+            "SELECT 1 FROM survey_completions WHERE survey_id = ? AND respondent = ?",
+            (survey_id, respondent),
+        )
+        return row is not None
+
+    async def start(
+        self, survey_id: str, respondent: str, nag_id: str | None, first: str, now: datetime
+    ) -> Response:
+        async with self.db.transaction() as tx:
+            rid = await tx.insert(
+                "INSERT INTO survey_responses"
+                " (survey_id, respondent, nag_id, current, step, started_on, updated_at)"
+                " VALUES (?, ?, ?, ?, 1, ?, ?)",
+                (survey_id, respondent, nag_id, first, now.date().isoformat(), _ts(now)),
+            )
+            row = await tx.fetchone("SELECT * FROM survey_responses WHERE id = ?", (rid,))
+        assert row is not None
+        self._open.add(respondent)
+        return _response(row)
+
+    async def touch(self, response_id: int, now: datetime) -> None:
+        """Make this the respondent's current survey (when resumed from /survey)."""
+        await self.db.execute(
+            "UPDATE survey_responses SET updated_at = ? WHERE id = ?", (_ts(now), response_id)
+        )
+
+    async def answers(self, response_id: int) -> dict[str, Answer]:
+        rows = await self.db.fetchall(
+            "SELECT question_id, rank, value FROM survey_answers WHERE response_id = ?"
+            " ORDER BY question_id, rank",
+            (response_id,),
+        )
+        out: dict[str, Answer] = {}
+        for r in rows:
+            if r["value"] is None:
+                out[r["question_id"]] = None
+            else:
+                prev = out.get(r["question_id"]) or ()
+                out[r["question_id"]] = (*prev, r["value"])
+        return out
+
+    async def save_answer(
+        self,
+        response_id: int,
+        question_id: str,
+        answer: Answer,
+        next_question: str | None,
+        now: datetime,
+    ) -> None:
+        """Store one answer and move on, in one transaction (a crash loses nothing given)."""
+        async with self.db.transaction() as tx:
+            await tx.execute(
+                "DELETE FROM survey_answers WHERE response_id = ? AND question_id = ?",
+                (response_id, question_id),
+            )
+            values: Sequence[str | None] = answer if answer is not None else (None,)
+            await tx.executemany(
+                "INSERT INTO survey_answers (response_id, question_id, rank, value)"
+                " VALUES (?, ?, ?, ?)",
+                [(response_id, question_id, i, v) for i, v in enumerate(values)],
+            )
+            await tx.execute(
+                "UPDATE survey_responses SET current = ?, step = step + 1, draft = NULL,"
+                " updated_at = ? WHERE id = ?",
+                (next_question, _ts(now), response_id),
+            )
+
+    async def move(self, response_id: int, question_id: str, now: datetime) -> None:
+        """Go to another question without answering (Back)."""
+        await self.db.execute(
+            "UPDATE survey_responses SET current = ?, step = step + 1, draft = NULL,"
+            " updated_at = ? WHERE id = ?",
+            (question_id, _ts(now), response_id),
+        )
+
+    async def set_draft(self, response_id: int, picks: Iterable[str], now: datetime) -> None:
+        """Picks of a multi-choice question before Done, kept so a restart keeps them too."""
+        await self.db.execute(
+            "UPDATE survey_responses SET draft = ?, updated_at = ? WHERE id = ?",
+            (json.dumps(list(picks)), _ts(now), response_id),
+        )
+
+    async def complete(
+        self,
+        response: Response,
+        keep: Iterable[str],
+        *,
+        anonymous: bool,
+        now: datetime,
+        today: str,
+    ) -> None:
+        """Finish: drop answers left off the final path, record completion, unlink if anonymous."""
+        keep = list(keep)
+        async with self.db.transaction() as tx:
+            marks = ",".join("?" * len(keep)) or "''"
+            await tx.execute(
+                "DELETE FROM survey_answers WHERE response_id = ?"
+                f" AND question_id NOT IN ({marks})",
+                (response.id, *keep),
+            )
+            respondent = _unlinked() if anonymous else response.respondent
+            await tx.execute(
+                "UPDATE survey_responses SET status = 'complete', current = NULL, draft = NULL,"
+                " step = step + 1, respondent = ?, completed_on = ?, updated_at = ?,"
+                " started_on = ? WHERE id = ?",
+                # For anonymous responses no time of day remains that could be matched up.
+                (respondent, today, today if anonymous else _ts(now), today, response.id),
+            )
+            await tx.execute(
+                "INSERT OR IGNORE INTO survey_completions (survey_id, respondent) VALUES (?, ?)",
+                (response.survey_id, response.respondent),
+            )
+        await self._refresh(response.respondent)
+
+    async def reopen(self, response_id: int, first: str, now: datetime) -> None:
+        """Let a resident change the answers of a finished (non-anonymous) response."""
+        await self.db.execute(
+            "UPDATE survey_responses SET status = 'open', current = ?, step = step + 1,"
+            " draft = NULL, completed_on = NULL, updated_at = ? WHERE id = ?",
+            (first, _ts(now), response_id),
+        )
+        row = await self.db.fetchone(
+            "SELECT respondent FROM survey_responses WHERE id = ?", (response_id,)
+        )
+        if row is not None:
+            self._open.add(row[0])
+
+    async def cancel(self, response_id: int, now: datetime) -> None:
+        """Stop a survey: its answers are deleted; the row only counts towards completion rates."""
+        async with self.db.transaction() as tx:
+            row = await tx.fetchone(
+                "SELECT respondent FROM survey_responses WHERE id = ?", (response_id,)
+            )
+            await tx.execute("DELETE FROM survey_answers WHERE response_id = ?", (response_id,))
+            await tx.execute(
+                "UPDATE survey_responses SET status = 'cancelled', current = NULL, draft = NULL,"
+                " respondent = ?, step = step + 1, updated_at = ? WHERE id = ?",
+                (_unlinked(), now.date().isoformat(), response_id),
+            )
+        if row is not None:
+            await self._refresh(row[0])
+
+    # ------------------------------------------------------------------ privacy
+
+    async def erase(self, respondent: str) -> int:
+        """Delete every response and completion marker linkable to this respondent (/forget)."""
+        async with self.db.transaction() as tx:
+            n = await tx.execute("DELETE FROM survey_responses WHERE respondent = ?", (respondent,))
+            await tx.execute("DELETE FROM survey_completions WHERE respondent = ?", (respondent,))
+        self._open.discard(respondent)
+        return n
+
+    async def held_for(self, respondent: str) -> list[tuple[str, str, int]]:
+        """(survey_id, status, answers stored) for every linkable response (/mydata)."""
+        rows = await self.db.fetchall(
+            "SELECT r.survey_id, r.status, COUNT(a.question_id) AS n FROM survey_responses r"
+            " LEFT JOIN survey_answers a ON a.response_id = r.id"
+            " WHERE r.respondent = ? GROUP BY r.id ORDER BY r.id",
+            (respondent,),
+        )
+        return [(r[0], r[1], r[2]) for r in rows]
+
+    async def completed_surveys(self, respondent: str) -> list[str]:
+        rows = await self.db.fetchall(
+            "SELECT survey_id FROM survey_completions WHERE respondent = ? ORDER BY survey_id",
+            (respondent,),
+        )
+        return [r[0] for r in rows]
+
+    # ------------------------------------------------------------------ results
+
+    async def overview(self) -> dict[str, tuple[int, int]]:
+        """survey_id -> (responses started, responses completed)."""
+        rows = await self.db.fetchall(
+            "SELECT survey_id, COUNT(*), SUM(status = 'complete') FROM survey_responses"
+            " GROUP BY survey_id"
+        )
+        return {r[0]: (int(r[1]), int(r[2] or 0)) for r in rows}
+
+    async def counts(
+        self, survey_id: str, nag_id: str | None = None, since: str | None = None
+    ) -> SurveyCounts:
+        """Counts per question and value over completed responses, computed by SQLite."""
+        where, params = _filters(nag_id, since)
+        base = f"FROM survey_responses r WHERE r.survey_id = ? AND r.status = 'complete'{where}"
+        async with self.db.reading() as tx:
+            row = await tx.fetchone(f"SELECT COUNT(*) {base}", (survey_id, *params))
+            completed = int(row[0]) if row else 0
+            # A response holds a value at most once per question (primary key and the flow's
+            # toggles), so COUNT(*) counts responses; rank 0 rows count answered questions.
+            if nag_id is None:
+                # Whole survey: walk the (question, value) index in order, so SQLite groups
+                # without sorting a million rows; the IN list keeps completed responses only.
+                sql = (
+                    "SELECT a.question_id, a.value, COUNT(*), SUM(a.rank = 0)"
+                    " FROM survey_answers a INDEXED BY survey_answers_values"
+                    " WHERE a.response_id IN (SELECT r.id FROM survey_responses r"
+                    f" WHERE r.survey_id = ? AND r.status = 'complete'{where})"
+                    " GROUP BY a.question_id, a.value"
+                )
+            else:
+                # One NAG: find its responses first, then their answers.
+                sql = (
+                    "SELECT a.question_id, a.value, COUNT(*), SUM(a.rank = 0)"
+                    " FROM survey_responses r JOIN survey_answers a ON a.response_id = r.id"
+                    f" WHERE r.survey_id = ? AND r.status = 'complete'{where}"
+                    " GROUP BY a.question_id, a.value"
+                )
+            rows = await tx.fetchall(sql, (survey_id, *params))
+        values: dict[str, dict[str, int]] = {}
+        answered: dict[str, int] = {}
+        for qid, value, n, firsts in rows:
+            if value is not None:
+                values.setdefault(qid, {})[value] = int(n)
+                answered[qid] = answered.get(qid, 0) + int(firsts or 0)
+        return SurveyCounts(completed=completed, answered=answered, values=values)
+
+    async def counts_by_nag(
+        self, survey_id: str, question_id: str, since: str | None = None
+    ) -> tuple[dict[str, int], dict[str, dict[str, tuple[int, int]]]]:
+        """(completed responses per NAG, NAG -> value -> (count, sum of ranks)) for one question."""
+        where, params = _filters(None, since)
+        async with self.db.reading() as tx:
+            totals = await tx.fetchall(
+                "SELECT r.nag_id, COUNT(*) FROM survey_responses r"
+                f" WHERE r.survey_id = ? AND r.status = 'complete'{where} GROUP BY r.nag_id",
+                (survey_id, *params),
+            )
+            rows = await tx.fetchall(
+                "SELECT r.nag_id, a.value, COUNT(*), SUM(a.rank) FROM survey_answers a"
+                " JOIN survey_responses r ON r.id = a.response_id"
+                f" WHERE r.survey_id = ? AND r.status = 'complete' AND a.question_id = ?{where}"
+                " AND a.value IS NOT NULL GROUP BY r.nag_id, a.value",
+                (survey_id, question_id, *params),
+            )
+        per_nag: dict[str, dict[str, tuple[int, int]]] = {}
+        for nag, value, n, ranks in rows:
+            per_nag.setdefault(nag or "", {})[value] = (int(n), int(ranks or 0))
+        return {(r[0] or ""): int(r[1]) for r in totals}, per_nag
+
+    async def iterate_answers(
+        self,
+        survey_id: str,
+        nag_id: str | None = None,
+        since: str | None = None,
+        batch: int = 2000,
+    ) -> AsyncIterator[list[AnswerRow]]:
+        """Answers of completed responses in response order, in batches (flat memory)."""
+        where, params = _filters(nag_id, since)
+        sql = (
+            "SELECT r.id, r.nag_id, r.completed_on, a.question_id, a.rank, a.value"
+            " FROM survey_responses r LEFT JOIN survey_answers a ON a.response_id = r.id"
+            f" WHERE r.survey_id = ? AND r.status = 'complete'{where}"
+            " ORDER BY r.id, a.question_id, a.rank"
+        )
+        async for rows in self.db.iterate(sql, (survey_id, *params), batch=batch):
+            yield [AnswerRow(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows]
+
+    # ------------------------------------------------------------------ "you said, we did"
+
+    async def results_sent(self, survey_id: str) -> bool:
+        row = await self.db.fetchone(
+            "SELECT 1 FROM survey_results_sent WHERE survey_id = ?", (survey_id,)
+        )
+        return row is not None
+
+    async def mark_results_sent(self, survey_id: str, now: datetime) -> bool:
+        """Record that results went out; False if they already had (so they never go twice)."""
+        n = await self.db.execute(
+            "INSERT OR IGNORE INTO survey_results_sent (survey_id, sent_at) VALUES (?, ?)",
+            (survey_id, _ts(now)),
+        )
+        return n > 0
+
+    async def participants(self, survey_id: str) -> set[str]:
+        rows = await self.db.fetchall(
+            "SELECT respondent FROM survey_completions WHERE survey_id = ?", (survey_id,)
+        )
+        return {r[0] for r in rows}
+
+    async def opted_in_residents(self, batch: int = 1000) -> AsyncIterator[list[tuple[int, str]]]:
+        """(chat_id, nag_id) of residents who agreed to messages and have not blocked the bot."""
+        async for rows in self.db.iterate(
+            "SELECT chat_id, COALESCE(nag_id, '') FROM residents WHERE consent = 1 AND active = 1"
+            " ORDER BY chat_id",
+            batch=batch,
+        ):
+            yield [(int(r[0]), str(r[1])) for r in rows]
+
+    # ------------------------------------------------------------------ bulk (benchmarks, tests)
+
+    async def insert_completed(
+        self,
+        survey_id: str,
+        responses: Iterable[tuple[str | None, str, dict[str, tuple[str, ...] | None]]],
+    ) -> int:
+        """Insert finished anonymous responses (nag_id, completed_on, answers) in one go."""
+        n = 0
+        async with self.db.transaction() as tx:
+            for nag_id, day, answers in responses:
+                rid = await _insert_response(tx, survey_id, nag_id, day)
+                rows = []
+                for qid, ans in answers.items():
+                    values: Sequence[str | None] = ans if ans is not None else (None,)
+                    rows.extend((rid, qid, i, v) for i, v in enumerate(values))
+                await tx.executemany(
+                    "INSERT INTO survey_answers (response_id, question_id, rank, value)"
+                    " VALUES (?, ?, ?, ?)",
+                    rows,
+                )
+                n += 1
+        return n
+
+
+async def _insert_response(tx: Tx, survey_id: str, nag_id: str | None, day: str) -> int:
+    return await tx.insert(
+        "INSERT INTO survey_responses (survey_id, respondent, nag_id, status, step, started_on,"
+        " updated_at, completed_on) VALUES (?, ?, ?, 'complete', 1, ?, ?, ?)",
+        (survey_id, _unlinked(), nag_id, day, day, day),
+    )

@@ -1,11 +1,515 @@
-"""Placeholder for the surveys feature."""
+"""Surveys in the chat: /survey, the survey_<id> deep link, buttons and typed answers, /cancel.
+
+Each answer is written to SQLite as it is given (storage/surveys.py), so a resident continues where
+they left off after a restart or a week away. Flow rules live in bot/domain/surveys.py.
+"""
 
 from __future__ import annotations
 
-from telegram.ext import Application
+import logging
+from datetime import date
 
-COMMANDS: list = []
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
+
+from bot import callback_data as cd
+from bot.content import Texts
+from bot.context import BotContext, Services, services_of
+from bot.domain import surveys as dom
+from bot.handlers import fallback
+from bot.handlers.common import answer, edit_or_send, now, reply, texts
+from bot.handlers.registry import Command
+from bot.render import e
+from bot.surveys_content import Question, Survey
+from storage.surveys import Answer, Response
+
+logger = logging.getLogger(__name__)
+
+ACT_ANSWER, ACT_TOGGLE, ACT_DONE, ACT_BACK, ACT_SKIP = "a", "t", "d", "b", "s"
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def respondent_key(services: Services, chat_id: int) -> str:
+    return dom.pseudonym(services.config.settings.survey.secret.get_secret_value(), chat_id)
+
+
+def today(services: Services) -> date:
+    return services.clock.now().astimezone(services.config.tz).date()
+
+
+def survey_by_id(services: Services, survey_id: str) -> Survey | None:
+    for s in services.content.surveys:
+        if s.id == survey_id:
+            return s
+    return None
+
+
+def _button(label: str, *data: str | int) -> InlineKeyboardButton:
+    return InlineKeyboardButton(label, callback_data=cd.encode(cd.SURVEY, *data))
+
+
+def _choice_label(t: Texts, q: Question, value: str) -> str:
+    if q.type == "yesno":
+        return t.get("button.survey_yes") if value == "yes" else t.get("button.survey_no")
+    return q.label(value)
+
+
+def _answer_text(t: Texts, q: Question, ans: Answer) -> str:
+    if ans is None:
+        return t.get("survey.skipped")
+    if q.type == "top":
+        return ", ".join(f"{i}. {_choice_label(t, q, v)}" for i, v in enumerate(ans, 1))
+    return ", ".join(_choice_label(t, q, v) for v in ans)
+
+
+def question_message(
+    t: Texts, survey: Survey, resp: Response, answers: dict[str, Answer]
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The question text (progress, hint, earlier answer) and its keyboard."""
+    q = survey.question(resp.current)
+    assert q is not None
+    n, total = dom.progress(survey, q.id, answers)
+    parts = [
+        t.get("survey.progress", title=e(survey.title), n=n, total=total),
+        f"<b>{e(q.text)}</b>",
+    ]
+    if q.type == "rating":
+        lo, hi = q.scale
+        parts.append(
+            t.get("survey.hint_rating", min=lo, max=hi, low=e(q.low or lo), high=e(q.high or hi))
+        )
+    elif q.type == "text":
+        parts.append(t.get("survey.hint_text", max=q.max_length))
+    elif q.type == "number":
+        parts.append(t.get("survey.hint_number", **dom._range(q)))
+    elif q.type == "multi":
+        parts.append(t.get("survey.hint_multi", min=q.min or 0, max=q.max or len(q.options)))
+    elif q.type == "top":
+        parts.append(t.get("survey.hint_top", n=q.pick))
+    if not q.required:
+        parts.append(t.get("survey.hint_optional"))
+    if q.id in answers and q.type not in ("multi", "top"):
+        parts.append(t.get("survey.your_answer", answer=e(_answer_text(t, q, answers[q.id]))))
+
+    base = (resp.id, resp.step, q.id)
+    rows: list[list[InlineKeyboardButton]] = []
+    if q.type in ("single", "yesno"):
+        rows = [[_button(_choice_label(t, q, o.id), *base, ACT_ANSWER, o.id)] for o in q.choices()]
+        if q.type == "yesno":
+            rows = [[b[0] for b in rows]]
+    elif q.type == "rating":
+        buttons = [_button(o.label, *base, ACT_ANSWER, o.id) for o in q.choices()]
+        rows = [buttons] if len(buttons) <= 6 else [buttons[:6], buttons[6:]]
+    elif q.type in ("multi", "top"):
+        picks = resp.draft or (answers.get(q.id) or ())
+        for o in q.options:
+            if o.id in picks:
+                mark = f"{picks.index(o.id) + 1}. " if q.type == "top" else "✅ "
+            else:
+                mark = ""
+            rows.append([_button(mark + o.label, *base, ACT_TOGGLE, o.id)])
+    nav = []
+    if dom.previous_question(survey, q.id, answers) is not None:
+        nav.append(_button(t.get("button.survey_back"), *base, ACT_BACK))
+    if not q.required:
+        nav.append(_button(t.get("button.survey_skip"), *base, ACT_SKIP))
+    if q.type in ("multi", "top"):
+        nav.append(_button(t.get("button.survey_done"), *base, ACT_DONE))
+    if nav:
+        rows.append(nav)
+    return "\n\n".join(parts), InlineKeyboardMarkup(rows)
+
+
+async def ask(update: Update, context: BotContext, survey: Survey, response_id: int) -> None:
+    """Send the response's current question as a new message."""
+    store = context.services.surveys
+    resp = await store.get(response_id)
+    if resp is None or resp.current is None:
+        return
+    text, keyboard = question_message(texts(context), survey, resp, await store.answers(resp.id))
+    await reply(update, text, keyboard)
+
+
+async def _redraw(update: Update, context: BotContext, survey: Survey, response_id: int) -> None:
+    """Redraw the pressed question in place (multi-choice toggles)."""
+    store = context.services.surveys
+    resp = await store.get(response_id)
+    if resp is None or resp.current is None:
+        return
+    text, keyboard = question_message(texts(context), survey, resp, await store.answers(resp.id))
+    await edit_or_send(update, text, keyboard)
+
+
+async def _close_keyboard(update: Update) -> None:
+    """Take the buttons off an answered question so it can't be pressed again by mistake."""
+    q = update.callback_query
+    if q is not None and isinstance(q.message, Message):
+        try:
+            await q.edit_message_reply_markup(None)
+        except Exception:  # noqa: BLE001 - cosmetic only; the answer is already saved
+            logger.debug("Could not remove an old survey keyboard")
+
+
+# ---------------------------------------------------------------- opening a survey
+
+
+async def open_survey(
+    update: Update, context: BotContext, survey_id: str, *, via_link: bool
+) -> None:
+    """Start, resume or refuse a survey for this resident, saying why."""
+    s = context.services
+    t = texts(context)
+    chat_id = update.effective_chat.id
+    survey = survey_by_id(s, survey_id)
+    if survey is None:
+        await reply(update, t.get("survey.unknown"))
+        return
+    state = dom.status(survey, today(s))
+    if state != "open":
+        key = "survey.closed" if state == "closed" else "survey.not_yet"
+        await reply(update, t.get(key, title=e(survey.title), opens=survey.opens.isoformat()))
+        return
+    resident = await s.residents.get(chat_id)
+    nag_id = resident.nag_id if resident else None
+    if not dom.may_open(survey, nag_id, via_link):
+        await reply(update, t.get("survey.not_for_you", title=e(survey.title)))
+        return
+    key = respondent_key(s, chat_id)
+    store = s.surveys
+    existing = await store.find(survey.id, key, "open")
+    if existing is not None:
+        await store.touch(existing.id, now(context))
+        await reply(update, t.get("survey.resume", title=e(survey.title)))
+        await ask(update, context, survey, existing.id)
+        return
+    if not survey.repeatable and await store.has_completed(survey.id, key):
+        if survey.changeable:
+            keyboard = InlineKeyboardMarkup(
+                [
+                    [
+                        InlineKeyboardButton(
+                            t.get("button.survey_change"),
+                            callback_data=cd.encode(cd.SURVEY_CHANGE, survey.id),
+                        )
+                    ]
+                ]
+            )
+            await reply(update, t.get("survey.done_changeable", title=e(survey.title)), keyboard)
+        else:
+            await reply(update, t.get("survey.already_done", title=e(survey.title)))
+        return
+    first = dom.first_question(survey)
+    assert first is not None  # the validator guarantees at least one question
+    resp = await store.start(survey.id, key, nag_id, first.id, now(context))
+    await reply(
+        update,
+        t.get(
+            "survey.intro",
+            title=e(survey.title),
+            intro=e(survey.intro),
+            privacy=e(survey.privacy),
+        ),
+    )
+    await ask(update, context, survey, resp.id)
+
+
+async def start_from_link(update: Update, context: BotContext, survey_id: str) -> None:
+    """Deep link /start survey_<id>: open that survey directly."""
+    await open_survey(update, context, survey_id, via_link=True)
+
+
+async def survey_command(update: Update, context: BotContext) -> None:
+    """List the surveys open to this resident (and any in progress)."""
+    s = context.services
+    t = texts(context)
+    resident = await s.residents.get(update.effective_chat.id)
+    nag_id = resident.nag_id if resident else None
+    key = respondent_key(s, update.effective_chat.id)
+    day = today(s)
+    done = set(await s.surveys.completed_surveys(key))
+    in_progress = {sid for sid, status, _ in await s.surveys.held_for(key) if status == "open"}
+    rows = []
+    lines = [t.get("survey.list_header")]
+    for survey in s.content.surveys:
+        if dom.status(survey, day) != "open":
+            continue
+        if not (dom.listed_for(survey, nag_id) or survey.id in in_progress):
+            continue
+        if survey.id in in_progress:
+            note = t.get("survey.list_in_progress")
+        elif survey.id in done and not survey.repeatable:
+            note = t.get("survey.list_done")
+        else:
+            note = ""
+        lines.append(
+            t.get(
+                "survey.list_item",
+                title=e(survey.title),
+                closes=survey.closes.strftime("%d %B %Y").lstrip("0"),
+                note=note,
+            )
+        )
+        rows.append(
+            [InlineKeyboardButton(survey.title, callback_data=cd.encode(cd.SURVEY_OPEN, survey.id))]
+        )
+    if not rows:
+        await reply(update, t.get("survey.list_none"))
+        return
+    await reply(update, "\n".join(lines), InlineKeyboardMarkup(rows))
+
+
+async def on_open(update: Update, context: BotContext) -> None:
+    """A survey chosen from the /survey list."""
+    await answer(update)
+    _, parts = cd.decode(update.callback_query.data)
+    await open_survey(update, context, parts[0] if parts else "", via_link=False)
+
+
+async def on_change(update: Update, context: BotContext) -> None:
+    """Reopen a finished response of a survey that allows changing answers."""
+    s = context.services
+    t = texts(context)
+    await answer(update)
+    _, parts = cd.decode(update.callback_query.data)
+    survey = survey_by_id(s, parts[0] if parts else "")
+    if survey is None or not survey.changeable or dom.status(survey, today(s)) != "open":
+        await reply(update, t.get("survey.stale"))
+        return
+    key = respondent_key(s, update.effective_chat.id)
+    resp = await s.surveys.find(survey.id, key, "complete")
+    first = dom.first_question(survey)
+    if resp is None or first is None:
+        await reply(update, t.get("survey.stale"))
+        return
+    await s.surveys.reopen(resp.id, first.id, now(context))
+    await reply(update, t.get("survey.changing", title=e(survey.title)))
+    await ask(update, context, survey, resp.id)
+
+
+# ---------------------------------------------------------------- answering
+
+
+async def advance(
+    update: Update,
+    context: BotContext,
+    survey: Survey,
+    resp: Response,
+    q: Question,
+    value: Answer,
+    *,
+    signpost: bool = False,
+) -> None:
+    """Save the answer to `q`, then ask the next question or finish."""
+    s = context.services
+    store = s.surveys
+    answers = await store.answers(resp.id)
+    answers[q.id] = value
+    nxt = dom.next_question(survey, q, answers)
+    await store.save_answer(resp.id, q.id, value, nxt.id if nxt else None, now(context))
+    if signpost:
+        await fallback.signpost(update, context)
+    if nxt is not None:
+        await ask(update, context, survey, resp.id)
+        return
+    keep = dom.final_route(survey, answers) or list(answers)
+    await store.complete(
+        resp,
+        keep,
+        anonymous=survey.anonymous,
+        now=now(context),
+        today=today(s).isoformat(),
+    )
+    await reply(update, texts(context).get("survey.thanks", thanks=e(survey.thanks)))
+
+
+async def on_button(update: Update, context: BotContext) -> None:
+    """A survey button: answer, toggle, done, back or skip, only for the current question."""
+    s = context.services
+    t = texts(context)
+    _, parts = cd.decode(update.callback_query.data)
+    resp = None
+    if len(parts) >= 4 and parts[0].isdigit():
+        resp = await s.surveys.get(int(parts[0]))
+    key = respondent_key(s, update.effective_chat.id)
+    # A press on an old message (another step, another question, a finished or someone else's
+    # response) never records anything: it would be a wrong answer.
+    if (
+        resp is None
+        or resp.respondent != key
+        or resp.status != "open"
+        or str(resp.step) != parts[1]
+        or resp.current != parts[2]
+    ):
+        await answer(update, t.get("survey.stale"))
+        current = await s.surveys.current(key)
+        survey = survey_by_id(s, current.survey_id) if current else None
+        if current is not None and survey is not None:
+            await ask(update, context, survey, current.id)
+        return
+    survey = survey_by_id(s, resp.survey_id)
+    q = survey.question(resp.current) if survey else None
+    if survey is None or q is None:
+        await answer(update, t.get("survey.stale"))
+        return
+    action, value = parts[3], (parts[4] if len(parts) > 4 else "")
+    if action == ACT_ANSWER:
+        chosen = dom.button_answer(q, value)
+        if chosen is None:
+            await answer(update, t.get("survey.stale"))
+            return
+        await answer(update)
+        await _close_keyboard(update)
+        await advance(update, context, survey, resp, q, chosen)
+    elif action == ACT_TOGGLE:
+        picks = resp.draft or ((await s.surveys.answers(resp.id)).get(q.id) or ())
+        result = dom.toggle(q, picks, value)
+        if isinstance(result, dom.Invalid):
+            await answer(update, t.get(result.key, **result.values))
+            return
+        await answer(update)
+        await s.surveys.set_draft(resp.id, result, now(context))
+        await _redraw(update, context, survey, resp.id)
+    elif action == ACT_DONE:
+        picks = resp.draft or ((await s.surveys.answers(resp.id)).get(q.id) or ())
+        problem = dom.check_picks(q, picks)
+        if problem is not None:
+            await answer(update, t.get(problem.key, **problem.values))
+            return
+        await answer(update)
+        await _close_keyboard(update)
+        await advance(update, context, survey, resp, q, picks or None)
+    elif action == ACT_BACK:
+        answers = await s.surveys.answers(resp.id)
+        prev = dom.previous_question(survey, q.id, answers)
+        await answer(update)
+        if prev is None:
+            return
+        await _close_keyboard(update)
+        await s.surveys.move(resp.id, prev.id, now(context))
+        await ask(update, context, survey, resp.id)
+    elif action == ACT_SKIP:
+        if q.required:
+            await answer(update, t.get("survey.required"))
+            return
+        await answer(update)
+        await _close_keyboard(update)
+        await advance(update, context, survey, resp, q, None)
+    else:
+        await answer(update, t.get("survey.stale"))
+
+
+async def on_message(update: Update, context: BotContext) -> None:
+    """Anything typed or sent while a survey is in progress: an answer, 'stop', or a re-ask."""
+    s = context.services
+    t = texts(context)
+    key = respondent_key(s, update.effective_chat.id)
+    resp = await s.surveys.current(key)
+    survey = survey_by_id(s, resp.survey_id) if resp else None
+    q = survey.question(resp.current) if survey and resp else None
+    msg = update.effective_message
+    if resp is None or survey is None or q is None:
+        # The in-memory view was out of date: behave exactly as if no survey were in progress.
+        if msg.text is not None:
+            await fallback.on_text(update, context)
+        else:
+            await fallback.on_other_message(update, context)
+        return
+    text = msg.text
+    if text is None:
+        await reply(update, t.get("survey.bad_media"))
+        await ask(update, context, survey, resp.id)
+        return
+    if dom.is_stop(text) or text.strip().lower().startswith("/cancel"):
+        await cancel(update, context, resp, survey)
+        return
+    parsed = dom.parse_typed(q, text)
+    danger = s.danger.mentions_danger(text)
+    if isinstance(parsed, dom.Invalid):
+        if danger:
+            await fallback.signpost(update, context)
+        await reply(update, t.get(parsed.key, **parsed.values))
+        await ask(update, context, survey, resp.id)
+        return
+    # A worrying answer is saved like any other, then followed by the 999/101/Crimestoppers
+    # signposting before the survey goes on.
+    await advance(update, context, survey, resp, q, parsed, signpost=danger)
+
+
+async def cancel(update: Update, context: BotContext, resp: Response, survey: Survey) -> None:
+    await context.services.surveys.cancel(resp.id, now(context))
+    await reply(update, texts(context).get("survey.cancelled", title=e(survey.title)))
+
+
+async def cancel_command(update: Update, context: BotContext) -> None:
+    """Stop the survey in progress (its answers so far are deleted)."""
+    s = context.services
+    resp = await s.surveys.current(respondent_key(s, update.effective_chat.id))
+    survey = survey_by_id(s, resp.survey_id) if resp else None
+    if resp is None or survey is None:
+        await reply(update, texts(context).get("survey.nothing_to_cancel"))
+        return
+    await cancel(update, context, resp, survey)
+
+
+# ---------------------------------------------------------------- wiring
+
+
+class InSurvey(filters.MessageFilter):
+    """Matches a private message from a chat with a survey in progress (no database call)."""
+
+    def __init__(self, services: Services) -> None:
+        super().__init__(name="InSurvey")
+        self.services = services
+
+    def filter(self, message: Message) -> bool:
+        if message.chat.type != "private":
+            return False
+        text = message.text or ""
+        if text.startswith("/") and not text.lower().startswith("/cancel"):
+            return False  # other commands keep working in the middle of a survey
+        return self.services.surveys.is_open(respondent_key(self.services, message.chat.id))
+
+
+def setup(app: Application, services: Services) -> None:
+    """Plug into /start deep links, /forget, /mydata, and load who has a survey open."""
+    services.hooks.survey_start = start_from_link
+
+    async def erase(chat_id: int) -> None:
+        await services.surveys.erase(respondent_key(services, chat_id))
+
+    async def mydata(chat_id: int, t: Texts) -> list[str]:
+        key = respondent_key(services, chat_id)
+        lines = []
+        for survey_id, status, n in await services.surveys.held_for(key):
+            survey = survey_by_id(services, survey_id)
+            title = survey.title if survey else survey_id
+            lines.append(t.get("survey.mydata_response", title=e(title), status=status, n=n))
+        done = await services.surveys.completed_surveys(key)
+        if done:
+            titles = [(survey_by_id(services, sid) or sid) for sid in done]
+            names = ", ".join(e(getattr(x, "title", x)) for x in titles)
+            lines.append(t.get("survey.mydata_completed", titles=names))
+        return lines
+
+    async def load_open(app: Application) -> None:
+        await services_of(app).surveys.load_open()
+
+    services.hooks.erasers.append(erase)
+    services.hooks.mydata_sections.append(mydata)
+    app.bot_data.startup_hooks.append(load_open)
+
+
+COMMANDS = [
+    Command("survey", survey_command),
+    Command("cancel", cancel_command),
+]
 
 
 def register(app: Application) -> None:
-    return None
+    services = services_of(app)
+    app.add_handler(CallbackQueryHandler(on_button, pattern=cd.pattern(cd.SURVEY)))
+    app.add_handler(CallbackQueryHandler(on_open, pattern=cd.pattern(cd.SURVEY_OPEN)))
+    app.add_handler(CallbackQueryHandler(on_change, pattern=cd.pattern(cd.SURVEY_CHANGE)))
+    app.add_handler(MessageHandler(InSurvey(services) & ~filters.StatusUpdate.ALL, on_message))

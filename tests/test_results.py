@@ -1,0 +1,331 @@
+"""Officer results: arithmetic, small-number suppression, per-NAG top three, charts, CSV (in chat
+and from the command line), officer-only access, and "you said, we did" composition."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import csv
+import io
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from bot.charts import bar_chart
+from bot.cli import main as real_cli_main
+from bot.content import Content
+from bot.domain import surveys as dom
+from bot.domain.surveys import pseudonym
+from bot.handlers.results import compose_you_said_we_did
+from tests.conftest import ADMIN_ID, LONDON, OFFICER_ID, Harness, write_config
+from tests.test_surveys import CS, SECRET, answer_safety_yes_route
+
+RESIDENT = 424243
+
+
+def survey(content: Content, sid: str):
+    return next(s for s in content.surveys if s.id == sid)
+
+
+def safety_answers(day: int, dark: int, worries: tuple[str, ...], contact: str) -> dict:
+    a: dict = {
+        "safe_day": (str(day),),
+        "safe_dark": (str(dark),),
+        "worries": worries,
+        "contact": (contact,),
+        "hear": ("telegram",),
+        "years": ("10",),
+        "anything_else": None,
+    }
+    if contact == "yes":
+        a["contact_how"] = ("officer",)
+        a["contact_rating"] = ("7",)
+    else:
+        a["know_nag"] = ("no",)
+    return a
+
+
+async def seed_safety(h: Harness) -> None:
+    """12 responses in Fishermead, 3 in Woughton (below the threshold of 5)."""
+    rows = []
+    for i in range(12):
+        worries = ("asb", "drugs") if i < 9 else ("burglary",)
+        rows.append(
+            (
+                "fishermead",
+                "2026-11-20",
+                safety_answers(4, 2 if i < 6 else 3, worries, "yes" if i < 7 else "no"),
+            )
+        )
+    for _ in range(3):
+        rows.append(("woughton", "2026-11-22", safety_answers(5, 5, ("speeding",), "no")))
+    await h.services.surveys.insert_completed(CS, rows)
+
+
+# ---------------------------------------------------------------- domain arithmetic
+
+
+def test_summarise_counts_percentages_and_suppression(content: Content):
+    s = survey(content, CS)
+    answered = {"safe_day": 20, "worries": 20, "years": 4, "contact": 20}
+    values = {
+        "safe_day": {"1": 2, "4": 8, "5": 10},
+        "worries": {"asb": 15, "drugs": 6, "burglary": 4},
+        "years": {"3": 2, "10": 2},
+        "contact": {"yes": 5, "no": 15},
+    }
+    res = {r.question.id: r for r in dom.summarise(s, answered, values, 5)}
+    cells = {c.label: c for c in res["safe_day"].cells}
+    assert cells["5"].count == 10 and cells["5"].percent == 50.0
+    assert cells["4"].count == 8 and cells["4"].percent == 40.0
+    assert cells["1"].count is None and cells["1"].percent is None, "2 < 5 is withheld"
+    assert cells["3"].count is None, "zero is also under the threshold"
+    assert res["safe_day"].mean == pytest.approx((2 * 1 + 8 * 4 + 10 * 5) / 20)
+    worries = {c.label: c for c in res["worries"].cells}
+    assert worries["Anti-social behaviour"].percent == 75.0
+    assert worries["Burglary"].count is None
+    assert res["years"].answered is None, "a question answered by fewer than 5 is withheld"
+    assert res["unsafe_why"].answered is None
+    yes = {c.label: c.count for c in res["contact"].cells}
+    assert yes == {"Yes": 5, "No": 15}
+
+
+def test_number_mean_and_median_from_counts(content: Content):
+    s = survey(content, CS)
+    res = {
+        r.question.id: r
+        for r in dom.summarise(s, {"years": 6}, {"years": {"1": 1, "2": 2, "10": 3}}, 5)
+    }
+    assert res["years"].mean == pytest.approx((1 + 4 + 30) / 6)
+    assert res["years"].median == 6.0  # middle of 2 and 10
+
+
+def test_top_per_nag_ranks_by_count_with_ties_in_option_order(content: Content):
+    q = survey(content, "nag-priorities").question("top3")
+    totals = {"fishermead": 10, "woughton": 4}
+    # value -> (times picked, sum of 0-based ranks)
+    per_nag = {
+        "fishermead": {"drugs": (9, 0), "burglary": (7, 3), "asb": (7, 10), "speeding": (2, 4)},
+        "woughton": {"speeding": (4, 0)},
+    }
+    out = {r.nag_id: r for r in dom.top_per_nag(q, totals, per_nag, 5)}
+    # asb and burglary tie on 7: burglary was ranked higher on average, so it comes first.
+    assert [c.label for c in out["fishermead"].top] == [
+        "Drugs",
+        "Burglary",
+        "Anti-social behaviour",
+    ]
+    assert [c.count for c in out["fishermead"].top] == [9, 7, 7]
+    assert out["woughton"].respondents is None and out["woughton"].top == ()
+
+
+def test_suppression_never_shows_a_count_below_threshold():
+    assert dom.suppress(4, 5) is None and dom.suppress(5, 5) == 5 and dom.suppress(0, 5) is None
+
+
+def test_csv_cells_are_safe_from_spreadsheet_formulas():
+    assert dom.safe_cell("=HYPERLINK(1)") == "'=HYPERLINK(1)"
+    assert dom.safe_cell("-5") == "-5" and dom.safe_cell("@x") == "'@x"
+
+
+def test_chart_is_a_real_png():
+    png = bar_chart("How safe?", ["Yes", "No", "Maybe"], [10, None, 7])
+    assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 1000
+
+
+# ---------------------------------------------------------------- storage aggregation
+
+
+async def test_counts_by_sql_filter_by_nag_and_date(harness: Harness):
+    await seed_safety(harness)
+    store = harness.services.surveys
+    all_ = await store.counts(CS)
+    assert all_.completed == 15
+    assert all_.values["worries"] == {"asb": 9, "drugs": 9, "burglary": 3, "speeding": 3}
+    assert all_.answered["anything_else"] == 0 if "anything_else" in all_.answered else True
+    fm = await store.counts(CS, "fishermead")
+    assert fm.completed == 12 and fm.values["contact"] == {"yes": 7, "no": 5}
+    recent = await store.counts(CS, since="2026-11-21")
+    assert recent.completed == 3
+
+
+# ---------------------------------------------------------------- officer commands
+
+
+async def test_results_is_officer_only(harness: Harness):
+    calls = await harness.send(RESIDENT, "/results")
+    assert "don't know that command" in calls[-1].text
+    calls = await harness.send(RESIDENT, f"/results {CS}")
+    assert "don't know that command" in calls[-1].text
+    calls = await harness.press(RESIDENT, f"rs:{CS}")
+    assert not harness.api.sent("sendDocument") and not harness.api.sent("sendPhoto")
+    calls = await harness.send(ADMIN_ID, "/results")
+    assert "Survey results" in calls[-1].text
+
+
+async def test_results_list_shows_completion_rate_and_status(harness: Harness):
+    await answer_safety_yes_route(harness, RESIDENT)
+    await harness.send(RESIDENT + 1, f"/start survey_{CS}")  # started, not finished
+    calls = await harness.send(OFFICER_ID, "/results")
+    text = calls[-1].text
+    assert "Community safety survey" in text
+    assert "2 started, 1 completed (50% completion)" in text
+    assert "open until 2027-03-31" in text
+    assert ("Community safety survey 2026/27", f"rs:{CS}") in calls[-1].buttons
+
+
+async def test_results_summary_charts_and_csv(harness: Harness):
+    await seed_safety(harness)
+    calls = await harness.send(OFFICER_ID, f"/results {CS}")
+    summary = calls[0].text
+    assert "15 completed responses" in summary
+    assert "Anti-social behaviour: 9 (60%)" in summary
+    assert "Burglary: fewer than 5" in summary
+    assert "fewer than 5 answers, not shown" in summary  # unsafe_why: nobody answered it
+    photos = [c for c in calls if c.method == "sendPhoto"]
+    assert photos and all(p.files["photo"][1].startswith(b"\x89PNG") for p in photos)
+    docs = [c for c in calls if c.method == "sendDocument"]
+    assert len(docs) == 1
+    name, data = docs[0].files["document"]
+    assert name == f"{CS}.csv"
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8"))))
+    s = survey(harness.services.content, CS)
+    assert rows[0] == ["response", "nag", "completed_on", *(q.id for q in s.questions)]
+    assert len(rows) == 16 and len({len(r) for r in rows}) == 1
+    first = dict(zip(rows[0], rows[1], strict=True))
+    assert first["worries"] == "Anti-social behaviour; Drug dealing or drug use"
+    assert first["nag"] == "fishermead" and first["anything_else"] == ""
+
+
+async def test_results_filtered_by_nag_and_date(harness: Harness):
+    await seed_safety(harness)
+    calls = await harness.send(OFFICER_ID, f"/results {CS} woughton")
+    name = harness.services.content.nag_by_id["woughton"].name.replace("&", "&amp;")
+    assert f"Area: {name}" in calls[0].text and "3 completed responses" in calls[0].text
+    assert "fewer than 5 answers, not shown" in calls[0].text
+    assert not [c for c in calls if c.method == "sendPhoto"], "nothing to chart under 5"
+    docs = [c for c in calls if c.method == "sendDocument"]
+    rows = list(csv.reader(io.StringIO(docs[0].files["document"][1].decode())))
+    assert len(rows) == 4 and {r[1] for r in rows[1:]} == {"woughton"}
+    calls = await harness.send(OFFICER_ID, f"/results {CS} 2026-11-21")
+    assert "Since 2026-11-21" in calls[0].text and "3 completed" in calls[0].text
+    calls = await harness.send(OFFICER_ID, f"/results {CS} nowhere")
+    assert "didn't understand" in calls[-1].text
+    calls = await harness.send(OFFICER_ID, "/results no-such")
+    assert "don't know the survey" in calls[-1].text
+
+
+async def test_priorities_results_show_each_nags_top_three(harness: Harness):
+    rows = []
+    for _ in range(4):
+        rows.append(
+            ("fishermead", "2026-11-20", {"top3": ("drugs", "asb", "burglary"), "other": None})
+        )
+    for _ in range(2):
+        rows.append(
+            ("fishermead", "2026-11-21", {"top3": ("asb", "drugs", "speeding"), "other": None})
+        )
+    for _ in range(2):
+        rows.append(
+            ("woughton", "2026-11-20", {"top3": ("speeding", "drugs", "asb"), "other": None})
+        )
+    await harness.services.surveys.insert_completed("nag-priorities", rows)
+    calls = await harness.send(OFFICER_ID, "/results nag-priorities")
+    text = calls[0].text
+    assert "Top three priorities identified by the community" in text
+    fm = harness.services.content.nag_by_id["fishermead"].name.replace("&", "&amp;")
+    wo = harness.services.content.nag_by_id["woughton"].name.replace("&", "&amp;")
+    # drugs and asb both 6; drugs ranked higher on average. Burglary 4 (< 5) is withheld.
+    assert (
+        f"<b>{fm}</b> (6 responses): 1. Drugs (6); 2. Anti-social behaviour (6); 3. Burglary (&lt;5)"
+        in text
+    )
+    assert f"<b>{wo}</b>: fewer than 5 responses, not shown" in text
+
+
+async def test_no_chat_id_in_results_or_exports(harness: Harness):
+    for chat in range(RESIDENT, RESIDENT + 5):
+        await answer_safety_yes_route(harness, chat)
+    calls = await harness.send(OFFICER_ID, f"/results {CS}")
+    doc = [c for c in calls if c.method == "sendDocument"][0].files["document"][1].decode()
+    everything = doc + " ".join(c.text for c in calls)
+    for chat in range(RESIDENT, RESIDENT + 5):
+        assert str(chat) not in everything
+        assert pseudonym(SECRET, chat) not in everything
+    assert doc.count("\n") == 6
+    assert "Poor lighting on the redway" in doc
+
+
+# ---------------------------------------------------------------- command-line export
+
+
+async def test_cli_export_streams_csv_with_filters(harness: Harness, tmp_path: Path):
+    await seed_safety(harness)
+    cfg = write_config(tmp_path)
+
+    def cli_main(argv: list[str]) -> int:
+        # The CLI runs its own event loop, as it does from a shell.
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            return pool.submit(real_cli_main, argv).result()
+
+    out = tmp_path / "out.csv"
+    assert cli_main(["--config", str(cfg), "export", CS, "--out", str(out)]) == 0
+    rows = list(csv.reader(out.open(encoding="utf-8")))
+    assert len(rows) == 16 and rows[0][:3] == ["response", "nag", "completed_on"]
+    assert [r[0] for r in rows[1:]] == [str(i) for i in range(1, 16)]
+    assert (
+        cli_main(["--config", str(cfg), "export", CS, "--out", str(out), "--nag", "woughton"]) == 0
+    )
+    assert len(list(csv.reader(out.open()))) == 4
+    assert (
+        cli_main(["--config", str(cfg), "export", CS, "--out", str(out), "--since", "2026-11-21"])
+        == 0
+    )
+    assert len(list(csv.reader(out.open()))) == 4
+    assert cli_main(["--config", str(cfg), "export", "nope", "--out", str(out)]) == 2
+    assert (
+        cli_main(["--config", str(cfg), "export", CS, "--out", str(out), "--since", "yesterday"])
+        == 2
+    )
+
+
+# ---------------------------------------------------------------- "you said, we did"
+
+
+async def _resident(h: Harness, chat: int, nag: str, consent: bool) -> None:
+    now = h.clock.now()
+    await h.services.residents.touch(chat, now)
+    await h.services.residents.set_nag(chat, nag, now)
+    await h.services.residents.set_consent(chat, consent, now)
+
+
+async def test_you_said_we_did_goes_to_opted_in_participants_with_their_nags_results(
+    harness: Harness,
+):
+    await seed_safety(harness)  # 12 fishermead, 3 woughton responses
+    store = harness.services.surveys
+    participants = {
+        1001: ("fishermead", True),
+        1002: ("woughton", True),
+        1003: ("fishermead", False),
+    }
+    for chat, (nag, consent) in participants.items():
+        await _resident(harness, chat, nag, consent)
+        await harness.db.execute(
+            "INSERT INTO survey_completions (survey_id, respondent) VALUES (?, ?)",
+            (CS, pseudonym(SECRET, chat)),
+        )
+    await _resident(harness, 1004, "fishermead", True)  # opted in, did not take part
+    now = datetime(2027, 4, 1, 9, 0, tzinfo=LONDON)
+    out = dict(await compose_you_said_we_did(harness.services, CS, now))
+    assert set(out) == {1001, 1002}
+    fm = harness.services.content.nag_by_id["fishermead"].name.replace("&", "&amp;")
+    assert f"people in {fm} told us" in out[1001]
+    assert "Anti-social behaviour 75%" in out[1001]
+    # Woughton has 3 responses (< 5): that resident gets the Milton Keynes-wide figures instead.
+    assert "people in Milton Keynes told us" in out[1002]
+    assert "Anti-social behaviour 60%" in out[1002]
+    assert "Burglary" not in out[1001], "3 of 12 is under the threshold and not shown"
+    assert await store.mark_results_sent(CS, now) is True
+    assert await store.mark_results_sent(CS, now) is False
+    assert await compose_you_said_we_did(harness.services, CS, now) == []
