@@ -43,7 +43,16 @@ async def test_start_area_nag_over_real_http(tmp_path: Path):
         def card_sent() -> bool:
             return any("Next meeting" in t for t in server.api.texts(CHAT))
 
-        await server.wait_for(card_sent, timeout=60)
+        # Wait for the card, but stop at once if the bot process exits instead.
+        exited = asyncio.ensure_future(proc.wait())
+        waiting = asyncio.ensure_future(server.wait_for(card_sent, timeout=60))
+        await asyncio.wait({exited, waiting}, return_when=asyncio.FIRST_COMPLETED)
+        if exited.done():
+            waiting.cancel()
+            _, err = await proc.communicate()
+            raise AssertionError(f"the bot exited early ({proc.returncode}): {err.decode()[-2000:]}")
+        exited.cancel()
+        waiting.result()
         texts = server.api.texts(CHAT)
         welcome = next(i for i, t in enumerate(texts) if "Welcome to" in t)
         area = next(i for i, t in enumerate(texts) if "Your area is now" in t)
@@ -53,7 +62,8 @@ async def test_start_area_nag_over_real_http(tmp_path: Path):
         assert server.tokens_seen == {TEST_TOKEN}, "requests go to {api_url}/bot{token}/{method}"
         assert server.api.sent("setMyCommands"), "the command menu was published at start"
     finally:
-        proc.send_signal(signal.SIGTERM)
+        if proc.returncode is None:
+            proc.send_signal(signal.SIGTERM)
         stdout, stderr = await asyncio.wait_for(proc.communicate(), timeout=30)
         await server.stop()
     log = (stdout + stderr).decode()

@@ -1,0 +1,330 @@
+"""Updates/s and CPU per update: the SaferMK bot side by side with bare python-telegram-bot.
+
+Every run starts a fresh fake Bot API process (bench/fake_api.py, pinned to CPU 1 with this
+driver) preloaded with N updates, then the bot under test as its own process (pinned to CPU 0):
+
+  safermk          `python -m bot run --config <temp config>` (temp SQLite, content/)
+  echo             bench/echo_bot.py, default ApplicationBuilder
+  echo-concurrent  bench/echo_bot.py with concurrent_updates(True)
+
+All bots get the same update stream: M chats round-robin, each chat doing /start, an area search
+("MK6 2LP", "Fishermead", "Shenly Lodge", ...), /nag, /campaigns, then /start again (see
+bench/fake_api.py: make_updates).
+
+Measured window (all timestamps in the fake's clock):
+  start = arrival of the bot's first getUpdates request
+  end   = the last send answered (sendMessage etc.), where the run counts as complete once
+          (a) the bot acknowledged all N updates through getUpdates' offset, (b) at least N sends
+          arrived (every update gets at least one reply) and (c) no send came for --quiet s.
+  updates/s       = N / (end - start)
+  CPU ms/update   = bot process user+sys CPU (all threads, /proc/<pid>/stat) read by the fake
+                    at start and at the last send, divided by N. Startup (imports, getMe,
+                    setMyCommands) is outside the window.
+
+Configurations are interleaved (rep 1 of every configuration, then rep 2, ...) and the median
+of the repetitions is reported.
+
+  .venv/bin/python -m bench.bench_updates                 # full run (about 10 minutes)
+  .venv/bin/python -m bench.bench_updates --runs 1 --bots safermk,echo --latencies 0 --n 1000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+# Test-shaped token (5 digits): never a real token's 8-10 digit shape.
+TOKEN = "12345:" + "A" * 35
+BOT_CPU = 0
+FAKE_CPU = 1
+SRC = ROOT  # source tree the SaferMK bot runs from (--src)
+
+BOTS = {
+    "safermk": "SaferMK bot (aiohttp + per-chat ordered concurrency)",
+    "echo": "PTB echo bot, default (one update at a time)",
+    "echo-concurrent": "PTB echo bot, concurrent_updates(True)",
+}
+# Default N per (bot, latency ms): the slow configurations get fewer updates so each run takes
+# 10-25 s; per-update figures do not depend on N once the run is long enough.
+DEFAULT_N = {
+    ("echo", 30): 500,
+    ("echo-concurrent", 30): 2000,
+}
+
+
+@dataclass
+class Run:
+    bot: str
+    latency_ms: float
+    n: int
+    chats: int
+    ok: bool = False
+    error: str = ""
+    updates_per_s: float | None = None
+    cpu_ms_per_update: float | None = None
+    sends: int = 0
+    wall_s: float | None = None
+    bot_cpu_s: float | None = None
+    fake_cpu_share: float | None = None
+    peak_rss_mib: float | None = None
+    error_log_lines: int = 0
+    status: dict[str, Any] = field(default_factory=dict)
+
+
+def pin(cpu: int) -> None:
+    if hasattr(os, "sched_setaffinity") and cpu < os.cpu_count():  # type: ignore[operator]
+        os.sched_setaffinity(0, {cpu})
+
+
+def write_config(tmp: Path, api_url: str) -> Path:
+    path = tmp / "config.yaml"
+    path.write_text(
+        f"""
+telegram:
+  token: "{TOKEN}"
+  api_url: "{api_url}"
+storage:
+  path: "{tmp / "bench.sqlite3"}"
+content:
+  dir: "{SRC / "content"}"
+survey:
+  secret: "bench-secret"
+""",
+        encoding="utf-8",
+    )
+    return path
+
+
+def bot_command(bot: str, config: Path) -> list[str]:
+    if bot == "safermk":
+        return [PY, "-m", "bot", "run", "--config", str(config)]
+    if bot == "echo":
+        return [PY, "-m", "bench.echo_bot"]
+    if bot == "echo-concurrent":
+        return [PY, "-m", "bench.echo_bot", "--concurrent"]
+    raise ValueError(bot)
+
+
+def http_json(url: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(url, data=data, method="POST" if data else "GET")
+    if data:
+        req.add_header("Content-Type", "application/json")
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        return json.loads(resp.read())
+
+
+def peak_rss_mib(pid: int) -> float | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
+
+
+def stop(proc: subprocess.Popen, timeout: float = 20) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def one_run(bot: str, latency_ms: float, n: int, chats: int, quiet: float, keep: bool) -> Run:
+    run = Run(bot, latency_ms, n, chats)
+    tmp = Path(tempfile.mkdtemp(prefix=f"bench-{bot}-"))
+    fake = subprocess.Popen(
+        [PY, "-m", "bench.fake_api", "--port", "0", "--latency-ms", str(latency_ms),
+         "--preload", str(n), "--chats", str(chats), "--cpu", str(FAKE_CPU), "--no-report"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=open(tmp / "fake.log", "wb"), text=True,
+    )  # fmt: skip
+    proc: subprocess.Popen | None = None
+    try:
+        line = fake.stdout.readline()  # type: ignore[union-attr]
+        if not line.startswith("READY "):
+            run.error = f"fake API did not start: {line!r}"
+            return run
+        url = line.split()[1]
+        env = {**os.environ, "TELEGRAM_API_URL": url, "TELEGRAM_BOT_TOKEN": TOKEN}
+        env.pop("PYTHONPROFILEIMPORTTIME", None)
+        log = open(tmp / "bot.log", "wb")
+        if bot == "safermk":
+            env["PYTHONPATH"] = str(SRC)
+        cwd = SRC if bot == "safermk" else ROOT
+        proc = subprocess.Popen(
+            bot_command(bot, write_config(tmp, url)), cwd=cwd, env=env,
+            stdout=log, stderr=subprocess.STDOUT, preexec_fn=lambda: pin(BOT_CPU),
+        )  # fmt: skip
+        http_json(f"{url}/_bench/watch", {"pid": proc.pid})
+        deadline = time.monotonic() + 60 + n / 10  # generous: 10 updates/s plus startup
+        status: dict[str, Any] = {}
+        rss = None
+        while time.monotonic() < deadline:
+            time.sleep(0.1)
+            if proc.poll() is not None:
+                run.error = f"bot exited early with {proc.returncode}"
+                break
+            status = http_json(f"{url}/_bench/status")
+            rss = peak_rss_mib(proc.pid) or rss
+            if (
+                status["acked"] >= n
+                and status["sends"] >= n
+                and status["since_last_send"] is not None
+                and status["since_last_send"] >= quiet
+            ):
+                run.ok = True
+                break
+        else:
+            run.error = f"timed out: {status}"
+        run.status = status
+        run.peak_rss_mib = rss
+        if run.ok:
+            run.sends = status["sends"]
+            run.wall_s = status["wall_s"]
+            run.bot_cpu_s = status["bot_cpu_s"]
+            run.updates_per_s = n / status["wall_s"]
+            if status["bot_cpu_s"] is not None:
+                run.cpu_ms_per_update = status["bot_cpu_s"] * 1000 / n
+            if status["fake_cpu_s"] is not None:
+                run.fake_cpu_share = status["fake_cpu_s"] / status["wall_s"]
+    finally:
+        if proc is not None:
+            stop(proc)
+        stop(fake)
+    text = (tmp / "bot.log").read_text(errors="replace")
+    run.error_log_lines = sum(1 for ln in text.splitlines() if " ERROR " in ln or "Traceback" in ln)
+    if proc is not None and proc.returncode not in (0, -signal.SIGTERM) and not run.error:
+        run.error = f"bot exit code {proc.returncode}"
+    if run.error or run.error_log_lines:
+        print(f"    log kept in {tmp}; last lines:\n" + "\n".join(text.splitlines()[-8:]))
+    elif not keep:
+        for p in tmp.iterdir():
+            p.unlink()
+        tmp.rmdir()
+    return run
+
+
+def median(values: list[float | None]) -> float | None:
+    vals = [v for v in values if v is not None]
+    return statistics.median(vals) if vals else None
+
+
+def fmt(v: float | None, spec: str) -> str:
+    return "—" if v is None else format(v, spec)
+
+
+def summarise(runs: list[Run], configs: list[tuple[str, float, int]]) -> str:
+    rows = []
+    medians: dict[tuple[str, float], dict[str, float | None]] = {}
+    for bot, lat, _n in configs:
+        rs = [r for r in runs if r.bot == bot and r.latency_ms == lat and r.ok]
+        medians[(bot, lat)] = {
+            "ups": median([r.updates_per_s for r in rs]),
+            "cpu": median([r.cpu_ms_per_update for r in rs]),
+            "sends": median([r.sends / r.n for r in rs]),
+            "fake": median([r.fake_cpu_share for r in rs]),
+            "rss": median([r.peak_rss_mib for r in rs]),
+            "count": len(rs),
+            "all": [r.updates_per_s for r in rs],
+        }
+    head = (
+        "| bot | added latency | N | updates/s (median) | runs, updates/s | CPU ms/update | "
+        "vs echo (default) | vs echo concurrent | replies/update | fake API CPU | peak RSS MiB |\n"
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+    )
+    for bot, lat, n in configs:
+        m = medians[(bot, lat)]
+        ref = medians.get(("echo", lat), {}).get("ups")
+        refc = medians.get(("echo-concurrent", lat), {}).get("ups")
+        ratio = f"{m['ups'] / ref:.2f}×" if m["ups"] and ref else "—"
+        ratioc = f"{m['ups'] / refc:.2f}×" if m["ups"] and refc else "—"
+        runs_s = ", ".join(f"{v:,.0f}" for v in m["all"])  # type: ignore[union-attr]
+        rows.append(
+            f"| {BOTS[bot]} | {lat:g} ms | {n:,} | {fmt(m['ups'], ',.0f')} | {runs_s} | "
+            f"{fmt(m['cpu'], '.2f')} | {ratio} | {ratioc} | {fmt(m['sends'], '.2f')} | "
+            f"{fmt(m['fake'] * 100 if m['fake'] is not None else None, '.0f')}% | "
+            f"{fmt(m['rss'], '.0f')} |"
+        )
+    return head + "\n" + "\n".join(rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--bots", default="safermk,echo,echo-concurrent")
+    p.add_argument("--latencies", default="0,30", help="added ms per Bot API answer")
+    p.add_argument("--runs", type=int, default=3)
+    p.add_argument("--n", type=int, default=5000, help="updates per run")
+    p.add_argument("--chats", type=int, default=1000, help="distinct chats (at most N/5 used)")
+    p.add_argument(
+        "--n-for", action="append", default=[], metavar="BOT@MS=N",
+        help="N for one configuration (defaults: echo@30=500, echo-concurrent@30=2000)",
+    )  # fmt: skip
+    p.add_argument("--quiet", type=float, default=1.0, help="seconds without sends = done")
+    p.add_argument("--json", help="also write every run as JSON here")
+    p.add_argument("--keep", action="store_true", help="keep temp dirs (logs, database)")
+    p.add_argument(
+        "--src", type=Path, default=ROOT,
+        help="run the SaferMK bot (code and content/) from this tree, e.g. a `git archive` "
+        "snapshot of one commit, while the working tree is being edited",
+    )  # fmt: skip
+    args = p.parse_args(argv)
+    global SRC
+    SRC = args.src.resolve()
+    pin(FAKE_CPU)  # the driver shares the fake's core; the bot has CPU 0 to itself
+
+    n_for = {k: v for k, v in DEFAULT_N.items()} if args.n == 5000 else {}
+    for item in args.n_for:
+        key, n = item.split("=")
+        bot, ms = key.split("@")
+        n_for[(bot, float(ms))] = int(n)
+    configs = [
+        (bot, float(lat), n_for.get((bot, float(lat)), args.n))
+        for lat in args.latencies.split(",")
+        for bot in args.bots.split(",")
+    ]
+    runs: list[Run] = []
+    started = time.monotonic()
+    for rep in range(1, args.runs + 1):
+        for bot, lat, n in configs:
+            chats = min(args.chats, max(1, n // 5))
+            r = one_run(bot, lat, n, chats, args.quiet, args.keep)
+            runs.append(r)
+            print(
+                f"[{time.monotonic() - started:6.0f}s] rep {rep} {bot:16} {lat:4g} ms N={n:<5} "
+                + (
+                    f"{r.updates_per_s:8.0f} updates/s "
+                    f"{fmt(r.cpu_ms_per_update, '6.2f')} ms CPU/update "
+                    f"sends={r.sends} fake CPU {fmt((r.fake_cpu_share or 0) * 100, '.0f')}%"
+                    + (f" ERROR LOG LINES {r.error_log_lines}" if r.error_log_lines else "")
+                    if r.ok
+                    else f"FAILED: {r.error}"
+                ),
+                flush=True,
+            )
+    print()
+    print(summarise(runs, configs))
+    print(f"\ntotal bench time {time.monotonic() - started:.0f} s")
+    if args.json:
+        Path(args.json).write_text(json.dumps([asdict(r) for r in runs], indent=1))
+    return 0 if all(r.ok for r in runs) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
