@@ -28,28 +28,26 @@ class Tx:
     def __init__(self, conn: aiosqlite.Connection) -> None:
         self._conn = conn
 
+    # Each aiosqlite call is a hand-off to the database thread, so every method below uses one
+    # call where it can (execute_fetchall, no explicit cursor close).
+
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         cur = await self._conn.execute(sql, params)
-        rowcount = cur.rowcount
-        await cur.close()
-        return rowcount
+        return cur.rowcount
 
     async def insert(self, sql: str, params: Sequence[Any] = ()) -> int:
         cur = await self._conn.execute(sql, params)
-        rowid = cur.lastrowid or 0
-        await cur.close()
-        return rowid
+        return cur.lastrowid or 0
 
     async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         await self._conn.executemany(sql, rows)
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
-        async with self._conn.execute(sql, params) as cur:
-            return await cur.fetchone()
+        rows = await self._conn.execute_fetchall(sql, params)
+        return rows[0] if rows else None
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
-        async with self._conn.execute(sql, params) as cur:
-            return list(await cur.fetchall())
+        return list(await self._conn.execute_fetchall(sql, params))
 
 
 class Database:

@@ -56,15 +56,15 @@ class Residents:
         self, chat_id: int, now: datetime, *, source: str | None = None, language: str = "en"
     ) -> Resident:
         """Create the resident if new; mark them active again; keep the first sign-up source."""
-        async with self.db.transaction() as tx:
-            await tx.execute(
-                "INSERT INTO residents (chat_id, language, source, created_at, updated_at)"
-                " VALUES (?, ?, ?, ?, ?)"
-                " ON CONFLICT (chat_id) DO UPDATE SET active = 1, updated_at = excluded.updated_at,"
-                " source = COALESCE(residents.source, excluded.source)",
-                (chat_id, language, source, _ts(now), _ts(now)),
-            )
-            row = await tx.fetchone("SELECT * FROM residents WHERE chat_id = ?", (chat_id,))
+        # One upsert statement: atomic on its own, and one hand-off to the database thread.
+        row = await self.db.fetchone(
+            "INSERT INTO residents (chat_id, language, source, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT (chat_id) DO UPDATE SET active = 1, updated_at = excluded.updated_at,"
+            " source = COALESCE(residents.source, excluded.source)"
+            " RETURNING *",
+            (chat_id, language, source, _ts(now), _ts(now)),
+        )
         assert row is not None
         return _row(row)
 
