@@ -7,6 +7,7 @@ they left off after a restart or a week away. Flow rules live in bot/domain/surv
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import date
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
@@ -311,7 +312,10 @@ async def advance(
     if signpost:
         await fallback.signpost(update, context)
     if nxt is not None:
-        await ask(update, context, survey, resp.id)
+        # The state just written is known here: render from it rather than read it back.
+        moved = replace(resp, current=nxt.id, step=resp.step + 1, draft=())
+        text, keyboard = question_message(texts(context), survey, moved, answers)
+        await reply(update, text, keyboard)
         return
     keep = dom.final_route(survey, answers) or list(answers)
     await store.complete(
