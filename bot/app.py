@@ -30,6 +30,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.content import Content
 from bot.context import BotContext, BotData, Services, services_of
+from bot.delivery import BroadcastLimiter
 from bot.domain.areas import AreaIndex
 from bot.domain.signposting import DangerDetector
 from bot.handlers import (
@@ -192,6 +193,7 @@ def build_application(
             )
         )
         .concurrent_updates(PerChatOrderedProcessor(256))
+        .rate_limiter(BroadcastLimiter(cfg.settings.broadcast.rate_per_second))
         .post_init(startup)
         .post_shutdown(shutdown)
     )

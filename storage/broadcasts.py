@@ -1,10 +1,640 @@
-"""Broadcasts, outbox, audit and ratings repository (filled in by the broadcasts feature)."""
+"""Broadcasts, outbox, audit and ratings repository: every SQL statement of the broadcast feature.
+
+Times are stored as UTC ISO strings with seconds (one format, so text comparison is time order).
+Audiences arrive as JSON (see bot.domain.broadcasts.Audience); this module reads only the keys
+it needs to build the recipients query, so it imports nothing from bot/.
+"""
 
 from __future__ import annotations
 
-from storage.db import Database
+import json
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from storage.db import Database, Tx
+
+ACTIVE = ("scheduled", "sending")
+# Who may still receive a broadcast when it is sent (checked again at every claim, so a
+# resident who sends /stop during a broadcast gets nothing more from it).
+ELIGIBLE = {
+    "consent": "r.consent = 1 AND r.active = 1",
+    "reminders": "r.remind_meetings = 1 AND r.active = 1",
+    "active": "r.active = 1",
+}
+SURVEY_TABLE = "survey_participants"
+
+
+def ts(dt: datetime) -> str:
+    return dt.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def _dt(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+@dataclass(frozen=True)
+class Broadcast:
+    id: int
+    key: str | None
+    kind: str
+    ref: str | None
+    text: str | None
+    image: str | None
+    audience: str
+    requires: str
+    urgent: bool
+    ratings: bool
+    status: str
+    send_at: datetime
+    due_at: datetime
+    fingerprint: str | None
+    materialised: bool
+    notified: bool
+    created_by: int | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+def _row(r: sqlite3.Row) -> Broadcast:
+    return Broadcast(
+        id=r["id"],
+        key=r["key"],
+        kind=r["kind"],
+        ref=r["ref"],
+        text=r["text"],
+        image=r["image"],
+        audience=r["audience"],
+        requires=r["requires"],
+        urgent=bool(r["urgent"]),
+        ratings=bool(r["ratings"]),
+        status=r["status"],
+        send_at=datetime.fromisoformat(r["send_at"]),
+        due_at=datetime.fromisoformat(r["due_at"]),
+        fingerprint=r["fingerprint"],
+        materialised=bool(r["materialised"]),
+        notified=bool(r["notified"]),
+        created_by=r["created_by"],
+        created_at=datetime.fromisoformat(r["created_at"]),
+        started_at=_dt(r["started_at"]),
+        finished_at=_dt(r["finished_at"]),
+    )
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """An outbox row handed to the sender."""
+
+    chat_id: int
+    text: str | None
+    attempts: int
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    broadcast_id: int | None
+    actor_id: int | None
+    action: str
+    detail: str | None
+    at: datetime
 
 
 class BroadcastStore:
     def __init__(self, db: Database) -> None:
         self.db = db
+
+    # ------------------------------------------------------------ audiences
+
+    async def survey_audience_available(self) -> bool:
+        """Whether the surveys feature exposes participants by chat id (survey_participants)."""
+        rows = await self.db.fetchall(f"PRAGMA table_info({SURVEY_TABLE})")
+        names = {r["name"] for r in rows}
+        return {"survey_id", "chat_id"} <= names
+
+    @staticmethod
+    def _audience_sql(audience_json: str) -> tuple[str, list[Any]]:
+        """WHERE clause over `residents r` selecting the audience when the broadcast starts."""
+        a = json.loads(audience_json)
+        kind = a.get("kind", "all")
+        nags = list(a.get("nags") or [])
+        marks = ",".join("?" * len(nags))
+        if kind == "reminder":
+            return f"{ELIGIBLE['reminders']} AND r.nag_id IN ({marks})", nags
+        if kind == "nags":
+            return f"{ELIGIBLE['consent']} AND r.nag_id IN ({marks})", nags
+        if kind == "survey":
+            return (
+                f"{ELIGIBLE['consent']} AND r.chat_id IN"
+                f" (SELECT chat_id FROM {SURVEY_TABLE} WHERE survey_id = ?)",
+                [a.get("survey")],
+            )
+        if kind == "personal":
+            return "0", []  # rows are written with their own text when enqueued
+        return ELIGIBLE["consent"], []
+
+    async def count_audience(self, audience_json: str) -> int:
+        where, params = self._audience_sql(audience_json)
+        row = await self.db.fetchone(f"SELECT COUNT(*) FROM residents r WHERE {where}", params)
+        return int(row[0]) if row else 0
+
+    # ------------------------------------------------------------ broadcasts
+
+    async def _insert(
+        self,
+        tx: Tx,
+        *,
+        kind: str,
+        text: str | None,
+        audience: str,
+        requires: str,
+        send_at: datetime,
+        now: datetime,
+        key: str | None,
+        ref: str | None,
+        image: str | None,
+        urgent: bool,
+        ratings: bool,
+        created_by: int | None,
+        fingerprint: str | None,
+    ) -> int | None:
+        """Insert a broadcast; None when `key` already exists (automatic ones are idempotent)."""
+        rowid = await tx.insert(
+            "INSERT INTO broadcasts (key, kind, ref, text, image, audience, requires, urgent,"
+            " ratings, send_at, due_at, fingerprint, created_by, created_at, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING",
+            (
+                key,
+                kind,
+                ref,
+                text,
+                image,
+                audience,
+                requires,
+                int(urgent),
+                int(ratings),
+                ts(send_at),
+                ts(send_at),
+                fingerprint,
+                created_by,
+                ts(now),
+                ts(now),
+            ),
+        )
+        changed = await tx.fetchone("SELECT changes()")
+        if not changed or changed[0] == 0:
+            return None
+        return rowid
+
+    async def create(
+        self,
+        *,
+        kind: str,
+        text: str | None,
+        audience: str,
+        requires: str,
+        send_at: datetime,
+        now: datetime,
+        key: str | None = None,
+        ref: str | None = None,
+        image: str | None = None,
+        urgent: bool = False,
+        ratings: bool = True,
+        created_by: int | None = None,
+        fingerprint: str | None = None,
+        detail: str | None = None,
+    ) -> tuple[int, bool]:
+        """Create a broadcast and its audit row; (id, created). An existing `key` is kept."""
+        async with self.db.transaction() as tx:
+            new_id = await self._insert(
+                tx,
+                kind=kind,
+                text=text,
+                audience=audience,
+                requires=requires,
+                send_at=send_at,
+                now=now,
+                key=key,
+                ref=ref,
+                image=image,
+                urgent=urgent,
+                ratings=ratings,
+                created_by=created_by,
+                fingerprint=fingerprint,
+            )
+            if new_id is None:
+                row = await tx.fetchone("SELECT id FROM broadcasts WHERE key = ?", (key,))
+                assert row is not None
+                return int(row[0]), False
+            await self._audit(tx, new_id, created_by, "schedule", detail or kind, now)
+            return new_id, True
+
+    async def update_planned(
+        self, key: str, text: str, image: str | None, send_at: datetime, now: datetime
+    ) -> bool:
+        """Follow a content change for an automatic broadcast that has not started yet."""
+        async with self.db.transaction() as tx:
+            row = await tx.fetchone(
+                "SELECT id, text, image, send_at FROM broadcasts"
+                " WHERE key = ? AND status = 'scheduled' AND materialised = 0",
+                (key,),
+            )
+            if row is None or (
+                row["text"] == text and row["image"] == image and row["send_at"] == ts(send_at)
+            ):
+                return False
+            await tx.execute(
+                "UPDATE broadcasts SET text = ?, image = ?, send_at = ?, due_at = ?,"
+                " updated_at = ? WHERE id = ?",
+                (text, image, ts(send_at), ts(send_at), ts(now), row["id"]),
+            )
+            await self._audit(tx, row["id"], None, "change", "content reloaded", now)
+            return True
+
+    async def cancel_planned_except(self, prefix: str, keep: set[str], now: datetime) -> list[int]:
+        """Cancel future automatic broadcasts under `prefix` that content no longer plans.
+
+        Only future ones: an overdue row is not in today's plan but must still be sent or expired.
+        """
+        rows = await self.db.fetchall(
+            "SELECT id, key FROM broadcasts WHERE key LIKE ? AND status = 'scheduled'"
+            " AND materialised = 0 AND send_at > ?",
+            (prefix + "%", ts(now)),
+        )
+        gone = [r["id"] for r in rows if r["key"] not in keep]
+        for bid in gone:
+            await self.cancel(bid, None, now, detail="removed from content")
+        return gone
+
+    async def get(self, broadcast_id: int) -> Broadcast | None:
+        row = await self.db.fetchone("SELECT * FROM broadcasts WHERE id = ?", (broadcast_id,))
+        return _row(row) if row else None
+
+    async def get_by_key(self, key: str) -> Broadcast | None:
+        row = await self.db.fetchone("SELECT * FROM broadcasts WHERE key = ?", (key,))
+        return _row(row) if row else None
+
+    async def active(self) -> list[Broadcast]:
+        """Scheduled and running broadcasts, soonest first."""
+        rows = await self.db.fetchall(
+            "SELECT * FROM broadcasts WHERE status IN ('scheduled', 'sending') ORDER BY due_at, id"
+        )
+        return [_row(r) for r in rows]
+
+    async def next_due(self, now: datetime) -> Broadcast | None:
+        row = await self.db.fetchone(
+            "SELECT * FROM broadcasts WHERE status IN ('scheduled', 'sending') AND due_at <= ?"
+            " ORDER BY urgent DESC, due_at, id LIMIT 1",
+            (ts(now),),
+        )
+        return _row(row) if row else None
+
+    async def set_due(self, broadcast_id: int, due_at: datetime, now: datetime) -> None:
+        await self.db.execute(
+            "UPDATE broadcasts SET due_at = ?, updated_at = ? WHERE id = ?",
+            (ts(due_at), ts(now), broadcast_id),
+        )
+
+    async def status_of(self, broadcast_id: int) -> str | None:
+        row = await self.db.fetchone("SELECT status FROM broadcasts WHERE id = ?", (broadcast_id,))
+        return row[0] if row else None
+
+    async def cancel(
+        self, broadcast_id: int, actor: int | None, now: datetime, detail: str | None = None
+    ) -> bool:
+        """Cancel a scheduled or running broadcast; rows not yet sent are not sent."""
+        async with self.db.transaction() as tx:
+            n = await tx.execute(
+                "UPDATE broadcasts SET status = 'cancelled', finished_at = ?, updated_at = ?"
+                " WHERE id = ? AND status IN ('scheduled', 'sending')",
+                (ts(now), ts(now), broadcast_id),
+            )
+            if not n:
+                return False
+            await tx.execute(
+                "UPDATE outbox SET status = 'cancelled'"
+                " WHERE broadcast_id = ? AND status = 'pending'",
+                (broadcast_id,),
+            )
+            await self._audit(tx, broadcast_id, actor, "cancel", detail, now)
+            return True
+
+    async def send_now(self, broadcast_id: int, actor: int, now: datetime) -> bool:
+        async with self.db.transaction() as tx:
+            n = await tx.execute(
+                "UPDATE broadcasts SET send_at = ?, due_at = ?, updated_at = ?"
+                " WHERE id = ? AND status = 'scheduled'",
+                (ts(now), ts(now), ts(now), broadcast_id),
+            )
+            if n:
+                await self._audit(tx, broadcast_id, actor, "send_now", None, now)
+            return bool(n)
+
+    async def expire(self, broadcast_id: int, now: datetime, detail: str) -> bool:
+        """Mark a broadcast too late to send; rows not sent are marked expired, never sent."""
+        async with self.db.transaction() as tx:
+            n = await tx.execute(
+                "UPDATE broadcasts SET status = 'expired', finished_at = ?, updated_at = ?"
+                " WHERE id = ? AND status IN ('scheduled', 'sending')",
+                (ts(now), ts(now), broadcast_id),
+            )
+            if not n:
+                return False
+            await tx.execute(
+                "UPDATE outbox SET status = 'expired'"
+                " WHERE broadcast_id = ? AND status IN ('pending', 'sending')",
+                (broadcast_id,),
+            )
+            await self._audit(tx, broadcast_id, None, "expire", detail, now)
+            return True
+
+    async def duplicates(
+        self, fp: str, audience: str, lo: datetime, hi: datetime
+    ) -> list[Broadcast]:
+        """Broadcasts of the same text to the same audience with a send time in [lo, hi]."""
+        rows = await self.db.fetchall(
+            "SELECT * FROM broadcasts WHERE fingerprint = ? AND audience = ?"
+            " AND send_at BETWEEN ? AND ? AND status NOT IN ('cancelled', 'expired')",
+            (fp, audience, ts(lo), ts(hi)),
+        )
+        return [_row(r) for r in rows]
+
+    async def needing_notice(self, horizon: datetime) -> list[Broadcast]:
+        """Automatic campaign messages due before `horizon` whose officers were not told yet."""
+        rows = await self.db.fetchall(
+            "SELECT * FROM broadcasts WHERE kind = 'campaign' AND status = 'scheduled'"
+            " AND notified = 0 AND due_at <= ? ORDER BY due_at",
+            (ts(horizon),),
+        )
+        return [_row(r) for r in rows]
+
+    async def mark_notified(self, broadcast_id: int) -> None:
+        await self.db.execute("UPDATE broadcasts SET notified = 1 WHERE id = ?", (broadcast_id,))
+
+    async def recent(self, limit: int = 10) -> list[Broadcast]:
+        rows = await self.db.fetchall(
+            "SELECT * FROM broadcasts WHERE status IN ('done', 'cancelled', 'expired')"
+            " ORDER BY COALESCE(finished_at, updated_at) DESC LIMIT ?",
+            (limit,),
+        )
+        return [_row(r) for r in rows]
+
+    # ------------------------------------------------------------ the outbox
+
+    async def materialise(self, b: Broadcast, now: datetime) -> int:
+        """Write the outbox rows in SQL (INSERT ... SELECT, never through Python) and start."""
+        async with self.db.transaction() as tx:
+            row = await tx.fetchone(
+                "SELECT materialised, status FROM broadcasts WHERE id = ?", (b.id,)
+            )
+            if row is None or row["status"] not in ACTIVE:
+                return 0
+            added = 0
+            if not row["materialised"]:
+                where, params = self._audience_sql(b.audience)
+                if b.kind != "personal":
+                    added = await tx.execute(
+                        "INSERT INTO outbox (broadcast_id, chat_id)"
+                        f" SELECT ?, r.chat_id FROM residents r WHERE {where}"
+                        " ON CONFLICT DO NOTHING",
+                        (b.id, *params),
+                    )
+            await tx.execute(
+                "UPDATE broadcasts SET materialised = 1, status = 'sending',"
+                " started_at = COALESCE(started_at, ?), updated_at = ? WHERE id = ?",
+                (ts(now), ts(now), b.id),
+            )
+            return added
+
+    async def claim(self, b: Broadcast, limit: int) -> list[Claimed]:
+        """Take up to `limit` pending rows for sending, re-checking each resident first.
+
+        Rows whose resident no longer qualifies (sent /stop, blocked us, erased) are 'skipped'.
+        Claimed rows are 'sending' until the result is recorded; a hard kill leaves them so and
+        they are retried at the next start.
+        """
+        cond = ELIGIBLE.get(b.requires, ELIGIBLE["consent"])
+        async with self.db.transaction() as tx:
+            rows = await tx.fetchall(
+                f"SELECT o.chat_id, o.text, o.attempts, COALESCE({cond}, 0) AS ok"
+                " FROM outbox o LEFT JOIN residents r ON r.chat_id = o.chat_id"
+                " WHERE o.broadcast_id = ? AND o.status = 'pending' ORDER BY o.chat_id LIMIT ?",
+                (b.id, limit),
+            )
+            skip = [(b.id, r["chat_id"]) for r in rows if not r["ok"]]
+            take = [r for r in rows if r["ok"]]
+            if skip:
+                await tx.executemany(
+                    "UPDATE outbox SET status = 'skipped' WHERE broadcast_id = ? AND chat_id = ?",
+                    skip,
+                )
+            if take:
+                await tx.executemany(
+                    "UPDATE outbox SET status = 'sending' WHERE broadcast_id = ? AND chat_id = ?",
+                    [(b.id, r["chat_id"]) for r in take],
+                )
+        return [Claimed(r["chat_id"], r["text"], r["attempts"]) for r in take]
+
+    async def still_eligible(self, b: Broadcast, chat_id: int) -> bool:
+        cond = ELIGIBLE.get(b.requires, ELIGIBLE["consent"])
+        row = await self.db.fetchone(
+            f"SELECT {cond} FROM residents r WHERE r.chat_id = ?", (chat_id,)
+        )
+        return bool(row and row[0])
+
+    async def mark_sent(
+        self, broadcast_id: int, chat_id: int, message_id: int | None, now: datetime
+    ) -> None:
+        await self.db.execute(
+            "UPDATE outbox SET status = 'sent', attempts = attempts + 1, sent_at = ?,"
+            " message_id = ?, last_error = NULL WHERE broadcast_id = ? AND chat_id = ?",
+            (ts(now), message_id, broadcast_id, chat_id),
+        )
+
+    async def mark_attempt(self, broadcast_id: int, chat_id: int, error: str) -> None:
+        """A failed try that will be retried: the row stays 'sending'."""
+        await self.db.execute(
+            "UPDATE outbox SET attempts = attempts + 1, last_error = ?"
+            " WHERE broadcast_id = ? AND chat_id = ?",
+            (error[:200], broadcast_id, chat_id),
+        )
+
+    async def mark_final(self, broadcast_id: int, chat_id: int, status: str, error: str) -> None:
+        """failed / not_found / skipped: never retried."""
+        await self.db.execute(
+            "UPDATE outbox SET status = ?, attempts = attempts + 1, last_error = ?"
+            " WHERE broadcast_id = ? AND chat_id = ?",
+            (status, error[:200], broadcast_id, chat_id),
+        )
+
+    async def mark_blocked(
+        self, broadcast_id: int, chat_id: int, error: str, now: datetime
+    ) -> None:
+        """403: the resident blocked the bot or is gone; they become inactive, no retry."""
+        async with self.db.transaction() as tx:
+            await tx.execute(
+                "UPDATE outbox SET status = 'blocked', attempts = attempts + 1, last_error = ?"
+                " WHERE broadcast_id = ? AND chat_id = ?",
+                (error[:200], broadcast_id, chat_id),
+            )
+            await tx.execute(
+                "UPDATE residents SET active = 0, updated_at = ? WHERE chat_id = ?",
+                (ts(now), chat_id),
+            )
+
+    async def release(self, broadcast_id: int, chat_ids: Sequence[int]) -> None:
+        """Put claimed rows back (a graceful stop before they were sent)."""
+        async with self.db.transaction() as tx:
+            await tx.executemany(
+                "UPDATE outbox SET status = 'pending' WHERE broadcast_id = ? AND chat_id = ?"
+                " AND status = 'sending'",
+                [(broadcast_id, c) for c in chat_ids],
+            )
+
+    async def reset_in_flight(self) -> int:
+        """At start: rows left 'sending' by a hard kill are tried again."""
+        return await self.db.execute(
+            "UPDATE outbox SET status = 'pending' WHERE status = 'sending'"
+        )
+
+    async def finish_if_done(self, broadcast_id: int, now: datetime) -> bool:
+        async with self.db.transaction() as tx:
+            row = await tx.fetchone(
+                "SELECT COUNT(*) FROM outbox WHERE broadcast_id = ?"
+                " AND status IN ('pending', 'sending')",
+                (broadcast_id,),
+            )
+            if row and row[0]:
+                return False
+            n = await tx.execute(
+                "UPDATE broadcasts SET status = 'done', finished_at = ?, updated_at = ?"
+                " WHERE id = ? AND status = 'sending'",
+                (ts(now), ts(now), broadcast_id),
+            )
+            return bool(n)
+
+    async def progress(self, broadcast_id: int) -> dict[str, int]:
+        rows = await self.db.fetchall(
+            "SELECT status, COUNT(*) FROM outbox WHERE broadcast_id = ? GROUP BY status",
+            (broadcast_id,),
+        )
+        return {r[0]: int(r[1]) for r in rows}
+
+    # ------------------------------------------------------------ personal messages
+
+    async def enqueue_personal(
+        self,
+        *,
+        kind: str,
+        ref: str,
+        messages: Sequence[tuple[int, str]],
+        send_at: datetime,
+        now: datetime,
+    ) -> tuple[int, bool]:
+        """A broadcast whose rows carry their own text; idempotent on (kind, ref)."""
+        key = f"{kind}:{ref}"
+        async with self.db.transaction() as tx:
+            new_id = await self._insert(
+                tx,
+                kind=kind,
+                text=None,
+                audience=json.dumps(
+                    {"kind": "personal", "nags": [], "survey": None}, sort_keys=True
+                ),
+                requires="active",
+                send_at=send_at,
+                now=now,
+                key=key,
+                ref=ref,
+                image=None,
+                urgent=False,
+                ratings=False,
+                created_by=None,
+                fingerprint=None,
+            )
+            if new_id is None:
+                row = await tx.fetchone("SELECT id FROM broadcasts WHERE key = ?", (key,))
+                assert row is not None
+                return int(row[0]), False
+            # Only chats that are residents get a row (the outbox references residents).
+            await tx.executemany(
+                "INSERT INTO outbox (broadcast_id, chat_id, text)"
+                " SELECT ?, chat_id, ? FROM residents WHERE chat_id = ? ON CONFLICT DO NOTHING",
+                [(new_id, text, chat_id) for chat_id, text in messages],
+            )
+            await tx.execute("UPDATE broadcasts SET materialised = 1 WHERE id = ?", (new_id,))
+            await self._audit(tx, new_id, None, "schedule", kind, now)
+            return new_id, True
+
+    # ------------------------------------------------------------ ratings
+
+    async def rate(self, broadcast_id: int, chat_id: int, useful: bool, now: datetime) -> bool:
+        """One rating per resident per broadcast; a second press changes it."""
+        async with self.db.transaction() as tx:
+            ok = await tx.fetchone(
+                "SELECT 1 FROM broadcasts b, residents r WHERE b.id = ? AND r.chat_id = ?",
+                (broadcast_id, chat_id),
+            )
+            if ok is None:
+                return False
+            await tx.execute(
+                "INSERT INTO broadcast_ratings (broadcast_id, chat_id, useful, rated_at)"
+                " VALUES (?, ?, ?, ?) ON CONFLICT (broadcast_id, chat_id)"
+                " DO UPDATE SET useful = excluded.useful, rated_at = excluded.rated_at",
+                (broadcast_id, chat_id, int(useful), ts(now)),
+            )
+            return True
+
+    async def ratings(self, broadcast_id: int) -> tuple[int, int]:
+        """(useful, not useful)."""
+        row = await self.db.fetchone(
+            "SELECT COALESCE(SUM(useful), 0), COALESCE(SUM(1 - useful), 0)"
+            " FROM broadcast_ratings WHERE broadcast_id = ?",
+            (broadcast_id,),
+        )
+        return (int(row[0]), int(row[1])) if row else (0, 0)
+
+    # ------------------------------------------------------------ audit
+
+    @staticmethod
+    async def _audit(
+        tx: Tx,
+        broadcast_id: int | None,
+        actor: int | None,
+        action: str,
+        detail: str | None,
+        now: datetime,
+    ) -> None:
+        await tx.execute(
+            "INSERT INTO broadcast_audit (broadcast_id, actor_id, action, detail, at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (broadcast_id, actor, action, detail, ts(now)),
+        )
+
+    async def audit(
+        self,
+        broadcast_id: int | None,
+        actor: int | None,
+        action: str,
+        detail: str | None,
+        now: datetime,
+    ) -> None:
+        async with self.db.transaction() as tx:
+            await self._audit(tx, broadcast_id, actor, action, detail, now)
+
+    async def audit_rows(self, broadcast_id: int) -> list[AuditRow]:
+        rows = await self.db.fetchall(
+            "SELECT * FROM broadcast_audit WHERE broadcast_id = ? ORDER BY id", (broadcast_id,)
+        )
+        return [
+            AuditRow(
+                r["broadcast_id"],
+                r["actor_id"],
+                r["action"],
+                r["detail"],
+                datetime.fromisoformat(r["at"]),
+            )
+            for r in rows
+        ]

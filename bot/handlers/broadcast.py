@@ -1,11 +1,577 @@
-"""Placeholder for the broadcast feature."""
+"""Officer broadcasts: the /broadcast wizard, /scheduled, /report, /reload, and the buttons
+on broadcast messages (residents' 👍/👎 ratings, officers' Cancel and Send now).
+
+The wizard keeps its draft in the officer's chat_data (in memory: a draft lost to a restart is
+simply started again; nothing is scheduled until Confirm writes it to the database). Officers'
+typed answers are caught in a handler group that runs before the features' group, so they are
+never taken for an area search; anything else falls through untouched.
+"""
 
 from __future__ import annotations
 
-from telegram.ext import Application
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
 
-COMMANDS: list = []
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ParseMode
+from telegram.ext import (
+    Application,
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot import callback_data as cd
+from bot.context import BotContext, Services
+from bot.delivery import delivery_of, install, photo_source, rating_keyboard
+from bot.domain.broadcasts import (
+    MAX_TEXT,
+    Audience,
+    campaign_message_html,
+    describe_audience,
+    duplicate_window,
+    fingerprint,
+    parse_uk_datetime,
+    quick_choices,
+)
+from bot.handlers.common import answer, edit_or_send, now, reply, texts
+from bot.handlers.registry import Command, allowed
+from bot.render import e, when
+from bot.scheduling import (
+    on_shutdown,
+    on_startup,
+    reload_content,
+    schedule_housekeeping,
+    schedule_job,
+    title_of,
+    unschedule_job,
+)
+
+logger = logging.getLogger(__name__)
+
+DRAFT = "broadcast_draft"
+WIZARD_GROUP = -1  # after retention's "seen" group (-10), before every feature (group 0)
+QUICK_LABELS = {
+    "today_1800": "broadcast.quick_today_1800",
+    "tomorrow_1000": "broadcast.quick_tomorrow_1000",
+    "tomorrow_1800": "broadcast.quick_tomorrow_1800",
+}
+STATUS_KEYS = {"scheduled": "broadcast.status_scheduled", "sending": "broadcast.status_sending"}
+LIST_LIMIT = 15
+
+
+@dataclass
+class Draft:
+    """An officer's broadcast being put together."""
+
+    step: str = "content"  # content | text | audience | nags | time | preview
+    text: str | None = None  # final HTML, as residents will see it
+    image: str | None = None
+    audience: Audience = field(default_factory=Audience)
+    picks: list[str] = field(default_factory=list)
+    send_at: datetime | None = None
+    send_now: bool = False
+    urgent: bool = False
+
+
+def _btn(label: str, *parts: str | int) -> InlineKeyboardButton:
+    return InlineKeyboardButton(label, callback_data=cd.encode(cd.BCAST, *parts))
+
+
+def _officer_id(update: Update, context: BotContext) -> int | None:
+    user = update.effective_user
+    role = context.services.config.role_of(user.id if user else None)
+    return user.id if user is not None and allowed("officer", role) else None
+
+
+def _draft(context: BotContext) -> Draft | None:
+    d = context.chat_data.get(DRAFT) if context.chat_data is not None else None
+    return d if isinstance(d, Draft) else None
+
+
+# ---------------------------------------------------------------- the wizard
+
+
+async def broadcast_command(update: Update, context: BotContext) -> None:
+    """Start the broadcast wizard: choose the content first."""
+    context.chat_data[DRAFT] = Draft()
+    t = texts(context)
+    rows = []
+    for campaign in context.services.content.campaigns:
+        for msg in campaign.messages:
+            label = f"{campaign.title} · {msg.id}"
+            rows.append([_btn(label[:60], "c", campaign.id, msg.id)])
+    rows.append([_btn(t.get("broadcast.btn_type_new"), "t")])
+    rows.append([_btn(t.get("broadcast.btn_abandon"), "x")])
+    await reply(update, t.get("broadcast.choose_content"), InlineKeyboardMarkup(rows))
+
+
+async def _ask_audience(update: Update, context: BotContext, draft: Draft) -> None:
+    draft.step = "audience"
+    t = texts(context)
+    rows = [
+        [_btn(t.get("broadcast.btn_all"), "a", "all")],
+        [_btn(t.get("broadcast.btn_nags"), "a", "nags")],
+    ]
+    s = context.services
+    # Residents who took a given survey: offered only once the surveys feature exposes a
+    # survey_participants(survey_id, chat_id) table. TODO(surveys): today responses are keyed by
+    # a pseudonym, so there is no such table yet and this option stays hidden.
+    if await s.broadcasts.survey_audience_available():
+        for survey in s.content.surveys:
+            label = t.get("broadcast.btn_survey", title=getattr(survey, "title", survey.id))
+            rows.append([_btn(label[:60], "s", survey.id)])
+    await edit_or_send(update, t.get("broadcast.choose_audience"), InlineKeyboardMarkup(rows))
+
+
+def _nag_keyboard(context: BotContext, draft: Draft) -> InlineKeyboardMarkup:
+    t = texts(context)
+    rows = []
+    nags = sorted(context.services.content.nags, key=lambda n: n.name)
+    for i in range(0, len(nags), 2):
+        rows.append(
+            [
+                _btn(("✅ " if n.id in draft.picks else "") + n.name[:50], "n", n.id)
+                for n in nags[i : i + 2]
+            ]
+        )
+    rows.append([_btn(t.get("broadcast.btn_done"), "nd")])
+    return InlineKeyboardMarkup(rows)
+
+
+async def _ask_time(update: Update, context: BotContext, draft: Draft) -> None:
+    draft.step = "time"
+    t = texts(context)
+    tz = context.services.config.tz
+    rows = [[_btn(t.get("broadcast.btn_now"), "w", "now")]]
+    for choice in quick_choices(now(context), tz):
+        label = t.get(QUICK_LABELS[choice.key], when=when(choice.at, tz))
+        rows.append([_btn(label[:60], "w", choice.key)])
+    await edit_or_send(update, t.get("broadcast.choose_time"), InlineKeyboardMarkup(rows))
+
+
+def _preview_keyboard(context: BotContext, draft: Draft) -> InlineKeyboardMarkup:
+    t = texts(context)
+    urgent = t.get("broadcast.btn_urgent_on" if draft.urgent else "broadcast.btn_urgent_off")
+    return InlineKeyboardMarkup(
+        [
+            [_btn(t.get("broadcast.btn_test"), "test"), _btn(t.get("broadcast.btn_confirm"), "ok")],
+            [_btn(urgent, "u"), _btn(t.get("broadcast.btn_abandon"), "x")],
+        ]
+    )
+
+
+async def _summary(context: BotContext, draft: Draft) -> str:
+    s = context.services
+    t = texts(context)
+    count = await s.broadcasts.count_audience(draft.audience.to_json())
+    names = {n.id: n.name for n in s.content.nags}
+    at = t.get("broadcast.now") if draft.send_now else when(draft.send_at, s.config.tz)
+    return t.get(
+        "broadcast.preview_summary",
+        count=count,
+        audience=describe_audience(t, draft.audience, names),
+        when=e(at),
+        urgent=t.get("broadcast.urgent_yes" if draft.urgent else "broadcast.urgent_no"),
+    )
+
+
+async def _show_preview(update: Update, context: BotContext, draft: Draft) -> None:
+    """The message exactly as residents will see it, then the recipients and the buttons."""
+    draft.step = "preview"
+    t = texts(context)
+    await reply(update, t.get("broadcast.preview_intro"))
+    await _send_as_resident_sees(update.effective_chat.id, context, draft)
+    await reply(update, await _summary(context, draft), _preview_keyboard(context, draft))
+
+
+async def _send_as_resident_sees(chat_id: int, context: BotContext, draft: Draft) -> None:
+    # Broadcast id 0 never exists: pressing these preview buttons only says "no longer valid".
+    markup = rating_keyboard(context.services, 0)
+    if draft.image:
+        await context.bot.send_photo(
+            chat_id,
+            photo_source(context.services, draft.image),
+            caption=draft.text,
+            parse_mode=ParseMode.HTML,
+            reply_markup=markup,
+        )
+        return
+    await context.bot.send_message(
+        chat_id, draft.text or "", parse_mode=ParseMode.HTML, reply_markup=markup
+    )
+
+
+async def on_wizard_button(update: Update, context: BotContext) -> None:
+    """Every button of the /broadcast wizard."""
+    officer = _officer_id(update, context)
+    draft = _draft(context)
+    t = texts(context)
+    if officer is None or draft is None:
+        await answer(update, t.get("common.stale_button"))
+        return
+    _, parts = cd.decode(update.callback_query.data)
+    action = parts[0] if parts else ""
+    s = context.services
+    await answer(update)
+    if action == "x":
+        context.chat_data.pop(DRAFT, None)
+        await edit_or_send(update, t.get("broadcast.abandoned"))
+    elif action == "c" and len(parts) == 3:
+        campaign = s.content.campaign_by_id.get(parts[1])
+        msg = next((m for m in campaign.messages if m.id == parts[2]), None) if campaign else None
+        if campaign is None or msg is None:
+            await reply(update, t.get("common.stale_button"))
+            return
+        draft.text = campaign_message_html(t, campaign, msg)
+        draft.image = campaign.image
+        await _ask_audience(update, context, draft)
+    elif action == "t":
+        draft.step = "text"
+        await edit_or_send(update, t.get("broadcast.type_text", limit=MAX_TEXT))
+    elif action == "a" and parts[1:] == ["all"]:
+        draft.audience = Audience("all")
+        await _ask_time(update, context, draft)
+    elif action == "a" and parts[1:] == ["nags"]:
+        draft.step = "nags"
+        await edit_or_send(update, t.get("broadcast.choose_nags"), _nag_keyboard(context, draft))
+    elif action == "n" and len(parts) == 2 and parts[1] in s.content.nag_by_id:
+        if parts[1] in draft.picks:
+            draft.picks.remove(parts[1])
+        else:
+            draft.picks.append(parts[1])
+        await update.callback_query.edit_message_reply_markup(_nag_keyboard(context, draft))
+    elif action == "nd":
+        if not draft.picks:
+            await reply(update, t.get("broadcast.pick_one_nag"))
+            return
+        draft.audience = Audience("nags", nags=tuple(sorted(draft.picks)))
+        await _ask_time(update, context, draft)
+    elif action == "s" and len(parts) == 2:
+        draft.audience = Audience("survey", survey=parts[1])
+        await _ask_time(update, context, draft)
+    elif action == "w" and len(parts) == 2:
+        await _time_chosen(update, context, draft, parts[1])
+    elif action == "u" and draft.step == "preview":
+        draft.urgent = not draft.urgent
+        await edit_or_send(
+            update, await _summary(context, draft), _preview_keyboard(context, draft)
+        )
+    elif action == "test" and draft.step == "preview":
+        await _send_as_resident_sees(update.effective_chat.id, context, draft)
+        await reply(update, t.get("broadcast.test_sent"))
+    elif action in ("ok", "ok2") and draft.step == "preview":
+        await _confirm(update, context, draft, officer, force=action == "ok2")
+    else:
+        await reply(update, t.get("common.stale_button"))
+
+
+async def _time_chosen(update: Update, context: BotContext, draft: Draft, key: str) -> None:
+    tz = context.services.config.tz
+    if key == "now":
+        draft.send_now, draft.send_at = True, now(context)
+    else:
+        choice = next((c for c in quick_choices(now(context), tz) if c.key == key), None)
+        if choice is None:  # e.g. "today 18:00" pressed after 18:00
+            await reply(update, texts(context).get("broadcast.time_past"))
+            await _ask_time(update, context, draft)
+            return
+        draft.send_now, draft.send_at = False, choice.at
+    await _show_preview(update, context, draft)
+
+
+async def _confirm(
+    update: Update, context: BotContext, draft: Draft, officer: int, *, force: bool
+) -> None:
+    s = context.services
+    t = texts(context)
+    current = now(context)
+    send_at = current if draft.send_now else draft.send_at
+    if send_at is None or draft.text is None:
+        await reply(update, t.get("common.stale_button"))
+        return
+    if send_at < current:
+        await reply(update, t.get("broadcast.time_past"))
+        await _ask_time(update, context, draft)
+        return
+    audience_json = draft.audience.to_json()
+    fp = fingerprint(draft.text)
+    if not force:
+        lo, hi = duplicate_window(send_at)
+        same = await s.broadcasts.duplicates(fp, audience_json, lo, hi)
+        if same:
+            other = same[0]
+            await reply(
+                update,
+                t.get(
+                    "broadcast.duplicate",
+                    id=other.id,
+                    when=e(when(other.send_at, s.config.tz)),
+                ),
+                InlineKeyboardMarkup(
+                    [
+                        [_btn(t.get("broadcast.btn_send_anyway"), "ok2")],
+                        [_btn(t.get("broadcast.btn_abandon"), "x")],
+                    ]
+                ),
+            )
+            return
+    bid, _ = await s.broadcasts.create(
+        kind="officer",
+        text=draft.text,
+        audience=audience_json,
+        requires=draft.audience.requires,
+        send_at=send_at,
+        now=current,
+        image=draft.image,
+        urgent=draft.urgent,
+        created_by=officer,
+        fingerprint=fp,
+        detail=("now" if draft.send_now else "scheduled") + (", urgent" if draft.urgent else ""),
+    )
+    context.chat_data.pop(DRAFT, None)
+    b = await s.broadcasts.get(bid)
+    if b is not None:
+        schedule_job(context.application, b)
+    if draft.send_now:
+        delivery_of(context.application).kick()
+    key = "broadcast.confirmed_now" if draft.send_now else "broadcast.confirmed"
+    await reply(update, t.get(key, id=bid, when=e(when(send_at, s.config.tz))))
+
+
+async def on_officer_text(update: Update, context: BotContext) -> None:
+    """An officer's typed message text or date while the wizard waits for one."""
+    draft = _draft(context)
+    if draft is None or draft.step not in ("text", "time") or _officer_id(update, context) is None:
+        return  # not ours: the features' handlers see it as usual
+    t = texts(context)
+    raw = update.effective_message.text or ""
+    if draft.step == "text":
+        if len(raw) > MAX_TEXT:
+            await reply(update, t.get("broadcast.too_long", length=len(raw), limit=MAX_TEXT))
+        elif not raw.strip():
+            await reply(update, t.get("broadcast.type_text", limit=MAX_TEXT))
+        else:
+            draft.text, draft.image = e(raw.strip()), None
+            await _ask_audience(update, context, draft)
+        raise ApplicationHandlerStop
+    tz = context.services.config.tz
+    at = parse_uk_datetime(raw, now(context), tz)
+    if at is None:
+        await reply(update, t.get("broadcast.bad_time"))
+    elif at <= now(context):
+        await reply(update, t.get("broadcast.time_past"))
+    else:
+        draft.send_now, draft.send_at = False, at
+        await _show_preview(update, context, draft)
+    raise ApplicationHandlerStop
+
+
+# ---------------------------------------------------------------- /scheduled, /report, /reload
+
+
+def _progress_line(t, counts: dict[str, int], estimate: int | None) -> str:  # noqa: ANN001
+    if estimate is not None:
+        return t.get("broadcast.progress_planned", count=estimate)
+    return t.get(
+        "broadcast.progress",
+        sent=counts.get("sent", 0),
+        remaining=counts.get("pending", 0) + counts.get("sending", 0),
+        blocked=counts.get("blocked", 0) + counts.get("not_found", 0),
+        failed=counts.get("failed", 0),
+    )
+
+
+async def scheduled_command(update: Update, context: BotContext) -> None:
+    """List pending and running broadcasts with progress and Cancel buttons."""
+    s = context.services
+    t = texts(context)
+    tz = s.config.tz
+    active = await s.broadcasts.active()
+    shown = [b for b in active if b.kind != "reminder"][:LIST_LIMIT]
+    reminders = sum(1 for b in active if b.kind == "reminder")
+    if not shown:
+        await reply(update, t.get("broadcast.none_scheduled", reminders=reminders))
+        return
+    lines = [t.get("broadcast.scheduled_head")]
+    rows = []
+    for b in shown:
+        counts = await s.broadcasts.progress(b.id)
+        estimate = None if b.materialised else await s.broadcasts.count_audience(b.audience)
+        lines.append(
+            t.get(
+                "broadcast.scheduled_item",
+                id=b.id,
+                title=title_of(b),
+                when=e(when(b.due_at, tz)),
+                status=t.get(STATUS_KEYS.get(b.status, "broadcast.status_scheduled")),
+                progress=_progress_line(t, counts, estimate),
+            )
+        )
+        row = [
+            InlineKeyboardButton(
+                t.get("broadcast.btn_cancel_id", id=b.id), callback_data=cd.encode(cd.BCANCEL, b.id)
+            )
+        ]
+        if b.status == "scheduled":
+            row.append(
+                InlineKeyboardButton(
+                    t.get("broadcast.btn_now_id", id=b.id), callback_data=cd.encode(cd.BNOW, b.id)
+                )
+            )
+        rows.append(row)
+    lines.append(t.get("broadcast.reminders_line", reminders=reminders))
+    await reply(update, "\n\n".join(lines), InlineKeyboardMarkup(rows))
+
+
+async def report_command(update: Update, context: BotContext) -> None:
+    """The delivery report of one broadcast: /report <id>."""
+    s = context.services
+    t = texts(context)
+    arg = context.args[0].lstrip("#") if context.args else ""
+    b = await s.broadcasts.get(int(arg)) if arg.isdigit() else None
+    if b is None:
+        recent = await s.broadcasts.recent(5)
+        ids = ", ".join(f"#{r.id}" for r in recent) or "–"
+        await reply(update, t.get("broadcast.report_usage", ids=ids))
+        return
+    counts = await s.broadcasts.progress(b.id)
+    useful, not_useful = await s.broadcasts.ratings(b.id)
+    tz = s.config.tz
+    names = {n.id: n.name for n in s.content.nags}
+    audit = await s.broadcasts.audit_rows(b.id)
+    trail = "\n".join(
+        t.get(
+            "broadcast.audit_line",
+            action=e(a.action),
+            who=a.actor_id if a.actor_id is not None else t.get("broadcast.the_bot"),
+            when=e(when(a.at, tz)),
+        )
+        for a in audit
+    )
+    await reply(
+        update,
+        t.get(
+            "broadcast.report",
+            id=b.id,
+            title=title_of(b),
+            status=e(b.status),
+            when=e(when(b.send_at, tz)),
+            audience=describe_audience(t, Audience.from_json(b.audience), names),
+            sent=counts.get("sent", 0),
+            remaining=counts.get("pending", 0) + counts.get("sending", 0),
+            blocked=counts.get("blocked", 0),
+            not_found=counts.get("not_found", 0),
+            failed=counts.get("failed", 0),
+            skipped=counts.get("skipped", 0),
+            unsent=counts.get("cancelled", 0) + counts.get("expired", 0),
+            useful=useful,
+            not_useful=not_useful,
+            trail=trail,
+        ),
+    )
+
+
+async def reload_command(update: Update, context: BotContext) -> None:
+    """Admins: validate and reload content/, then re-plan the campaign calendar."""
+    t = texts(context)
+    problems = await reload_content(context.application)
+    if problems:
+        shown = "\n".join(e(p) for p in problems[:30])
+        await reply(update, t.get("broadcast.reload_failed", count=len(problems), problems=shown))
+        return
+    c = context.services.content
+    await reply(update, t.get("broadcast.reloaded", nags=len(c.nags), campaigns=len(c.campaigns)))
+
+
+# ---------------------------------------------------------------- buttons on messages
+
+
+async def on_cancel(update: Update, context: BotContext) -> None:
+    """Officer's Cancel button (from /scheduled or the 24-hour notice)."""
+    officer = _officer_id(update, context)
+    t = texts(context)
+    _, parts = cd.decode(update.callback_query.data)
+    if officer is None or not parts or not parts[0].isdigit():
+        await answer(update, t.get("common.stale_button"))
+        return
+    bid = int(parts[0])
+    done = await context.services.broadcasts.cancel(bid, officer, now(context))
+    if done:
+        unschedule_job(context.application, bid)
+    await answer(update)
+    await reply(update, t.get("broadcast.cancelled" if done else "broadcast.cannot_cancel", id=bid))
+
+
+async def on_send_now(update: Update, context: BotContext) -> None:
+    """Officer's Send now button in /scheduled."""
+    officer = _officer_id(update, context)
+    t = texts(context)
+    _, parts = cd.decode(update.callback_query.data)
+    if officer is None or not parts or not parts[0].isdigit():
+        await answer(update, t.get("common.stale_button"))
+        return
+    bid = int(parts[0])
+    s = context.services
+    done = await s.broadcasts.send_now(bid, officer, now(context))
+    await answer(update)
+    if done:
+        b = await s.broadcasts.get(bid)
+        if b is not None:
+            schedule_job(context.application, b)
+        delivery_of(context.application).kick()
+    await reply(
+        update, t.get("broadcast.sending_now" if done else "broadcast.cannot_cancel", id=bid)
+    )
+
+
+async def on_rate(update: Update, context: BotContext) -> None:
+    """A resident's 👍/👎 on a broadcast message (one per broadcast, changeable)."""
+    t = texts(context)
+    _, parts = cd.decode(update.callback_query.data)
+    ok = False
+    if len(parts) == 2 and parts[0].isdigit() and parts[1] in ("0", "1"):
+        ok = await context.services.broadcasts.rate(
+            int(parts[0]), update.effective_chat.id, parts[1] == "1", now(context)
+        )
+    await answer(update, t.get("broadcast.rated" if ok else "common.stale_button"))
+
+
+# ---------------------------------------------------------------- wiring
+
+COMMANDS = [
+    Command("broadcast", broadcast_command, audience="officer"),
+    Command("scheduled", scheduled_command, audience="officer"),
+    Command("report", report_command, audience="officer"),
+    Command("reload", reload_command, audience="admin"),
+]
+
+
+def setup(app: Application, services: Services) -> None:
+    delivery = install(app, services)
+
+    async def deferred(b) -> None:  # noqa: ANN001
+        schedule_job(app, b)
+
+    delivery.on_deferred = deferred
+    app.bot_data.startup_hooks.append(on_startup)
+    app.bot_data.shutdown_hooks.append(on_shutdown)
+    schedule_housekeeping(app)
 
 
 def register(app: Application) -> None:
-    return None
+    officers = list(app.bot_data.services.config.officer_roles)
+    if officers:
+        app.add_handler(
+            MessageHandler(
+                filters.ChatType.PRIVATE & filters.User(officers) & filters.TEXT & ~filters.COMMAND,
+                on_officer_text,
+            ),
+            group=WIZARD_GROUP,
+        )
+    app.add_handler(CallbackQueryHandler(on_wizard_button, pattern=cd.pattern(cd.BCAST)))
+    app.add_handler(CallbackQueryHandler(on_cancel, pattern=cd.pattern(cd.BCANCEL)))
+    app.add_handler(CallbackQueryHandler(on_send_now, pattern=cd.pattern(cd.BNOW)))
+    app.add_handler(CallbackQueryHandler(on_rate, pattern=cd.pattern(cd.RATE)))

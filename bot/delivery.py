@@ -1,0 +1,492 @@
+"""The paced outbox sender: broadcasts go out at Telegram's pace, resumably, behind replies.
+
+Two pieces:
+
+* `BroadcastLimiter`, a python-telegram-bot `BaseRateLimiter` installed with
+  `ApplicationBuilder.rate_limiter`. Ordinary calls (replies to residents) pass at once but are
+  counted against the shared per-second budget; broadcast sends take a slot from the bulk lane
+  first: at most `rate` per sliding second overall, evenly spaced (no bursts: a leaky bucket that
+  lets 60 through in one second gets 429s), never two within a second to one chat, and the whole
+  lane pauses for as long as a 429 asks.
+* `Delivery`, which reads due broadcasts from the database, writes their outbox with one
+  INSERT ... SELECT, and keeps a small bounded window of sends in flight (never a gather over
+  recipients). Every row is marked 'sending' before its request and 'sent' (or blocked, failed)
+  right after, so a restart resumes with no duplicates and a hard kill repeats at most the
+  requests that were in flight.
+
+Waiting goes through an injectable monotonic clock and sleep, so tests run a whole broadcast in
+virtual time without sleeping.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import time
+import warnings
+from collections import deque
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message
+from telegram.constants import ParseMode
+from telegram.error import (
+    BadRequest,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
+from telegram.ext import Application, BaseRateLimiter
+
+from bot import callback_data as cd
+from bot.config import parse_quiet_hours
+from bot.context import Services, services_of
+from bot.domain.broadcasts import MAX_CAPTION, in_quiet_hours, quiet_end
+from storage.broadcasts import Broadcast, Claimed
+
+logger = logging.getLogger(__name__)
+
+BULK = {"lane": "bulk"}  # rate_limit_args of a broadcast send already paced by the sender
+MAX_ATTEMPTS = 5  # network errors and 5xx: tries before a row is 'failed'
+MAX_FLOOD_RETRIES = 10  # 429s for one row before giving up on it
+BACKOFF_BASE = 1.0  # seconds; doubled per attempt
+EXPECTED_LATENCY = 0.25  # seconds per Bot API round trip the in-flight window is sized for
+EXPIRY_GRACE = timedelta(minutes=5)  # a job firing a little late is not "the bot was down"
+COUNTED_PREFIXES = ("send", "edit", "copy", "forward")
+
+Sleep = Callable[[float], Awaitable[None]]
+Monotonic = Callable[[], float]
+
+
+def seconds(value: int | float | timedelta) -> float:
+    """RetryAfter.retry_after is an int in older v22 releases and a timedelta in newer ones."""
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+def retry_after(exc: RetryAfter) -> float:
+    """Seconds Telegram asked us to wait, without v22.2+'s deprecation warning on the int form."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # PTBDeprecationWarning, only around this read
+        return seconds(exc.retry_after)
+
+
+class BroadcastLimiter(BaseRateLimiter[dict[str, Any]]):
+    """Shared per-second budget with a bulk lane that waits and a reply lane that does not."""
+
+    def __init__(
+        self,
+        rate: float = 25.0,
+        *,
+        clock: Monotonic = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self.rate = rate
+        self.clock = clock
+        self.sleep = sleep
+        self._capacity = max(1, math.floor(rate))
+        self._spacing = 1.0 / rate
+        self._window: deque[float] = deque()  # times of counted sends in the last second
+        self._per_chat: dict[int, float] = {}
+        self._last_bulk = -math.inf
+        self._paused_until = -math.inf
+        self._lock = asyncio.Lock()
+        self.flood_pauses = 0
+
+    def use_virtual_time(self) -> None:
+        """Tests: waiting advances a virtual clock instead of sleeping."""
+        now = [0.0]
+
+        async def sleep(delay: float) -> None:
+            now[0] += max(delay, 0.0)
+            await asyncio.sleep(0)
+
+        self.clock = lambda: now[0]
+        self.sleep = sleep
+        self._window.clear()
+        self._per_chat.clear()
+        self._last_bulk = self._paused_until = -math.inf
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+    def pause(self, delay: float) -> None:
+        """429: hold the whole bulk lane for as long as Telegram asks."""
+        self.flood_pauses += 1
+        self._paused_until = max(self._paused_until, self.clock() + delay)
+
+    def _record(self, chat_id: int | None, now: float) -> None:
+        self._window.append(now)
+        if chat_id is not None:
+            self._per_chat[chat_id] = now
+            if len(self._per_chat) > 4096:  # keep only chats touched in the last second
+                self._per_chat = {c: t for c, t in self._per_chat.items() if now - t < 1.0}
+
+    async def acquire(self, chat_id: int | None) -> None:
+        """Wait for a bulk slot (FIFO: asyncio.Lock wakes waiters in order)."""
+        async with self._lock:
+            while True:
+                now = self.clock()
+                while self._window and now - self._window[0] >= 1.0:
+                    self._window.popleft()
+                wait = self._paused_until - now
+                if len(self._window) >= self._capacity:
+                    wait = max(wait, self._window[0] + 1.0 - now)
+                wait = max(wait, self._last_bulk + self._spacing - now)
+                last = self._per_chat.get(chat_id) if chat_id is not None else None
+                if last is not None:
+                    wait = max(wait, last + 1.0 - now)
+                if wait <= 1e-9:
+                    self._last_bulk = now
+                    self._record(chat_id, now)
+                    return
+                await self.sleep(wait)
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[Any] | None]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: dict[str, Any] | None,
+    ) -> bool | dict[str, Any] | list[Any] | None:
+        if rate_limit_args and rate_limit_args.get("lane") == "bulk":
+            return await callback(*args, **kwargs)  # the sender took its slot already
+        if endpoint.startswith(COUNTED_PREFIXES):
+            chat = data.get("chat_id")
+            self._record(chat if isinstance(chat, int) else None, self.clock())
+        try:
+            return await callback(*args, **kwargs)
+        except RetryAfter as exc:
+            # A 429 on a reply means the bot as a whole is too fast: slow the bulk lane too.
+            self.pause(retry_after(exc))
+            raise
+
+
+@dataclass
+class RunStats:
+    sent: int = 0
+    blocked: int = 0
+    failed: int = 0
+    skipped: int = 0
+    flood: int = 0
+
+
+class Delivery:
+    """Sends due broadcasts one after another through the outbox."""
+
+    def __init__(self, app: Application, limiter: BroadcastLimiter, *, paced_by_bot: bool) -> None:
+        self.app = app
+        self.limiter = limiter
+        # Whether the bot's own rate limiter is this one (then sends pass rate_limit_args).
+        self.paced_by_bot = paced_by_bot
+        rate = limiter.rate
+        self.window = max(4, math.ceil(rate * EXPECTED_LATENCY))
+        self.sleep: Sleep = limiter.sleep
+        self._run_lock = asyncio.Lock()
+        self._task: asyncio.Task[None] | None = None
+        self._again = False
+        self._stop = False
+        self._bound_to_running_app = False
+        self._photo_ids: dict[int, str] = {}
+        self.stats = RunStats()
+        # Called after each broadcast finishes or pauses (scheduling hooks in to notify/rebuild).
+        self.on_deferred: Callable[[Broadcast], Awaitable[None]] | None = None
+
+    @property
+    def services(self) -> Services:
+        return services_of(self.app)
+
+    def use_virtual_time(self) -> None:
+        self.limiter.use_virtual_time()
+        self.sleep = self.limiter.sleep
+
+    # ------------------------------------------------------------ the worker
+
+    def kick(self) -> None:
+        """Make sure a worker is sending whatever is due (cheap to call often)."""
+        if self._task is not None and not self._task.done():
+            self._again = True
+            return
+        if self.app.running:
+            # Application.stop() waits for create_task tasks, after it has set running=False:
+            # the worker sees that, finishes the sends in flight and records them, then returns.
+            self._bound_to_running_app = True
+            self._task = self.app.create_task(self._worker(), name="broadcast-delivery")
+        else:
+            self._task = asyncio.create_task(self._worker(), name="broadcast-delivery")
+
+    async def wait_idle(self) -> None:
+        """Tests and shutdown: wait for the worker to run out of due broadcasts."""
+        while self._task is not None and not self._task.done():
+            await asyncio.shield(self._task)
+
+    async def stop(self) -> None:
+        self._stop = True
+        await self.wait_idle()
+
+    def stopping(self) -> bool:
+        return self._stop or (self._bound_to_running_app and not self.app.running)
+
+    async def _worker(self) -> None:
+        while True:
+            self._again = False
+            await self.run_due()
+            if not self._again or self.stopping():
+                return
+
+    async def run_due(self) -> None:
+        """Send every due broadcast, oldest first, until none is due (or we are stopping)."""
+        async with self._run_lock:
+            while not self.stopping():
+                s = self.services
+                now = s.clock.now()
+                b = await s.broadcasts.next_due(now)
+                if b is None:
+                    return
+                if await self._expire_if_late(b, now):
+                    continue
+                if not await self._send_broadcast(b):
+                    continue
+
+    # ------------------------------------------------------------ one broadcast
+
+    def _quiet_now(self, b: Broadcast, now: datetime) -> bool:
+        s = self.services
+        quiet = parse_quiet_hours(s.config.settings.broadcast.quiet_hours or "")
+        return not b.urgent and in_quiet_hours(now, quiet, s.config.tz)
+
+    async def _defer(self, b: Broadcast, now: datetime) -> None:
+        s = self.services
+        quiet = parse_quiet_hours(s.config.settings.broadcast.quiet_hours or "")
+        until = quiet_end(now, quiet, s.config.tz)
+        await s.broadcasts.set_due(b.id, until, now)
+        logger.info("Broadcast %d waits for the end of quiet hours", b.id)
+        deferred = await s.broadcasts.get(b.id)
+        if deferred is not None and self.on_deferred is not None:
+            await self.on_deferred(deferred)
+
+    async def _expire_if_late(self, b: Broadcast, now: datetime) -> bool:
+        s = self.services
+        max_age = timedelta(hours=s.config.settings.broadcast.max_age_hours)
+        if now - b.due_at <= max(max_age, EXPIRY_GRACE):
+            return False
+        hours = (now - b.due_at).total_seconds() / 3600
+        if await s.broadcasts.expire(b.id, now, f"{hours:.1f} hours late"):
+            logger.warning("Broadcast %d expired: %.1f hours late", b.id, hours)
+            from bot.scheduling import tell_officers_expired  # scheduling builds on delivery
+
+            await tell_officers_expired(self.app, b, hours)
+        return True
+
+    async def _send_broadcast(self, b: Broadcast) -> bool:
+        """Send the rest of `b`; False if it stopped early (quiet hours, cancelled, stopping)."""
+        s = self.services
+        now = s.clock.now()
+        if self._quiet_now(b, now):
+            await self._defer(b, now)
+            return False
+        await s.broadcasts.materialise(b, now)
+        slots = asyncio.Semaphore(self.window)
+        in_flight: set[asyncio.Task[None]] = set()
+        finished = True
+        try:
+            while True:
+                if self.stopping():
+                    finished = False
+                    break
+                status = await s.broadcasts.status_of(b.id)
+                if status != "sending":
+                    finished = False  # cancelled or expired meanwhile
+                    break
+                if self._quiet_now(b, s.clock.now()):
+                    await asyncio.gather(*in_flight)  # bounded: at most `window` tasks
+                    await self._defer(b, s.clock.now())
+                    return False
+                batch = await s.broadcasts.claim(b, self.window)
+                if not batch:
+                    break
+                for i, row in enumerate(batch):
+                    if self.stopping():
+                        await s.broadcasts.release(b.id, [r.chat_id for r in batch[i:]])
+                        finished = False
+                        break
+                    await slots.acquire()
+                    task = asyncio.create_task(self._send_row(b, row))
+                    in_flight.add(task)
+
+                    def done(t: asyncio.Task[None]) -> None:
+                        in_flight.discard(t)
+                        slots.release()
+
+                    task.add_done_callback(done)
+                if not finished:
+                    break
+        finally:
+            # Never leave a request unrecorded: wait for the (at most `window`) sends in flight.
+            if in_flight:
+                await asyncio.gather(*in_flight, return_exceptions=True)
+        if finished and await s.broadcasts.finish_if_done(b.id, s.clock.now()):
+            logger.info("Broadcast %d finished", b.id)
+            self._photo_ids.pop(b.id, None)
+        return finished
+
+    # ------------------------------------------------------------ one message
+
+    def _markup(self, b: Broadcast) -> InlineKeyboardMarkup | None:
+        if not b.ratings:
+            return None
+        return rating_keyboard(self.services, b.id)
+
+    async def _deliver(self, b: Broadcast, row: Claimed) -> Message:
+        text = row.text if row.text is not None else (b.text or "")
+        rl = BULK if self.paced_by_bot else None
+        markup = self._markup(b)
+        if b.image and len(text) <= MAX_CAPTION:
+            photo: Any = self._photo_ids.get(b.id) or photo_source(self.services, b.image)
+            msg = await self.app.bot.send_photo(
+                row.chat_id,
+                photo,
+                caption=text,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+                rate_limit_args=rl,
+            )
+            if msg.photo:  # upload once, then reuse Telegram's file id
+                self._photo_ids[b.id] = msg.photo[-1].file_id
+            return msg
+        return await self.app.bot.send_message(
+            row.chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup, rate_limit_args=rl
+        )
+
+    async def _send_row(self, b: Broadcast, row: Claimed) -> None:
+        try:
+            await self._send_row_inner(b, row)
+        except Exception:  # a bug must not leave the row 'sending' and the broadcast stuck
+            logger.exception("Broadcast %d: unexpected error on one message", b.id)
+            await self.services.broadcasts.mark_final(b.id, row.chat_id, "failed", "internal error")
+            self.stats.failed += 1
+
+    async def _send_row_inner(self, b: Broadcast, row: Claimed) -> None:
+        store = self.services.broadcasts
+        attempts = row.attempts
+        floods = 0
+        while True:
+            await self.limiter.acquire(row.chat_id)
+            # Checked right before the request: /stop during a broadcast takes effect at once.
+            if not await store.still_eligible(b, row.chat_id):
+                await store.mark_final(b.id, row.chat_id, "skipped", "no longer subscribed")
+                self.stats.skipped += 1
+                return
+            try:
+                msg = await self._deliver(b, row)
+            except RetryAfter as exc:
+                delay = retry_after(exc)
+                self.limiter.pause(delay)
+                floods += 1
+                self.stats.flood += 1
+                if floods > MAX_FLOOD_RETRIES:
+                    await store.mark_final(b.id, row.chat_id, "failed", "flood control")
+                    self.stats.failed += 1
+                    return
+                continue  # acquire() waits until the pause is over
+            except Forbidden as exc:
+                await store.mark_blocked(b.id, row.chat_id, str(exc), self.services.clock.now())
+                self.stats.blocked += 1
+                return
+            except BadRequest as exc:  # before NetworkError: BadRequest is a subclass of it
+                status = "not_found" if "chat not found" in str(exc).lower() else "failed"
+                await store.mark_final(b.id, row.chat_id, status, str(exc))
+                self.stats.blocked += status == "not_found"
+                self.stats.failed += status == "failed"
+                return
+            except (TimedOut, NetworkError) as exc:  # also 5xx answers
+                attempts += 1
+                if attempts >= MAX_ATTEMPTS:
+                    await store.mark_final(b.id, row.chat_id, "failed", str(exc))
+                    self.stats.failed += 1
+                    return
+                await store.mark_attempt(b.id, row.chat_id, str(exc))
+                await self.sleep(BACKOFF_BASE * 2 ** (attempts - 1))
+                continue
+            except TelegramError as exc:  # e.g. ChatMigrated: nothing a retry would fix
+                await store.mark_final(b.id, row.chat_id, "failed", str(exc))
+                self.stats.failed += 1
+                return
+            await store.mark_sent(b.id, row.chat_id, msg.message_id, self.services.clock.now())
+            self.stats.sent += 1
+            return
+
+
+def photo_source(services: Services, image: str) -> Any:
+    """A campaign image: its URL, or the file under content/ to upload."""
+    if image.startswith(("http://", "https://")):
+        return image
+    path = Path(services.content.directory) / image
+    return InputFile(path.read_bytes(), filename=path.name)
+
+
+def rating_keyboard(services: Services, broadcast_id: int) -> InlineKeyboardMarkup:
+    """👍 Useful / 👎 Not useful under every broadcast message."""
+    t = services.texts()
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    t.get("broadcast.btn_useful"), callback_data=cd.encode(cd.RATE, broadcast_id, 1)
+                ),
+                InlineKeyboardButton(
+                    t.get("broadcast.btn_not_useful"),
+                    callback_data=cd.encode(cd.RATE, broadcast_id, 0),
+                ),
+            ]
+        ]
+    )
+
+
+# ---------------------------------------------------------------- wiring
+
+
+def delivery_of(app: Application) -> Delivery:
+    """The app's Delivery (created in bot.handlers.broadcast.setup)."""
+    d = getattr(app.bot_data, "broadcast_delivery", None)
+    if d is None:
+        raise RuntimeError("broadcast delivery is not wired")
+    return d
+
+
+def install(app: Application, services: Services) -> Delivery:
+    """Create the Delivery, using the bot's own BroadcastLimiter when one is installed."""
+    bot_limiter = getattr(app.bot, "rate_limiter", None)
+    if isinstance(bot_limiter, BroadcastLimiter):
+        limiter, paced = bot_limiter, True
+    else:
+        limiter = BroadcastLimiter(services.config.settings.broadcast.rate_per_second)
+        paced = False
+    delivery = Delivery(app, limiter, paced_by_bot=paced)
+    app.bot_data.broadcast_delivery = delivery  # type: ignore[attr-defined]
+    return delivery
+
+
+async def enqueue_personal(
+    services: Services, kind: str, ref: str, messages: list[tuple[int, str]], now: datetime
+) -> int:
+    """Queue one message per chat (own text each), e.g. survey results; idempotent on (kind, ref).
+
+    `messages` are (chat_id, HTML text). Delivered through the same paced outbox as broadcasts,
+    respecting quiet hours, within a minute (the delivery sweep) or at once if the caller kicks
+    `delivery_of(app)`. Chats that are not residents are left out. Returns the broadcast id.
+    """
+    bid, _ = await services.broadcasts.enqueue_personal(
+        kind=kind, ref=ref, messages=messages, send_at=now, now=now
+    )
+    return bid

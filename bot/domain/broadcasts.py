@@ -1,0 +1,290 @@
+"""Pure broadcast rules: audiences, quiet hours, quick time choices, UK date parsing, campaign
+calendar dates, duplicate detection and the wording of broadcast messages.
+
+No telegram, no SQL: every function takes the time and time zone it needs.
+"""
+
+from __future__ import annotations
+
+import calendar
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from html import escape
+from zoneinfo import ZoneInfo
+
+from bot.content import Campaign, ScheduledMessage, Texts
+
+UTC = ZoneInfo("UTC")
+
+
+def e(value: object) -> str:
+    """Escape for HTML text (the domain may not import bot.render, which imports telegram)."""
+    return escape(str(value), quote=False)
+
+
+DUPLICATE_WINDOW = timedelta(hours=48)
+NOTICE_BEFORE = timedelta(hours=24)
+MAX_TEXT = 4096
+MAX_CAPTION = 1024
+
+
+# ---------------------------------------------------------------- audiences
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Who a broadcast goes to. `kind`: all | nags | survey | reminder | personal."""
+
+    kind: str = "all"
+    nags: tuple[str, ...] = ()
+    survey: str | None = None
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {"kind": self.kind, "nags": list(self.nags), "survey": self.survey}, sort_keys=True
+        )
+
+    @classmethod
+    def from_json(cls, raw: str) -> Audience:
+        d = json.loads(raw)
+        return cls(
+            kind=d.get("kind", "all"), nags=tuple(d.get("nags") or ()), survey=d.get("survey")
+        )
+
+    @property
+    def requires(self) -> str:
+        """What a resident must still have for the message to go to them when it is sent."""
+        if self.kind == "reminder":
+            return "reminders"
+        if self.kind == "personal":
+            return "active"
+        return "consent"
+
+
+def describe_audience(t: Texts, audience: Audience, nag_names: dict[str, str]) -> str:
+    """Officer-facing description of an audience (escaped HTML)."""
+    if audience.kind == "nags":
+        names = ", ".join(e(nag_names.get(n, n)) for n in audience.nags)
+        return t.get("broadcast.audience_nags", names=names)
+    if audience.kind == "survey":
+        return t.get("broadcast.audience_survey", survey=e(audience.survey or ""))
+    if audience.kind == "reminder":
+        names = ", ".join(e(nag_names.get(n, n)) for n in audience.nags)
+        return t.get("broadcast.audience_reminder", names=names)
+    if audience.kind == "personal":
+        return t.get("broadcast.audience_personal")
+    return t.get("broadcast.audience_all")
+
+
+# ---------------------------------------------------------------- duplicates
+
+
+def fingerprint(text: str) -> str:
+    """Same words, ignoring case and spacing, give the same fingerprint."""
+    norm = " ".join(text.lower().split())
+    return hashlib.sha256(norm.encode("utf-8")).hexdigest()[:32]
+
+
+def duplicate_window(send_at: datetime) -> tuple[datetime, datetime]:
+    """Broadcasts of the same text to the same audience inside this span need a second yes."""
+    return send_at - DUPLICATE_WINDOW, send_at + DUPLICATE_WINDOW
+
+
+# ---------------------------------------------------------------- quiet hours
+
+
+def in_quiet_hours(at: datetime, quiet: tuple[time, time] | None, tz: ZoneInfo) -> bool:
+    """Whether `at` (aware) falls in the quiet period, read on the local wall clock."""
+    if quiet is None:
+        return False
+    start, end = quiet
+    t = at.astimezone(tz).time().replace(tzinfo=None)
+    if start == end:
+        return False
+    if start < end:
+        return start <= t < end
+    return t >= start or t < end  # the period crosses midnight
+
+
+def quiet_end(at: datetime, quiet: tuple[time, time] | None, tz: ZoneInfo) -> datetime:
+    """The first moment at or after `at` outside quiet hours (aware, in `tz`)."""
+    if not in_quiet_hours(at, quiet, tz):
+        return at
+    assert quiet is not None
+    local = at.astimezone(tz)
+    end = quiet[1]
+    candidate = datetime.combine(local.date(), end, tzinfo=tz)
+    if candidate <= local:
+        candidate = datetime.combine(local.date() + timedelta(days=1), end, tzinfo=tz)
+    return candidate
+
+
+# ---------------------------------------------------------------- times
+
+
+def local_at(day: date, at: time, tz: ZoneInfo) -> datetime | None:
+    """Wall-clock `at` on `day` in `tz`, or None if that time does not exist (clocks go forward).
+
+    An ambiguous time (clocks go back) is the first one, still in summer time.
+    """
+    dt = datetime.combine(day, at, tzinfo=tz)
+    round_trip = dt.astimezone(UTC).astimezone(tz)
+    if round_trip.replace(tzinfo=None) != dt.replace(tzinfo=None):
+        return None
+    return dt
+
+
+@dataclass(frozen=True)
+class QuickChoice:
+    key: str  # today_1800 | tomorrow_1000 | tomorrow_1800
+    at: datetime
+
+
+def quick_choices(now: datetime, tz: ZoneInfo) -> list[QuickChoice]:
+    """'Today 18:00' (while it is still ahead), 'tomorrow 10:00' and 'tomorrow 18:00'.
+
+    Built on the local calendar, so 'tomorrow 10:00' on the Saturday before the clocks go back
+    is 10:00 GMT on Sunday (25 hours away), not 24 hours from now.
+    """
+    local = now.astimezone(tz)
+    today, tomorrow = local.date(), local.date() + timedelta(days=1)
+    out: list[QuickChoice] = []
+    for key, day, at in (
+        ("today_1800", today, time(18, 0)),
+        ("tomorrow_1000", tomorrow, time(10, 0)),
+        ("tomorrow_1800", tomorrow, time(18, 0)),
+    ):
+        dt = local_at(day, at, tz)
+        if dt is not None and dt > now:
+            out.append(QuickChoice(key, dt))
+    return out
+
+
+_UK_DT = re.compile(
+    r"^\s*(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{2}|\d{4}))?\s*(?:,|at)?\s+(\d{1,2})[:.](\d{2})\s*$",
+    re.IGNORECASE,
+)
+
+
+def parse_uk_datetime(text: str, now: datetime, tz: ZoneInfo) -> datetime | None:
+    """'24/11/2026 18:30' (also 24/11/26, 24-11-2026, 24.11 18.30) as an aware local time.
+
+    Without a year, the next such date from `now`. None when malformed or nonexistent.
+    """
+    m = _UK_DT.match(text)
+    if not m:
+        return None
+    d, mo, y, hh, mm = m.groups()
+    if int(hh) > 23 or int(mm) > 59:
+        return None
+    local_now = now.astimezone(tz)
+    year = int(y) + 2000 if y and len(y) == 2 else int(y) if y else local_now.year
+    try:
+        day = date(year, int(mo), int(d))
+    except ValueError:
+        return None
+    at = time(int(hh), int(mm))
+    if not y and datetime.combine(day, at, tzinfo=tz) < local_now:
+        try:
+            day = day.replace(year=year + 1)
+        except ValueError:
+            return None
+    return local_at(day, at, tz)
+
+
+# ---------------------------------------------------------------- the campaign calendar
+
+
+def clocks_go_back(year: int) -> date:
+    """UK clocks go back on the last Sunday of October."""
+    last = date(year, 10, calendar.monthrange(year, 10)[1])
+    return last - timedelta(days=(last.weekday() - 6) % 7)
+
+
+@dataclass(frozen=True)
+class PlannedMessage:
+    """One campaign message placed on the calendar."""
+
+    key: str
+    campaign: Campaign
+    message: ScheduledMessage
+    at: datetime
+
+
+def campaign_key(campaign_id: str, year: int, message_id: str) -> str:
+    return f"campaign:{campaign_id}:{year}:{message_id}"
+
+
+def plan_campaign(campaign: Campaign, now: datetime, tz: ZoneInfo) -> list[PlannedMessage]:
+    """The messages of the campaign's current or next run that are still ahead of `now`."""
+    today = now.astimezone(tz).date()
+    run = campaign.occurrence(today)
+    if run is None:
+        return []
+    start, _ = run
+    shift = start.year - campaign.starts.year
+    out: list[PlannedMessage] = []
+    for msg in campaign.messages:
+        if msg.day.startswith("+"):
+            day = start + timedelta(days=int(msg.day[1:]))
+        elif msg.day == "clocks-go-back":
+            day = clocks_go_back(start.year)
+        else:
+            fixed = date.fromisoformat(msg.day)
+            try:
+                day = fixed.replace(year=fixed.year + shift)
+            except ValueError:  # 29 February
+                day = fixed.replace(year=fixed.year + shift, day=28)
+        at = local_at(day, msg.at, tz) or datetime.combine(day, msg.at, tzinfo=tz)
+        if at > now:
+            out.append(
+                PlannedMessage(campaign_key(campaign.id, start.year, msg.id), campaign, msg, at)
+            )
+    return out
+
+
+def campaign_message_html(t: Texts, campaign: Campaign, message: ScheduledMessage | None) -> str:
+    """The message residents get: the campaign's title, then the text (or summary and tips)."""
+    if message is not None and message.text:
+        body = e(message.text)
+    else:
+        tips = "\n".join(f"• {e(tip)}" for tip in campaign.tips)
+        body = f"{e(campaign.summary)}\n\n{tips}"
+    return t.get("broadcast.campaign_message", title=e(campaign.title), text=body)
+
+
+def reminder_key(nag_id: str, meeting_day: date) -> str:
+    return f"reminder:{nag_id}:{meeting_day.isoformat()}"
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Outbox counts of one broadcast."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def get(self, status: str) -> int:
+        return self.counts.get(status, 0)
+
+    @property
+    def sent(self) -> int:
+        return self.get("sent")
+
+    @property
+    def remaining(self) -> int:
+        return self.get("pending") + self.get("sending")
+
+    @property
+    def blocked(self) -> int:
+        return self.get("blocked") + self.get("not_found")
+
+    @property
+    def failed(self) -> int:
+        return self.get("failed")
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())

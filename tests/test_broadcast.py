@@ -1,0 +1,174 @@
+"""Officer commands through the real Application: roles, the /broadcast wizard end to end,
+/scheduled with progress and Cancel / Send now, /report, and the audit trail."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot import callback_data as cd
+from bot.delivery import delivery_of
+from tests.conftest import ADMIN_ID, LONDON, OFFICER_ID, close_harness
+from tests.test_delivery import add_residents, harness, officer_broadcast
+
+RESIDENT = 1000
+
+
+def bw(*parts: str) -> str:
+    return cd.encode(cd.BCAST, *parts)
+
+
+async def test_residents_get_the_unknown_command_reply_for_officer_commands(tmp_path, content):
+    h = await harness(tmp_path, content)
+    await add_residents(h, [RESIDENT])
+    for command in ("/broadcast", "/scheduled", "/report 1", "/reload"):
+        calls = await h.send(RESIDENT, command)
+        assert "I don't know that command" in calls[-1].text
+    calls = await h.press(RESIDENT, cd.encode(cd.BCANCEL, 1))
+    assert await h.rows("SELECT * FROM broadcast_audit WHERE actor_id = ?", (RESIDENT,)) == []
+    await close_harness(h)
+
+
+async def test_wizard_typed_text_to_all_at_a_typed_uk_time(tmp_path, content):
+    h = await harness(tmp_path, content)  # clock: Mon 23 Nov 2026 12:00
+    await add_residents(h, range(1000, 1012))
+    await add_residents(h, [2000], consent=0)
+    calls = await h.send(OFFICER_ID, "/broadcast")
+    buttons = h.buttons(calls)
+    assert ("Loan Shark Week · launch", bw("c", "loan-shark-week", "launch")) in buttons
+    await h.press(OFFICER_ID, bw("t"))
+    calls = await h.send(OFFICER_ID, "Road works on <Saxon Gate> & Avebury tonight")
+    assert any(d == bw("a", "all") for _, d in h.buttons(calls)), "typed text is not an area search"
+    calls = await h.press(OFFICER_ID, bw("a", "all"))
+    labels = [label for label, _ in h.buttons(calls)]
+    assert labels[0] == "Now" and any(label.startswith("Today 18:00") for label in labels)
+
+    refused = await h.send(OFFICER_ID, "01/01/2020 10:00")
+    assert "already passed" in refused[-1].text
+    calls = await h.send(OFFICER_ID, "24/11/2026 18:30")
+    preview = [c for c in calls if "Saxon Gate" in c.text][0]
+    assert preview.text == "Road works on &lt;Saxon Gate&gt; &amp; Avebury tonight"
+    assert [label for label, _ in preview.buttons] == ["👍 Useful", "👎 Not useful"]
+    assert "<b>Recipients:</b> 12" in calls[-1].text
+    assert "Tuesday 24 November 2026, 18:30" in calls[-1].text
+
+    before = len(h.api.calls)
+    test = await h.press(OFFICER_ID, bw("test"))
+    sends = [c for c in h.api.calls[before:] if c.method == "sendMessage"]
+    assert {c.chat_id for c in sends} == {OFFICER_ID}, "the test goes to the officer only"
+    assert any("Saxon Gate" in c.text for c in test)
+
+    calls = await h.press(OFFICER_ID, bw("ok"))
+    assert "scheduled for Tuesday 24 November 2026, 18:30" in calls[-1].text
+    row = (await h.rows("SELECT * FROM broadcasts WHERE kind = 'officer'"))[0]
+    assert row["created_by"] == OFFICER_ID and row["status"] == "scheduled"
+    assert datetime.fromisoformat(row["send_at"]) == datetime(2026, 11, 24, 18, 30, tzinfo=LONDON)
+    audit = await h.rows("SELECT * FROM broadcast_audit WHERE broadcast_id = ?", (row["id"],))
+    assert [(a["actor_id"], a["action"]) for a in audit] == [(OFFICER_ID, "schedule")]
+    assert a_job(h, row["id"])
+    assert h.api.texts(1000) == [], "nothing goes to residents before the time"
+
+    h.clock.set(datetime(2026, 11, 24, 18, 30, tzinfo=LONDON))
+    await delivery_of(h.app).run_due()
+    assert len([c for c in h.api.sent("sendMessage") if "Saxon Gate" in c.text and c.chat_id < 2000]) == 12
+    assert h.api.texts(2000) == []
+    await close_harness(h)
+
+
+def a_job(h, broadcast_id: int) -> bool:  # noqa: ANN001
+    return bool(h.app.job_queue.get_jobs_by_name(f"broadcast:{broadcast_id}"))
+
+
+async def test_wizard_campaign_message_to_chosen_nags_now(tmp_path, content):
+    h = await harness(tmp_path, content)
+    await add_residents(h, [1000, 1001], nag="fishermead")
+    await add_residents(h, [1002], nag="cmk")
+    await h.send(OFFICER_ID, "/broadcast")
+    await h.press(OFFICER_ID, bw("c", "take-five", "shopping"))
+    await h.press(OFFICER_ID, bw("a", "nags"))
+    await h.press(OFFICER_ID, bw("n", "fishermead"))
+    await h.press(OFFICER_ID, bw("n", "cmk"))
+    await h.press(OFFICER_ID, bw("n", "cmk"))  # changed their mind
+    calls = await h.press(OFFICER_ID, bw("nd"))
+    calls = await h.press(OFFICER_ID, bw("w", "now"))
+    assert "<b>Recipients:</b> 2" in calls[-1].text
+    calls = await h.press(OFFICER_ID, bw("ok"))
+    assert "being sent now" in calls[-1].text
+    await delivery_of(h.app).wait_idle()
+    got = {
+        c.chat_id
+        for c in h.api.sent("sendMessage")
+        if "Black Friday" in c.text and c.chat_id != OFFICER_ID  # the officer saw the preview
+    }
+    assert got == {1000, 1001}
+    assert "📣 <b>Take Five to Stop Fraud</b>" in h.api.texts(1000)[0]
+    await close_harness(h)
+
+
+async def test_same_text_same_audience_within_48h_asks_again(tmp_path, content):
+    h = await harness(tmp_path, content)
+    await add_residents(h, [1000])
+    first = await officer_broadcast(h, "Bin day changes")
+    await h.send(OFFICER_ID, "/broadcast")
+    await h.press(OFFICER_ID, bw("t"))
+    await h.send(OFFICER_ID, "Bin  day changes")
+    await h.press(OFFICER_ID, bw("a", "all"))
+    await h.press(OFFICER_ID, bw("w", "tomorrow_1000"))
+    calls = await h.press(OFFICER_ID, bw("ok"))
+    assert f"#{first}" in calls[-1].text and "anyway" in calls[-1].text
+    assert (bw("ok2")) in [d for _, d in h.buttons(calls)]
+    assert len(await h.rows("SELECT * FROM broadcasts WHERE kind = 'officer'")) == 1
+    await h.press(OFFICER_ID, bw("ok2"))
+    assert len(await h.rows("SELECT * FROM broadcasts WHERE kind = 'officer'")) == 2
+    await close_harness(h)
+
+
+async def test_officer_text_outside_the_wizard_is_an_area_search(tmp_path, content):
+    h = await harness(tmp_path, content)
+    await h.send(OFFICER_ID, "/start")
+    await h.send(OFFICER_ID, "MK6 2LP")
+    row = (await h.rows("SELECT nag_id FROM residents WHERE chat_id = ?", (OFFICER_ID,)))[0]
+    assert row["nag_id"] == "fishermead"
+    await close_harness(h)
+
+
+async def test_scheduled_shows_progress_and_cancel_send_now_are_audited(tmp_path, content):
+    h = await harness(tmp_path, content)
+    await add_residents(h, range(1000, 1004))
+    later = datetime(2026, 11, 25, 10, 0, tzinfo=LONDON)
+    a = await officer_broadcast(h, "First", send_at=later)
+    b = await officer_broadcast(h, "Second", send_at=later)
+    calls = await h.send(OFFICER_ID, "/scheduled")
+    text = calls[-1].text
+    assert f"<b>#{a}</b> First" in text and "about 4 recipients" in text
+    data = [d for _, d in h.buttons(calls)]
+    assert cd.encode(cd.BCANCEL, a) in data and cd.encode(cd.BNOW, b) in data
+
+    await h.press(ADMIN_ID, cd.encode(cd.BCANCEL, a))
+    await h.press(OFFICER_ID, cd.encode(cd.BNOW, b))
+    await delivery_of(h.app).wait_idle()
+    assert (await h.services.broadcasts.get(a)).status == "cancelled"
+    assert (await h.services.broadcasts.get(b)).status == "done"
+    audit = await h.rows("SELECT broadcast_id, actor_id, action FROM broadcast_audit ORDER BY id")
+    assert {"broadcast_id": a, "actor_id": ADMIN_ID, "action": "cancel"} in audit
+    assert {"broadcast_id": b, "actor_id": OFFICER_ID, "action": "send_now"} in audit
+
+    report = await h.send(OFFICER_ID, f"/report {b}")
+    assert "Sent: 4" in report[-1].text and "send_now by 900001" in report[-1].text
+    usage = await h.send(OFFICER_ID, "/report")
+    assert "/report 12" in usage[-1].text
+    await close_harness(h)
+
+
+async def test_scheduled_progress_of_a_running_broadcast(tmp_path, content):
+    h = await harness(tmp_path, content)
+    await add_residents(h, range(1000, 1010))
+    bid = await officer_broadcast(h)
+    store = h.services.broadcasts
+    b = await store.get(bid)
+    await store.materialise(b, h.clock.now())
+    for chat in (1000, 1001, 1002):
+        await store.mark_sent(bid, chat, 1, h.clock.now())
+    await store.mark_blocked(bid, 1003, "Forbidden", h.clock.now())
+    calls = await h.send(OFFICER_ID, "/scheduled")
+    assert "sent 3, remaining 6, blocked 1, failed 0" in calls[-1].text
+    await close_harness(h)
