@@ -6,7 +6,7 @@ from __future__ import annotations
 import concurrent.futures
 import csv
 import io
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -329,3 +329,34 @@ async def test_you_said_we_did_goes_to_opted_in_participants_with_their_nags_res
     assert await store.mark_results_sent(CS, now) is True
     assert await store.mark_results_sent(CS, now) is False
     assert await compose_you_said_we_did(harness.services, CS, now) == []
+
+
+async def test_closed_survey_results_go_out_once_through_the_outbox(harness: Harness):
+    from bot.delivery import delivery_of
+    from bot.handlers.results import send_closed_survey_results
+
+    await seed_safety(harness)
+    for chat, nag in ((1001, "fishermead"), (1002, "woughton")):
+        await _resident(harness, chat, nag, True)
+        await harness.db.execute(
+            "INSERT INTO survey_completions (survey_id, respondent) VALUES (?, ?)",
+            (CS, pseudonym(SECRET, chat)),
+        )
+    # Still open: nothing is queued.
+    assert await send_closed_survey_results(harness.services, harness.clock.now()) == []
+    survey = next(s for s in harness.services.content.surveys if s.id == CS)
+    after_close = datetime.combine(survey.closes, datetime.min.time(), tzinfo=LONDON).replace(
+        hour=10
+    ) + timedelta(days=1)
+    harness.clock.set(after_close)
+    assert CS in await send_closed_survey_results(harness.services, harness.clock.now())
+    rows = await harness.rows("SELECT chat_id FROM outbox ORDER BY chat_id")
+    assert [r["chat_id"] for r in rows] == [1001, 1002]
+    delivery = delivery_of(harness.app)
+    delivery.use_virtual_time()
+    await delivery.run_due()
+    sent = {c.chat_id: c.text for c in harness.api.sent("sendMessage") if c.chat_id in (1001, 1002)}
+    assert "told us" in sent[1001] and "told us" in sent[1002]
+    # A restart or the next morning's check never queues them again.
+    assert await send_closed_survey_results(harness.services, harness.clock.now()) == []
+    assert len(await harness.rows("SELECT * FROM outbox")) == 2

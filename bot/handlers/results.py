@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import logging
 import re
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.ext import Application, CallbackQueryHandler
@@ -19,6 +19,7 @@ from bot import callback_data as cd
 from bot.charts import bar_chart
 from bot.content import Texts
 from bot.context import BotContext, Services
+from bot.delivery import enqueue_personal
 from bot.domain import surveys as dom
 from bot.export import write_csv
 from bot.handlers.common import answer, reply, texts
@@ -318,8 +319,46 @@ def _ysdw_text(
 COMMANDS = [Command("results", results_command, audience="officer")]
 
 
+async def send_closed_survey_results(services: Services, now: datetime) -> list[str]:
+    """ "You said, we did": queue each closed survey's results for its participants, once.
+
+    The messages go through the broadcast outbox (paced, quiet hours respected, resumable).
+    Returns the ids of the surveys whose results were queued.
+    """
+    day = now.astimezone(services.config.tz).date()
+    queued = []
+    for survey in services.content.surveys:
+        if dom.status(survey, day) != "closed" or await services.surveys.results_sent(survey.id):
+            continue
+        messages = await compose_you_said_we_did(services, survey.id, now)
+        if messages:
+            await enqueue_personal(services, "survey_results", survey.id, messages, now)
+        if await services.surveys.mark_results_sent(survey.id, now):
+            queued.append(survey.id)
+            logger.info(
+                "Survey %s closed: results queued for %d residents", survey.id, len(messages)
+            )
+    return queued
+
+
+async def _results_job(context: BotContext) -> None:
+    await send_closed_survey_results(context.services, context.services.clock.now())
+
+
 def setup(app: Application, services: Services) -> None:
-    del app, services  # nothing to plug in: results only read what surveys stored
+    """Check for closed surveys at start and every morning at 10:00."""
+
+    async def on_startup(app: Application) -> None:
+        await send_closed_survey_results(services, services.clock.now())
+
+    app.bot_data.startup_hooks.append(on_startup)
+    if app.job_queue is not None:
+        app.job_queue.run_daily(
+            _results_job,
+            time(10, 0, tzinfo=services.config.tz),
+            name="surveys:you-said-we-did",
+            job_kwargs={"misfire_grace_time": 6 * 3600, "coalesce": True},
+        )
 
 
 def register(app: Application) -> None:
