@@ -4,10 +4,11 @@ Two pieces:
 
 * `BroadcastLimiter`, a python-telegram-bot `BaseRateLimiter` installed with
   `ApplicationBuilder.rate_limiter`. Ordinary calls (replies to residents) pass at once but are
-  counted against the shared per-second budget; broadcast sends take a slot from the bulk lane
-  first: at most `rate` per sliding second overall, evenly spaced (no bursts: a leaky bucket that
-  lets 60 through in one second gets 429s), never two within a second to one chat, and the whole
-  lane pauses for as long as a 429 asks.
+  counted against the shared per-second budget (Telegram's ~30/s); broadcast sends take a slot
+  from the bulk lane first: evenly spaced at `rate` (no bursts: a leaky bucket that lets 60
+  through in one second gets 429s), only while all sends of the last second stay under the
+  budget, never two within a second to one chat, and the whole lane pauses for as long as a 429
+  asks.
 * `Delivery`, which reads due broadcasts from the database, writes their outbox with one
   INSERT ... SELECT, and keeps a small bounded window of sends in flight (never a gather over
   recipients). Every row is marked 'sending' before its request and 'sent' (or blocked, failed)
@@ -58,6 +59,7 @@ MAX_FLOOD_RETRIES = 10  # 429s for one row before giving up on it
 BACKOFF_BASE = 1.0  # seconds; doubled per attempt
 EXPECTED_LATENCY = 0.25  # seconds per Bot API round trip the in-flight window is sized for
 EXPIRY_GRACE = timedelta(minutes=5)  # a job firing a little late is not "the bot was down"
+TELEGRAM_LIMIT = 30  # messages per second overall, Telegram's documented ceiling
 COUNTED_PREFIXES = ("send", "edit", "copy", "forward")
 
 Sleep = Callable[[float], Awaitable[None]]
@@ -89,7 +91,9 @@ class BroadcastLimiter(BaseRateLimiter[dict[str, Any]]):
         self.rate = rate
         self.clock = clock
         self.sleep = sleep
-        self._capacity = max(1, math.floor(rate))
+        # Bulk sends are spaced at `rate`; all sends together (replies too) stay under
+        # Telegram's overall ceiling, so replies use the headroom above `rate` first.
+        self._capacity = max(1, math.floor(max(rate, TELEGRAM_LIMIT)))
         self._spacing = 1.0 / rate
         self._window: deque[float] = deque()  # times of counted sends in the last second
         self._per_chat: dict[int, float] = {}

@@ -335,9 +335,7 @@ async def send_closed_survey_results(services: Services, now: datetime) -> list[
             await enqueue_personal(services, "survey_results", survey.id, messages, now)
         if await services.surveys.mark_results_sent(survey.id, now):
             queued.append(survey.id)
-            logger.info(
-                "Survey %s closed: results queued for %d residents", survey.id, len(messages)
-            )
+            logger.info("Survey %s closed: results queued for %d", survey.id, len(messages))
     return queued
 
 
