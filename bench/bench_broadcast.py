@@ -55,7 +55,10 @@ async def seed(db_path: Path, n: int) -> int:
             await tx.executemany(
                 "INSERT OR IGNORE INTO residents (chat_id, nag_id, consent, active, created_at,"
                 " updated_at, last_seen) VALUES (?, 'fishermead', 1, 1, ?, ?, ?)",
-                [(SUBSCRIBERS + i, ts, ts, now.date().isoformat()) for i in range(start, min(n, start + chunk))],
+                [
+                    (SUBSCRIBERS + i, ts, ts, now.date().isoformat())
+                    for i in range(start, min(n, start + chunk))
+                ],
             )
     bid, _ = await BroadcastStore(db).create(
         kind="officer",
@@ -109,8 +112,14 @@ def peak_rss_mb(pid: int) -> float:
     return 0.0
 
 
-def wait_delivered(api: str, target: int, bot: subprocess.Popen, stop_at: int | None = None,
-                   timeout: float = 3600, ask_every: float = 0.5) -> tuple[dict, float]:
+def wait_delivered(
+    api: str,
+    target: int,
+    bot: subprocess.Popen,
+    stop_at: int | None = None,
+    timeout: float = 3600,
+    ask_every: float = 0.5,
+) -> tuple[dict, float]:
     """Poll until `target` distinct chats got the message (or `stop_at` delivered); ask /help."""
     rss = 0.0
     asked = 0
@@ -141,8 +150,13 @@ def main() -> int:
     p.add_argument("--latency", type=float, default=0.03)
     p.add_argument("--port", type=int, default=8089)
     p.add_argument("--kill", action="store_true", help="kill -9 the bot half-way, then restart")
-    p.add_argument("--rss-only", type=float, default=0, metavar="SECONDS",
-                   help="only measure peak RSS for this long (use with --subscribers 100000)")
+    p.add_argument(
+        "--rss-only",
+        type=float,
+        default=0,
+        metavar="SECONDS",
+        help="only measure peak RSS for this long (use with --subscribers 100000)",
+    )
     args = p.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-broadcast-"))
@@ -150,8 +164,16 @@ def main() -> int:
     log = tmp / "bot.log"
     api = f"http://127.0.0.1:{args.port}"
     server = subprocess.Popen(
-        [PY, str(ROOT / "bench" / "fake_limited_api.py"), "--port", str(args.port),
-         "--limit", str(args.limit), "--latency", str(args.latency)],
+        [
+            PY,
+            str(ROOT / "bench" / "fake_limited_api.py"),
+            "--port",
+            str(args.port),
+            "--limit",
+            str(args.limit),
+            "--latency",
+            str(args.latency),
+        ],
         stdout=subprocess.PIPE,
     )
     try:
@@ -164,8 +186,10 @@ def main() -> int:
         if args.rss_only:
             time.sleep(args.rss_only)
             stats = http(f"{api}/stats")
-            print(f"peak RSS {peak_rss_mb(bot.pid):.1f} MB after {args.rss_only:.0f} s "
-                  f"({stats['delivered']} sent so far)")
+            print(
+                f"peak RSS {peak_rss_mb(bot.pid):.1f} MB after {args.rss_only:.0f} s "
+                f"({stats['delivered']} sent so far)"
+            )
             bot.kill()
             return 0
         in_flight_bound = None
@@ -187,17 +211,21 @@ def main() -> int:
         span = (final["last"] or 0) - (final["first"] or 0)
         rate = (final["distinct"] - 1) / span if span > 0 else float("nan")
         print(json.dumps(final, indent=1))
-        print(f"subscribers {args.subscribers}, configured {args.rate}/s, fake API limit {args.limit}/s, "
-              f"latency {args.latency * 1000:.0f} ms")
+        print(
+            f"subscribers {args.subscribers}, configured {args.rate}/s, "
+            f"fake API limit {args.limit}/s, latency {args.latency * 1000:.0f} ms"
+        )
         print(f"achieved rate      {rate:.2f}/s ({rate / args.rate * 100:.1f}% of configured)")
         print(f"429 answers        {final['flood_429']}")
         print(f"max in 1 s window  {final['max_in_window']}")
-        print(f"duplicates         {final['duplicates']}"
-              + (f" (bound: messages in flight <= {in_flight_bound})" if in_flight_bound else ""))
+        print(
+            f"duplicates         {final['duplicates']}"
+            + (f" (bound: messages in flight <= {in_flight_bound})" if in_flight_bound else "")
+        )
         print(f"missed             {args.subscribers - final['distinct']}")
-        p95 = final["reply_p95"]
-        print(f"/help replies      {final['replies']}, p95 {p95 * 1000 if p95 else float('nan'):.0f} ms, "
-              f"max {(final['reply_max'] or 0) * 1000:.0f} ms")
+        p95 = (final["reply_p95"] or float("nan")) * 1000
+        worst = (final["reply_max"] or 0) * 1000
+        print(f"/help replies      {final['replies']}, p95 {p95:.0f} ms, max {worst:.0f} ms")
         print(f"bot peak RSS       {rss:.1f} MB")
         return 0
     finally:

@@ -27,7 +27,9 @@ from tests import builders as b  # noqa: E402
 from tests.fakes.botapi import Failure, FakeBotApi  # noqa: E402
 from tests.fakes.server import FakeBotApiServer  # noqa: E402
 
-REPLY_CHATS = 5_000_000  # chat ids at or above this (and below 10M) are benchmark "residents asking"
+REPLY_CHATS = (
+    5_000_000  # chat ids at or above this (and below 10M) are benchmark "residents asking"
+)
 SUBSCRIBERS = 10_000_000  # chat ids at or above this are broadcast recipients
 
 

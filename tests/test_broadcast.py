@@ -69,7 +69,10 @@ async def test_wizard_typed_text_to_all_at_a_typed_uk_time(tmp_path, content):
 
     h.clock.set(datetime(2026, 11, 24, 18, 30, tzinfo=LONDON))
     await delivery_of(h.app).run_due()
-    assert len([c for c in h.api.sent("sendMessage") if "Saxon Gate" in c.text and c.chat_id < 2000]) == 12
+    assert (
+        len([c for c in h.api.sent("sendMessage") if "Saxon Gate" in c.text and c.chat_id < 2000])
+        == 12
+    )
     assert h.api.texts(2000) == []
     await close_harness(h)
 

@@ -289,7 +289,9 @@ async def test_ratings_one_per_resident_changeable_and_in_the_report(tmp_path, c
     bid = await officer_broadcast(h)
     await delivery_of(h.app).run_due()
     calls = await h.press(1000, cd.encode(cd.RATE, bid, 1))
-    assert any(c.method == "answerCallbackQuery" and "Thanks" in c.params.get("text", "") for c in calls)
+    assert any(
+        c.method == "answerCallbackQuery" and "Thanks" in c.params.get("text", "") for c in calls
+    )
     await h.press(1000, cd.encode(cd.RATE, bid, 0))  # changed their mind
     await h.press(1001, cd.encode(cd.RATE, bid, 1))
     assert await h.services.broadcasts.ratings(bid) == (1, 1)
@@ -323,3 +325,21 @@ async def test_replies_pass_while_the_bulk_lane_is_paused(tmp_path, content):
     assert h.api.texts(1000)
     assert limiter.clock() == before
     await close_harness(h)
+
+
+async def test_replies_count_against_the_shared_budget_and_bulk_waits_for_it():
+    from bot.delivery import TELEGRAM_LIMIT, BroadcastLimiter
+
+    limiter = BroadcastLimiter(25)
+    limiter.use_virtual_time()
+
+    async def reply() -> bool:
+        return True
+
+    for i in range(TELEGRAM_LIMIT):  # a burst of replies: none of them waits
+        await limiter.process_request(reply, (), {}, "sendMessage", {"chat_id": i}, None)
+    assert limiter.clock() == 0.0
+    await limiter.acquire(99)  # the bulk lane waits until the burst leaves the window
+    assert limiter.clock() >= 1.0
+    await limiter.acquire(99)  # and never two within a second to one chat
+    assert limiter.clock() >= 2.0

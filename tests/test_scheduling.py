@@ -94,7 +94,10 @@ async def test_calendar_import_is_idempotent_across_restarts_and_reloads(tmp_pat
     clocks = datetime.fromisoformat(by_key["campaign:winter-burglary:2026:clocks-back"]["send_at"])
     assert clocks == datetime(2026, 10, 25, 17, 0, tzinfo=LONDON)
     assert clocks.utcoffset() == UTC_OFFSET_0  # 17:00 GMT, after the clocks went back
-    assert "Loan Shark Week" in loan["text"] and loan["audience"] == '{"kind": "all", "nags": [], "survey": null}'
+    assert (
+        "Loan Shark Week" in loan["text"]
+        and loan["audience"] == '{"kind": "all", "nags": [], "survey": null}'
+    )
     jobs = {j.name for j in h.app.job_queue.jobs()}
     assert {f"broadcast:{r['id']}" for r in rows} <= jobs
     await close_harness(h)
@@ -163,7 +166,9 @@ async def test_missed_broadcast_is_sent_at_start_if_recent_else_expired_and_offi
     await close_harness(h2)
 
 
-async def test_officers_get_a_notice_24h_before_a_campaign_message_and_can_cancel(tmp_path, content):
+async def test_officers_get_a_notice_24h_before_a_campaign_message_and_can_cancel(
+    tmp_path, content
+):
     clock = FixedClock(datetime(2026, 10, 18, 9, 0, tzinfo=LONDON))
     h = await harness(tmp_path, content, clock=clock)
     launch = await h.services.broadcasts.get_by_key("campaign:loan-shark-week:2026:launch")
