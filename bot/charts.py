@@ -6,8 +6,6 @@ import io
 import textwrap
 from collections.abc import Sequence
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 
 
 def bar_chart(
@@ -17,6 +15,11 @@ def bar_chart(
     suppressed_label: str = "<5",
 ) -> bytes:
     """Horizontal bars; a suppressed count (None) gets no bar, only its marker text."""
+    # Imported on first use: matplotlib and numpy add ~100 MB and ~1 s to start-up, and only
+    # officers asking for results ever need them.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     # Figure + FigureCanvasAgg directly: pyplot keeps global state that leaks between calls and
     # is not safe across threads; this needs no display at all.
     height = 1.2 + 0.45 * max(len(labels), 1)
