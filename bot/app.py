@@ -33,6 +33,7 @@ from bot.context import BotContext, BotData, Services, services_of
 from bot.delivery import BroadcastLimiter
 from bot.domain.areas import AreaIndex
 from bot.domain.signposting import DangerDetector
+from bot.domain.surveys import pseudonym
 from bot.handlers import (
     areas,
     broadcast,
@@ -49,8 +50,8 @@ from bot.handlers import (
 from bot.handlers.registry import Command, allowed
 from bot.http import AiohttpRequest
 from bot.processing import PerChatOrderedProcessor
-from storage.db import Database
 from storage.broadcasts import BroadcastStore
+from storage.db import Database
 from storage.residents import Residents
 from storage.surveys import SurveyStore
 
@@ -74,6 +75,10 @@ FEATURES: list[ModuleType] = [
 
 def make_services(config: Config, content: Content, clock: Clock | None = None) -> Services:
     db = Database(config.db_path)
+    # SQL can map a chat id to its survey pseudonym (e.g. to reach "residents who took a survey")
+    # without survey tables ever holding chat ids.
+    secret = config.settings.survey.secret.get_secret_value()
+    db.add_function("respondent_key", 1, lambda chat_id: pseudonym(secret, int(chat_id)))
     return Services(
         config=config,
         content=content,
@@ -94,7 +99,9 @@ def _guard(command: Command) -> Callable:
 
     @wraps(command.callback)
     async def guarded(update: Update, context: BotContext) -> None:
-        role = context.services.config.role_of(update.effective_user.id if update.effective_user else None)
+        role = context.services.config.role_of(
+            update.effective_user.id if update.effective_user else None
+        )
         if not allowed(command.audience, role):
             await fallback.on_unknown_command(update, context)
             return
@@ -183,7 +190,9 @@ def build_application(
         .base_url(f"{cfg.api_url}/bot")
         .base_file_url(f"{cfg.api_url}/file/bot")
         .request(request or AiohttpRequest(connection_pool_size=64))
-        .get_updates_request(updates_request or AiohttpRequest(connection_pool_size=2, read_timeout=30))
+        .get_updates_request(
+            updates_request or AiohttpRequest(connection_pool_size=2, read_timeout=30)
+        )
         .context_types(ContextTypes(context=BotContext, bot_data=AppData))
         .defaults(
             Defaults(

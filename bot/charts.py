@@ -7,7 +7,6 @@ import textwrap
 from collections.abc import Sequence
 
 
-
 def bar_chart(
     title: str,
     labels: Sequence[str],

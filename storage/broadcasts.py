@@ -24,7 +24,6 @@ ELIGIBLE = {
     "reminders": "r.remind_meetings = 1 AND r.active = 1",
     "active": "r.active = 1",
 }
-SURVEY_TABLE = "survey_participants"
 
 
 def ts(dt: datetime) -> str:
@@ -108,12 +107,6 @@ class BroadcastStore:
 
     # ------------------------------------------------------------ audiences
 
-    async def survey_audience_available(self) -> bool:
-        """Whether the surveys feature exposes participants by chat id (survey_participants)."""
-        rows = await self.db.fetchall(f"PRAGMA table_info({SURVEY_TABLE})")
-        names = {r["name"] for r in rows}
-        return {"survey_id", "chat_id"} <= names
-
     @staticmethod
     def _audience_sql(audience_json: str) -> tuple[str, list[Any]]:
         """WHERE clause over `residents r` selecting the audience when the broadcast starts."""
@@ -126,9 +119,12 @@ class BroadcastStore:
         if kind == "nags":
             return f"{ELIGIBLE['consent']} AND r.nag_id IN ({marks})", nags
         if kind == "survey":
+            # Survey answers are keyed by a pseudonym, never the chat id: the connection's
+            # respondent_key() SQL function (registered by the bot with its secret) maps each
+            # resident to theirs, so the match happens inside SQLite, batch-free and in one pass.
             return (
-                f"{ELIGIBLE['consent']} AND r.chat_id IN"
-                f" (SELECT chat_id FROM {SURVEY_TABLE} WHERE survey_id = ?)",
+                f"{ELIGIBLE['consent']} AND respondent_key(r.chat_id) IN"
+                " (SELECT respondent FROM survey_completions WHERE survey_id = ?)",
                 [a.get("survey")],
             )
         if kind == "personal":

@@ -57,6 +57,7 @@ class Database:
         self.path = Path(path)
         self._conn: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
+        self._functions: dict[str, tuple[int, Any]] = {}
 
     async def open(self) -> Database:
         if str(self.path) != ":memory:":
@@ -67,12 +68,18 @@ class Database:
         await conn.execute("PRAGMA synchronous=NORMAL")
         await conn.execute("PRAGMA foreign_keys=ON")
         await conn.execute("PRAGMA busy_timeout=5000")
+        for name, (nargs, func) in self._functions.items():
+            await conn.create_function(name, nargs, func, deterministic=True)
         self._conn = conn
         async with self.transaction() as tx:
             applied = await apply_migrations(tx)
         if applied:
             logger.info("Applied database migrations: %s", ", ".join(applied))
         return self
+
+    def add_function(self, name: str, nargs: int, func: Any) -> None:
+        """Make a deterministic Python function callable from SQL (from open() onwards)."""
+        self._functions[name] = (nargs, func)
 
     async def close(self) -> None:
         if self._conn is not None:

@@ -129,10 +129,12 @@ async def make_harness(
 
 
 async def close_harness(h: Harness) -> None:
+    """Shut the app down; fail if any handler or job raised meanwhile."""
     from bot.app import shutdown
 
     await shutdown(h.app)
     await h.app.shutdown()
+    assert not h.errors, f"handler errors: {h.errors!r}"
 
 
 @pytest.fixture
@@ -140,4 +142,3 @@ async def harness(tmp_path: Path, content: Content) -> AsyncIterator[Harness]:
     h = await make_harness(tmp_path, content)
     yield h
     await close_harness(h)
-    assert not h.errors, f"handler errors: {h.errors!r}"

@@ -50,7 +50,9 @@ async def test_start_area_nag_over_real_http(tmp_path: Path):
         if exited.done():
             waiting.cancel()
             _, err = await proc.communicate()
-            raise AssertionError(f"the bot exited early ({proc.returncode}): {err.decode()[-2000:]}")
+            raise AssertionError(
+                f"the bot exited early ({proc.returncode}): {err.decode()[-2000:]}"
+            )
         exited.cancel()
         waiting.result()
         texts = server.api.texts(CHAT)

@@ -115,14 +115,9 @@ async def _ask_audience(update: Update, context: BotContext, draft: Draft) -> No
         [_btn(t.get("broadcast.btn_all"), "a", "all")],
         [_btn(t.get("broadcast.btn_nags"), "a", "nags")],
     ]
-    s = context.services
-    # Residents who took a given survey: offered only once the surveys feature exposes a
-    # survey_participants(survey_id, chat_id) table. TODO(surveys): today responses are keyed by
-    # a pseudonym, so there is no such table yet and this option stays hidden.
-    if await s.broadcasts.survey_audience_available():
-        for survey in s.content.surveys:
-            label = t.get("broadcast.btn_survey", title=getattr(survey, "title", survey.id))
-            rows.append([_btn(label[:60], "s", survey.id)])
+    for survey in context.services.content.surveys:
+        label = t.get("broadcast.btn_survey", title=survey.title)
+        rows.append([_btn(label[:60], "s", survey.id)])
     await edit_or_send(update, t.get("broadcast.choose_audience"), InlineKeyboardMarkup(rows))
 
 
