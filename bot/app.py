@@ -30,7 +30,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.content import Content
 from bot.context import BotContext, BotData, Services, services_of
-from bot.delivery import BroadcastLimiter
+from bot.delivery import BroadcastLimiter, Delivery
 from bot.domain.areas import AreaIndex
 from bot.domain.signposting import DangerDetector
 from bot.domain.surveys import pseudonym
@@ -168,11 +168,14 @@ async def shutdown(app: Application) -> None:
 
 
 class AppData(BotData):
+    """Application-wide state: the services, start/stop hooks, and features' runtime objects."""
+
     def __init__(self) -> None:
         self.services = None
         self.startup_hooks: list[Callable] = []
         self.shutdown_hooks: list[Callable] = []
-        self.seen_cache: object = None
+        self.seen_cache: object = None  # bot.handlers.retention
+        self.broadcast_delivery: Delivery | None = None  # bot.delivery
 
 
 def build_application(

@@ -477,7 +477,7 @@ def install(app: Application, services: Services) -> Delivery:
         limiter = BroadcastLimiter(services.config.settings.broadcast.rate_per_second)
         paced = False
     delivery = Delivery(app, limiter, paced_by_bot=paced)
-    app.bot_data.broadcast_delivery = delivery  # type: ignore[attr-defined]
+    app.bot_data.broadcast_delivery = delivery
     return delivery
 
 
