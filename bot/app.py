@@ -128,11 +128,23 @@ async def on_error(update: object, context: BotContext) -> None:
             logger.warning("Could not tell the user about the error")
 
 
+# The order residents see in the command menu and /help: most useful first, officers' last.
+MENU_ORDER = [
+    "start", "nag", "meetings", "campaigns", "survey", "help", "privacy", "mydata", "forget",
+    "stop", "broadcast", "scheduled", "report", "results", "reload",
+]  # fmt: skip
+
+
+def menu_order(commands: Iterable[Command]) -> list[Command]:
+    rank = {name: i for i, name in enumerate(MENU_ORDER)}
+    return sorted(commands, key=lambda c: rank.get(c.name, len(rank)))
+
+
 def menu(commands: Iterable[Command], services: Services, role: str | None) -> list[BotCommand]:
     t = services.texts()
     return [
         BotCommand(c.name, t.get(c.text_key))
-        for c in commands
+        for c in menu_order(commands)
         if c.in_menu and allowed(c.audience, role)
     ]
 
@@ -216,7 +228,7 @@ def build_application(
     commands: list[Command] = []
     for module in modules:
         commands.extend(getattr(module, "COMMANDS", []))
-    services.hooks.commands = commands
+    services.hooks.commands = menu_order(commands)
     for module in modules:
         setup = getattr(module, "setup", None)
         if setup is not None:

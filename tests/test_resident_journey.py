@@ -258,8 +258,11 @@ async def test_command_menu_comes_from_registry(harness: Harness):
     menus = harness.api.sent("setMyCommands")
     default = [m for m in menus if (m.params.get("scope") or {}).get("type") == "default"][0]
     names = [c["command"] for c in default.params["commands"]]
-    registered = {c.name for c in harness.services.hooks.commands if c.audience == "resident"}
-    assert set(names) == registered
+    registered = [
+        c.name for c in harness.services.hooks.commands if c.audience == "resident" and c.in_menu
+    ]
+    assert names == registered
+    assert names[:4] == ["start", "nag", "meetings", "campaigns"]
     texts = harness.services.texts()
     assert all(
         c["description"] == texts.get(f"command.{c['command']}") for c in default.params["commands"]

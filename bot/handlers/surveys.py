@@ -507,7 +507,7 @@ def setup(app: Application, services: Services) -> None:
 
 COMMANDS = [
     Command("survey", survey_command),
-    Command("cancel", cancel_command),
+    Command("cancel", cancel_command, in_menu=False),  # only meaningful inside a survey
 ]
 
 
