@@ -297,25 +297,40 @@ class BroadcastStore:
         row = await self.db.fetchone("SELECT status FROM broadcasts WHERE id = ?", (broadcast_id,))
         return row[0] if row else None
 
-    async def cancel(
-        self, broadcast_id: int, actor: int | None, now: datetime, detail: str | None = None
+    async def _end(
+        self,
+        broadcast_id: int,
+        status: str,
+        unsent: tuple[str, ...],
+        actor: int | None,
+        action: str,
+        detail: str | None,
+        now: datetime,
     ) -> bool:
-        """Cancel a scheduled or running broadcast; rows not yet sent are not sent."""
+        """End a scheduled or running broadcast; outbox rows in `unsent` states get `status`."""
         async with self.db.transaction() as tx:
             n = await tx.execute(
-                "UPDATE broadcasts SET status = 'cancelled', finished_at = ?, updated_at = ?"
+                "UPDATE broadcasts SET status = ?, finished_at = ?, updated_at = ?"
                 " WHERE id = ? AND status IN ('scheduled', 'sending')",
-                (ts(now), ts(now), broadcast_id),
+                (status, ts(now), ts(now), broadcast_id),
             )
             if not n:
                 return False
             await tx.execute(
-                "UPDATE outbox SET status = 'cancelled'"
-                " WHERE broadcast_id = ? AND status = 'pending'",
-                (broadcast_id,),
+                f"UPDATE outbox SET status = ? WHERE broadcast_id = ?"
+                f" AND status IN ({','.join('?' * len(unsent))})",
+                (status, broadcast_id, *unsent),
             )
-            await self._audit(tx, broadcast_id, actor, "cancel", detail, now)
+            await self._audit(tx, broadcast_id, actor, action, detail, now)
             return True
+
+    async def cancel(
+        self, broadcast_id: int, actor: int | None, now: datetime, detail: str | None = None
+    ) -> bool:
+        """Cancel a scheduled or running broadcast; rows not yet sent are not sent."""
+        return await self._end(
+            broadcast_id, "cancelled", ("pending",), actor, "cancel", detail, now
+        )
 
     async def send_now(self, broadcast_id: int, actor: int, now: datetime) -> bool:
         async with self.db.transaction() as tx:
@@ -330,21 +345,9 @@ class BroadcastStore:
 
     async def expire(self, broadcast_id: int, now: datetime, detail: str) -> bool:
         """Mark a broadcast too late to send; rows not sent are marked expired, never sent."""
-        async with self.db.transaction() as tx:
-            n = await tx.execute(
-                "UPDATE broadcasts SET status = 'expired', finished_at = ?, updated_at = ?"
-                " WHERE id = ? AND status IN ('scheduled', 'sending')",
-                (ts(now), ts(now), broadcast_id),
-            )
-            if not n:
-                return False
-            await tx.execute(
-                "UPDATE outbox SET status = 'expired'"
-                " WHERE broadcast_id = ? AND status IN ('pending', 'sending')",
-                (broadcast_id,),
-            )
-            await self._audit(tx, broadcast_id, None, "expire", detail, now)
-            return True
+        return await self._end(
+            broadcast_id, "expired", ("pending", "sending"), None, "expire", detail, now
+        )
 
     async def duplicates(
         self, fp: str, audience: str, lo: datetime, hi: datetime

@@ -484,15 +484,23 @@ async def reload_command(update: Update, context: BotContext) -> None:
 # ---------------------------------------------------------------- buttons on messages
 
 
-async def on_cancel(update: Update, context: BotContext) -> None:
-    """Officer's Cancel button (from /scheduled or the 24-hour notice)."""
+async def _pressed_broadcast(update: Update, context: BotContext) -> tuple[int, int] | None:
+    """(officer id, broadcast id) of an officer's button; answers a stale or foreign press."""
     officer = _officer_id(update, context)
-    t = texts(context)
     _, parts = cd.decode(update.callback_query.data)
     if officer is None or not parts or not parts[0].isdigit():
-        await answer(update, t.get("common.stale_button"))
+        await answer(update, texts(context).get("common.stale_button"))
+        return None
+    return officer, int(parts[0])
+
+
+async def on_cancel(update: Update, context: BotContext) -> None:
+    """Officer's Cancel button (from /scheduled or the 24-hour notice)."""
+    pressed = await _pressed_broadcast(update, context)
+    if pressed is None:
         return
-    bid = int(parts[0])
+    officer, bid = pressed
+    t = texts(context)
     done = await context.services.broadcasts.cancel(bid, officer, now(context))
     if done:
         unschedule_job(context.application, bid)
@@ -502,13 +510,11 @@ async def on_cancel(update: Update, context: BotContext) -> None:
 
 async def on_send_now(update: Update, context: BotContext) -> None:
     """Officer's Send now button in /scheduled."""
-    officer = _officer_id(update, context)
-    t = texts(context)
-    _, parts = cd.decode(update.callback_query.data)
-    if officer is None or not parts or not parts[0].isdigit():
-        await answer(update, t.get("common.stale_button"))
+    pressed = await _pressed_broadcast(update, context)
+    if pressed is None:
         return
-    bid = int(parts[0])
+    officer, bid = pressed
+    t = texts(context)
     s = context.services
     done = await s.broadcasts.send_now(bid, officer, now(context))
     await answer(update)
