@@ -21,6 +21,7 @@ RESULTS = "rs"  # rs:<survey_id>  officer: results of a survey
 RATE = "br"  # br:<broadcast_id>:1|0  resident rates a broadcast message
 BCAST = "bw"  # bw:<step>[:<value>...]  officer: the /broadcast wizard
 BCANCEL = "bx"  # bx:<broadcast_id>  officer: cancel a scheduled or running broadcast
+BRETIME = "bt"  # bt:<broadcast_id>  officer: change the time of a scheduled broadcast
 BNOW = "bn"  # bn:<broadcast_id>  officer: send a scheduled broadcast now
 
 

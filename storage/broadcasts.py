@@ -343,6 +343,20 @@ class BroadcastStore:
                 await self._audit(tx, broadcast_id, actor, "send_now", None, now)
             return bool(n)
 
+    async def reschedule(
+        self, broadcast_id: int, send_at: datetime, actor: int, now: datetime
+    ) -> bool:
+        """Move a broadcast that has not started to another time (audited as a change)."""
+        async with self.db.transaction() as tx:
+            n = await tx.execute(
+                "UPDATE broadcasts SET send_at = ?, due_at = ?, notified = 0, updated_at = ?"
+                " WHERE id = ? AND status = 'scheduled'",
+                (ts(send_at), ts(send_at), ts(now), broadcast_id),
+            )
+            if n:
+                await self._audit(tx, broadcast_id, actor, "change", f"send_at {ts(send_at)}", now)
+            return bool(n)
+
     async def expire(self, broadcast_id: int, now: datetime, detail: str) -> bool:
         """Mark a broadcast too late to send; rows not sent are marked expired, never sent."""
         return await self._end(

@@ -175,3 +175,41 @@ async def test_scheduled_progress_of_a_running_broadcast(tmp_path, content):
     calls = await h.send(OFFICER_ID, "/scheduled")
     assert "sent 3, remaining 6, blocked 1, failed 0" in calls[-1].text
     await close_harness(h)
+
+
+async def test_change_time_of_a_scheduled_broadcast_is_audited_and_rescheduled(tmp_path, content):
+    h = await harness(tmp_path, content)
+    await add_residents(h, range(1000, 1003))
+    later = datetime(2026, 11, 25, 10, 0, tzinfo=LONDON)
+    bid = await officer_broadcast(h, "Street surgery moved", send_at=later)
+    calls = await h.send(OFFICER_ID, "/scheduled")
+    assert cd.encode(cd.BRETIME, bid) in [d for _, d in h.buttons(calls)]
+    calls = await h.press(OFFICER_ID, cd.encode(cd.BRETIME, bid))
+    assert "go out instead" in calls[-1].text
+    # Past times are refused, unreadable ones re-asked; nothing changes meanwhile.
+    calls = await h.send(OFFICER_ID, "22/11/2026 10:00")
+    assert (await h.services.broadcasts.get(bid)).send_at == later
+    calls = await h.send(OFFICER_ID, "sometime soon")
+    assert "couldn't read that time" in calls[-1].text
+    calls = await h.send(OFFICER_ID, "26/11/2026 18:30")
+    assert "will now go out on Thursday 26 November 2026, 18:30" in calls[-1].text
+    b = await h.services.broadcasts.get(bid)
+    assert b.send_at == datetime(2026, 11, 26, 18, 30, tzinfo=LONDON)
+    from bot.scheduling import job_name
+
+    jobs = [j for j in h.app.job_queue.get_jobs_by_name(job_name(bid)) if not j.removed]
+    assert [j.job.trigger.run_date for j in jobs] == [b.due_at]
+    audit = await h.rows(
+        "SELECT actor_id, action, detail FROM broadcast_audit WHERE broadcast_id = ?", (bid,)
+    )
+    assert {
+        "actor_id": OFFICER_ID,
+        "action": "change",
+        "detail": "send_at 2026-11-26T18:30:00+00:00",
+    } in audit
+    # The officer's next text is an ordinary message again, and a resident can't do this.
+    calls = await h.send(OFFICER_ID, "27/11/2026 09:00")
+    assert (await h.services.broadcasts.get(bid)).send_at == b.send_at
+    calls = await h.press(RESIDENT, cd.encode(cd.BRETIME, bid))
+    assert "out of date" in calls[-1].params.get("text", "")
+    await close_harness(h)

@@ -66,7 +66,8 @@ LIST_LIMIT = 15
 class Draft:
     """An officer's broadcast being put together."""
 
-    step: str = "content"  # content | text | audience | nags | time | preview
+    step: str = "content"  # content | text | audience | nags | time | preview | retime
+    retime_id: int | None = None  # the scheduled broadcast whose time is being changed
     text: str | None = None  # final HTML, as residents will see it
     image: str | None = None
     audience: Audience = field(default_factory=Audience)
@@ -339,7 +340,8 @@ async def _confirm(
 async def on_officer_text(update: Update, context: BotContext) -> None:
     """An officer's typed message text or date while the wizard waits for one."""
     draft = _draft(context)
-    if draft is None or draft.step not in ("text", "time") or _officer_id(update, context) is None:
+    officer = _officer_id(update, context)
+    if draft is None or draft.step not in ("text", "time", "retime") or officer is None:
         return  # not ours: the features' handlers see it as usual
     t = texts(context)
     raw = update.effective_message.text or ""
@@ -358,10 +360,28 @@ async def on_officer_text(update: Update, context: BotContext) -> None:
         await reply(update, t.get("broadcast.bad_time"))
     elif at <= now(context):
         await reply(update, t.get("broadcast.time_past"))
+    elif draft.step == "retime" and draft.retime_id is not None:
+        await _retime(update, context, draft.retime_id, officer, at)
     else:
         draft.send_now, draft.send_at = False, at
         await _show_preview(update, context, draft)
     raise ApplicationHandlerStop
+
+
+async def _retime(
+    update: Update, context: BotContext, bid: int, officer: int, at: datetime
+) -> None:
+    """Move a scheduled broadcast to a new time, rebuild its job, confirm."""
+    s = context.services
+    context.chat_data.pop(DRAFT, None)
+    if not await s.broadcasts.reschedule(bid, at, officer, now(context)):
+        await reply(update, texts(context).get("broadcast.cannot_change", id=bid))
+        return
+    b = await s.broadcasts.get(bid)
+    if b is not None:
+        schedule_job(context.application, b)
+    when_text = e(when(at, s.config.tz))
+    await reply(update, texts(context).get("broadcast.changed", id=bid, when=when_text))
 
 
 # ---------------------------------------------------------------- /scheduled, /report, /reload
@@ -414,6 +434,12 @@ async def scheduled_command(update: Update, context: BotContext) -> None:
             row.append(
                 InlineKeyboardButton(
                     t.get("broadcast.btn_now_id", id=b.id), callback_data=cd.encode(cd.BNOW, b.id)
+                )
+            )
+            row.append(
+                InlineKeyboardButton(
+                    t.get("broadcast.btn_retime_id", id=b.id),
+                    callback_data=cd.encode(cd.BRETIME, b.id),
                 )
             )
         rows.append(row)
@@ -528,6 +554,17 @@ async def on_send_now(update: Update, context: BotContext) -> None:
     )
 
 
+async def on_retime(update: Update, context: BotContext) -> None:
+    """Officer's Change time button in /scheduled: ask for the new date and time."""
+    pressed = await _pressed_broadcast(update, context)
+    if pressed is None:
+        return
+    _, bid = pressed
+    await answer(update)
+    context.chat_data[DRAFT] = Draft(step="retime", retime_id=bid)
+    await reply(update, texts(context).get("broadcast.ask_new_time", id=bid))
+
+
 async def on_rate(update: Update, context: BotContext) -> None:
     """A resident's 👍/👎 on a broadcast message (one per broadcast, changeable)."""
     t = texts(context)
@@ -575,4 +612,5 @@ def register(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(on_wizard_button, pattern=cd.pattern(cd.BCAST)))
     app.add_handler(CallbackQueryHandler(on_cancel, pattern=cd.pattern(cd.BCANCEL)))
     app.add_handler(CallbackQueryHandler(on_send_now, pattern=cd.pattern(cd.BNOW)))
+    app.add_handler(CallbackQueryHandler(on_retime, pattern=cd.pattern(cd.BRETIME)))
     app.add_handler(CallbackQueryHandler(on_rate, pattern=cd.pattern(cd.RATE)))
