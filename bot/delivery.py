@@ -355,7 +355,7 @@ class Delivery:
         text = row.text if row.text is not None else (b.text or "")
         rl = BULK if self.paced_by_bot else None
         markup = self._markup(b)
-        if b.image and len(text) <= MAX_CAPTION:
+        if sends_image(b.image, text):
             photo: Any = self._photo_ids.get(b.id) or photo_source(self.services, b.image)
             msg = await self.app.bot.send_photo(
                 row.chat_id,
@@ -429,6 +429,11 @@ class Delivery:
             await store.mark_sent(b.id, row.chat_id, msg.message_id, self.services.clock.now())
             self.stats.sent += 1
             return
+
+
+def sends_image(image: str | None, text: str) -> bool:
+    """A broadcast goes as a photo with caption only when its text fits Telegram's caption."""
+    return bool(image) and len(text) <= MAX_CAPTION
 
 
 def photo_source(services: Services, image: str) -> Any:

@@ -37,7 +37,11 @@ async def test_wizard_typed_text_to_all_at_a_typed_uk_time(tmp_path, content):
     assert ("Loan Shark Week · launch", bw("c", "loan-shark-week", "launch")) in buttons
     await h.press(OFFICER_ID, bw("t"))
     calls = await h.send(OFFICER_ID, "Road works on <Saxon Gate> & Avebury tonight")
-    assert any(d == bw("a", "all") for _, d in h.buttons(calls)), "typed text is not an area search"
+    datas = [d for _, d in h.buttons(calls)]
+    assert datas[0] == bw("img", "-"), "typed text is not an area search: the picture step follows"
+    assert bw("img", "take-five") in datas
+    calls = await h.press(OFFICER_ID, bw("img", "-"))
+    assert any(d == bw("a", "all") for _, d in h.buttons(calls))
     calls = await h.press(OFFICER_ID, bw("a", "all"))
     labels = [label for label, _ in h.buttons(calls)]
     assert labels[0] == "Now" and any(label.startswith("Today 18:00") for label in labels)
@@ -99,7 +103,7 @@ async def test_wizard_campaign_message_to_chosen_nags_now(tmp_path, content):
     await delivery_of(h.app).wait_idle()
     got = {
         c.chat_id
-        for c in h.api.sent("sendMessage")
+        for c in h.api.sent("sendPhoto")  # the campaign has a picture: text goes as its caption
         if "Black Friday" in c.text and c.chat_id != OFFICER_ID  # the officer saw the preview
     }
     assert got == {1000, 1001}
@@ -212,4 +216,38 @@ async def test_change_time_of_a_scheduled_broadcast_is_audited_and_rescheduled(t
     assert (await h.services.broadcasts.get(bid)).send_at == b.send_at
     calls = await h.press(RESIDENT, cd.encode(cd.BRETIME, bid))
     assert "out of date" in calls[-1].params.get("text", "")
+    await close_harness(h)
+
+
+async def test_typed_message_with_a_campaign_picture_goes_out_as_a_photo(tmp_path, content):
+    h = await harness(tmp_path, content)
+    await add_residents(h, range(1000, 1003))
+    await h.send(OFFICER_ID, "/broadcast")
+    await h.press(OFFICER_ID, bw("t"))
+    await h.send(OFFICER_ID, "Card fraud is rising before Christmas: Take Five.")
+    await h.press(OFFICER_ID, bw("img", "take-five"))
+    await h.press(OFFICER_ID, bw("a", "all"))
+    await h.press(OFFICER_ID, bw("w", "now"))
+    before = len(h.api.calls)
+    await h.press(OFFICER_ID, bw("test"))
+    photo = [c for c in h.api.calls[before:] if c.method == "sendPhoto"]
+    assert len(photo) == 1 and photo[0].chat_id == OFFICER_ID
+    name, data = photo[0].files["photo"]
+    assert name == "take-five.png" and data.startswith(b"\x89PNG")
+    assert "Take Five" in photo[0].params["caption"]
+    await h.press(OFFICER_ID, bw("ok"))
+    await delivery_of(h.app).wait_idle()
+    sent = [c for c in h.api.sent("sendPhoto") if c.chat_id != OFFICER_ID]
+    assert sorted(c.chat_id for c in sent) == [1000, 1001, 1002]
+    assert len([c for c in sent if "photo" in c.files]) == 1, "uploaded once, then reused by id"
+    await close_harness(h)
+
+
+async def test_long_typed_message_skips_the_picture_step(tmp_path, content):
+    h = await harness(tmp_path, content)
+    await h.send(OFFICER_ID, "/broadcast")
+    await h.press(OFFICER_ID, bw("t"))
+    calls = await h.send(OFFICER_ID, "A" * 1500)
+    datas = [d for _, d in h.buttons(calls)]
+    assert bw("img", "-") not in datas and bw("a", "all") in datas
     await close_harness(h)

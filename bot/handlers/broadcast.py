@@ -25,8 +25,9 @@ from telegram.ext import (
 
 from bot import callback_data as cd
 from bot.context import BotContext, Services
-from bot.delivery import delivery_of, install, photo_source, rating_keyboard
+from bot.delivery import delivery_of, install, photo_source, rating_keyboard, sends_image
 from bot.domain.broadcasts import (
+    MAX_CAPTION,
     MAX_TEXT,
     Audience,
     campaign_message_html,
@@ -66,7 +67,7 @@ LIST_LIMIT = 15
 class Draft:
     """An officer's broadcast being put together."""
 
-    step: str = "content"  # content | text | audience | nags | time | preview | retime
+    step: str = "content"  # content | text | image | audience | nags | time | preview | retime
     retime_id: int | None = None  # the scheduled broadcast whose time is being changed
     text: str | None = None  # final HTML, as residents will see it
     image: str | None = None
@@ -107,6 +108,21 @@ async def broadcast_command(update: Update, context: BotContext) -> None:
     rows.append([_btn(t.get("broadcast.btn_type_new"), "t")])
     rows.append([_btn(t.get("broadcast.btn_abandon"), "x")])
     await reply(update, t.get("broadcast.choose_content"), InlineKeyboardMarkup(rows))
+
+
+async def _ask_image(update: Update, context: BotContext, draft: Draft) -> None:
+    """A typed message may carry a campaign's image (if the text fits an image caption)."""
+    with_images = [c for c in context.services.content.campaigns if c.image]
+    if not with_images or len(draft.text or "") > MAX_CAPTION:
+        await _ask_audience(update, context, draft)
+        return
+    draft.step = "image"
+    t = texts(context)
+    rows = [[_btn(t.get("broadcast.btn_no_image"), "img", "-")]]
+    rows += [
+        [_btn(t.get("broadcast.btn_image", title=c.title)[:60], "img", c.id)] for c in with_images
+    ]
+    await reply(update, t.get("broadcast.choose_image"), InlineKeyboardMarkup(rows))
 
 
 async def _ask_audience(update: Update, context: BotContext, draft: Draft) -> None:
@@ -186,7 +202,7 @@ async def _show_preview(update: Update, context: BotContext, draft: Draft) -> No
 async def _send_as_resident_sees(chat_id: int, context: BotContext, draft: Draft) -> None:
     # Broadcast id 0 never exists: pressing these preview buttons only says "no longer valid".
     markup = rating_keyboard(context.services, 0)
-    if draft.image:
+    if sends_image(draft.image, draft.text or ""):
         await context.bot.send_photo(
             chat_id,
             photo_source(context.services, draft.image),
@@ -227,6 +243,10 @@ async def on_wizard_button(update: Update, context: BotContext) -> None:
     elif action == "t":
         draft.step = "text"
         await edit_or_send(update, t.get("broadcast.type_text", limit=MAX_TEXT))
+    elif action == "img" and len(parts) == 2 and draft.step == "image":
+        campaign = s.content.campaign_by_id.get(parts[1])
+        draft.image = campaign.image if campaign is not None else None
+        await _ask_audience(update, context, draft)
     elif action == "a" and parts[1:] == ["all"]:
         draft.audience = Audience("all")
         await _ask_time(update, context, draft)
@@ -352,7 +372,7 @@ async def on_officer_text(update: Update, context: BotContext) -> None:
             await reply(update, t.get("broadcast.type_text", limit=MAX_TEXT))
         else:
             draft.text, draft.image = e(raw.strip()), None
-            await _ask_audience(update, context, draft)
+            await _ask_image(update, context, draft)
         raise ApplicationHandlerStop
     tz = context.services.config.tz
     at = parse_uk_datetime(raw, now(context), tz)
