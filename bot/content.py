@@ -234,10 +234,17 @@ class Campaign:
             return (self.starts, self.ends) if self.ends >= today else None
         length = self.ends - self.starts
         for year in (today.year - 1, today.year, today.year + 1):
-            start = _same_day_in(self.starts, year)
+            start = _same_weekday_in(self.starts, year)
             if start + length >= today:
                 return start, start + length
         return None
+
+
+def _same_weekday_in(d: date, year: int) -> date:
+    """The date nearest d's anniversary in `year` on d's weekday: a campaign week that starts on
+    a Monday keeps starting on a Monday (its "+N" messages keep their weekdays too)."""
+    anniversary = _same_day_in(d, year)
+    return anniversary + timedelta(days=(d.weekday() - anniversary.weekday() + 3) % 7 - 3)
 
 
 def _same_day_in(d: date, year: int) -> date:

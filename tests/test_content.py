@@ -175,3 +175,14 @@ def test_bot_refuses_to_start_on_invalid_content(copy: Path, tmp_path: Path, cap
     assert main(["run", "--config", str(cfg)]) == 1
     err = capsys.readouterr().err
     assert "did not start" in err and "nags.yaml:" in err
+
+
+def test_yearly_campaigns_keep_their_weekday(content):
+    from datetime import date
+
+    loan = content.campaign_by_id["loan-shark-week"]
+    assert loan.starts.weekday() == 0
+    start, end = loan.occurrence(date(2027, 6, 1))
+    assert start == date(2027, 10, 18) and start.weekday() == 0  # Monday, as in 2026
+    assert (end - start) == (loan.ends - loan.starts)
+    assert loan.occurrence(date(2026, 10, 20)) == (loan.starts, loan.ends)  # this year's run
