@@ -204,8 +204,9 @@ class BroadcastStore:
     ) -> tuple[int, bool]:
         """Create a broadcast and its audit row; (id, created). An existing `key` is kept."""
         async with self.db.transaction() as tx:
-            new_id = await self._insert(
+            return await self._create_in(
                 tx,
+                detail=detail or kind,
                 kind=kind,
                 text=text,
                 audience=audience,
@@ -220,12 +221,16 @@ class BroadcastStore:
                 created_by=created_by,
                 fingerprint=fingerprint,
             )
-            if new_id is None:
-                row = await tx.fetchone("SELECT id FROM broadcasts WHERE key = ?", (key,))
-                assert row is not None
-                return int(row[0]), False
-            await self._audit(tx, new_id, created_by, "schedule", detail or kind, now)
-            return new_id, True
+
+    async def _create_in(self, tx: Tx, *, detail: str, **fields: Any) -> tuple[int, bool]:
+        """Insert with its 'schedule' audit row; an existing `key` gives (its id, False)."""
+        new_id = await self._insert(tx, **fields)
+        if new_id is None:
+            row = await tx.fetchone("SELECT id FROM broadcasts WHERE key = ?", (fields["key"],))
+            assert row is not None
+            return int(row[0]), False
+        await self._audit(tx, new_id, fields["created_by"], "schedule", detail, fields["now"])
+        return new_id, True
 
     async def update_planned(
         self, key: str, text: str, image: str | None, send_at: datetime, now: datetime
@@ -549,8 +554,9 @@ class BroadcastStore:
         """A broadcast whose rows carry their own text; idempotent on (kind, ref)."""
         key = f"{kind}:{ref}"
         async with self.db.transaction() as tx:
-            new_id = await self._insert(
+            new_id, created = await self._create_in(
                 tx,
+                detail=kind,
                 kind=kind,
                 text=None,
                 audience=json.dumps(
@@ -567,10 +573,8 @@ class BroadcastStore:
                 created_by=None,
                 fingerprint=None,
             )
-            if new_id is None:
-                row = await tx.fetchone("SELECT id FROM broadcasts WHERE key = ?", (key,))
-                assert row is not None
-                return int(row[0]), False
+            if not created:
+                return new_id, False
             # Only chats that are residents get a row (the outbox references residents).
             await tx.executemany(
                 "INSERT INTO outbox (broadcast_id, chat_id, text)"
@@ -578,7 +582,6 @@ class BroadcastStore:
                 [(new_id, text, chat_id) for chat_id, text in messages],
             )
             await tx.execute("UPDATE broadcasts SET materialised = 1 WHERE id = ?", (new_id,))
-            await self._audit(tx, new_id, None, "schedule", kind, now)
             return new_id, True
 
     # ------------------------------------------------------------ ratings
