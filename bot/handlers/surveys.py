@@ -123,24 +123,19 @@ def question_message(
     return "\n\n".join(parts), InlineKeyboardMarkup(rows)
 
 
-async def ask(update: Update, context: BotContext, survey: Survey, response_id: int) -> None:
-    """Send the response's current question as a new message."""
+async def ask(
+    update: Update, context: BotContext, survey: Survey, response_id: int, *, in_place: bool = False
+) -> None:
+    """Show the response's current question: a new message, or redrawn in the pressed one."""
     store = context.services.surveys
     resp = await store.get(response_id)
     if resp is None or resp.current is None:
         return
     text, keyboard = question_message(texts(context), survey, resp, await store.answers(resp.id))
-    await reply(update, text, keyboard)
-
-
-async def _redraw(update: Update, context: BotContext, survey: Survey, response_id: int) -> None:
-    """Redraw the pressed question in place (multi-choice toggles)."""
-    store = context.services.surveys
-    resp = await store.get(response_id)
-    if resp is None or resp.current is None:
-        return
-    text, keyboard = question_message(texts(context), survey, resp, await store.answers(resp.id))
-    await edit_or_send(update, text, keyboard)
+    if in_place:
+        await edit_or_send(update, text, keyboard)
+    else:
+        await reply(update, text, keyboard)
 
 
 async def _close_keyboard(update: Update) -> None:
@@ -374,7 +369,7 @@ async def on_button(update: Update, context: BotContext) -> None:
             return
         await answer(update)
         await s.surveys.set_draft(resp.id, result, now(context))
-        await _redraw(update, context, survey, resp.id)
+        await ask(update, context, survey, resp.id, in_place=True)
     elif action == ACT_DONE:
         picks = resp.draft or ((await s.surveys.answers(resp.id)).get(q.id) or ())
         problem = dom.check_picks(q, picks)
