@@ -584,6 +584,18 @@ class BroadcastStore:
             await tx.execute("UPDATE broadcasts SET materialised = 1 WHERE id = ?", (new_id,))
             return new_id, True
 
+    async def resident_summary(self, chat_id: int) -> tuple[int, str | None, int, int]:
+        """For /mydata: messages sent to the chat, the last one's time, and their ratings."""
+        row = await self.db.fetchone(
+            "SELECT (SELECT COUNT(*) FROM outbox WHERE chat_id = ?1 AND status = 'sent'),"
+            " (SELECT MAX(sent_at) FROM outbox WHERE chat_id = ?1 AND status = 'sent'),"
+            " (SELECT COUNT(*) FROM broadcast_ratings WHERE chat_id = ?1 AND useful = 1),"
+            " (SELECT COUNT(*) FROM broadcast_ratings WHERE chat_id = ?1 AND useful = 0)",
+            (chat_id,),
+        )
+        assert row is not None
+        return int(row[0]), row[1], int(row[2]), int(row[3])
+
     # ------------------------------------------------------------ ratings
 
     async def rate(self, broadcast_id: int, chat_id: int, useful: bool, now: datetime) -> bool:

@@ -251,3 +251,16 @@ async def test_long_typed_message_skips_the_picture_step(tmp_path, content):
     datas = [d for _, d in h.buttons(calls)]
     assert bw("img", "-") not in datas and bw("a", "all") in datas
     await close_harness(h)
+
+
+async def test_mydata_lists_messages_received_and_ratings(tmp_path, content):
+    h = await harness(tmp_path, content)
+    await add_residents(h, [RESIDENT])
+    bid = await officer_broadcast(h, "Neighbourhood Watch meeting tonight")
+    await delivery_of(h.app).run_due()
+    await h.press(RESIDENT, cd.encode(cd.RATE, bid, 1))
+    calls = await h.send(RESIDENT, "/mydata")
+    text = calls[-1].text
+    assert "Campaign messages sent to you: 1 (last: 2026-11-23)" in text
+    assert "Your ratings of them: 1 useful, 0 not useful" in text
+    await close_harness(h)

@@ -24,6 +24,7 @@ from telegram.ext import (
 )
 
 from bot import callback_data as cd
+from bot.content import Texts
 from bot.context import BotContext, Services
 from bot.delivery import delivery_of, install, photo_source, rating_keyboard, sends_image
 from bot.domain.broadcasts import (
@@ -609,6 +610,15 @@ COMMANDS = [
 
 def setup(app: Application, services: Services) -> None:
     delivery = install(app, services)
+
+    async def mydata(chat_id: int, t: Texts) -> list[str]:
+        sent, last, useful, not_useful = await services.broadcasts.resident_summary(chat_id)
+        return [
+            t.get("broadcast.mydata_sent", count=sent, last=e(last[:10] if last else "—")),
+            t.get("broadcast.mydata_ratings", useful=useful, not_useful=not_useful),
+        ]
+
+    services.hooks.mydata_sections.append(mydata)
 
     async def deferred(b) -> None:  # noqa: ANN001
         schedule_job(app, b)
