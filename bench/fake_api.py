@@ -39,15 +39,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl
 
-BOT_USER = {
-    "id": 7000000001,
-    "is_bot": True,
-    "first_name": "SaferMK",
-    "username": "SaferMKBot",
-    "can_join_groups": False,
-    "can_read_all_group_messages": False,
-    "supports_inline_queries": False,
-}
+from tests.fakes.botapi import BOT_USER  # the same bot user the tests fake
 
 # One resident's journey; chat i's k-th update is JOURNEY[k % 4] (the area query varies by chat).
 AREA_QUERIES = [

@@ -337,30 +337,38 @@ class BroadcastStore:
             broadcast_id, "cancelled", ("pending",), actor, "cancel", detail, now
         )
 
-    async def send_now(self, broadcast_id: int, actor: int, now: datetime) -> bool:
+    async def _move(
+        self,
+        broadcast_id: int,
+        at: datetime,
+        actor: int,
+        action: str,
+        detail: str | None,
+        now: datetime,
+        *,
+        renotify: bool,
+    ) -> bool:
+        """Move a broadcast that has not started to `at`, with its audit row."""
         async with self.db.transaction() as tx:
             n = await tx.execute(
-                "UPDATE broadcasts SET send_at = ?, due_at = ?, updated_at = ?"
+                "UPDATE broadcasts SET send_at = ?, due_at = ?, updated_at = ?,"
+                " notified = CASE WHEN ? THEN 0 ELSE notified END"
                 " WHERE id = ? AND status = 'scheduled'",
-                (ts(now), ts(now), ts(now), broadcast_id),
+                (ts(at), ts(at), ts(now), int(renotify), broadcast_id),
             )
             if n:
-                await self._audit(tx, broadcast_id, actor, "send_now", None, now)
+                await self._audit(tx, broadcast_id, actor, action, detail, now)
             return bool(n)
+
+    async def send_now(self, broadcast_id: int, actor: int, now: datetime) -> bool:
+        return await self._move(broadcast_id, now, actor, "send_now", None, now, renotify=False)
 
     async def reschedule(
         self, broadcast_id: int, send_at: datetime, actor: int, now: datetime
     ) -> bool:
-        """Move a broadcast that has not started to another time (audited as a change)."""
-        async with self.db.transaction() as tx:
-            n = await tx.execute(
-                "UPDATE broadcasts SET send_at = ?, due_at = ?, notified = 0, updated_at = ?"
-                " WHERE id = ? AND status = 'scheduled'",
-                (ts(send_at), ts(send_at), ts(now), broadcast_id),
-            )
-            if n:
-                await self._audit(tx, broadcast_id, actor, "change", f"send_at {ts(send_at)}", now)
-            return bool(n)
+        """Move a broadcast to another time (audited as a change); officers are noticed again."""
+        detail = f"send_at {ts(send_at)}"
+        return await self._move(broadcast_id, send_at, actor, "change", detail, now, renotify=True)
 
     async def expire(self, broadcast_id: int, now: datetime, detail: str) -> bool:
         """Mark a broadcast too late to send; rows not sent are marked expired, never sent."""

@@ -271,7 +271,6 @@ async def test_command_menu_comes_from_registry(harness: Harness):
 
 async def test_send_failure_reaches_error_handler_and_user_gets_apology(harness: Harness):
     harness.api.fail_next("sendMessage", Failure(500, "Internal Server Error"))
-    harness.errors_expected = True
     await harness.app.process_update(b.to_update(b.text_update(CHAT, "/help"), harness.app.bot))
     assert harness.errors, "the failure reached the error handler"
     assert "something went wrong" in harness.api.calls[-1].text
