@@ -279,6 +279,8 @@ class Content:
     texts: dict[str, Texts]
     directory: Path
     surveys: tuple[Any, ...] = ()
+    safety: Any = None  # bot.domain.safety.Lexicon (content/safety.yaml)
+    warnings: tuple[Problem, ...] = ()
     nag_by_id: dict[str, Nag] = field(default_factory=dict)
     campaign_by_id: dict[str, Campaign] = field(default_factory=dict)
 
@@ -293,13 +295,20 @@ class _Collector:
     def __init__(self, base: Path) -> None:
         self.base = base
         self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []
+
+    def _name(self, path: Path) -> str:
+        try:
+            return str(path.relative_to(self.base.parent))
+        except ValueError:
+            return str(path)
 
     def add(self, path: Path, line: int, message: str) -> None:
-        try:
-            name = str(path.relative_to(self.base.parent))
-        except ValueError:
-            name = str(path)
-        self.problems.append(Problem(name, line, message))
+        self.problems.append(Problem(self._name(path), line, message))
+
+    def warn(self, path: Path, line: int, message: str) -> None:
+        """Something an editor should look at, which does not stop the bot."""
+        self.warnings.append(Problem(self._name(path), line, message))
 
 
 def _pydantic_problems(
@@ -583,6 +592,10 @@ def load_content(directory: Path, tz: ZoneInfo | None = None) -> Content:
 
         surveys = tuple(load_surveys(col, survey_dir, {n.id for n in nags}, tz))
 
+    from bot.safety_content import load_safety
+
+    safety = load_safety(col, directory / "safety.yaml")
+
     if col.problems:
         raise ContentError(sorted(col.problems))
     return Content(
@@ -591,6 +604,8 @@ def load_content(directory: Path, tz: ZoneInfo | None = None) -> Content:
         texts=texts,
         directory=directory,
         surveys=surveys,
+        safety=safety,
+        warnings=tuple(sorted(col.warnings)),
         nag_by_id={n.id: n for n in nags},
         campaign_by_id={c.id: c for c in campaigns},
     )

@@ -1,0 +1,479 @@
+"""Safeguarding: recognise free text about danger, a crime or a risk to someone, and choose help.
+
+Pure: no telegram, no SQL, no I/O beyond reading the packaged word list once. The lexicon
+(categories, their words and phrases, each category's reply) is content, edited by
+non-programmers in content/safety.yaml; the matching rules live here and are described to
+editors in that file's header. In short:
+
+1. **Normalise** the message: Unicode compatibility form, lower case, apostrophes dropped
+   ("won't" -> "wont", "he's" -> "hes"), everything else that is not a letter or digit becomes a
+   space, letters repeated three or more times shortened to two ("pleeeease" -> "pleease"), and
+   the editors' spelling aliases applied word by word ("u" -> "you").
+2. **Mask** what must never raise an alarm on its own: the lexicon's safe phrases ("fire
+   station", "help me find", with `a|b` alternatives as in rule 4 but no words in between) and the names the bot itself uses (NAG names, areas and venues,
+   campaign and survey titles). Masked words are skipped; the rest of the message still counts,
+   so "there's a fire next to the fire station" is still about a fire.
+3. **Words** match by stem (Snowball English: threaten / threatening / threatened are one word),
+   by a `*` prefix ("threat*"), with doubled letters ignored ("stabed" = "stabbed"), and with
+   one typo tolerated in words of five letters or more (two from nine): a letter missing, extra,
+   wrong or swapped ("nife" = "knife", "threatend" = "threatened"). A word that is itself common
+   English is never read as a typo of another ("attached" is not "attacked").
+4. **Phrases** are words in order, each position written like a word and `a|b` listing
+   alternatives, with up to two other words allowed between positions: "wont let me leave|go"
+   matches "he won't ever let me go out".
+5. **Together**: groups joined by `+` must all appear within twelve words of each other, in
+   any order; each group lists alternatives with `|`, and an alternative may be several words
+   ("year old"): "child|kid|year old + bruise|belt" matches "my 7 year old has bruises".
+   Anywhere a word can stand, `@name` stands for all the words of the lexicon's group `name`,
+   and a category's `exactly` list holds whole messages ("help").
+6. **Urgency**: the cues of the urgent category ("right now", "outside my house") add it only
+   when some other category matched too; its own words and phrases add it on their own.
+
+The reply puts the matched categories' help in the lexicon's order (most urgent first), at most
+`max_blocks` of them, then the footer saying that the bot cannot take reports.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cache, lru_cache
+from importlib import resources
+
+import snowballstemmer
+from rapidfuzz.distance import DamerauLevenshtein
+
+MAX_GAP = 2  # other words allowed between two positions of a phrase
+WINDOW = 12  # words within which the groups of a `together` pattern must all appear
+FUZZY_MIN = 5  # shortest word (letters) that tolerates one typo
+FUZZY_TWO = 9  # shortest word that tolerates two
+_NOT_WORD = re.compile(r"[^\w]+|_+")
+_APOSTROPHES = re.compile(r"['’‘`´]")
+_REPEATS = re.compile(r"(\w)\1{2,}")
+_SQUEEZE = re.compile(r"(\w)\1+")
+
+
+# ---------------------------------------------------------------- the lexicon (built by content)
+
+
+@dataclass(frozen=True)
+class Category:
+    """One kind of help: what recognises it and the reply block residents get."""
+
+    id: str
+    title: str
+    reply: str  # HTML, one short block
+    words: tuple[str, ...] = ()
+    phrases: tuple[str, ...] = ()
+    together: tuple[str, ...] = ()  # "a|b + c|d": groups found near each other, any order
+    exactly: tuple[str, ...] = ()  # whole messages ("help")
+    cues: tuple[str, ...] = ()  # count only when another category matched (urgency)
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    categories: tuple[Category, ...]  # in reply order: most urgent first
+    safe_phrases: tuple[str, ...] = ()
+    aliases: dict[str, str] = field(default_factory=dict)
+    groups: dict[str, tuple[str, ...]] = field(default_factory=dict)  # @name -> alternatives
+    footer: str = ""
+    max_blocks: int = 3
+
+
+@dataclass(frozen=True)
+class Finding:
+    """What a message is about: matched category ids in reply order (empty: nothing found)."""
+
+    categories: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.categories)
+
+
+# ---------------------------------------------------------------- text handling
+
+
+@cache
+def common_words() -> frozenset[str]:
+    """English words frequent enough that they are never taken for a typo of a lexicon word."""
+    text = resources.files("bot.domain").joinpath("data/common_en.txt").read_text("utf-8")
+    return frozenset(w for w in text.split() if not w.startswith("#") and w.isalpha())
+
+
+_stemmer = snowballstemmer.stemmer("english")
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    return _stemmer.stemWord(word)
+
+
+def squeeze(word: str) -> str:
+    """Doubled letters count once: "stabbed" and "stabed" are both "stabed"."""
+    return _SQUEEZE.sub(r"\1", word)
+
+
+def words_of(text: str, aliases: dict[str, str] | None = None) -> list[str]:
+    """Rule 1: the normalised words of a message."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    text = _APOSTROPHES.sub("", text)
+    text = _NOT_WORD.sub(" ", text)
+    text = _REPEATS.sub(r"\1\1", text)
+    out: list[str] = []
+    for w in text.split():
+        alias = aliases.get(w) if aliases else None
+        out.extend(alias.split() if alias else (w,))
+    return out
+
+
+def _inflections(word: str) -> set[str]:
+    """Surface forms a typo is compared with: the word and its usual endings."""
+    forms = {word, word + "s", word + "ed", word + "ing", word + "er"}
+    if word.endswith("e"):
+        forms |= {word + "d", word[:-1] + "ing", word + "r"}
+    if word.endswith("y"):
+        forms |= {word[:-1] + "ies", word[:-1] + "ied"}
+    if len(word) >= 3 and word[-1] not in "aeiouwxy" and word[-2] in "aeiou":
+        forms |= {word + word[-1] + "ed", word + word[-1] + "ing", word + word[-1] + "er"}
+    return forms
+
+
+def _deletions(word: str, depth: int) -> set[str]:
+    out = {word}
+    frontier = {word}
+    for _ in range(depth):
+        frontier = {w[:i] + w[i + 1 :] for w in frontier for i in range(len(w))}
+        out |= frontier
+    return out
+
+
+def _allowed_typos(length: int) -> int:
+    if length >= FUZZY_TWO:
+        return 2
+    return 1 if length >= FUZZY_MIN else 0
+
+
+# ---------------------------------------------------------------- compiled patterns
+
+
+@dataclass(frozen=True)
+class _Pattern:
+    """A phrase (or a single word): positions in order, each a set of term ids."""
+
+    category: int
+    positions: tuple[frozenset[int], ...]
+    cue: bool
+    source: str  # as written in the lexicon (for `explain`)
+
+
+@dataclass(frozen=True)
+class _Together:
+    """Groups that must all appear within WINDOW words; each group lists word sequences."""
+
+    category: int
+    groups: tuple[tuple[tuple[int, ...], ...], ...]
+    needed: tuple[frozenset[int], ...]  # each group's first-word ids (a cheap pre-check)
+    source: str
+
+
+class Detector:
+    """Compiled lexicon; `find(text)` in well under a millisecond per message."""
+
+    def __init__(self, lexicon: Lexicon, names: Iterable[str] = ()) -> None:
+        self.lexicon = lexicon
+        self._terms: dict[tuple[str, bool], int] = {}  # (normalised word, prefix?) -> id
+        self._by_stem: dict[str, set[int]] = {}
+        self._by_squeezed: dict[str, set[int]] = {}
+        self._prefixes: dict[str, list[tuple[str, int]]] = {}  # first 3 letters -> prefixes
+        self._typos: dict[str, set[tuple[str, int]]] = {}  # deletion variant -> (form, id)
+        self._patterns: list[_Pattern] = []
+        self._starts: dict[int, list[int]] = {}  # term id -> patterns starting with it
+        self._together: list[_Together] = []
+        self._exactly: dict[tuple[str, ...], int] = {}
+        self._why: dict[int, str] | None = None  # set by `explain` only
+        for ci, cat in enumerate(lexicon.categories):
+            for w in cat.words:
+                self._add_pattern(ci, w, cue=False)
+            for p in cat.phrases:
+                self._add_pattern(ci, p, cue=False)
+            for p in cat.together:
+                self._add_together(ci, p)
+            for p in cat.cues:
+                self._add_pattern(ci, p, cue=True)
+            for m in cat.exactly:
+                self._exactly.setdefault(tuple(stem(w) for w in words_of(m, lexicon.aliases)), ci)
+        self._mask = _Trie()
+        for phrase in lexicon.safe_phrases:
+            for seq in self._spelled_out(phrase):
+                self._mask.add([stem(w) for w in seq])
+        for name in names:
+            for part in re.split(r"[,&()]| and ", name):
+                ws = [stem(w) for w in words_of(part, lexicon.aliases)]
+                if ws:
+                    self._mask.add(ws)
+        self._cache: dict[str, frozenset[int]] = {}
+
+    # ------------------------------------------------------------ compiling
+
+    def _term(self, word: str, prefix: bool) -> int:
+        """The id of one normalised word (or `prefix*`), indexed for every way it can match."""
+        key = (word, prefix)
+        if key in self._terms:
+            return self._terms[key]
+        tid = len(self._terms)
+        self._terms[key] = tid
+        if prefix:
+            self._prefixes.setdefault(word[:3], []).append((word, tid))
+            return tid
+        self._by_stem.setdefault(stem(word), set()).add(tid)
+        self._by_squeezed.setdefault(squeeze(stem(word)), set()).add(tid)
+        for form in _inflections(word):
+            depth = _allowed_typos(len(form))
+            if depth:
+                for variant in _deletions(form, depth):
+                    self._typos.setdefault(variant, set()).add((form, tid))
+        return tid
+
+    def _slot(self, slot: str) -> list[list[frozenset[int]]]:
+        """One position of a pattern as branches: the one-word alternatives share a position;
+        an alternative that is several words ("will not", from the alias of "won't") is a
+        branch of several positions."""
+        single: set[int] = set()
+        branches: list[list[frozenset[int]]] = []
+        for alt in self._alternatives(slot):
+            star = alt.endswith("*")
+            words = words_of(alt.rstrip("*"), self.lexicon.aliases)
+            if len(words) == 1:
+                single.add(self._term(words[0], star))
+            elif words:
+                ids = [self._term(w, star and k == len(words) - 1) for k, w in enumerate(words)]
+                branches.append([frozenset({i}) for i in ids])
+        if single:
+            branches.insert(0, [frozenset(single)])
+        return branches
+
+    def _alternatives(self, slot: str) -> list[str]:
+        """`a|@group|b`: the alternatives of one slot, with named groups spelled out."""
+        out: list[str] = []
+        for alt in slot.split("|"):
+            if alt.startswith("@"):
+                out.extend(self.lexicon.groups.get(alt[1:], ()))
+            elif alt:
+                out.append(alt)
+        return out
+
+    def _spelled_out(self, phrase: str) -> list[list[str]]:
+        """Every word sequence a phrase with `a|b` slots stands for (for the safe phrases)."""
+        seqs: list[list[str]] = [[]]
+        for slot in phrase.split():
+            options = [words_of(a, self.lexicon.aliases) for a in self._alternatives(slot)]
+            options = [o for o in options if o]
+            if options:
+                seqs = [seq + o for seq in seqs for o in options]
+        return [seq for seq in seqs if seq]
+
+    def _add_pattern(self, category: int, text: str, *, cue: bool) -> None:
+        sequences: list[list[frozenset[int]]] = [[]]
+        for slot in text.replace("-", " ").split():
+            branches = self._slot(slot)
+            if branches:
+                sequences = [seq + branch for seq in sequences for branch in branches]
+        for positions in sequences:
+            if not positions:
+                continue
+            pid = len(self._patterns)
+            self._patterns.append(_Pattern(category, tuple(positions), cue, text))
+            for tid in positions[0]:
+                self._starts.setdefault(tid, []).append(pid)
+
+    def _add_together(self, category: int, text: str) -> None:
+        groups = []
+        for part in text.split("+"):
+            seqs = []
+            for alt in self._alternatives(part.strip()):
+                words = words_of(alt.replace("*", " * "), self.lexicon.aliases)
+                ids: list[int] = []
+                for k, w in enumerate(words):
+                    if w == "*":
+                        continue
+                    star = k + 1 < len(words) and words[k + 1] == "*"
+                    ids.append(self._term(w, star))
+                if ids:
+                    seqs.append(tuple(ids))
+            if seqs:
+                groups.append(tuple(seqs))
+        if len(groups) >= 2:
+            needed = tuple(frozenset(seq[0] for seq in g) for g in groups)
+            self._together.append(_Together(category, tuple(groups), needed, text))
+
+    # ------------------------------------------------------------ matching
+
+    def _terms_of(self, token: str) -> frozenset[int]:
+        """Rule 3: every term this word matches (cached: most words repeat)."""
+        hit = self._cache.get(token)
+        if hit is not None:
+            return hit
+        found: set[int] = set()
+        s = stem(token)
+        found |= self._by_stem.get(s, set())
+        found |= self._by_squeezed.get(squeeze(s), set())
+        for prefix, tid in self._prefixes.get(token[:3], ()):
+            if token.startswith(prefix):
+                found.add(tid)
+        if not found and len(token) >= FUZZY_MIN - 1 and token not in common_words():
+            found |= self._typo_terms(token)
+        result = frozenset(found)
+        if len(self._cache) > 100_000:
+            self._cache.clear()
+        self._cache[token] = result
+        return result
+
+    def _typo_terms(self, token: str) -> set[int]:
+        depth = _allowed_typos(len(token) + 2)  # the intended word may be longer
+        found: set[int] = set()
+        for variant in _deletions(token, max(depth, 1)):
+            for form, tid in self._typos.get(variant, ()):
+                if tid in found:
+                    continue
+                allowed = _allowed_typos(len(form))
+                if allowed and DamerauLevenshtein.distance(token, form) <= allowed:
+                    found.add(tid)
+        return found
+
+    def _masked(self, stems: Sequence[str]) -> list[bool]:
+        """Rule 2: which words belong to a safe phrase or a name the bot uses."""
+        masked = [False] * len(stems)
+        i = 0
+        while i < len(stems):
+            n = self._mask.longest(stems, i)
+            if n:
+                for j in range(i, i + n):
+                    masked[j] = True
+                i += n
+            else:
+                i += 1
+        return masked
+
+    def find(self, text: str) -> Finding:
+        """The categories a message is about, in reply order."""
+        tokens = words_of(text, self.lexicon.aliases)
+        if not tokens:
+            return Finding()
+        stems = [stem(t) for t in tokens]
+        masked = self._masked(stems)
+        terms = [frozenset() if m else self._terms_of(t) for t, m in zip(tokens, masked, strict=True)]
+        matched: set[int] = set()
+        whole = self._exactly.get(tuple(stems))
+        if whole is not None:
+            matched.add(whole)
+        where: dict[int, list[int]] = {}  # term id -> positions in the message
+        for i, here in enumerate(terms):
+            for tid in here:
+                where.setdefault(tid, []).append(i)
+        cued: set[int] = set()
+        for tid, starts in where.items():
+            for pid in self._starts.get(tid, ()):
+                pattern = self._patterns[pid]
+                if pattern.category in (cued if pattern.cue else matched):
+                    continue
+                if any(_follows(terms, i + 1, pattern.positions, 1) for i in starts):
+                    (cued if pattern.cue else matched).add(pattern.category)
+                    if self._why is not None:
+                        self._why.setdefault(pattern.category, pattern.source)
+        for t in self._together:
+            if t.category not in matched and all(any(i in where for i in n) for n in t.needed):
+                if _together(terms, where, t.groups):
+                    matched.add(t.category)
+                    if self._why is not None:
+                        self._why.setdefault(t.category, t.source)
+        # Rule 6: a cue of urgency only counts alongside another category.
+        if matched and cued - matched and any(c not in cued for c in matched):
+            matched |= cued
+        order = sorted(matched)
+        return Finding(tuple(self.lexicon.categories[i].id for i in order))
+
+    def explain(self, text: str) -> list[tuple[str, str]]:
+        """(category id, the lexicon entry that matched first) for each category found."""
+        self._why = {}
+        try:
+            finding = self.find(text)
+            by_id = {c.id: i for i, c in enumerate(self.lexicon.categories)}
+            return [(c, self._why.get(by_id[c], "urgency cue or whole message")) for c in finding.categories]
+        finally:
+            self._why = None
+
+    def reply(self, finding: Finding) -> str:
+        """One short message: the matched categories' help, most urgent first, then the footer."""
+        by_id = {c.id: c for c in self.lexicon.categories}
+        blocks = [by_id[c].reply for c in finding.categories[: self.lexicon.max_blocks]]
+        return "\n\n".join([*blocks, self.lexicon.footer]) if blocks else ""
+
+
+def _follows(
+    terms: Sequence[frozenset[int]], start: int, positions: Sequence[frozenset[int]], k: int
+) -> bool:
+    """Rule 4: positions[k:] appear in order from `start`, each within MAX_GAP of the last."""
+    if k == len(positions):
+        return True
+    want = positions[k]
+    for j in range(start, min(start + MAX_GAP + 1, len(terms))):
+        if terms[j] & want and _follows(terms, j + 1, positions, k + 1):
+            return True
+    return False
+
+
+def _together(
+    terms: Sequence[frozenset[int]],
+    where: dict[int, list[int]],
+    groups: Sequence[Sequence[tuple[int, ...]]],
+) -> bool:
+    """Rule 5: every group has a word sequence somewhere, all within WINDOW words."""
+    hits: list[tuple[int, int]] = []  # (position, group)
+    for g, seqs in enumerate(groups):
+        for seq in seqs:
+            for i in where.get(seq[0], ()):
+                if i + len(seq) <= len(terms) and all(
+                    seq[k] in terms[i + k] for k in range(1, len(seq))
+                ):
+                    hits.append((i, g))
+    hits.sort()
+    need = len(groups)
+    counts: dict[int, int] = {}
+    lo = 0
+    for pos, g in hits:
+        counts[g] = counts.get(g, 0) + 1
+        while hits[lo][0] < pos - WINDOW:
+            lg = hits[lo][1]
+            counts[lg] -= 1
+            if not counts[lg]:
+                del counts[lg]
+            lo += 1
+        if len(counts) == need:
+            return True
+    return False
+
+
+class _Trie:
+    """Sequences of stems; `longest` finds the longest one starting at a position."""
+
+    def __init__(self) -> None:
+        self.root: dict[str, dict] = {}
+
+    def add(self, seq: Sequence[str]) -> None:
+        node = self.root
+        for s in seq:
+            node = node.setdefault(s, {})
+        node[""] = {}
+
+    def longest(self, stems: Sequence[str], i: int) -> int:
+        node, best = self.root, 0
+        for j in range(i, len(stems)):
+            nxt = node.get(stems[j])
+            if nxt is None:
+                break
+            node = nxt
+            if "" in node:
+                best = j - i + 1
+        return best
