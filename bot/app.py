@@ -29,10 +29,9 @@ from telegram.request import BaseRequest
 from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.content import Content
-from bot.context import BotContext, BotData, Services, services_of
+from bot.context import BotContext, BotData, Services, safety_detector, services_of
 from bot.delivery import BroadcastLimiter, Delivery
 from bot.domain.areas import AreaIndex
-from bot.domain.signposting import DangerDetector
 from bot.domain.surveys import pseudonym
 from bot.handlers import (
     areas,
@@ -44,6 +43,7 @@ from bot.handlers import (
     privacy,
     results,
     retention,
+    safety,
     start,
     surveys,
 )
@@ -53,6 +53,7 @@ from bot.processing import PerChatOrderedProcessor
 from storage.broadcasts import BroadcastStore
 from storage.db import Database
 from storage.residents import Residents
+from storage.safety import SafetyCounts
 from storage.surveys import SurveyStore
 
 logger = logging.getLogger(__name__)
@@ -60,6 +61,7 @@ logger = logging.getLogger(__name__)
 # Feature modules in registration order. Flows that keep state (surveys, officer wizards) must
 # come before `areas`, whose handlers treat any text as a possible area search.
 FEATURES: list[ModuleType] = [
+    safety,
     start,
     broadcast,
     results,
@@ -86,9 +88,10 @@ def make_services(config: Config, content: Content, clock: Clock | None = None) 
         clock=clock or SystemClock(),
         residents=Residents(db),
         areas=AreaIndex(content.nags),
-        danger=DangerDetector(content.t().get("safety.keywords")),
+        safety=safety_detector(content),
         surveys=SurveyStore(db),
         broadcasts=BroadcastStore(db),
+        safety_counts=SafetyCounts(db),
     )
 
 
@@ -131,7 +134,7 @@ async def on_error(update: object, context: BotContext) -> None:
 # The order residents see in the command menu and /help: most useful first, officers' last.
 MENU_ORDER = [
     "start", "nag", "meetings", "campaigns", "survey", "help", "privacy", "mydata", "forget",
-    "stop", "broadcast", "scheduled", "report", "results", "reload",
+    "stop", "broadcast", "scheduled", "report", "results", "safety", "reload",
 ]  # fmt: skip
 
 
@@ -188,6 +191,7 @@ class AppData(BotData):
         self.shutdown_hooks: list[Callable] = []
         self.seen_cache: object = None  # bot.handlers.retention
         self.broadcast_delivery: Delivery | None = None  # bot.delivery
+        self.signposted: object = None  # bot.handlers.safety
 
 
 def build_application(

@@ -12,10 +12,12 @@ from bot.clock import Clock
 from bot.config import Config
 from bot.content import Content, Texts
 from bot.domain.areas import AreaIndex
-from bot.domain.signposting import DangerDetector
+from bot.domain.safety import Detector
+from bot.safety_content import place_names
 from storage.broadcasts import BroadcastStore
 from storage.db import Database
 from storage.residents import Residents
+from storage.safety import SafetyCounts
 from storage.surveys import SurveyStore
 
 
@@ -43,9 +45,10 @@ class Services:
     clock: Clock
     residents: Residents
     areas: AreaIndex
-    danger: DangerDetector
+    safety: Detector
     surveys: SurveyStore
     broadcasts: BroadcastStore
+    safety_counts: SafetyCounts
     hooks: Hooks = field(default_factory=lambda: Hooks())
 
     def texts(self, lang: str = "en") -> Texts:
@@ -55,7 +58,12 @@ class Services:
         """Swap in freshly validated content (start-up and /reload)."""
         self.content = content
         self.areas = AreaIndex(content.nags)
-        self.danger = DangerDetector(content.t().get("safety.keywords"))
+        self.safety = safety_detector(content)
+
+
+def safety_detector(content: Content) -> Detector:
+    """The safeguarding check for this content: its lexicon, and every name the bot uses."""
+    return Detector(content.safety, place_names(content))
 
 
 class BotData:

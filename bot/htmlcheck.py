@@ -13,7 +13,9 @@ ALLOWED = {
     "b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler", "a",
     "tg-emoji", "code", "pre", "blockquote",
 }  # fmt: skip
-_TOKEN = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)((?:\s+[^<>]*)?)\s*(/?)>|<|&(#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);|&")
+_TOKEN = re.compile(
+    r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)((?:\s+[^<>]*)?)\s*(/?)>|<|&(#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);|&"
+)
 _ENTITIES = {"lt", "gt", "amp", "quot", "apos", "nbsp"}
 
 
@@ -42,7 +44,7 @@ def html_problem(text: str) -> str | None:
             stack.pop()
             continue
         if tag == "a" and not re.search(r"""href\s*=\s*["'][^"']+["']""", attrs or ""):
-            return "<a> needs href=\"...\""
+            return '<a> needs href="..."'
         stack.append(tag)
     if stack:
         return f"<{stack[-1]}> is never closed"

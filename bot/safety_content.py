@@ -167,7 +167,9 @@ def load_safety(col: Any, path: Path) -> Lexicon | None:
         ),
         safe_phrases=tuple(m.safe_phrases),
         aliases=dict(m.aliases),
-        groups={k: tuple(a.strip() for a in v.split("|") if a.strip()) for k, v in m.groups.items()},
+        groups={
+            k: tuple(a.strip() for a in v.split("|") if a.strip()) for k, v in m.groups.items()
+        },
         footer=m.footer.strip(),
         max_blocks=m.max_blocks,
     )
@@ -178,7 +180,7 @@ def _unknown_groups(text: str, groups: dict[str, str]) -> list[str]:
 
 
 def _check_word(add: Any, loc: tuple[Any, ...], word: str) -> None:
-    text = word.rstrip("*")
+    text = word.rstrip("*").removeprefix("=")
     parts = words_of(text)
     if "*" in text:
         add(loc, f"{word!r}: * may only end a word")
@@ -197,6 +199,7 @@ def _check_phrase(add: Any, loc: tuple[Any, ...], phrase: str) -> None:
         return
     for slot in slots:
         for alt in slot.split("|"):
+            alt = alt.removeprefix("=")
             if not alt or "*" in alt.rstrip("*") or not words_of(alt.rstrip("*")):
                 add(loc, f"{phrase!r}: {slot!r} is not a word or words separated by |")
                 return
@@ -213,4 +216,3 @@ def place_names(content: Any) -> list[str]:
     names += [c.title for c in content.campaigns]
     names += [s.title for s in content.surveys]
     return names
-

@@ -142,3 +142,12 @@ async def harness(tmp_path: Path, content: Content) -> AsyncIterator[Harness]:
     h = await make_harness(tmp_path, content)
     yield h
     await close_harness(h)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Print the safeguarding confusion table whenever the corpus test ran."""
+    from tests.test_safety_corpus import REPORTS
+
+    for report in REPORTS:
+        terminalreporter.write_sep("-", "safeguarding corpus")
+        terminalreporter.write_line(report)

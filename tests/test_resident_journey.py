@@ -218,13 +218,6 @@ async def test_blocking_marks_inactive_and_start_reactivates(harness: Harness):
     assert (await resident(harness))["active"] == 1
 
 
-async def test_danger_text_gets_signposting_not_a_report(harness: Harness):
-    calls = await harness.send(CHAT, "someone is breaking in next door, there's a knife")
-    text = calls[-1].text
-    assert "999" in text and "101" in text and "Crimestoppers" in text
-    assert "can't take crime reports" in text
-
-
 async def test_bad_input_is_answered_safely(harness: Harness):
     # HTML comes back escaped
     calls = await harness.send(CHAT, "<b>hello</b> <script>")

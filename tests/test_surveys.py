@@ -354,23 +354,6 @@ async def test_sticker_and_photo_during_a_survey_are_re_asked(harness: Harness):
     assert await answers(harness) == {}
 
 
-async def test_free_text_mentioning_danger_is_saved_then_signposted(harness: Harness):
-    await begin(harness)
-    await tap(harness, "1")
-    await tap(harness, "1")
-    calls = await harness.send(CHAT, "Someone was stabbed near the shops")
-    texts = [c.text for c in calls]
-    assert any("call 999" in t and "Crimestoppers" in t for t in texts)
-    assert "Question 4 of" in texts[-1]
-    assert (await answers(harness))["unsafe_why"] == ["Someone was stabbed near the shops"]
-
-
-async def test_danger_typed_at_a_choice_question_is_signposted_too(harness: Harness):
-    await begin(harness)
-    calls = await harness.send(CHAT, "I am in danger")
-    assert any("call 999" in c.text for c in calls)
-
-
 async def test_other_commands_still_work_in_a_survey(harness: Harness):
     await begin(harness)
     calls = await harness.send(CHAT, "/privacy")

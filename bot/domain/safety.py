@@ -10,18 +10,21 @@ editors in that file's header. In short:
    space, letters repeated three or more times shortened to two ("pleeeease" -> "pleease"), and
    the editors' spelling aliases applied word by word ("u" -> "you").
 2. **Mask** what must never raise an alarm on its own: the lexicon's safe phrases ("fire
-   station", "help me find", with `a|b` alternatives as in rule 4 but no words in between) and the names the bot itself uses (NAG names, areas and venues,
-   campaign and survey titles). Masked words are skipped; the rest of the message still counts,
-   so "there's a fire next to the fire station" is still about a fire.
-3. **Words** match by stem (Snowball English: threaten / threatening / threatened are one word),
-   by a `*` prefix ("threat*"), with doubled letters ignored ("stabed" = "stabbed"), and with
+   station", "help me find"; `a|b` alternatives as in rule 4 but no words in between) and the
+   names the bot itself uses (NAG names, areas and venues, campaign and survey titles). Masked
+   words are skipped; the rest of the message still counts, so "there's a fire next to the fire
+   station" is still about a fire.
+3. **Words** match by stem (Snowball English: threaten / threatening / threatened are one word;
+   irregular verbs too: broke / broken / break),
+   by a `*` prefix ("threat*"), or only in the form written after `=` ("=missing", which must
+   not match "missed"), with doubled letters ignored ("stabed" = "stabbed"), and with
    one typo tolerated in words of five letters or more (two from nine): a letter missing, extra,
    wrong or swapped ("nife" = "knife", "threatend" = "threatened"). A word that is itself common
    English is never read as a typo of another ("attached" is not "attacked").
 4. **Phrases** are words in order, each position written like a word and `a|b` listing
    alternatives, with up to two other words allowed between positions: "wont let me leave|go"
    matches "he won't ever let me go out".
-5. **Together**: groups joined by `+` must all appear within twelve words of each other, in
+5. **Together**: groups joined by `+` must all appear within sixteen words of each other, in
    any order; each group lists alternatives with `|`, and an alternative may be several words
    ("year old"): "child|kid|year old + bruise|belt" matches "my 7 year old has bruises".
    Anywhere a word can stand, `@name` stands for all the words of the lexicon's group `name`,
@@ -46,9 +49,10 @@ import snowballstemmer
 from rapidfuzz.distance import DamerauLevenshtein
 
 MAX_GAP = 2  # other words allowed between two positions of a phrase
-WINDOW = 12  # words within which the groups of a `together` pattern must all appear
+WINDOW = 16  # words within which the groups of a `together` pattern must all appear
 FUZZY_MIN = 5  # shortest word (letters) that tolerates one typo
 FUZZY_TWO = 9  # shortest word that tolerates two
+FUZZY_LONGEST = 20  # longer "words" are not words: never searched for typos (cost grows as n²)
 _NOT_WORD = re.compile(r"[^\w]+|_+")
 _APOSTROPHES = re.compile(r"['’‘`´]")
 _REPEATS = re.compile(r"(\w)\1{2,}")
@@ -104,10 +108,28 @@ def common_words() -> frozenset[str]:
 
 _stemmer = snowballstemmer.stemmer("english")
 
+# Irregular verb forms count as their verb (Snowball only strips regular endings). Forms that are
+# common as other words are left out: left, lit, shot, found, felt, saw.
+IRREGULAR = {
+    form: base
+    for base, forms in {
+        "break": "broke broken", "steal": "stole stolen", "beat": "beaten",
+        "throw": "threw thrown", "take": "took taken", "run": "ran", "fight": "fought",
+        "catch": "caught", "bite": "bit bitten", "drive": "drove driven", "hide": "hid hidden",
+        "sell": "sold", "tell": "told", "spit": "spat", "strike": "struck", "swear": "swore sworn",
+        "tear": "tore torn", "wake": "woke woken", "hang": "hung", "keep": "kept", "lend": "lent",
+        "hold": "held", "send": "sent", "go": "went gone", "come": "came", "get": "got gotten",
+        "make": "made", "fall": "fell fallen", "sleep": "slept", "bring": "brought",
+        "stick": "stuck", "shake": "shook shaken", "ride": "rode ridden", "blow": "blew blown",
+        "burn": "burnt", "lose": "lost", "pay": "paid", "rape": "raped", "say": "said",
+    }.items()
+    for form in forms.split()
+}  # fmt: skip
+
 
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
-    return _stemmer.stemWord(word)
+    return _stemmer.stemWord(IRREGULAR.get(word, word))
 
 
 def squeeze(word: str) -> str:
@@ -183,7 +205,8 @@ class Detector:
 
     def __init__(self, lexicon: Lexicon, names: Iterable[str] = ()) -> None:
         self.lexicon = lexicon
-        self._terms: dict[tuple[str, bool], int] = {}  # (normalised word, prefix?) -> id
+        self._terms: dict[tuple[str, str], int] = {}  # (normalised word, how) -> id
+        self._exact: dict[str, set[int]] = {}  # `=word`: this form only
         self._by_stem: dict[str, set[int]] = {}
         self._by_squeezed: dict[str, set[int]] = {}
         self._prefixes: dict[str, list[tuple[str, int]]] = {}  # first 3 letters -> prefixes
@@ -217,15 +240,18 @@ class Detector:
 
     # ------------------------------------------------------------ compiling
 
-    def _term(self, word: str, prefix: bool) -> int:
-        """The id of one normalised word (or `prefix*`), indexed for every way it can match."""
-        key = (word, prefix)
+    def _term(self, word: str, prefix: bool, exact: bool = False) -> int:
+        """The id of one normalised word (`prefix*`, `=exact`), indexed for every way it matches."""
+        key = (word, "prefix" if prefix else "exact" if exact else "word")
         if key in self._terms:
             return self._terms[key]
         tid = len(self._terms)
         self._terms[key] = tid
         if prefix:
             self._prefixes.setdefault(word[:3], []).append((word, tid))
+            return tid
+        if exact:
+            self._exact.setdefault(word, set()).add(tid)
             return tid
         self._by_stem.setdefault(stem(word), set()).add(tid)
         self._by_squeezed.setdefault(squeeze(stem(word)), set()).add(tid)
@@ -244,6 +270,10 @@ class Detector:
         branches: list[list[frozenset[int]]] = []
         for alt in self._alternatives(slot):
             star = alt.endswith("*")
+            if alt.startswith("="):  # this exact form: no stem, no typo, no alias
+                for w in words_of(alt[1:]):
+                    single.add(self._term(w, False, exact=True))
+                continue
             words = words_of(alt.rstrip("*"), self.lexicon.aliases)
             if len(words) == 1:
                 single.add(self._term(words[0], star))
@@ -315,14 +345,18 @@ class Detector:
         hit = self._cache.get(token)
         if hit is not None:
             return hit
-        found: set[int] = set()
+        found: set[int] = set(self._exact.get(token, ()))
         s = stem(token)
         found |= self._by_stem.get(s, set())
         found |= self._by_squeezed.get(squeeze(s), set())
         for prefix, tid in self._prefixes.get(token[:3], ()):
             if token.startswith(prefix):
                 found.add(tid)
-        if not found and len(token) >= FUZZY_MIN - 1 and token not in common_words():
+        if (
+            not found
+            and FUZZY_MIN - 1 <= len(token) <= FUZZY_LONGEST
+            and token not in common_words()
+        ):
             found |= self._typo_terms(token)
         result = frozenset(found)
         if len(self._cache) > 100_000:
@@ -363,7 +397,9 @@ class Detector:
             return Finding()
         stems = [stem(t) for t in tokens]
         masked = self._masked(stems)
-        terms = [frozenset() if m else self._terms_of(t) for t, m in zip(tokens, masked, strict=True)]
+        terms = [
+            frozenset() if m else self._terms_of(t) for t, m in zip(tokens, masked, strict=True)
+        ]
         matched: set[int] = set()
         whole = self._exactly.get(tuple(stems))
         if whole is not None:
@@ -400,7 +436,10 @@ class Detector:
         try:
             finding = self.find(text)
             by_id = {c.id: i for i, c in enumerate(self.lexicon.categories)}
-            return [(c, self._why.get(by_id[c], "urgency cue or whole message")) for c in finding.categories]
+            return [
+                (c, self._why.get(by_id[c], "urgency cue or whole message"))
+                for c in finding.categories
+            ]
         finally:
             self._why = None
 

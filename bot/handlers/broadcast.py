@@ -3,8 +3,9 @@ on broadcast messages (residents' 👍/👎 ratings, officers' Cancel and Send n
 
 The wizard keeps its draft in the officer's chat_data (in memory: a draft lost to a restart is
 simply started again; nothing is scheduled until Confirm writes it to the database). Officers'
-typed answers are caught in a handler group that runs before the features' group, so they are
-never taken for an area search; anything else falls through untouched.
+typed answers are caught in a handler group that runs before the safeguarding check and the
+features (Group.OFFICER_INPUT), so an officer's campaign text about knife crime is never answered
+with helplines or taken for an area search; anything else falls through untouched.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from bot.domain.broadcasts import (
     quick_choices,
 )
 from bot.handlers.common import answer, edit_or_send, now, reply, texts
-from bot.handlers.registry import Command, allowed
+from bot.handlers.registry import Command, Group, allowed
 from bot.render import e, when
 from bot.scheduling import (
     on_shutdown,
@@ -54,7 +55,6 @@ from bot.scheduling import (
 logger = logging.getLogger(__name__)
 
 DRAFT = "broadcast_draft"
-WIZARD_GROUP = -1  # after retention's "seen" group (-10), before every feature (group 0)
 QUICK_LABELS = {
     "today_1800": "broadcast.quick_today_1800",
     "tomorrow_1000": "broadcast.quick_tomorrow_1000",
@@ -637,7 +637,7 @@ def register(app: Application) -> None:
                 filters.ChatType.PRIVATE & filters.User(officers) & filters.TEXT & ~filters.COMMAND,
                 on_officer_text,
             ),
-            group=WIZARD_GROUP,
+            group=Group.OFFICER_INPUT,
         )
     app.add_handler(CallbackQueryHandler(on_wizard_button, pattern=cd.pattern(cd.BCAST)))
     app.add_handler(CallbackQueryHandler(on_cancel, pattern=cd.pattern(cd.BCANCEL)))

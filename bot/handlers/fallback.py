@@ -8,22 +8,17 @@ from telegram.ext import Application, MessageHandler, filters
 from bot.context import BotContext
 from bot.handlers.areas import search_text
 from bot.handlers.common import reply, texts
+from bot.handlers.safety import signposted
 from bot.render import echo
 
 
-async def signpost(update: Update, context: BotContext) -> None:
-    """999 / 101 / Crimestoppers, and a plain statement that the bot takes no reports."""
-    await reply(update, texts(context).get("safety.signpost"))
-
-
 async def on_text(update: Update, context: BotContext) -> None:
-    """Free text: danger first, then an area search, then a helpful hint."""
+    """Free text: (after the safeguarding check) an area search, then a helpful hint."""
+    if signposted(update, context):
+        return  # the help just sent is the answer; it is not an area or a question
     text = update.effective_message.text or ""
     if not text.strip():
         await reply(update, texts(context).get("fallback.empty"))
-        return
-    if context.services.danger.mentions_danger(text):
-        await signpost(update, context)
         return
     if await search_text(update, context, text):
         return
@@ -31,7 +26,9 @@ async def on_text(update: Update, context: BotContext) -> None:
 
 
 async def on_other_message(update: Update, context: BotContext) -> None:
-    """Stickers, photos, voice notes and the like."""
+    """Stickers, photos, voice notes and the like (a worrying caption was answered already)."""
+    if signposted(update, context):
+        return
     await reply(update, texts(context).get("fallback.not_text"))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from enum import IntEnum
 from typing import Any, Literal
 
 from telegram import Update
@@ -11,6 +12,18 @@ from telegram import Update
 from bot.context import BotContext
 
 Callback = Callable[[Update, BotContext], Awaitable[Any]]
+
+
+class Group(IntEnum):
+    """Handler groups, named once. python-telegram-bot runs groups from the lowest number up, and
+    one handler per group at most, so the order below is the order every update meets them."""
+
+    SEEN = -30  # retention: note the day a resident was last seen (never stops anything)
+    OFFICER_INPUT = -20  # an officer typing into a wizard: consumed, never seen as free text
+    SAFETY = -10  # every other piece of free text: the safeguarding check, before any flow
+    FEATURES = 0  # commands, flows and buttons, then the fallback
+
+
 Audience = Literal["resident", "officer", "admin"]
 
 

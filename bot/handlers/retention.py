@@ -14,11 +14,11 @@ from telegram import Update
 from telegram.ext import Application, TypeHandler
 
 from bot.context import BotContext, Services, services_of
+from bot.handlers.registry import Group
 
 logger = logging.getLogger(__name__)
 
 RETENTION_DAYS = 365
-SEEN_GROUP = -10  # runs before every feature handler, in its own group
 
 
 class _SeenCache:
@@ -72,7 +72,7 @@ def setup(app: Application, services: Services) -> None:
 
 
 def register(app: Application) -> None:
-    app.add_handler(TypeHandler(Update, note_seen, block=True), group=SEEN_GROUP)
+    app.add_handler(TypeHandler(Update, note_seen, block=True), group=Group.SEEN)
     if app.job_queue is not None:
         tz = services_of(app).config.tz
         app.job_queue.run_daily(

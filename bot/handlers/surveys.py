@@ -294,8 +294,6 @@ async def advance(
     resp: Response,
     q: Question,
     value: Answer,
-    *,
-    signpost: bool = False,
 ) -> None:
     """Save the answer to `q`, then ask the next question or finish."""
     s = context.services
@@ -304,8 +302,6 @@ async def advance(
     answers[q.id] = value
     nxt = dom.next_question(survey, q, answers)
     await store.save_answer(resp.id, q.id, value, nxt.id if nxt else None, now(context))
-    if signpost:
-        await fallback.signpost(update, context)
     if nxt is not None:
         # The state just written is known here: render from it rather than read it back.
         moved = replace(resp, current=nxt.id, step=resp.step + 1, draft=())
@@ -423,17 +419,14 @@ async def on_message(update: Update, context: BotContext) -> None:
     if dom.is_stop(text) or text.strip().lower().startswith("/cancel"):
         await cancel(update, context, resp, survey)
         return
+    # A worrying answer was already answered with the right help (bot/handlers/safety.py runs
+    # before every flow); it is saved like any other and the survey goes on.
     parsed = dom.parse_typed(q, text)
-    danger = s.danger.mentions_danger(text)
     if isinstance(parsed, dom.Invalid):
-        if danger:
-            await fallback.signpost(update, context)
         await reply(update, t.get(parsed.key, **parsed.values))
         await ask(update, context, survey, resp.id)
         return
-    # A worrying answer is saved like any other, then followed by the 999/101/Crimestoppers
-    # signposting before the survey goes on.
-    await advance(update, context, survey, resp, q, parsed, signpost=danger)
+    await advance(update, context, survey, resp, q, parsed)
 
 
 async def cancel(update: Update, context: BotContext, resp: Response, survey: Survey) -> None:

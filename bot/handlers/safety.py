@@ -1,0 +1,131 @@
+"""Safeguarding: the one entry point every piece of a resident's free text passes through first.
+
+A handler in Group.SAFETY sees each private text (and caption) before any flow does: outside any
+flow, while the bot is asking for an area, inside a survey, and in any flow added later, because
+no flow can run before it. When the text mentions danger, a crime or a risk to someone, the
+resident gets the right help at once (bot/domain/safety.py decides which), and later handlers
+can ask `signposted(update, context)`: the fallback then stays quiet instead of answering
+"didn't understand", while a survey still saves the answer and goes on. Officers typing into a
+wizard are handled earlier (Group.OFFICER_INPUT) and never reach this check.
+
+Privacy: the text is never stored or logged. Only a count per ISO week and category is kept
+(storage/safety.py), which officers read with /safety, small counts withheld.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from datetime import date, timedelta
+
+from telegram import Update
+from telegram.ext import Application, MessageHandler, filters
+
+from bot.context import BotContext, Services
+from bot.handlers.common import now, reply, texts
+from bot.handlers.registry import Command, Group
+from bot.render import e
+
+logger = logging.getLogger(__name__)
+
+REPORT_WEEKS = 8
+_RECENT = 4096  # signposted update ids remembered for the handlers after the check
+
+
+class Signposted:
+    """The ids of recent updates that got the safeguarding answer (bounded, in memory)."""
+
+    def __init__(self) -> None:
+        self._order: deque[int] = deque()
+        self._ids: set[int] = set()
+
+    def add(self, update_id: int) -> None:
+        if len(self._order) >= _RECENT:
+            self._ids.discard(self._order.popleft())
+        self._order.append(update_id)
+        self._ids.add(update_id)
+
+    def __contains__(self, update_id: int) -> bool:
+        return update_id in self._ids
+
+
+def signposted(update: Update, context: BotContext) -> bool:
+    """Whether this update already got the safeguarding answer (so a flow need not answer it)."""
+    marks: Signposted | None = context.application.bot_data.signposted
+    return marks is not None and update.update_id in marks
+
+
+def free_text(update: Update) -> str:
+    """The words a resident typed: the text or caption, without a leading /command."""
+    msg = update.effective_message
+    text = (msg.text or msg.caption or "") if msg is not None else ""
+    if text.startswith("/"):
+        text = text.partition(" ")[2]
+    return text
+
+
+def iso_week(day: date) -> str:
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+async def check(update: Update, context: BotContext) -> None:
+    """Signpost first, whatever flow the resident is in; then count it (best effort, no text)."""
+    text = free_text(update)
+    if not text.strip():
+        return
+    s = context.services
+    finding = s.safety.find(text)
+    if not finding:
+        return
+    context.application.bot_data.signposted.add(update.update_id)
+    await reply(update, s.safety.reply(finding))
+    week = iso_week(now(context).astimezone(s.config.tz).date())
+    try:
+        await s.safety_counts.add(week, finding.categories)
+    except Exception as exc:  # noqa: BLE001 - the help was given; a lost count must not hide it
+        logger.warning("Could not count a safeguarding answer: %s", type(exc).__name__)
+
+
+async def safety_command(update: Update, context: BotContext) -> None:
+    """Officers: how often each kind of help was given, per week (small counts withheld)."""
+    s = context.services
+    t = texts(context)
+    k = s.config.settings.survey.min_count
+    today = now(context).astimezone(s.config.tz).date()
+    monday = today - timedelta(days=today.weekday())
+    starts = [monday - timedelta(weeks=n) for n in range(REPORT_WEEKS - 1, -1, -1)]
+    weeks = [iso_week(d) for d in starts]
+    counts = await s.safety_counts.weekly(weeks)
+
+    def shown(n: int) -> str:
+        if n == 0:
+            return "0"
+        return str(n) if n >= k else t.get("safety.report_fewer", min=k)
+
+    lines = []
+    for category in s.content.safety.categories:
+        row = [counts[w].get(category.id, 0) for w in weeks]
+        if any(row):
+            figures = ", ".join(shown(n) for n in row)
+            lines.append(t.get("safety.report_line", title=e(category.title), figures=figures))
+    header = t.get(
+        "safety.report_header",
+        weeks=len(weeks),
+        starts=", ".join(f"{d.day} {d:%b}" for d in starts),
+        min=k,
+    )
+    body = "\n".join(lines) if lines else t.get("safety.report_none", weeks=len(weeks))
+    await reply(update, f"{header}\n\n{body}")
+
+
+COMMANDS = [Command("safety", safety_command, audience="officer")]
+
+
+def setup(app: Application, services: Services) -> None:
+    app.bot_data.signposted = Signposted()
+
+
+def register(app: Application) -> None:
+    private_text = filters.ChatType.PRIVATE & (filters.TEXT | filters.CAPTION)
+    app.add_handler(MessageHandler(private_text, check, block=True), group=Group.SAFETY)
