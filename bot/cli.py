@@ -13,7 +13,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
-from bot.config import ConfigError, load_config
+from bot.config import ConfigError, load_config, resolve_survey_secret
 from bot.content import ContentError, load_content
 
 logger = logging.getLogger("bot")
@@ -132,12 +132,20 @@ def cmd_run(args: argparse.Namespace) -> int:
     install_excepthooks()
     try:
         cfg = load_config(Path(args.config) if args.config else None)
+        cfg, created = resolve_survey_secret(cfg, create=True)
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 2
-    secrets = (cfg.token or "",)
+    survey_secret = cfg.settings.survey.secret
+    secrets = (cfg.token or "", survey_secret.get_secret_value() if survey_secret else "")
     install_excepthooks(secrets)
     setup_logging(logging.DEBUG if args.verbose else logging.INFO, secrets=secrets)
+    if created is not None:
+        logger.warning(
+            "Generated the survey secret in %s: back it up together with the database "
+            "(without it, survey pseudonyms change and one-response-per-resident breaks)",
+            created,
+        )
     try:
         content = load_content(cfg.content_dir, cfg.tz)
     except ContentError as err:
@@ -198,6 +206,9 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     try:
         cfg = load_config(Path(args.config) if args.config else None, require_token=False)
+        # The same secret as `run` (configured, or the file beside the database), never a new
+        # one: an export must not leave a secret behind that the bot never used.
+        cfg, _ = resolve_survey_secret(cfg, create=False)
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 2
