@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import time
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -44,9 +45,7 @@ class TelegramSection(_Strict):
     @field_validator("api_url")
     @classmethod
     def _url(cls, v: str) -> str:
-        if not re.match(r"^https?://[^\s/]+", v):
-            raise ValueError("must be an http:// or https:// URL")
-        return v.rstrip("/")
+        return check_api_url(v)
 
 
 class StorageSection(_Strict):
@@ -101,6 +100,24 @@ class Settings(_Strict):
         return v
 
 
+def check_api_url(value: str) -> str:
+    """An http(s) root URL with a host, a valid port and no spaces; returned without a final /."""
+    if re.search(r"\s", value):
+        raise ValueError("must be a URL without spaces")
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("must be an http:// or https:// URL with a host name")
+    try:
+        parts.port  # noqa: B018 - raises ValueError for a port out of range or not a number
+    except ValueError:
+        raise ValueError("the port must be a number from 1 to 65535") from None
+    if parts.port == 0:
+        raise ValueError("the port must be a number from 1 to 65535")
+    if parts.query or parts.fragment:
+        raise ValueError("must not have a ?query or #fragment (requests go to {api_url}/bot...)")
+    return value.rstrip("/")
+
+
 def parse_quiet_hours(value: str) -> tuple[time, time] | None:
     """Parse "HH:MM-HH:MM" into two times, or None when malformed."""
     m = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*", value)
@@ -145,12 +162,15 @@ class Config:
         return self.officer_roles.get(user_id) if user_id is not None else None
 
 
-def _describe(err: ValidationError, path: Path | None) -> str:
+def _describe(err: ValidationError, path: Path | None, from_env: dict[str, str]) -> str:
     first = err.errors()[0]
     key = ".".join(str(p) for p in first["loc"]) or "(top level)"
     msg = first["msg"]
     if first["type"] == "extra_forbidden":
         msg = "unknown key (check the spelling against config.example.yaml)"
+    if key in from_env:
+        # The value came from the environment: naming the file would send the reader astray.
+        return f"{from_env[key]} (config key '{key}'): {msg}"
     where = f"{path}: " if path else ""
     return f"{where}config key '{key}': {msg}"
 
@@ -167,7 +187,18 @@ def load_config(
     if path.exists():
         source = path
         try:
-            loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+            text = path.read_text(encoding="utf-8")
+        except IsADirectoryError:
+            raise ConfigError(f"{path}: is a folder, not a config file") from None
+        except UnicodeDecodeError as exc:
+            line = path.read_bytes()[: exc.start].count(b"\n") + 1
+            raise ConfigError(
+                f"{path}:{line}: is not UTF-8 text (save it as UTF-8 in your editor)"
+            ) from None
+        except OSError as exc:
+            raise ConfigError(f"{path}: cannot read the config file ({exc.strerror})") from None
+        try:
+            loaded = yaml.safe_load(text)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             line = f":{mark.line + 1}" if mark else ""
@@ -185,16 +216,19 @@ def load_config(
     telegram = dict(telegram) if isinstance(telegram, dict) else telegram
     if telegram is None:
         telegram = {}
+    from_env: dict[str, str] = {}
     if isinstance(telegram, dict):
         if env.get("TELEGRAM_BOT_TOKEN"):
             telegram["token"] = env["TELEGRAM_BOT_TOKEN"]
+            from_env["telegram.token"] = "TELEGRAM_BOT_TOKEN"
         if env.get("TELEGRAM_API_URL"):
             telegram["api_url"] = env["TELEGRAM_API_URL"]
+            from_env["telegram.api_url"] = "TELEGRAM_API_URL"
         raw = {**raw, "telegram": telegram}
     try:
         settings = Settings.model_validate(raw)
     except ValidationError as exc:
-        raise ConfigError(_describe(exc, source)) from None
+        raise ConfigError(_describe(exc, source, from_env)) from None
 
     token = settings.telegram.token.get_secret_value() if settings.telegram.token else ""
     if require_token:

@@ -146,3 +146,47 @@ def test_check_content_and_export_keep_working(tmp_path: Path, capsys: pytest.Ca
         main(["--config", str(placeholder), "export", "community-safety", "--out", str(out)]) == 2
     )
     assert "is the example placeholder" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- unreadable or odd config files
+
+
+@pytest.mark.parametrize("command", [["run"], ["check-content"], ["export", "x", "--out", "o"]])
+@pytest.mark.parametrize(
+    ("make", "expected"),
+    [
+        (lambda p: p.write_bytes(b"timezone: Europe/London\n# caf\xe9\n"), "is not UTF-8 text"),
+        (lambda p: p.mkdir(), "is a folder, not a config file"),
+        (lambda p: p.write_text('telegram:\n  api_url: "http://exa mple"\n'), "telegram.api_url"),
+        (lambda p: p.write_text('telegram:\n  api_url: "http://host:99999"\n'), "telegram.api_url"),
+        (lambda p: p.write_text('telegram:\n  api_url: "https://"\n'), "telegram.api_url"),
+    ],
+    ids=["latin-1", "folder", "space-in-url", "bad-port", "no-host"],
+)
+def test_unusable_config_file_is_one_line_exit_2(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    make,
+    expected: str,
+    command: list[str],
+):
+    monkeypatch.delenv("TELEGRAM_API_URL")
+    path = tmp_path / "config.yaml"
+    make(path)
+    code = main(["--config", str(path), *command])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert len(err.strip().splitlines()) == 1, err
+    assert expected in err and str(path) in err
+    assert "Traceback" not in err
+
+
+def test_api_url_with_a_space_from_the_environment(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setenv("TELEGRAM_API_URL", "http://exa mple")
+    code = main(["run", "--config", str(config_with(tmp_path))])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err
+    assert err.startswith("TELEGRAM_API_URL (config key 'telegram.api_url'): ")
