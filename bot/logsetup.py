@@ -55,7 +55,26 @@ class RedactingFilter(logging.Filter):
         return True
 
 
-def setup_logging(level: int = logging.INFO, secrets: tuple[str, ...] = (), stream=None) -> None:
+# Libraries whose DEBUG (or INFO) output carries residents' data or the token, held at a level
+# that does not, even with -v: python-telegram-bot logs every request's parameters and every
+# answer (message texts, first names, chat ids) at DEBUG; aiosqlite logs each SQL statement
+# with its parameters (chat ids) at DEBUG; httpx logs each request URL (with the token) at INFO;
+# APScheduler logs each job run at INFO.
+QUIET_LOGGERS: dict[str, int] = {
+    "telegram": logging.INFO,
+    "telegram.ext": logging.INFO,
+    "aiosqlite": logging.INFO,
+    "httpx": logging.WARNING,
+    "httpcore": logging.WARNING,
+    "aiohttp.access": logging.WARNING,
+    "apscheduler": logging.WARNING,
+}
+
+
+def setup_logging(
+    level: int = logging.INFO, secrets: tuple[str, ...] = (), stream: TextIO | None = None
+) -> None:
+    """One stderr handler with the redacting filter; the bot's own loggers at `level`."""
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(RedactingFilter(secrets))
@@ -64,9 +83,8 @@ def setup_logging(level: int = logging.INFO, secrets: tuple[str, ...] = (), stre
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
-    # httpx logs every request URL at INFO, and the URL contains the token.
-    for name in ("httpx", "httpcore", "aiohttp.access", "apscheduler"):
-        logging.getLogger(name).setLevel(logging.WARNING)
+    for name, floor in QUIET_LOGGERS.items():
+        logging.getLogger(name).setLevel(max(level, floor))
 
 
 def _formatted(
