@@ -7,6 +7,7 @@ import asyncio
 import json
 import logging
 import os
+import socket
 import sys
 from http import HTTPStatus
 from pathlib import Path
@@ -66,7 +67,11 @@ def _network_reason(err: BaseException) -> str:
     if isinstance(err, TimedOut):
         return "no answer in time"
     cause = err.__cause__
+    if isinstance(cause, aiohttp.ClientSSLError):  # before its base class below
+        return "the TLS (https) connection failed"
     if isinstance(cause, aiohttp.ClientConnectorError):
+        if isinstance(cause.os_error, socket.gaierror):
+            return f"cannot find the host ({cause.os_error.strerror})"
         errno = cause.os_error.errno
         return os.strerror(errno) if errno else "cannot connect"
     if isinstance(cause, aiohttp.ServerDisconnectedError):
