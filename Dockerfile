@@ -20,7 +20,8 @@ RUN useradd --create-home --uid 10001 safermk \
     && chown safermk:safermk /data
 USER safermk
 
-# The SQLite database lives here; mount a volume so it survives container restarts.
+# The SQLite database and the generated survey secret (survey-secret) live here; mount a
+# volume so they survive container restarts, and back them up together.
 VOLUME ["/data"]
 
 # Check the content before starting; pass the token at run time:

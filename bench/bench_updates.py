@@ -101,7 +101,7 @@ storage:
 content:
   dir: "{SRC / "content"}"
 survey:
-  secret: "bench-secret"
+  secret: "bench-survey-secret-at-least-32-characters"
 """,
         encoding="utf-8",
     )

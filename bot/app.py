@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import os
+import tempfile
 from collections.abc import Callable, Iterable
 from functools import wraps
+from pathlib import Path
 from types import ModuleType
 
 from telegram import (
@@ -152,10 +156,59 @@ def menu(commands: Iterable[Command], services: Services, role: str | None) -> l
     ]
 
 
+OFFICER_MENUS_FILE = "officer-menus.json"
+
+
+def officer_menus_path(config: Config) -> Path:
+    """The officers whose chats got the officer menu last time, kept beside the database.
+
+    Telegram cannot list the chats that have a menu, so without this record an officer removed
+    from the config would keep theirs (the commands themselves are refused by the role check).
+    """
+    return config.db_path.parent / OFFICER_MENUS_FILE
+
+
+def _read_officer_menus(path: Path) -> set[int]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return {int(i) for i in data["officer_menus"]}
+    except FileNotFoundError:
+        return set()
+    except (OSError, ValueError, TypeError, KeyError) as exc:
+        logger.warning("Ignoring %s (%s): removed officers may keep their menu", path, exc)
+        return set()
+
+
+def _write_officer_menus(path: Path, ids: set[int]) -> None:
+    """Replace the record atomically, so a crash leaves the old one or the new one."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{OFFICER_MENUS_FILE}.")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                json.dump({"officer_menus": sorted(ids)}, out)
+            os.replace(tmp, path)
+        except BaseException:
+            os.unlink(tmp)
+            raise
+    except OSError as exc:
+        logger.warning("Could not record the officer menus in %s: %s", path, exc)
+
+
 async def publish_commands(app: Application) -> None:
-    """setMyCommands from the same registry the handlers came from."""
+    """setMyCommands from the same registry the handlers came from; drop former officers' menus."""
     s = services_of(app)
     await app.bot.set_my_commands(menu(s.hooks.commands, s, None), scope=BotCommandScopeDefault())
+    record = officer_menus_path(s.config)
+    published = set(s.config.officer_roles)
+    for former in sorted(_read_officer_menus(record) - published):
+        try:
+            await app.bot.delete_my_commands(scope=BotCommandScopeChat(former))
+        except BadRequest as exc:  # e.g. the chat no longer exists: no menu left to remove
+            logger.info("Former officer's menu not removed: %s", exc)
+        except TelegramError as exc:  # try again at the next start
+            logger.warning("Former officer's menu not removed yet: %s", exc)
+            published.add(former)
     for officer_id, role in s.config.officer_roles.items():
         try:
             await app.bot.set_my_commands(
@@ -163,6 +216,7 @@ async def publish_commands(app: Application) -> None:
             )
         except BadRequest as exc:  # the officer has not started the bot yet
             logger.info("Officer command menu not set for one officer: %s", exc)
+    _write_officer_menus(record, published)
 
 
 async def startup(app: Application) -> None:

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
+import json
 import logging
+import os
+import socket
 import sys
+from http import HTTPStatus
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
-from bot.config import ConfigError, load_config
+from bot.config import ConfigError, load_config, resolve_survey_secret
 from bot.content import ContentError, load_content
 
 logger = logging.getLogger("bot")
@@ -95,22 +101,120 @@ def cmd_signpost(args: argparse.Namespace) -> int:
     return 0
 
 
+def _shown_url(url: str) -> str:
+    """The API URL as it may be printed: without any user:password part."""
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url
+    host = parts.hostname or ""
+    if parts.port is not None:
+        host = f"{host}:{parts.port}"
+    return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
+
+
+def _network_reason(err: BaseException) -> str:
+    """A short cause for a failed request that never repeats the URL (it holds the token)."""
+    import aiohttp
+    from telegram.error import TimedOut
+
+    if isinstance(err, TimedOut):
+        return "no answer in time"
+    cause = err.__cause__
+    if isinstance(cause, aiohttp.ClientSSLError):  # before its base class below
+        return "the TLS (https) connection failed"
+    if isinstance(cause, aiohttp.ClientConnectorError):
+        if isinstance(cause.os_error, socket.gaierror):
+            return f"cannot find the host ({cause.os_error.strerror})"
+        errno = cause.os_error.errno
+        return os.strerror(errno) if errno else "cannot connect"
+    if isinstance(cause, aiohttp.ServerDisconnectedError):
+        return "the server closed the connection without answering"
+    if isinstance(cause, aiohttp.ClientResponseError):
+        return "the answer was not HTTP"
+    if isinstance(cause, aiohttp.InvalidURL):
+        return "the URL is not valid"
+    return type(cause or err).__name__
+
+
+async def check_bot_api(api_url: str, token: str) -> tuple[int, str] | None:
+    """Ask the Bot API who we are (getMe); return (exit code, one line) when it will not work.
+
+    python-telegram-bot does the same call at start, but reports every failure as an exception
+    whose text holds the token, and cannot tell a refused token (401) from a wrong URL (404).
+    """
+    from telegram.error import NetworkError
+
+    from bot.http import AiohttpRequest
+
+    shown = _shown_url(api_url)
+    request = AiohttpRequest(connection_pool_size=1, read_timeout=20)
+    await request.initialize()
+    try:
+        status, payload = await request.do_request(f"{api_url}/bot{token}/getMe", "POST")
+    except NetworkError as err:
+        return 1, f"Could not reach the Bot API at {shown}: {_network_reason(err)}"
+    except Exception as err:  # noqa: BLE001 - anything else is still "could not reach"
+        return 1, f"Could not reach the Bot API at {shown}: {type(err).__name__}"
+    finally:
+        await request.shutdown()
+    if status == HTTPStatus.UNAUTHORIZED:
+        return 2, (
+            "Telegram refused the bot token (401 Unauthorized): check TELEGRAM_BOT_TOKEN "
+            "(or telegram.token); a revoked token needs a new one from @BotFather (/token)"
+        )
+    if status == HTTPStatus.NOT_FOUND:
+        return 2, (
+            f"The Bot API at {shown} answered 404: check telegram.api_url (requests go to "
+            "{api_url}/bot<token>/getMe) and the token"
+        )
+    try:
+        phrase = HTTPStatus(status).phrase
+    except ValueError:
+        phrase = "unknown status"
+    if status != HTTPStatus.OK:
+        return 1, f"The Bot API at {shown} answered {status} ({phrase}): try again later"
+    try:
+        answer = json.loads(payload)
+    except ValueError:
+        answer = None
+    if not (isinstance(answer, dict) and answer.get("ok") is True):
+        return 2, f"The server at {shown} does not answer like a Bot API: check telegram.api_url"
+    return None
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from bot.app import build_application, make_services
-    from bot.logsetup import setup_logging
+    from bot.logsetup import install_excepthooks, loop_exception_handler, redact, setup_logging
 
+    # Until the config is read, only the token's shape can be recognised.
+    install_excepthooks()
     try:
         cfg = load_config(Path(args.config) if args.config else None)
+        cfg, created = resolve_survey_secret(cfg, create=True)
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 2
-    setup_logging(logging.DEBUG if args.verbose else logging.INFO, secrets=(cfg.token or "",))
+    survey_secret = cfg.settings.survey.secret
+    secrets = (cfg.token or "", survey_secret.get_secret_value() if survey_secret else "")
+    install_excepthooks(secrets)
+    setup_logging(logging.DEBUG if args.verbose else logging.INFO, secrets=secrets)
+    if created is not None:
+        logger.warning(
+            "Generated the survey secret in %s: back it up together with the database "
+            "(without it, survey pseudonyms change and one-response-per-resident breaks)",
+            created,
+        )
     try:
         content = load_content(cfg.content_dir, cfg.tz)
     except ContentError as err:
         _print_problems(err)
         print("The bot did not start: fix the content and try again.", file=sys.stderr)
         return 1
+    problem = asyncio.run(check_bot_api(cfg.api_url, cfg.token or ""))
+    if problem is not None:
+        code, line = problem
+        print(redact(line, secrets), file=sys.stderr)
+        return code
     app = build_application(make_services(cfg, content))
     logger.info(
         "Starting: %d NAGs, %d campaigns, database %s",
@@ -118,8 +222,41 @@ def cmd_run(args: argparse.Namespace) -> int:
         len(content.campaigns),
         cfg.db_path,
     )
-    app.run_polling(allowed_updates=["message", "callback_query", "my_chat_member"])
+    # run_polling takes the current loop: give it one whose unhandled errors are redacted.
+    loop = asyncio.new_event_loop()
+    loop.set_exception_handler(loop_exception_handler(secrets))
+    asyncio.set_event_loop(loop)
+    try:
+        # Initialise here rather than inside run_polling, whose retry loop logs a traceback
+        # and leaves the HTTP sessions open when getMe fails.
+        try:
+            loop.run_until_complete(app.initialize())
+        except Exception as exc:  # noqa: BLE001 - one redacted line, then clean up
+            loop.run_until_complete(app.bot.shutdown())
+            print(redact(_stopped_line(exc, cfg.api_url), secrets), file=sys.stderr)
+            return 1
+        app.run_polling(allowed_updates=["message", "callback_query", "my_chat_member"])
+    except Exception as exc:  # noqa: BLE001 - the last word at start-up is one redacted line
+        print(redact(_stopped_line(exc, cfg.api_url), secrets), file=sys.stderr)
+        return 1
+    finally:
+        asyncio.set_event_loop(None)
+        if not loop.is_closed():
+            loop.close()
     return 0
+
+
+def _stopped_line(exc: BaseException, api_url: str) -> str:
+    """One line for an error that ended run_polling (after the start-up check had passed)."""
+    from telegram.error import InvalidToken, NetworkError
+
+    shown = _shown_url(api_url)
+    if isinstance(exc, InvalidToken):
+        return "Telegram refused the bot token: check TELEGRAM_BOT_TOKEN and telegram.api_url"
+    if isinstance(exc, NetworkError):
+        return f"Could not reach the Bot API at {shown}: {_network_reason(exc)}"
+    text = str(exc).splitlines()[0] if str(exc) else ""
+    return f"The bot stopped: {type(exc).__name__}" + (f": {text}" if text else "")
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -127,6 +264,9 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     try:
         cfg = load_config(Path(args.config) if args.config else None, require_token=False)
+        # The same secret as `run` (configured, or the file beside the database), never a new
+        # one: an export must not leave a secret behind that the bot never used.
+        cfg, _ = resolve_survey_secret(cfg, create=False)
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 2

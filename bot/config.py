@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
+import secrets
+import tempfile
+from dataclasses import dataclass, field, replace
 from datetime import time
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -18,6 +21,13 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, f
 
 DEFAULT_CONFIG_PATH = Path("config.yaml")
 TOKEN_RE = re.compile(r"^\d{5,15}:[A-Za-z0-9_-]{30,}$")
+# The value older example configs shipped with: public, so it protects nothing.
+PLACEHOLDER_SECRETS = frozenset({"change-me", "changeme"})
+MIN_SECRET_LENGTH = 32
+SECRET_FILE_NAME = "survey-secret"
+# In two parts: bot/textkeys.py reads any quoted "survey.<name>" literal as a text key.
+_SECRET_KEY = "survey" + ".secret"
+MAKE_SECRET = 'python -c "import secrets; print(secrets.token_urlsafe(32))"'
 
 
 class ConfigError(Exception):
@@ -35,9 +45,7 @@ class TelegramSection(_Strict):
     @field_validator("api_url")
     @classmethod
     def _url(cls, v: str) -> str:
-        if not re.match(r"^https?://[^\s/]+", v):
-            raise ValueError("must be an http:// or https:// URL")
-        return v.rstrip("/")
+        return check_api_url(v)
 
 
 class StorageSection(_Strict):
@@ -54,8 +62,9 @@ class Officer(_Strict):
 
 
 class SurveySection(_Strict):
-    # Secret for the keyed hash that turns a chat id into a pseudonymous respondent id.
-    secret: SecretStr = SecretStr("change-me")
+    # Secret for the keyed hash that turns a chat id into a pseudonymous respondent id. None:
+    # not configured; `resolve_survey_secret` then keeps a generated one beside the database.
+    secret: SecretStr | None = None
     min_count: int = Field(default=5, ge=1)
 
 
@@ -89,6 +98,24 @@ class Settings(_Strict):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone {v!r}") from exc
         return v
+
+
+def check_api_url(value: str) -> str:
+    """An http(s) root URL with a host, a valid port and no spaces; returned without a final /."""
+    if re.search(r"\s", value):
+        raise ValueError("must be a URL without spaces")
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("must be an http:// or https:// URL with a host name")
+    try:
+        parts.port  # noqa: B018 - raises ValueError for a port out of range or not a number
+    except ValueError:
+        raise ValueError("the port must be a number from 1 to 65535") from None
+    if parts.port == 0:
+        raise ValueError("the port must be a number from 1 to 65535")
+    if parts.query or parts.fragment:
+        raise ValueError("must not have a ?query or #fragment (requests go to {api_url}/bot...)")
+    return value.rstrip("/")
 
 
 def parse_quiet_hours(value: str) -> tuple[time, time] | None:
@@ -135,12 +162,15 @@ class Config:
         return self.officer_roles.get(user_id) if user_id is not None else None
 
 
-def _describe(err: ValidationError, path: Path | None) -> str:
+def _describe(err: ValidationError, path: Path | None, from_env: dict[str, str]) -> str:
     first = err.errors()[0]
     key = ".".join(str(p) for p in first["loc"]) or "(top level)"
     msg = first["msg"]
     if first["type"] == "extra_forbidden":
         msg = "unknown key (check the spelling against config.example.yaml)"
+    if key in from_env:
+        # The value came from the environment: naming the file would send the reader astray.
+        return f"{from_env[key]} (config key '{key}'): {msg}"
     where = f"{path}: " if path else ""
     return f"{where}config key '{key}': {msg}"
 
@@ -157,7 +187,18 @@ def load_config(
     if path.exists():
         source = path
         try:
-            loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+            text = path.read_text(encoding="utf-8")
+        except IsADirectoryError:
+            raise ConfigError(f"{path}: is a folder, not a config file") from None
+        except UnicodeDecodeError as exc:
+            line = path.read_bytes()[: exc.start].count(b"\n") + 1
+            raise ConfigError(
+                f"{path}:{line}: is not UTF-8 text (save it as UTF-8 in your editor)"
+            ) from None
+        except OSError as exc:
+            raise ConfigError(f"{path}: cannot read the config file ({exc.strerror})") from None
+        try:
+            loaded = yaml.safe_load(text)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             line = f":{mark.line + 1}" if mark else ""
@@ -175,16 +216,19 @@ def load_config(
     telegram = dict(telegram) if isinstance(telegram, dict) else telegram
     if telegram is None:
         telegram = {}
+    from_env: dict[str, str] = {}
     if isinstance(telegram, dict):
         if env.get("TELEGRAM_BOT_TOKEN"):
             telegram["token"] = env["TELEGRAM_BOT_TOKEN"]
+            from_env["telegram.token"] = "TELEGRAM_BOT_TOKEN"
         if env.get("TELEGRAM_API_URL"):
             telegram["api_url"] = env["TELEGRAM_API_URL"]
+            from_env["telegram.api_url"] = "TELEGRAM_API_URL"
         raw = {**raw, "telegram": telegram}
     try:
         settings = Settings.model_validate(raw)
     except ValidationError as exc:
-        raise ConfigError(_describe(exc, source)) from None
+        raise ConfigError(_describe(exc, source, from_env)) from None
 
     token = settings.telegram.token.get_secret_value() if settings.telegram.token else ""
     if require_token:
@@ -200,3 +244,113 @@ def load_config(
             )
     roles = {o.id: o.role for o in settings.officers}
     return Config(settings=settings, source=source, officer_roles=roles)
+
+
+# ---------------------------------------------------------------- the survey secret
+
+
+def secret_file(cfg: Config) -> Path:
+    """Where a generated survey secret lives: beside the database, outside it.
+
+    Outside, so a copy of the database alone cannot turn pseudonyms back into chat ids; beside
+    it, so it lands on the same volume and in the same backup.
+    """
+    return cfg.db_path.parent / SECRET_FILE_NAME
+
+
+def _with_secret(cfg: Config, value: str) -> Config:
+    survey = cfg.settings.survey.model_copy(update={"secret": SecretStr(value)})
+    return replace(cfg, settings=cfg.settings.model_copy(update={"survey": survey}))
+
+
+def _check_configured_secret(value: str, source: Path | None) -> None:
+    where = f"{source}: " if source else ""
+    key = f"{where}config key '{_SECRET_KEY}'"
+    how = (
+        f"make one with: {MAKE_SECRET} (or remove the key and the bot keeps a generated one "
+        f"in '{SECRET_FILE_NAME}' beside the database)"
+    )
+    if value.strip().lower() in PLACEHOLDER_SECRETS:
+        raise ConfigError(
+            f"{key}: {value.strip()!r} is the example placeholder, not a secret; {how}"
+        )
+    if not value.strip():
+        raise ConfigError(f"{key}: is empty; {how}")
+    if len(value) < MIN_SECRET_LENGTH:
+        raise ConfigError(
+            f"{key}: too short ({len(value)} characters, at least {MIN_SECRET_LENGTH}); {how}"
+        )
+
+
+def _read_secret_file(path: Path) -> str:
+    try:
+        value = path.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not text"
+        raise ConfigError(f"{path}: cannot read the survey secret ({reason})") from None
+    if len(value) < MIN_SECRET_LENGTH:
+        raise ConfigError(
+            f"{path}: the survey secret file is damaged (shorter than {MIN_SECRET_LENGTH} "
+            "characters); restore it from the backup taken with the database"
+        )
+    return value
+
+
+def _create_secret_file(path: Path) -> bool:
+    """Write a new random secret to `path` (mode 0600) unless it exists; True if we wrote it.
+
+    Written to a private temporary file first and then hard-linked into place, so the file
+    appears complete or not at all, and two bots starting at once cannot both create one.
+    """
+    value = secrets.token_urlsafe(32) + "\n"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{SECRET_FILE_NAME}.")  # mode 0600
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(value)
+            out.flush()
+            os.fsync(out.fileno())
+        try:
+            os.link(tmp, path)
+            return True
+        except FileExistsError:
+            return False
+        except OSError:
+            pass  # a file system without hard links: create exclusively instead
+    finally:
+        os.unlink(tmp)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return False
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(value)
+        out.flush()
+        os.fsync(out.fileno())
+    return True
+
+
+def resolve_survey_secret(cfg: Config, *, create: bool = True) -> tuple[Config, Path | None]:
+    """The config with its survey secret settled; also the secret file's path if just made.
+
+    A configured secret must be real (not the placeholder, at least 32 characters) and is used
+    as is. Without one, the secret file beside the database is used, created on first start
+    when `create` is true (`run`); `export` only reads it.
+    """
+    configured = cfg.settings.survey.secret
+    if configured is not None:
+        _check_configured_secret(configured.get_secret_value(), cfg.source)
+        return cfg, None
+    path = secret_file(cfg)
+    created = False
+    if not path.exists() and create:
+        try:
+            created = _create_secret_file(path)
+        except OSError as exc:
+            raise ConfigError(
+                f"{path}: cannot create the survey secret file ({exc.strerror or exc}); make "
+                "the folder writable or set survey.secret in the config"
+            ) from None
+    if not path.exists():
+        return cfg, None
+    return _with_secret(cfg, _read_secret_file(path)), path if created else None

@@ -466,7 +466,19 @@ def _load_nags(col: _Collector, path: Path, tz: ZoneInfo) -> list[Nag]:
                 links=tuple(m.links),
             )
         )
+    if not nags:
+        _check_some_nags(col, path)
     return nags
+
+
+def _check_some_nags(col: _Collector, path: Path) -> None:
+    """An empty `nags:` list is valid YAML but leaves residents nothing to choose."""
+    try:
+        raw = load_yaml(path) if path.exists() else None
+    except YamlProblem:
+        return  # already reported
+    if isinstance(raw, LineDict) and isinstance(raw.get("nags"), LineList) and not raw["nags"]:
+        col.add(path, raw.key_lines.get("nags", raw.line), "there are no NAGs (the bot needs one)")
 
 
 def _load_campaigns(col: _Collector, path: Path, content_dir: Path) -> list[Campaign]:

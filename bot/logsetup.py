@@ -1,12 +1,27 @@
-"""Logging: quiet HTTP libraries and redact anything shaped like a bot token."""
+"""Logging and last-resort error output: quiet chatty libraries, redact secrets everywhere.
+
+Everything the bot writes to stderr passes through `redact`: log records (via RedactingFilter),
+and uncaught exceptions in the main thread, other threads and the event loop (via the hooks
+`install_excepthooks` and `loop_exception_handler` set), so neither the configured token nor
+anything shaped like a bot token can reach the terminal or a log collector.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import sys
+import threading
+import traceback
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any, TextIO
 
-TOKEN_SHAPE = re.compile(r"\d{5,15}:[A-Za-z0-9_-]{30,}")
+logger = logging.getLogger(__name__)
+
+# A bot token: the bot's id, a colon (possibly URL-encoded), then 35 characters of secret.
+TOKEN_SHAPE = re.compile(r"\d{5,15}(?::|%3[Aa])[A-Za-z0-9_-]{30,}")
 REDACTED = "[REDACTED-TOKEN]"
 
 
@@ -40,7 +55,26 @@ class RedactingFilter(logging.Filter):
         return True
 
 
-def setup_logging(level: int = logging.INFO, secrets: tuple[str, ...] = (), stream=None) -> None:
+# Libraries whose DEBUG (or INFO) output carries residents' data or the token, held at a level
+# that does not, even with -v: python-telegram-bot logs every request's parameters and every
+# answer (message texts, first names, chat ids) at DEBUG; aiosqlite logs each SQL statement
+# with its parameters (chat ids) at DEBUG; httpx logs each request URL (with the token) at INFO;
+# APScheduler logs each job run at INFO.
+QUIET_LOGGERS: dict[str, int] = {
+    "telegram": logging.INFO,
+    "telegram.ext": logging.INFO,
+    "aiosqlite": logging.INFO,
+    "httpx": logging.WARNING,
+    "httpcore": logging.WARNING,
+    "aiohttp.access": logging.WARNING,
+    "apscheduler": logging.WARNING,
+}
+
+
+def setup_logging(
+    level: int = logging.INFO, secrets: tuple[str, ...] = (), stream: TextIO | None = None
+) -> None:
+    """One stderr handler with the redacting filter; the bot's own loggers at `level`."""
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(RedactingFilter(secrets))
@@ -49,6 +83,75 @@ def setup_logging(level: int = logging.INFO, secrets: tuple[str, ...] = (), stre
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
-    # httpx logs every request URL at INFO, and the URL contains the token.
-    for name in ("httpx", "httpcore", "aiohttp.access", "apscheduler"):
-        logging.getLogger(name).setLevel(logging.WARNING)
+    for name, floor in QUIET_LOGGERS.items():
+        logging.getLogger(name).setLevel(max(level, floor))
+
+
+def _formatted(
+    exc_type: type[BaseException] | None,
+    exc: BaseException | None,
+    tb: TracebackType | None,
+) -> str:
+    if exc_type is None:
+        return ""
+    return "".join(traceback.format_exception(exc_type, exc, tb))
+
+
+def install_excepthooks(secrets: tuple[str, ...] = (), stream: TextIO | None = None) -> None:
+    """Print uncaught exceptions (main thread, other threads, unraisable) redacted.
+
+    The bot catches the failures it knows; these hooks are for whatever slips through, so even
+    an unforeseen traceback (whose frames may hold the token in a URL) is shown without it.
+    """
+
+    def write(text: str) -> None:
+        out = stream or sys.stderr
+        try:
+            out.write(redact(text, secrets))
+            out.flush()
+        except (OSError, ValueError):  # stderr closed: nothing more can be said
+            pass
+
+    def excepthook(
+        exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None
+    ) -> None:
+        write(_formatted(exc_type, exc, tb))
+
+    def thread_hook(args: threading.ExceptHookArgs) -> None:
+        if args.exc_type is SystemExit:
+            return
+        name = args.thread.name if args.thread is not None else "a thread"
+        write(
+            f"Uncaught error in {name}:\n"
+            + _formatted(args.exc_type, args.exc_value, args.exc_traceback)
+        )
+
+    def unraisable_hook(args: Any) -> None:
+        where = f"{args.err_msg or 'Exception ignored in'}: {args.object!r}\n"
+        write(where + _formatted(args.exc_type, args.exc_value, args.exc_traceback))
+
+    sys.excepthook = excepthook
+    threading.excepthook = thread_hook
+    sys.unraisablehook = unraisable_hook
+
+
+def loop_exception_handler(
+    secrets: tuple[str, ...] = (),
+) -> Callable[[asyncio.AbstractEventLoop, dict[str, Any]], None]:
+    """An event-loop exception handler that logs the context and traceback redacted.
+
+    asyncio's default handler formats the exception itself and, when logging is not set up,
+    Python's last-resort handler prints it unfiltered; this one redacts before logging.
+    """
+
+    def handler(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        exc = context.get("exception")
+        lines = [str(context.get("message") or "Unhandled error in the event loop")]
+        for key in ("task", "future", "handle"):
+            if key in context:
+                lines.append(f"{key}: {context[key]!r}")
+        if isinstance(exc, BaseException):
+            lines.append(_formatted(type(exc), exc, exc.__traceback__).rstrip())
+        logging.getLogger("asyncio").error("%s", redact("\n".join(lines), secrets))
+
+    return handler

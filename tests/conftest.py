@@ -27,6 +27,8 @@ from tests.fakes.botapi import Call, FakeBotApi, FakeRequest
 ROOT = Path(__file__).resolve().parent.parent
 LONDON = ZoneInfo("Europe/London")
 TEST_TOKEN = "12345:" + "A" * 35  # not shaped like a real token (those have 8-10 digits)
+# survey.secret in the test config: long enough for `run` to accept it.
+TEST_SECRET = "test-survey-secret-" + "0" * 24
 OFFICER_ID = 900001
 ADMIN_ID = 900002
 
@@ -51,7 +53,7 @@ officers:
   - {{id: {OFFICER_ID}, role: officer}}
   - {{id: {ADMIN_ID}, role: admin}}
 survey:
-  secret: "test-secret"
+  secret: "{TEST_SECRET}"
   min_count: 5
 {extra}
 """,

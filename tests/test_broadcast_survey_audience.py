@@ -5,10 +5,10 @@ from __future__ import annotations
 from bot.delivery import delivery_of
 from bot.domain.broadcasts import Audience
 from bot.domain.surveys import pseudonym
-from tests.conftest import OFFICER_ID, close_harness
+from tests.conftest import OFFICER_ID, TEST_SECRET, close_harness
 from tests.test_delivery import add_residents, broadcast_sends, harness, officer_broadcast
 
-SECRET = "test-secret"  # survey.secret in tests/conftest.py
+SECRET = TEST_SECRET  # survey.secret in tests/conftest.py
 
 
 async def test_only_consenting_participants_receive_it(tmp_path, content):

@@ -10,11 +10,11 @@ from bot import callback_data as cd
 from bot.content import Content
 from bot.domain.surveys import pseudonym
 from tests import builders as b
-from tests.conftest import LONDON, Harness, close_harness, make_harness
+from tests.conftest import LONDON, TEST_SECRET, Harness, close_harness, make_harness
 from tests.fakes.botapi import Call
 
 CHAT = 515151
-SECRET = "test-secret"
+SECRET = TEST_SECRET  # survey.secret in tests/conftest.py
 CS = "community-safety"
 
 
