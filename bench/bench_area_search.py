@@ -1,10 +1,21 @@
-"""Area search micro-benchmark: AreaIndex.search over all NAGs, per kind of query.
+"""Free-text micro-benchmark: the area search and the safeguarding check, side by side.
+
+Every resident's free text meets the safeguarding check first (bot/handlers/safety.py), then,
+outside a flow, the area search; both are timed here in the same interleaved passes.
+
+Area search: AreaIndex.search over all NAGs, per kind of query.
 
 Loads content/ with the bot's own loader, builds bot.domain.areas.AreaIndex once, then times
 `index.search(q)` with time.perf_counter_ns for every query in QUERIES, interleaved (one pass
 over all queries, repeated --reps times, after --warmup passes). Reports median and p95 per
 query kind and overall. The handler cuts a message to 100 characters before searching
 (bot/handlers/areas.py: MAX_QUERY); the 5,000-character row times the index without that cut.
+
+Safeguarding: bot.domain.safety.Detector.find on the labelled corpus's danger and ordinary
+messages (tests/data/safety_corpus.yaml), every NAG name/area/venue, the area queries above, a
+5,000-character message and one 5,000-letter "word". "warm" is the steady state (the detector
+caches what each distinct word matches, bounded at 100,000 words); "cold" is each corpus message
+seen once by a freshly built detector.
 
   .venv/bin/python -m bench.bench_area_search [--reps 2000] [--src <tree>]
 """
@@ -92,7 +103,9 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         gc.enable()
     every = [v for vs in samples.values() for v in vs]
+    safety_table(content, src, args.reps // 10 or 1, args.warmup)
     print()
+    print("Area search")
     print("| query kind | queries | median µs | p95 µs | example → result |")
     print("| --- | --- | --- | --- | --- |")
     for kind, qs in QUERIES.items():
@@ -108,6 +121,67 @@ def main(argv: list[str] | None = None) -> int:
         f"{pct(every, 95) / 1000:.1f} | |"
     )
     return 0
+
+
+def safety_table(content: object, src: Path, reps: int, warmup: int) -> None:
+    """Time the safeguarding check per kind of message (printed before the area table)."""
+    import yaml
+
+    from bot.context import safety_detector
+    from bot.safety_content import place_names
+
+    corpus = yaml.safe_load((src / "tests/data/safety_corpus.yaml").read_text(encoding="utf-8"))
+    kinds: dict[str, list[str]] = {
+        "danger (corpus)": [d["text"] for d in corpus["danger"]],
+        "ordinary (corpus)": list(corpus["ordinary"]),
+        "names, areas, venues": place_names(content),
+        "area queries": [q for k, qs in QUERIES.items() if k != "5,000-char text" for q in qs],
+        "5,000-char text": [long_text()],
+        "5,000-letter word": ["zq" * 2500],
+    }
+    t = time.perf_counter()
+    detector = safety_detector(content)
+    t_build = time.perf_counter() - t
+    cold: list[int] = []
+    for text in kinds["danger (corpus)"] + kinds["ordinary (corpus)"]:
+        t0 = time.perf_counter_ns()
+        detector.find(text)
+        cold.append(time.perf_counter_ns() - t0)
+    flat = [(kind, q) for kind, qs in kinds.items() for q in qs]
+    for _ in range(warmup):
+        for _, q in flat:
+            detector.find(q)
+    samples: dict[str, list[int]] = {kind: [] for kind in kinds}
+    gc.disable()
+    try:
+        clock = time.perf_counter_ns
+        find = detector.find
+        for _ in range(reps):
+            for kind, q in flat:
+                t0 = clock()
+                find(q)
+                samples[kind].append(clock() - t0)
+    finally:
+        gc.enable()
+    every = [v for vs in samples.values() for v in vs]
+    print()
+    print(f"Safeguarding check (detector build {t_build * 1000:.0f} ms; {reps} timed passes)")
+    print("| message kind | messages | median µs | p95 µs | max µs |")
+    print("| --- | --- | --- | --- | --- |")
+    for kind, qs in kinds.items():
+        v = samples[kind]
+        print(
+            f"| {kind} | {len(qs)} | {statistics.median(v) / 1000:.1f} | "
+            f"{pct(v, 95) / 1000:.1f} | {max(v) / 1000:.0f} |"
+        )
+    print(
+        f"| **all, warm** | {len(flat)} | **{statistics.median(every) / 1000:.1f}** | "
+        f"{pct(every, 95) / 1000:.1f} | {max(every) / 1000:.0f} |"
+    )
+    print(
+        f"| corpus, cold (first sight) | {len(cold)} | {statistics.median(cold) / 1000:.1f} | "
+        f"{pct(cold, 95) / 1000:.1f} | {max(cold) / 1000:.0f} |"
+    )
 
 
 if __name__ == "__main__":

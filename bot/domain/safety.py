@@ -210,10 +210,12 @@ class Detector:
         self._by_stem: dict[str, set[int]] = {}
         self._by_squeezed: dict[str, set[int]] = {}
         self._prefixes: dict[str, list[tuple[str, int]]] = {}  # first 3 letters -> prefixes
-        self._typos: dict[str, set[tuple[str, int]]] = {}  # deletion variant -> (form, id)
+        self._forms: list[tuple[str, int]] = []  # (surface form, term id) a typo may be of
+        self._typos: dict[str, list[int]] = {}  # deletion variant -> indexes into _forms
         self._patterns: list[_Pattern] = []
         self._starts: dict[int, list[int]] = {}  # term id -> patterns starting with it
         self._together: list[_Together] = []
+        self._together_by_term: dict[int, list[int]] = {}  # first group's word ids -> patterns
         self._exactly: dict[tuple[str, ...], int] = {}
         self._why: dict[int, str] | None = None  # set by `explain` only
         for ci, cat in enumerate(lexicon.categories):
@@ -256,10 +258,19 @@ class Detector:
         self._by_stem.setdefault(stem(word), set()).add(tid)
         self._by_squeezed.setdefault(squeeze(stem(word)), set()).add(tid)
         for form in _inflections(word):
-            depth = _allowed_typos(len(form))
+            # Two typos only for the word as written: its inflections tolerate one (the index
+            # of two-deletion variants is most of the detector's build time and memory).
+            depth = min(_allowed_typos(len(form)), 2 if form == word else 1)
             if depth:
+                fi = len(self._forms)
+                self._forms.append((form, tid))
+                typos = self._typos
                 for variant in _deletions(form, depth):
-                    self._typos.setdefault(variant, set()).add((form, tid))
+                    found = typos.get(variant)
+                    if found is None:
+                        typos[variant] = [fi]
+                    else:
+                        found.append(fi)
         return tid
 
     def _slot(self, slot: str) -> list[list[frozenset[int]]]:
@@ -336,7 +347,10 @@ class Detector:
                 groups.append(tuple(seqs))
         if len(groups) >= 2:
             needed = tuple(frozenset(seq[0] for seq in g) for g in groups)
+            index = len(self._together)
             self._together.append(_Together(category, tuple(groups), needed, text))
+            for tid in needed[0]:
+                self._together_by_term.setdefault(tid, []).append(index)
 
     # ------------------------------------------------------------ matching
 
@@ -368,11 +382,12 @@ class Detector:
         depth = _allowed_typos(len(token) + 2)  # the intended word may be longer
         found: set[int] = set()
         for variant in _deletions(token, max(depth, 1)):
-            for form, tid in self._typos.get(variant, ()):
+            for fi in self._typos.get(variant, ()):
+                form, tid = self._forms[fi]
                 if tid in found:
                     continue
                 allowed = _allowed_typos(len(form))
-                if allowed and DamerauLevenshtein.distance(token, form) <= allowed:
+                if allowed and DamerauLevenshtein.distance(token, form) <= allowed:  # verify
                     found.add(tid)
         return found
 
@@ -418,12 +433,16 @@ class Detector:
                     (cued if pattern.cue else matched).add(pattern.category)
                     if self._why is not None:
                         self._why.setdefault(pattern.category, pattern.source)
-        for t in self._together:
-            if t.category not in matched and all(any(i in where for i in n) for n in t.needed):
-                if _together(terms, where, t.groups):
-                    matched.add(t.category)
-                    if self._why is not None:
-                        self._why.setdefault(t.category, t.source)
+        present = set(where)
+        candidates = sorted({i for tid in present for i in self._together_by_term.get(tid, ())})
+        for index in candidates:
+            t = self._together[index]
+            if t.category in matched or any(n.isdisjoint(present) for n in t.needed[1:]):
+                continue
+            if _together(terms, where, t.groups):
+                matched.add(t.category)
+                if self._why is not None:
+                    self._why.setdefault(t.category, t.source)
         # Rule 6: a cue of urgency only counts alongside another category.
         if matched and cued - matched and any(c not in cued for c in matched):
             matched |= cued
