@@ -126,3 +126,11 @@ def test_very_long_tokens_and_messages_stay_cheap():
     d = detector(cat("k", words=("knife",)))
     assert not d.find("zq" * 2500)  # one 5,000-letter "word": no typo search
     assert d.find("blah " * 800 + "he has a knife") == ("k",) or d.find("x " * 3000 + "knife")
+
+
+def test_self_censored_words_still_match():
+    d = detector(cat("h", words=("paki", "nonce")))
+    assert found(d, "they shouted p*ki at my dad") == ("h",)
+    assert found(d, "called him a n**ce") == ("h",)
+    assert found(d, "*** hello ***") == ()
+    assert found(d, "5*3 is fifteen") == ()

@@ -8,7 +8,8 @@ editors in that file's header. In short:
 1. **Normalise** the message: Unicode compatibility form, lower case, apostrophes dropped
    ("won't" -> "wont", "he's" -> "hes"), everything else that is not a letter or digit becomes a
    space, letters repeated three or more times shortened to two ("pleeeease" -> "pleease"), and
-   the editors' spelling aliases applied word by word ("u" -> "you").
+   the editors' spelling aliases applied word by word ("u" -> "you"). A `*` inside a word
+   stands for one to three letters, as people censor themselves ("p*ki").
 2. **Mask** what must never raise an alarm on its own: the lexicon's safe phrases ("fire
    station", "help me find"; `a|b` alternatives as in rule 4 but no words in between) and the
    names the bot itself uses (NAG names, areas and venues, campaign and survey titles). Masked
@@ -53,7 +54,8 @@ WINDOW = 16  # words within which the groups of a `together` pattern must all ap
 FUZZY_MIN = 5  # shortest word (letters) that tolerates one typo
 FUZZY_TWO = 9  # shortest word that tolerates two
 FUZZY_LONGEST = 20  # longer "words" are not words: never searched for typos (cost grows as n²)
-_NOT_WORD = re.compile(r"[^\w]+|_+")
+_NOT_WORD = re.compile(r"[^\w*]+|_+")
+_CENSORED = re.compile(r"(?<=[^\W\d_])\*+(?=[^\W\d_])")  # "p*ki", "f**k": kept inside a word
 _APOSTROPHES = re.compile(r"['’‘`´]")
 _REPEATS = re.compile(r"(\w)\1{2,}")
 _SQUEEZE = re.compile(r"(\w)\1+")
@@ -145,6 +147,10 @@ def words_of(text: str, aliases: dict[str, str] | None = None) -> list[str]:
     text = _REPEATS.sub(r"\1\1", text)
     out: list[str] = []
     for w in text.split():
+        if "*" in w:
+            w = _CENSORED.sub("*", w).strip("*").replace("**", "*")
+            if not w.replace("*", ""):
+                continue
         alias = aliases.get(w) if aliases else None
         out.extend(alias.split() if alias else (w,))
     return out
@@ -372,11 +378,21 @@ class Detector:
             and token not in common_words()
         ):
             found |= self._typo_terms(token)
+        if "*" in token:  # a self-censored word: "*" stands for one to three letters
+            found |= self._censored_terms(token)
         result = frozenset(found)
         if len(self._cache) > 100_000:
             self._cache.clear()
         self._cache[token] = result
         return result
+
+    def _censored_terms(self, token: str) -> set[int]:
+        pattern = re.compile(
+            "".join(".{1,3}" if part == "*" else re.escape(part) for part in re.split(r"(\*)", token))
+        )
+        return {tid for form, tid in self._forms if pattern.fullmatch(form)} | {
+            tid for (word, how), tid in self._terms.items() if how == "word" and pattern.fullmatch(word)
+        }
 
     def _typo_terms(self, token: str) -> set[int]:
         depth = _allowed_typos(len(token) + 2)  # the intended word may be longer
