@@ -1,44 +1,305 @@
-"""Callback data: short prefixes, encode/decode, and Telegram's 64-byte limit."""
+"""Typed callback data: one small frozen class per kind of button (after aiogram's CallbackData).
+
+Each class declares a short prefix and typed fields (str, int or bool). `pack()` writes
+"prefix:field:field" and refuses anything over Telegram's 64 bytes; `unpack(data)` is strict
+and returns None for anything malformed: another prefix, a wrong number of parts, a number that
+is not plain ASCII digits or is out of range ("²", "١٢", 10^23), a text with characters outside
+ids' `[A-Za-z0-9_-]`. Handlers are routed one per class with
+`CallbackQueryHandler(callback, pattern=Cls.filter())`, and the content validator checks the
+length of every button the content creates with the same classes. Pure: no telegram import.
+
+Formats already in residents' chats (ratings `br:<id>:1`, officers' `bx:<id>`, areas `a:<id>`)
+are kept, so old buttons keep working; booleans read 1/0 and the older y/n.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import re
+from collections.abc import Callable
+from typing import Any, ClassVar, Self
+
 MAX_BYTES = 64
 SEP = ":"
-
-AREA = "a"  # a:<nag_id>        choose this NAG
-CONSENT = "c"  # c:y / c:n       campaign messages opt-in
-ICS = "i"  # i:<nag_id>         calendar file
-REMIND = "r"  # r:<nag_id>      toggle meeting reminders
-CHANGE = "ch"  # ch             change area
-MEET = "m"  # m:<nag_id>        meetings of any NAG
-OTHER = "mo"  # mo              list NAGs to look up
-FORGET = "f"  # f:y / f:n
-CAMPAIGN = "cp"  # cp:<campaign_id>
-SURVEY = "sv"  # sv:<response>:<step>:<question>:<action>[:<option>]  answer a survey question
-SURVEY_OPEN = "so"  # so:<survey_id>  open a survey from /survey
-SURVEY_CHANGE = "sc"  # sc:<survey_id>  change the answers of a finished survey
-RESULTS = "rs"  # rs:<survey_id>  officer: results of a survey
-RATE = "br"  # br:<broadcast_id>:1|0  resident rates a broadcast message
-BCAST = "bw"  # bw:<step>[:<value>...]  officer: the /broadcast wizard
-BCANCEL = "bx"  # bx:<broadcast_id>  officer: cancel a scheduled or running broadcast
-BRETIME = "bt"  # bt:<broadcast_id>  officer: change the time of a scheduled broadcast
-BNOW = "bn"  # bn:<broadcast_id>  officer: send a scheduled broadcast now
+MAX_INT = 2**53  # within SQLite's INTEGER and JavaScript's safe integers
+_INT = re.compile(r"0|[1-9][0-9]{0,15}")
+_TEXT = re.compile(r"[A-Za-z0-9_-]{1,48}")
+_TRUE, _FALSE = frozenset({"1", "y"}), frozenset({"0", "n"})
 
 
-def encode(prefix: str, *parts: str | int) -> str:
-    data = SEP.join([prefix, *(str(p) for p in parts)])
-    if len(data.encode("utf-8")) > MAX_BYTES:
-        raise ValueError(f"callback data over {MAX_BYTES} bytes: {data!r}")
-    return data
+class CallbackData:
+    """Base of every button's data: subclass as `@dataclass(frozen=True) class X(CallbackData,
+    prefix="x")` with typed fields."""
+
+    prefix: ClassVar[str] = ""
+    registry: ClassVar[dict[str, type[CallbackData]]] = {}
+
+    def __init_subclass__(cls, prefix: str, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if not _TEXT.fullmatch(prefix) or prefix in CallbackData.registry:
+            raise TypeError(f"callback prefix {prefix!r} is invalid or used twice")
+        cls.prefix = prefix
+        CallbackData.registry[prefix] = cls
+
+    @classmethod
+    def _fields(cls) -> tuple[dataclasses.Field[Any], ...]:
+        return dataclasses.fields(cls)  # type: ignore[arg-type]
+
+    def pack(self) -> str:
+        parts = [self.prefix]
+        for f in self._fields():
+            value = getattr(self, f.name)
+            if f.type == "bool":
+                parts.append("1" if value else "0")
+            elif f.type == "int":
+                if not isinstance(value, int) or not 0 <= value < MAX_INT:
+                    raise ValueError(f"{type(self).__name__}.{f.name}: {value!r} is out of range")
+                parts.append(str(value))
+            else:
+                if not _TEXT.fullmatch(str(value)):
+                    raise ValueError(f"{type(self).__name__}.{f.name}: {value!r} is not an id")
+                parts.append(str(value))
+        data = SEP.join(parts)
+        if len(data.encode("utf-8")) > MAX_BYTES:
+            raise ValueError(f"callback data over {MAX_BYTES} bytes: {data!r}")
+        return data
+
+    @classmethod
+    def unpack(cls, data: object) -> Self | None:
+        """The button's values, or None when `data` is not exactly this kind of button."""
+        if not isinstance(data, str) or len(data) > MAX_BYTES:
+            return None
+        prefix, *parts = data.split(SEP)
+        fields = cls._fields()
+        if prefix != cls.prefix or len(parts) != len(fields):
+            return None
+        values: dict[str, Any] = {}
+        for f, raw in zip(fields, parts, strict=True):
+            if f.type == "bool":
+                if raw not in _TRUE and raw not in _FALSE:
+                    return None
+                values[f.name] = raw in _TRUE
+            elif f.type == "int":
+                if not _INT.fullmatch(raw) or int(raw) >= MAX_INT:
+                    return None
+                values[f.name] = int(raw)
+            else:
+                if not _TEXT.fullmatch(raw):
+                    return None
+                values[f.name] = raw
+        return cls(**values)
+
+    @classmethod
+    def filter(cls) -> Callable[[object], bool]:
+        """A CallbackQueryHandler pattern that matches exactly this kind of button."""
+        return lambda data: cls.unpack(data) is not None
 
 
-def decode(data: str | None) -> tuple[str, list[str]]:
-    if not data:
-        return "", []
-    prefix, *parts = data.split(SEP)
-    return prefix, parts
+def parse_id(text: str) -> int | None:
+    """A database id typed or pressed: plain ASCII digits within range, else None ("²", "1e3")."""
+    text = text.strip().lstrip("#")
+    return int(text) if _INT.fullmatch(text) and int(text) < MAX_INT else None
 
 
-def pattern(prefix: str) -> str:
-    """Regex for CallbackQueryHandler(pattern=...)."""
-    return rf"^{prefix}(?::|$)"
+def button_data(cls: type[CallbackData]) -> type[CallbackData]:
+    """Class decorator: a frozen dataclass registered under its prefix."""
+    return dataclasses.dataclass(frozen=True)(cls)
+
+
+# ---------------------------------------------------------------- residents: areas and groups
+
+
+@button_data
+class Area(CallbackData, prefix="a"):
+    """Choose this NAG as my area."""
+
+    nag: str
+
+
+@button_data
+class Consent(CallbackData, prefix="c"):
+    """Campaign messages: yes or no."""
+
+    yes: bool
+
+
+@button_data
+class Calendar(CallbackData, prefix="i"):
+    """The .ics file of a NAG's coming meetings."""
+
+    nag: str
+
+
+@button_data
+class Remind(CallbackData, prefix="r"):
+    """Toggle meeting reminders."""
+
+    nag: str
+
+
+@button_data
+class ChangeArea(CallbackData, prefix="ch"):
+    """Ask for a new area."""
+
+
+@button_data
+class Meetings(CallbackData, prefix="m"):
+    """The meetings of any NAG."""
+
+    nag: str
+
+
+@button_data
+class OtherNags(CallbackData, prefix="mo"):
+    """List the NAGs to look one up."""
+
+
+@button_data
+class Forget(CallbackData, prefix="f"):
+    """Delete everything: confirmed or not."""
+
+    yes: bool
+
+
+# ---------------------------------------------------------------- residents: surveys
+# A survey button carries the response and its step: every move bumps the step, so a press on
+# an older message (another question, an answer already changed) is recognised and refused.
+
+
+@button_data
+class SurveyOpen(CallbackData, prefix="so"):
+    survey: str
+
+
+@button_data
+class SurveyChange(CallbackData, prefix="sc"):
+    survey: str
+
+
+@button_data
+class SurveyAnswer(CallbackData, prefix="sa"):
+    response: int
+    step: int
+    option: str
+
+
+@button_data
+class SurveyToggle(CallbackData, prefix="st"):
+    response: int
+    step: int
+    option: str
+
+
+@button_data
+class SurveyDone(CallbackData, prefix="sd"):
+    response: int
+    step: int
+
+
+@button_data
+class SurveyBack(CallbackData, prefix="sb"):
+    response: int
+    step: int
+
+
+@button_data
+class SurveySkip(CallbackData, prefix="sk"):
+    response: int
+    step: int
+
+
+# ---------------------------------------------------------------- broadcasts
+
+
+@button_data
+class Rate(CallbackData, prefix="br"):
+    """A resident's 👍 / 👎 on a broadcast message."""
+
+    broadcast: int
+    useful: bool
+
+
+@button_data
+class CancelBroadcast(CallbackData, prefix="bx"):
+    broadcast: int
+
+
+@button_data
+class SendNow(CallbackData, prefix="bn"):
+    broadcast: int
+
+
+@button_data
+class Retime(CallbackData, prefix="bt"):
+    broadcast: int
+
+
+@button_data
+class Results(CallbackData, prefix="rs"):
+    """Officers: one survey's results."""
+
+    survey: str
+
+
+# ---------------------------------------------------------------- the /broadcast wizard
+
+
+@button_data
+class WizardCampaign(CallbackData, prefix="wc"):
+    campaign: str
+    message: str
+
+
+@button_data
+class WizardTypeText(CallbackData, prefix="wt"):
+    pass
+
+
+@button_data
+class WizardImage(CallbackData, prefix="wi"):
+    campaign: str  # "-" for no picture
+
+
+@button_data
+class WizardAudience(CallbackData, prefix="wa"):
+    kind: str  # all | nags
+
+
+@button_data
+class WizardNag(CallbackData, prefix="wg"):
+    nag: str
+
+
+@button_data
+class WizardNagsDone(CallbackData, prefix="wd"):
+    pass
+
+
+@button_data
+class WizardSurvey(CallbackData, prefix="ws"):
+    survey: str
+
+
+@button_data
+class WizardTime(CallbackData, prefix="ww"):
+    choice: str  # now | today_1800 | tomorrow_1000 | tomorrow_1800
+
+
+@button_data
+class WizardUrgent(CallbackData, prefix="wu"):
+    pass
+
+
+@button_data
+class WizardTest(CallbackData, prefix="wx"):
+    pass
+
+
+@button_data
+class WizardConfirm(CallbackData, prefix="wk"):
+    force: bool  # yes after the duplicate warning
+
+
+@button_data
+class WizardAbandon(CallbackData, prefix="wq"):
+    pass

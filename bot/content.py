@@ -410,9 +410,9 @@ def _validated(
 def _load_nags(col: _Collector, path: Path, tz: ZoneInfo) -> list[Nag]:
     nags: list[Nag] = []
     for raw, loc, m in _validated(col, path, "nags", NagModel):
-        for prefix in (cd.AREA, cd.ICS, cd.REMIND, cd.MEET):
+        for kind in (cd.Area, cd.Calendar, cd.Remind, cd.Meetings):
             try:
-                cd.encode(prefix, m.id)
+                kind(m.id).pack()
             except ValueError:
                 col.add(path, line_of(raw, (*loc, "id")), "id too long for Telegram's button data")
                 break

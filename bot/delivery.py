@@ -451,11 +451,11 @@ def rating_keyboard(services: Services, broadcast_id: int) -> InlineKeyboardMark
         [
             [
                 InlineKeyboardButton(
-                    t.get("broadcast.btn_useful"), callback_data=cd.encode(cd.RATE, broadcast_id, 1)
+                    t.get("broadcast.btn_useful"), callback_data=cd.Rate(broadcast_id, True).pack()
                 ),
                 InlineKeyboardButton(
                     t.get("broadcast.btn_not_useful"),
-                    callback_data=cd.encode(cd.RATE, broadcast_id, 0),
+                    callback_data=cd.Rate(broadcast_id, False).pack(),
                 ),
             ]
         ]

@@ -99,11 +99,15 @@ def nag_keyboard(t: Texts, nag: Nag, reminders_on: bool) -> InlineKeyboardMarkup
         [
             [
                 InlineKeyboardButton(
-                    t.get("button.calendar"), callback_data=cd.encode(cd.ICS, nag.id)
+                    t.get("button.calendar"), callback_data=cd.Calendar(nag.id).pack()
                 )
             ],
-            [InlineKeyboardButton(remind, callback_data=cd.encode(cd.REMIND, nag.id))],
-            [InlineKeyboardButton(t.get("button.change_area"), callback_data=cd.CHANGE)],
+            [InlineKeyboardButton(remind, callback_data=cd.Remind(nag.id).pack())],
+            [
+                InlineKeyboardButton(
+                    t.get("button.change_area"), callback_data=cd.ChangeArea().pack()
+                )
+            ],
         ]
     )
 
@@ -115,8 +119,10 @@ def meetings_text(t: Texts, nag: Nag, meetings: list[Meeting], tz: ZoneInfo) -> 
     return t.get("meetings.list", name=e(nag.name), meetings=lines)
 
 
-def nag_choice_keyboard(nags: Sequence[Nag], prefix: str, columns: int = 1) -> InlineKeyboardMarkup:
-    buttons = [InlineKeyboardButton(n.name, callback_data=cd.encode(prefix, n.id)) for n in nags]
+def nag_choice_keyboard(
+    nags: Sequence[Nag], kind: type[cd.Area | cd.Meetings], columns: int = 1
+) -> InlineKeyboardMarkup:
+    buttons = [InlineKeyboardButton(n.name, callback_data=kind(n.id).pack()) for n in nags]
     rows = [buttons[i : i + columns] for i in range(0, len(buttons), columns)]
     return InlineKeyboardMarkup(rows)
 

@@ -242,7 +242,7 @@ async def send_notices(app: Application) -> int:
             [
                 [
                     InlineKeyboardButton(
-                        t.get("broadcast.btn_cancel"), callback_data=cd.encode(cd.BCANCEL, b.id)
+                        t.get("broadcast.btn_cancel"), callback_data=cd.CancelBroadcast(b.id).pack()
                     )
                 ]
             ]

@@ -264,9 +264,9 @@ def _validate(col: Any, path: Path, raw: Any, m: SurveyModel, nag_ids: set[str])
     for key in ("intro", "privacy", "thanks"):
         if len(getattr(m, key)) > MAX_QUESTION_TEXT:
             add((key,), f"{key} is over {MAX_QUESTION_TEXT} characters")
-    for prefix in (cd.SURVEY_OPEN, cd.SURVEY_CHANGE, cd.RESULTS):
+    for kind in (cd.SurveyOpen, cd.SurveyChange, cd.Results, cd.WizardSurvey):
         try:
-            cd.encode(prefix, m.id)
+            kind(m.id).pack()
         except ValueError:
             add(("id",), "id too long for Telegram's button data")
             break
@@ -353,13 +353,13 @@ def _validate_question(add: Any, loc: tuple[Any, ...], q: QuestionModel, survey_
                 add((*loc, "options", j, "id"), f"option id {o.id!r} is used twice")
             if len(o.label) > MAX_LABEL - 4:  # room for the tick or rank shown on the button
                 add((*loc, "options", j, "label"), f"label is over {MAX_LABEL - 4} characters")
-            for action in ("a", "t"):
+            for kind in (cd.SurveyAnswer, cd.SurveyToggle):
                 try:
-                    cd.encode(cd.SURVEY, LONGEST_RESPONSE_ID, LONGEST_STEP, q.id, action, o.id)
+                    kind(LONGEST_RESPONSE_ID, LONGEST_STEP, o.id).pack()
                 except ValueError:
                     add(
                         (*loc, "options", j, "id"),
-                        "question id + option id too long for Telegram's 64-byte button data",
+                        "option id too long for Telegram's 64-byte button data",
                     )
                     break
     if q.type == "multi":
@@ -388,11 +388,6 @@ def _validate_question(add: Any, loc: tuple[Any, ...], q: QuestionModel, survey_
                 add((*loc, key), f"{key} is over {MAX_LABEL} characters")
     if q.type == "text" and q.max_length is not None and not 1 <= q.max_length <= 4000:
         add((*loc, "max_length"), "max_length must be between 1 and 4000")
-    # Back / Skip / Done buttons carry the question id too.
-    try:
-        cd.encode(cd.SURVEY, LONGEST_RESPONSE_ID, LONGEST_STEP, q.id, "d")
-    except ValueError:
-        add((*loc, "id"), "question id too long for Telegram's 64-byte button data")
     del survey_id
 
 

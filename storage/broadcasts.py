@@ -607,10 +607,10 @@ class BroadcastStore:
     # ------------------------------------------------------------ ratings
 
     async def rate(self, broadcast_id: int, chat_id: int, useful: bool, now: datetime) -> bool:
-        """One rating per resident per broadcast; a second press changes it."""
+        """One rating per resident per broadcast they received; a second press changes it."""
         async with self.db.transaction() as tx:
             ok = await tx.fetchone(
-                "SELECT 1 FROM broadcasts b, residents r WHERE b.id = ? AND r.chat_id = ?",
+                "SELECT 1 FROM outbox WHERE broadcast_id = ? AND chat_id = ? AND status = 'sent'",
                 (broadcast_id, chat_id),
             )
             if ok is None:

@@ -13,8 +13,18 @@ from tests.test_delivery import add_residents, harness, officer_broadcast
 RESIDENT = 1000
 
 
-def bw(*parts: str) -> str:
-    return cd.encode(cd.BCAST, *parts)
+WIZARD = {
+    "c": cd.WizardCampaign, "t": cd.WizardTypeText, "img": cd.WizardImage, "a": cd.WizardAudience,
+    "n": cd.WizardNag, "nd": cd.WizardNagsDone, "s": cd.WizardSurvey, "w": cd.WizardTime,
+    "u": cd.WizardUrgent, "test": cd.WizardTest, "x": cd.WizardAbandon,
+}  # fmt: skip
+
+
+def bw(action: str, *values: str) -> str:
+    """The wizard button for a short action name (ok / ok2 confirm, ok2 after a duplicate)."""
+    if action in ("ok", "ok2"):
+        return cd.WizardConfirm(action == "ok2").pack()
+    return WIZARD[action](*values).pack()
 
 
 async def test_residents_get_the_unknown_command_reply_for_officer_commands(tmp_path, content):
@@ -23,7 +33,7 @@ async def test_residents_get_the_unknown_command_reply_for_officer_commands(tmp_
     for command in ("/broadcast", "/scheduled", "/report 1", "/reload"):
         calls = await h.send(RESIDENT, command)
         assert "I don't know that command" in calls[-1].text
-    calls = await h.press(RESIDENT, cd.encode(cd.BCANCEL, 1))
+    calls = await h.press(RESIDENT, cd.CancelBroadcast(1).pack())
     assert await h.rows("SELECT * FROM broadcast_audit WHERE actor_id = ?", (RESIDENT,)) == []
     await close_harness(h)
 
@@ -148,10 +158,10 @@ async def test_scheduled_shows_progress_and_cancel_send_now_are_audited(tmp_path
     text = calls[-1].text
     assert f"<b>#{a}</b> First" in text and "about 4 recipients" in text
     data = [d for _, d in h.buttons(calls)]
-    assert cd.encode(cd.BCANCEL, a) in data and cd.encode(cd.BNOW, b) in data
+    assert cd.CancelBroadcast(a).pack() in data and cd.SendNow(b).pack() in data
 
-    await h.press(ADMIN_ID, cd.encode(cd.BCANCEL, a))
-    await h.press(OFFICER_ID, cd.encode(cd.BNOW, b))
+    await h.press(ADMIN_ID, cd.CancelBroadcast(a).pack())
+    await h.press(OFFICER_ID, cd.SendNow(b).pack())
     await delivery_of(h.app).wait_idle()
     assert (await h.services.broadcasts.get(a)).status == "cancelled"
     assert (await h.services.broadcasts.get(b)).status == "done"
@@ -187,8 +197,8 @@ async def test_change_time_of_a_scheduled_broadcast_is_audited_and_rescheduled(t
     later = datetime(2026, 11, 25, 10, 0, tzinfo=LONDON)
     bid = await officer_broadcast(h, "Street surgery moved", send_at=later)
     calls = await h.send(OFFICER_ID, "/scheduled")
-    assert cd.encode(cd.BRETIME, bid) in [d for _, d in h.buttons(calls)]
-    calls = await h.press(OFFICER_ID, cd.encode(cd.BRETIME, bid))
+    assert cd.Retime(bid).pack() in [d for _, d in h.buttons(calls)]
+    calls = await h.press(OFFICER_ID, cd.Retime(bid).pack())
     assert "go out instead" in calls[-1].text
     # Past times are refused, unreadable ones re-asked; nothing changes meanwhile.
     calls = await h.send(OFFICER_ID, "22/11/2026 10:00")
@@ -214,7 +224,7 @@ async def test_change_time_of_a_scheduled_broadcast_is_audited_and_rescheduled(t
     # The officer's next text is an ordinary message again, and a resident can't do this.
     calls = await h.send(OFFICER_ID, "27/11/2026 09:00")
     assert (await h.services.broadcasts.get(bid)).send_at == b.send_at
-    calls = await h.press(RESIDENT, cd.encode(cd.BRETIME, bid))
+    calls = await h.press(RESIDENT, cd.Retime(bid).pack())
     assert "out of date" in calls[-1].params.get("text", "")
     await close_harness(h)
 
@@ -258,7 +268,7 @@ async def test_mydata_lists_messages_received_and_ratings(tmp_path, content):
     await add_residents(h, [RESIDENT])
     bid = await officer_broadcast(h, "Neighbourhood Watch meeting tonight")
     await delivery_of(h.app).run_due()
-    await h.press(RESIDENT, cd.encode(cd.RATE, bid, 1))
+    await h.press(RESIDENT, cd.Rate(bid, True).pack())
     calls = await h.send(RESIDENT, "/mydata")
     text = calls[-1].text
     assert "Campaign messages sent to you: 1 (last: 2026-11-23)" in text

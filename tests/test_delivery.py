@@ -81,8 +81,8 @@ async def test_each_consenting_resident_gets_it_once_with_rating_buttons(tmp_pat
     assert not set(sends) & set(no)
     call = h.api.sent("sendMessage", yes[0])[0]
     assert call.buttons == [
-        ("👍 Useful", cd.encode(cd.RATE, bid, 1)),
-        ("👎 Not useful", cd.encode(cd.RATE, bid, 0)),
+        ("👍 Useful", cd.Rate(bid, True).pack()),
+        ("👎 Not useful", cd.Rate(bid, False).pack()),
     ]
     rows = await outbox(h, bid)
     assert {r["status"] for r in rows.values()} == {"sent"}
@@ -288,12 +288,12 @@ async def test_ratings_one_per_resident_changeable_and_in_the_report(tmp_path, c
     await add_residents(h, [1000, 1001])
     bid = await officer_broadcast(h)
     await delivery_of(h.app).run_due()
-    calls = await h.press(1000, cd.encode(cd.RATE, bid, 1))
+    calls = await h.press(1000, cd.Rate(bid, True).pack())
     assert any(
         c.method == "answerCallbackQuery" and "Thanks" in c.params.get("text", "") for c in calls
     )
-    await h.press(1000, cd.encode(cd.RATE, bid, 0))  # changed their mind
-    await h.press(1001, cd.encode(cd.RATE, bid, 1))
+    await h.press(1000, cd.Rate(bid, False).pack())  # changed their mind
+    await h.press(1001, cd.Rate(bid, True).pack())
     assert await h.services.broadcasts.ratings(bid) == (1, 1)
     report = await h.send(900001, f"/report {bid}")
     assert "👍 1 · 👎 1" in report[-1].text

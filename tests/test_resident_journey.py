@@ -35,9 +35,9 @@ async def test_full_postcode_selects_nag_then_consent_is_stored_with_time(harnes
     calls = await harness.send(CHAT, "MK6 2LP")
     row = await resident(harness)
     assert row["nag_id"] == "fishermead"
-    consent = [c for c in calls if any(d == "c:y" for _, d in c.buttons)]
+    consent = [c for c in calls if any(d == "c:1" for _, d in c.buttons)]
     assert consent, "the consent question comes with an explicit Yes button"
-    await harness.press(CHAT, cd.encode(cd.CONSENT, "y"))
+    await harness.press(CHAT, cd.Consent(True).pack())
     row = await resident(harness)
     assert row["consent"] == 1
     assert row["consent_at"] == harness.clock.now().isoformat(timespec="seconds")
@@ -50,7 +50,7 @@ async def test_district_with_several_nags_offers_buttons(harness: Harness):
     ids = [d.split(":")[1] for _, d in buttons if d and d.startswith("a:")]
     assert len(ids) >= 2
     assert all(harness.services.content.nag_by_id[i] for i in ids)
-    await harness.press(CHAT, cd.encode(cd.AREA, ids[1]))
+    await harness.press(CHAT, cd.Area(ids[1]).pack())
     assert (await resident(harness))["nag_id"] == ids[1]
 
 
@@ -124,7 +124,7 @@ async def test_calendar_button_sends_valid_ics(harness: Harness):
 
 async def test_remind_me_toggles_and_stop_clears_everything(harness: Harness):
     await harness.send(CHAT, "/start nag_fishermead")
-    await harness.press(CHAT, cd.encode(cd.CONSENT, "y"))
+    await harness.press(CHAT, cd.Consent(True).pack())
     calls = await harness.press(CHAT, "r:fishermead")
     assert (await resident(harness))["remind_meetings"] == 1
     answer = [c for c in calls if c.method == "answerCallbackQuery"][0]
@@ -179,13 +179,13 @@ async def test_help_lists_resident_commands_only(harness: Harness):
 
 async def test_mydata_and_forget_leave_no_row(harness: Harness):
     await harness.send(CHAT, "/start nag_fishermead")
-    await harness.press(CHAT, cd.encode(cd.CONSENT, "y"))
+    await harness.press(CHAT, cd.Consent(True).pack())
     calls = await harness.send(CHAT, "/mydata")
     assert str(CHAT) in calls[-1].text and "Fishermead" in calls[-1].text
     calls = await harness.send(CHAT, "/forget")
-    assert ("Yes, delete everything", "f:y") in calls[-1].buttons
+    assert ("Yes, delete everything", "f:1") in calls[-1].buttons
     assert await resident(harness) is not None, "nothing is deleted before the confirm button"
-    await harness.press(CHAT, "f:y")
+    await harness.press(CHAT, "f:1")
     for table in await harness.rows("SELECT name FROM sqlite_master WHERE type='table'"):
         name = table["name"]
         if name == "schema_migrations":
@@ -200,7 +200,7 @@ async def test_mydata_and_forget_leave_no_row(harness: Harness):
 async def test_forget_cancel_keeps_data(harness: Harness):
     await harness.send(CHAT, "/start nag_fishermead")
     await harness.send(CHAT, "/forget")
-    await harness.press(CHAT, "f:n")
+    await harness.press(CHAT, "f:0")
     assert await resident(harness) is not None
 
 
@@ -283,12 +283,12 @@ async def test_meeting_times_stay_local_across_clock_change(harness: Harness):
 
 async def test_start_again_after_stop_offers_consent_again(harness: Harness):
     await harness.send(CHAT, "/start nag_fishermead")
-    await harness.press(CHAT, cd.encode(cd.CONSENT, "y"))
+    await harness.press(CHAT, cd.Consent(True).pack())
     await harness.send(CHAT, "/stop")
     calls = await harness.send(CHAT, "/start")
     assert any("Welcome back" in c.text for c in calls)
-    assert ("✅ Yes please", "c:y") in harness.buttons(calls)
-    await harness.press(CHAT, "c:y")
+    assert ("✅ Yes please", "c:1") in harness.buttons(calls)
+    await harness.press(CHAT, "c:1")
     assert (await resident(harness))["consent"] == 1
 
 

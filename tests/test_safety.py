@@ -189,7 +189,7 @@ async def test_an_officer_writing_a_broadcast_about_knife_crime_gets_no_helpline
     h = await make_harness(tmp_path, content)
     try:
         await h.send(OFFICER_ID, "/broadcast")
-        await h.press(OFFICER_ID, cd.encode(cd.BCAST, "t"))
+        await h.press(OFFICER_ID, cd.WizardTypeText().pack())
         calls = await h.send(OFFICER_ID, "Knife crime: if you see someone with a knife, call 999")
         assert all(content.safety.footer not in c.text for c in calls)
         assert calls, "the wizard took the text"

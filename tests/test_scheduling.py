@@ -176,10 +176,10 @@ async def test_officers_get_a_notice_24h_before_a_campaign_message_and_can_cance
     clock.set(datetime(2026, 10, 18, 10, 30, tzinfo=LONDON))
     assert await send_notices(h.app) >= 1
     notice = [c for c in h.api.sent("sendMessage", OFFICER_ID) if "Loan Shark" in c.text][0]
-    assert ("✖️ Cancel this message", cd.encode(cd.BCANCEL, launch.id)) in notice.buttons
+    assert ("✖️ Cancel this message", cd.CancelBroadcast(launch.id).pack()) in notice.buttons
     assert [c for c in h.api.sent("sendMessage", ADMIN_ID) if "Loan Shark" in c.text]
     assert await send_notices(h.app) == 0, "told once"
-    await h.press(OFFICER_ID, cd.encode(cd.BCANCEL, launch.id))
+    await h.press(OFFICER_ID, cd.CancelBroadcast(launch.id).pack())
     assert (await h.services.broadcasts.get(launch.id)).status == "cancelled"
     audit = await h.rows(
         "SELECT actor_id, action FROM broadcast_audit WHERE broadcast_id = ? ORDER BY id",

@@ -388,10 +388,14 @@ class Detector:
 
     def _censored_terms(self, token: str) -> set[int]:
         pattern = re.compile(
-            "".join(".{1,3}" if part == "*" else re.escape(part) for part in re.split(r"(\*)", token))
+            "".join(
+                ".{1,3}" if part == "*" else re.escape(part) for part in re.split(r"(\*)", token)
+            )
         )
         return {tid for form, tid in self._forms if pattern.fullmatch(form)} | {
-            tid for (word, how), tid in self._terms.items() if how == "word" and pattern.fullmatch(word)
+            tid
+            for (word, how), tid in self._terms.items()
+            if how == "word" and pattern.fullmatch(word)
         }
 
     def _typo_terms(self, token: str) -> set[int]:

@@ -9,7 +9,7 @@ from telegram import (
     ReplyKeyboardMarkup,
     Update,
 )
-from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
+from telegram.ext import Application, MessageHandler, filters
 
 from bot import callback_data as cd
 from bot.content import Nag
@@ -19,6 +19,8 @@ from bot.handlers.common import (
     answer,
     edit_or_send,
     now,
+    on_button,
+    pressed,
     pressed_nag,
     reply,
     reply_removing_keyboard,
@@ -49,10 +51,10 @@ def consent_keyboard(context: BotContext) -> InlineKeyboardMarkup:
         [
             [
                 InlineKeyboardButton(
-                    t.get("button.consent_yes"), callback_data=cd.encode(cd.CONSENT, "y")
+                    t.get("button.consent_yes"), callback_data=cd.Consent(True).pack()
                 ),
                 InlineKeyboardButton(
-                    t.get("button.consent_no"), callback_data=cd.encode(cd.CONSENT, "n")
+                    t.get("button.consent_no"), callback_data=cd.Consent(False).pack()
                 ),
             ]
         ]
@@ -89,7 +91,7 @@ async def offer_search_result(update: Update, context: BotContext, result: Searc
     await reply(
         update,
         t.get(key, query=e(result.matched) if result.kind == "postcode" else echo(result.matched)),
-        nag_choice_keyboard(result.nags, cd.AREA),
+        nag_choice_keyboard(result.nags, cd.Area),
     )
     return True
 
@@ -113,13 +115,13 @@ async def on_location(update: Update, context: BotContext) -> None:
         return
     await reply_removing_keyboard(update, t.get("area.location_found", name=e(nearest[0][0].name)))
     await reply(
-        update, t.get("area.location_choose"), nag_choice_keyboard([n for n, _ in nearest], cd.AREA)
+        update, t.get("area.location_choose"), nag_choice_keyboard([n for n, _ in nearest], cd.Area)
     )
 
 
 async def on_area_button(update: Update, context: BotContext) -> None:
     """The resident tapped one of the offered NAGs."""
-    nag = await pressed_nag(update, context)
+    nag = await pressed_nag(update, context, cd.Area)
     if nag is None:
         return
     await edit_or_send(update, texts(context).get("area.picked", name=e(nag.name)))
@@ -134,8 +136,8 @@ async def on_change_area(update: Update, context: BotContext) -> None:
 
 async def on_consent(update: Update, context: BotContext) -> None:
     """Record the explicit opt-in (or the refusal) with its time."""
-    _, parts = cd.decode(update.callback_query.data)
-    yes = parts[:1] == ["y"]
+    data = pressed(update, cd.Consent)
+    yes = bool(data and data.yes)
     s = context.services
     chat_id = update.effective_chat.id
     await s.residents.touch(chat_id, now(context))
@@ -147,9 +149,9 @@ async def on_consent(update: Update, context: BotContext) -> None:
 
 
 def register(app: Application) -> None:
-    app.add_handler(CallbackQueryHandler(on_area_button, pattern=cd.pattern(cd.AREA)))
-    app.add_handler(CallbackQueryHandler(on_change_area, pattern=cd.pattern(cd.CHANGE)))
-    app.add_handler(CallbackQueryHandler(on_consent, pattern=cd.pattern(cd.CONSENT)))
+    app.add_handler(on_button(cd.Area, on_area_button))
+    app.add_handler(on_button(cd.ChangeArea, on_change_area))
+    app.add_handler(on_button(cd.Consent, on_consent))
     app.add_handler(MessageHandler(filters.ChatType.PRIVATE & filters.LOCATION, on_location))
 
 

@@ -11,8 +11,10 @@ with helplines or taken for an area search; anything else falls through untouche
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
@@ -39,7 +41,7 @@ from bot.domain.broadcasts import (
     parse_uk_datetime,
     quick_choices,
 )
-from bot.handlers.common import answer, edit_or_send, now, reply, texts
+from bot.handlers.common import answer, edit_or_send, now, on_button, pressed, reply, texts
 from bot.handlers.registry import Command, Group, allowed
 from bot.render import e, when
 from bot.scheduling import (
@@ -62,6 +64,7 @@ QUICK_LABELS = {
 }
 STATUS_KEYS = {"scheduled": "broadcast.status_scheduled", "sending": "broadcast.status_sending"}
 LIST_LIMIT = 15
+MAX_AHEAD = timedelta(days=366)  # a broadcast is planned at most a year ahead
 
 
 @dataclass
@@ -79,8 +82,8 @@ class Draft:
     urgent: bool = False
 
 
-def _btn(label: str, *parts: str | int) -> InlineKeyboardButton:
-    return InlineKeyboardButton(label, callback_data=cd.encode(cd.BCAST, *parts))
+def _btn(label: str, data: cd.CallbackData) -> InlineKeyboardButton:
+    return InlineKeyboardButton(label, callback_data=data.pack())
 
 
 def _officer_id(update: Update, context: BotContext) -> int | None:
@@ -105,9 +108,9 @@ async def broadcast_command(update: Update, context: BotContext) -> None:
     for campaign in context.services.content.campaigns:
         for msg in campaign.messages:
             label = f"{campaign.title} · {msg.id}"
-            rows.append([_btn(label[:60], "c", campaign.id, msg.id)])
-    rows.append([_btn(t.get("broadcast.btn_type_new"), "t")])
-    rows.append([_btn(t.get("broadcast.btn_abandon"), "x")])
+            rows.append([_btn(label[:60], cd.WizardCampaign(campaign.id, msg.id))])
+    rows.append([_btn(t.get("broadcast.btn_type_new"), cd.WizardTypeText())])
+    rows.append([_btn(t.get("broadcast.btn_abandon"), cd.WizardAbandon())])
     await reply(update, t.get("broadcast.choose_content"), InlineKeyboardMarkup(rows))
 
 
@@ -119,9 +122,10 @@ async def _ask_image(update: Update, context: BotContext, draft: Draft) -> None:
         return
     draft.step = "image"
     t = texts(context)
-    rows = [[_btn(t.get("broadcast.btn_no_image"), "img", "-")]]
+    rows = [[_btn(t.get("broadcast.btn_no_image"), cd.WizardImage("-"))]]
     rows += [
-        [_btn(t.get("broadcast.btn_image", title=c.title)[:60], "img", c.id)] for c in with_images
+        [_btn(t.get("broadcast.btn_image", title=c.title)[:60], cd.WizardImage(c.id))]
+        for c in with_images
     ]
     await reply(update, t.get("broadcast.choose_image"), InlineKeyboardMarkup(rows))
 
@@ -130,12 +134,12 @@ async def _ask_audience(update: Update, context: BotContext, draft: Draft) -> No
     draft.step = "audience"
     t = texts(context)
     rows = [
-        [_btn(t.get("broadcast.btn_all"), "a", "all")],
-        [_btn(t.get("broadcast.btn_nags"), "a", "nags")],
+        [_btn(t.get("broadcast.btn_all"), cd.WizardAudience("all"))],
+        [_btn(t.get("broadcast.btn_nags"), cd.WizardAudience("nags"))],
     ]
     for survey in context.services.content.surveys:
         label = t.get("broadcast.btn_survey", title=survey.title)
-        rows.append([_btn(label[:60], "s", survey.id)])
+        rows.append([_btn(label[:60], cd.WizardSurvey(survey.id))])
     await edit_or_send(update, t.get("broadcast.choose_audience"), InlineKeyboardMarkup(rows))
 
 
@@ -146,11 +150,11 @@ def _nag_keyboard(context: BotContext, draft: Draft) -> InlineKeyboardMarkup:
     for i in range(0, len(nags), 2):
         rows.append(
             [
-                _btn(("✅ " if n.id in draft.picks else "") + n.name[:50], "n", n.id)
+                _btn(("✅ " if n.id in draft.picks else "") + n.name[:50], cd.WizardNag(n.id))
                 for n in nags[i : i + 2]
             ]
         )
-    rows.append([_btn(t.get("broadcast.btn_done"), "nd")])
+    rows.append([_btn(t.get("broadcast.btn_done"), cd.WizardNagsDone())])
     return InlineKeyboardMarkup(rows)
 
 
@@ -158,10 +162,10 @@ async def _ask_time(update: Update, context: BotContext, draft: Draft) -> None:
     draft.step = "time"
     t = texts(context)
     tz = context.services.config.tz
-    rows = [[_btn(t.get("broadcast.btn_now"), "w", "now")]]
+    rows = [[_btn(t.get("broadcast.btn_now"), cd.WizardTime("now"))]]
     for choice in quick_choices(now(context), tz):
         label = t.get(QUICK_LABELS[choice.key], when=when(choice.at, tz))
-        rows.append([_btn(label[:60], "w", choice.key)])
+        rows.append([_btn(label[:60], cd.WizardTime(choice.key))])
     await edit_or_send(update, t.get("broadcast.choose_time"), InlineKeyboardMarkup(rows))
 
 
@@ -170,8 +174,14 @@ def _preview_keyboard(context: BotContext, draft: Draft) -> InlineKeyboardMarkup
     urgent = t.get("broadcast.btn_urgent_on" if draft.urgent else "broadcast.btn_urgent_off")
     return InlineKeyboardMarkup(
         [
-            [_btn(t.get("broadcast.btn_test"), "test"), _btn(t.get("broadcast.btn_confirm"), "ok")],
-            [_btn(urgent, "u"), _btn(t.get("broadcast.btn_abandon"), "x")],
+            [
+                _btn(t.get("broadcast.btn_test"), cd.WizardTest()),
+                _btn(t.get("broadcast.btn_confirm"), cd.WizardConfirm(False)),
+            ],
+            [
+                _btn(urgent, cd.WizardUrgent()),
+                _btn(t.get("broadcast.btn_abandon"), cd.WizardAbandon()),
+            ],
         ]
     )
 
@@ -217,72 +227,151 @@ async def _send_as_resident_sees(chat_id: int, context: BotContext, draft: Draft
     )
 
 
-async def on_wizard_button(update: Update, context: BotContext) -> None:
-    """Every button of the /broadcast wizard."""
-    officer = _officer_id(update, context)
-    draft = _draft(context)
-    t = texts(context)
-    if officer is None or draft is None:
-        await answer(update, t.get("common.stale_button"))
-        return
-    _, parts = cd.decode(update.callback_query.data)
-    action = parts[0] if parts else ""
-    s = context.services
-    await answer(update)
-    if action == "x":
-        context.chat_data.pop(DRAFT, None)
-        await edit_or_send(update, t.get("broadcast.abandoned"))
-    elif action == "c" and len(parts) == 3:
-        campaign = s.content.campaign_by_id.get(parts[1])
-        msg = next((m for m in campaign.messages if m.id == parts[2]), None) if campaign else None
-        if campaign is None or msg is None:
-            await reply(update, t.get("common.stale_button"))
+WizardStep = Callable[[Update, BotContext, Draft, Any], Awaitable[None]]
+
+
+def wizard_button(kind: type[cd.CallbackData], step: WizardStep) -> CallbackQueryHandler:
+    """A handler for one wizard button: only for an officer with a draft; the press is answered
+    first (a stale or forwarded button just says so)."""
+
+    async def handle(update: Update, context: BotContext) -> None:
+        officer = _officer_id(update, context)
+        draft = _draft(context)
+        data = pressed(update, kind)
+        if officer is None or draft is None or data is None:
+            await answer(update, texts(context).get("common.stale_button"))
             return
-        draft.text = campaign_message_html(t, campaign, msg)
-        draft.image = campaign.image
-        await _ask_audience(update, context, draft)
-    elif action == "t":
-        draft.step = "text"
-        await edit_or_send(update, t.get("broadcast.type_text", limit=MAX_TEXT))
-    elif action == "img" and len(parts) == 2 and draft.step == "image":
-        campaign = s.content.campaign_by_id.get(parts[1])
-        draft.image = campaign.image if campaign is not None else None
-        await _ask_audience(update, context, draft)
-    elif action == "a" and parts[1:] == ["all"]:
+        await answer(update)
+        await step(update, context, draft, data)
+
+    handle.__doc__ = step.__doc__
+    return on_button(kind, handle)
+
+
+async def _abandon(update: Update, context: BotContext, draft: Draft, data: Any) -> None:
+    """Throw the draft away."""
+    context.chat_data.pop(DRAFT, None)
+    await edit_or_send(update, texts(context).get("broadcast.abandoned"))
+
+
+async def _campaign_chosen(
+    update: Update, context: BotContext, draft: Draft, data: cd.WizardCampaign
+) -> None:
+    """A campaign message as the content, with the campaign's picture."""
+    t = texts(context)
+    campaign = context.services.content.campaign_by_id.get(data.campaign)
+    msg = next((m for m in campaign.messages if m.id == data.message), None) if campaign else None
+    if campaign is None or msg is None:
+        await reply(update, t.get("common.stale_button"))
+        return
+    draft.text = campaign_message_html(t, campaign, msg)
+    draft.image = campaign.image
+    await _ask_audience(update, context, draft)
+
+
+async def _type_text(update: Update, context: BotContext, draft: Draft, data: Any) -> None:
+    """The officer will type the message."""
+    draft.step = "text"
+    await edit_or_send(update, texts(context).get("broadcast.type_text", limit=MAX_TEXT))
+
+
+async def _image_chosen(
+    update: Update, context: BotContext, draft: Draft, data: cd.WizardImage
+) -> None:
+    """A campaign picture for a typed message, or none."""
+    if draft.step != "image":
+        await reply(update, texts(context).get("common.stale_button"))
+        return
+    campaign = context.services.content.campaign_by_id.get(data.campaign)
+    draft.image = campaign.image if campaign is not None else None
+    await _ask_audience(update, context, draft)
+
+
+async def _audience_chosen(
+    update: Update, context: BotContext, draft: Draft, data: cd.WizardAudience
+) -> None:
+    """Everyone, or chosen NAGs (then the NAG list)."""
+    if data.kind == "all":
         draft.audience = Audience("all")
         await _ask_time(update, context, draft)
-    elif action == "a" and parts[1:] == ["nags"]:
+    elif data.kind == "nags":
         draft.step = "nags"
+        t = texts(context)
         await edit_or_send(update, t.get("broadcast.choose_nags"), _nag_keyboard(context, draft))
-    elif action == "n" and len(parts) == 2 and parts[1] in s.content.nag_by_id:
-        if parts[1] in draft.picks:
-            draft.picks.remove(parts[1])
-        else:
-            draft.picks.append(parts[1])
-        await update.callback_query.edit_message_reply_markup(_nag_keyboard(context, draft))
-    elif action == "nd":
-        if not draft.picks:
-            await reply(update, t.get("broadcast.pick_one_nag"))
-            return
-        draft.audience = Audience("nags", nags=tuple(sorted(draft.picks)))
-        await _ask_time(update, context, draft)
-    elif action == "s" and len(parts) == 2:
-        draft.audience = Audience("survey", survey=parts[1])
-        await _ask_time(update, context, draft)
-    elif action == "w" and len(parts) == 2:
-        await _time_chosen(update, context, draft, parts[1])
-    elif action == "u" and draft.step == "preview":
-        draft.urgent = not draft.urgent
-        await edit_or_send(
-            update, await _summary(context, draft), _preview_keyboard(context, draft)
-        )
-    elif action == "test" and draft.step == "preview":
-        await _send_as_resident_sees(update.effective_chat.id, context, draft)
-        await reply(update, t.get("broadcast.test_sent"))
-    elif action in ("ok", "ok2") and draft.step == "preview":
-        await _confirm(update, context, draft, officer, force=action == "ok2")
     else:
-        await reply(update, t.get("common.stale_button"))
+        await reply(update, texts(context).get("common.stale_button"))
+
+
+async def _nag_toggled(
+    update: Update, context: BotContext, draft: Draft, data: cd.WizardNag
+) -> None:
+    """Tick or untick one NAG."""
+    if data.nag not in context.services.content.nag_by_id:
+        await reply(update, texts(context).get("common.stale_button"))
+        return
+    if data.nag in draft.picks:
+        draft.picks.remove(data.nag)
+    else:
+        draft.picks.append(data.nag)
+    await edit_or_send(
+        update, texts(context).get("broadcast.choose_nags"), _nag_keyboard(context, draft)
+    )
+
+
+async def _nags_done(update: Update, context: BotContext, draft: Draft, data: Any) -> None:
+    """The ticked NAGs are the audience."""
+    if not draft.picks:
+        await reply(update, texts(context).get("broadcast.pick_one_nag"))
+        return
+    draft.audience = Audience("nags", nags=tuple(sorted(draft.picks)))
+    await _ask_time(update, context, draft)
+
+
+async def _survey_chosen(
+    update: Update, context: BotContext, draft: Draft, data: cd.WizardSurvey
+) -> None:
+    """Residents who took a survey."""
+    if data.survey not in {x.id for x in context.services.content.surveys}:
+        await reply(update, texts(context).get("common.stale_button"))
+        return
+    draft.audience = Audience("survey", survey=data.survey)
+    await _ask_time(update, context, draft)
+
+
+async def _time_picked(
+    update: Update, context: BotContext, draft: Draft, data: cd.WizardTime
+) -> None:
+    """Now or a quick time choice."""
+    await _time_chosen(update, context, draft, data.choice)
+
+
+async def _urgent_toggled(update: Update, context: BotContext, draft: Draft, data: Any) -> None:
+    """Urgent: ignores quiet hours."""
+    if draft.step != "preview":
+        await reply(update, texts(context).get("common.stale_button"))
+        return
+    draft.urgent = not draft.urgent
+    await edit_or_send(update, await _summary(context, draft), _preview_keyboard(context, draft))
+
+
+async def _send_test(update: Update, context: BotContext, draft: Draft, data: Any) -> None:
+    """Send the message to the officer, exactly as residents will see it."""
+    if draft.step != "preview":
+        await reply(update, texts(context).get("common.stale_button"))
+        return
+    await _send_as_resident_sees(update.effective_chat.id, context, draft)
+    await reply(update, texts(context).get("broadcast.test_sent"))
+
+
+async def _confirmed(
+    update: Update, context: BotContext, draft: Draft, data: cd.WizardConfirm
+) -> None:
+    """Confirm (again, after the duplicate warning, with force)."""
+    officer = _officer_id(update, context)
+    if draft.step != "preview" or officer is None:
+        await reply(update, texts(context).get("common.stale_button"))
+        return
+    await _confirm(update, context, draft, officer, force=data.force)
 
 
 async def _time_chosen(update: Update, context: BotContext, draft: Draft, key: str) -> None:
@@ -329,8 +418,8 @@ async def _confirm(
                 ),
                 InlineKeyboardMarkup(
                     [
-                        [_btn(t.get("broadcast.btn_send_anyway"), "ok2")],
-                        [_btn(t.get("broadcast.btn_abandon"), "x")],
+                        [_btn(t.get("broadcast.btn_send_anyway"), cd.WizardConfirm(True))],
+                        [_btn(t.get("broadcast.btn_abandon"), cd.WizardAbandon())],
                     ]
                 ),
             )
@@ -381,6 +470,8 @@ async def on_officer_text(update: Update, context: BotContext) -> None:
         await reply(update, t.get("broadcast.bad_time"))
     elif at <= now(context):
         await reply(update, t.get("broadcast.time_past"))
+    elif at > now(context) + MAX_AHEAD:
+        await reply(update, t.get("broadcast.time_too_far", days=MAX_AHEAD.days))
     elif draft.step == "retime" and draft.retime_id is not None:
         await _retime(update, context, draft.retime_id, officer, at)
     else:
@@ -448,19 +539,21 @@ async def scheduled_command(update: Update, context: BotContext) -> None:
         )
         row = [
             InlineKeyboardButton(
-                t.get("broadcast.btn_cancel_id", id=b.id), callback_data=cd.encode(cd.BCANCEL, b.id)
+                t.get("broadcast.btn_cancel_id", id=b.id),
+                callback_data=cd.CancelBroadcast(b.id).pack(),
             )
         ]
         if b.status == "scheduled":
             row.append(
                 InlineKeyboardButton(
-                    t.get("broadcast.btn_now_id", id=b.id), callback_data=cd.encode(cd.BNOW, b.id)
+                    t.get("broadcast.btn_now_id", id=b.id),
+                    callback_data=cd.SendNow(b.id).pack(),
                 )
             )
             row.append(
                 InlineKeyboardButton(
                     t.get("broadcast.btn_retime_id", id=b.id),
-                    callback_data=cd.encode(cd.BRETIME, b.id),
+                    callback_data=cd.Retime(b.id).pack(),
                 )
             )
         rows.append(row)
@@ -472,8 +565,8 @@ async def report_command(update: Update, context: BotContext) -> None:
     """The delivery report of one broadcast: /report <id>."""
     s = context.services
     t = texts(context)
-    arg = context.args[0].lstrip("#") if context.args else ""
-    b = await s.broadcasts.get(int(arg)) if arg.isdigit() else None
+    bid = cd.parse_id(context.args[0]) if context.args else None
+    b = await s.broadcasts.get(bid) if bid is not None else None
     if b is None:
         recent = await s.broadcasts.recent(5)
         ids = ", ".join(f"#{r.id}" for r in recent) or "–"
@@ -531,22 +624,24 @@ async def reload_command(update: Update, context: BotContext) -> None:
 # ---------------------------------------------------------------- buttons on messages
 
 
-async def _pressed_broadcast(update: Update, context: BotContext) -> tuple[int, int] | None:
+async def _pressed_broadcast(
+    update: Update, context: BotContext, kind: type[cd.CancelBroadcast | cd.SendNow | cd.Retime]
+) -> tuple[int, int] | None:
     """(officer id, broadcast id) of an officer's button; answers a stale or foreign press."""
     officer = _officer_id(update, context)
-    _, parts = cd.decode(update.callback_query.data)
-    if officer is None or not parts or not parts[0].isdigit():
+    data = pressed(update, kind)
+    if officer is None or data is None:
         await answer(update, texts(context).get("common.stale_button"))
         return None
-    return officer, int(parts[0])
+    return officer, data.broadcast
 
 
 async def on_cancel(update: Update, context: BotContext) -> None:
     """Officer's Cancel button (from /scheduled or the 24-hour notice)."""
-    pressed = await _pressed_broadcast(update, context)
-    if pressed is None:
+    press = await _pressed_broadcast(update, context, cd.CancelBroadcast)
+    if press is None:
         return
-    officer, bid = pressed
+    officer, bid = press
     t = texts(context)
     done = await context.services.broadcasts.cancel(bid, officer, now(context))
     if done:
@@ -557,10 +652,10 @@ async def on_cancel(update: Update, context: BotContext) -> None:
 
 async def on_send_now(update: Update, context: BotContext) -> None:
     """Officer's Send now button in /scheduled."""
-    pressed = await _pressed_broadcast(update, context)
-    if pressed is None:
+    press = await _pressed_broadcast(update, context, cd.SendNow)
+    if press is None:
         return
-    officer, bid = pressed
+    officer, bid = press
     t = texts(context)
     s = context.services
     done = await s.broadcasts.send_now(bid, officer, now(context))
@@ -577,10 +672,10 @@ async def on_send_now(update: Update, context: BotContext) -> None:
 
 async def on_retime(update: Update, context: BotContext) -> None:
     """Officer's Change time button in /scheduled: ask for the new date and time."""
-    pressed = await _pressed_broadcast(update, context)
-    if pressed is None:
+    press = await _pressed_broadcast(update, context, cd.Retime)
+    if press is None:
         return
-    _, bid = pressed
+    _, bid = press
     await answer(update)
     context.chat_data[DRAFT] = Draft(step="retime", retime_id=bid)
     await reply(update, texts(context).get("broadcast.ask_new_time", id=bid))
@@ -589,16 +684,31 @@ async def on_retime(update: Update, context: BotContext) -> None:
 async def on_rate(update: Update, context: BotContext) -> None:
     """A resident's 👍/👎 on a broadcast message (one per broadcast, changeable)."""
     t = texts(context)
-    _, parts = cd.decode(update.callback_query.data)
+    data = pressed(update, cd.Rate)
     ok = False
-    if len(parts) == 2 and parts[0].isdigit() and parts[1] in ("0", "1"):
+    if data is not None and update.effective_chat is not None:
         ok = await context.services.broadcasts.rate(
-            int(parts[0]), update.effective_chat.id, parts[1] == "1", now(context)
+            data.broadcast, update.effective_chat.id, data.useful, now(context)
         )
     await answer(update, t.get("broadcast.rated" if ok else "common.stale_button"))
 
 
 # ---------------------------------------------------------------- wiring
+
+WIZARD_STEPS: list[tuple[type[cd.CallbackData], WizardStep]] = [
+    (cd.WizardAbandon, _abandon),
+    (cd.WizardCampaign, _campaign_chosen),
+    (cd.WizardTypeText, _type_text),
+    (cd.WizardImage, _image_chosen),
+    (cd.WizardAudience, _audience_chosen),
+    (cd.WizardNag, _nag_toggled),
+    (cd.WizardNagsDone, _nags_done),
+    (cd.WizardSurvey, _survey_chosen),
+    (cd.WizardTime, _time_picked),
+    (cd.WizardUrgent, _urgent_toggled),
+    (cd.WizardTest, _send_test),
+    (cd.WizardConfirm, _confirmed),
+]
 
 COMMANDS = [
     Command("broadcast", broadcast_command, audience="officer"),
@@ -639,8 +749,9 @@ def register(app: Application) -> None:
             ),
             group=Group.OFFICER_INPUT,
         )
-    app.add_handler(CallbackQueryHandler(on_wizard_button, pattern=cd.pattern(cd.BCAST)))
-    app.add_handler(CallbackQueryHandler(on_cancel, pattern=cd.pattern(cd.BCANCEL)))
-    app.add_handler(CallbackQueryHandler(on_send_now, pattern=cd.pattern(cd.BNOW)))
-    app.add_handler(CallbackQueryHandler(on_retime, pattern=cd.pattern(cd.BRETIME)))
-    app.add_handler(CallbackQueryHandler(on_rate, pattern=cd.pattern(cd.RATE)))
+    for kind, step in WIZARD_STEPS:
+        app.add_handler(wizard_button(kind, step))
+    app.add_handler(on_button(cd.CancelBroadcast, on_cancel))
+    app.add_handler(on_button(cd.SendNow, on_send_now))
+    app.add_handler(on_button(cd.Retime, on_retime))
+    app.add_handler(on_button(cd.Rate, on_rate))

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TypeVar
 
 from telegram import Message, ReplyKeyboardRemove, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
+from telegram.ext import CallbackQueryHandler
 
 from bot import callback_data as cd
 from bot.content import Nag, Texts
@@ -68,9 +70,25 @@ async def edit_or_send(update: Update, text: str, reply_markup=None) -> None:
     await reply(update, text, reply_markup)
 
 
-async def pressed_nag(update: Update, context: BotContext) -> Nag | None:
-    """The NAG named in a pressed button's data; answers the press (stale if it is gone)."""
-    _, parts = cd.decode(update.callback_query.data if update.callback_query else None)
-    nag = context.services.content.nag_by_id.get(parts[0]) if parts else None
+D = TypeVar("D", bound=cd.CallbackData)
+
+
+def pressed(update: Update, kind: type[D]) -> D | None:
+    """The typed data of the pressed button (None if it is not this kind of button)."""
+    q = update.callback_query
+    return kind.unpack(q.data) if q is not None else None
+
+
+def on_button(kind: type[cd.CallbackData], callback: object) -> CallbackQueryHandler:
+    """One handler for one kind of button."""
+    return CallbackQueryHandler(callback, pattern=kind.filter())  # type: ignore[arg-type]
+
+
+async def pressed_nag(
+    update: Update, context: BotContext, kind: type[cd.Area | cd.Calendar | cd.Remind | cd.Meetings]
+) -> Nag | None:
+    """The NAG named by a pressed button; answers the press (out of date if the NAG is gone)."""
+    data = pressed(update, kind)
+    nag = context.services.content.nag_by_id.get(data.nag) if data else None
     await answer(update, None if nag else texts(context).get("common.stale_button"))
     return nag

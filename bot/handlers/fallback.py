@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import Application, MessageHandler, filters
+from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
 from bot.context import BotContext
 from bot.handlers.areas import search_text
-from bot.handlers.common import reply, texts
+from bot.handlers.common import answer, reply, texts
 from bot.handlers.safety import signposted
 from bot.render import echo
 
@@ -32,6 +32,12 @@ async def on_other_message(update: Update, context: BotContext) -> None:
     await reply(update, texts(context).get("fallback.not_text"))
 
 
+async def on_unknown_button(update: Update, context: BotContext) -> None:
+    """Any button no feature recognises (forged, from an old version, or malformed): answered,
+    so it never spins, and nothing else happens."""
+    await answer(update, texts(context).get("common.stale_button"))
+
+
 async def on_unknown_command(update: Update, context: BotContext) -> None:
     """Also the answer a resident gets for an officer-only command."""
     await reply(update, texts(context).get("fallback.unknown_command"))
@@ -45,3 +51,4 @@ def register_last(app: Application, group: int = 0) -> None:
     app.add_handler(
         MessageHandler(private & ~filters.TEXT & ~filters.StatusUpdate.ALL, on_other_message), group
     )
+    app.add_handler(CallbackQueryHandler(on_unknown_button), group)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
-from telegram.ext import Application, CallbackQueryHandler
+from telegram.error import BadRequest
+from telegram.ext import Application
 
 from bot import callback_data as cd
 from bot.content import Nag
@@ -11,9 +14,11 @@ from bot.context import BotContext
 from bot.domain.calendar_file import meetings_ics
 from bot.domain.meetings import upcoming
 from bot.handlers.areas import ask_for_area, offer_search_result
-from bot.handlers.common import answer, now, pressed_nag, reply, texts
+from bot.handlers.common import answer, now, on_button, pressed_nag, reply, texts
 from bot.handlers.registry import Command
 from bot.render import meetings_text, nag_card, nag_choice_keyboard, nag_keyboard
+
+logger = logging.getLogger(__name__)
 
 ICS_MEETINGS = 6
 
@@ -44,7 +49,9 @@ async def nag_command(update: Update, context: BotContext) -> None:
 
 def _other_button(context: BotContext) -> InlineKeyboardMarkup:
     label = texts(context).get("button.other_nag")
-    return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=cd.OTHER)]])
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(label, callback_data=cd.OtherNags().pack())]]
+    )
 
 
 async def meetings_command(update: Update, context: BotContext) -> None:
@@ -60,7 +67,7 @@ async def meetings_command(update: Update, context: BotContext) -> None:
             await reply(
                 update,
                 texts(context).get("meetings.pick"),
-                nag_choice_keyboard(result.nags, cd.MEET),
+                nag_choice_keyboard(result.nags, cd.Meetings),
             )
             return
         if not await offer_search_result(update, context, result):
@@ -87,20 +94,22 @@ async def on_other(update: Update, context: BotContext) -> None:
     await answer(update)
     nags = sorted(context.services.content.nags, key=lambda n: n.name)
     await reply(
-        update, texts(context).get("meetings.pick"), nag_choice_keyboard(nags, cd.MEET, columns=2)
+        update,
+        texts(context).get("meetings.pick"),
+        nag_choice_keyboard(nags, cd.Meetings, columns=2),
     )
 
 
 async def on_meet(update: Update, context: BotContext) -> None:
     """Show the meetings of the NAG whose button was pressed."""
-    nag = await pressed_nag(update, context)
+    nag = await pressed_nag(update, context, cd.Meetings)
     if nag is not None:
         await _send_meetings(update, context, nag)
 
 
 async def on_calendar(update: Update, context: BotContext) -> None:
     """Send an .ics file of the NAG's coming meetings."""
-    nag = await pressed_nag(update, context)
+    nag = await pressed_nag(update, context, cd.Calendar)
     if nag is None:
         return
     t = texts(context)
@@ -127,7 +136,10 @@ async def on_remind(update: Update, context: BotContext) -> None:
     await answer(update, t.get("remind.on" if on else "remind.off"))
     nag = s.content.nag_by_id.get(resident.nag_id)
     if nag is not None and update.callback_query.message is not None:
-        await update.callback_query.edit_message_reply_markup(nag_keyboard(t, nag, on))
+        try:
+            await update.callback_query.edit_message_reply_markup(nag_keyboard(t, nag, on))
+        except BadRequest:  # an old or already updated card: the toggle itself was saved
+            logger.debug("Could not redraw the NAG card's buttons")
 
 
 COMMANDS = [
@@ -137,7 +149,7 @@ COMMANDS = [
 
 
 def register(app: Application) -> None:
-    app.add_handler(CallbackQueryHandler(on_calendar, pattern=cd.pattern(cd.ICS)))
-    app.add_handler(CallbackQueryHandler(on_remind, pattern=cd.pattern(cd.REMIND)))
-    app.add_handler(CallbackQueryHandler(on_other, pattern=cd.pattern(cd.OTHER)))
-    app.add_handler(CallbackQueryHandler(on_meet, pattern=cd.pattern(cd.MEET)))
+    app.add_handler(on_button(cd.Calendar, on_calendar))
+    app.add_handler(on_button(cd.Remind, on_remind))
+    app.add_handler(on_button(cd.OtherNags, on_other))
+    app.add_handler(on_button(cd.Meetings, on_meet))

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import Application, CallbackQueryHandler
+from telegram.ext import Application
 
 from bot import callback_data as cd
 from bot.context import BotContext
-from bot.handlers.common import answer, edit_or_send, reply, texts
+from bot.handlers.common import answer, edit_or_send, on_button, pressed, reply, texts
 from bot.handlers.registry import Command
 from bot.render import e
 
@@ -56,10 +56,10 @@ async def forget_command(update: Update, context: BotContext) -> None:
         [
             [
                 InlineKeyboardButton(
-                    t.get("button.forget_yes"), callback_data=cd.encode(cd.FORGET, "y")
+                    t.get("button.forget_yes"), callback_data=cd.Forget(True).pack()
                 ),
                 InlineKeyboardButton(
-                    t.get("button.forget_no"), callback_data=cd.encode(cd.FORGET, "n")
+                    t.get("button.forget_no"), callback_data=cd.Forget(False).pack()
                 ),
             ]
         ]
@@ -68,10 +68,10 @@ async def forget_command(update: Update, context: BotContext) -> None:
 
 
 async def on_forget(update: Update, context: BotContext) -> None:
-    _, parts = cd.decode(update.callback_query.data)
+    data = pressed(update, cd.Forget)
     t = texts(context)
     await answer(update)
-    if parts[:1] != ["y"]:
+    if data is None or not data.yes:
         await edit_or_send(update, t.get("forget.cancelled"))
         return
     s = context.services
@@ -90,4 +90,4 @@ COMMANDS = [
 
 
 def register(app: Application) -> None:
-    app.add_handler(CallbackQueryHandler(on_forget, pattern=cd.pattern(cd.FORGET)))
+    app.add_handler(on_button(cd.Forget, on_forget))

@@ -13,7 +13,7 @@ import re
 from datetime import date, datetime, time
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
-from telegram.ext import Application, CallbackQueryHandler
+from telegram.ext import Application
 
 from bot import callback_data as cd
 from bot.charts import bar_chart
@@ -22,7 +22,7 @@ from bot.context import BotContext, Services
 from bot.delivery import enqueue_personal
 from bot.domain import surveys as dom
 from bot.export import write_csv
-from bot.handlers.common import answer, reply, texts
+from bot.handlers.common import answer, on_button, pressed, reply, texts
 from bot.handlers.registry import Command, allowed
 from bot.handlers.surveys import respondent_key, survey_by_id, today
 from bot.render import e
@@ -225,7 +225,7 @@ async def list_surveys(update: Update, context: BotContext) -> None:
         )
         if completed:
             rows.append(
-                [InlineKeyboardButton(survey.title, callback_data=cd.encode(cd.RESULTS, survey.id))]
+                [InlineKeyboardButton(survey.title, callback_data=cd.Results(survey.id).pack())]
             )
     await reply(update, "\n".join(lines), InlineKeyboardMarkup(rows) if rows else None)
 
@@ -238,8 +238,8 @@ async def on_results_button(update: Update, context: BotContext) -> None:
         await answer(update, texts(context).get("common.stale_button"))
         return
     await answer(update)
-    _, parts = cd.decode(update.callback_query.data)
-    survey = survey_by_id(s, parts[0] if parts else "")
+    data = pressed(update, cd.Results)
+    survey = survey_by_id(s, data.survey) if data else None
     if survey is None:
         await reply(update, texts(context).get("common.stale_button"))
         return
@@ -360,4 +360,4 @@ def setup(app: Application, services: Services) -> None:
 
 
 def register(app: Application) -> None:
-    app.add_handler(CallbackQueryHandler(on_results_button, pattern=cd.pattern(cd.RESULTS)))
+    app.add_handler(on_button(cd.Results, on_results_button))

@@ -11,22 +11,20 @@ from dataclasses import replace
 from datetime import date
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
+from telegram.ext import Application, MessageHandler, filters
 
 from bot import callback_data as cd
 from bot.content import Texts
 from bot.context import BotContext, Services, services_of
 from bot.domain import surveys as dom
 from bot.handlers import fallback
-from bot.handlers.common import answer, edit_or_send, now, reply, texts
+from bot.handlers.common import answer, edit_or_send, now, on_button, pressed, reply, texts
 from bot.handlers.registry import Command
 from bot.render import e
 from bot.surveys_content import Question, Survey
 from storage.surveys import Answer, Response
 
 logger = logging.getLogger(__name__)
-
-ACT_ANSWER, ACT_TOGGLE, ACT_DONE, ACT_BACK, ACT_SKIP = "a", "t", "d", "b", "s"
 
 
 # ---------------------------------------------------------------- helpers
@@ -47,8 +45,8 @@ def survey_by_id(services: Services, survey_id: str) -> Survey | None:
     return None
 
 
-def _button(label: str, *data: str | int) -> InlineKeyboardButton:
-    return InlineKeyboardButton(label, callback_data=cd.encode(cd.SURVEY, *data))
+def _button(label: str, data: cd.CallbackData) -> InlineKeyboardButton:
+    return InlineKeyboardButton(label, callback_data=data.pack())
 
 
 def _choice_label(t: Texts, q: Question, value: str) -> str:
@@ -94,14 +92,16 @@ def question_message(
     if q.id in answers and q.type not in ("multi", "top"):
         parts.append(t.get("survey.your_answer", answer=e(_answer_text(t, q, answers[q.id]))))
 
-    base = (resp.id, resp.step, q.id)
+    at = (resp.id, resp.step)
     rows: list[list[InlineKeyboardButton]] = []
     if q.type in ("single", "yesno"):
-        rows = [[_button(_choice_label(t, q, o.id), *base, ACT_ANSWER, o.id)] for o in q.choices()]
+        rows = [
+            [_button(_choice_label(t, q, o.id), cd.SurveyAnswer(*at, o.id))] for o in q.choices()
+        ]
         if q.type == "yesno":
             rows = [[b[0] for b in rows]]
     elif q.type == "rating":
-        buttons = [_button(o.label, *base, ACT_ANSWER, o.id) for o in q.choices()]
+        buttons = [_button(o.label, cd.SurveyAnswer(*at, o.id)) for o in q.choices()]
         rows = [buttons] if len(buttons) <= 6 else [buttons[:6], buttons[6:]]
     elif q.type in ("multi", "top"):
         picks = resp.draft or (answers.get(q.id) or ())
@@ -110,14 +110,14 @@ def question_message(
                 mark = f"{picks.index(o.id) + 1}. " if q.type == "top" else "✅ "
             else:
                 mark = ""
-            rows.append([_button(mark + o.label, *base, ACT_TOGGLE, o.id)])
+            rows.append([_button(mark + o.label, cd.SurveyToggle(*at, o.id))])
     nav = []
     if dom.previous_question(survey, q.id, answers) is not None:
-        nav.append(_button(t.get("button.survey_back"), *base, ACT_BACK))
+        nav.append(_button(t.get("button.survey_back"), cd.SurveyBack(*at)))
     if not q.required:
-        nav.append(_button(t.get("button.survey_skip"), *base, ACT_SKIP))
+        nav.append(_button(t.get("button.survey_skip"), cd.SurveySkip(*at)))
     if q.type in ("multi", "top"):
-        nav.append(_button(t.get("button.survey_done"), *base, ACT_DONE))
+        nav.append(_button(t.get("button.survey_done"), cd.SurveyDone(*at)))
     if nav:
         rows.append(nav)
     return "\n\n".join(parts), InlineKeyboardMarkup(rows)
@@ -187,7 +187,7 @@ async def open_survey(
                     [
                         InlineKeyboardButton(
                             t.get("button.survey_change"),
-                            callback_data=cd.encode(cd.SURVEY_CHANGE, survey.id),
+                            callback_data=cd.SurveyChange(survey.id).pack(),
                         )
                     ]
                 ]
@@ -248,7 +248,7 @@ async def survey_command(update: Update, context: BotContext) -> None:
             )
         )
         rows.append(
-            [InlineKeyboardButton(survey.title, callback_data=cd.encode(cd.SURVEY_OPEN, survey.id))]
+            [InlineKeyboardButton(survey.title, callback_data=cd.SurveyOpen(survey.id).pack())]
         )
     if not rows:
         await reply(update, t.get("survey.list_none"))
@@ -259,8 +259,8 @@ async def survey_command(update: Update, context: BotContext) -> None:
 async def on_open(update: Update, context: BotContext) -> None:
     """A survey chosen from the /survey list."""
     await answer(update)
-    _, parts = cd.decode(update.callback_query.data)
-    await open_survey(update, context, parts[0] if parts else "", via_link=False)
+    data = pressed(update, cd.SurveyOpen)
+    await open_survey(update, context, data.survey if data else "", via_link=False)
 
 
 async def on_change(update: Update, context: BotContext) -> None:
@@ -268,8 +268,8 @@ async def on_change(update: Update, context: BotContext) -> None:
     s = context.services
     t = texts(context)
     await answer(update)
-    _, parts = cd.decode(update.callback_query.data)
-    survey = survey_by_id(s, parts[0] if parts else "")
+    data = pressed(update, cd.SurveyChange)
+    survey = survey_by_id(s, data.survey) if data else None
     if survey is None or not survey.changeable or dom.status(survey, today(s)) != "open":
         await reply(update, t.get("survey.stale"))
         return
@@ -319,80 +319,120 @@ async def advance(
     await reply(update, texts(context).get("survey.thanks", thanks=e(survey.thanks)))
 
 
-async def on_button(update: Update, context: BotContext) -> None:
-    """A survey button: answer, toggle, done, back or skip, only for the current question."""
+SurveyButton = cd.SurveyAnswer | cd.SurveyToggle | cd.SurveyDone | cd.SurveyBack | cd.SurveySkip
+
+
+async def _pressed_question(
+    update: Update, context: BotContext, kind: type[SurveyButton]
+) -> tuple[SurveyButton, Response, Survey, Question] | None:
+    """The button, response, survey and question of a press on the CURRENT question.
+
+    A press on an old message (another step, a finished or someone else's response) never
+    records anything: it would be a wrong answer. It is answered as out of date and the current
+    question is shown again. Returns None in that case (the press is already answered).
+    """
     s = context.services
-    t = texts(context)
-    _, parts = cd.decode(update.callback_query.data)
-    resp = None
-    if len(parts) >= 4 and parts[0].isdigit():
-        resp = await s.surveys.get(int(parts[0]))
+    data = pressed(update, kind)
+    resp = await s.surveys.get(data.response) if data else None
     key = respondent_key(s, update.effective_chat.id)
-    # A press on an old message (another step, another question, a finished or someone else's
-    # response) never records anything: it would be a wrong answer.
+    survey = survey_by_id(s, resp.survey_id) if resp else None
+    q = survey.question(resp.current) if survey and resp else None
     if (
-        resp is None
+        data is None
+        or resp is None
         or resp.respondent != key
         or resp.status != "open"
-        or str(resp.step) != parts[1]
-        or resp.current != parts[2]
+        or resp.step != data.step
+        or survey is None
+        or q is None
     ):
-        await answer(update, t.get("survey.stale"))
+        await answer(update, texts(context).get("survey.stale"))
         current = await s.surveys.current(key)
-        survey = survey_by_id(s, current.survey_id) if current else None
-        if current is not None and survey is not None:
-            await ask(update, context, survey, current.id)
+        current_survey = survey_by_id(s, current.survey_id) if current else None
+        if current is not None and current_survey is not None:
+            await ask(update, context, current_survey, current.id)
+        return None
+    return data, resp, survey, q
+
+
+async def on_answer(update: Update, context: BotContext) -> None:
+    """A single-press answer: a choice, yes/no or a rating."""
+    pressed_q = await _pressed_question(update, context, cd.SurveyAnswer)
+    if pressed_q is None:
         return
-    survey = survey_by_id(s, resp.survey_id)
-    q = survey.question(resp.current) if survey else None
-    if survey is None or q is None:
-        await answer(update, t.get("survey.stale"))
+    data, resp, survey, q = pressed_q
+    chosen = dom.button_answer(q, data.option) if isinstance(data, cd.SurveyAnswer) else None
+    if chosen is None:
+        await answer(update, texts(context).get("survey.stale"))
         return
-    action, value = parts[3], (parts[4] if len(parts) > 4 else "")
-    if action == ACT_ANSWER:
-        chosen = dom.button_answer(q, value)
-        if chosen is None:
-            await answer(update, t.get("survey.stale"))
-            return
-        await answer(update)
-        await _close_keyboard(update)
-        await advance(update, context, survey, resp, q, chosen)
-    elif action == ACT_TOGGLE:
-        picks = resp.draft or ((await s.surveys.answers(resp.id)).get(q.id) or ())
-        result = dom.toggle(q, picks, value)
-        if isinstance(result, dom.Invalid):
-            await answer(update, t.get(result.key, **result.values))
-            return
-        await answer(update)
-        await s.surveys.set_draft(resp.id, result, now(context))
-        await ask(update, context, survey, resp.id, in_place=True)
-    elif action == ACT_DONE:
-        picks = resp.draft or ((await s.surveys.answers(resp.id)).get(q.id) or ())
-        problem = dom.check_picks(q, picks)
-        if problem is not None:
-            await answer(update, t.get(problem.key, **problem.values))
-            return
-        await answer(update)
-        await _close_keyboard(update)
-        await advance(update, context, survey, resp, q, picks or None)
-    elif action == ACT_BACK:
-        answers = await s.surveys.answers(resp.id)
-        prev = dom.previous_question(survey, q.id, answers)
-        await answer(update)
-        if prev is None:
-            return
-        await _close_keyboard(update)
-        await s.surveys.move(resp.id, prev.id, now(context))
-        await ask(update, context, survey, resp.id)
-    elif action == ACT_SKIP:
-        if q.required:
-            await answer(update, t.get("survey.required"))
-            return
-        await answer(update)
-        await _close_keyboard(update)
-        await advance(update, context, survey, resp, q, None)
-    else:
-        await answer(update, t.get("survey.stale"))
+    await answer(update)
+    await _close_keyboard(update)
+    await advance(update, context, survey, resp, q, chosen)
+
+
+async def _picks(context: BotContext, resp: Response, q: Question) -> tuple[str, ...]:
+    return resp.draft or ((await context.services.surveys.answers(resp.id)).get(q.id) or ())
+
+
+async def on_toggle(update: Update, context: BotContext) -> None:
+    """Add or remove one pick of a multi-choice or top-N question (redrawn in place)."""
+    pressed_q = await _pressed_question(update, context, cd.SurveyToggle)
+    if pressed_q is None:
+        return
+    data, resp, survey, q = pressed_q
+    option = data.option if isinstance(data, cd.SurveyToggle) else ""
+    result = dom.toggle(q, await _picks(context, resp, q), option)
+    if isinstance(result, dom.Invalid):
+        await answer(update, texts(context).get(result.key, **result.values))
+        return
+    await answer(update)
+    await context.services.surveys.set_draft(resp.id, result, now(context))
+    await ask(update, context, survey, resp.id, in_place=True)
+
+
+async def on_done(update: Update, context: BotContext) -> None:
+    """Done pressed on a multi-choice or top-N question."""
+    pressed_q = await _pressed_question(update, context, cd.SurveyDone)
+    if pressed_q is None:
+        return
+    _, resp, survey, q = pressed_q
+    picks = await _picks(context, resp, q)
+    problem = dom.check_picks(q, picks)
+    if problem is not None:
+        await answer(update, texts(context).get(problem.key, **problem.values))
+        return
+    await answer(update)
+    await _close_keyboard(update)
+    await advance(update, context, survey, resp, q, picks or None)
+
+
+async def on_back(update: Update, context: BotContext) -> None:
+    """Back to the question asked before this one on the resident's route."""
+    pressed_q = await _pressed_question(update, context, cd.SurveyBack)
+    if pressed_q is None:
+        return
+    _, resp, survey, q = pressed_q
+    prev = dom.previous_question(survey, q.id, await context.services.surveys.answers(resp.id))
+    await answer(update)
+    if prev is None:
+        return
+    await _close_keyboard(update)
+    await context.services.surveys.move(resp.id, prev.id, now(context))
+    await ask(update, context, survey, resp.id)
+
+
+async def on_skip(update: Update, context: BotContext) -> None:
+    """Skip an optional question."""
+    pressed_q = await _pressed_question(update, context, cd.SurveySkip)
+    if pressed_q is None:
+        return
+    _, resp, survey, q = pressed_q
+    if q.required:
+        await answer(update, texts(context).get("survey.required"))
+        return
+    await answer(update)
+    await _close_keyboard(update)
+    await advance(update, context, survey, resp, q, None)
 
 
 async def on_message(update: Update, context: BotContext) -> None:
@@ -501,7 +541,11 @@ COMMANDS = [
 
 def register(app: Application) -> None:
     services = services_of(app)
-    app.add_handler(CallbackQueryHandler(on_button, pattern=cd.pattern(cd.SURVEY)))
-    app.add_handler(CallbackQueryHandler(on_open, pattern=cd.pattern(cd.SURVEY_OPEN)))
-    app.add_handler(CallbackQueryHandler(on_change, pattern=cd.pattern(cd.SURVEY_CHANGE)))
+    app.add_handler(on_button(cd.SurveyAnswer, on_answer))
+    app.add_handler(on_button(cd.SurveyToggle, on_toggle))
+    app.add_handler(on_button(cd.SurveyDone, on_done))
+    app.add_handler(on_button(cd.SurveyBack, on_back))
+    app.add_handler(on_button(cd.SurveySkip, on_skip))
+    app.add_handler(on_button(cd.SurveyOpen, on_open))
+    app.add_handler(on_button(cd.SurveyChange, on_change))
     app.add_handler(MessageHandler(InSurvey(services) & ~filters.StatusUpdate.ALL, on_message))
