@@ -280,6 +280,7 @@ class Content:
     directory: Path
     surveys: tuple[Any, ...] = ()
     safety: Any = None  # bot.domain.safety.Lexicon (content/safety.yaml)
+    intents: Any = None  # bot.domain.safety.Lexicon of intents (content/intents.yaml)
     warnings: tuple[Problem, ...] = ()
     nag_by_id: dict[str, Nag] = field(default_factory=dict)
     campaign_by_id: dict[str, Campaign] = field(default_factory=dict)
@@ -607,6 +608,14 @@ def load_content(directory: Path, tz: ZoneInfo | None = None) -> Content:
     from bot.safety_content import load_safety
 
     safety = load_safety(col, directory / "safety.yaml")
+    from dataclasses import replace
+
+    from bot.intents_content import load_intents
+
+    intents = load_intents(col, directory / "intents.yaml")
+    if intents is not None and safety is not None:
+        # The same normalisation as the safeguarding check: its text-speak first.
+        intents = replace(intents, aliases={**safety.aliases, **intents.aliases})
 
     if col.problems:
         raise ContentError(sorted(col.problems))
@@ -617,6 +626,7 @@ def load_content(directory: Path, tz: ZoneInfo | None = None) -> Content:
         directory=directory,
         surveys=surveys,
         safety=safety,
+        intents=intents,
         warnings=tuple(sorted(col.warnings)),
         nag_by_id={n.id: n for n in nags},
         campaign_by_id={c.id: c for c in campaigns},

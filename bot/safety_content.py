@@ -179,14 +179,16 @@ def _unknown_groups(text: str, groups: dict[str, str]) -> list[str]:
     return [g for g in re.findall(r"@([a-z_]+)", text) if g not in groups]
 
 
-def _check_word(add: Any, loc: tuple[Any, ...], word: str) -> None:
+def _check_word(
+    add: Any, loc: tuple[Any, ...], word: str, too_common: frozenset[str] = _STOP_WORDS
+) -> None:
     text = word.rstrip("*").removeprefix("=")
     parts = words_of(text)
     if "*" in text:
         add(loc, f"{word!r}: * may only end a word")
     elif not parts:
         add(loc, f"{word!r}: nothing to match")
-    elif len(parts) == 1 and parts[0] in _STOP_WORDS:
+    elif len(parts) == 1 and parts[0] in too_common:
         add(loc, f"{word!r} is too common to mean danger on its own: use it in a phrase")
     elif word.endswith("*") and len(parts[0]) < 4:
         add(loc, f"{word!r}: a * word needs at least 4 letters before the *")

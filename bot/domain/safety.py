@@ -70,7 +70,7 @@ class Category:
 
     id: str
     title: str
-    reply: str  # HTML, one short block
+    reply: str = ""  # HTML, one short block (none for intents, which only route)
     words: tuple[str, ...] = ()
     phrases: tuple[str, ...] = ()
     together: tuple[str, ...] = ()  # "a|b + c|d": groups found near each other, any order
