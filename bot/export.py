@@ -12,6 +12,7 @@ import asyncio
 import csv
 import sys
 from datetime import date
+from pathlib import Path
 from typing import TextIO
 
 from bot.config import Config
@@ -95,14 +96,35 @@ def run_export(cfg: Config, args: argparse.Namespace) -> int:
         print(f"database {cfg.db_path} not found", file=sys.stderr)
         return 2
 
-    async def export() -> int:
+    out_path = Path(args.out)
+    if out_path.is_dir():
+        print(
+            f"--out {args.out} is a folder: give a file name, e.g. {out_path / 'results.csv'}",
+            file=sys.stderr,
+        )
+        return 2
+
+    async def export() -> int | None:
         db = await Database(cfg.db_path).open()
         try:
-            with open(args.out, "w", newline="", encoding="utf-8") as out:
-                return await write_csv(SurveyStore(db), survey, out, args.nag, since)
+            try:
+                out = open(out_path, "w", newline="", encoding="utf-8")
+            except OSError as err:
+                print(f"cannot write {args.out}: {err.strerror or err}", file=sys.stderr)
+                return None
+            try:
+                with out:
+                    return await write_csv(SurveyStore(db), survey, out, args.nag, since)
+            except OSError as err:
+                # Disk full or the like: no half-written file is left to be mistaken for results.
+                out_path.unlink(missing_ok=True)
+                print(f"cannot write {args.out}: {err.strerror or err}", file=sys.stderr)
+                return None
         finally:
             await db.close()
 
     n = asyncio.run(export())
+    if n is None:
+        return 2
     print(f"{args.out}: {n} responses")
     return 0
