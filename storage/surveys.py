@@ -11,7 +11,7 @@ import json
 import secrets
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from storage.db import Database, Tx
@@ -36,13 +36,15 @@ class Response:
 
 @dataclass(frozen=True)
 class SurveyCounts:
-    """Raw aggregates for one survey (already filtered by NAG and date)."""
+    """Raw aggregates for one group of completed responses (a filter, or one NAG-week block)."""
 
     completed: int
     # question_id -> number of completed responses that answered it (not skipped)
     answered: dict[str, int]
     # question_id -> value -> number of responses that chose it
     values: dict[str, dict[str, int]]
+    # question_id -> value -> sum of the 0-based ranks it was given ("top N" ordering)
+    ranks: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -406,28 +408,35 @@ class SurveyStore:
                 answered[qid] = answered.get(qid, 0) + int(firsts or 0)
         return SurveyCounts(completed=completed, answered=answered, values=values)
 
-    async def counts_by_nag(
-        self, survey_id: str, question_id: str, since: str | None = None
-    ) -> tuple[dict[str, int], dict[str, dict[str, tuple[int, int]]]]:
-        """(completed responses per NAG, NAG -> value -> (count, sum of ranks)) for one question."""
-        where, params = _filters(None, since)
+    async def blocks(
+        self, survey_id: str, question_id: str | None = None, *, answers: bool = True
+    ) -> dict[tuple[str | None, str], SurveyCounts]:
+        """Counts per (NAG, week) of completed responses: the pieces every filtered result and
+        every comparison between results is made of. `question_id` limits the answer counts to
+        one question (the per-NAG top three); `answers=False` counts responses only."""
+        week = WEEK_SQL.format("r.completed_on")
+        base = "FROM survey_responses r WHERE r.survey_id = ? AND r.status = 'complete'"
+        only = " AND a.question_id = ?" if question_id else ""
         async with self.db.reading() as tx:
             totals = await tx.fetchall(
-                "SELECT r.nag_id, COUNT(*) FROM survey_responses r"
-                f" WHERE r.survey_id = ? AND r.status = 'complete'{where} GROUP BY r.nag_id",
-                (survey_id, *params),
+                f"SELECT r.nag_id, {week}, COUNT(*) {base} GROUP BY 1, 2", (survey_id,)
             )
+            if not answers:
+                return {(nag, w): SurveyCounts(int(n), {}, {}) for nag, w, n in totals}
             rows = await tx.fetchall(
-                "SELECT r.nag_id, a.value, COUNT(*), SUM(a.rank) FROM survey_answers a"
-                " JOIN survey_responses r ON r.id = a.response_id"
-                f" WHERE r.survey_id = ? AND r.status = 'complete' AND a.question_id = ?{where}"
-                " AND a.value IS NOT NULL GROUP BY r.nag_id, a.value",
-                (survey_id, question_id, *params),
+                f"SELECT r.nag_id, {week}, a.question_id, a.value, COUNT(*), SUM(a.rank = 0),"
+                " SUM(a.rank) FROM survey_responses r JOIN survey_answers a"
+                " ON a.response_id = r.id WHERE r.survey_id = ? AND r.status = 'complete'"
+                f" AND a.value IS NOT NULL{only} GROUP BY 1, 2, 3, 4",
+                (survey_id, question_id) if question_id else (survey_id,),
             )
-        per_nag: dict[str, dict[str, tuple[int, int]]] = {}
-        for nag, value, n, ranks in rows:
-            per_nag.setdefault(nag or "", {})[value] = (int(n), int(ranks or 0))
-        return {(r[0] or ""): int(r[1]) for r in totals}, per_nag
+        out = {(nag, w): SurveyCounts(int(n), {}, {}, {}) for nag, w, n in totals}
+        for nag, w, qid, value, n, firsts, ranks in rows:
+            c = out[(nag, w)]
+            c.values.setdefault(qid, {})[value] = int(n)
+            c.ranks.setdefault(qid, {})[value] = int(ranks or 0)
+            c.answered[qid] = c.answered.get(qid, 0) + int(firsts or 0)
+        return out
 
     async def iterate_answers(
         self,

@@ -123,8 +123,8 @@ async def test_stopped_anonymous_survey_keeps_only_the_week(harness: Harness):
 
 
 async def test_start_date_filter_works_a_week_at_a_time(harness: Harness):
-    # Two responses in the week of 16 November, five in the week of 23 November.
-    rows = [("fishermead", "2026-11-18", {"contact": ("no",)})] * 2
+    # Six responses in the week of 16 November, five in the week of 23 November.
+    rows = [("fishermead", "2026-11-18", {"contact": ("no",)})] * 6
     rows += [("fishermead", "2026-11-27", {"contact": ("yes",)})] * 5
     await harness.services.surveys.insert_completed(CS, rows)
     stored = await harness.rows("SELECT DISTINCT completed_on FROM survey_responses ORDER BY 1")
@@ -133,9 +133,9 @@ async def test_start_date_filter_works_a_week_at_a_time(harness: Harness):
     # Any day of a week selects that whole week: 2026-11-25 is a Wednesday.
     assert (await store.counts(CS, since="2026-11-25")).completed == 5
     assert (await store.counts(CS, since="2026-11-23")).completed == 5
-    assert (await store.counts(CS, since="2026-11-22")).completed == 7
+    assert (await store.counts(CS, since="2026-11-22")).completed == 11
     calls = await harness.send(OFFICER_ID, f"/results {CS} 2026-11-25")
-    assert "5 completed" in calls[0].text
+    assert "From the week of 2026-11-23. 5 completed" in calls[0].text
 
 
 def _old_database(path: Path) -> None:
