@@ -252,19 +252,32 @@ async def bench_results(db_path: Path) -> dict[str, float]:
     db = await Database(db_path).open()
     store = SurveyStore(db)
     out: dict[str, float] = {}
+    nags = [x.id for x in content.nags]
+
+    async def groups(survey_id: str, question_id: str | None = None) -> dom.Groups:
+        # As bot/handlers/results.py: counts per (NAG, week), grouped into what may be shown.
+        blocks = await store.blocks(survey_id, question_id)
+        tallies = {
+            k: dom.Tally(c.completed, c.answered, c.values, c.ranks) for k, c in blocks.items()
+        }
+        return dom.group(tallies, nags, 5)
+
     t0 = time.perf_counter()
     counts = await store.counts(cs.id)
-    dom.summarise(cs, counts.answered, counts.values, 5)
+    dom.summarise(cs, counts.answered, counts.values, 5, completed=counts.completed)
     out["summary_all_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    counts = await store.counts(cs.id, "fishermead", "2026-11-10")
-    dom.summarise(cs, counts.answered, counts.values, 5)
+    g = await groups(cs.id)
+    sel = dom.select(g, nags[-1], "2026-11-16", 5)  # the synthetic data puts it in week 4
+    assert not isinstance(sel, str)
+    dom.protect_level(cs, g, sel.start, 5)
     out["summary_nag_since_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     q = pr.question("top3")
     assert q is not None
-    totals, per_nag = await store.counts_by_nag(pr.id, q.id)
-    dom.top_per_nag(q, totals, per_nag, 5)
+    level = dom.protect_level(pr, await groups(pr.id, q.id), 0, 5)
+    for view in level.values():
+        dom.top_three(q, view)
     out["top3_per_nag_s"] = time.perf_counter() - t0
     out["responses"] = float((await store.counts(cs.id)).completed)
     await db.close()

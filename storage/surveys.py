@@ -11,8 +11,8 @@ import json
 import secrets
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 
 from storage.db import Database, Tx
 
@@ -36,13 +36,15 @@ class Response:
 
 @dataclass(frozen=True)
 class SurveyCounts:
-    """Raw aggregates for one survey (already filtered by NAG and date)."""
+    """Raw aggregates for one group of completed responses (a filter, or one NAG-week block)."""
 
     completed: int
     # question_id -> number of completed responses that answered it (not skipped)
     answered: dict[str, int]
     # question_id -> value -> number of responses that chose it
     values: dict[str, dict[str, int]]
+    # question_id -> value -> sum of the 0-based ranks it was given ("top N" ordering)
+    ranks: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -79,13 +81,34 @@ def _unlinked() -> str:
     return "anon:" + secrets.token_hex(12)
 
 
+def week_of(day: str) -> str:
+    """The Monday of the ISO week holding `day` (YYYY-MM-DD): all an anonymous row keeps."""
+    d = date.fromisoformat(day[:10])
+    return (d - timedelta(days=d.weekday())).isoformat()
+
+
+def _random_id() -> int:
+    """A random row id for a finished anonymous response.
+
+    Ids handed out in order would tell the order people started in, which residents' timestamps
+    could be matched against. Negative, so SQLite's next id for a new response (largest + 1)
+    never depends on them.
+    """
+    return -1 - secrets.randbelow(2**62)
+
+
+# SQLite: the Monday of the week holding a date (a Monday stays itself).
+WEEK_SQL = "date({}, 'weekday 0', '-6 days')"
+
+
 def _filters(nag_id: str | None, since: str | None) -> tuple[str, list[str]]:
     sql, params = "", []
     if nag_id is not None:
         sql += " AND r.nag_id = ?"
         params.append(nag_id)
     if since is not None:
-        sql += " AND r.completed_on >= ?"
+        # Anonymous responses keep only their week, so a start date selects its whole week.
+        sql += f" AND r.completed_on >= {WEEK_SQL.format('?')}"
         params.append(since)
     return sql, params
 
@@ -154,10 +177,13 @@ class SurveyStore:
         self, survey_id: str, respondent: str, nag_id: str | None, first: str, now: datetime
     ) -> Response:
         async with self.db.transaction() as tx:
+            # The next positive id, explicitly: SQLite's default (largest id + 1) would follow
+            # the random negative ids of finished anonymous responses and give one of them away.
             rid = await tx.insert(
                 "INSERT INTO survey_responses"
-                " (survey_id, respondent, nag_id, current, step, started_on, updated_at)"
-                " VALUES (?, ?, ?, ?, 1, ?, ?)",
+                " (id, survey_id, respondent, nag_id, current, step, started_on, updated_at)"
+                " VALUES ((SELECT COALESCE(MAX(id), 0) + 1 FROM survey_responses WHERE id > 0),"
+                " ?, ?, ?, ?, 1, ?, ?)",
                 (survey_id, respondent, nag_id, first, now.date().isoformat(), _ts(now)),
             )
             row = await tx.fetchone("SELECT * FROM survey_responses WHERE id = ?", (rid,))
@@ -236,7 +262,12 @@ class SurveyStore:
         now: datetime,
         today: str,
     ) -> None:
-        """Finish: drop answers left off the final path, record completion, unlink if anonymous."""
+        """Finish: drop answers left off the final path, record completion, unlink if anonymous.
+
+        An anonymous response is moved to a random id under a random token, with the week (its
+        Monday) in place of every date, so nothing on it points back to the resident or to when
+        they answered; the completion note keeps no time and no link to the row.
+        """
         keep = list(keep)
         async with self.db.transaction() as tx:
             marks = ",".join("?" * len(keep)) or "''"
@@ -245,14 +276,27 @@ class SurveyStore:
                 f" AND question_id NOT IN ({marks})",
                 (response.id, *keep),
             )
-            respondent = _unlinked() if anonymous else response.respondent
-            await tx.execute(
-                "UPDATE survey_responses SET status = 'complete', current = NULL, draft = NULL,"
-                " step = step + 1, respondent = ?, completed_on = ?, updated_at = ?,"
-                " started_on = ? WHERE id = ?",
-                # For anonymous responses no time of day remains that could be matched up.
-                (respondent, today, today if anonymous else _ts(now), today, response.id),
-            )
+            if anonymous:
+                week, new_id = week_of(today), _random_id()
+                await tx.execute(
+                    "INSERT INTO survey_responses (id, survey_id, respondent, nag_id, status,"
+                    " step, started_on, updated_at, completed_on)"
+                    " SELECT ?, survey_id, ?, nag_id, 'complete', 0, ?, ?, ?"
+                    " FROM survey_responses WHERE id = ?",
+                    (new_id, _unlinked(), week, week, week, response.id),
+                )
+                await tx.execute(
+                    "UPDATE survey_answers SET response_id = ? WHERE response_id = ?",
+                    (new_id, response.id),
+                )
+                await tx.execute("DELETE FROM survey_responses WHERE id = ?", (response.id,))
+            else:
+                await tx.execute(
+                    "UPDATE survey_responses SET status = 'complete', current = NULL,"
+                    " draft = NULL, step = step + 1, completed_on = ?, updated_at = ?,"
+                    " started_on = ? WHERE id = ?",
+                    (today, _ts(now), today, response.id),
+                )
             await tx.execute(
                 "INSERT OR IGNORE INTO survey_completions (survey_id, respondent) VALUES (?, ?)",
                 (response.survey_id, response.respondent),
@@ -279,10 +323,12 @@ class SurveyStore:
                 "SELECT respondent FROM survey_responses WHERE id = ?", (response_id,)
             )
             await tx.execute("DELETE FROM survey_answers WHERE response_id = ?", (response_id,))
+            # Unlinked like a finished anonymous response: only the week remains.
+            week = week_of(now.date().isoformat())
             await tx.execute(
                 "UPDATE survey_responses SET status = 'cancelled', current = NULL, draft = NULL,"
-                " respondent = ?, step = step + 1, updated_at = ? WHERE id = ?",
-                (_unlinked(), now.date().isoformat(), response_id),
+                " respondent = ?, step = step + 1, started_on = ?, updated_at = ? WHERE id = ?",
+                (_unlinked(), week, week, response_id),
             )
         if row is not None:
             await self._refresh(row[0])
@@ -362,28 +408,35 @@ class SurveyStore:
                 answered[qid] = answered.get(qid, 0) + int(firsts or 0)
         return SurveyCounts(completed=completed, answered=answered, values=values)
 
-    async def counts_by_nag(
-        self, survey_id: str, question_id: str, since: str | None = None
-    ) -> tuple[dict[str, int], dict[str, dict[str, tuple[int, int]]]]:
-        """(completed responses per NAG, NAG -> value -> (count, sum of ranks)) for one question."""
-        where, params = _filters(None, since)
+    async def blocks(
+        self, survey_id: str, question_id: str | None = None, *, answers: bool = True
+    ) -> dict[tuple[str | None, str], SurveyCounts]:
+        """Counts per (NAG, week) of completed responses: the pieces every filtered result and
+        every comparison between results is made of. `question_id` limits the answer counts to
+        one question (the per-NAG top three); `answers=False` counts responses only."""
+        week = WEEK_SQL.format("r.completed_on")
+        base = "FROM survey_responses r WHERE r.survey_id = ? AND r.status = 'complete'"
+        only = " AND a.question_id = ?" if question_id else ""
         async with self.db.reading() as tx:
             totals = await tx.fetchall(
-                "SELECT r.nag_id, COUNT(*) FROM survey_responses r"
-                f" WHERE r.survey_id = ? AND r.status = 'complete'{where} GROUP BY r.nag_id",
-                (survey_id, *params),
+                f"SELECT r.nag_id, {week}, COUNT(*) {base} GROUP BY 1, 2", (survey_id,)
             )
+            if not answers:
+                return {(nag, w): SurveyCounts(int(n), {}, {}) for nag, w, n in totals}
             rows = await tx.fetchall(
-                "SELECT r.nag_id, a.value, COUNT(*), SUM(a.rank) FROM survey_answers a"
-                " JOIN survey_responses r ON r.id = a.response_id"
-                f" WHERE r.survey_id = ? AND r.status = 'complete' AND a.question_id = ?{where}"
-                " AND a.value IS NOT NULL GROUP BY r.nag_id, a.value",
-                (survey_id, question_id, *params),
+                f"SELECT r.nag_id, {week}, a.question_id, a.value, COUNT(*), SUM(a.rank = 0),"
+                " SUM(a.rank) FROM survey_responses r JOIN survey_answers a"
+                " ON a.response_id = r.id WHERE r.survey_id = ? AND r.status = 'complete'"
+                f" AND a.value IS NOT NULL{only} GROUP BY 1, 2, 3, 4",
+                (survey_id, question_id) if question_id else (survey_id,),
             )
-        per_nag: dict[str, dict[str, tuple[int, int]]] = {}
-        for nag, value, n, ranks in rows:
-            per_nag.setdefault(nag or "", {})[value] = (int(n), int(ranks or 0))
-        return {(r[0] or ""): int(r[1]) for r in totals}, per_nag
+        out = {(nag, w): SurveyCounts(int(n), {}, {}, {}) for nag, w, n in totals}
+        for nag, w, qid, value, n, firsts, ranks in rows:
+            c = out[(nag, w)]
+            c.values.setdefault(qid, {})[value] = int(n)
+            c.ranks.setdefault(qid, {})[value] = int(ranks or 0)
+            c.answered[qid] = c.answered.get(qid, 0) + int(firsts or 0)
+        return out
 
     async def iterate_answers(
         self,
@@ -441,7 +494,8 @@ class SurveyStore:
         survey_id: str,
         responses: Iterable[tuple[str | None, str, dict[str, tuple[str, ...] | None]]],
     ) -> int:
-        """Insert finished anonymous responses (nag_id, completed_on, answers) in one go."""
+        """Insert finished anonymous responses (nag_id, completed_on, answers) in one go, stored
+        as the bot stores them: random ids, the week instead of the day."""
         n = 0
         async with self.db.transaction() as tx:
             for nag_id, day, answers in responses:
@@ -460,8 +514,10 @@ class SurveyStore:
 
 
 async def _insert_response(tx: Tx, survey_id: str, nag_id: str | None, day: str) -> int:
-    return await tx.insert(
-        "INSERT INTO survey_responses (survey_id, respondent, nag_id, status, step, started_on,"
-        " updated_at, completed_on) VALUES (?, ?, ?, 'complete', 1, ?, ?, ?)",
-        (survey_id, _unlinked(), nag_id, day, day, day),
+    rid, week = _random_id(), week_of(day)
+    await tx.execute(
+        "INSERT INTO survey_responses (id, survey_id, respondent, nag_id, status, step,"
+        " started_on, updated_at, completed_on) VALUES (?, ?, ?, ?, 'complete', 0, ?, ?, ?)",
+        (rid, survey_id, _unlinked(), nag_id, week, week, week),
     )
+    return rid

@@ -46,19 +46,22 @@ def safety_answers(day: int, dark: int, worries: tuple[str, ...], contact: str) 
 
 
 async def seed_safety(h: Harness) -> None:
-    """12 responses in Fishermead, 3 in Woughton (below the threshold of 5)."""
+    """12 responses in Fishermead in the week of 9 November; in the week of 16 November 3 in
+    Woughton and 2 in Olney (each below the threshold of 5, together 5)."""
     rows = []
     for i in range(12):
         worries = ("asb", "drugs") if i < 9 else ("burglary",)
         rows.append(
             (
                 "fishermead",
-                "2026-11-20",
+                "2026-11-13",
                 safety_answers(4, 2 if i < 6 else 3, worries, "yes" if i < 7 else "no"),
             )
         )
     for _ in range(3):
         rows.append(("woughton", "2026-11-22", safety_answers(5, 5, ("speeding",), "no")))
+    for _ in range(2):
+        rows.append(("olney", "2026-11-18", safety_answers(5, 5, ("speeding",), "no")))
     await h.services.surveys.insert_completed(CS, rows)
 
 
@@ -67,27 +70,33 @@ async def seed_safety(h: Harness) -> None:
 
 def test_summarise_counts_percentages_and_suppression(content: Content):
     s = survey(content, CS)
-    answered = {"safe_day": 20, "worries": 20, "years": 4, "contact": 20}
+    answered = {"safe_day": 20, "worries": 20, "years": 4, "contact": 20, "hear": 17}
     values = {
         "safe_day": {"1": 2, "4": 8, "5": 10},
         "worries": {"asb": 15, "drugs": 6, "burglary": 4},
         "years": {"3": 2, "10": 2},
         "contact": {"yes": 5, "no": 15},
+        "hear": {"telegram": 17},
     }
-    res = {r.question.id: r for r in dom.summarise(s, answered, values, 5)}
+    res = {r.question.id: r for r in dom.summarise(s, answered, values, 5, completed=20)}
     cells = {c.label: c for c in res["safe_day"].cells}
     assert cells["5"].count == 10 and cells["5"].percent == 50.0
-    assert cells["4"].count == 8 and cells["4"].percent == 40.0
-    assert cells["1"].count is None and cells["1"].percent is None, "2 < 5 is withheld"
-    assert cells["3"].count is None, "zero is also under the threshold"
-    assert res["safe_day"].mean == pytest.approx((2 * 1 + 8 * 4 + 10 * 5) / 20)
+    assert cells["1"].count is None and cells["1"].small, "2 < 5 is withheld"
+    assert cells["3"].count is None and cells["3"].small, "zero is also under the threshold"
+    # With some options under 5, the next one at or above 5 in the list is withheld too: shown,
+    # 8 would give away 20 - 10 - 8 = 2 spread over 1, 2 and 3.
+    assert cells["4"].count is None and not cells["4"].small
+    assert res["safe_day"].mean is None, "an average would give the hidden figures away"
     worries = {c.label: c for c in res["worries"].cells}
     assert worries["Anti-social behaviour"].percent == 75.0
-    assert worries["Burglary"].count is None
+    assert worries["Burglary"].count is None and worries["Burglary"].small
+    assert worries["Drug dealing or drug use"].count is None, "the next one after Burglary"
     assert res["years"].answered is None, "a question answered by fewer than 5 is withheld"
     assert res["unsafe_why"].answered is None
     yes = {c.label: c.count for c in res["contact"].cells}
     assert yes == {"Yes": 5, "No": 15}
+    # 3 of the 20 who finished didn't answer "hear": its answered count would count them.
+    assert res["hear"].answered is None and not res["hear"].small
 
 
 def test_number_mean_and_median_from_counts(content: Content):
@@ -100,23 +109,34 @@ def test_number_mean_and_median_from_counts(content: Content):
     assert res["years"].median == 6.0  # middle of 2 and 10
 
 
-def test_top_per_nag_ranks_by_count_with_ties_in_option_order(content: Content):
-    q = survey(content, "nag-priorities").question("top3")
-    totals = {"fishermead": 10, "woughton": 4}
-    # value -> (times picked, sum of 0-based ranks)
-    per_nag = {
-        "fishermead": {"drugs": (9, 0), "burglary": (7, 3), "asb": (7, 10), "speeding": (2, 4)},
-        "woughton": {"speeding": (4, 0)},
-    }
-    out = {r.nag_id: r for r in dom.top_per_nag(q, totals, per_nag, 5)}
+def _groups(blocks: dict) -> dom.Groups:
+    tallies = {}
+    for key, (n, values, ranks) in blocks.items():
+        answered = {q: n for q in values}
+        tallies[key] = dom.Tally(n, answered, values, ranks)
+    return dom.group(tallies, ["fishermead", "woughton", "olney"], 5)
+
+
+def test_top_three_ranks_by_count_with_ties_by_average_rank(content: Content):
+    s = survey(content, "nag-priorities")
+    q = s.question("top3")
+    assert q is not None
+    week = "2026-11-16"
+    counts = {o.id: 5 for o in q.options}  # everything at 5 or more: nothing withheld
+    fm = {**counts, "drugs": 9, "burglary": 7, "asb": 7}
+    fm_ranks = {"drugs": 0, "burglary": 3, "asb": 10}
+    ol = {**counts, "speeding": 9}
+    groups = _groups(
+        {
+            ("fishermead", week): (sum(fm.values()) // 3 + 1, {"top3": fm}, {"top3": fm_ranks}),
+            ("olney", week): (sum(ol.values()) // 3 + 1, {"top3": ol}, {"top3": {}}),
+        }
+    )
+    level = dom.protect_level(s, groups, 0, 5)
+    top = dom.top_three(q, level["fishermead"])
     # asb and burglary tie on 7: burglary was ranked higher on average, so it comes first.
-    assert [c.label for c in out["fishermead"].top] == [
-        "Drugs",
-        "Burglary",
-        "Anti-social behaviour",
-    ]
-    assert [c.count for c in out["fishermead"].top] == [9, 7, 7]
-    assert out["woughton"].respondents is None and out["woughton"].top == ()
+    assert [c.label for c in top] == ["Drugs", "Burglary", "Anti-social behaviour"]
+    assert [c.count for c in top] == [10, 5, 5], "a NAG's figures are rounded to 5"
 
 
 def test_suppression_never_shows_a_count_below_threshold():
@@ -140,13 +160,13 @@ async def test_counts_by_sql_filter_by_nag_and_date(harness: Harness):
     await seed_safety(harness)
     store = harness.services.surveys
     all_ = await store.counts(CS)
-    assert all_.completed == 15
-    assert all_.values["worries"] == {"asb": 9, "drugs": 9, "burglary": 3, "speeding": 3}
+    assert all_.completed == 17
+    assert all_.values["worries"] == {"asb": 9, "drugs": 9, "burglary": 3, "speeding": 5}
     assert all_.answered["anything_else"] == 0 if "anything_else" in all_.answered else True
     fm = await store.counts(CS, "fishermead")
     assert fm.completed == 12 and fm.values["contact"] == {"yes": 7, "no": 5}
     recent = await store.counts(CS, since="2026-11-21")
-    assert recent.completed == 3
+    assert recent.completed == 5, "the whole week of 16 November"
 
 
 # ---------------------------------------------------------------- officer commands
@@ -178,10 +198,14 @@ async def test_results_summary_charts_and_csv(harness: Harness):
     await seed_safety(harness)
     calls = await harness.send(OFFICER_ID, f"/results {CS}")
     summary = calls[0].text
-    assert "15 completed responses" in summary
-    assert "Anti-social behaviour: 9 (60%)" in summary
+    assert "17 completed responses" in summary and "rounded" not in summary
+    assert "Anti-social behaviour: 9 (53%)" in summary
     assert "Burglary: fewer than 5" in summary
+    assert "Vehicle crime: fewer than 5" in summary
+    assert "Speeding and road safety: withheld" in summary  # the next one after Burglary
     assert "fewer than 5 answers, not shown" in summary  # unsafe_why: nobody answered it
+    fm = harness.services.content.nag_by_id["fishermead"].name.replace("&", "&amp;")
+    assert fm not in summary
     photos = [c for c in calls if c.method == "sendPhoto"]
     assert photos and all(p.files["photo"][1].startswith(b"\x89PNG") for p in photos)
     docs = [c for c in calls if c.method == "sendDocument"]
@@ -190,25 +214,43 @@ async def test_results_summary_charts_and_csv(harness: Harness):
     assert name == f"{CS}.csv"
     rows = list(csv.reader(io.StringIO(data.decode("utf-8"))))
     s = survey(harness.services.content, CS)
-    assert rows[0] == ["response", "nag", "completed_on", *(q.id for q in s.questions)]
-    assert len(rows) == 16 and len({len(r) for r in rows}) == 1
-    first = dict(zip(rows[0], rows[1], strict=True))
-    assert first["worries"] == "Anti-social behaviour; Drug dealing or drug use"
-    assert first["nag"] == "fishermead" and first["anything_else"] == ""
+    assert rows[0] == ["response", "nag", "from_week", *(q.id for q in s.questions)]
+    assert len(rows) == 18 and len({len(r) for r in rows}) == 1
+    # Rows come in random order (anonymous responses have random ids), so find them by content.
+    records = [dict(zip(rows[0], r, strict=True)) for r in rows[1:]]
+    asb = [r for r in records if r["worries"] == "Anti-social behaviour; Drug dealing or drug use"]
+    assert len(asb) == 9 and {r["nag"] for r in asb} == {"fishermead"}
+    # Woughton (3) and Olney (2) can't be shown: their rows carry no NAG. Each period holds 5+.
+    assert sorted(r["nag"] for r in records).count("") == 5
+    assert {(r["nag"], r["from_week"]) for r in records} == {
+        ("fishermead", "2026-11-09"),
+        ("", "2026-11-16"),
+    }
+    assert {r["anything_else"] for r in records} == {""}
 
 
 async def test_results_filtered_by_nag_and_date(harness: Harness):
     await seed_safety(harness)
     calls = await harness.send(OFFICER_ID, f"/results {CS} woughton")
     name = harness.services.content.nag_by_id["woughton"].name.replace("&", "&amp;")
-    assert f"Area: {name}" in calls[0].text and "3 completed responses" in calls[0].text
-    assert "fewer than 5 answers, not shown" in calls[0].text
-    assert not [c for c in calls if c.method == "sendPhoto"], "nothing to chart under 5"
+    assert f"Results for {name} can't be shown: it has fewer than 5 responses" in calls[-1].text
+    assert len(calls) == 1, "no figures, no charts, no CSV"
+    calls = await harness.send(OFFICER_ID, f"/results {CS} fishermead")
+    fm = harness.services.content.nag_by_id["fishermead"].name.replace("&", "&amp;")
+    text = calls[0].text
+    assert f"Area: {fm}" in text and "10 completed responses" in text, "12, rounded to 5"
+    assert "rounded to the nearest 5" in text
+    assert "Anti-social behaviour: 10 (100%)" in text, "9 of 12, both rounded"
     docs = [c for c in calls if c.method == "sendDocument"]
     rows = list(csv.reader(io.StringIO(docs[0].files["document"][1].decode())))
-    assert len(rows) == 4 and {r[1] for r in rows[1:]} == {"woughton"}
+    assert len(rows) == 13 and {r[1] for r in rows[1:]} == {"fishermead"}
+    # Any day of a week starts from that week's Monday.
     calls = await harness.send(OFFICER_ID, f"/results {CS} 2026-11-21")
-    assert "Since 2026-11-21" in calls[0].text and "3 completed" in calls[0].text
+    assert "From the week of 2026-11-16" in calls[0].text and "5 completed" in calls[0].text
+    docs = [c for c in calls if c.method == "sendDocument"]
+    assert docs[0].files["document"][0] == f"{CS}-from-2026-11-16.csv"
+    calls = await harness.send(OFFICER_ID, f"/results {CS} fishermead 2026-11-21")
+    assert "can't be shown: it has fewer than 5 completed responses" in calls[-1].text
     calls = await harness.send(OFFICER_ID, f"/results {CS} nowhere")
     assert "didn't understand" in calls[-1].text
     calls = await harness.send(OFFICER_ID, "/results no-such")
@@ -221,26 +263,34 @@ async def test_priorities_results_show_each_nags_top_three(harness: Harness):
         rows.append(
             ("fishermead", "2026-11-20", {"top3": ("drugs", "asb", "burglary"), "other": None})
         )
-    for _ in range(2):
+    for _ in range(6):
         rows.append(
             ("fishermead", "2026-11-21", {"top3": ("asb", "drugs", "speeding"), "other": None})
         )
-    for _ in range(2):
+    for _ in range(10):
         rows.append(
             ("woughton", "2026-11-20", {"top3": ("speeding", "drugs", "asb"), "other": None})
         )
+    for _ in range(2):
+        rows.append(("olney", "2026-11-20", {"top3": ("scams", "drugs", "asb"), "other": None}))
+    for _ in range(3):
+        rows.append(("cmk", "2026-11-20", {"top3": ("parking", "drugs", "asb"), "other": None}))
     await harness.services.surveys.insert_completed("nag-priorities", rows)
     calls = await harness.send(OFFICER_ID, "/results nag-priorities")
     text = calls[0].text
     assert "Top three priorities identified by the community" in text
     fm = harness.services.content.nag_by_id["fishermead"].name.replace("&", "&amp;")
     wo = harness.services.content.nag_by_id["woughton"].name.replace("&", "&amp;")
-    # drugs and asb both 6; drugs ranked higher on average. Burglary 4 (< 5) is withheld.
+    # Fishermead: asb and drugs both 10; asb was ranked higher on average. Speeding (6) is
+    # withheld: it is the next option after Burglary (4, fewer than 5) in the list.
     assert (
-        f"<b>{fm}</b> (6 responses): 1. Drugs (6); 2. Anti-social behaviour (6); 3. Burglary (&lt;5)"
-        in text
+        f"<b>{fm}</b> (10 responses): 1. Anti-social behaviour (10); 2. Drugs (10);"
+        " 3. Speeding (withheld)" in text
     )
-    assert f"<b>{wo}</b>: fewer than 5 responses, not shown" in text
+    assert f"<b>{wo}</b> (10 responses): 1. Speeding (withheld); 2. Drugs (10);" in text
+    # Olney (2) and CMK (3) are not named: together they are 5, shown only as the rest.
+    assert "Olney" not in text and "Central Milton Keynes" not in text
+    assert "<b>Other NAGs</b>: not shown" in text
 
 
 async def test_no_chat_id_in_results_or_exports(harness: Harness):
@@ -259,7 +309,9 @@ async def test_no_chat_id_in_results_or_exports(harness: Harness):
 # ---------------------------------------------------------------- command-line export
 
 
-async def test_cli_export_streams_csv_with_filters(harness: Harness, tmp_path: Path):
+async def test_cli_export_streams_csv_with_filters(
+    harness: Harness, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
     await seed_safety(harness)
     cfg = write_config(tmp_path)
 
@@ -271,22 +323,19 @@ async def test_cli_export_streams_csv_with_filters(harness: Harness, tmp_path: P
     out = tmp_path / "out.csv"
     assert cli_main(["--config", str(cfg), "export", CS, "--out", str(out)]) == 0
     rows = list(csv.reader(out.open(encoding="utf-8")))
-    assert len(rows) == 16 and rows[0][:3] == ["response", "nag", "completed_on"]
-    assert [r[0] for r in rows[1:]] == [str(i) for i in range(1, 16)]
-    assert (
-        cli_main(["--config", str(cfg), "export", CS, "--out", str(out), "--nag", "woughton"]) == 0
-    )
-    assert len(list(csv.reader(out.open()))) == 4
-    assert (
-        cli_main(["--config", str(cfg), "export", CS, "--out", str(out), "--since", "2026-11-21"])
-        == 0
-    )
-    assert len(list(csv.reader(out.open()))) == 4
+    assert len(rows) == 18 and rows[0][:3] == ["response", "nag", "from_week"]
+    assert [r[0] for r in rows[1:]] == [str(i) for i in range(1, 18)]
+    argv = ["--config", str(cfg), "export", CS, "--out", str(out)]
+    assert cli_main([*argv, "--nag", "fishermead"]) == 0
+    assert len(list(csv.reader(out.open()))) == 13
+    assert cli_main([*argv, "--since", "2026-11-21"]) == 0
+    assert len(list(csv.reader(out.open()))) == 6
+    capsys.readouterr()
+    out.unlink()
+    assert cli_main([*argv, "--nag", "woughton"]) == 3
+    assert "fewer than 5" in capsys.readouterr().err and not out.exists()
     assert cli_main(["--config", str(cfg), "export", "nope", "--out", str(out)]) == 2
-    assert (
-        cli_main(["--config", str(cfg), "export", CS, "--out", str(out), "--since", "yesterday"])
-        == 2
-    )
+    assert cli_main([*argv, "--since", "yesterday"]) == 2
 
 
 # ---------------------------------------------------------------- "you said, we did"
@@ -302,7 +351,7 @@ async def _resident(h: Harness, chat: int, nag: str, consent: bool) -> None:
 async def test_you_said_we_did_goes_to_opted_in_participants_with_their_nags_results(
     harness: Harness,
 ):
-    await seed_safety(harness)  # 12 fishermead, 3 woughton responses
+    await seed_safety(harness)  # 12 fishermead, 3 woughton, 2 olney responses
     store = harness.services.surveys
     participants = {
         1001: ("fishermead", True),
@@ -321,10 +370,11 @@ async def test_you_said_we_did_goes_to_opted_in_participants_with_their_nags_res
     assert set(out) == {1001, 1002}
     fm = harness.services.content.nag_by_id["fishermead"].name.replace("&", "&amp;")
     assert f"people in {fm} told us" in out[1001]
-    assert "Anti-social behaviour 75%" in out[1001]
+    # Fishermead's own view, as officers see it: 9 of 12, both rounded to 5.
+    assert "Anti-social behaviour 100%" in out[1001]
     # Woughton has 3 responses (< 5): that resident gets the Milton Keynes-wide figures instead.
     assert "people in Milton Keynes told us" in out[1002]
-    assert "Anti-social behaviour 60%" in out[1002]
+    assert "Anti-social behaviour 53%" in out[1002]
     assert "Burglary" not in out[1001], "3 of 12 is under the threshold and not shown"
     assert await store.mark_results_sent(CS, now) is True
     assert await store.mark_results_sent(CS, now) is False

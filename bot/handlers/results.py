@@ -1,8 +1,8 @@
 """Officers' survey results: /results (list), /results <id> [nag] [since] (summary, charts, CSV).
 
 Also composes the "you said, we did" messages sent to participants when a survey closes. Counts
-come from SQL GROUP BY (storage/surveys.py); arithmetic and small-number suppression from
-bot/domain/surveys.py; every figure under the configured threshold is withheld.
+come from SQL GROUP BY (storage/surveys.py); arithmetic, small-number suppression and the rules
+that stop a small group being worked out by comparing results come from bot/domain/surveys.py.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from bot.handlers.registry import Command, allowed
 from bot.handlers.surveys import respondent_key, survey_by_id, today
 from bot.render import e
 from bot.surveys_content import Survey
-from storage.surveys import SurveyCounts
+from storage.surveys import week_of
 
 logger = logging.getLogger(__name__)
 
@@ -55,37 +55,77 @@ def _min_count(services: Services) -> int:
     return services.config.settings.survey.min_count
 
 
-async def summary_text(
-    services: Services, t: Texts, survey: Survey, nag_id: str | None, since: str | None
-) -> tuple[str, list[dom.QuestionResult], int]:
-    """The results message for one survey (and the per-question results for the charts)."""
+async def load_groups(
+    services: Services, survey: Survey, question_id: str | None = None, *, answers: bool = True
+) -> dom.Groups:
+    """The survey's counts per (NAG, week) block, grouped into what may be shown (rule 1)."""
+    blocks = await services.surveys.blocks(survey.id, question_id, answers=answers)
+    tallies = {
+        key: dom.Tally(c.completed, c.answered, c.values, c.ranks) for key, c in blocks.items()
+    }
+    order = [n.id for n in services.content.nags]
+    return dom.group(tallies, order, _min_count(services))
+
+
+def refusal_text(t: Texts, services: Services, refusal: dom.Refusal, nag_id: str | None) -> str:
+    """Why a NAG or start date can't be shown (the same words whatever the exact reason)."""
     k = _min_count(services)
-    counts = await services.surveys.counts(survey.id, nag_id, since)
-    results = dom.summarise(survey, counts.answered, counts.values, k)
+    if refusal == "nag":
+        return t.get("results.refused_nag", nag=e(_nag_name(services, nag_id)), min=k)
+    return t.get("results.refused_small", min=k)
+
+
+def _nag_name(services: Services, nag_id: str | None) -> str:
+    nag = services.content.nag_by_id.get(nag_id or "")
+    return nag.name if nag else (nag_id or "—")
+
+
+def view_lines(
+    services: Services,
+    t: Texts,
+    survey: Survey,
+    view: dom.ViewResult,
+    asked_week: str | None = None,
+    first_week: str | None = None,
+) -> list[str]:
+    """The results message for one view: header, then each question's figures as shown.
+
+    `asked_week` is the start week asked for, `first_week` the week of the first response.
+    """
+    k = _min_count(services)
     filters = ""
-    if nag_id:
-        nag = services.content.nag_by_id.get(nag_id)
-        filters += t.get("results.filter_nag", nag=e(nag.name if nag else nag_id))
-    if since:
-        filters += t.get("results.filter_since", since=e(since))
+    if view.nag:
+        filters += t.get("results.filter_nag", nag=e(_nag_name(services, view.nag)))
+    if view.start and asked_week and asked_week != view.start:
+        filters += t.get("results.filter_since_moved", since=view.start, asked=asked_week, min=k)
+    elif view.start:
+        filters += t.get("results.filter_since", since=view.start)
+    elif asked_week and first_week and asked_week > first_week:
+        filters += t.get("results.filter_since_all", asked=asked_week, min=k)
+    elif asked_week:
+        filters += t.get("results.filter_since", since=asked_week)  # nothing came before it
     lines = [
         t.get(
             "results.header",
             title=e(survey.title),
             filters=filters,
-            completed=counts.completed,
+            completed=view.completed,
             min=k,
         )
     ]
-    for i, r in enumerate(results, 1):
+    if view.rounded:
+        lines.append(t.get("results.rounded", base=k))
+    for i, r in enumerate(view.results, 1):
         q = r.question
         if r.answered is None:
-            lines.append(t.get("results.question_suppressed", n=i, text=e(q.text), min=k))
+            key = "results.question_suppressed" if r.small else "results.question_withheld"
+            lines.append(t.get(key, n=i, text=e(q.text), min=k))
             continue
         lines.append(t.get("results.question", n=i, text=e(q.text), answered=r.answered))
         for c in r.cells:
             if c.count is None:
-                lines.append(t.get("results.cell_suppressed", label=e(c.label), min=k))
+                key = "results.cell_suppressed" if c.small else "results.cell_withheld"
+                lines.append(t.get(key, label=e(c.label), min=k))
             else:
                 lines.append(
                     t.get("results.cell", label=e(c.label), count=c.count, percent=_pct(c.percent))
@@ -93,79 +133,119 @@ async def summary_text(
         if q.type == "number":
             lines.append(t.get("results.mean_median", mean=_num(r.mean), median=_num(r.median)))
         elif q.type == "rating":
-            lines.append(t.get("results.mean", mean=_num(r.mean)))
+            if r.mean is None and r.hidden_cells:
+                lines.append(t.get("results.mean_withheld"))
+            else:
+                lines.append(t.get("results.mean", mean=_num(r.mean)))
         elif q.type == "text":
             lines.append(t.get("results.text_answers"))
-    if nag_id is None:
-        for q in survey.questions:
-            if q.type == "top":
-                lines.append("")
-                lines.extend(await top_lines(services, t, survey, q.id, since))
-    return "\n".join(lines), results, counts.completed
-
-
-async def top_lines(
-    services: Services, t: Texts, survey: Survey, question_id: str, since: str | None
-) -> list[str]:
-    """Each NAG's top three priorities, with small NAGs withheld."""
-    q = survey.question(question_id)
-    assert q is not None
-    k = _min_count(services)
-    totals, per_nag = await services.surveys.counts_by_nag(survey.id, q.id, since)
-    lines = [t.get("results.top_header", text=e(q.text))]
-    for r in dom.top_per_nag(q, totals, per_nag, k):
-        nag = services.content.nag_by_id.get(r.nag_id)
-        name = nag.name if nag else (r.nag_id or "—")
-        if r.respondents is None:
-            lines.append(t.get("results.top_nag_suppressed", nag=e(name), min=k))
-            continue
-        top = "; ".join(
-            f"{i}. {e(c.label)} ({c.count if c.count is not None else '&lt;' + str(k)})"
-            for i, c in enumerate(r.top, 1)
-        )
-        lines.append(t.get("results.top_nag", nag=e(name), respondents=r.respondents, top=top))
     return lines
 
 
+def top_lines(
+    services: Services,
+    t: Texts,
+    survey: Survey,
+    question_id: str,
+    level: dict[str | None, dom.ViewResult],
+) -> list[str]:
+    """Each shown NAG's top three priorities, as its own view shows them; the rest together."""
+    q = survey.question(question_id)
+    assert q is not None
+    k = _min_count(services)
+    lines = [t.get("results.top_header", text=e(q.text))]
+    for nag_id, view in level.items():
+        if nag_id is None:
+            continue
+        name = e(_nag_name(services, nag_id))
+        top = dom.top_three(q, view)
+        if not top:
+            lines.append(t.get("results.top_nag_withheld", nag=name, min=k))
+            continue
+        shown = "; ".join(f"{i}. {e(c.label)} ({_count(t, c, k)})" for i, c in enumerate(top, 1))
+        lines.append(t.get("results.top_nag", nag=name, respondents=view.completed, top=shown))
+    parent = level[None]
+    if parent.tally.completed > sum(v.tally.completed for n, v in level.items() if n is not None):
+        lines.append(t.get("results.top_other", min=k))
+    return lines
+
+
+def _count(t: Texts, c: dom.Cell, k: int) -> str:
+    if c.count is not None:
+        return str(c.count)
+    return t.get("results.top_small" if c.small else "results.top_withheld", min=k)
+
+
 def _chartable(r: dom.QuestionResult) -> bool:
-    return r.answered is not None and r.question.type in (
-        "single",
-        "multi",
-        "top",
-        "yesno",
-        "rating",
-    )
+    return r.answered is not None and r.question.type in dom.CHOICE_TYPES
 
 
 async def send_results(
     update: Update, context: BotContext, survey: Survey, nag_id: str | None, since: str | None
 ) -> None:
-    """Summary text, one bar chart per choice question, then the CSV file."""
+    """Summary text, one bar chart per choice question, then the CSV file.
+
+    The whole survey is exact; a NAG or a start date is checked and protected first (see the
+    rules in bot/domain/surveys.py), and refused with a reason when it would show too few.
+    """
     s = context.services
     t = texts(context)
-    text, results, completed = await summary_text(s, t, survey, nag_id, since)
-    await reply(update, text)
-    if completed == 0:
+    k = _min_count(s)
+    asked = week_of(since) if since else None
+    top = next((q for q in survey.questions if q.type == "top"), None)
+    level: dict[str | None, dom.ViewResult] | None = None
+    if nag_id is None and since is None:
+        # The whole survey: the fast GROUP BY path; no other view is involved.
+        counts = await s.surveys.counts(survey.id)
+        results = dom.summarise(
+            survey, counts.answered, counts.values, k, completed=counts.completed
+        )
+        view = dom.ViewResult(None, None, counts.completed, tuple(results), dom.Tally(), False)
+        groups = None
+        if top is not None:
+            groups = await load_groups(s, survey, top.id)
+            level = dom.protect_level(survey, groups, 0, k)
+        elif counts.completed:
+            groups = await load_groups(s, survey, answers=False)
+        selection = dom.select(groups, None, None, k) if groups else "small"
+    else:
+        groups = await load_groups(s, survey)
+        selection = dom.select(groups, nag_id, asked, k)
+        if isinstance(selection, str):
+            await reply(update, refusal_text(t, s, selection, nag_id))
+            return
+        level = dom.protect_level(survey, groups, selection.start, k)
+        view = level[selection.nag]
+    first = groups.starts[0] if groups and groups.starts else None
+    lines = view_lines(s, t, survey, view, asked, first)
+    if nag_id is None and top is not None and level is not None:
+        lines.append("")
+        lines.extend(top_lines(s, t, survey, top.id, level))
+    await reply(update, "\n".join(lines))
+    if view.completed == 0:
         await reply(update, t.get("results.no_responses"))
         return
     chat = update.effective_chat
-    k = _min_count(s)
-    for r in results:
+    for r in view.results:
         if not _chartable(r):
             continue
         png = bar_chart(
             r.question.text,
             [c.label for c in r.cells],
             [c.count for c in r.cells],
-            suppressed_label=f"<{k}",
+            suppressed_label=t.get("results.chart_hidden"),
         )
         caption = t.get("results.chart_caption", title=e(survey.title), text=e(r.question.text))
         await chat.send_photo(
             InputFile(png, filename=f"{survey.id}-{r.question.id}.png"), caption=caption[:1024]
         )
+    if isinstance(selection, str) or groups is None:
+        await reply(update, t.get("results.no_csv", min=k))
+        return
     buf = io.StringIO()
-    await write_csv(s.surveys, survey, buf, nag_id, since)
-    name = f"{survey.id}{'-' + nag_id if nag_id else ''}{'-since-' + since if since else ''}.csv"
+    await write_csv(s.surveys, survey, buf, groups, selection)
+    start = groups.starts[selection.start] if selection.start else None
+    name = f"{survey.id}{'-' + nag_id if nag_id else ''}{'-from-' + start if start else ''}.csv"
     await chat.send_document(
         InputFile(buf.getvalue().encode("utf-8"), filename=name),
         caption=t.get("results.csv_caption", title=e(survey.title)),
@@ -254,54 +334,44 @@ async def compose_you_said_we_did(
 ) -> list[tuple[int, str]]:
     """(chat_id, HTML) for each participant who agreed to messages, with their NAG's results.
 
-    A NAG with fewer completed responses than the threshold gets the Milton Keynes-wide results
-    instead, so nothing under the threshold is ever shown. The caller sends these through the
-    outbox and then calls `services.surveys.mark_results_sent(survey_id, now)`; nothing is
-    composed once that mark exists.
+    Each NAG's figures are its view as officers would see it (rounded, protected against
+    comparison with the Milton Keynes-wide figures, see bot/domain/surveys.py); a NAG that can't
+    be shown gets the Milton Keynes-wide results instead, so nothing under the threshold is ever
+    shown or can be worked out. The caller sends these through the outbox and then calls
+    `services.surveys.mark_results_sent(survey_id, now)`; nothing is composed once that mark
+    exists.
     """
     del now  # results are as stored; the time is the caller's for the sent mark
     survey = survey_by_id(services, survey_id)
     if survey is None or await services.surveys.results_sent(survey_id):
         return []
     t = services.texts()
-    k = _min_count(services)
     participants = await services.surveys.participants(survey_id)
     if not participants:
         return []
-    by_area: dict[str, str] = {}
+    level = dom.protect_level(survey, await load_groups(services, survey), 0, _min_count(services))
+    by_area: dict[str | None, str] = {}
 
-    async def message_for(nag_id: str) -> str:
-        if nag_id not in by_area:
-            counts = await services.surveys.counts(survey_id, nag_id or None)
-            area_nag = nag_id if nag_id and counts.completed >= k else None
-            if area_nag is None:
-                counts = await services.surveys.counts(survey_id)
-            by_area[nag_id] = _ysdw_text(services, t, survey, counts, area_nag, k)
-        return by_area[nag_id]
+    def message_for(nag_id: str) -> str:
+        area = nag_id if nag_id in level else None
+        if area not in by_area:
+            by_area[area] = _ysdw_text(services, t, survey, level[area])
+        return by_area[area]
 
     out: list[tuple[int, str]] = []
     async for batch in services.surveys.opted_in_residents():
         for chat_id, nag_id in batch:
             if respondent_key(services, chat_id) in participants:
-                text = await message_for(nag_id)
+                text = message_for(nag_id)
                 if text:
                     out.append((chat_id, text))
     return out
 
 
-def _ysdw_text(
-    services: Services,
-    t: Texts,
-    survey: Survey,
-    counts: SurveyCounts,
-    nag_id: str | None,
-    k: int,
-) -> str:
-    results = dom.summarise(survey, counts.answered, counts.values, k)
-    nag = services.content.nag_by_id.get(nag_id or "")
-    area = nag.name if nag else t.get("results.ysdw_area_all")
+def _ysdw_text(services: Services, t: Texts, survey: Survey, view: dom.ViewResult) -> str:
+    area = _nag_name(services, view.nag) if view.nag else t.get("results.ysdw_area_all")
     lines = [t.get("results.ysdw_header", title=e(survey.title), area=e(area))]
-    for r in results:
+    for r in view.results:
         if r.answered is None or not r.cells:
             continue
         shown = [c for c in r.cells if c.count is not None]
