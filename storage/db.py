@@ -137,6 +137,7 @@ class Database:
     def __init__(self, path: Path | str, *, busy_ms: int = BUSY_MS) -> None:
         self.path = Path(path)
         self.busy_ms = busy_ms
+        self._busy_now = busy_ms  # the busy timeout last set on the connection
         self._conn: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
         self._functions: dict[str, tuple[int, Any]] = {}
@@ -165,6 +166,7 @@ class Database:
             await conn.execute("PRAGMA synchronous=NORMAL")
             await conn.execute("PRAGMA foreign_keys=ON")
             await conn.execute(f"PRAGMA busy_timeout={int(self.busy_ms)}")
+            self._busy_now = self.busy_ms
             for name, (nargs, func) in self._functions.items():
                 await conn.create_function(name, nargs, func, deterministic=True)
             self._conn = conn
@@ -211,7 +213,7 @@ class Database:
         self.busy_ms = ms
         if self._conn is not None:
             async with self._lock:
-                await self._conn.execute(f"PRAGMA busy_timeout={int(ms)}")
+                await self._apply_busy()
 
     @staticmethod
     @contextmanager
@@ -227,18 +229,16 @@ class Database:
         finally:
             _busy_override.reset(token)
 
-    @asynccontextmanager
-    async def _busy(self) -> AsyncIterator[None]:
-        """Apply the task's busy-timeout override (if any) while it holds the connection."""
-        ms = _busy_override.get()
-        if ms is None or ms == self.busy_ms:
-            yield
-            return
-        await self.conn.execute(f"PRAGMA busy_timeout={int(ms)}")
-        try:
-            yield
-        finally:
-            await self.conn.execute(f"PRAGMA busy_timeout={int(self.busy_ms)}")
+    async def _apply_busy(self) -> None:
+        """Give the connection this task's busy timeout (called with the lock held).
+
+        Set only when it differs from the last one set, so a run of statements with the same
+        timeout costs nothing extra.
+        """
+        want = _busy_override.get() or self.busy_ms
+        if want != self._busy_now:
+            await self.conn.execute(f"PRAGMA busy_timeout={int(want)}")
+            self._busy_now = want
 
     async def _rollback(self) -> None:
         # SQLite rolls back by itself on some errors (e.g. SQLITE_FULL); a ROLLBACK then fails
@@ -256,7 +256,8 @@ class Database:
 
         Raises DatabaseUnavailable when the database is locked, read-only, full or unreadable.
         """
-        async with self._lock, self._busy():
+        async with self._lock:
+            await self._apply_busy()
             try:
                 await self.conn.execute("BEGIN IMMEDIATE")
             except sqlite3.Error as exc:
@@ -280,7 +281,8 @@ class Database:
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[Tx]:
         """Run reads (or single autocommit statements) without a transaction."""
-        async with self._lock, self._busy():
+        async with self._lock:
+            await self._apply_busy()
             try:
                 yield Tx(self.conn)
             except sqlite3.Error as exc:
