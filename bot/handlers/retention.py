@@ -2,7 +2,9 @@
 
 /privacy promises deletion 12 months after last use; this module keeps that promise. The
 "last seen" write happens at most once a day per resident (an in-memory note of the last day
-written), so it costs one dictionary lookup per update.
+written), so it costs one dictionary lookup per update. It is best effort: it runs before every
+other handler, so it waits only briefly for a database lock and a refusal is logged, not shown
+(the day is written on one of the resident's later updates).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from telegram import Update
 from telegram.ext import Application, TypeHandler
 
 from bot.context import BotContext, Services, services_of
+from storage.db import QUICK_BUSY_MS, DatabaseUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +42,13 @@ async def note_seen(update: Update, context: BotContext) -> None:
         cache.day, cache.chats = today, set()
     if chat.id in cache.chats:
         return
-    if await s.residents.mark_seen(chat.id, today):
+    try:
+        with s.db.busy_timeout(QUICK_BUSY_MS):
+            recorded = await s.residents.mark_seen(chat.id, today)
+    except DatabaseUnavailable as exc:
+        logger.info("Last-seen day not recorded now (database %s)", exc.reason)
+        return
+    if recorded:
         cache.chats.add(chat.id)  # a brand-new resident is recorded on their next update
 
 
