@@ -15,9 +15,13 @@
 from __future__ import annotations
 
 import asyncio
+import random
+import re
 import sqlite3
+import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -29,10 +33,10 @@ from bot.app import build_application, make_services, startup
 from bot.clock import FixedClock
 from bot.config import load_config
 from bot.content import Content
-from bot.delivery import Delivery, delivery_of
+from bot.delivery import Delivery, RunStats, delivery_of
 from bot.domain.broadcasts import Audience, fingerprint
-from tests.conftest import LONDON, OFFICER_ID, Harness, write_config
-from tests.fakes.botapi import FakeBotApi, FakeRequest
+from tests.conftest import LONDON, OFFICER_ID, Harness, close_harness, write_config
+from tests.fakes.botapi import Failure, FakeBotApi, FakeRequest, Responder
 
 NO_QUIET = "broadcast:\n  quiet_hours: ''"
 TEXT = "Road closed tonight"
@@ -117,6 +121,7 @@ class DbOutage:
     def __init__(self, h: Harness, kind: str, start: float, duration: float) -> None:
         assert kind in self.KINDS
         self.h = h
+        self.duration = duration
         self.kind = kind
         self.start = start
         self.end = start + duration
@@ -124,16 +129,35 @@ class DbOutage:
         self._other: sqlite3.Connection | None = None
         self.opened_at: float | None = None
         self.closed_at: float | None = None
+        # What the sender did while the database was unavailable: its counters and the
+        # process CPU time, taken when the outage began and when it ended.
+        self.stats_on: RunStats | None = None
+        self.stats_off: RunStats | None = None
+        self.cpu_on = 0.0
+        self.cpu_off = 0.0
 
     async def tick(self, now: float) -> None:
+        stats = delivery_of(self.h.app).stats
         if self.state == "waiting" and now >= self.start:
             self.state = "on"
             self.opened_at = now
+            self.stats_on, self.cpu_on = replace(stats), time.process_time()
             await self._apply(True)
         elif self.state == "on" and now >= self.end:
             self.state = "over"
             self.closed_at = now
+            self.stats_off, self.cpu_off = replace(stats), time.process_time()
             await self._apply(False)
+
+    def during(self, name: str) -> int:
+        """How much a RunStats counter grew while the database was unavailable."""
+        assert self.stats_on is not None and self.stats_off is not None
+        return getattr(self.stats_off, name) - getattr(self.stats_on, name)
+
+    @property
+    def cpu(self) -> float:
+        """Process CPU seconds spent while the database was unavailable."""
+        return self.cpu_off - self.cpu_on
 
     async def _apply(self, on: bool) -> None:
         db = self.h.db
@@ -242,8 +266,6 @@ async def outbox_counts(h: Harness, bid: int) -> dict[str, int]:
 
 async def report_counts(h: Harness, bid: int) -> dict[str, int]:
     """The officer's /report, read back as numbers."""
-    import re
-
     calls = await h.send(OFFICER_ID, f"/report {bid}")
     text = calls[-1].text
     out = {}
@@ -251,4 +273,132 @@ async def report_counts(h: Harness, bid: int) -> dict[str, int]:
         m = re.search(rf"{label}: (\d+)", text)
         assert m, f"/report has no '{label}' line"
         out[key] = int(m.group(1))
+    return out
+
+
+# ---------------------------------------------------------------- Bot API fault plans
+
+
+def flood_storm(first: int, retry_afters: list[int]) -> Responder:
+    """From the `first`-th send on, one 429 per request with a growing retry_after."""
+    seen = [0]
+    left = list(retry_afters)
+
+    def responder(method: str, params: dict[str, Any]) -> Failure | None:
+        if method != "sendMessage":
+            return None
+        seen[0] += 1
+        if seen[0] >= first and left:
+            wait = left.pop(0)
+            return Failure(429, f"Too Many Requests: retry after {wait}", retry_after=wait)
+        return None
+
+    return responder
+
+
+def server_errors(bursts: list[tuple[int, int]]) -> Responder:
+    """5xx answers for sends number a..b-1 of each (a, b) burst (502, 503, 504 in turn)."""
+    seen = [0]
+    codes = [(502, "Bad Gateway"), (503, "Service Unavailable"), (504, "Gateway Timeout")]
+
+    def responder(method: str, params: dict[str, Any]) -> Failure | None:
+        if method != "sendMessage":
+            return None
+        seen[0] += 1
+        if any(a <= seen[0] < b for a, b in bursts):
+            return Failure(*codes[seen[0] % 3])
+        return None
+
+    return responder
+
+
+def network_faults(kind: str, share: float, seed: int) -> Plan:
+    """About `share` of broadcast sends meet network fault `kind` (seeded)."""
+    rng = random.Random(seed)
+
+    def plan(method: str, params: dict[str, Any]) -> str | None:
+        if method == "sendMessage" and rng.random() < share:
+            return kind
+        return None
+
+    return plan
+
+
+# ---------------------------------------------------------------- one scenario
+
+
+@dataclass
+class ScenarioResult:
+    """What one fault scenario did, for the tests' assertions and the fault benchmark."""
+
+    name: str
+    chats: list[int]
+    received: Counter[int]  # messages each resident's chat received (accepted by the fake)
+    lost_answers: list[int]  # chats whose message arrived but whose answer was lost
+    progress: dict[str, int]  # outbox rows per status
+    status: str  # the broadcast's status at the end
+    report: dict[str, int]  # the officer's /report, as numbers
+    stats: RunStats
+    window: int
+    virtual_seconds: float
+    faults: Counter[str] = field(default_factory=Counter)
+    outage: DbOutage | None = None
+
+    @property
+    def missed(self) -> list[int]:
+        return [c for c in self.chats if self.received[c] == 0]
+
+    @property
+    def duplicates(self) -> int:
+        return sum(n - 1 for n in self.received.values() if n > 1)
+
+
+async def run_scenario(
+    tmp_path: Path,
+    content: Content,
+    name: str,
+    *,
+    residents: int = 200,
+    db: tuple[str, float, float] | None = None,
+    responder: Responder | None = None,
+    plan: Plan | None = None,
+) -> ScenarioResult:
+    """One broadcast to `residents` consenting residents (plus 10 who did not consent) under the
+    given faults: `db` = (kind, start, duration) in virtual seconds; `responder` for Bot API
+    error answers; `plan` for network faults."""
+    h, request, vt = await fault_harness(tmp_path, content)
+    chats = await add_residents(h, range(1000, 1000 + residents))
+    await add_residents(h, range(900, 910), consent=0)
+    bid = await officer_broadcast(h)
+    outage = None
+    if db is not None:
+        outage = DbOutage(h, *db)
+        vt.hooks.append(outage.tick)
+    h.api.responder = responder
+    request.plan = plan
+    delivery = delivery_of(h.app)
+    try:
+        async with asyncio.timeout(60):  # a hang detector (real seconds), not a measurement
+            await delivery.run_due()
+    finally:
+        if outage is not None:
+            await outage.release()
+    h.api.responder = None
+    request.plan = None
+    received = Counter({c: n for c, n in accepted(h.api).items() if c >= 900})
+    out = ScenarioResult(
+        name=name,
+        chats=chats,
+        received=received,
+        lost_answers=list(request.lost_answers),
+        progress=await h.services.broadcasts.progress(bid),
+        status=(await h.services.broadcasts.get(bid)).status,
+        report=await report_counts(h, bid),
+        stats=replace(delivery.stats),
+        window=delivery.window,
+        virtual_seconds=vt.now(),
+        faults=request.faults,
+        outage=outage,
+    )
+    await close_harness(h)
     return out
