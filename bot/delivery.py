@@ -75,7 +75,7 @@ BACKOFF_BASE = 1.0  # seconds; doubled per attempt
 EXPECTED_LATENCY = 0.25  # seconds per Bot API round trip the in-flight window is sized for
 DB_RETRY_FIRST = 0.5  # seconds to wait after the database refused a write; doubled per try
 DB_RETRY_MAX = 10.0  # ... up to this, for as long as it stays locked, read-only or full
-DB_BUSY_MS = 500  # how long delivery's own statements wait for another connection's lock
+DB_BUSY_MS = 200  # how long delivery's own statements wait for another connection's lock
 STOP_CHECK = 1.0  # seconds: a long wait checks this often whether the bot is stopping
 EXPIRY_GRACE = timedelta(minutes=5)  # a job firing a little late is not "the bot was down"
 TELEGRAM_LIMIT = 30  # messages per second overall, Telegram's documented ceiling

@@ -8,6 +8,7 @@ minute", not the generic error, and works when they do.
 from __future__ import annotations
 
 import sqlite3
+from datetime import timedelta
 
 from telegram import Update
 
@@ -62,7 +63,10 @@ async def test_help_while_another_program_holds_the_write_lock(tmp_path, content
     assert errors == []
     texts = h.api.texts(CHAT)
     assert len(texts) == 1 and "/nag" in texts[0]
-    # Not recorded while locked, so it is written on the next update.
+    # Not recorded while locked; written on an update once the pause after a refusal is over.
+    await h.send(CHAT, "/help")
+    assert (await h.rows("SELECT last_seen FROM residents"))[0]["last_seen"] is None
+    h.clock.set(h.clock.now() + timedelta(minutes=1))
     await h.send(CHAT, "/help")
     row = await h.rows("SELECT last_seen FROM residents WHERE chat_id = ?", (CHAT,))
     assert row[0]["last_seen"] == h.clock.now().date().isoformat()
