@@ -116,7 +116,7 @@ async def on_error(update: object, context: BotContext) -> None:
     if isinstance(err, DatabaseUnavailable):
         # Locked, read-only or full: what they sent was not saved, and sending it again later
         # will work; say so rather than "something went wrong".
-        logger.warning("A resident's update could not be saved: the database is %s", err.reason)
+        logger.warning("Not saved: the database is %s (%s)", err.reason, err)
         if isinstance(update, Update) and update.effective_chat is not None:
             try:
                 await update.effective_chat.send_message(

@@ -306,12 +306,11 @@ class BroadcastStore:
 
     async def next_due(self, now: datetime, exclude: Sequence[int] = ()) -> Broadcast | None:
         """The broadcast to send next (urgent first, then oldest), leaving out `exclude`."""
-        skip = ",".join(str(int(i)) for i in exclude)
+        skip = f" AND id NOT IN ({','.join('?' * len(exclude))})" if exclude else ""
         row = await self.db.fetchone(
             "SELECT * FROM broadcasts WHERE status IN ('scheduled', 'sending') AND due_at <= ?"
-            + (f" AND id NOT IN ({skip})" if skip else "")
-            + " ORDER BY urgent DESC, due_at, id LIMIT 1",
-            (ts(now),),
+            f"{skip} ORDER BY urgent DESC, due_at, id LIMIT 1",
+            (ts(now), *exclude),
         )
         return _row(row) if row else None
 
@@ -500,22 +499,6 @@ class BroadcastStore:
             "UPDATE outbox SET status = 'sent', attempts = attempts + 1, sent_at = ?,"
             " message_id = ?, last_error = NULL WHERE broadcast_id = ? AND chat_id = ?",
             (ts(now), message_id, broadcast_id, chat_id),
-        )
-
-    async def mark_attempt(self, broadcast_id: int, chat_id: int, error: str) -> None:
-        """A failed try that will be retried: the row stays 'sending'."""
-        await self.db.execute(
-            "UPDATE outbox SET attempts = attempts + 1, last_error = ?"
-            " WHERE broadcast_id = ? AND chat_id = ?",
-            (error[:200], broadcast_id, chat_id),
-        )
-
-    async def mark_final(self, broadcast_id: int, chat_id: int, status: str, error: str) -> None:
-        """failed / not_found / skipped: never retried."""
-        await self.db.execute(
-            "UPDATE outbox SET status = ?, attempts = attempts + 1, last_error = ?"
-            " WHERE broadcast_id = ? AND chat_id = ?",
-            (status, error[:200], broadcast_id, chat_id),
         )
 
     async def mark_blocked(
