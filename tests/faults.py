@@ -341,7 +341,8 @@ class ScenarioResult:
     stats: RunStats
     window: int
     virtual_seconds: float
-    faults: Counter[str] = field(default_factory=Counter)
+    faults: Counter[str] = field(default_factory=Counter)  # network faults injected
+    error_answers: int = 0  # requests the fake answered with an error (429, 5xx)
     outage: DbOutage | None = None
 
     @property
@@ -386,6 +387,7 @@ async def run_scenario(
     h.api.responder = None
     request.plan = None
     received = Counter({c: n for c, n in accepted(h.api).items() if c >= 900})
+    seen = sum(1 for c in h.api.calls if c.method == "sendMessage" and (c.chat_id or 0) >= 900)
     out = ScenarioResult(
         name=name,
         chats=chats,
@@ -398,6 +400,7 @@ async def run_scenario(
         window=delivery.window,
         virtual_seconds=vt.now(),
         faults=request.faults,
+        error_answers=seen - sum(received.values()),
         outage=outage,
     )
     await close_harness(h)
