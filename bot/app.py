@@ -55,7 +55,7 @@ from bot.handlers.registry import Command, allowed
 from bot.http import AiohttpRequest
 from bot.processing import PerChatOrderedProcessor
 from storage.broadcasts import BroadcastStore
-from storage.db import Database
+from storage.db import Database, DatabaseUnavailable
 from storage.residents import Residents
 from storage.safety import SafetyCounts
 from storage.surveys import SurveyStore
@@ -120,6 +120,18 @@ def _guard(command: Command) -> Callable:
 async def on_error(update: object, context: BotContext) -> None:
     """Log with the traceback (redacted by the log filter); tell the person something failed."""
     err = context.error
+    if isinstance(err, DatabaseUnavailable):
+        # Locked, read-only or full: what they sent was not saved, and sending it again later
+        # will work; say so rather than "something went wrong".
+        logger.warning("Not saved: the database is %s (%s)", err.reason, err)
+        if isinstance(update, Update) and update.effective_chat is not None:
+            try:
+                await update.effective_chat.send_message(
+                    context.services.texts().get("common.not_saved")
+                )
+            except TelegramError:
+                logger.warning("Could not tell the user their update was not saved")
+        return
     if isinstance(err, Forbidden):
         # The resident blocked the bot (or deleted their account): stop sending to them.
         if isinstance(update, Update) and update.effective_chat is not None:

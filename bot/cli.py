@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from bot.config import ConfigError, load_config, resolve_survey_secret
 from bot.content import ContentError, load_content
+from storage.db import DatabaseError
 
 logger = logging.getLogger("bot")
 
@@ -236,6 +237,9 @@ def cmd_run(args: argparse.Namespace) -> int:
             print(redact(_stopped_line(exc, cfg.api_url), secrets), file=sys.stderr)
             return 1
         app.run_polling(allowed_updates=["message", "callback_query", "my_chat_member"])
+    except DatabaseError as exc:  # unusable file, read-only folder, not SQLite: one line
+        print(redact(str(exc), secrets), file=sys.stderr)
+        return 2
     except Exception as exc:  # noqa: BLE001 - the last word at start-up is one redacted line
         print(redact(_stopped_line(exc, cfg.api_url), secrets), file=sys.stderr)
         return 1

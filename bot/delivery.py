@@ -11,9 +11,23 @@ Two pieces:
   asks.
 * `Delivery`, which reads due broadcasts from the database, writes their outbox with one
   INSERT ... SELECT, and keeps a small bounded window of sends in flight (never a gather over
-  recipients). Every row is marked 'sending' before its request and 'sent' (or blocked, failed)
-  right after, so a restart resumes with no duplicates and a hard kill repeats at most the
-  requests that were in flight.
+  recipients). Every row is marked 'sending' (claimed) before its request; its outcome (sent,
+  blocked, failed ...) goes into an in-memory pending-results buffer that is written at once.
+
+Database faults. When the database refuses a write (locked past the busy timeout, read-only,
+disk full), the outcomes stay in the buffer, no new request goes out, and the worker waits
+(0.5 s, doubling, at most 10 s) and tries again, writing the buffer first; it carries on by
+itself when the database is back. A delivered message is never recorded as failed because of
+the database, and the worker never spins: one try per wait.
+
+Duplicates: the bound. A restart resends every row still 'sending'. Only rows whose request may
+have reached Telegram but whose result is not yet written can arrive twice: those in flight
+plus those confirmed and waiting in the buffer. Both together never exceed `window` (the sender
+takes a slot per request and frees it only when the result is written), i.e.
+max(4, ceil(rate_per_second x 0.25)) = 7 at the default 25/s. Normally the buffer is written
+after every send, so a hard kill repeats about the requests in flight; during a database outage
+up to `window` confirmed results can wait in memory. Separately, a request that times out may
+have been delivered (Telegram cannot say): its retry can repeat that one message.
 
 Waiting goes through an injectable monotonic clock and sleep, so tests run a whole broadcast in
 virtual time without sleeping.
@@ -49,7 +63,8 @@ from bot import callback_data as cd
 from bot.config import parse_quiet_hours
 from bot.context import Services, services_of
 from bot.domain.broadcasts import MAX_CAPTION, in_quiet_hours, quiet_end
-from storage.broadcasts import Broadcast, Claimed
+from storage.broadcasts import Broadcast, Claimed, Outcome
+from storage.db import DatabaseUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +73,10 @@ MAX_ATTEMPTS = 5  # network errors and 5xx: tries before a row is 'failed'
 MAX_FLOOD_RETRIES = 10  # 429s for one row before giving up on it
 BACKOFF_BASE = 1.0  # seconds; doubled per attempt
 EXPECTED_LATENCY = 0.25  # seconds per Bot API round trip the in-flight window is sized for
+DB_RETRY_FIRST = 0.5  # seconds to wait after the database refused a write; doubled per try
+DB_RETRY_MAX = 10.0  # ... up to this, for as long as it stays locked, read-only or full
+DB_BUSY_MS = 200  # how long delivery's own statements wait for another connection's lock
+STOP_CHECK = 1.0  # seconds: a long wait checks this often whether the bot is stopping
 EXPIRY_GRACE = timedelta(minutes=5)  # a job firing a little late is not "the bot was down"
 TELEGRAM_LIMIT = 30  # messages per second overall, Telegram's documented ceiling
 COUNTED_PREFIXES = ("send", "edit", "copy", "forward")
@@ -183,10 +202,28 @@ class RunStats:
     failed: int = 0
     skipped: int = 0
     flood: int = 0
+    polls: int = 0  # next_due look-ups
+    claims: int = 0  # claim transactions
+    db_errors: int = 0  # statements the database refused (locked, read-only, full)
+    db_waits: int = 0  # backoff waits while it stayed unavailable
+    max_unrecorded: int = 0  # most sends in flight or confirmed but not yet written, at once
+
+
+class DatabaseDown(Exception):
+    """Results cannot be written right now: stop sending, back off, try again."""
 
 
 class Delivery:
-    """Sends due broadcasts one after another through the outbox."""
+    """Sends due broadcasts one after another through the outbox.
+
+    Results are written through a small in-memory buffer: each send's outcome goes into it and
+    is written at once (one transaction per flush). If the database refuses (locked, read-only,
+    full), the outcome stays in memory, no further request goes out, and the worker waits with a
+    capped exponential backoff, writing the buffer first when the database is back. So a
+    delivered message is never recorded as failed because of the database, and at most `window`
+    sends are ever unrecorded at once: in flight, or confirmed and waiting in the buffer. Those
+    are the only messages a hard kill can make the restarted bot send again.
+    """
 
     def __init__(self, app: Application, limiter: BroadcastLimiter, *, paced_by_bot: bool) -> None:
         self.app = app
@@ -194,6 +231,7 @@ class Delivery:
         # Whether the bot's own rate limiter is this one (then sends pass rate_limit_args).
         self.paced_by_bot = paced_by_bot
         rate = limiter.rate
+        # The in-flight window, and the bound on messages a hard kill can repeat.
         self.window = max(4, math.ceil(rate * EXPECTED_LATENCY))
         self.sleep: Sleep = limiter.sleep
         self._run_lock = asyncio.Lock()
@@ -203,12 +241,26 @@ class Delivery:
         self._bound_to_running_app = False
         self._photo_ids: dict[int, str] = {}
         self.stats = RunStats()
+        # The pending-results buffer: outcomes known but not yet written, by (broadcast, chat).
+        self._results: dict[tuple[int, int], Outcome] = {}
+        self._unrecorded = 0  # sends taken (in flight or buffered) and not yet written
+        self._changed = asyncio.Event()  # a send ended or a flush ended
+        self._flush_lock = asyncio.Lock()
+        self._db_down = False  # the last write was refused: send nothing more until one works
+        self._outage = False  # for the log: paused ... resumed
+        self._db_reason = "unavailable"
+        self.db_busy_ms = DB_BUSY_MS
         # Called after each broadcast finishes or pauses (scheduling hooks in to notify/rebuild).
         self.on_deferred: Callable[[Broadcast], Awaitable[None]] | None = None
 
     @property
     def services(self) -> Services:
         return services_of(self.app)
+
+    @property
+    def unrecorded(self) -> int:
+        """Sends in flight or confirmed but not yet written (never more than `window`)."""
+        return self._unrecorded
 
     def use_virtual_time(self) -> None:
         self.limiter.use_virtual_time()
@@ -249,18 +301,124 @@ class Delivery:
                 return
 
     async def run_due(self) -> None:
-        """Send every due broadcast, oldest first, until none is due (or we are stopping)."""
+        """Send every due broadcast, oldest first, until none is due (or we are stopping).
+
+        A database that refuses a statement makes the worker wait (capped exponential backoff,
+        through the injectable sleep) and then carry on where it was, without a restart.
+        """
+        # Delivery's writes can always wait for the next try (results stay in memory), so they
+        # give up on a lock quickly rather than hold the connection that updates are queued on.
+        db = self.services.db
         async with self._run_lock:
-            while not self.stopping():
-                s = self.services
+            with db.busy_timeout(self.db_busy_ms):
+                await self._run_due()
+            if self._results:
+                # Stopping during an outage: one last try, with the full busy timeout.
+                self._db_down = False
+                with db.busy_timeout(db.busy_ms):
+                    await self._flush()
+            if self._results:
+                logger.warning(
+                    "Stopping with %d delivered broadcast messages not recorded (the database is"
+                    " unavailable): they will be sent again after the restart",
+                    len(self._results),
+                )
+
+    async def _run_due(self) -> None:
+        s = self.services
+        failures = 0  # database refusals in a row, since the last broadcast that got through
+        passed: set[int] = set()  # broadcasts that cannot finish in this run: the sweep retries
+        while not self.stopping():
+            try:
+                self._db_down = False  # nothing is in flight here: (try to) write again
+                if not await self._flush():
+                    raise DatabaseDown
                 now = s.clock.now()
-                b = await s.broadcasts.next_due(now)
+                self.stats.polls += 1
+                b = await s.broadcasts.next_due(now, sorted(passed))
                 if b is None:
                     return
                 if await self._expire_if_late(b, now):
                     continue
                 if not await self._send_broadcast(b):
-                    continue
+                    passed.add(b.id)
+                failures = 0
+            except (DatabaseDown, DatabaseUnavailable) as exc:
+                if isinstance(exc, DatabaseUnavailable):
+                    self._note_db_error(exc)
+                failures += 1
+                await self._wait_for_database(failures)
+
+    async def _wait_for_database(self, failures: int) -> None:
+        """Back off while the database is unavailable: 0.5 s, 1 s, 2 s ... at most DB_RETRY_MAX."""
+        self._db_down = True
+        self.stats.db_waits += 1
+        delay = min(DB_RETRY_MAX, DB_RETRY_FIRST * 2 ** (failures - 1))
+        logger.info(
+            "Database %s: %d broadcast results held in memory; next try in %.1f s",
+            self._db_reason,
+            len(self._results),
+            delay,
+        )
+        # In pieces, so that a stop is noticed within a second even during a long wait.
+        while delay > 0 and not self.stopping():
+            step = min(delay, STOP_CHECK)
+            await self.sleep(step)
+            delay -= step
+
+    # ------------------------------------------------------------ the results buffer
+
+    def _note_db_error(self, exc: DatabaseUnavailable) -> None:
+        """The database refused: stop sending until the worker's backoff gets a write through."""
+        self.stats.db_errors += 1
+        self._db_down = True
+        self._db_reason = exc.reason
+        if not self._outage:
+            self._outage = True
+            logger.warning(
+                "Broadcast delivery paused: the database is %s; results are kept in memory and"
+                " written when it is back",
+                exc.reason,
+            )
+
+    async def _flush(self) -> bool:
+        """Write every buffered result in one transaction; False if the database refused."""
+        async with self._flush_lock:
+            if not self._results:
+                return True
+            if self._db_down:  # the worker's backoff decides when to try again
+                return False
+            batch = list(self._results.values())
+            try:
+                await self.services.broadcasts.record(batch)
+            except DatabaseUnavailable as exc:
+                self._note_db_error(exc)
+                return False
+            finally:
+                self._changed.set()
+            for o in batch:
+                del self._results[(o.broadcast_id, o.chat_id)]
+            self._unrecorded -= len(batch)
+            self._written()
+            return True
+
+    def _written(self) -> None:
+        """A write went through."""
+        if self._outage:
+            self._outage = False
+            logger.warning("Broadcast delivery resumed: the database is writable again")
+
+    async def _take_slot(self) -> None:
+        """Wait until fewer than `window` sends are unrecorded; DatabaseDown if none can be."""
+        while True:
+            if self._db_down:
+                raise DatabaseDown
+            if self._unrecorded < self.window:
+                self._unrecorded += 1
+                self.stats.max_unrecorded = max(self.stats.max_unrecorded, self._unrecorded)
+                return
+            self._changed.clear()
+            await self._changed.wait()
 
     # ------------------------------------------------------------ one broadcast
 
@@ -292,57 +450,73 @@ class Delivery:
             await tell_officers_expired(self.app, b, hours)
         return True
 
+    async def _release(self, b: Broadcast, rows: list[Claimed]) -> None:
+        """A graceful stop: put claimed rows that were not sent back (best effort)."""
+        try:
+            await self.services.broadcasts.release(b.id, [r.chat_id for r in rows])
+        except DatabaseUnavailable as exc:  # left 'sending': reset_in_flight at the next start
+            self._note_db_error(exc)
+
     async def _send_broadcast(self, b: Broadcast) -> bool:
-        """Send the rest of `b`; False if it stopped early (quiet hours, cancelled, stopping)."""
+        """Send the rest of `b`; False if it stopped early (quiet hours, cancelled, stopping).
+
+        Raises DatabaseDown or DatabaseUnavailable when the database refuses; every request
+        already made is awaited and its result kept in the buffer first.
+        """
         s = self.services
+        store = s.broadcasts
         now = s.clock.now()
         if self._quiet_now(b, now):
             await self._defer(b, now)
             return False
-        await s.broadcasts.materialise(b, now)
-        slots = asyncio.Semaphore(self.window)
+        await store.materialise(b, now)
+        self._written()
+        # Nothing of this broadcast is in flight or buffered now (every earlier pass waited for
+        # its sends and the buffer was written first), so rows still 'sending' were claimed and
+        # never sent (e.g. a batch cut short by an outage): they go back to the queue.
+        await store.requeue_sending(b.id)
         in_flight: set[asyncio.Task[None]] = set()
-        finished = True
         try:
             while True:
                 if self.stopping():
-                    finished = False
-                    break
-                status = await s.broadcasts.status_of(b.id)
-                if status != "sending":
-                    finished = False  # cancelled or expired meanwhile
-                    break
+                    return False
+                if await store.status_of(b.id) != "sending":
+                    return False  # cancelled or expired meanwhile
                 if self._quiet_now(b, s.clock.now()):
                     await asyncio.gather(*in_flight)  # bounded: at most `window` tasks
+                    if not await self._flush():
+                        raise DatabaseDown
                     await self._defer(b, s.clock.now())
                     return False
-                batch = await s.broadcasts.claim(b, self.window)
+                self.stats.claims += 1
+                batch = await store.claim(b, self.window)
                 if not batch:
-                    break
+                    if not in_flight:
+                        break
+                    # The last sends may give a row back (unsent): wait, write, look again.
+                    await asyncio.gather(*in_flight)
+                    if not await self._flush():
+                        raise DatabaseDown
+                    continue
                 for i, row in enumerate(batch):
                     if self.stopping():
-                        await s.broadcasts.release(b.id, [r.chat_id for r in batch[i:]])
-                        finished = False
-                        break
-                    await slots.acquire()
+                        await self._release(b, batch[i:])
+                        return False
+                    await self._take_slot()
                     task = asyncio.create_task(self._send_row(b, row))
                     in_flight.add(task)
-
-                    def done(t: asyncio.Task[None]) -> None:
-                        in_flight.discard(t)
-                        slots.release()
-
-                    task.add_done_callback(done)
-                if not finished:
-                    break
+                    task.add_done_callback(in_flight.discard)
         finally:
             # Never leave a request unrecorded: wait for the (at most `window`) sends in flight.
             if in_flight:
                 await asyncio.gather(*in_flight, return_exceptions=True)
-        if finished and await s.broadcasts.finish_if_done(b.id, s.clock.now()):
+        if not await self._flush():
+            raise DatabaseDown
+        if await store.finish_if_done(b.id, s.clock.now()):
             logger.info("Broadcast %d finished", b.id)
             self._photo_ids.pop(b.id, None)
-        return finished
+            return True
+        return False
 
     # ------------------------------------------------------------ one message
 
@@ -373,24 +547,52 @@ class Delivery:
         )
 
     async def _send_row(self, b: Broadcast, row: Claimed) -> None:
+        """Send one row and put its outcome in the buffer, then write the buffer."""
         try:
-            await self._send_row_inner(b, row)
+            outcome = await self._send_row_inner(b, row)
         except Exception:  # a bug must not leave the row 'sending' and the broadcast stuck
             logger.exception("Broadcast %d: unexpected error on one message", b.id)
-            await self.services.broadcasts.mark_final(b.id, row.chat_id, "failed", "internal error")
-            self.stats.failed += 1
+            outcome = Outcome(b.id, row.chat_id, "failed", row.attempts + 1, "internal error")
+        self._count(outcome)
+        self._results[(b.id, row.chat_id)] = outcome
+        self._changed.set()
+        await self._flush()  # during an outage it returns at once: the worker's backoff writes
 
-    async def _send_row_inner(self, b: Broadcast, row: Claimed) -> None:
+    def _count(self, outcome: Outcome) -> None:
+        st = self.stats
+        st.sent += outcome.status == "sent"
+        st.blocked += outcome.status in ("blocked", "not_found")
+        st.failed += outcome.status == "failed"
+        st.skipped += outcome.status == "skipped"
+
+    async def _note_attempt(self, b: Broadcast, row: Claimed, attempts: int, error: str) -> None:
+        """Record a failed try that will be retried; skipped while the database is unavailable."""
+        if self._db_down:
+            return
+        try:
+            await self.services.broadcasts.set_attempts(b.id, row.chat_id, attempts, error)
+        except DatabaseUnavailable as exc:  # the final outcome carries the count anyway
+            self._note_db_error(exc)
+
+    async def _send_row_inner(self, b: Broadcast, row: Claimed) -> Outcome:
         store = self.services.broadcasts
         attempts = row.attempts
         floods = 0
+
+        def done(status: str, error: str | None = None, **kw: Any) -> Outcome:
+            return Outcome(b.id, row.chat_id, status, attempts + 1, error, **kw)
+
         while True:
             await self.limiter.acquire(row.chat_id)
             # Checked right before the request: /stop during a broadcast takes effect at once.
-            if not await store.still_eligible(b, row.chat_id):
-                await store.mark_final(b.id, row.chat_id, "skipped", "no longer subscribed")
-                self.stats.skipped += 1
-                return
+            try:
+                eligible = await store.still_eligible(b, row.chat_id)
+            except DatabaseUnavailable as exc:
+                # Cannot tell whether they still want it: do not send; the row goes back.
+                self._note_db_error(exc)
+                return Outcome(b.id, row.chat_id, "pending", attempts)
+            if not eligible:
+                return done("skipped", "no longer subscribed")
             try:
                 msg = await self._deliver(b, row)
             except RetryAfter as exc:
@@ -399,36 +601,25 @@ class Delivery:
                 floods += 1
                 self.stats.flood += 1
                 if floods > MAX_FLOOD_RETRIES:
-                    await store.mark_final(b.id, row.chat_id, "failed", "flood control")
-                    self.stats.failed += 1
-                    return
+                    return done("failed", "flood control")
                 continue  # acquire() waits until the pause is over
             except Forbidden as exc:
-                await store.mark_blocked(b.id, row.chat_id, str(exc), self.services.clock.now())
-                self.stats.blocked += 1
-                return
+                return done("blocked", str(exc), at=self.services.clock.now())
             except BadRequest as exc:  # before NetworkError: BadRequest is a subclass of it
                 status = "not_found" if "chat not found" in str(exc).lower() else "failed"
-                await store.mark_final(b.id, row.chat_id, status, str(exc))
-                self.stats.blocked += status == "not_found"
-                self.stats.failed += status == "failed"
-                return
+                return done(status, str(exc))
             except (TimedOut, NetworkError) as exc:  # also 5xx answers
+                # A timed-out request may have reached Telegram: the retry can then repeat it.
+                # Telegram offers no way to know, so this is the one at-least-once case.
                 attempts += 1
                 if attempts >= MAX_ATTEMPTS:
-                    await store.mark_final(b.id, row.chat_id, "failed", str(exc))
-                    self.stats.failed += 1
-                    return
-                await store.mark_attempt(b.id, row.chat_id, str(exc))
+                    return Outcome(b.id, row.chat_id, "failed", attempts, str(exc))
+                await self._note_attempt(b, row, attempts, str(exc))
                 await self.sleep(BACKOFF_BASE * 2 ** (attempts - 1))
                 continue
             except TelegramError as exc:  # e.g. ChatMigrated: nothing a retry would fix
-                await store.mark_final(b.id, row.chat_id, "failed", str(exc))
-                self.stats.failed += 1
-                return
-            await store.mark_sent(b.id, row.chat_id, msg.message_id, self.services.clock.now())
-            self.stats.sent += 1
-            return
+                return done("failed", str(exc))
+            return done("sent", message_id=msg.message_id, at=self.services.clock.now())
 
 
 def sends_image(image: str | None, text: str) -> bool:

@@ -100,6 +100,8 @@ def load_intents(col: Any, path: Path) -> Lexicon | None:
             for i in m.intents
         ),
         aliases=dict(m.aliases),
-        groups={k: tuple(a.strip() for a in v.split("|") if a.strip()) for k, v in m.groups.items()},
+        groups={
+            k: tuple(a.strip() for a in v.split("|") if a.strip()) for k, v in m.groups.items()
+        },
         max_blocks=1,
     )

@@ -93,6 +93,26 @@ class Claimed:
 
 
 @dataclass(frozen=True)
+class Outcome:
+    """What became of one claimed outbox row, waiting to be written (see `record`).
+
+    status: sent | blocked | not_found | failed | skipped, or pending (never sent: give it back).
+    attempts is the row's total number of requests, written as is (so writing twice is harmless).
+    """
+
+    broadcast_id: int
+    chat_id: int
+    status: str
+    attempts: int
+    error: str | None = None
+    message_id: int | None = None
+    at: datetime | None = None
+
+
+FINAL = ("blocked", "not_found", "failed", "skipped")
+
+
+@dataclass(frozen=True)
 class AuditRow:
     broadcast_id: int | None
     actor_id: int | None
@@ -284,11 +304,13 @@ class BroadcastStore:
         )
         return [_row(r) for r in rows]
 
-    async def next_due(self, now: datetime) -> Broadcast | None:
+    async def next_due(self, now: datetime, exclude: Sequence[int] = ()) -> Broadcast | None:
+        """The broadcast to send next (urgent first, then oldest), leaving out `exclude`."""
+        skip = f" AND id NOT IN ({','.join('?' * len(exclude))})" if exclude else ""
         row = await self.db.fetchone(
             "SELECT * FROM broadcasts WHERE status IN ('scheduled', 'sending') AND due_at <= ?"
-            " ORDER BY urgent DESC, due_at, id LIMIT 1",
-            (ts(now),),
+            f"{skip} ORDER BY urgent DESC, due_at, id LIMIT 1",
+            (ts(now), *exclude),
         )
         return _row(row) if row else None
 
@@ -479,22 +501,6 @@ class BroadcastStore:
             (ts(now), message_id, broadcast_id, chat_id),
         )
 
-    async def mark_attempt(self, broadcast_id: int, chat_id: int, error: str) -> None:
-        """A failed try that will be retried: the row stays 'sending'."""
-        await self.db.execute(
-            "UPDATE outbox SET attempts = attempts + 1, last_error = ?"
-            " WHERE broadcast_id = ? AND chat_id = ?",
-            (error[:200], broadcast_id, chat_id),
-        )
-
-    async def mark_final(self, broadcast_id: int, chat_id: int, status: str, error: str) -> None:
-        """failed / not_found / skipped: never retried."""
-        await self.db.execute(
-            "UPDATE outbox SET status = ?, attempts = attempts + 1, last_error = ?"
-            " WHERE broadcast_id = ? AND chat_id = ?",
-            (status, error[:200], broadcast_id, chat_id),
-        )
-
     async def mark_blocked(
         self, broadcast_id: int, chat_id: int, error: str, now: datetime
     ) -> None:
@@ -518,6 +524,73 @@ class BroadcastStore:
                 " AND status = 'sending'",
                 [(broadcast_id, c) for c in chat_ids],
             )
+
+    async def record(self, outcomes: Sequence[Outcome]) -> None:
+        """Write the results of several sends in one transaction (all or none).
+
+        Writing the same outcome twice gives the same row, so a caller that does not know whether
+        a write went through may simply write again.
+        """
+        sent = [
+            (ts(o.at) if o.at else None, o.message_id, o.attempts, o.broadcast_id, o.chat_id)
+            for o in outcomes
+            if o.status == "sent"
+        ]
+        final = [
+            (o.status, o.attempts, (o.error or "")[:200], o.broadcast_id, o.chat_id)
+            for o in outcomes
+            if o.status in FINAL
+        ]
+        back = [(o.attempts, o.broadcast_id, o.chat_id) for o in outcomes if o.status == "pending"]
+        inactive = [
+            (ts(o.at) if o.at else None, o.chat_id) for o in outcomes if o.status == "blocked"
+        ]
+        async with self.db.transaction() as tx:
+            if sent:
+                await tx.executemany(
+                    "UPDATE outbox SET status = 'sent', sent_at = ?, message_id = ?, attempts = ?,"
+                    " last_error = NULL WHERE broadcast_id = ? AND chat_id = ?",
+                    sent,
+                )
+            if final:
+                await tx.executemany(
+                    "UPDATE outbox SET status = ?, attempts = ?, last_error = ?"
+                    " WHERE broadcast_id = ? AND chat_id = ?",
+                    final,
+                )
+            if back:
+                await tx.executemany(
+                    "UPDATE outbox SET status = 'pending', attempts = ?"
+                    " WHERE broadcast_id = ? AND chat_id = ? AND status = 'sending'",
+                    back,
+                )
+            if inactive:
+                # 403: the resident blocked the bot or is gone; they become inactive.
+                await tx.executemany(
+                    "UPDATE residents SET active = 0, updated_at = COALESCE(?, updated_at)"
+                    " WHERE chat_id = ?",
+                    inactive,
+                )
+
+    async def set_attempts(
+        self, broadcast_id: int, chat_id: int, attempts: int, error: str
+    ) -> None:
+        """A failed try that will be retried: the row stays 'sending' (best effort)."""
+        await self.db.execute(
+            "UPDATE outbox SET attempts = ?, last_error = ? WHERE broadcast_id = ? AND chat_id = ?",
+            (attempts, error[:200], broadcast_id, chat_id),
+        )
+
+    async def requeue_sending(self, broadcast_id: int) -> int:
+        """Rows of one broadcast left 'sending' with no request in flight go back to 'pending'.
+
+        Only for a caller that knows none of them is in flight or waiting to be recorded (the
+        sender, before it starts a broadcast): such rows were claimed but never sent.
+        """
+        return await self.db.execute(
+            "UPDATE outbox SET status = 'pending' WHERE broadcast_id = ? AND status = 'sending'",
+            (broadcast_id,),
+        )
 
     async def reset_in_flight(self) -> int:
         """At start: rows left 'sending' by a hard kill are tried again."""

@@ -1,17 +1,25 @@
-"""One aiosqlite connection (WAL, foreign keys on) shared by the whole bot.
+"""One aiosqlite connection (WAL, foreign keys on) shared by the whole bot, and its failures.
 
 Every statement goes through one asyncio lock: with a single connection, a statement issued by one
 task while another holds a transaction open would otherwise join (and could be rolled back with)
 that transaction.
+
+Failures are sorted for the callers: a database that cannot be opened at start raises
+`DatabaseError` (one line naming the file and the problem, the connection closed so the process
+can exit); a statement that fails because the database is locked, read-only, full or unreadable
+right now raises `DatabaseUnavailable` (nothing was written; try again later). A write that is
+not critical (e.g. a resident's "last seen" day) can ask for a shorter wait on a lock with
+`Database.busy_timeout(ms)`, so an update never stalls for the full busy timeout behind it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +28,79 @@ import aiosqlite
 from storage.migrations import apply_migrations
 
 logger = logging.getLogger(__name__)
+
+BUSY_MS = 5000  # how long a statement waits for another connection's lock by default
+QUICK_BUSY_MS = 100  # for writes that may be skipped (best effort)
+
+# SQLite primary result codes that mean "the database cannot be used right now", as opposed to
+# a mistake in a statement (constraint, syntax) that retrying would not fix.
+_UNAVAILABLE = {
+    5: "locked",  # SQLITE_BUSY
+    6: "locked",  # SQLITE_LOCKED
+    8: "read-only",  # SQLITE_READONLY
+    10: "unreadable",  # SQLITE_IOERR
+    11: "damaged",  # SQLITE_CORRUPT
+    13: "full",  # SQLITE_FULL
+    14: "unreadable",  # SQLITE_CANTOPEN
+    15: "locked",  # SQLITE_PROTOCOL
+    26: "damaged",  # SQLITE_NOTADB
+}
+_OPEN_PROBLEMS = {
+    "locked": "another program holds a lock on it",
+    "read-only": "the file or its folder is read-only",
+    "unreadable": "cannot open or create the file (check that it and its folder are writable)",
+    "damaged": "the file is not an SQLite database, or is damaged",
+    "full": "the disk is full",
+}
+
+# A per-task override of the busy timeout (see Database.busy_timeout).
+_busy_override: contextvars.ContextVar[int | None] = contextvars.ContextVar(
+    "busy_override", default=None
+)
+
+
+class DatabaseError(Exception):
+    """The database could not be opened; str() is one line naming the file and the problem."""
+
+
+class DatabaseUnavailable(sqlite3.OperationalError):
+    """A statement failed because the database is locked, read-only, full or unreadable.
+
+    Nothing was written (the transaction was rolled back); the same call may succeed later.
+    A subclass of sqlite3.OperationalError, so code that caught that still catches this.
+    """
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason  # locked | read-only | full | unreadable | damaged
+
+
+def reason_of(exc: BaseException) -> str | None:
+    """Why SQLite refused, when it is the database's state rather than the statement."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if not isinstance(exc, sqlite3.Error) or code is None:
+        return None
+    return _UNAVAILABLE.get(code & 0xFF)
+
+
+def _translate(exc: sqlite3.Error) -> sqlite3.Error:
+    """The error to raise for `exc`: DatabaseUnavailable when retrying later could succeed."""
+    if isinstance(exc, DatabaseUnavailable):
+        return exc
+    reason = reason_of(exc)
+    if reason is None:
+        return exc
+    new = DatabaseUnavailable(str(exc), reason)
+    new.sqlite_errorcode = getattr(exc, "sqlite_errorcode", None)  # type: ignore[attr-defined]
+    new.sqlite_errorname = getattr(exc, "sqlite_errorname", None)  # type: ignore[attr-defined]
+    return new
+
+
+def open_problem(path: Path, exc: BaseException) -> str:
+    """One line for an operator: which file, what is wrong with it."""
+    reason = reason_of(exc)
+    detail = _OPEN_PROBLEMS.get(reason or "", str(exc))
+    return f"cannot open the database {path}: {detail} (SQLite: {exc})"
 
 
 class Tx:
@@ -53,26 +134,57 @@ class Tx:
 class Database:
     """The bot's SQLite database."""
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, *, busy_ms: int = BUSY_MS) -> None:
         self.path = Path(path)
+        self.busy_ms = busy_ms
+        self._busy_now = busy_ms  # the busy timeout last set on the connection
         self._conn: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
         self._functions: dict[str, tuple[int, Any]] = {}
 
     async def open(self) -> Database:
+        """Connect, check the file can be written, migrate; DatabaseError with one line if not.
+
+        On any failure the connection is closed again: aiosqlite's worker thread is not a daemon,
+        so a connection left open would keep the process alive after the error.
+        """
         if str(self.path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = await aiosqlite.connect(str(self.path), isolation_level=None)
-        conn.row_factory = sqlite3.Row
-        await conn.execute("PRAGMA journal_mode=WAL")
-        await conn.execute("PRAGMA synchronous=NORMAL")
-        await conn.execute("PRAGMA foreign_keys=ON")
-        await conn.execute("PRAGMA busy_timeout=5000")
-        for name, (nargs, func) in self._functions.items():
-            await conn.create_function(name, nargs, func, deterministic=True)
-        self._conn = conn
-        async with self.transaction() as tx:
-            applied = await apply_migrations(tx)
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise DatabaseError(
+                    f"cannot open the database {self.path}: cannot create its folder"
+                    f" ({exc.strerror})"
+                ) from exc
+        try:
+            conn = await aiosqlite.connect(str(self.path), isolation_level=None)
+        except sqlite3.Error as exc:
+            raise DatabaseError(open_problem(self.path, exc)) from exc
+        try:
+            conn.row_factory = sqlite3.Row
+            await conn.execute("PRAGMA journal_mode=WAL")
+            await conn.execute("PRAGMA synchronous=NORMAL")
+            await conn.execute("PRAGMA foreign_keys=ON")
+            await conn.execute(f"PRAGMA busy_timeout={int(self.busy_ms)}")
+            self._busy_now = self.busy_ms
+            for name, (nargs, func) in self._functions.items():
+                await conn.create_function(name, nargs, func, deterministic=True)
+            self._conn = conn
+            async with self.transaction() as tx:
+                applied = await apply_migrations(tx)
+                # A read-only file opens without complaint and fails only at the first write:
+                # write one header field (to its own value) so that shows now, not mid-broadcast.
+                row = await tx.fetchone("PRAGMA user_version")
+                await tx.execute(f"PRAGMA user_version = {int(row[0]) if row else 0}")
+        except BaseException as exc:
+            self._conn = None
+            try:
+                await conn.close()
+            except Exception as close_exc:  # the original problem is the one worth reporting
+                logger.debug("Closing the database after a failed open: %s", close_exc)
+            if isinstance(exc, sqlite3.Error):
+                raise DatabaseError(open_problem(self.path, exc)) from exc
+            raise
         if applied:
             logger.info("Applied database migrations: %s", ", ".join(applied))
         return self
@@ -83,8 +195,8 @@ class Database:
 
     async def close(self) -> None:
         if self._conn is not None:
-            await self._conn.close()
-            self._conn = None
+            conn, self._conn = self._conn, None
+            await conn.close()
 
     @property
     def is_open(self) -> bool:
@@ -96,24 +208,87 @@ class Database:
             raise RuntimeError("database is not open")
         return self._conn
 
+    async def set_busy_timeout(self, ms: int) -> None:
+        """Change how long statements wait for another connection's lock (default BUSY_MS)."""
+        self.busy_ms = ms
+        if self._conn is not None:
+            async with self._lock:
+                await self._apply_busy()
+
+    @staticmethod
+    @contextmanager
+    def busy_timeout(ms: int) -> Iterator[None]:
+        """Statements this task runs inside the block wait at most `ms` for a lock.
+
+        For best-effort writes: they fail fast with DatabaseUnavailable instead of holding the
+        connection (and every update queued behind it) for the full busy timeout.
+        """
+        token = _busy_override.set(ms)
+        try:
+            yield
+        finally:
+            _busy_override.reset(token)
+
+    async def _apply_busy(self) -> None:
+        """Give the connection this task's busy timeout (called with the lock held).
+
+        Set only when it differs from the last one set, so a run of statements with the same
+        timeout costs nothing extra.
+        """
+        want = _busy_override.get() or self.busy_ms
+        if want != self._busy_now:
+            await self.conn.execute(f"PRAGMA busy_timeout={int(want)}")
+            self._busy_now = want
+
+    async def _rollback(self) -> None:
+        # SQLite rolls back by itself on some errors (e.g. SQLITE_FULL); a ROLLBACK then fails
+        # with "no transaction is active", which must not hide the original error.
+        if not self.conn.in_transaction:
+            return
+        try:
+            await self.conn.execute("ROLLBACK")
+        except sqlite3.Error as exc:
+            logger.warning("ROLLBACK failed: %s", exc)
+
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Tx]:
-        """BEGIN IMMEDIATE … COMMIT, rolled back on any exception."""
+        """BEGIN IMMEDIATE … COMMIT, rolled back on any exception (a failed COMMIT included).
+
+        Raises DatabaseUnavailable when the database is locked, read-only, full or unreadable.
+        """
         async with self._lock:
-            await self.conn.execute("BEGIN IMMEDIATE")
+            await self._apply_busy()
+            try:
+                await self.conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                raise _translate(exc) from exc
             try:
                 yield Tx(self.conn)
-            except BaseException:
-                await self.conn.execute("ROLLBACK")
+            except BaseException as exc:
+                await self._rollback()
+                if isinstance(exc, sqlite3.Error) and not isinstance(exc, DatabaseUnavailable):
+                    raise _translate(exc) from exc
                 raise
-            else:
+            try:
                 await self.conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                # A COMMIT refused (busy, disk full) leaves the transaction open: without the
+                # rollback every later BEGIN would fail ("cannot start a transaction within a
+                # transaction") until the bot restarts.
+                await self._rollback()
+                raise _translate(exc) from exc
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[Tx]:
         """Run reads (or single autocommit statements) without a transaction."""
         async with self._lock:
-            yield Tx(self.conn)
+            await self._apply_busy()
+            try:
+                yield Tx(self.conn)
+            except sqlite3.Error as exc:
+                if isinstance(exc, DatabaseUnavailable):
+                    raise
+                raise _translate(exc) from exc
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         async with self.reading() as tx:

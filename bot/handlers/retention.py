@@ -2,29 +2,35 @@
 
 /privacy promises deletion 12 months after last use; this module keeps that promise. The
 "last seen" write happens at most once a day per resident (an in-memory note of the last day
-written), so it costs one dictionary lookup per update.
+written), so it costs one dictionary lookup per update. It is best effort: it runs before every
+other handler, so it waits only briefly for a database lock, and a refusal is logged, not shown,
+and pauses these writes for 30 seconds (the day is written on one of the resident's later
+updates).
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta
 
 from telegram import Update
 from telegram.ext import Application, TypeHandler
 
 from bot.context import BotContext, Services, services_of
 from bot.handlers.registry import Group
+from storage.db import QUICK_BUSY_MS, DatabaseUnavailable
 
 logger = logging.getLogger(__name__)
 
 RETENTION_DAYS = 365
+SEEN_PAUSE = timedelta(seconds=30)  # after a refused write, no last-seen writes for this long
 
 
 class _SeenCache:
     def __init__(self) -> None:
         self.day = ""
         self.chats: set[int] = set()
+        self.paused_until: datetime | None = None  # the database refused: leave it alone
 
 
 async def note_seen(update: Update, context: BotContext) -> None:
@@ -39,7 +45,17 @@ async def note_seen(update: Update, context: BotContext) -> None:
         cache.day, cache.chats = today, set()
     if chat.id in cache.chats:
         return
-    if await s.residents.mark_seen(chat.id, today):
+    now = s.clock.now()
+    if cache.paused_until is not None and now < cache.paused_until:
+        return  # during a long lock every update would otherwise pay the wait again
+    try:
+        with s.db.busy_timeout(QUICK_BUSY_MS):
+            recorded = await s.residents.mark_seen(chat.id, today)
+    except DatabaseUnavailable as exc:
+        cache.paused_until = now + SEEN_PAUSE
+        logger.info("Last-seen days not recorded for a while (database %s)", exc.reason)
+        return
+    if recorded:
         cache.chats.add(chat.id)  # a brand-new resident is recorded on their next update
 
 
