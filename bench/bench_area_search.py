@@ -127,8 +127,8 @@ def safety_table(content: object, src: Path, reps: int, warmup: int) -> None:
     """Time the safeguarding check per kind of message (printed before the area table)."""
     import yaml
 
+    from bot.content.safety import place_names
     from bot.context import safety_detector
-    from bot.safety_content import place_names
 
     corpus = yaml.safe_load((src / "tests/data/safety_corpus.yaml").read_text(encoding="utf-8"))
     kinds: dict[str, list[str]] = {

@@ -25,8 +25,7 @@ TOKEN_RE = re.compile(r"^\d{5,15}:[A-Za-z0-9_-]{30,}$")
 PLACEHOLDER_SECRETS = frozenset({"change-me", "changeme"})
 MIN_SECRET_LENGTH = 32
 SECRET_FILE_NAME = "survey-secret"
-# In two parts: bot/textkeys.py reads any quoted "survey.<name>" literal as a text key.
-_SECRET_KEY = "survey" + ".secret"
+_SECRET_KEY = "survey.secret"
 MAKE_SECRET = 'python -c "import secrets; print(secrets.token_urlsafe(32))"'
 
 

@@ -11,9 +11,9 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from bot.clock import Clock
 from bot.config import Config
 from bot.content import Content, Texts
+from bot.content.safety import place_names
 from bot.domain.areas import AreaIndex
 from bot.domain.safety import Detector
-from bot.safety_content import place_names
 from storage.broadcasts import BroadcastStore
 from storage.db import Database
 from storage.residents import Residents

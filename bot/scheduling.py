@@ -9,9 +9,7 @@ jobs carry misfire_grace_time=None, and a sweep every minute catches anything a 
 
 from __future__ import annotations
 
-import html
 import logging
-import re
 from datetime import datetime, time, timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -26,13 +24,12 @@ from bot.delivery import delivery_of
 from bot.domain.broadcasts import (
     NOTICE_BEFORE,
     Audience,
-    campaign_message_html,
     fingerprint,
     plan_campaign,
     reminder_key,
 )
 from bot.domain.meetings import day_before, upcoming
-from bot.render import e, when
+from bot.render.text import campaign_message_html, e, first_line, when
 from storage.broadcasts import Broadcast
 
 logger = logging.getLogger(__name__)
@@ -138,7 +135,7 @@ async def plan_reminders(services: Services, now: datetime) -> list[int]:
             text = t.get(
                 "broadcast.reminder_text",
                 name=e(nag.name),
-                when=e(when(meeting.start, tz)),
+                when=e(when(t, meeting.start, tz)),
                 venue=e(nag.venue.name),
                 address=e(nag.venue.address),
             )
@@ -207,14 +204,6 @@ async def _tell_officers(
     return told
 
 
-def title_of(b: Broadcast) -> str:
-    """A short escaped one-line title of a broadcast for officers."""
-    first = (b.text or b.kind).strip().split("\n", 1)[0]
-    # The stored text is HTML: drop the tags and entities, shorten, then escape again.
-    plain = html.unescape(re.sub(r"<[^>]+>", "", first))
-    return e(plain[:60] + ("…" if len(plain) > 60 else ""))
-
-
 async def tell_officers_expired(app: Application, b: Broadcast, hours: float) -> None:
     s = services_of(app)
     t = s.texts()
@@ -223,8 +212,8 @@ async def tell_officers_expired(app: Application, b: Broadcast, hours: float) ->
         t.get(
             "broadcast.expired_notice",
             id=b.id,
-            title=title_of(b),
-            when=e(when(b.due_at, s.config.tz)),
+            title=first_line(b.text or b.kind),
+            when=e(when(t, b.due_at, s.config.tz)),
             hours=f"{hours:.0f}",
         ),
     )
@@ -252,8 +241,8 @@ async def send_notices(app: Application) -> int:
             t.get(
                 "broadcast.notice",
                 id=b.id,
-                title=title_of(b),
-                when=e(when(b.due_at, s.config.tz)),
+                title=first_line(b.text or b.kind),
+                when=e(when(t, b.due_at, s.config.tz)),
                 count=recipients,
             ),
             markup,

@@ -25,8 +25,8 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main as real_cli_main
+from bot.content.surveys import Option, Question, Survey
 from bot.domain import surveys as dom
-from bot.surveys_content import Option, Question, Survey
 from tests.conftest import OFFICER_ID, Harness, write_config
 from tests.test_surveys import CS
 

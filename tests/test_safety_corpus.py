@@ -15,8 +15,8 @@ from pathlib import Path
 import yaml
 
 from bot.content import Content
+from bot.content.safety import place_names
 from bot.context import safety_detector
-from bot.safety_content import place_names
 
 CORPUS = Path(__file__).parent / "data" / "safety_corpus.yaml"
 REPORTS: list[str] = []  # printed by conftest's terminal summary

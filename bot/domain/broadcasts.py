@@ -1,7 +1,8 @@
 """Pure broadcast rules: audiences, quiet hours, quick time choices, UK date parsing, campaign
 calendar dates, duplicate detection and the wording of broadcast messages.
 
-No telegram, no SQL: every function takes the time and time zone it needs.
+No telegram, no SQL: every function takes the time and time zone it needs. Wording lives in
+bot/render/text.py.
 """
 
 from __future__ import annotations
@@ -12,17 +13,11 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from html import escape
 from zoneinfo import ZoneInfo
 
-from bot.content import Campaign, ScheduledMessage, Texts
+from bot.content import Campaign, ScheduledMessage
 
 UTC = ZoneInfo("UTC")
-
-
-def e(value: object) -> str:
-    """Escape for HTML text (the domain may not import bot.render, which imports telegram)."""
-    return escape(str(value), quote=False)
 
 
 DUPLICATE_WINDOW = timedelta(hours=48)
@@ -62,21 +57,6 @@ class Audience:
         if self.kind == "personal":
             return "active"
         return "consent"
-
-
-def describe_audience(t: Texts, audience: Audience, nag_names: dict[str, str]) -> str:
-    """Officer-facing description of an audience (escaped HTML)."""
-    if audience.kind == "nags":
-        names = ", ".join(e(nag_names.get(n, n)) for n in audience.nags)
-        return t.get("broadcast.audience_nags", names=names)
-    if audience.kind == "survey":
-        return t.get("broadcast.audience_survey", survey=e(audience.survey or ""))
-    if audience.kind == "reminder":
-        names = ", ".join(e(nag_names.get(n, n)) for n in audience.nags)
-        return t.get("broadcast.audience_reminder", names=names)
-    if audience.kind == "personal":
-        return t.get("broadcast.audience_personal")
-    return t.get("broadcast.audience_all")
 
 
 # ---------------------------------------------------------------- duplicates
@@ -244,16 +224,6 @@ def plan_campaign(campaign: Campaign, now: datetime, tz: ZoneInfo) -> list[Plann
                 PlannedMessage(campaign_key(campaign.id, start.year, msg.id), campaign, msg, at)
             )
     return out
-
-
-def campaign_message_html(t: Texts, campaign: Campaign, message: ScheduledMessage | None) -> str:
-    """The message residents get: the campaign's title, then the text (or summary and tips)."""
-    if message is not None and message.text:
-        body = e(message.text)
-    else:
-        tips = "\n".join(f"• {e(tip)}" for tip in campaign.tips)
-        body = f"{e(campaign.summary)}\n\n{tips}"
-    return t.get("broadcast.campaign_message", title=e(campaign.title), text=body)
 
 
 def reminder_key(nag_id: str, meeting_day: date) -> str:

@@ -17,7 +17,7 @@ from datetime import date
 from functools import cached_property
 from typing import Literal
 
-from bot.surveys_content import END, Condition, Question, Survey
+from bot.content.surveys import END, Condition, Question, Survey
 
 Answer = tuple[str, ...] | None
 Answers = Mapping[str, Answer]

@@ -26,7 +26,8 @@ from bot.handlers.common import (
     reply_removing_keyboard,
     texts,
 )
-from bot.render import e, echo, nag_choice_keyboard
+from bot.render.keyboards import nag_choice_keyboard
+from bot.render.text import e, echo
 
 MAX_QUERY = 100
 

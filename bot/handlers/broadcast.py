@@ -34,8 +34,6 @@ from bot.domain.broadcasts import (
     MAX_CAPTION,
     MAX_TEXT,
     Audience,
-    campaign_message_html,
-    describe_audience,
     duplicate_window,
     fingerprint,
     parse_uk_datetime,
@@ -43,14 +41,13 @@ from bot.domain.broadcasts import (
 )
 from bot.handlers.common import answer, edit_or_send, now, on_button, pressed, reply, texts
 from bot.handlers.registry import Command, Group, allowed
-from bot.render import e, when
+from bot.render.text import campaign_message_html, describe_audience, e, first_line, when
 from bot.scheduling import (
     on_shutdown,
     on_startup,
     reload_content,
     schedule_housekeeping,
     schedule_job,
-    title_of,
     unschedule_job,
 )
 
@@ -164,7 +161,7 @@ async def _ask_time(update: Update, context: BotContext, draft: Draft) -> None:
     tz = context.services.config.tz
     rows = [[_btn(t.get("broadcast.btn_now"), cd.WizardTime("now"))]]
     for choice in quick_choices(now(context), tz):
-        label = t.get(QUICK_LABELS[choice.key], when=when(choice.at, tz))
+        label = t.get(QUICK_LABELS[choice.key], when=when(t, choice.at, tz))
         rows.append([_btn(label[:60], cd.WizardTime(choice.key))])
     await edit_or_send(update, t.get("broadcast.choose_time"), InlineKeyboardMarkup(rows))
 
@@ -191,7 +188,7 @@ async def _summary(context: BotContext, draft: Draft) -> str:
     t = texts(context)
     count = await s.broadcasts.count_audience(draft.audience.to_json())
     names = {n.id: n.name for n in s.content.nags}
-    at = t.get("broadcast.now") if draft.send_now else when(draft.send_at, s.config.tz)
+    at = t.get("broadcast.now") if draft.send_now else when(t, draft.send_at, s.config.tz)
     return t.get(
         "broadcast.preview_summary",
         count=count,
@@ -414,7 +411,7 @@ async def _confirm(
                 t.get(
                     "broadcast.duplicate",
                     id=other.id,
-                    when=e(when(other.send_at, s.config.tz)),
+                    when=e(when(t, other.send_at, s.config.tz)),
                 ),
                 InlineKeyboardMarkup(
                     [
@@ -444,7 +441,7 @@ async def _confirm(
     if draft.send_now:
         delivery_of(context.application).kick()
     key = "broadcast.confirmed_now" if draft.send_now else "broadcast.confirmed"
-    await reply(update, t.get(key, id=bid, when=e(when(send_at, s.config.tz))))
+    await reply(update, t.get(key, id=bid, when=e(when(t, send_at, s.config.tz))))
 
 
 async def on_officer_text(update: Update, context: BotContext) -> None:
@@ -492,8 +489,8 @@ async def _retime(
     b = await s.broadcasts.get(bid)
     if b is not None:
         schedule_job(context.application, b)
-    when_text = e(when(at, s.config.tz))
-    await reply(update, texts(context).get("broadcast.changed", id=bid, when=when_text))
+    t = texts(context)
+    await reply(update, t.get("broadcast.changed", id=bid, when=e(when(t, at, s.config.tz))))
 
 
 # ---------------------------------------------------------------- /scheduled, /report, /reload
@@ -531,8 +528,8 @@ async def scheduled_command(update: Update, context: BotContext) -> None:
             t.get(
                 "broadcast.scheduled_item",
                 id=b.id,
-                title=title_of(b),
-                when=e(when(b.due_at, tz)),
+                title=first_line(b.text or b.kind),
+                when=e(when(t, b.due_at, tz)),
                 status=t.get(STATUS_KEYS.get(b.status, "broadcast.status_scheduled")),
                 progress=_progress_line(t, counts, estimate),
             )
@@ -582,7 +579,7 @@ async def report_command(update: Update, context: BotContext) -> None:
             "broadcast.audit_line",
             action=e(a.action),
             who=a.actor_id if a.actor_id is not None else t.get("broadcast.the_bot"),
-            when=e(when(a.at, tz)),
+            when=e(when(t, a.at, tz)),
         )
         for a in audit
     )
@@ -591,9 +588,9 @@ async def report_command(update: Update, context: BotContext) -> None:
         t.get(
             "broadcast.report",
             id=b.id,
-            title=title_of(b),
+            title=first_line(b.text or b.kind),
             status=e(b.status),
-            when=e(when(b.send_at, tz)),
+            when=e(when(t, b.send_at, tz)),
             audience=describe_audience(t, Audience.from_json(b.audience), names),
             sent=counts.get("sent", 0),
             remaining=counts.get("pending", 0) + counts.get("sending", 0),

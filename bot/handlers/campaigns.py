@@ -10,7 +10,7 @@ from telegram.ext import Application
 from bot.context import BotContext
 from bot.handlers.common import now, reply, texts
 from bot.handlers.registry import Command
-from bot.render import campaign_text, split_message
+from bot.render.text import campaign_text, split_message
 
 UPCOMING_DAYS = 60
 

@@ -13,7 +13,7 @@ from telegram.ext import CallbackQueryHandler
 from bot import callback_data as cd
 from bot.content import Nag, Texts
 from bot.context import BotContext
-from bot.render import split_message
+from bot.render.text import split_message
 
 
 def texts(context: BotContext) -> Texts:

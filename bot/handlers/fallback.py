@@ -9,7 +9,7 @@ from bot.context import BotContext
 from bot.handlers.areas import search_text
 from bot.handlers.common import answer, reply, texts
 from bot.handlers.safety import signposted
-from bot.render import echo
+from bot.render.text import echo
 
 
 async def on_text(update: Update, context: BotContext) -> None:

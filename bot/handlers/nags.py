@@ -16,7 +16,8 @@ from bot.domain.meetings import upcoming
 from bot.handlers.areas import ask_for_area, offer_search_result
 from bot.handlers.common import answer, now, on_button, pressed_nag, reply, texts
 from bot.handlers.registry import Command
-from bot.render import meetings_text, nag_card, nag_choice_keyboard, nag_keyboard
+from bot.render.keyboards import nag_choice_keyboard, nag_keyboard
+from bot.render.text import meetings_text, nag_card
 
 logger = logging.getLogger(__name__)
 

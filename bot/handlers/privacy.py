@@ -9,7 +9,7 @@ from bot import callback_data as cd
 from bot.context import BotContext
 from bot.handlers.common import answer, edit_or_send, on_button, pressed, reply, texts
 from bot.handlers.registry import Command
-from bot.render import e
+from bot.render.text import e
 
 
 async def privacy_command(update: Update, context: BotContext) -> None:

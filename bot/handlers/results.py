@@ -18,6 +18,7 @@ from telegram.ext import Application
 from bot import callback_data as cd
 from bot.charts import bar_chart
 from bot.content import Texts
+from bot.content.surveys import Survey
 from bot.context import BotContext, Services
 from bot.delivery import enqueue_personal
 from bot.domain import surveys as dom
@@ -25,8 +26,7 @@ from bot.export import write_csv
 from bot.handlers.common import answer, on_button, pressed, reply, texts
 from bot.handlers.registry import Command, allowed
 from bot.handlers.surveys import respondent_key, survey_by_id, today
-from bot.render import e
-from bot.surveys_content import Survey
+from bot.render.text import e
 from storage.surveys import week_of
 
 logger = logging.getLogger(__name__)

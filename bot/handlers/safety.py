@@ -24,7 +24,7 @@ from telegram.ext import Application, MessageHandler, filters
 from bot.context import BotContext, Services
 from bot.handlers.common import now, reply, texts
 from bot.handlers.registry import Command, Group
-from bot.render import e
+from bot.render.text import e
 
 logger = logging.getLogger(__name__)
 
@@ -112,7 +112,7 @@ async def safety_command(update: Update, context: BotContext) -> None:
     header = t.get(
         "safety.report_header",
         weeks=len(weeks),
-        starts=", ".join(f"{d.day} {d:%b}" for d in starts),
+        starts=", ".join(f"{d.day} {t.month_short(d)}" for d in starts),
         min=k,
     )
     body = "\n".join(lines) if lines else t.get("safety.report_none", weeks=len(weeks))

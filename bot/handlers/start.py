@@ -11,7 +11,7 @@ from bot.context import BotContext
 from bot.handlers.areas import area_chosen, ask_for_area, consent_keyboard
 from bot.handlers.common import now, reply, texts
 from bot.handlers.registry import Command, allowed
-from bot.render import e
+from bot.render.text import e
 
 DEEP_LINK = re.compile(r"^(nag|survey)_([a-z0-9_-]{1,40})$")
 

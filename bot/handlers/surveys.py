@@ -15,13 +15,13 @@ from telegram.ext import Application, MessageHandler, filters
 
 from bot import callback_data as cd
 from bot.content import Texts
+from bot.content.surveys import Question, Survey
 from bot.context import BotContext, Services, services_of
 from bot.domain import surveys as dom
 from bot.handlers import fallback
 from bot.handlers.common import answer, edit_or_send, now, on_button, pressed, reply, texts
 from bot.handlers.registry import Command
-from bot.render import e
-from bot.surveys_content import Question, Survey
+from bot.render.text import date_words, e
 from storage.surveys import Answer, Response
 
 logger = logging.getLogger(__name__)
@@ -243,7 +243,7 @@ async def survey_command(update: Update, context: BotContext) -> None:
             t.get(
                 "survey.list_item",
                 title=e(survey.title),
-                closes=survey.closes.strftime("%d %B %Y").lstrip("0"),
+                closes=date_words(t, survey.closes),
                 note=note,
             )
         )

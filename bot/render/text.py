@@ -1,20 +1,25 @@
-"""Domain objects → message text (escaped HTML) and keyboards."""
+"""Domain objects -> message text: escaped HTML in Telegram's subset, dates in words.
+
+Pure: no telegram, no SQL, so domain code and content checks can use it too. Keyboards are in
+bot/render/keyboards.py. Every resident's or editor's string passes through `e()` (or `attr()`
+inside an attribute) before it goes into HTML. Day and month names come from the texts
+(calendar.weekdays, calendar.months), never from the system locale.
+"""
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Sequence
 from datetime import date, datetime
 from html import escape
 from urllib.parse import quote_plus
 from zoneinfo import ZoneInfo
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
-
-from bot import callback_data as cd
-from bot.content import MAX_MESSAGE, Campaign, Nag, Texts
+from bot.content import Campaign, Nag, ScheduledMessage, Texts
+from bot.domain.broadcasts import Audience
 from bot.domain.meetings import Meeting
-
-PREVIEW_LIMIT = 200
+from bot.limits import MAX_MESSAGE
 
 
 def e(value: object) -> str:
@@ -34,13 +39,20 @@ def echo(text: str) -> str:
     return e(text)
 
 
-def when(dt: datetime, tz: ZoneInfo) -> str:
+def when(t: Texts, dt: datetime, tz: ZoneInfo) -> str:
+    """ "Tuesday 24 November 2026, 18:30" on the local wall clock."""
     local = dt.astimezone(tz)
-    return f"{local:%A} {local.day} {local:%B %Y}, {local:%H:%M}"
+    return f"{t.weekday(local)} {local.day} {t.month(local)} {local.year}, {local:%H:%M}"
 
 
-def day(d: date) -> str:
-    return f"{d:%a} {d.day} {d:%b %Y}"
+def day(t: Texts, d: date) -> str:
+    """ "Tue 24 Nov 2026"."""
+    return f"{t.weekday(d)[:3]} {d.day} {t.month_short(d)} {d.year}"
+
+
+def date_words(t: Texts, d: date) -> str:
+    """ "24 November 2026"."""
+    return f"{d.day} {t.month(d)} {d.year}"
 
 
 def map_url(nag: Nag) -> str:
@@ -54,7 +66,7 @@ def map_url(nag: Nag) -> str:
 def meeting_line(t: Texts, nag: Nag, m: Meeting, tz: ZoneInfo) -> str:
     return t.get(
         "nag.meeting_line",
-        when=e(when(m.start, tz)),
+        when=e(when(t, m.start, tz)),
         venue=e(nag.venue.name),
         map_url=attr(map_url(nag)),
     )
@@ -72,7 +84,10 @@ def nag_card(t: Texts, nag: Nag, meetings: list[Meeting], tz: ZoneInfo) -> str:
             venue += " " + e(nag.venue.postcode)
         parts.append(
             t.get(
-                "nag.card_next", when=e(when(m.start, tz)), venue=venue, map_url=attr(map_url(nag))
+                "nag.card_next",
+                when=e(when(t, m.start, tz)),
+                venue=venue,
+                map_url=attr(map_url(nag)),
             )
         )
         if nag.venue.accessibility:
@@ -93,38 +108,11 @@ def nag_card(t: Texts, nag: Nag, meetings: list[Meeting], tz: ZoneInfo) -> str:
     return "\n\n".join(parts)
 
 
-def nag_keyboard(t: Texts, nag: Nag, reminders_on: bool) -> InlineKeyboardMarkup:
-    remind = t.get("button.remind_off" if reminders_on else "button.remind_on")
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(
-                    t.get("button.calendar"), callback_data=cd.Calendar(nag.id).pack()
-                )
-            ],
-            [InlineKeyboardButton(remind, callback_data=cd.Remind(nag.id).pack())],
-            [
-                InlineKeyboardButton(
-                    t.get("button.change_area"), callback_data=cd.ChangeArea().pack()
-                )
-            ],
-        ]
-    )
-
-
 def meetings_text(t: Texts, nag: Nag, meetings: list[Meeting], tz: ZoneInfo) -> str:
     if not meetings:
         return t.get("meetings.none", name=e(nag.name))
     lines = "\n".join(meeting_line(t, nag, m, tz) for m in meetings)
     return t.get("meetings.list", name=e(nag.name), meetings=lines)
-
-
-def nag_choice_keyboard(
-    nags: Sequence[Nag], kind: type[cd.Area | cd.Meetings], columns: int = 1
-) -> InlineKeyboardMarkup:
-    buttons = [InlineKeyboardButton(n.name, callback_data=kind(n.id).pack()) for n in nags]
-    rows = [buttons[i : i + columns] for i in range(0, len(buttons), columns)]
-    return InlineKeyboardMarkup(rows)
 
 
 def campaign_text(t: Texts, c: Campaign, run: tuple[date, date], today: date) -> str:
@@ -134,7 +122,7 @@ def campaign_text(t: Texts, c: Campaign, run: tuple[date, date], today: date) ->
     return t.get(
         "campaigns.item",
         title=e(c.title),
-        status=t.get(status, start=day(run[0]), end=day(run[1])),
+        status=t.get(status, start=day(t, run[0]), end=day(t, run[1])),
         summary=e(c.summary),
         tips=tips,
         links=links,
@@ -163,3 +151,39 @@ def split_message(blocks: Sequence[str], sep: str = "\n\n", limit: int = MAX_MES
     if cur:
         out.append(cur)
     return out
+
+
+def plain(html_text: str) -> str:
+    """Stored HTML as plain text: tags dropped, entities decoded."""
+    return html.unescape(re.sub(r"<[^>]+>", "", html_text))
+
+
+def first_line(html_text: str, limit: int = 60) -> str:
+    """A short escaped one-line title of a stored HTML message (for officers' lists)."""
+    line = plain(html_text.strip().split("\n", 1)[0])
+    return e(line[:limit] + ("…" if len(line) > limit else ""))
+
+
+def campaign_message_html(t: Texts, campaign: Campaign, message: ScheduledMessage | None) -> str:
+    """The message residents get: the campaign's title, then the text (or summary and tips)."""
+    if message is not None and message.text:
+        body = e(message.text)
+    else:
+        tips = "\n".join(f"• {e(tip)}" for tip in campaign.tips)
+        body = f"{e(campaign.summary)}\n\n{tips}"
+    return t.get("broadcast.campaign_message", title=e(campaign.title), text=body)
+
+
+def describe_audience(t: Texts, audience: Audience, nag_names: dict[str, str]) -> str:
+    """Officer-facing description of an audience (escaped HTML)."""
+    if audience.kind == "nags":
+        names = ", ".join(e(nag_names.get(n, n)) for n in audience.nags)
+        return t.get("broadcast.audience_nags", names=names)
+    if audience.kind == "survey":
+        return t.get("broadcast.audience_survey", survey=e(audience.survey or ""))
+    if audience.kind == "reminder":
+        names = ", ".join(e(nag_names.get(n, n)) for n in audience.nags)
+        return t.get("broadcast.audience_reminder", names=names)
+    if audience.kind == "personal":
+        return t.get("broadcast.audience_personal")
+    return t.get("broadcast.audience_all")

@@ -15,9 +15,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from bot.content.base import Collector, pydantic_problems
+from bot.content.yamlines import LineDict, YamlProblem, line_of, load_yaml
 from bot.domain.safety import Category, Lexicon, words_of
 from bot.htmlcheck import html_problem
-from bot.yamlines import LineDict, YamlProblem, line_of, load_yaml
 
 MAX_BLOCK = 350  # characters of one category's reply
 MAX_FOOTER = 300
@@ -67,10 +68,8 @@ _STOP_WORDS = frozenset(
 )
 
 
-def load_safety(col: Any, path: Path) -> Lexicon | None:
+def load_safety(col: Collector, path: Path) -> Lexicon | None:
     """Load and check content/safety.yaml; report problems to `col` (col.add(path, line, msg))."""
-    from bot.content import _pydantic_problems
-
     if not path.exists():
         col.add(path, 1, "file is missing: the bot cannot recognise people in danger without it")
         return None
@@ -85,7 +84,7 @@ def load_safety(col: Any, path: Path) -> Lexicon | None:
     try:
         m = SafetyModel.model_validate(raw)
     except ValidationError as err:
-        _pydantic_problems(col, path, raw, err, ())
+        pydantic_problems(col, path, raw, err, ())
         return None
     before = len(col.problems)
 
@@ -210,7 +209,7 @@ def _check_phrase(add: Any, loc: tuple[Any, ...], phrase: str) -> None:
                 return
 
 
-def place_names(content: Any) -> list[str]:
+def place_names(content: Any) -> list[str]:  # Any: bot.content.Content (imported by it)
     """Names the bot itself uses, which must never raise an alarm on their own."""
     names: list[str] = []
     for n in content.nags:

@@ -13,8 +13,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from bot.content.base import Collector, pydantic_problems
+from bot.content.safety import _check_phrase, _check_word, _unknown_groups
+from bot.content.yamlines import LineDict, YamlProblem, line_of, load_yaml
 from bot.domain.safety import Category, Lexicon
-from bot.yamlines import LineDict, YamlProblem, line_of, load_yaml
 
 # The intents the code routes; the file may order them but must define each one.
 INTENTS = (
@@ -41,11 +43,8 @@ class IntentsModel(_Model):
     intents: list[IntentModel] = Field(min_length=1)
 
 
-def load_intents(col: Any, path: Path) -> Lexicon | None:
+def load_intents(col: Collector, path: Path) -> Lexicon | None:
     """Load and check content/intents.yaml (problems to `col` as file:line)."""
-    from bot.content import _pydantic_problems
-    from bot.safety_content import _check_phrase, _check_word, _unknown_groups
-
     if not path.exists():
         col.add(path, 1, "file is missing: plain words like 'next meeting' would not be understood")
         return None
@@ -60,7 +59,7 @@ def load_intents(col: Any, path: Path) -> Lexicon | None:
     try:
         m = IntentsModel.model_validate(raw)
     except ValidationError as err:
-        _pydantic_problems(col, path, raw, err, ())
+        pydantic_problems(col, path, raw, err, ())
         return None
     before = len(col.problems)
 

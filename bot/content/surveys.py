@@ -1,4 +1,4 @@
-"""Surveys as content: load content/surveys/*.yaml into frozen objects and validate them.
+"""content/surveys/*.yaml: surveys as frozen objects, validated.
 
 Every problem is reported as `file:line: message` through the content collector: unknown question
 references, unreachable questions, loops, impossible limits, and labels or button data over
@@ -12,19 +12,19 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
-from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from bot import callback_data as cd
-from bot.yamlines import LineDict, YamlProblem, line_of, load_yaml
+from bot.content.base import Collector, parse_date, pydantic_problems
+from bot.content.yamlines import LineDict, YamlProblem, line_of, load_yaml
+from bot.limits import MAX_BUTTON_LABEL
 
 QuestionType = Literal["single", "multi", "rating", "yesno", "text", "number", "top"]
 CHOICE_TYPES = ("single", "multi", "top")
 END = "end"
 MAX_ID = 24
-MAX_LABEL = 64
-MAX_MESSAGE = 4096
+MAX_LABEL = MAX_BUTTON_LABEL
 # Room left in a message for the progress line, the resident's earlier answer and hints.
 MAX_QUESTION_TEXT = 3500
 # Largest response number and step assumed when checking button data against 64 bytes.
@@ -217,11 +217,8 @@ class SurveyModel(_Model):
 # ---------------------------------------------------------------- validation
 
 
-def load_surveys(col: Any, survey_dir: Path, nag_ids: set[str], tz: ZoneInfo) -> list[Survey]:
+def load_surveys(col: Collector, survey_dir: Path, nag_ids: set[str]) -> list[Survey]:
     """Load every survey file; report problems to `col` (col.add(path, line, message))."""
-    from bot.content import _parse_date, _pydantic_problems
-
-    del tz  # survey dates are whole days in the bot's zone; nothing to convert
     surveys: list[Survey] = []
     seen: dict[str, str] = {}
     for path in sorted(survey_dir.glob("*.yaml")):
@@ -236,15 +233,15 @@ def load_surveys(col: Any, survey_dir: Path, nag_ids: set[str], tz: ZoneInfo) ->
         try:
             m = SurveyModel.model_validate(raw)
         except ValidationError as err:
-            _pydantic_problems(col, path, raw, err, ())
+            pydantic_problems(col, path, raw, err, ())
             continue
         before = len(col.problems)
         _validate(col, path, raw, m, nag_ids)
         if m.id in seen:
             col.add(path, line_of(raw, ("id",)), f"survey id {m.id!r} is also used in {seen[m.id]}")
         seen[m.id] = path.name
-        opens = _parse_date(col, path, line_of(raw, ("opens",)), m.opens)
-        closes = _parse_date(col, path, line_of(raw, ("closes",)), m.closes)
+        opens = parse_date(col, path, line_of(raw, ("opens",)), m.opens)
+        closes = parse_date(col, path, line_of(raw, ("closes",)), m.closes)
         if opens and closes and closes < opens:
             col.add(path, line_of(raw, ("closes",)), "closes before it opens")
         if len(col.problems) > before or not (opens and closes):

@@ -1,0 +1,122 @@
+"""content/texts.<lang>.yaml: every sentence the bot says, by key, per language.
+
+The keys the code may ask for are listed once, as a type (bot/content/keys.py: TextKey), so mypy
+checks every call and the validator checks every key exists in English, without scanning the
+source. Day and month names come from the texts too, never from the system locale.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from collections.abc import Iterable
+from datetime import date
+from pathlib import Path
+from typing import Any, get_args
+
+from bot.content.base import Collector, load_file
+from bot.content.keys import TextKey
+from bot.content.yamlines import LineDict
+from bot.limits import MAX_BUTTON_LABEL, MAX_COMMAND_DESCRIPTION, MAX_MESSAGE
+
+
+class Texts:
+    """Every sentence the bot says, by key, for one language."""
+
+    def __init__(self, lang: str, strings: dict[str, str]) -> None:
+        self.lang = lang
+        self._strings = dict(strings)
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._strings
+
+    def keys(self) -> Iterable[str]:
+        return self._strings.keys()
+
+    def get(self, key: TextKey, /, **kwargs: Any) -> str:
+        template = self._strings[key]
+        return template.format(**kwargs) if kwargs else template
+
+    def _names(self, key: TextKey) -> list[str]:
+        return [n.strip() for n in self._strings[key].split(",")]
+
+    def weekday(self, d: date) -> str:
+        """Monday, ... in this language (calendar.weekdays), never the system locale."""
+        return self._names("calendar.weekdays")[d.weekday()]
+
+    def month(self, d: date) -> str:
+        return self._names("calendar.months")[d.month - 1]
+
+    def month_short(self, d: date) -> str:
+        return self._names("calendar.months_short")[d.month - 1]
+
+
+_FORMATTER = string.Formatter()
+
+
+def _load_file_texts(col: Collector, path: Path) -> dict[str, str]:
+    raw = load_file(col, path)
+    if raw is None:
+        return {}
+    if not isinstance(raw, LineDict):
+        col.add(path, 1, "the file must be a list of key: text pairs")
+        return {}
+    out: dict[str, str] = {}
+    for key, value in raw.items():
+        line = raw.key_lines.get(key, 1)
+        if not isinstance(value, str) or not value.strip():
+            col.add(path, line, f"{key}: must be some text")
+            continue
+        try:
+            names = [f for _, f, _, _ in _FORMATTER.parse(value) if f is not None]
+        except ValueError as exc:
+            col.add(path, line, f"{key}: broken {{placeholder}} ({exc})")
+            continue
+        if any(not re.fullmatch(r"[a-z_]+", n) for n in names):
+            col.add(path, line, f"{key}: placeholders must be simple names like {{name}}")
+            continue
+        limit = MAX_BUTTON_LABEL if key.startswith("button.") else MAX_MESSAGE
+        if len(value) > limit:
+            col.add(path, line, f"{key}: {len(value)} characters, over Telegram's {limit}")
+        if key.startswith("command.") and len(value) > MAX_COMMAND_DESCRIPTION:
+            col.add(
+                path,
+                line,
+                f"{key}: command descriptions must be at most {MAX_COMMAND_DESCRIPTION} characters",
+            )
+        out[str(key)] = value
+    return out
+
+
+def load_texts(col: Collector, directory: Path) -> dict[str, Texts]:
+    """texts.<lang>.yaml (and texts.<lang>.<part>.yaml a feature keeps apart), per language.
+
+    English is complete and checked against every key the code uses; another language must have
+    every English key, and falls back to English for none.
+    """
+    texts: dict[str, Texts] = {}
+    by_lang: dict[str, dict[str, str]] = {}
+    for path in sorted(directory.glob("texts.*.yaml")):
+        lang = path.name.split(".")[1]
+        strings = by_lang.setdefault(lang, {})
+        for key, value in _load_file_texts(col, path).items():
+            if key in strings:
+                col.add(path, 1, f"{key}: defined in two texts.{lang}.* files")
+            strings[key] = value
+    en = by_lang.get("en", {})
+    en_path = directory / "texts.en.yaml"
+    if not en_path.exists():
+        col.add(en_path, 1, "file is missing")
+    texts["en"] = Texts("en", en)
+    for lang, strings in by_lang.items():
+        if lang == "en":
+            continue
+        for missing in sorted(set(en) - set(strings)):
+            col.add(directory / f"texts.{lang}.yaml", 1, f"{missing}: missing (present in English)")
+        texts[lang] = Texts(lang, {**en, **strings})
+    used = set(get_args(TextKey))
+    for missing in sorted(used - set(en)):
+        col.add(en_path, 1, f"{missing}: the bot needs this text but it is missing")
+    for unused in sorted(set(en) - used):
+        col.warn(en_path, 1, f"{unused}: not used by the bot (remove it, or check its spelling)")
+    return texts

@@ -1,0 +1,8 @@
+"""Telegram's limits, defined once for content checks, rendering, buttons and the Bot API double."""
+
+MAX_MESSAGE = 4096  # characters of a message's text
+MAX_CAPTION = 1024  # characters of a photo or document caption
+MAX_BUTTON_LABEL = 64  # characters we allow on a button (Telegram cuts long labels on phones)
+MAX_CALLBACK_DATA = 64  # bytes of a button's callback data
+MAX_CALLBACK_ANSWER = 200  # characters of a callback answer (toast)
+MAX_COMMAND_DESCRIPTION = 256  # characters of a command's description in the menu
