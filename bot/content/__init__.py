@@ -57,7 +57,14 @@ def load_content(directory: Path, tz: ZoneInfo | None = None) -> Content:
     campaigns = load_campaigns(col, directory / "campaigns.yaml", directory)
     texts = load_texts(col, directory)
     survey_dir = directory / "surveys"
-    surveys = load_surveys(col, survey_dir, {n.id for n in nags}) if survey_dir.is_dir() else []
+    en = texts["en"]
+    yes_no = (
+        (en.get("button.survey_yes"), en.get("button.survey_no"))
+        if "button.survey_yes" in en and "button.survey_no" in en
+        else ("Yes", "No")
+    )
+    nag_ids = {n.id for n in nags}
+    surveys = load_surveys(col, survey_dir, nag_ids, yes_no) if survey_dir.is_dir() else []
     safety = load_safety(col, directory / "safety.yaml")
     intents = load_intents(col, directory / "intents.yaml")
     if col.problems or safety is None or intents is None:

@@ -77,6 +77,7 @@ class Question:
     jumps: tuple[Jump, ...] = ()
     goto: str | None = None  # unconditional next question (after jumps)
     line: int = 0
+    yes_no: tuple[str, str] = ("Yes", "No")  # the labels of a yes/no question, from the texts
 
     def label(self, value: str) -> str:
         """Human label of a stored value (option label, yes/no, or the value itself)."""
@@ -90,7 +91,7 @@ class Question:
         if self.type in CHOICE_TYPES:
             return self.options
         if self.type == "yesno":
-            return (Option("yes", "Yes"), Option("no", "No"))
+            return (Option("yes", self.yes_no[0]), Option("no", self.yes_no[1]))
         if self.type == "rating":
             lo, hi = self.scale
             return tuple(Option(str(v), str(v)) for v in range(lo, hi + 1))
@@ -217,8 +218,13 @@ class SurveyModel(_Model):
 # ---------------------------------------------------------------- validation
 
 
-def load_surveys(col: Collector, survey_dir: Path, nag_ids: set[str]) -> list[Survey]:
-    """Load every survey file; report problems to `col` (col.add(path, line, message))."""
+def load_surveys(
+    col: Collector, survey_dir: Path, nag_ids: set[str], yes_no: tuple[str, str] = ("Yes", "No")
+) -> list[Survey]:
+    """Load every survey file; report problems to `col` (col.add(path, line, message)).
+
+    `yes_no`: the labels of yes/no answers (from the texts), used on buttons, in results and CSVs.
+    """
     surveys: list[Survey] = []
     seen: dict[str, str] = {}
     for path in sorted(survey_dir.glob("*.yaml")):
@@ -246,7 +252,7 @@ def load_surveys(col: Collector, survey_dir: Path, nag_ids: set[str]) -> list[Su
             col.add(path, line_of(raw, ("closes",)), "closes before it opens")
         if len(col.problems) > before or not (opens and closes):
             continue
-        surveys.append(_build(m, opens, closes, path.name))
+        surveys.append(_build(m, opens, closes, path.name, yes_no))
     return surveys
 
 
@@ -464,7 +470,7 @@ def _condition(c: ConditionModel) -> Condition:
     return Condition(c.question, values, c.at_least, c.at_most)
 
 
-def _build(m: SurveyModel, opens: date, closes: date, file: str) -> Survey:
+def _build(m: SurveyModel, opens: date, closes: date, file: str, yes_no: tuple[str, str]) -> Survey:
     questions = []
     for q in m.questions:
         jumps: tuple[Jump, ...] = ()
@@ -504,6 +510,7 @@ def _build(m: SurveyModel, opens: date, closes: date, file: str) -> Survey:
                 show_if=_condition(q.show_if) if q.show_if else None,
                 jumps=jumps,
                 goto=goto,
+                yes_no=yes_no,
             )
         )
     return Survey(

@@ -194,10 +194,10 @@ def parse_typed(q: Question, text: str) -> tuple[str, ...] | Invalid:
     if q.type == "number":
         cleaned = text.replace(",", "")
         if not re.fullmatch(r"-?\d{1,9}", cleaned):
-            return Invalid("survey.bad_number", _range(q))
+            return Invalid("survey.bad_number", number_range(q))
         value = int(cleaned)
         if (q.min is not None and value < q.min) or (q.max is not None and value > q.max):
-            return Invalid("survey.bad_range", _range(q))
+            return Invalid("survey.bad_range", number_range(q))
         return (str(value),)
     if q.type == "rating":
         lo, hi = q.scale
@@ -220,7 +220,7 @@ def parse_typed(q: Question, text: str) -> tuple[str, ...] | Invalid:
     return Invalid("survey.bad_buttons")
 
 
-def _range(q: Question) -> dict[str, object]:
+def number_range(q: Question) -> dict[str, object]:
     return {
         "min": q.min if q.min is not None else "any",
         "max": q.max if q.max is not None else "any",

@@ -25,7 +25,7 @@ from bot.domain import surveys as dom
 from bot.export import write_csv
 from bot.handlers.common import answer, on_button, pressed, reply, texts
 from bot.handlers.registry import Command, allowed
-from bot.handlers.surveys import respondent_key, survey_by_id, today
+from bot.handlers.surveys import respondent_key, today
 from bot.render.text import e
 from storage.surveys import week_of
 
@@ -260,7 +260,7 @@ async def results_command(update: Update, context: BotContext) -> None:
     if not args:
         await list_surveys(update, context)
         return
-    survey = survey_by_id(s, args[0])
+    survey = s.content.survey_by_id.get(args[0])
     if survey is None:
         await reply(update, t.get("results.unknown", id=e(args[0])))
         return
@@ -319,7 +319,7 @@ async def on_results_button(update: Update, context: BotContext) -> None:
         return
     await answer(update)
     data = pressed(update, cd.Results)
-    survey = survey_by_id(s, data.survey) if data else None
+    survey = s.content.survey_by_id.get(data.survey) if data else None
     if survey is None:
         await reply(update, texts(context).get("common.stale_button"))
         return
@@ -342,7 +342,7 @@ async def compose_you_said_we_did(
     exists.
     """
     del now  # results are as stored; the time is the caller's for the sent mark
-    survey = survey_by_id(services, survey_id)
+    survey = services.content.survey_by_id.get(survey_id)
     if survey is None or await services.surveys.results_sent(survey_id):
         return []
     t = services.texts()

@@ -21,7 +21,8 @@ from bot.domain import surveys as dom
 from bot.handlers import fallback
 from bot.handlers.common import answer, edit_or_send, now, on_button, pressed, reply, texts
 from bot.handlers.registry import Command
-from bot.render.text import date_words, e
+from bot.render.keyboards import question_keyboard
+from bot.render.text import date_words, e, question_text
 from storage.surveys import Answer, Response
 
 logger = logging.getLogger(__name__)
@@ -38,89 +39,16 @@ def today(services: Services) -> date:
     return services.clock.now().astimezone(services.config.tz).date()
 
 
-def survey_by_id(services: Services, survey_id: str) -> Survey | None:
-    for s in services.content.surveys:
-        if s.id == survey_id:
-            return s
-    return None
-
-
-def _button(label: str, data: cd.CallbackData) -> InlineKeyboardButton:
-    return InlineKeyboardButton(label, callback_data=data.pack())
-
-
-def _choice_label(t: Texts, q: Question, value: str) -> str:
-    if q.type == "yesno":
-        return t.get("button.survey_yes") if value == "yes" else t.get("button.survey_no")
-    return q.label(value)
-
-
-def _answer_text(t: Texts, q: Question, ans: Answer) -> str:
-    if ans is None:
-        return t.get("survey.skipped")
-    if q.type == "top":
-        return ", ".join(f"{i}. {_choice_label(t, q, v)}" for i, v in enumerate(ans, 1))
-    return ", ".join(_choice_label(t, q, v) for v in ans)
-
-
 def question_message(
     t: Texts, survey: Survey, resp: Response, answers: dict[str, Answer]
 ) -> tuple[str, InlineKeyboardMarkup]:
-    """The question text (progress, hint, earlier answer) and its keyboard."""
+    """The response's current question: its text and its keyboard."""
     q = survey.question(resp.current)
     assert q is not None
-    n, total = dom.progress(survey, q.id, answers)
-    parts = [
-        t.get("survey.progress", title=e(survey.title), n=n, total=total),
-        f"<b>{e(q.text)}</b>",
-    ]
-    if q.type == "rating":
-        lo, hi = q.scale
-        parts.append(
-            t.get("survey.hint_rating", min=lo, max=hi, low=e(q.low or lo), high=e(q.high or hi))
-        )
-    elif q.type == "text":
-        parts.append(t.get("survey.hint_text", max=q.max_length))
-    elif q.type == "number":
-        parts.append(t.get("survey.hint_number", **dom._range(q)))
-    elif q.type == "multi":
-        parts.append(t.get("survey.hint_multi", min=q.min or 0, max=q.max or len(q.options)))
-    elif q.type == "top":
-        parts.append(t.get("survey.hint_top", n=q.pick))
-    if not q.required:
-        parts.append(t.get("survey.hint_optional"))
-    if q.id in answers and q.type not in ("multi", "top"):
-        parts.append(t.get("survey.your_answer", answer=e(_answer_text(t, q, answers[q.id]))))
-
-    at = (resp.id, resp.step)
-    rows: list[list[InlineKeyboardButton]] = []
-    if q.type in ("single", "yesno"):
-        rows = [
-            [_button(_choice_label(t, q, o.id), cd.SurveyAnswer(*at, o.id))] for o in q.choices()
-        ]
-        if q.type == "yesno":
-            rows = [[b[0] for b in rows]]
-    elif q.type == "rating":
-        buttons = [_button(o.label, cd.SurveyAnswer(*at, o.id)) for o in q.choices()]
-        rows = [buttons] if len(buttons) <= 6 else [buttons[:6], buttons[6:]]
-    elif q.type in ("multi", "top"):
-        picks = resp.draft or (answers.get(q.id) or ())
-        for o in q.options:
-            if o.id in picks:
-                mark = f"{picks.index(o.id) + 1}. " if q.type == "top" else "✅ "
-            else:
-                mark = ""
-            rows.append([_button(mark + o.label, cd.SurveyToggle(*at, o.id))])
-    nav = []
-    if dom.previous_question(survey, q.id, answers) is not None:
-        nav.append(_button(t.get("button.survey_back"), cd.SurveyBack(*at)))
-    if not q.required:
-        nav.append(_button(t.get("button.survey_skip"), cd.SurveySkip(*at)))
-    if q.type in ("multi", "top"):
-        nav.append(_button(t.get("button.survey_done"), cd.SurveyDone(*at)))
-    if nav:
-        rows.append(nav)
-    return "\n\n".join(parts), InlineKeyboardMarkup(rows)
+    picks = resp.draft or (answers.get(q.id) or ())
+    return question_text(t, survey, q, answers), question_keyboard(
+        t, survey, q, answers, picks, resp.id, resp.step
+    )
 
 
 async def ask(
@@ -158,7 +86,7 @@ async def open_survey(
     s = context.services
     t = texts(context)
     chat_id = update.effective_chat.id
-    survey = survey_by_id(s, survey_id)
+    survey = s.content.survey_by_id.get(survey_id)
     if survey is None:
         await reply(update, t.get("survey.unknown"))
         return
@@ -269,7 +197,7 @@ async def on_change(update: Update, context: BotContext) -> None:
     t = texts(context)
     await answer(update)
     data = pressed(update, cd.SurveyChange)
-    survey = survey_by_id(s, data.survey) if data else None
+    survey = s.content.survey_by_id.get(data.survey) if data else None
     if survey is None or not survey.changeable or dom.status(survey, today(s)) != "open":
         await reply(update, t.get("survey.stale"))
         return
@@ -335,7 +263,7 @@ async def _pressed_question(
     data = pressed(update, kind)
     resp = await s.surveys.get(data.response) if data else None
     key = respondent_key(s, update.effective_chat.id)
-    survey = survey_by_id(s, resp.survey_id) if resp else None
+    survey = s.content.survey_by_id.get(resp.survey_id) if resp else None
     q = survey.question(resp.current) if survey and resp else None
     if (
         data is None
@@ -348,7 +276,7 @@ async def _pressed_question(
     ):
         await answer(update, texts(context).get("survey.stale"))
         current = await s.surveys.current(key)
-        current_survey = survey_by_id(s, current.survey_id) if current else None
+        current_survey = s.content.survey_by_id.get(current.survey_id) if current else None
         if current is not None and current_survey is not None:
             await ask(update, context, current_survey, current.id)
         return None
@@ -441,7 +369,7 @@ async def on_message(update: Update, context: BotContext) -> None:
     t = texts(context)
     key = respondent_key(s, update.effective_chat.id)
     resp = await s.surveys.current(key)
-    survey = survey_by_id(s, resp.survey_id) if resp else None
+    survey = s.content.survey_by_id.get(resp.survey_id) if resp else None
     q = survey.question(resp.current) if survey and resp else None
     msg = update.effective_message
     if resp is None or survey is None or q is None:
@@ -478,7 +406,7 @@ async def cancel_command(update: Update, context: BotContext) -> None:
     """Stop the survey in progress (its answers so far are deleted)."""
     s = context.services
     resp = await s.surveys.current(respondent_key(s, update.effective_chat.id))
-    survey = survey_by_id(s, resp.survey_id) if resp else None
+    survey = s.content.survey_by_id.get(resp.survey_id) if resp else None
     if resp is None or survey is None:
         await reply(update, texts(context).get("survey.nothing_to_cancel"))
         return
@@ -515,12 +443,12 @@ def setup(app: Application, services: Services) -> None:
         key = respondent_key(services, chat_id)
         lines = []
         for survey_id, status, n in await services.surveys.held_for(key):
-            survey = survey_by_id(services, survey_id)
+            survey = services.content.survey_by_id.get(survey_id)
             title = survey.title if survey else survey_id
             lines.append(t.get("survey.mydata_response", title=e(title), status=status, n=n))
         done = await services.surveys.completed_surveys(key)
         if done:
-            titles = [(survey_by_id(services, sid) or sid) for sid in done]
+            titles = [(services.content.survey_by_id.get(sid) or sid) for sid in done]
             names = ", ".join(e(getattr(x, "title", x)) for x in titles)
             lines.append(t.get("survey.mydata_completed", titles=names))
         return lines

@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import callback_data as cd
-from bot.content import Nag, Texts
+from bot.content import Nag, Question, Survey, Texts
+from bot.domain import surveys as dom
 
 
 def nag_keyboard(t: Texts, nag: Nag, reminders_on: bool) -> InlineKeyboardMarkup:
@@ -35,4 +36,46 @@ def nag_choice_keyboard(
 ) -> InlineKeyboardMarkup:
     buttons = [InlineKeyboardButton(n.name, callback_data=kind(n.id).pack()) for n in nags]
     rows = [buttons[i : i + columns] for i in range(0, len(buttons), columns)]
+    return InlineKeyboardMarkup(rows)
+
+
+def _button(label: str, data: cd.CallbackData) -> InlineKeyboardButton:
+    return InlineKeyboardButton(label, callback_data=data.pack())
+
+
+def question_keyboard(
+    t: Texts,
+    survey: Survey,
+    q: Question,
+    answers: dom.Answers,
+    picks: Sequence[str],
+    response_id: int,
+    step: int,
+) -> InlineKeyboardMarkup:
+    """A question's buttons: choices (ticked or ranked picks), then Back, Skip and Done."""
+    at = (response_id, step)
+    rows: list[list[InlineKeyboardButton]] = []
+    if q.type in ("single", "yesno"):
+        rows = [[_button(o.label, cd.SurveyAnswer(*at, o.id))] for o in q.choices()]
+        if q.type == "yesno":
+            rows = [[b[0] for b in rows]]
+    elif q.type == "rating":
+        buttons = [_button(o.label, cd.SurveyAnswer(*at, o.id)) for o in q.choices()]
+        rows = [buttons] if len(buttons) <= 6 else [buttons[:6], buttons[6:]]
+    elif q.type in ("multi", "top"):
+        for o in q.options:
+            if o.id in picks:
+                mark = f"{list(picks).index(o.id) + 1}. " if q.type == "top" else "✅ "
+            else:
+                mark = ""
+            rows.append([_button(mark + o.label, cd.SurveyToggle(*at, o.id))])
+    nav = []
+    if dom.previous_question(survey, q.id, answers) is not None:
+        nav.append(_button(t.get("button.survey_back"), cd.SurveyBack(*at)))
+    if not q.required:
+        nav.append(_button(t.get("button.survey_skip"), cd.SurveySkip(*at)))
+    if q.type in ("multi", "top"):
+        nav.append(_button(t.get("button.survey_done"), cd.SurveyDone(*at)))
+    if nav:
+        rows.append(nav)
     return InlineKeyboardMarkup(rows)

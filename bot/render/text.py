@@ -16,7 +16,8 @@ from html import escape
 from urllib.parse import quote_plus
 from zoneinfo import ZoneInfo
 
-from bot.content import Campaign, Nag, ScheduledMessage, Texts
+from bot.content import Campaign, Nag, Question, ScheduledMessage, Survey, Texts
+from bot.domain import surveys as dom
 from bot.domain.broadcasts import Audience
 from bot.domain.meetings import Meeting
 from bot.limits import MAX_MESSAGE
@@ -187,3 +188,39 @@ def describe_audience(t: Texts, audience: Audience, nag_names: dict[str, str]) -
     if audience.kind == "personal":
         return t.get("broadcast.audience_personal")
     return t.get("broadcast.audience_all")
+
+
+def answer_text(t: Texts, q: Question, ans: dom.Answer) -> str:
+    """A resident's answer in words: labels (ranked for top N), or "skipped"."""
+    if ans is None:
+        return t.get("survey.skipped")
+    if q.type == "top":
+        return ", ".join(f"{i}. {q.label(v)}" for i, v in enumerate(ans, 1))
+    return ", ".join(q.label(v) for v in ans)
+
+
+def question_text(t: Texts, survey: Survey, q: Question, answers: dom.Answers) -> str:
+    """A survey question: progress, the question, how to answer, and any earlier answer."""
+    n, total = dom.progress(survey, q.id, answers)
+    parts = [
+        t.get("survey.progress", title=e(survey.title), n=n, total=total),
+        f"<b>{e(q.text)}</b>",
+    ]
+    if q.type == "rating":
+        lo, hi = q.scale
+        parts.append(
+            t.get("survey.hint_rating", min=lo, max=hi, low=e(q.low or lo), high=e(q.high or hi))
+        )
+    elif q.type == "text":
+        parts.append(t.get("survey.hint_text", max=q.max_length))
+    elif q.type == "number":
+        parts.append(t.get("survey.hint_number", **dom.number_range(q)))
+    elif q.type == "multi":
+        parts.append(t.get("survey.hint_multi", min=q.min or 0, max=q.max or len(q.options)))
+    elif q.type == "top":
+        parts.append(t.get("survey.hint_top", n=q.pick))
+    if not q.required:
+        parts.append(t.get("survey.hint_optional"))
+    if q.id in answers and q.type not in ("multi", "top"):
+        parts.append(t.get("survey.your_answer", answer=e(answer_text(t, q, answers[q.id]))))
+    return "\n\n".join(parts)
