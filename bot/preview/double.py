@@ -85,9 +85,7 @@ EDIT_NOT_FOUND = "Bad Request: message to edit not found"
 DELETE_NOT_FOUND = "Bad Request: message to delete not found"
 CANT_EDIT = "Bad Request: message can't be edited"
 NO_TEXT_TO_EDIT = "Bad Request: there is no text in the message to edit"
-QUERY_INVALID = (
-    "Bad Request: query is too old and response timeout expired or query ID is invalid"
-)
+QUERY_INVALID = "Bad Request: query is too old and response timeout expired or query ID is invalid"
 WRONG_FILE = "Bad Request: wrong file identifier/HTTP URL specified"
 
 
@@ -315,9 +313,7 @@ class BotApiDouble:
         self.known_chats.add(user_id)
 
     def _user(self, chat_id: int) -> dict[str, Any]:
-        return self.users.get(
-            chat_id, {"id": chat_id, "is_bot": False, "first_name": "Resident"}
-        )
+        return self.users.get(chat_id, {"id": chat_id, "is_bot": False, "first_name": "Resident"})
 
     def _chat(self, chat_id: int) -> dict[str, Any]:
         return {
@@ -388,13 +384,17 @@ class BotApiDouble:
         stored = self.log(chat_id).messages.get(message_id) if self.history else None
         if self.rules.messages and stored is None:
             raise KeyError(f"no message {message_id} in chat {chat_id}")
-        message = dict(stored) if stored else {
-            "message_id": message_id,
-            "date": int(time.time()),
-            "chat": self._chat(chat_id),
-            "from": BOT_USER,
-            "text": "…",
-        }
+        message = (
+            dict(stored)
+            if stored
+            else {
+                "message_id": message_id,
+                "date": int(time.time()),
+                "chat": self._chat(chat_id),
+                "from": BOT_USER,
+                "text": "…",
+            }
+        )
         message.pop("_parse_mode", None)
         query_id = f"{chat_id}-{next(self._query_ids)}"
         self._queries[query_id] = chat_id
