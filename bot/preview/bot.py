@@ -12,6 +12,7 @@ import logging
 from telegram.ext import Application
 
 from bot.app import build_application, make_services, shutdown, startup
+from bot.clock import Clock
 from bot.config import Config
 from bot.content import Content
 from bot.preview.double import BotApiDouble
@@ -26,15 +27,18 @@ ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
 class PreviewBot:
     """Start, stop and reload the bot; nothing else in the preview builds an Application."""
 
-    def __init__(self, config: Config, content: Content, api: BotApiDouble) -> None:
+    def __init__(
+        self, config: Config, content: Content, api: BotApiDouble, clock: Clock | None = None
+    ) -> None:
         self.config = config
+        self.clock = clock
         self.content = content
         self.api = api
         self.app: Application | None = None
         self._started = False
 
     async def start(self) -> None:
-        services = make_services(self.config, self.content)
+        services = make_services(self.config, self.content, self.clock)
         app = build_application(
             services, request=DoubleRequest(self.api), updates_request=DoubleRequest(self.api)
         )

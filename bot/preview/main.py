@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from bot.clock import Clock
 from bot.config import Config, ConfigError, load_config
 from bot.content import Content, ContentError, load_content
 from bot.preview.bot import PreviewBot
@@ -45,6 +46,7 @@ class Preview:
         *,
         rules: Rules | None = None,
         watch_interval: float = 1.0,
+        clock: Clock | None = None,
     ) -> None:
         self.config = config
         self.host = host
@@ -54,7 +56,7 @@ class Preview:
         for person in self.people:
             # As if each had opened the chat before: the bot may write to them (officer menus).
             self.api.add_user(person.id, person.name)
-        self.bot = PreviewBot(config, content, self.api)
+        self.bot = PreviewBot(config, content, self.api, clock)
         self.problems: list[str] = []
         self.web = PreviewWeb(self.api, self.people, self.meta, host)
         self.watcher = ContentWatcher(config.content_dir, self._content_changed, watch_interval)
