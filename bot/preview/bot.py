@@ -7,6 +7,7 @@ the double, so no token and no network are involved.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from telegram.ext import Application
@@ -78,6 +79,15 @@ class PreviewBot:
         if self.app is None:
             return ["the bot is not running"]
         return await reload_content(self.app)
+
+    async def settle(self, timeout: float = 20.0) -> None:
+        """Wait until the bot has handled every update pushed so far (tests, event-driven)."""
+        if self.app is None:
+            return
+        target = self.api.last_update_id
+        await self.api.wait_for(lambda: self.api.delivered_up_to >= target, timeout)
+        # The updater queued them before acknowledging; join() returns once all are handled.
+        await asyncio.wait_for(self.app.update_queue.join(), timeout)
 
     @property
     def services(self):  # noqa: ANN201 - bot.context.Services, without importing it here

@@ -239,7 +239,8 @@ class BotApiDouble:
         self.send_times: list[tuple[float, int]] = []  # (monotonic, chat_id) of successful sends
         # updates waiting for getUpdates
         self.pending: list[dict[str, Any]] = []
-        self.delivered_up_to = 0
+        self.delivered_up_to = 0  # the bot acknowledged every update up to this id
+        self.last_update_id = 0
         self._update_ids = itertools.count(1)
         self._new_update = asyncio.Event()
         self._tick = asyncio.Event()
@@ -336,7 +337,7 @@ class BotApiDouble:
     def push(self, update: dict[str, Any]) -> int:
         """Queue an update for getUpdates; returns its update_id."""
         update = dict(update)
-        update["update_id"] = next(self._update_ids)
+        update["update_id"] = self.last_update_id = next(self._update_ids)
         for key in ("message", "callback_query", "my_chat_member", "edited_message"):
             part = update.get(key)
             if isinstance(part, dict):
@@ -470,7 +471,9 @@ class BotApiDouble:
         limit = int(params.get("limit") or 100)
         if offset:
             self.pending = [u for u in self.pending if u["update_id"] >= offset]
-            self.delivered_up_to = max(self.delivered_up_to, offset - 1)
+            if offset - 1 > self.delivered_up_to:
+                self.delivered_up_to = offset - 1
+                self._tick.set()
         if not self.pending and timeout:
             self._new_update.clear()
             try:

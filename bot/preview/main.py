@@ -136,11 +136,11 @@ async def serve(preview: Preview, stop: asyncio.Event | None = None) -> int:
         line = str(exc).splitlines()[0] if str(exc) else ""
         print(f"The preview did not start: {type(exc).__name__}: {line}", file=sys.stderr)
         return 1
-    print(f"SaferMK preview: open {preview.url} (Ctrl-C stops it)", flush=True)
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    print(f"SaferMK preview: open {preview.url} (Ctrl-C stops it)", flush=True)
     try:
         await stop.wait()
     finally:

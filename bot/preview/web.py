@@ -201,10 +201,10 @@ class PreviewWeb:
                 "X-Accel-Buffering": "no",
             }
         )
-        await resp.prepare(request)
         queue: asyncio.Queue[str | None] = asyncio.Queue()
-        self._queues.add(queue)
+        self._queues.add(queue)  # before the headers go out: a client that has them misses nothing
         try:
+            await resp.prepare(request)
             await resp.write(b"retry: 1000\n: connected\n\n")
             while True:
                 try:
