@@ -88,7 +88,10 @@ class Preview:
                 "nags": [
                     {"id": n.id, "name": n.name, "lat": n.lat, "lon": n.lon} for n in content.nags
                 ],
-                "places": [{"name": n, "lat": la, "lon": lo} for n, la, lo in PLACES],
+                "places": [
+                    {"name": name, "label": label, "lat": lat, "lon": lon}
+                    for name, label, lat, lon in PLACES
+                ],
             },
             "problems": self.problems,
             "content_dir": str(self.config.content_dir),

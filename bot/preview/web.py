@@ -41,16 +41,16 @@ CSP = (
 )
 
 # A few named places residents might share, beside the NAG centres drawn on the map. The last
-# one is outside Milton Keynes, to see what the bot says then.
+# one is outside Milton Keynes (no map label: it is off the map), to see what the bot says then.
 PLACES = [
-    ("Milton Keynes Central station", 52.0343, -0.7740),
-    ("Bletchley station", 51.9955, -0.7362),
-    ("Newport Pagnell High Street", 52.0870, -0.7220),
-    ("Olney Market Place", 52.1532, -0.7016),
-    ("Stony Stratford High Street", 52.0568, -0.8536),
-    ("Wolverton station", 52.0656, -0.8043),
-    ("The Open University, Walton Hall", 52.0249, -0.7099),
-    ("Bedford (outside Milton Keynes)", 52.1360, -0.4667),
+    ("Milton Keynes Central station", "MK Central", 52.0343, -0.7740),
+    ("Bletchley station", "Bletchley", 51.9955, -0.7362),
+    ("Newport Pagnell High Street", "Newport Pagnell", 52.0870, -0.7220),
+    ("Olney Market Place", "Olney", 52.1532, -0.7016),
+    ("Stony Stratford High Street", "Stony Stratford", 52.0568, -0.8536),
+    ("Wolverton station", "Wolverton", 52.0656, -0.8043),
+    ("The Open University, Walton Hall", "Open University", 52.0249, -0.7099),
+    ("Bedford (outside Milton Keynes)", "", 52.1360, -0.4667),
 ]
 
 

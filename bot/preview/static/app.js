@@ -265,7 +265,7 @@
 
   function buildMap(meta) {
     const nags = meta.map.nags;
-    const inside = meta.map.places.filter(function (p) { return !/outside/i.test(p.name); });
+    const inside = meta.map.places.filter(function (p) { return p.label; });
     const points = nags.map(function (n) { return [n.lat, n.lon]; })
       .concat(inside.map(function (p) { return [p.lat, p.lon]; }));
     const lats = points.map(function (p) { return p[0]; });
@@ -310,7 +310,7 @@
     for (const p of inside) {
       const xy = project(map, p.lat, p.lon);
       svg.append(node("rect", { x: (xy[0] - 3).toFixed(1), y: (xy[1] - 3).toFixed(1), width: 6, height: 6, class: "map-place" }));
-      svg.append(node("text", { x: (xy[0] + 6).toFixed(1), y: (xy[1] + 3).toFixed(1), class: "map-label" }, p.name.split(" ")[0]));
+      svg.append(node("text", { x: (xy[0] + 6).toFixed(1), y: (xy[1] + 3).toFixed(1), class: "map-label" }, p.label));
     }
     const places = $("#places");
     places.replaceChildren();
@@ -396,7 +396,7 @@
       const item = el("li", { role: "none" }, [
         el("button", {
           type: "button", role: "menuitem", className: "menu-item", tabindex: "-1",
-          "data-command": c.command,
+          "data-command": c.command, "aria-label": "/" + c.command + ": " + c.description,
         }, [el("span", { className: "cmd", text: "/" + c.command }), el("span", { className: "desc", text: c.description })]),
       ]);
       menu.append(item);
@@ -565,12 +565,12 @@
     for (const p of problems || []) list.append(el("li", {}, [el("code", { text: p })]));
     const had = !banner.hidden;
     banner.hidden = !problems || problems.length === 0;
-    if (had && banner.hidden) $("#reload-status").textContent = "The content problems are fixed: the new content is live.";
+    return had && banner.hidden;
   }
 
   function renderMeta(meta) {
     S.meta = meta;
-    showProblems(meta.problems);
+    const fixed = showProblems(meta.problems);
     $("#content-dir").textContent = meta.content_dir;
     const select = $("#link-select");
     const chosen = select.value;
@@ -583,6 +583,7 @@
     if (chosen) select.value = chosen;
     updateLinkHint();
     buildMap(meta);
+    return fixed;
   }
 
   function updateLinkHint() {
@@ -667,12 +668,13 @@
           if (p) { p.commands = event.menus[id]; renderMenu(p); setBlocked(p, p.blocked); }
         }
         break;
-      case "content":
-        renderMeta(event);
+      case "content": {
+        const fixed = renderMeta(event);
         $("#reload-status").textContent = event.problems.length
           ? event.problems.length + " content problem(s) found."
-          : "Content reloaded.";
+          : fixed ? "The content problems are fixed: the new content is live." : "Content reloaded: the new content is live.";
         break;
+      }
     }
   }
 
