@@ -368,3 +368,20 @@ async def test_over_http_the_same_rules_and_answers():
         assert server.tokens_seen == {"123:abc"}
     finally:
         await server.stop()
+
+
+def test_the_handler_tests_fake_is_the_double_with_the_content_rules():
+    from tests.fakes.botapi import FakeBotApi, FakeRequest
+    from tests.fakes.server import FakeBotApiServer
+
+    api = FakeBotApi()
+    assert isinstance(api, BotApiDouble) and FakeRequest is DoubleRequest
+    assert FakeBotApiServer is BotApiServer
+    # A handler that sends what Telegram would refuse fails its test...
+    assert error(send(api, "<b>unclosed", chat=1)) == (
+        400,
+        "Bad Request: can't parse entities: <b> is never closed",
+    )
+    # ...but replies to any chat, as fast as it likes, are fine (the harness pushes updates
+    # directly and sends in bursts).
+    assert send(api, "ok", chat=1)["ok"] and send(api, "ok", chat=1)["ok"]
