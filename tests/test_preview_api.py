@@ -367,3 +367,21 @@ async def test_a_host_other_than_localhost_warns(tmp_path: Path):
         _, err = await asyncio.wait_for(proc.communicate(), 30)
     assert proc.returncode == 0
     assert "warning: --host 0.0.0.0 lets other computers open the preview" in err.decode()
+
+
+async def test_pictures_are_served_for_the_page(preview: Preview, http):
+    png = (ROOT / "content" / "images" / "take-five.png").read_bytes()
+    status, body = preview.api.handle(
+        "sendPhoto",
+        {"chat_id": RESIDENT_C, "caption": "<b>Take Five</b>", "parse_mode": "HTML"},
+        {"photo": ("take-five.png", png)},
+    )
+    assert status == 200
+    view = next(p for p in (await state(http, preview))["people"] if p["id"] == RESIDENT_C)[
+        "messages"
+    ][-1]
+    assert view["caption"] == "<b>Take Five</b>" and view["html"]
+    async with http.get(f"{preview.url}/api/files/{view['photo']['file_id']}") as resp:
+        assert resp.status == 200 and resp.headers["Content-Type"] == "image/png"
+        assert resp.headers["Content-Disposition"].startswith("inline")
+        assert await resp.read() == png

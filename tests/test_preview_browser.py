@@ -73,8 +73,11 @@ async def browser() -> AsyncIterator[Any]:
 
 
 @pytest_asyncio.fixture(loop_scope="module")
-async def preview(tmp_path: Path) -> AsyncIterator[Preview]:
-    p = await start_preview(tmp_path, copy_content(tmp_path), watch_interval=0.2)
+async def preview(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Preview]:
+    # The repository's content, unless the test edits it (then a copy of it).
+    editable = request.node.get_closest_marker("edits_content") is not None
+    content = copy_content(tmp_path) if editable else ROOT / "content"
+    p = await start_preview(tmp_path, content, watch_interval=0.2)
     yield p
     await p.stop()
 
@@ -146,6 +149,8 @@ async def test_resident_finds_nag_consents_and_downloads_the_calendar(
     await page.get_by_role("menuitem", name=re.compile(r"^\/nag:")).click()
     await expect(last_message(page, RESIDENT_A)).to_contain_text("Next meeting")
     await expect(last_message(page, RESIDENT_A).locator("strong").first).to_be_visible()
+    await tap(page, RESIDENT_A, "Remind me")
+    await expect(page.locator("#toast")).to_contain_text("I'll remind you")  # the button's answer
     await tap(page, RESIDENT_A, "Add to calendar")
     link = page.locator(f"#log-{RESIDENT_A} a.document")
     await expect(link).to_contain_text("shenley-lodge-meetings.ics")
@@ -220,6 +225,7 @@ async def test_officer_broadcast_now_arrives_in_two_residents_tabs(
     await shot(page, tmp_path, "broadcast")
 
 
+@pytest.mark.edits_content
 async def test_content_error_shows_the_banner_and_fixing_it_clears_it(
     page: Any, preview: Preview, tmp_path: Path
 ):

@@ -29,8 +29,9 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_DB = Path("data/preview/preview.sqlite3")
 LOCALHOST = "127.0.0.1"
-# Telegram lets one chat get a short burst of messages before holding it to one a second; the
-# bot's longest answer (/results: a summary, a chart per question and a CSV) fits in this.
+# Telegram lets one chat get a short burst of messages before holding it to one a second (its
+# FAQ gives no number). The bot's longest answer, /results (a summary, up to a chart per
+# question and a CSV: about a dozen messages for the shipped surveys), fits in this.
 CHAT_BURST = 20
 
 
@@ -94,7 +95,7 @@ class Preview:
                 ],
             },
             "problems": self.problems,
-            "content_dir": str(self.config.content_dir),
+            "content_dir": shown_path(self.config.content_dir),
         }
 
     async def _content_changed(self) -> None:
@@ -120,6 +121,14 @@ class Preview:
         await self.watcher.stop()
         await self.web.stop()
         await self.bot.stop()
+
+
+def shown_path(path: Path) -> str:
+    """A path as the page shows it: relative to the current folder when it is inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve())) or "."
+    except ValueError:
+        return str(path)
 
 
 def remove_database(db: Path) -> None:
