@@ -19,7 +19,7 @@ import pytest
 from bot.preview.main import Preview
 from bot.preview.people import DEFAULT_ADMIN, DEFAULT_OFFICER
 from tests.conftest import ADMIN_ID, OFFICER_ID, ROOT
-from tests.previewkit import RESIDENT_A, RESIDENT_B, copy_content, start_preview
+from tests.previewkit import RESIDENT_A, RESIDENT_B, RESIDENT_C, copy_content, start_preview
 
 
 @pytest.fixture
