@@ -385,3 +385,10 @@ def test_the_handler_tests_fake_is_the_double_with_the_content_rules():
     # ...but replies to any chat, as fast as it likes, are fine (the harness pushes updates
     # directly and sends in bursts).
     assert send(api, "ok", chat=1)["ok"] and send(api, "ok", chat=1)["ok"]
+
+
+def test_record_off_keeps_nothing_for_long_benchmarks():
+    api = BotApiDouble(record=False)
+    for _ in range(3):
+        assert send(api)["ok"]
+    assert api.calls == [] and api.send_times == [] and api.chats == {}

@@ -225,6 +225,7 @@ class BotApiDouble:
         rules: Rules | None = None,
         *,
         history: bool | None = None,
+        record: bool = True,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.rules = rules or Rules.off()
@@ -232,6 +233,7 @@ class BotApiDouble:
         # rule; the test double keeps only `calls`, so benchmarks do not grow without bound.
         self.history = self.rules.messages if history is None else (history or self.rules.messages)
         self.clock = clock
+        self.record = record  # keep every Call (tests); a long benchmark turns it off
         self.calls: list[Call] = []
         self.responder: Responder | None = None
         self.failures: dict[str, list[Failure]] = {}
@@ -489,7 +491,8 @@ class BotApiDouble:
         params = {k: _decode(v) for k, v in params.items()}
         if method == "getUpdates":
             return 200, {"ok": True, "result": self.pending[: int(params.get("limit") or 100)]}
-        self.calls.append(Call(method, params, files))
+        if self.record:
+            self.calls.append(Call(method, params, files))
         queued = self.failures.get(method)
         failure = queued.pop(0) if queued else None
         if failure is None and self.responder is not None:
@@ -507,7 +510,7 @@ class BotApiDouble:
             if failure.retry_after is not None:
                 body["parameters"] = {"retry_after": failure.retry_after}
             return failure.status, body
-        if method in SENDS:
+        if method in SENDS and self.record:
             self.send_times.append((time.monotonic(), int(params.get("chat_id", 0))))
         result = self.result(method, params, files)
         self._tick.set()

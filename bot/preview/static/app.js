@@ -97,7 +97,7 @@
     for (const row of view.inline_keyboard) {
       const line = el("div", { className: "kb-row" });
       for (const b of row) {
-        if (b.url) {
+        if (b.url && /^(https?:\/\/|tg:\/\/)/i.test(b.url)) {
           line.append(el("a", {
             className: "kb-button url", href: b.url, target: "_blank", rel: "noopener noreferrer",
             text: b.text + " ↗", "aria-label": b.text + " (opens a web page)",
