@@ -1,4 +1,4 @@
-"""Command line: `safermk-bot run`, `check-content`, and the survey export."""
+"""Command line: `safermk-bot run`, `preview`, `check-content`, and the survey export."""
 
 from __future__ import annotations
 
@@ -263,6 +263,12 @@ def _stopped_line(exc: BaseException, api_url: str) -> str:
     return f"The bot stopped: {type(exc).__name__}" + (f": {text}" if text else "")
 
 
+def cmd_preview(args: argparse.Namespace) -> int:
+    from bot.preview.main import run_preview
+
+    return run_preview(args)
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from bot.export import run_export
 
@@ -297,6 +303,16 @@ def parser() -> argparse.ArgumentParser:
     sign.add_argument("--content", help="content folder (default from config)")
     sign.add_argument("--config", dest="config", default=argparse.SUPPRESS)
     sign.set_defaults(func=cmd_signpost)
+    preview = sub.add_parser(
+        "preview", help="the bot in a web page, against a built-in Bot API double (no token)"
+    )
+    preview.add_argument("--config", dest="config", default=argparse.SUPPRESS)
+    preview.add_argument("--content", help="content folder to use and watch (default from config)")
+    preview.add_argument("--host", default="127.0.0.1", help="address to serve (127.0.0.1)")
+    preview.add_argument("--port", type=int, default=8080, help="port (8080; 0: any free port)")
+    preview.add_argument("--db", help="preview database (default data/preview/preview.sqlite3)")
+    preview.add_argument("--fresh", action="store_true", help="start with an empty database")
+    preview.set_defaults(func=cmd_preview)
     export = sub.add_parser("export", help="export a survey's responses as CSV")
     export.add_argument("survey")
     export.add_argument("--out", required=True)
