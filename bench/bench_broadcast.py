@@ -21,7 +21,9 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.request import Request, urlopen
@@ -35,7 +37,7 @@ from storage.db import Database  # noqa: E402
 SUBSCRIBERS = 10_000_000
 REPLY_CHATS = 5_000_000
 TOKEN = "123456789:" + "B" * 35
-PY = str(ROOT / ".venv" / "bin" / "python")
+PY = sys.executable
 
 
 def http(url: str, body: dict | None = None) -> dict:
@@ -73,7 +75,7 @@ async def seed(db_path: Path, n: int) -> int:
     return bid
 
 
-def write_config(tmp: Path, port: int, rate: float) -> Path:
+def write_config(tmp: Path, port: int, rate: float, extra: str = "") -> Path:
     cfg = tmp / "config.yaml"
     cfg.write_text(
         f"""telegram:
@@ -88,17 +90,21 @@ officers:
 broadcast:
   rate_per_second: {rate}
   quiet_hours: ""
-"""
+{extra}"""
     )
     return cfg
 
 
-def start_bot(cfg: Path, log: Path) -> subprocess.Popen:
+def start_bot(cfg: Path, log: Path, pacer: str = "old") -> subprocess.Popen:
+    # bench/botrun.py is `safermk-bot` with the benchmark's switches (which pacer) read from
+    # the environment by the launcher only.
+    env = {**os.environ, "SAFERMK_BENCH_PACER": pacer}
     return subprocess.Popen(
-        [str(ROOT / ".venv" / "bin" / "safermk-bot"), "--config", str(cfg), "run"],
+        [PY, "-m", "bench.botrun", "--config", str(cfg), "run"],
         stdout=log.open("ab"),
         stderr=subprocess.STDOUT,
         cwd=ROOT,
+        env=env,
     )
 
 
@@ -112,19 +118,38 @@ def peak_rss_mb(pid: int) -> float:
     return 0.0
 
 
+class Asker(threading.Thread):
+    """Residents asking /help at a steady rate (each from a new chat), on their own thread so
+    the cadence does not depend on the driver's polling."""
+
+    def __init__(self, api: str, per_second: float) -> None:
+        super().__init__(daemon=True)
+        self.api = api
+        self.every = 1.0 / per_second if per_second > 0 else 0.0
+        self.asked = 0
+        self.halt = threading.Event()
+
+    def run(self) -> None:
+        if not self.every:
+            return
+        due = time.monotonic()
+        while not self.halt.is_set():
+            http(f"{self.api}/push", {"chat_id": REPLY_CHATS + self.asked, "text": "/help"})
+            self.asked += 1
+            due += self.every
+            self.halt.wait(max(0.0, due - time.monotonic()))
+
+
 def wait_delivered(
     api: str,
     target: int,
     bot: subprocess.Popen,
     stop_at: int | None = None,
     timeout: float = 3600,
-    ask_every: float = 0.5,
 ) -> tuple[dict, float]:
-    """Poll until `target` distinct chats got the message (or `stop_at` delivered); ask /help."""
+    """Poll until `target` distinct chats got the message (or `stop_at` delivered)."""
     rss = 0.0
-    asked = 0
     t_end = time.monotonic() + timeout
-    next_ask = time.monotonic()
     while time.monotonic() < t_end:
         stats = http(f"{api}/stats")
         rss = max(rss, peak_rss_mb(bot.pid))
@@ -134,21 +159,127 @@ def wait_delivered(
             return stats, rss
         if bot.poll() is not None:
             raise SystemExit(f"bot exited with {bot.returncode}; see the log")
-        if time.monotonic() >= next_ask:
-            http(f"{api}/push", {"chat_id": REPLY_CHATS + asked, "text": "/help"})
-            asked += 1
-            next_ask += ask_every
-        time.sleep(0.1)
+        time.sleep(0.2)
     raise SystemExit("timed out")
+
+
+@dataclass
+class Scenario:
+    name: str
+    latency: str  # "30" (ms) or "20-80" (jitter range, ms)
+    replies: float  # /help per second during the broadcast
+    paid: bool = False
+
+
+SCENARIOS = {
+    "fixed": Scenario("30 ms, replies 2/s", "30", 2.0),
+    "jitter": Scenario("20-80 ms jitter, replies 2/s", "20-80", 2.0),
+    "replies10": Scenario("30 ms, replies 10/s", "30", 10.0),
+    "jitter-replies10": Scenario("20-80 ms jitter, replies 10/s", "20-80", 10.0),
+    "paid": Scenario("paid, 30 ms, replies 2/s", "30", 2.0, paid=True),
+}
+
+
+def start_fake(port: int, limit: int, latency: str, paid_limit: int) -> subprocess.Popen:
+    cmd = [PY, str(ROOT / "bench" / "fake_limited_api.py"), "--port", str(port)]
+    cmd += ["--limit", str(limit), "--paid-limit", str(paid_limit)]
+    if "-" in latency:
+        cmd += ["--jitter", latency.replace("-", ",")]
+    else:
+        cmd += ["--latency", str(float(latency) / 1000)]
+    server = subprocess.Popen(cmd, stdout=subprocess.PIPE)
+    assert server.stdout is not None
+    server.stdout.readline()  # "fake Bot API on ..." once it listens
+    return server
+
+
+def run_scenario(sc: Scenario, args: argparse.Namespace, pacer: str) -> dict:
+    """One broadcast to `args.subscribers` through a fresh fake and a fresh bot process."""
+    tmp = Path(tempfile.mkdtemp(prefix="bench-broadcast-"))
+    extra = ""
+    rate = args.rate
+    if sc.paid:
+        extra = f"  paid: true\n  paid_rate_per_second: {args.paid_rate}\n"
+    cfg = write_config(tmp, args.port, rate, extra)
+    log = tmp / "bot.log"
+    api = f"http://127.0.0.1:{args.port}"
+    server = start_fake(args.port, args.limit, sc.latency, args.paid_limit)
+    asker = Asker(api, sc.replies)
+    try:
+        asyncio.run(seed(tmp / "bench.sqlite3", args.subscribers))
+        bot = start_bot(cfg, log, pacer)
+        asker.start()
+        stats, rss = wait_delivered(api, args.subscribers, bot)
+        asker.halt.set()
+        asker.join()
+        for _ in range(30):  # the last /help replies
+            if http(f"{api}/stats")["replies_waiting"] == 0:
+                break
+            time.sleep(0.1)
+        rss = max(rss, peak_rss_mb(bot.pid))
+        bot.send_signal(signal.SIGTERM)
+        try:
+            bot.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            bot.kill()
+        final = http(f"{api}/stats")
+    finally:
+        asker.halt.set()
+        server.terminate()
+        server.wait()
+    span = (final["last"] or 0) - (final["first"] or 0)
+    final.update(
+        scenario=sc.name,
+        pacer=pacer,
+        subscribers=args.subscribers,
+        rate=rate if not sc.paid else args.paid_rate,
+        span=span,
+        bulk_rate=(final["distinct"] - 1) / span if span > 0 else float("nan"),
+        total_rate=(final["accepted_in_span"] - 1) / span if span > 0 else float("nan"),
+        missed=args.subscribers - final["distinct"],
+        rss=rss,
+        log=str(log),
+    )
+    return final
+
+
+def row(r: dict) -> str:
+    p95 = (r["reply_p95"] or float("nan")) * 1000
+    worst = (r["reply_max"] or 0) * 1000
+    per_10k = r["flood_429"] * 10_000 / max(1, r["accepted"])
+    return (
+        f"| {r['scenario']} | {r['pacer']} | {r['rate']:g} | {r['subscribers']:,} "
+        f"| **{r['total_rate']:.2f}/s** | {r['bulk_rate']:.2f}/s "
+        f"| {r['flood_429']} ({per_10k:.1f} per 10k) | {r['max_429_in_a_row']} "
+        f"| {r['max_in_window']} | {r['duplicates']} | {r['missed']} "
+        f"| {p95:.0f} / {worst:.0f} ms ({r['replies']}) | {r['rss']:.0f} MB |"
+    )
+
+
+TABLE_HEAD = (
+    "| scenario | pacer | configured /s | subscribers | achieved, bulk + replies | bulk only "
+    "| 429s | most 429s in a row | max sends in any 1 s | duplicates | missed "
+    "| reply p95 / max (replies) | bot peak RSS |\n"
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+)
 
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--subscribers", type=int, default=10_000)
-    p.add_argument("--rate", type=float, default=25.0)
+    p.add_argument("--rate", type=float, default=30.0, help="broadcast.rate_per_second")
     p.add_argument("--limit", type=int, default=30, help="the fake API's sends per second")
     p.add_argument("--latency", type=float, default=0.03)
     p.add_argument("--port", type=int, default=8089)
+    p.add_argument(
+        "--scenarios",
+        default="",
+        help="comma-separated, run one after another and print a table: " + ", ".join(SCENARIOS),
+    )
+    p.add_argument("--pacers", default="old", help="old (BroadcastLimiter), new (bot.pacing)")
+    p.add_argument("--paid-rate", type=int, default=1000, help="paid_rate_per_second (paid)")
+    p.add_argument("--paid-limit", type=int, default=1000, help="the fake's paid sends/s")
+    p.add_argument("--json", help="also write the scenario results here")
     p.add_argument("--kill", action="store_true", help="kill -9 the bot half-way, then restart")
     p.add_argument(
         "--rss-only",
@@ -159,30 +290,33 @@ def main() -> int:
     )
     args = p.parse_args()
 
+    if args.scenarios:
+        results = []
+        for name in args.scenarios.split(","):
+            for pacer in args.pacers.split(","):
+                t0 = time.monotonic()
+                r = run_scenario(SCENARIOS[name], args, pacer)
+                results.append(r)
+                print(f"[{time.monotonic() - t0:.0f} s] {row(r)}", flush=True)
+        print()
+        print(TABLE_HEAD)
+        for r in results:
+            print(row(r))
+        if args.json:
+            Path(args.json).write_text(json.dumps(results, indent=1))
+        return 0
+
     tmp = Path(tempfile.mkdtemp(prefix="bench-broadcast-"))
     cfg = write_config(tmp, args.port, args.rate)
     log = tmp / "bot.log"
     api = f"http://127.0.0.1:{args.port}"
-    server = subprocess.Popen(
-        [
-            PY,
-            str(ROOT / "bench" / "fake_limited_api.py"),
-            "--port",
-            str(args.port),
-            "--limit",
-            str(args.limit),
-            "--latency",
-            str(args.latency),
-        ],
-        stdout=subprocess.PIPE,
-    )
+    server = start_fake(args.port, args.limit, str(args.latency * 1000), args.paid_limit)
+    pacer = args.pacers.split(",")[0]
     try:
-        assert server.stdout is not None
-        server.stdout.readline()  # "fake Bot API on ..." once it listens
         t0 = time.monotonic()
         asyncio.run(seed(tmp / "bench.sqlite3", args.subscribers))
         print(f"seeded {args.subscribers} subscribers in {time.monotonic() - t0:.1f} s ({tmp})")
-        bot = start_bot(cfg, log)
+        bot = start_bot(cfg, log, pacer)
         if args.rss_only:
             time.sleep(args.rss_only)
             stats = http(f"{api}/stats")
@@ -192,6 +326,8 @@ def main() -> int:
             )
             bot.kill()
             return 0
+        asker = Asker(api, 2.0)
+        asker.start()
         in_flight_bound = None
         if args.kill:
             stats, rss = wait_delivered(api, args.subscribers, bot, stop_at=args.subscribers // 2)
@@ -199,9 +335,10 @@ def main() -> int:
             bot.wait()
             killed_at = http(f"{api}/stats")["delivered"]
             print(f"kill -9 after {killed_at} delivered")
-            bot = start_bot(cfg, log)
+            bot = start_bot(cfg, log, pacer)
             in_flight_bound = max(4, int(args.rate * 0.25 + 0.999)) * 2  # window + next claim
         stats, rss = wait_delivered(api, args.subscribers, bot)
+        asker.halt.set()
         bot.send_signal(signal.SIGTERM)
         try:
             bot.wait(timeout=30)

@@ -1,10 +1,15 @@
-"""A fake Bot API for the broadcast benchmark: its own process on 127.0.0.1, enforcing Telegram's
-bulk limit like Telegram does (at most `--limit` sends in any sliding second, else 429 with
-retry_after), with optional latency on every answer.
+"""A fake Bot API for the broadcast benchmarks: the one Bot API double (bot/preview/double.py)
+served over HTTP in its own process on 127.0.0.1, with its rate rule on as Telegram enforces it:
+at most `--limit` sends in any sliding second (else 429 with retry_after), one a second per chat,
+and with `--paid-limit` sends in any second for those carrying allow_paid_broadcast=True.
 
-Extra endpoints for the benchmark driver (not part of the Bot API):
+Every answer but getUpdates's is delayed by `--latency` seconds, or by a delay drawn per request
+from `--jitter LOW,HIGH` (milliseconds), *before* the double counts the send: so the double
+counts a send when it "arrives", and jitter can reorder sends as a real network does.
+
+Extra endpoints for the benchmark drivers (not part of the Bot API):
   POST /push  {"chat_id": n, "text": "/help"}   queue an update for getUpdates, timestamped
-  GET  /stats                                    counts, duplicates, reply latencies
+  GET  /stats                                    counts, duplicates, 429s, windows, reply times
 
 Run: .venv/bin/python bench/fake_limited_api.py --port 8089 --limit 30 --latency 0.03
 """
@@ -15,7 +20,7 @@ import argparse
 import asyncio
 import sys
 import time
-from collections import Counter, deque
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -23,39 +28,51 @@ from aiohttp import web
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests import builders as b  # noqa: E402
-from tests.fakes.botapi import Failure, FakeBotApi  # noqa: E402
-from tests.fakes.server import FakeBotApiServer  # noqa: E402
+from bot.preview.double import BotApiDouble, Rules, counted  # noqa: E402
+from bot.preview.transport import BotApiServer  # noqa: E402
 
-REPLY_CHATS = (
-    5_000_000  # chat ids at or above this (and below 10M) are benchmark "residents asking"
-)
+REPLY_CHATS = 5_000_000  # chat ids at or above this (and below 10M): "residents asking"
 SUBSCRIBERS = 10_000_000  # chat ids at or above this are broadcast recipients
 
 
-class LimitedApi:
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self.window: deque[float] = deque()
+def max_in_window(times: list[float], span: float = 1.0) -> int:
+    """Most entries of sorted `times` inside any half-open window of `span` seconds."""
+    best = lo = 0
+    for hi, t in enumerate(times):
+        while t - times[lo] >= span:
+            lo += 1
+        best = max(best, hi - lo + 1)
+    return best
+
+
+class Counters:
+    """What the drivers read from /stats, fed by the double's observer (every answer)."""
+
+    def __init__(self) -> None:
+        self.delivered: Counter[int] = Counter()  # broadcast recipient -> accepted sends
+        self.accepted: list[float] = []  # arrival time of every accepted send (bulk + replies)
         self.flood = 0
-        self.delivered: Counter[int] = Counter()
+        self.run_429 = 0  # 429s in a row (in arrival order), now
+        self.max_run_429 = 0
         self.first: float | None = None
         self.last: float | None = None
         self.pushed: dict[int, float] = {}
         self.latencies: list[float] = []
-        self.max_in_window = 0
+        self.paid = 0  # accepted sends that carried allow_paid_broadcast
 
-    def responder(self, method: str, params: dict[str, Any]) -> Failure | None:
-        if not method.startswith("send"):
-            return None
-        now = time.monotonic()
-        while self.window and now - self.window[0] >= 1.0:
-            self.window.popleft()
-        if len(self.window) >= self.limit:
+    def observe(self, method: str, params: dict[str, Any], status: int, now: float) -> None:
+        if not counted(method):
+            return
+        if status == 429:
             self.flood += 1
-            return Failure(429, "Too Many Requests: retry after 1", retry_after=1)
-        self.window.append(now)
-        self.max_in_window = max(self.max_in_window, len(self.window))
+            self.run_429 += 1
+            self.max_run_429 = max(self.max_run_429, self.run_429)
+            return
+        self.run_429 = 0
+        if status != 200:
+            return
+        self.accepted.append(now)
+        self.paid += params.get("allow_paid_broadcast") in (True, "true", "True")
         chat = int(params.get("chat_id", 0))
         if chat >= SUBSCRIBERS:
             self.delivered[chat] += 1
@@ -63,22 +80,32 @@ class LimitedApi:
             self.last = now
         elif chat >= REPLY_CHATS and chat in self.pushed:
             self.latencies.append(now - self.pushed.pop(chat))
-        return None
 
-    def stats(self) -> dict[str, Any]:
+    def stats(self, api: BotApiDouble) -> dict[str, Any]:
         lat = sorted(self.latencies)
-        p95 = lat[int(len(lat) * 0.95) - 1] if lat else None
+        p95 = lat[max(0, -(-len(lat) * 95 // 100) - 1)] if lat else None
+        in_span = (
+            sum(1 for t in self.accepted if self.first <= t <= self.last)
+            if self.first is not None and self.last is not None
+            else 0
+        )
         return {
             "delivered": sum(self.delivered.values()),
             "distinct": len(self.delivered),
             "duplicates": sum(n - 1 for n in self.delivered.values() if n > 1),
+            "accepted": len(self.accepted),
+            "accepted_in_span": in_span,  # bulk + replies between the first and last bulk send
             "flood_429": self.flood,
+            "max_429_in_a_row": self.max_run_429,
             "first": self.first,
             "last": self.last,
-            "max_in_window": self.max_in_window,
+            "max_in_window": max_in_window(self.accepted),
             "replies": len(lat),
+            "replies_waiting": len(self.pushed),
             "reply_p95": p95,
             "reply_max": lat[-1] if lat else None,
+            "paid_sends": self.paid,
+            "billed": api.billed,
             "now": time.monotonic(),
         }
 
@@ -86,40 +113,37 @@ class LimitedApi:
 async def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--port", type=int, default=8089)
-    p.add_argument("--limit", type=int, default=30)
-    p.add_argument("--latency", type=float, default=0.03)
+    p.add_argument("--limit", type=int, default=30, help="sends in any sliding second")
+    p.add_argument("--paid-limit", type=int, default=1000, help="... with allow_paid_broadcast")
+    p.add_argument("--latency", type=float, default=0.03, help="seconds added to every answer")
+    p.add_argument("--jitter", default="", help="LOW,HIGH ms: a delay per answer from this range")
     args = p.parse_args()
-    limited = LimitedApi(args.limit)
-    api = FakeBotApi()
-    api.responder = limited.responder
-    server = FakeBotApiServer(api, latency=args.latency)
-
-    # The fake keeps every call for tests; a benchmark only needs the counters above.
-    original = api.handle
-
-    def handle(method: str, params: dict[str, Any], files: dict) -> tuple[int, dict]:
-        result = original(method, params, files)
-        api.calls.clear()
-        api.send_times.clear()
-        return result
-
-    api.handle = handle  # type: ignore[method-assign]
+    api = BotApiDouble(
+        Rules(rate=True, per_second=args.limit, paid_per_second=args.paid_limit), record=False
+    )
+    if args.jitter:
+        low, high = (float(v) / 1000 for v in args.jitter.split(","))
+        api.latency = (low, high)
+    else:
+        api.latency = args.latency
+    counters = Counters()
+    api.observe(counters.observe)
+    server = BotApiServer(api)  # the double itself adds the latency (and jitter)
 
     async def push(request: web.Request) -> web.Response:
         body = await request.json()
         chat = int(body["chat_id"])
-        limited.pushed[chat] = time.monotonic()
-        server.push(b.text_update(chat, body.get("text", "/help")))
+        counters.pushed[chat] = time.monotonic()
+        api.user_message(chat, body.get("text", "/help"))
         return web.json_response({"ok": True})
 
     async def stats(request: web.Request) -> web.Response:
-        return web.json_response(limited.stats())
+        return web.json_response(counters.stats(api))
 
     app = web.Application(client_max_size=20 * 1024 * 1024)
     app.router.add_post("/push", push)
     app.router.add_get("/stats", stats)
-    app.router.add_post("/bot{token}/{method}", server._handle)
-    app.router.add_get("/bot{token}/{method}", server._handle)
+    server.routes(app)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", args.port).start()

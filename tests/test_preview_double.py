@@ -392,3 +392,39 @@ def test_record_off_keeps_nothing_for_long_benchmarks():
     for _ in range(3):
         assert send(api)["ok"]
     assert api.calls == [] and api.send_times == [] and api.chats == {}
+
+
+# ---------------------------------------------------------------- benchmarks' needs
+
+
+def test_paid_broadcasts_go_past_the_free_limit_and_are_billed_above_it():
+    clock = Clock()
+    api = BotApiDouble(Rules(rate=True, per_second=3, paid_per_second=5), clock=clock)
+    for i in range(3):
+        assert send(api, chat=1000 + i)["ok"]
+    assert error(send(api, chat=1010))[0] == 429, "the free limit holds without the flag"
+    assert send(api, chat=1011, allow_paid_broadcast=True)["ok"]
+    assert send(api, chat=1012, allow_paid_broadcast=True)["ok"]
+    assert error(send(api, chat=1013, allow_paid_broadcast=True))[0] == 429, "paid limit: 5"
+    assert api.billed == 2, "only the paid sends above the free limit are billed"
+
+
+def test_observers_see_every_answer_with_its_status_and_time():
+    clock = Clock()
+    api = double(Rules(rate=True), clock)
+    seen: list[tuple[str, int, int, float]] = []
+    stop = api.observe(lambda m, p, status, t: seen.append((m, int(p["chat_id"]), status, t)))
+    send(api)
+    clock.t += 0.25
+    send(api)
+    stop()
+    send(api, chat=OTHER)
+    assert seen == [("sendMessage", CHAT, 200, 100.0), ("sendMessage", CHAT, 429, 100.25)]
+
+
+async def test_latency_jitter_draws_each_answer_from_the_range():
+    api = BotApiDouble(Rules.off())
+    api.latency = (0.02, 0.08)
+    delays = [api.delay() for _ in range(200)]
+    assert all(0.02 <= d <= 0.08 for d in delays)
+    assert max(delays) - min(delays) > 0.04, "spread over the range, not one value"

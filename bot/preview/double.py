@@ -28,6 +28,7 @@ import itertools
 import json
 import logging
 import math
+import random
 import re
 import time
 from collections import deque
@@ -128,6 +129,8 @@ class Failure:
 
 Responder = Callable[[str, dict[str, Any]], Failure | None]
 Listener = Callable[[dict[str, Any]], None]
+# observe(): (method, params, HTTP status, the double's clock) after every answered request.
+Observer = Callable[[str, dict[str, Any], int, float], None]
 
 
 @dataclass(frozen=True)
@@ -148,6 +151,9 @@ class Rules:
     rate: bool = False
     messages: bool = False
     per_second: int = 30  # sends overall in any sliding second
+    # Sends carrying allow_paid_broadcast=True (Telegram's paid broadcasts, 0.1 Star per message
+    # above the free limit) are held to this instead, counted with every other send.
+    paid_per_second: int = 1000
     chat_per_second: float = 1.0  # sustained sends per chat
     # Telegram lets a chat get a short burst above 1/s (a reply and a follow-up) before 429s;
     # the bucket holds this many sends and refills at chat_per_second.
@@ -237,7 +243,11 @@ class BotApiDouble:
         self.calls: list[Call] = []
         self.responder: Responder | None = None
         self.failures: dict[str, list[Failure]] = {}
-        self.latency = 0.0
+        # Added before each answer but getUpdates's (so the rate rules count a send when it
+        # "arrives", after the delay). A (low, high) pair draws every request's delay uniformly
+        # from that range: jitter that can reorder requests, as a real network does.
+        self.latency: float | tuple[float, float] = 0.0
+        self.random = random.Random(1)
         self.send_times: list[tuple[float, int]] = []  # (monotonic, chat_id) of successful sends
         # updates waiting for getUpdates
         self.pending: list[dict[str, Any]] = []
@@ -257,7 +267,10 @@ class BotApiDouble:
         self.files: dict[str, StoredFile] = {}
         self.commands: dict[tuple[str, int | None], list[dict[str, str]]] = {}
         # rate limits
-        self._window: deque[float] = deque()
+        self._window: deque[float] = deque()  # free (not paid) sends in the last second
+        self._all: deque[float] = deque()  # every accepted send in the last second
+        self.billed = 0  # paid sends accepted above the free per_second (0.1 Star each)
+        self._observers: list[Observer] = []
         self._chat_tat: dict[int, float] = {}  # per chat: theoretical arrival time (GCRA)
         self._listeners: list[Listener] = []
 
@@ -295,6 +308,12 @@ class BotApiDouble:
         """Call `listener(event)` on every change a person would see; returns an unsubscribe."""
         self._listeners.append(listener)
         return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+
+    def observe(self, observer: Observer) -> Callable[[], None]:
+        """Call `observer(method, params, status, now)` after every answered request but
+        getUpdates (benchmarks count sends and 429s this way); returns an unsubscribe."""
+        self._observers.append(observer)
+        return lambda: self._observers.remove(observer) if observer in self._observers else None
 
     def _emit(self, event: dict[str, Any]) -> None:
         for listener in list(self._listeners):
@@ -463,9 +482,15 @@ class BotApiDouble:
         files = files or {}
         if method == "getUpdates":
             return 200, await self.get_updates(params)
-        if self.latency:
-            await asyncio.sleep(self.latency)
+        if delay := self.delay():
+            await asyncio.sleep(delay)
         return self.handle(method, params, files)
+
+    def delay(self) -> float:
+        """This request's added latency in seconds (drawn from the range when one is set)."""
+        if isinstance(self.latency, tuple):
+            return self.random.uniform(*self.latency)
+        return self.latency
 
     async def get_updates(self, params: dict[str, Any]) -> dict[str, Any]:
         offset = int(params.get("offset") or 0)
@@ -509,12 +534,20 @@ class BotApiDouble:
             }
             if failure.retry_after is not None:
                 body["parameters"] = {"retry_after": failure.retry_after}
+            self._observed(method, params, failure.status)
             return failure.status, body
         if method in SENDS and self.record:
             self.send_times.append((time.monotonic(), int(params.get("chat_id", 0))))
         result = self.result(method, params, files)
         self._tick.set()
+        self._observed(method, params, 200)
         return 200, {"ok": True, "result": result}
+
+    def _observed(self, method: str, params: dict[str, Any], status: int) -> None:
+        if self._observers:
+            now = self.clock()
+            for observer in list(self._observers):
+                observer(method, params, status, now)
 
     def _refused(self, method: str, params: dict[str, Any], failure: Failure) -> None:
         chat_id = params.get("chat_id")
@@ -666,14 +699,20 @@ class BotApiDouble:
 
     def _check_rate(self, method: str, params: dict[str, Any], _: Any) -> Failure | None:
         """Sends per chat (a bucket: chat_burst at once, then chat_per_second) and overall
-        (per_second in any sliding second). A refused send counts against neither."""
+        (per_second in any sliding second; paid_per_second for sends with allow_paid_broadcast,
+        counted with every other send). A refused send counts against none of them."""
         if not counted(method):
             return None
         now = self.clock()
         r = self.rules
-        while self._window and now - self._window[0] >= 1.0:
-            self._window.popleft()
-        if len(self._window) >= r.per_second:
+        for window in (self._window, self._all):
+            while window and now - window[0] >= 1.0:
+                window.popleft()
+        paid = params.get("allow_paid_broadcast") in (True, "true", "True", 1)
+        if paid:
+            if len(self._all) >= r.paid_per_second:
+                return _flood(self._all[0] + 1.0 - now)
+        elif len(self._window) >= r.per_second:
             return _flood(self._window[0] + 1.0 - now)
         chat_id = params.get("chat_id")
         interval = 1.0 / r.chat_per_second
@@ -684,7 +723,13 @@ class BotApiDouble:
             if tat - now > tolerance:
                 return _flood(tat - now - tolerance)
             self._chat_tat[int(chat_id)] = tat + interval
-        self._window.append(now)
+        if paid:
+            # Billed: what went above the free limit (Telegram bills "requests that exceeded
+            # regular limits", 0.1 Star each).
+            self.billed += len(self._all) >= r.per_second
+        else:
+            self._window.append(now)
+        self._all.append(now)
         return None
 
     # ------------------------------------------------------------------ answers
