@@ -271,6 +271,7 @@ class BotApiDouble:
         self._all: deque[float] = deque()  # every accepted send in the last second
         self.billed = 0  # paid sends accepted above the free per_second (0.1 Star each)
         self._observers: list[Observer] = []
+        self._now = 0.0  # the clock when the request being handled arrived
         self._chat_tat: dict[int, float] = {}  # per chat: theoretical arrival time (GCRA)
         self._listeners: list[Listener] = []
 
@@ -514,6 +515,7 @@ class BotApiDouble:
     ) -> tuple[int, dict[str, Any]]:
         """Answer one request (getUpdates without waiting); (status, JSON body)."""
         params = {k: _decode(v) for k, v in params.items()}
+        self._now = self.clock()
         if method == "getUpdates":
             return 200, {"ok": True, "result": self.pending[: int(params.get("limit") or 100)]}
         if self.record:
@@ -545,7 +547,7 @@ class BotApiDouble:
 
     def _observed(self, method: str, params: dict[str, Any], status: int) -> None:
         if self._observers:
-            now = self.clock()
+            now = self._now
             for observer in list(self._observers):
                 observer(method, params, status, now)
 
@@ -570,6 +572,7 @@ class BotApiDouble:
         self, method: str, params: dict[str, Any], files: dict[str, tuple[str, bytes]]
     ) -> Failure | None:
         """The first rule `method(params)` breaks, as Telegram would answer it; None if fine."""
+        self._now = self.clock()  # one reading per request: the rate rule and observers agree
         r = self.rules
         for rule in (
             self._check_chat,
@@ -703,7 +706,7 @@ class BotApiDouble:
         counted with every other send). A refused send counts against none of them."""
         if not counted(method):
             return None
-        now = self.clock()
+        now = self._now
         r = self.rules
         for window in (self._window, self._all):
             while window and now - window[0] >= 1.0:

@@ -1,0 +1,498 @@
+"""The pacer: every Bot API send of the bot goes out within Telegram's budget, replies first.
+
+`Pacer` is a python-telegram-bot `BaseRateLimiter` (installed with
+`ApplicationBuilder.rate_limiter`) shared with the broadcast sender, which takes a slot with
+`acquire(chat_id)` before each bulk send and passes `rate_limit_args={"lane": "bulk"}`. It keeps
+the interface of bot.delivery.BroadcastLimiter (`rate`, `clock`, `sleep`, `acquire`, `pause`,
+`flood_pauses`, `use_virtual_time`), so it can replace it.
+
+Why a new design. Telegram counts a send when it *arrives*; the bot only knows when it started
+the request and when the answer came back. Counting sends at their start (as the old limiter
+did) lets a few milliseconds of jitter put a 31st send into Telegram's second: at 30/s that gave
+80 x 429 in 3,000 messages, and each 429 stopped the lane. Here:
+
+* **Start-to-answer window.** A send holds a slot of the budget from the moment it is granted
+  until one window length after its answer (open sends count in full). Wherever the server
+  counted it inside that span, no sliding second of the server's can hold more than the budget:
+  for any server second, the last send to start saw every other send of that second either open
+  or answered less than a window ago. The part of the round trip every request takes (the
+  path's minimum over the last minute, less a guard) cannot move a send, so it is taken off
+  the span: what remains is only the uncertainty (jitter).
+* **An adaptive safety margin (AIMD).** The window length is 1 s divided by `fraction`. A 429
+  cuts the fraction by `BACKOFF` (the budget falls by 15%); each clean second gives back
+  `CREEP`, up to 1. So a bot sharing its token, or a Telegram counting differently than
+  modelled, settles just below the real limit instead of hitting it again and again.
+* **retry_after, exactly.** A 429 pauses the bulk lane until the answer's time plus
+  `retry_after`, no less and no longer; when it lifts, bulk sends resume one by one at their
+  spacing (1 / rate), never all at once.
+* **Replies first, never starved.** Calls that are not bulk sends (replies to residents) take a
+  slot as soon as the budget has one, ahead of any bulk send waiting; they are not held by the
+  bulk lane's pause, and a reply refused with 429 is retried after the wait Telegram asked for
+  (a resident never loses an answer to flood control).
+* **One message per second per chat.** A bulk send waits until one second after the chat's last
+  send was answered; replies to one chat may burst (a handler's answer is often two or three
+  messages) up to `reply_chat_burst`, then are held to one a second.
+* **Paid broadcasts.** With `paid`, bulk sends carry allow_paid_broadcast=True and the budget
+  for all sends is `paid_rate` (up to 1,000/s); sends that are not paid (replies) still keep to
+  the free 30/s among themselves.
+
+Waiting goes through an injectable monotonic clock and sleep (`use_virtual_time()` for tests).
+Bulk waiters queue on one lock, so one of them sleeps at a time (a virtual clock advanced by
+each sleep stays meaningful). `estimate()` is the officer's preview: duration and Stars.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import time
+import warnings
+from collections import deque
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from telegram.error import RetryAfter
+from telegram.ext import BaseRateLimiter
+
+logger = logging.getLogger(__name__)
+
+TELEGRAM_LIMIT = 30  # messages per second overall, Telegram's documented free ceiling
+PAID_LIMIT = 1000  # messages per second with allow_paid_broadcast
+STARS_PER_PAID_MESSAGE = 0.1  # Telegram's fee per message above the free limit
+COUNTED_PREFIXES = ("send", "edit", "copy", "forward")
+UNCOUNTED = frozenset({"sendChatAction"})  # "typing...": delivers no message
+BULK_LANE = "bulk"
+
+BACKOFF = 0.85  # a 429 multiplies the budget fraction by this
+CREEP = 0.01  # each clean second adds this much of the budget back
+MIN_FRACTION = 0.5  # never slower than half the budget because of 429s
+RTT_HORIZON = 60.0  # seconds of round trips the minimum is taken over
+GUARD_SECONDS = 0.005  # the "certain" part of a round trip is its minimum less this...
+GUARD_FRACTION = 0.2  # ... or less this share of it, whichever is larger
+REPLY_RETRIES = 3  # 429s a reply survives (waiting as asked each time) before giving up
+CHAT_INTERVAL = 1.0  # seconds between messages to one chat
+REPLY_CHAT_BURST = 20  # replies to one chat that may go at once before the 1/s rule holds them
+CHAT_MEMORY = 4096  # per-chat entries kept before the stale ones are dropped
+
+Sleep = Callable[[float], Awaitable[None]]
+Monotonic = Callable[[], float]
+
+
+def seconds(value: int | float | timedelta) -> float:
+    """RetryAfter.retry_after is an int in older v22 releases and a timedelta in newer ones."""
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+def retry_after(exc: RetryAfter) -> float:
+    """Seconds Telegram asked us to wait, without v22.2+'s deprecation warning on the int form."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # PTBDeprecationWarning, only around this read
+        return seconds(exc.retry_after)
+
+
+def counted(endpoint: str) -> bool:
+    """Whether a Bot API method delivers a message (and so spends the budget)."""
+    return endpoint.startswith(COUNTED_PREFIXES) and endpoint not in UNCOUNTED
+
+
+class Window:
+    """Sends holding a slot: the open ones, and the answered ones until they expire."""
+
+    __slots__ = ("answers", "capacity", "open")
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self.open = 0  # granted and not answered yet
+        self.answers: deque[float] = deque()  # answer times, in order
+
+    def count(self, now: float, hold: float) -> int:
+        """Slots in use at `now`, an answered send holding its slot for `hold` seconds."""
+        answers = self.answers
+        while answers and answers[0] + hold <= now:
+            answers.popleft()
+        return self.open + len(answers)
+
+    def free_at(self, now: float, hold: float) -> float:
+        """When the next slot frees: now if one is free, inf if only an answer can free one."""
+        if self.count(now, hold) < self.capacity:
+            return now
+        answered_needed = self.open + len(self.answers) - self.capacity + 1
+        if answered_needed > len(self.answers):
+            return math.inf
+        return self.answers[answered_needed - 1] + hold
+
+    def clear(self) -> None:
+        self.open = 0
+        self.answers.clear()
+
+
+class Ticket:
+    """One granted send: which windows it holds, and whether its request has gone out."""
+
+    __slots__ = ("chat_id", "closed", "sent_at", "windows")
+
+    def __init__(self, chat_id: int | None, windows: tuple[Window, ...]) -> None:
+        self.chat_id = chat_id
+        self.windows = windows
+        self.sent_at: float | None = None
+        self.closed = False
+
+
+class Pacer(BaseRateLimiter[dict[str, Any]]):
+    """Telegram's budget shared by replies (first) and broadcast sends (paced, paused on 429)."""
+
+    def __init__(
+        self,
+        rate: float = float(TELEGRAM_LIMIT),
+        *,
+        limit: int = TELEGRAM_LIMIT,
+        paid: bool = False,
+        paid_rate: float = float(PAID_LIMIT),
+        clock: Monotonic = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+        reply_chat_burst: int = REPLY_CHAT_BURST,
+    ) -> None:
+        self.paid = paid
+        # Bulk sends per second; Delivery sizes its in-flight window from this.
+        self.rate = float(min(paid_rate, PAID_LIMIT)) if paid else float(rate)
+        self.limit = limit
+        self.clock = clock
+        self.sleep = sleep
+        self.reply_chat_burst = max(1, reply_chat_burst)
+        self.fraction = 1.0  # AIMD: the share of the budget in use (window = 1 s / fraction)
+        self.flood_pauses = 0  # pauses the sender asked for (429s on bulk sends)
+        self.floods = 0  # 429 answers seen, any lane
+        self._free = Window(limit)  # sends that are not paid: Telegram's free limit
+        # With paid broadcasts, every send also counts against the paid limit; bulk sends only
+        # against that one.
+        self._all = Window(int(self.rate)) if paid else self._free
+        self._spacing = 1.0 / self.rate
+        self._last_bulk = -math.inf
+        self._paused_until = -math.inf
+        self._clean_since = -math.inf  # AIMD: last time the fraction was cut or crept
+        self._rtts: deque[tuple[float, float]] = deque()  # (answer time, rtt), min-queue
+        self._chat_answer: dict[int, float] = {}  # chat -> last answer (inf while in flight)
+        self._reply_tat: dict[int, float] = {}  # chat -> reply burst bucket (GCRA)
+        self._tickets: dict[asyncio.Task[Any], Ticket] = {}  # bulk slots taken by a task
+        self._bulk_lock = asyncio.Lock()
+        self._replies_waiting = 0
+        self._changed = asyncio.Event()  # a send was answered or a reply was granted
+
+    @classmethod
+    def from_settings(cls, broadcast: Any) -> Pacer:
+        """From config.yaml's broadcast section (bot.config.BroadcastSection)."""
+        return cls(
+            broadcast.rate_per_second,
+            paid=bool(getattr(broadcast, "paid", False)),
+            paid_rate=float(getattr(broadcast, "paid_rate_per_second", PAID_LIMIT)),
+        )
+
+    def use_virtual_time(self) -> None:
+        """Tests: waiting advances a virtual clock instead of sleeping."""
+        now = [0.0]
+
+        async def sleep(delay: float) -> None:
+            now[0] += max(delay, 0.0)
+            await asyncio.sleep(0)
+
+        self.clock = lambda: now[0]
+        self.sleep = sleep
+        self._free.clear()
+        self._all.clear()
+        self._chat_answer.clear()
+        self._reply_tat.clear()
+        self._rtts.clear()
+        self._tickets.clear()
+        self._last_bulk = self._paused_until = self._clean_since = -math.inf
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+    # ------------------------------------------------------------ what the budget allows
+
+    @property
+    def window(self) -> float:
+        """Seconds an answered send keeps its slot: 1 s stretched by the AIMD margin."""
+        return 1.0 / self.fraction
+
+    @property
+    def certain(self) -> float:
+        """The part of every round trip that cannot move a send (the path's minimum, guarded)."""
+        if not self._rtts:
+            return 0.0
+        low = self._rtts[0][1]
+        return max(0.0, low - max(GUARD_SECONDS, GUARD_FRACTION * low))
+
+    def _hold(self) -> float:
+        return self.window - self.certain
+
+    def _creep(self, now: float) -> None:
+        """AIMD's additive half: give back CREEP of the budget per clean second."""
+        if self.fraction < 1.0 and now > self._clean_since:
+            self.fraction = min(1.0, self.fraction + CREEP * (now - self._clean_since))
+        self._clean_since = now
+
+    def _windows(self, bulk: bool) -> tuple[Window, ...]:
+        if self._all is self._free:
+            return (self._free,)
+        return (self._all,) if bulk else (self._free, self._all)
+
+    def _ready_at(self, windows: tuple[Window, ...], now: float) -> float:
+        hold = self._hold()
+        return max(w.free_at(now, hold) for w in windows)
+
+    def _chat_ready_at(self, chat_id: int | None) -> float:
+        if chat_id is None:
+            return -math.inf
+        answered = self._chat_answer.get(chat_id)
+        if answered is None:
+            return -math.inf
+        return answered - self.certain + CHAT_INTERVAL / self.fraction
+
+    def _open(self, chat_id: int | None, windows: tuple[Window, ...], now: float) -> Ticket:
+        for w in windows:
+            w.open += 1
+        if chat_id is not None:
+            self._chat_answer[chat_id] = math.inf
+            if len(self._chat_answer) > CHAT_MEMORY:
+                horizon = now - CHAT_INTERVAL * 2 / MIN_FRACTION
+                self._chat_answer = {c: t for c, t in self._chat_answer.items() if t > horizon}
+                self._reply_tat = {c: t for c, t in self._reply_tat.items() if t > now}
+        return Ticket(chat_id, windows)
+
+    def _close(self, ticket: Ticket) -> None:
+        """The send was answered (or given up): its slots now expire a window from now."""
+        if ticket.closed:
+            return
+        ticket.closed = True
+        now = self.clock()
+        for w in ticket.windows:
+            w.open -= 1
+            w.answers.append(now)
+        if ticket.sent_at is not None:
+            rtt = now - ticket.sent_at
+            rtts = self._rtts
+            while rtts and rtts[-1][1] >= rtt:
+                rtts.pop()
+            rtts.append((now, rtt))
+            while rtts[0][0] < now - RTT_HORIZON:
+                rtts.popleft()
+        if ticket.chat_id is not None:
+            self._chat_answer[ticket.chat_id] = now
+        self._changed.set()
+
+    def _flooded(self, delay: float) -> None:
+        """A 429: AIMD's multiplicative half, once per answer."""
+        self.floods += 1
+        now = self.clock()
+        old = self.fraction
+        self.fraction = max(MIN_FRACTION, self.fraction * BACKOFF)
+        self._clean_since = now
+        logger.warning(
+            "Telegram asked the bot to wait %.0f s (429): budget %.0f%% -> %.0f%%",
+            delay,
+            old * 100,
+            self.fraction * 100,
+        )
+
+    def pause(self, delay: float) -> None:
+        """429 on a bulk send: hold the bulk lane for exactly as long as Telegram asked."""
+        self.flood_pauses += 1
+        self._hold_lane(delay)
+
+    def _hold_lane(self, delay: float) -> None:
+        self._paused_until = max(self._paused_until, self.clock() + delay)
+        # A pause is no evidence that the budget is right: the creep starts again after it.
+        self._clean_since = max(self._clean_since, self._paused_until)
+
+    # ------------------------------------------------------------ the bulk lane
+
+    async def acquire(self, chat_id: int | None) -> None:
+        """Wait for a bulk slot (FIFO among bulk sends, after every waiting reply).
+
+        The slot belongs to the calling task until its send is answered: the next bulk request
+        this task makes (with rate_limit_args={"lane": "bulk"}) uses it. A slot the task never
+        uses is counted as sent when the task ends or takes another one (never too few counted).
+        """
+        task = asyncio.current_task()
+        if task is not None and (stale := self._tickets.pop(task, None)) is not None:
+            self._close(stale)
+        async with self._bulk_lock:
+            windows = self._windows(bulk=True)
+            while True:
+                now = self.clock()
+                ready = max(
+                    self._paused_until,
+                    self._last_bulk + self._spacing / self.fraction,
+                    self._chat_ready_at(chat_id),
+                    self._ready_at(windows, now),
+                )
+                if ready <= now and not self._replies_waiting:
+                    break
+                if ready == math.inf or (ready <= now and self._replies_waiting):
+                    # Only an answer (or a reply being served) can free what we wait for.
+                    self._changed.clear()
+                    await self._changed.wait()
+                else:
+                    await self.sleep(ready - now)
+            self._creep(now)
+            self._last_bulk = now
+            ticket = self._open(chat_id, windows, now)
+        if task is not None:
+            self._tickets[task] = ticket
+            task.add_done_callback(self._task_done)
+
+    def _task_done(self, task: asyncio.Task[Any]) -> None:
+        ticket = self._tickets.pop(task, None)
+        if ticket is not None:
+            self._close(ticket)
+
+    # ------------------------------------------------------------ the reply lane
+
+    async def _reply_slot(self, chat_id: int | None) -> Ticket:
+        windows = self._windows(bulk=False)
+        waiting = False
+        try:
+            while True:
+                now = self.clock()
+                ready = self._ready_at(windows, now)
+                if chat_id is not None:
+                    tat = self._reply_tat.get(chat_id, now)
+                    burst = (self.reply_chat_burst - 1) * CHAT_INTERVAL
+                    ready = max(ready, tat - burst)
+                if ready <= now:
+                    break
+                if not waiting:
+                    waiting = True
+                    self._replies_waiting += 1
+                if ready == math.inf:
+                    self._changed.clear()
+                    await self._changed.wait()
+                else:
+                    await self.sleep(ready - now)
+        finally:
+            if waiting:
+                self._replies_waiting -= 1
+                self._changed.set()  # a bulk send waiting behind this reply may go now
+        if chat_id is not None:
+            self._reply_tat[chat_id] = max(self._reply_tat.get(chat_id, now), now) + CHAT_INTERVAL
+        return self._open(chat_id, windows, now)
+
+    # ------------------------------------------------------------ every request
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[Any] | None]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: dict[str, Any] | None,
+    ) -> bool | dict[str, Any] | list[Any] | None:
+        if not counted(endpoint):
+            return await callback(*args, **kwargs)
+        chat = data.get("chat_id")
+        chat_id = chat if isinstance(chat, int) else None
+        if rate_limit_args and rate_limit_args.get("lane") == BULK_LANE:
+            return await self._bulk_request(callback, args, kwargs, data, chat_id)
+        attempt = 0
+        while True:
+            ticket = await self._reply_slot(chat_id)
+            try:
+                ticket.sent_at = self.clock()
+                return await callback(*args, **kwargs)
+            except RetryAfter as exc:
+                delay = retry_after(exc)
+                self._flooded(delay)
+                attempt += 1
+                if attempt > REPLY_RETRIES:
+                    raise
+            finally:
+                self._close(ticket)
+            await self.sleep(delay)  # exactly as long as Telegram asked, then try again
+
+    async def _bulk_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[Any] | None]],
+        args: Any,
+        kwargs: dict[str, Any],
+        data: dict[str, Any],
+        chat_id: int | None,
+    ) -> bool | dict[str, Any] | list[Any] | None:
+        task = asyncio.current_task()
+        ticket = self._tickets.pop(task, None) if task is not None else None
+        if ticket is None:  # a bulk send whose sender did not acquire(): take the slot now
+            await self.acquire(chat_id)
+            ticket = self._tickets.pop(task, None) if task is not None else None
+        if self.paid:
+            data["allow_paid_broadcast"] = True  # the request is built from `data` after this
+        if ticket is not None:
+            ticket.sent_at = self.clock()
+        try:
+            return await callback(*args, **kwargs)
+        except RetryAfter as exc:
+            delay = retry_after(exc)
+            self._flooded(delay)
+            # The sender calls pause() too; this holds the lane even if it did not.
+            self._hold_lane(delay)
+            raise
+        finally:
+            if ticket is not None:
+                self._close(ticket)
+
+
+# ---------------------------------------------------------------- the officer's preview
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """How long a broadcast to `recipients` takes, and what it costs in Telegram Stars."""
+
+    recipients: int
+    rate: float  # messages per second it is paced at
+    seconds: float
+    paid: bool
+    billed_messages: int  # paid sends above the free limit (what Telegram bills)
+    stars: float  # billed_messages x stars per message
+    stars_at_most: float  # if every paid send were billed
+
+
+def estimate(
+    recipients: int,
+    *,
+    rate: float = float(TELEGRAM_LIMIT),
+    paid: bool = False,
+    paid_rate: float = float(PAID_LIMIT),
+    stars_per_message: float = STARS_PER_PAID_MESSAGE,
+    free_limit: float = float(TELEGRAM_LIMIT),
+    efficiency: float = 0.97,
+) -> Estimate:
+    """Duration and cost of sending one message to each of `recipients`.
+
+    Free: paced at `rate` (at most Telegram's 30/s); the pacer reaches about `efficiency` of it
+    (measured: bench/README.md, section 5). Paid: at `paid_rate`, with Telegram billing each
+    message above its free limit (0.1 Star each): about recipients x (1 - 30 / paid_rate).
+    `stars_at_most` is the bound if every message carrying allow_paid_broadcast were billed.
+    """
+    recipients = max(0, recipients)
+    pace = min(paid_rate, PAID_LIMIT) if paid else min(rate, free_limit)
+    pace = max(pace * efficiency, 1e-9)
+    duration = recipients / pace
+    billed = 0
+    if paid:
+        billed = max(0, recipients - math.floor(free_limit * duration))
+    return Estimate(
+        recipients=recipients,
+        rate=pace,
+        seconds=duration,
+        paid=paid,
+        billed_messages=billed,
+        stars=round(billed * stars_per_message, 1),
+        stars_at_most=round(recipients * stars_per_message, 1) if paid else 0.0,
+    )
