@@ -68,9 +68,16 @@ class SurveySection(_Strict):
 
 
 class BroadcastSection(_Strict):
-    rate_per_second: float = Field(default=25.0, gt=0, le=30)
+    # Telegram's free limit is about 30 messages a second; bot/pacing.py keeps every send
+    # (broadcast and replies) inside it, measured at 30 (bench/README.md, section 5).
+    rate_per_second: float = Field(default=30.0, gt=0, le=30)
     quiet_hours: str = "21:00-08:00"
     max_age_hours: float = Field(default=6.0, ge=0)
+    # Telegram's paid broadcasts: allow_paid_broadcast on every broadcast message, up to 1,000
+    # a second, each message above the free limit billed in Stars from the bot's balance.
+    paid: bool = False
+    paid_rate_per_second: int = Field(default=1000, ge=1, le=1000)
+    paid_stars_per_message: float = Field(default=0.1, ge=0)
 
     @field_validator("quiet_hours")
     @classmethod

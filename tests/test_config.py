@@ -18,7 +18,7 @@ def test_defaults_without_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     assert cfg.db_path == Path("data/safermk.sqlite3")
     assert cfg.content_dir == Path("content")
     assert cfg.tz.key == "Europe/London"
-    assert cfg.settings.broadcast.rate_per_second == 25
+    assert cfg.settings.broadcast.rate_per_second == 30
     assert cfg.source is None
 
 
