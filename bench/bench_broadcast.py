@@ -159,7 +159,7 @@ def wait_delivered(
             return stats, rss
         if bot.poll() is not None:
             raise SystemExit(f"bot exited with {bot.returncode}; see the log")
-        time.sleep(0.2)
+        time.sleep(0.05 if stop_at == 1 else 0.2)
     raise SystemExit("timed out")
 
 
@@ -208,6 +208,8 @@ def run_scenario(sc: Scenario, args: argparse.Namespace, pacer: str) -> dict:
     try:
         asyncio.run(seed(tmp / "bench.sqlite3", args.subscribers))
         bot = start_bot(cfg, log, pacer)
+        # Residents start asking once the broadcast is under way (not while the bot starts).
+        wait_delivered(api, args.subscribers, bot, stop_at=1)
         asker.start()
         stats, rss = wait_delivered(api, args.subscribers, bot)
         asker.halt.set()

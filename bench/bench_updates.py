@@ -56,7 +56,20 @@ BOTS = {
     "safermk": "SaferMK bot (aiohttp + per-chat ordered concurrency)",
     "echo": "PTB echo bot, default (one update at a time)",
     "echo-concurrent": "PTB echo bot, concurrent_updates(True)",
+    "aiogram": "aiogram 3 echo bot (handlers as tasks)",
 }
+# SaferMK variants: "safermk+uvloop+fast" runs bench/botrun.py with these switches on.
+VARIANTS = {
+    "uvloop": ("SAFERMK_BENCH_UVLOOP", "1"),
+    "seen": ("SAFERMK_BENCH_SEEN", "once"),
+}
+
+
+def label(bot: str) -> str:
+    base, *flags = bot.split("+")
+    return BOTS[base] + "".join(f" + {f}" for f in flags)
+
+
 # Default N per (bot, latency ms): the slow configurations get fewer updates so each run takes
 # 10-25 s; per-update figures do not depend on N once the run is long enough.
 DEFAULT_N = {
@@ -71,6 +84,8 @@ class Run:
     latency_ms: float
     n: int
     chats: int
+    stream: str = "journey"
+    startup_s: float | None = None
     ok: bool = False
     error: str = ""
     updates_per_s: float | None = None
@@ -109,8 +124,10 @@ survey:
 
 
 def bot_command(bot: str, config: Path) -> list[str]:
-    if bot == "safermk":
-        return [PY, "-m", "bot", "run", "--config", str(config)]
+    if bot.startswith("safermk"):
+        return [PY, str(ROOT / "bench" / "botrun.py"), "run", "--config", str(config)]
+    if bot == "aiogram":
+        return [PY, "-m", "bench.aiogram_echo"]
     if bot == "echo":
         return [PY, "-m", "bench.echo_bot"]
     if bot == "echo-concurrent":
@@ -147,12 +164,15 @@ def stop(proc: subprocess.Popen, timeout: float = 20) -> None:
             proc.wait()
 
 
-def one_run(bot: str, latency_ms: float, n: int, chats: int, quiet: float, keep: bool) -> Run:
-    run = Run(bot, latency_ms, n, chats)
+def one_run(
+    bot: str, latency_ms: float, n: int, chats: int, quiet: float, keep: bool, stream: str
+) -> Run:
+    run = Run(bot, latency_ms, n, chats, stream)
     tmp = Path(tempfile.mkdtemp(prefix=f"bench-{bot}-"))
     fake = subprocess.Popen(
         [PY, "-m", "bench.fake_api", "--port", "0", "--latency-ms", str(latency_ms),
-         "--preload", str(n), "--chats", str(chats), "--cpu", str(FAKE_CPU), "--no-report"],
+         "--preload", str(n), "--chats", str(chats), "--cpu", str(FAKE_CPU), "--no-report",
+         "--stream", stream],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=open(tmp / "fake.log", "wb"), text=True,
     )  # fmt: skip
     proc: subprocess.Popen | None = None
@@ -165,9 +185,13 @@ def one_run(bot: str, latency_ms: float, n: int, chats: int, quiet: float, keep:
         env = {**os.environ, "TELEGRAM_API_URL": url, "TELEGRAM_BOT_TOKEN": TOKEN}
         env.pop("PYTHONPROFILEIMPORTTIME", None)
         log = open(tmp / "bot.log", "wb")
-        if bot == "safermk":
-            env["PYTHONPATH"] = str(SRC)
-        cwd = SRC if bot == "safermk" else ROOT
+        if bot.startswith("safermk"):
+            env["PYTHONPATH"] = str(SRC)  # the bot from SRC, bench/botrun.py from here
+            for flag in bot.split("+")[1:]:
+                name, value = VARIANTS[flag]
+                env[name] = value
+        cwd = SRC if bot.startswith("safermk") else ROOT
+        spawned = time.monotonic()  # CLOCK_MONOTONIC: the fake's clock too
         proc = subprocess.Popen(
             bot_command(bot, write_config(tmp, url)), cwd=cwd, env=env,
             stdout=log, stderr=subprocess.STDOUT, preexec_fn=lambda: pin(BOT_CPU),
@@ -195,6 +219,8 @@ def one_run(bot: str, latency_ms: float, n: int, chats: int, quiet: float, keep:
             run.error = f"timed out: {status}"
         run.status = status
         run.peak_rss_mib = rss
+        if status.get("ready_t"):
+            run.startup_s = status["ready_t"] - spawned
         if run.ok:
             run.sends = status["sends"]
             run.wall_s = status["wall_s"]
@@ -230,44 +256,52 @@ def fmt(v: float | None, spec: str) -> str:
     return "—" if v is None else format(v, spec)
 
 
-def summarise(runs: list[Run], configs: list[tuple[str, float, int]]) -> str:
+Config = tuple[str, str, float, int]  # stream, bot, latency ms, N
+
+
+def summarise(runs: list[Run], configs: list[Config]) -> str:
     rows = []
-    medians: dict[tuple[str, float], dict[str, float | None]] = {}
-    for bot, lat, _n in configs:
-        rs = [r for r in runs if r.bot == bot and r.latency_ms == lat and r.ok]
-        medians[(bot, lat)] = {
+    medians: dict[tuple[str, str, float], dict[str, Any]] = {}
+    for stream, bot, lat, _n in configs:
+        rs = [
+            r for r in runs if r.stream == stream and r.bot == bot and r.latency_ms == lat and r.ok
+        ]
+        medians[(stream, bot, lat)] = {
             "ups": median([r.updates_per_s for r in rs]),
             "cpu": median([r.cpu_ms_per_update for r in rs]),
             "sends": median([r.sends / r.n for r in rs]),
             "fake": median([r.fake_cpu_share for r in rs]),
             "rss": median([r.peak_rss_mib for r in rs]),
-            "count": len(rs),
+            "startup": median([r.startup_s for r in rs]),
             "all": [r.updates_per_s for r in rs],
         }
     head = (
-        "| bot | added latency | N | updates/s (median) | runs, updates/s | CPU ms/update | "
-        "vs echo (default) | vs echo concurrent | replies/update | fake API CPU | peak RSS MiB |\n"
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+        "| stream | bot | added latency | N | updates/s (median) | runs, updates/s "
+        "| CPU ms/update | vs PTB echo | vs aiogram echo | replies/update | fake API CPU "
+        "| peak RSS MiB | start-up s |\n"
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
     )
-    for bot, lat, n in configs:
-        m = medians[(bot, lat)]
-        ref = medians.get(("echo", lat), {}).get("ups")
-        refc = medians.get(("echo-concurrent", lat), {}).get("ups")
+    for stream, bot, lat, n in configs:
+        m = medians[(stream, bot, lat)]
+        ref = medians.get((stream, "echo", lat), {}).get("ups")
+        refa = medians.get((stream, "aiogram", lat), {}).get("ups")
         ratio = f"{m['ups'] / ref:.2f}×" if m["ups"] and ref else "—"
-        ratioc = f"{m['ups'] / refc:.2f}×" if m["ups"] and refc else "—"
-        runs_s = ", ".join(f"{v:,.0f}" for v in m["all"])  # type: ignore[union-attr]
+        ratioa = f"{m['ups'] / refa:.2f}×" if m["ups"] and refa else "—"
+        runs_s = ", ".join(f"{v:,.0f}" for v in m["all"])
         rows.append(
-            f"| {BOTS[bot]} | {lat:g} ms | {n:,} | {fmt(m['ups'], ',.0f')} | {runs_s} | "
-            f"{fmt(m['cpu'], '.2f')} | {ratio} | {ratioc} | {fmt(m['sends'], '.2f')} | "
-            f"{fmt(m['fake'] * 100 if m['fake'] is not None else None, '.0f')}% | "
-            f"{fmt(m['rss'], '.0f')} |"
+            f"| {stream} | {label(bot)} | {lat:g} ms | {n:,} | {fmt(m['ups'], ',.0f')} "
+            f"| {runs_s} | {fmt(m['cpu'], '.2f')} | {ratio} | {ratioa} "
+            f"| {fmt(m['sends'], '.2f')} "
+            f"| {fmt(m['fake'] * 100 if m['fake'] is not None else None, '.0f')}% "
+            f"| {fmt(m['rss'], '.0f')} | {fmt(m['startup'], '.2f')} |"
         )
     return head + "\n" + "\n".join(rows)
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    p.add_argument("--bots", default="safermk,echo,echo-concurrent")
+    p.add_argument("--bots", default="safermk,echo,aiogram,echo-concurrent")
+    p.add_argument("--streams", default="text,journey", help="text and/or journey")
     p.add_argument("--latencies", default="0,30", help="added ms per Bot API answer")
     p.add_argument("--runs", type=int, default=3)
     p.add_argument("--n", type=int, default=5000, help="updates per run")
@@ -294,24 +328,27 @@ def main(argv: list[str] | None = None) -> int:
         key, n = item.split("=")
         bot, ms = key.split("@")
         n_for[(bot, float(ms))] = int(n)
-    configs = [
-        (bot, float(lat), n_for.get((bot, float(lat)), args.n))
+    configs: list[Config] = [
+        (stream, bot, float(lat), n_for.get((bot, float(lat)), args.n))
+        for stream in args.streams.split(",")
         for lat in args.latencies.split(",")
         for bot in args.bots.split(",")
     ]
     runs: list[Run] = []
     started = time.monotonic()
     for rep in range(1, args.runs + 1):
-        for bot, lat, n in configs:
+        for stream, bot, lat, n in configs:
             chats = min(args.chats, max(1, n // 5))
-            r = one_run(bot, lat, n, chats, args.quiet, args.keep)
+            r = one_run(bot, lat, n, chats, args.quiet, args.keep, stream)
             runs.append(r)
             print(
-                f"[{time.monotonic() - started:6.0f}s] rep {rep} {bot:16} {lat:4g} ms N={n:<5} "
+                f"[{time.monotonic() - started:6.0f}s] rep {rep} {stream:7} {bot:20} {lat:4g} ms "
+                f"N={n:<5} "
                 + (
                     f"{r.updates_per_s:8.0f} updates/s "
                     f"{fmt(r.cpu_ms_per_update, '6.2f')} ms CPU/update "
-                    f"sends={r.sends} fake CPU {fmt((r.fake_cpu_share or 0) * 100, '.0f')}%"
+                    f"sends={r.sends} fake CPU {fmt((r.fake_cpu_share or 0) * 100, '.0f')}% "
+                    f"RSS {fmt(r.peak_rss_mib, '.0f')} MiB start-up {fmt(r.startup_s, '.2f')} s"
                     + (f" ERROR LOG LINES {r.error_log_lines}" if r.error_log_lines else "")
                     if r.ok
                     else f"FAILED: {r.error}"

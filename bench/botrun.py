@@ -4,10 +4,12 @@ environment by this launcher only (bot/ never reads them):
   SAFERMK_BENCH_PACER=new     install bot.pacing.Pacer instead of bot.delivery.BroadcastLimiter
                               (what the one-line swap in bot/app.py and bot/delivery.py does)
   SAFERMK_BENCH_UVLOOP=1      run the bot on uvloop's event loop (what bot/cli.py would do)
-  SAFERMK_BENCH_JSON=orjson   parse Bot API answers with orjson (bot/http.py's FastJson)
-  SAFERMK_BENCH_REQUEST=...   `fast`: bot.http.FastAiohttpRequest instead of AiohttpRequest
+  SAFERMK_BENCH_SEEN=once     the last-seen write at most once a day per chat, residents or
+                              not (what skipping the unchanged write in bot/handlers/retention.py
+                              would give; measured only, the handler is the lead's)
 
-Usage: python -m bench.botrun --config <file> run   (the same arguments as safermk-bot)
+Usage: python -m bench.botrun --config <file> run   (the same arguments as safermk-bot; run
+as a script with PYTHONPATH=<tree> to start the bot of another source tree)
 """
 
 from __future__ import annotations
@@ -15,8 +17,6 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
 def _config_path(argv: list[str]) -> Path | None:
@@ -40,20 +40,30 @@ def install_pacer(argv: list[str]) -> None:
     bot.delivery.BroadcastLimiter = Pacer  # type: ignore[misc]  # install()'s isinstance
 
 
-def install_request(kind: str) -> None:
-    import bot.app
-    import bot.http
+def install_seen_once() -> None:
+    import bot.handlers.retention as retention
 
-    if kind == "fast":
-        bot.app.AiohttpRequest = bot.http.FastAiohttpRequest  # type: ignore[attr-defined,misc]
+    original = retention.note_seen
+    seen: set[tuple[str, int]] = set()
+
+    async def note_seen(update, context):  # noqa: ANN001, ANN202
+        chat = update.effective_chat
+        if chat is not None:
+            key = (context.services.clock.now().date().isoformat(), chat.id)
+            if key in seen:
+                return
+            seen.add(key)
+        await original(update, context)
+
+    retention.note_seen = note_seen
 
 
 def main() -> int:
     argv = sys.argv[1:]
     if os.environ.get("SAFERMK_BENCH_PACER") == "new":
         install_pacer(argv)
-    if kind := os.environ.get("SAFERMK_BENCH_REQUEST"):
-        install_request(kind)
+    if os.environ.get("SAFERMK_BENCH_SEEN") == "once":
+        install_seen_once()
     if os.environ.get("SAFERMK_BENCH_UVLOOP") == "1":
         import asyncio
 

@@ -9,7 +9,8 @@ serves (its own CPU share is reported with every run).
 Behaviour:
 - preloads N text updates (from M chats, round-robin; see `make_updates`) and serves them to
   long-polled getUpdates, at most `limit` (100) per call; `offset` acknowledges updates;
-- answers sendMessage with a Message, getMe with a bot user, everything else with `true`;
+- answers every other method through the one Bot API double (bot/preview/double.py, rules
+  off, record=False): sendMessage with a Message, getMe with the bot user, and so on;
 - `--latency-ms` adds that delay to *every* answer, getUpdates included, with a timer per
   request (loop.call_later), so a slow answer never holds up another request;
 - measures, in its own clock: the arrival of the first getUpdates (t0), every send, and the
@@ -39,7 +40,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl
 
-from tests.fakes.botapi import BOT_USER  # the same bot user the tests fake
+from bot.preview.double import BotApiDouble
 
 # One resident's journey; chat i's k-th update is JOURNEY[k % 4] (the area query varies by chat).
 AREA_QUERIES = [
@@ -51,6 +52,19 @@ AREA_QUERIES = [
     "Stony Stratfrd",  # typo'd
     "MK9",  # district
     "Bradwell",  # name shared by several NAGs' areas
+]
+# Plain text for the "text" stream (5,000 text messages from 1,000 chats, as issue 11 measured):
+# for an echo bot an echo, for the SaferMK bot the safeguarding check, an area search that finds
+# nothing and the fallback reply.
+PLAIN_TEXTS = [
+    "hello",
+    "hello there",
+    "good morning",
+    "thank you",
+    "is anyone there?",
+    "what is this bot for",
+    "ok",
+    "cheers",
 ]
 SENDS = {"sendMessage", "sendDocument", "sendPhoto", "editMessageText"}
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -67,8 +81,13 @@ def journey_text(chat_index: int, step: int) -> str:
     return "/campaigns"
 
 
-def make_updates(n: int, chats: int, first_chat_id: int = 100_001) -> list[dict[str, Any]]:
-    """N updates from `chats` chats, round-robin: every chat's 1st update, then every 2nd, ..."""
+def make_updates(
+    n: int, chats: int, first_chat_id: int = 100_001, stream: str = "journey"
+) -> list[dict[str, Any]]:
+    """N updates from `chats` chats, round-robin: every chat's 1st update, then every 2nd, ...
+
+    stream "journey": each chat does /start, an area search, /nag, /campaigns (JOURNEY); "text":
+    plain text messages (PLAIN_TEXTS, varied by chat and step)."""
     chats = max(1, min(chats, n))
     now = int(time.time())
     out: list[dict[str, Any]] = []
@@ -76,7 +95,10 @@ def make_updates(n: int, chats: int, first_chat_id: int = 100_001) -> list[dict[
     for i in range(n):
         step, c = divmod(i, chats)
         chat_id = first_chat_id + c
-        text = journey_text(c, step)
+        if stream == "text":
+            text = PLAIN_TEXTS[(c + step) % len(PLAIN_TEXTS)]
+        else:
+            text = journey_text(c, step)
         msg: dict[str, Any] = {
             "message_id": next(mid),
             "date": now,
@@ -112,6 +134,10 @@ class BenchApi:
     def __init__(self, updates: list[dict[str, Any]], latency: float) -> None:
         self.updates = updates
         self.latency = latency
+        # Every method but getUpdates is answered by the one Bot API double (rules off, nothing
+        # recorded); getUpdates serves the preloaded stream here, held until the watch.
+        self.double = BotApiDouble(record=False)
+        self.ready_t: float | None = None  # arrival of the first getUpdates (start-up done)
         self.watch_pid: int | None = None
         self.watching = False
         self.held: list[Callable[[], None]] = []  # getUpdates answers waiting for the watch pid
@@ -151,7 +177,7 @@ class BenchApi:
         self.handed_out = max(self.handed_out, start + len(batch))
         return batch
 
-    def call(self, method: str, params: dict[str, Any]) -> Any:
+    def call(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         """Answer any method but getUpdates (called when the answer is sent, after latency)."""
         if method in SENDS:
             self.sends += 1
@@ -159,16 +185,7 @@ class BenchApi:
             if self.watch_pid:
                 self.cpu_last_send = proc_cpu(self.watch_pid)
             self.own_cpu_last_send = own_cpu()
-            return {
-                "message_id": next(self._msg_ids),
-                "date": int(time.time()),
-                "chat": {"id": int(params.get("chat_id", 0)), "type": "private"},
-                "from": BOT_USER,
-                "text": params.get("text", ""),
-            }
-        if method == "getMe":
-            return BOT_USER
-        return True
+        return self.double.handle(method, params, {})
 
     def status(self) -> dict[str, Any]:
         def diff(a: float | None, b: float | None) -> float | None:
@@ -180,6 +197,7 @@ class BenchApi:
             "handed_out": self.handed_out,
             "sends": self.sends,
             "started": self.t0 is not None,
+            "ready_t": self.ready_t,
             "since_last_send": (time.monotonic() - self.last_send_t) if self.last_send_t else None,
             "wall_s": diff(self.last_send_t, self.t0),
             "bot_cpu_s": diff(self.cpu_last_send, self.cpu0),
@@ -254,7 +272,9 @@ class FakeHttp(asyncio.Protocol):
             verb, path = head[0].split(b" ")[:2]
             self.request(verb, path.decode(), ctype, body, close)
 
-    def respond(self, payload: Any, close: bool = False, status: bytes = b"200 OK") -> None:
+    def respond(self, payload: Any, close: bool = False, status: bytes | int = b"200 OK") -> None:
+        if isinstance(status, int):
+            status = b"200 OK" if status == 200 else f"{status} Error".encode()
         if self.transport is None:
             return
         body = json.dumps(payload, separators=(",", ":")).encode()
@@ -284,6 +304,8 @@ class FakeHttp(asyncio.Protocol):
         api.methods[method] = api.methods.get(method, 0) + 1
         params = parse_params(ctype, body)
         if method == "getUpdates":
+            if api.ready_t is None:
+                api.ready_t = time.monotonic()
 
             def answer() -> None:
                 batch = api.get_updates(params)
@@ -301,7 +323,8 @@ class FakeHttp(asyncio.Protocol):
             return
 
         def reply() -> None:
-            self.respond({"ok": True, "result": api.call(method, params)}, close)
+            status, answer = api.call(method, params)
+            self.respond(answer, close, status)
 
         if api.latency:
             self.loop.call_later(api.latency, reply)
@@ -310,7 +333,8 @@ class FakeHttp(asyncio.Protocol):
 
 
 async def serve(args: argparse.Namespace) -> None:
-    api = BenchApi(make_updates(args.preload, args.chats), args.latency_ms / 1000.0)
+    updates = make_updates(args.preload, args.chats, stream=args.stream)
+    api = BenchApi(updates, args.latency_ms / 1000.0)
     if args.watch_pid:
         api.watch(args.watch_pid)
     elif args.no_hold:
@@ -342,6 +366,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--latency-ms", type=float, default=0.0)
     p.add_argument("--preload", type=int, default=5000, help="N updates to serve")
     p.add_argument("--chats", type=int, default=1000, help="from this many distinct chats")
+    p.add_argument("--stream", choices=["journey", "text"], default="journey")
     p.add_argument("--cpu", type=int, default=None, help="pin this process to one CPU core")
     p.add_argument("--watch-pid", type=int, default=None, help="bot pid (else POST /_bench/watch)")
     p.add_argument("--no-hold", action="store_true", help="serve getUpdates without a watch pid")

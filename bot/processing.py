@@ -5,16 +5,47 @@ came from the HTTP pool (see bot/http.py), not from concurrency itself. This pro
 chat's updates: an update waits for the previous update of the same chat to finish, while updates
 of other chats run alongside. The Application creates the processing tasks in arrival order and
 asyncio starts tasks in creation order, so the chain order is the arrival order.
+
+It also picks the event loop the bot runs on (`new_event_loop`): uvloop where it is installed
+(Linux and macOS), asyncio's own otherwise or when SAFERMK_UVLOOP=0.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+import logging
+import os
+from collections.abc import Awaitable, Mapping
 from typing import Any
 
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
+
+logger = logging.getLogger(__name__)
+
+UVLOOP_SWITCH = "SAFERMK_UVLOOP"  # "0" (or "false", "no", "off") runs on asyncio's own loop
+
+
+def uvloop_wanted(env: Mapping[str, str] | None = None) -> bool:
+    """Whether the environment leaves uvloop on (the default)."""
+    value = (os.environ if env is None else env).get(UVLOOP_SWITCH, "1")
+    return value.strip().lower() not in ("0", "false", "no", "off")
+
+
+def new_event_loop(env: Mapping[str, str] | None = None) -> asyncio.AbstractEventLoop:
+    """A new event loop for the bot: uvloop's when installed and not switched off.
+
+    uvloop runs the same asyncio code with its I/O, timers and task scheduling in C; the bot's
+    Bot API traffic spends much of its CPU there (bench/README.md, section 6).
+    """
+    if uvloop_wanted(env):
+        try:
+            import uvloop
+        except ImportError:
+            logger.debug("uvloop is not installed: asyncio's own event loop")
+        else:
+            return uvloop.new_event_loop()
+    return asyncio.new_event_loop()
 
 
 def chat_key(update: object) -> int | None:

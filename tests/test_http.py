@@ -1,0 +1,73 @@
+"""The Bot API transport (bot/http.py) against the Bot API double over HTTP on 127.0.0.1:
+what arrives is what the bot meant to send, answers parse as python-telegram-bot's own, and the
+orjson path and the standard-library path agree."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.error import TelegramError
+
+from bot import http
+from bot.http import AiohttpRequest, decode_json, encode_json
+from bot.preview.double import BotApiDouble, Rules
+from bot.preview.transport import BotApiServer
+
+TOKEN = "123456789:" + "A" * 35
+CHAT = 4242
+
+VALUES: list[Any] = [
+    {"chat_id": CHAT, "text": "Café £5 <b>ok</b> 🚓", "disable_notification": True},
+    {"reply_markup": {"inline_keyboard": [[{"text": "👍", "callback_data": "r:1:1"}]]}},
+    {"n": 1.5, "list": [1, "two", None, False], "empty": {}},
+]
+
+
+@pytest.fixture(params=["orjson", "stdlib"])
+def codec(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    if request.param == "stdlib":
+        monkeypatch.setattr(http, "orjson", None)
+    elif http.orjson is None:
+        pytest.skip("orjson is not installed")
+    return request.param
+
+
+@pytest.mark.parametrize("value", VALUES)
+def test_both_codecs_round_trip_to_the_same_values(codec: str, value: Any) -> None:
+    assert decode_json(encode_json(value)) == value
+
+
+def test_invalid_json_is_a_telegram_error_and_bad_utf8_is_replaced(codec: str) -> None:
+    with pytest.raises(TelegramError):
+        decode_json(b"<html>502 Bad Gateway</html>")
+    assert decode_json(b'{"ok": true, "d": "caf\xe9"}') == {"ok": True, "d": "caf\ufffd"}
+
+
+def test_integers_beyond_64_bits_still_encode(codec: str) -> None:
+    assert decode_json(encode_json({"n": 2**70})) == {"n": 2**70}
+
+
+async def test_a_message_with_a_keyboard_arrives_as_sent_and_the_answer_parses(codec: str) -> None:
+    api = BotApiDouble(Rules(html=True, keyboards=True))
+    api.add_user(CHAT)
+    server = await BotApiServer(api).start()
+    request = AiohttpRequest()
+    bot = Bot(TOKEN, base_url=f"{server.url}/bot", request=request, get_updates_request=request)
+    try:
+        await request.initialize()
+        markup = InlineKeyboardMarkup([[InlineKeyboardButton("👍 Useful", callback_data="r:1:1")]])
+        msg = await bot.send_message(
+            CHAT, "Road <b>closed</b> £5 🚧", parse_mode="HTML", reply_markup=markup
+        )
+        call = api.sent("sendMessage")[0]
+        assert call.params["chat_id"] == CHAT
+        assert call.text == "Road <b>closed</b> £5 🚧"
+        assert call.buttons == [("👍 Useful", "r:1:1")]
+        assert msg.chat.id == CHAT and msg.text == "Road <b>closed</b> £5 🚧"
+        assert msg.reply_markup == markup
+        assert await bot.get_me() is not None
+    finally:
+        await request.shutdown()
+        await server.stop()
