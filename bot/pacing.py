@@ -25,10 +25,13 @@ did) lets a few milliseconds of jitter put a 31st send into Telegram's second: a
 * **retry_after, exactly.** A 429 pauses the bulk lane until the answer's time plus
   `retry_after`, no less and no longer; when it lifts, bulk sends resume one by one at their
   spacing (1 / rate), never all at once.
-* **Replies first, never starved.** Calls that are not bulk sends (replies to residents) take a
-  slot as soon as the budget has one, ahead of any bulk send waiting; they are not held by the
-  bulk lane's pause, and a reply refused with 429 is retried after the wait Telegram asked for
-  (a resident never loses an answer to flood control).
+* **Replies first, never starved.** Calls that are not bulk sends (replies to residents) are
+  counted in the same budget, and while a broadcast is sending they take a slot as soon as the
+  budget has one, ahead of any bulk send waiting. When no broadcast is sending they are never
+  held: Telegram's 30/s is a limit on bulk notifications, and a bot answering a rush of
+  residents must not be slowed to it. They are not held by the bulk lane's pause either, and a
+  reply refused with 429 is retried after the wait Telegram asked for (a resident never loses
+  an answer to flood control).
 * **One message per second per chat.** A bulk send waits until one second after the chat's last
   send was answered; replies to one chat may burst (a handler's answer is often two or three
   messages) up to `reply_chat_burst`, then are held to one a second.
@@ -132,11 +135,12 @@ class Window:
 class Ticket:
     """One granted send: which windows it holds, and whether its request has gone out."""
 
-    __slots__ = ("chat_id", "closed", "sent_at", "windows")
+    __slots__ = ("bulk", "chat_id", "closed", "sent_at", "windows")
 
-    def __init__(self, chat_id: int | None, windows: tuple[Window, ...]) -> None:
+    def __init__(self, chat_id: int | None, windows: tuple[Window, ...], bulk: bool) -> None:
         self.chat_id = chat_id
         self.windows = windows
+        self.bulk = bulk
         self.sent_at: float | None = None
         self.closed = False
 
@@ -177,6 +181,9 @@ class Pacer(BaseRateLimiter[dict[str, Any]]):
         self._chat_answer: dict[int, float] = {}  # chat -> last answer (inf while in flight)
         self._reply_tat: dict[int, float] = {}  # chat -> reply burst bucket (GCRA)
         self._tickets: dict[asyncio.Task[Any], Ticket] = {}  # bulk slots taken by a task
+        self._bulk_open = 0  # bulk sends granted and not answered
+        self._bulk_waiting = 0  # bulk sends waiting for a slot
+        self._bulk_answered = -math.inf  # when the last bulk send was answered
         self._bulk_lock = asyncio.Lock()
         self._replies_waiting = 0
         self._changed = asyncio.Event()  # a send was answered or a reply was granted
@@ -255,16 +262,19 @@ class Pacer(BaseRateLimiter[dict[str, Any]]):
             return -math.inf
         return answered - self.certain + CHAT_INTERVAL / self.fraction
 
-    def _open(self, chat_id: int | None, windows: tuple[Window, ...], now: float) -> Ticket:
+    def _open(
+        self, chat_id: int | None, windows: tuple[Window, ...], now: float, bulk: bool = False
+    ) -> Ticket:
         for w in windows:
             w.open += 1
+        self._bulk_open += bulk
         if chat_id is not None:
             self._chat_answer[chat_id] = math.inf
             if len(self._chat_answer) > CHAT_MEMORY:
                 horizon = now - CHAT_INTERVAL * 2 / MIN_FRACTION
                 self._chat_answer = {c: t for c, t in self._chat_answer.items() if t > horizon}
                 self._reply_tat = {c: t for c, t in self._reply_tat.items() if t > now}
-        return Ticket(chat_id, windows)
+        return Ticket(chat_id, windows, bulk)
 
     def _close(self, ticket: Ticket) -> None:
         """The send was answered (or given up): its slots now expire a window from now."""
@@ -275,6 +285,9 @@ class Pacer(BaseRateLimiter[dict[str, Any]]):
         for w in ticket.windows:
             w.open -= 1
             w.answers.append(now)
+        if ticket.bulk:
+            self._bulk_open -= 1
+            self._bulk_answered = now
         if ticket.sent_at is not None:
             rtt = now - ticket.sent_at
             rtts = self._rtts
@@ -323,6 +336,16 @@ class Pacer(BaseRateLimiter[dict[str, Any]]):
         task = asyncio.current_task()
         if task is not None and (stale := self._tickets.pop(task, None)) is not None:
             self._close(stale)
+        self._bulk_waiting += 1
+        try:
+            ticket = await self._bulk_slot(chat_id)
+        finally:
+            self._bulk_waiting -= 1
+        if task is not None:
+            self._tickets[task] = ticket
+            task.add_done_callback(self._task_done)
+
+    async def _bulk_slot(self, chat_id: int | None) -> Ticket:
         async with self._bulk_lock:
             windows = self._windows(bulk=True)
             while True:
@@ -343,10 +366,7 @@ class Pacer(BaseRateLimiter[dict[str, Any]]):
                     await self.sleep(ready - now)
             self._creep(now)
             self._last_bulk = now
-            ticket = self._open(chat_id, windows, now)
-        if task is not None:
-            self._tickets[task] = ticket
-            task.add_done_callback(self._task_done)
+            return self._open(chat_id, windows, now, bulk=True)
 
     def _task_done(self, task: asyncio.Task[Any]) -> None:
         ticket = self._tickets.pop(task, None)
@@ -355,13 +375,22 @@ class Pacer(BaseRateLimiter[dict[str, Any]]):
 
     # ------------------------------------------------------------ the reply lane
 
+    def broadcasting(self, now: float) -> bool:
+        """Whether a broadcast is sending: a bulk send waits, is open, or still holds a slot."""
+        return (
+            self._bulk_waiting > 0
+            or self._bulk_open > 0
+            or now < self._bulk_answered + self._hold()
+        )
+
     async def _reply_slot(self, chat_id: int | None) -> Ticket:
         windows = self._windows(bulk=False)
         waiting = False
         try:
             while True:
                 now = self.clock()
-                ready = self._ready_at(windows, now)
+                # Replies share the budget with a broadcast; on their own they are not held.
+                ready = self._ready_at(windows, now) if self.broadcasting(now) else now
                 if chat_id is not None:
                     tat = self._reply_tat.get(chat_id, now)
                     burst = (self.reply_chat_burst - 1) * CHAT_INTERVAL

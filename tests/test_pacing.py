@@ -340,13 +340,32 @@ def test_paid_broadcasts_carry_the_flag_and_go_past_thirty_a_second() -> None:
 def test_paid_mode_keeps_replies_within_the_free_limit() -> None:
     async def main() -> list[tuple[float, Any, dict[str, Any]]]:
         p = pacer(rate=30, paid=True, paid_rate=1000)
-        server = Server(12, base=0.0, jitter=0.0)
-        await asyncio.gather(*(reply(p, server, i) for i in range(60)))
+        server = Server(12, base=0.010, jitter=0.010)
+
+        async def residents() -> None:
+            await asyncio.sleep(0.5)
+            await asyncio.gather(*(reply(p, server, 5_000_000 + i) for i in range(90)))
+
+        await asyncio.gather(broadcast(p, server, range(10_000_000, 10_003_000), 64), residents())
         return server.arrivals
 
     arrivals = run(main())
-    assert not any("allow_paid_broadcast" in d for _, _, d in arrivals), "replies are not paid"
-    assert max_in_window([t for t, _, _ in arrivals]) <= 30
+    replies = [t for t, c, d in arrivals if c < 10_000_000]
+    assert not any("allow_paid_broadcast" in d for t, c, d in arrivals if c < 10_000_000)
+    assert max_in_window(replies) <= 30, "replies are not paid: the free limit holds for them"
+    assert max_in_window([t for t, _, _ in arrivals]) <= 1000
+
+
+def test_outside_a_broadcast_replies_are_never_held() -> None:
+    """Telegram's 30/s limits bulk notifications: a rush of residents is answered at once."""
+
+    async def main() -> float:
+        p = pacer(rate=30)
+        server = Server(13, base=0.0, jitter=0.0)
+        await asyncio.gather(*(reply(p, server, 5_000_000 + i) for i in range(200)))
+        return asyncio.get_running_loop().time()
+
+    assert run(main()) == 0.0
 
 
 def test_the_officers_preview_estimates_duration_and_stars() -> None:
