@@ -6,6 +6,13 @@ CPU per request climbs from under 1 ms to 4-11 ms (see ../shared/PERFORMANCE.md)
 connector hands out keep-alive connections in O(1), which is what lets us process updates from
 different residents concurrently without paying for it in CPU.
 
+Lean answers: python-telegram-bot turns the answer to every send or edit into a full Message
+(sender, chat, entities, keyboard, link-preview options: ~100 us of CPU per reply, a third of a
+reply's cost in the profile). The bot reads only the message id, chat, date, text or caption and
+the media of its own messages (bot/delivery.py: message_id, photo file id), so those answers are
+cut to that before parsing (`lean_answers`, on by default; a handler that needs the rest of its
+own message can turn it off).
+
 JSON both ways goes through orjson when it is installed (a few times faster than the standard
 library, and it encodes nested parameters in one pass instead of python-telegram-bot's
 json.dumps per parameter), else the standard library; the two give the same Python values.
@@ -21,6 +28,7 @@ import aiohttp
 from telegram._utils.defaultvalue import DefaultValue
 from telegram.error import NetworkError, TelegramError, TimedOut
 from telegram.request import BaseRequest, RequestData
+from yarl import URL
 
 try:  # optional speed-up; the standard library is the fallback
     import orjson
@@ -56,12 +64,34 @@ def decode_json(payload: bytes) -> Any:
 
 
 JSON_HEADERS = {"Content-Type": "application/json"}
+# Methods answered with the Message sent or edited, and what of it the bot ever reads.
+MESSAGE_METHODS = (
+    "sendMessage", "sendPhoto", "sendDocument", "sendLocation", "sendVideo", "sendAnimation",
+    "sendAudio", "sendVoice", "copyMessage", "forwardMessage",
+    "editMessageText", "editMessageCaption", "editMessageReplyMarkup", "editMessageMedia",
+)  # fmt: skip
+KEPT_FIELDS = (
+    "message_id", "date", "edit_date", "message_thread_id", "text", "caption", "photo",
+    "document", "location", "video", "animation", "audio", "voice",
+)  # fmt: skip
+
+
+def lean_message(message: dict[str, Any]) -> dict[str, Any]:
+    """The fields of a sent message the bot reads: id, chat (id and type), date, text, media."""
+    out = {k: message[k] for k in KEPT_FIELDS if k in message}
+    chat = message.get("chat")
+    if isinstance(chat, dict):
+        out["chat"] = {"id": chat.get("id"), "type": chat.get("type", "private")}
+    return out
 
 
 class AiohttpRequest(BaseRequest):
     """Keep-alive connection pool over aiohttp; one instance per purpose (updates, sending)."""
 
-    __slots__ = ("_connect", "_limit", "_pool", "_read", "_session", "_timeouts", "_write")
+    __slots__ = (
+        "_connect", "_limit", "_pool", "_read", "_session", "_timeouts", "_urls", "_write",
+        "lean_answers",
+    )  # fmt: skip
 
     def __init__(
         self,
@@ -70,7 +100,10 @@ class AiohttpRequest(BaseRequest):
         write_timeout: float | None = 10.0,
         connect_timeout: float | None = 10.0,
         pool_timeout: float | None = 10.0,
+        *,
+        lean_answers: bool = True,
     ) -> None:
+        self.lean_answers = lean_answers
         self._limit = connection_pool_size
         self._read = read_timeout
         self._write = write_timeout
@@ -79,10 +112,33 @@ class AiohttpRequest(BaseRequest):
         self._session: aiohttp.ClientSession | None = None
         # One ClientTimeout per distinct (read, connect, pool): built once, not per request.
         self._timeouts: dict[tuple[Any, Any, Any], aiohttp.ClientTimeout] = {}
+        # Parsed URLs by method URL (a few dozen methods): aiohttp parses a str on every request.
+        self._urls: dict[str, URL] = {}
 
     @staticmethod
     def parse_json_payload(payload: bytes) -> dict[str, Any]:
         return decode_json(payload)
+
+    async def post(
+        self,
+        url: str,
+        request_data: RequestData | None = None,
+        read_timeout: Any = BaseRequest.DEFAULT_NONE,
+        write_timeout: Any = BaseRequest.DEFAULT_NONE,
+        connect_timeout: Any = BaseRequest.DEFAULT_NONE,
+        pool_timeout: Any = BaseRequest.DEFAULT_NONE,
+    ) -> Any:
+        result = await super().post(
+            url,
+            request_data,
+            read_timeout=read_timeout,
+            write_timeout=write_timeout,
+            connect_timeout=connect_timeout,
+            pool_timeout=pool_timeout,
+        )
+        if self.lean_answers and isinstance(result, dict) and url.endswith(MESSAGE_METHODS):
+            return lean_message(result)
+        return result
 
     @property
     def read_timeout(self) -> float | None:
@@ -146,8 +202,13 @@ class AiohttpRequest(BaseRequest):
                 # the Bot API accepts them as well as PTB's JSON-encoded strings.
                 kwargs["data"] = encode_json(request_data.parameters)
                 kwargs["headers"] = JSON_HEADERS
+        target = self._urls.get(url)
+        if target is None:
+            target = URL(url)
+            if len(self._urls) < 256:
+                self._urls[url] = target
         try:
-            async with self._session.request(method, url, timeout=timeout, **kwargs) as resp:
+            async with self._session.request(method, target, timeout=timeout, **kwargs) as resp:
                 return resp.status, await resp.read()
         except TimeoutError as err:
             raise TimedOut("Timed out talking to the Bot API") from err

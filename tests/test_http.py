@@ -49,11 +49,14 @@ def test_integers_beyond_64_bits_still_encode(codec: str) -> None:
     assert decode_json(encode_json({"n": 2**70})) == {"n": 2**70}
 
 
-async def test_a_message_with_a_keyboard_arrives_as_sent_and_the_answer_parses(codec: str) -> None:
+@pytest.mark.parametrize("lean", [True, False])
+async def test_a_message_with_a_keyboard_arrives_as_sent_and_the_answer_parses(
+    codec: str, lean: bool
+) -> None:
     api = BotApiDouble(Rules(html=True, keyboards=True))
     api.add_user(CHAT)
     server = await BotApiServer(api).start()
-    request = AiohttpRequest()
+    request = AiohttpRequest(lean_answers=lean)
     bot = Bot(TOKEN, base_url=f"{server.url}/bot", request=request, get_updates_request=request)
     try:
         await request.initialize()
@@ -65,8 +68,14 @@ async def test_a_message_with_a_keyboard_arrives_as_sent_and_the_answer_parses(c
         assert call.params["chat_id"] == CHAT
         assert call.text == "Road <b>closed</b> £5 🚧"
         assert call.buttons == [("👍 Useful", "r:1:1")]
+        assert msg.message_id > 0 and msg.date is not None
         assert msg.chat.id == CHAT and msg.text == "Road <b>closed</b> £5 🚧"
-        assert msg.reply_markup == markup
+        # Lean answers leave out what the bot never reads back from its own messages.
+        assert msg.reply_markup == (None if lean else markup)
+        assert (msg.from_user is None) == lean
+        photo = await bot.send_photo(CHAT, b"\x89PNG fake", caption="Poster")
+        assert photo.photo and photo.photo[-1].file_id, "the file id Delivery reuses is kept"
+        assert photo.caption == "Poster"
         assert await bot.get_me() is not None
     finally:
         await request.shutdown()
