@@ -51,17 +51,21 @@ TOKEN = "12345:" + "A" * 35
 BOT_CPU = 0
 FAKE_CPU = 1
 SRC = ROOT  # source tree the SaferMK bot runs from (--src)
+BASE_SRC: Path | None = None  # the "base" bot's tree (--base-src), e.g. the commit before
 
 BOTS = {
     "safermk": "SaferMK bot (aiohttp + per-chat ordered concurrency)",
     "echo": "PTB echo bot, default (one update at a time)",
     "echo-concurrent": "PTB echo bot, concurrent_updates(True)",
     "aiogram": "aiogram 3 echo bot (handlers as tasks)",
+    "base": "SaferMK bot before (--base-src)",
 }
 # SaferMK variants: "safermk+uvloop+fast" runs bench/botrun.py with these switches on.
 VARIANTS = {
     "uvloop": ("SAFERMK_BENCH_UVLOOP", "1"),
     "seen": ("SAFERMK_BENCH_SEEN", "once"),
+    "areacache": ("SAFERMK_BENCH_AREACACHE", "1"),
+    "pacer": ("SAFERMK_BENCH_PACER", "new"),
 }
 
 
@@ -124,7 +128,7 @@ survey:
 
 
 def bot_command(bot: str, config: Path) -> list[str]:
-    if bot.startswith("safermk"):
+    if bot.startswith(("safermk", "base")):
         return [PY, str(ROOT / "bench" / "botrun.py"), "run", "--config", str(config)]
     if bot == "aiogram":
         return [PY, "-m", "bench.aiogram_echo"]
@@ -185,12 +189,14 @@ def one_run(
         env = {**os.environ, "TELEGRAM_API_URL": url, "TELEGRAM_BOT_TOKEN": TOKEN}
         env.pop("PYTHONPROFILEIMPORTTIME", None)
         log = open(tmp / "bot.log", "wb")
-        if bot.startswith("safermk"):
-            env["PYTHONPATH"] = str(SRC)  # the bot from SRC, bench/botrun.py from here
+        tree = BASE_SRC if bot.startswith("base") else SRC
+        if bot.startswith(("safermk", "base")):
+            assert tree is not None, "--base-src is needed for the base bot"
+            env["PYTHONPATH"] = str(tree)  # the bot from its tree, bench/botrun.py from here
             for flag in bot.split("+")[1:]:
                 name, value = VARIANTS[flag]
                 env[name] = value
-        cwd = SRC if bot.startswith("safermk") else ROOT
+        cwd = tree if bot.startswith(("safermk", "base")) else ROOT
         spawned = time.monotonic()  # CLOCK_MONOTONIC: the fake's clock too
         proc = subprocess.Popen(
             bot_command(bot, write_config(tmp, url)), cwd=cwd, env=env,
@@ -318,9 +324,11 @@ def main(argv: list[str] | None = None) -> int:
         help="run the SaferMK bot (code and content/) from this tree, e.g. a `git archive` "
         "snapshot of one commit, while the working tree is being edited",
     )  # fmt: skip
+    p.add_argument("--base-src", type=Path, help="the tree of the 'base' bot (SaferMK before)")
     args = p.parse_args(argv)
-    global SRC
+    global SRC, BASE_SRC
     SRC = args.src.resolve()
+    BASE_SRC = args.base_src.resolve() if args.base_src else None
     pin(FAKE_CPU)  # the driver shares the fake's core; the bot has CPU 0 to itself
 
     n_for = {k: v for k, v in DEFAULT_N.items()} if args.n == 5000 else {}

@@ -7,6 +7,8 @@ environment by this launcher only (bot/ never reads them):
   SAFERMK_BENCH_SEEN=once     the last-seen write at most once a day per chat, residents or
                               not (what skipping the unchanged write in bot/handlers/retention.py
                               would give; measured only, the handler is the lead's)
+  SAFERMK_BENCH_AREACACHE=1   AreaIndex.search results kept in a 4,096-entry LRU cache (what
+                              caching the pure search in bot/domain/areas.py would give)
 
 Usage: python -m bench.botrun --config <file> run   (the same arguments as safermk-bot; run
 as a script with PYTHONPATH=<tree> to start the bot of another source tree)
@@ -58,12 +60,28 @@ def install_seen_once() -> None:
     retention.note_seen = note_seen
 
 
+def install_area_cache() -> None:
+    import functools
+
+    from bot.domain.areas import AreaIndex
+
+    original = AreaIndex.search
+
+    @functools.lru_cache(maxsize=4096)
+    def cached(index: AreaIndex, text: str):  # noqa: ANN202
+        return original(index, text)
+
+    AreaIndex.search = lambda self, text: cached(self, text)  # type: ignore[method-assign]
+
+
 def main() -> int:
     argv = sys.argv[1:]
     if os.environ.get("SAFERMK_BENCH_PACER") == "new":
         install_pacer(argv)
     if os.environ.get("SAFERMK_BENCH_SEEN") == "once":
         install_seen_once()
+    if os.environ.get("SAFERMK_BENCH_AREACACHE") == "1":
+        install_area_cache()
     if os.environ.get("SAFERMK_BENCH_UVLOOP") == "1":
         import asyncio
 

@@ -23,8 +23,8 @@ did) lets a few milliseconds of jitter put a 31st send into Telegram's second: a
   `CREEP`, up to 1. So a bot sharing its token, or a Telegram counting differently than
   modelled, settles just below the real limit instead of hitting it again and again.
 * **retry_after, exactly.** A 429 pauses the bulk lane until the answer's time plus
-  `retry_after`, no less and no longer; when it lifts, bulk sends resume one by one at their
-  spacing (1 / rate), never all at once.
+  `retry_after`, no less and no longer; when it lifts, bulk sends resume at their pace
+  (1 / rate on average, at most BULK_BURST at once), never all together.
 * **Replies first, never starved.** Calls that are not bulk sends (replies to residents) are
   counted in the same budget, and while a broadcast is sending they take a slot as soon as the
   budget has one, ahead of any bulk send waiting. When no broadcast is sending they are never
@@ -73,8 +73,15 @@ BACKOFF = 0.85  # a 429 multiplies the budget fraction by this
 CREEP = 0.01  # each clean second adds this much of the budget back
 MIN_FRACTION = 0.5  # never slower than half the budget because of 429s
 RTT_HORIZON = 60.0  # seconds of round trips the minimum is taken over
-GUARD_SECONDS = 0.005  # the "certain" part of a round trip is its minimum less this...
-GUARD_FRACTION = 0.2  # ... or less this share of it, whichever is larger
+# The minimum of a few round trips can sit well above the path's true minimum (jitter both
+# ways): until this many answers came back, nothing of a round trip is taken as certain.
+RTT_MIN_SAMPLES = 32
+GUARD_SECONDS = 0.003  # the "certain" part of a round trip is its minimum less this...
+GUARD_FRACTION = 0.1  # ... or less this share of it, whichever is larger
+# Bulk sends are spaced at 1 / rate on average, with at most this many at once: slots of the
+# budget free up unevenly under jitter, and strict spacing would waste some; after a pause only
+# this many go together, then one by one (no thundering herd).
+BULK_BURST = 3
 REPLY_RETRIES = 3  # 429s a reply survives (waiting as asked each time) before giving up
 CHAT_INTERVAL = 1.0  # seconds between messages to one chat
 REPLY_CHAT_BURST = 20  # replies to one chat that may go at once before the 1/s rule holds them
@@ -174,10 +181,11 @@ class Pacer(BaseRateLimiter[dict[str, Any]]):
         # against that one.
         self._all = Window(int(self.rate)) if paid else self._free
         self._spacing = 1.0 / self.rate
-        self._last_bulk = -math.inf
+        self._bulk_tat = -math.inf  # GCRA: when the next bulk send is due at the average pace
         self._paused_until = -math.inf
         self._clean_since = -math.inf  # AIMD: last time the fraction was cut or crept
         self._rtts: deque[tuple[float, float]] = deque()  # (answer time, rtt), min-queue
+        self._rtt_samples = 0
         self._chat_answer: dict[int, float] = {}  # chat -> last answer (inf while in flight)
         self._reply_tat: dict[int, float] = {}  # chat -> reply burst bucket (GCRA)
         self._tickets: dict[asyncio.Task[Any], Ticket] = {}  # bulk slots taken by a task
@@ -212,8 +220,9 @@ class Pacer(BaseRateLimiter[dict[str, Any]]):
         self._chat_answer.clear()
         self._reply_tat.clear()
         self._rtts.clear()
+        self._rtt_samples = 0
         self._tickets.clear()
-        self._last_bulk = self._paused_until = self._clean_since = -math.inf
+        self._bulk_tat = self._paused_until = self._clean_since = -math.inf
 
     async def initialize(self) -> None:
         return None
@@ -231,7 +240,7 @@ class Pacer(BaseRateLimiter[dict[str, Any]]):
     @property
     def certain(self) -> float:
         """The part of every round trip that cannot move a send (the path's minimum, guarded)."""
-        if not self._rtts:
+        if self._rtt_samples < RTT_MIN_SAMPLES:
             return 0.0
         low = self._rtts[0][1]
         return max(0.0, low - max(GUARD_SECONDS, GUARD_FRACTION * low))
@@ -294,6 +303,7 @@ class Pacer(BaseRateLimiter[dict[str, Any]]):
             while rtts and rtts[-1][1] >= rtt:
                 rtts.pop()
             rtts.append((now, rtt))
+            self._rtt_samples += 1
             while rtts[0][0] < now - RTT_HORIZON:
                 rtts.popleft()
         if ticket.chat_id is not None:
@@ -352,7 +362,7 @@ class Pacer(BaseRateLimiter[dict[str, Any]]):
                 now = self.clock()
                 ready = max(
                     self._paused_until,
-                    self._last_bulk + self._spacing / self.fraction,
+                    self._bulk_tat - (BULK_BURST - 1) * self._spacing / self.fraction,
                     self._chat_ready_at(chat_id),
                     self._ready_at(windows, now),
                 )
@@ -365,7 +375,7 @@ class Pacer(BaseRateLimiter[dict[str, Any]]):
                 else:
                     await self.sleep(ready - now)
             self._creep(now)
-            self._last_bulk = now
+            self._bulk_tat = max(self._bulk_tat, now) + self._spacing / self.fraction
             return self._open(chat_id, windows, now, bulk=True)
 
     def _task_done(self, task: asyncio.Task[Any]) -> None:
