@@ -186,6 +186,7 @@ class Pacer(BaseRateLimiter[dict[str, Any]]):
         self._clean_since = -math.inf  # AIMD: last time the fraction was cut or crept
         self._rtts: deque[tuple[float, float]] = deque()  # (answer time, rtt), min-queue
         self._rtt_samples = 0
+        self._learn_rtt = True
         self._chat_answer: dict[int, float] = {}  # chat -> last answer (inf while in flight)
         self._reply_tat: dict[int, float] = {}  # chat -> reply burst bucket (GCRA)
         self._tickets: dict[asyncio.Task[Any], Ticket] = {}  # bulk slots taken by a task
@@ -215,6 +216,9 @@ class Pacer(BaseRateLimiter[dict[str, Any]]):
 
         self.clock = lambda: now[0]
         self.sleep = sleep
+        # Here every wait of any task moves the one clock on, so a request's "round trip" is
+        # other tasks' waits, not latency: nothing of it is certain.
+        self._learn_rtt = False
         self._free.clear()
         self._all.clear()
         self._chat_answer.clear()
@@ -246,7 +250,9 @@ class Pacer(BaseRateLimiter[dict[str, Any]]):
         return max(0.0, low - max(GUARD_SECONDS, GUARD_FRACTION * low))
 
     def _hold(self) -> float:
-        return self.window - self.certain
+        # + 1 us: a slot frees strictly after the server's second has passed, whatever the
+        # rounding of the two clocks' arithmetic (a virtual clock hits the boundary exactly).
+        return self.window - self.certain + 1e-6
 
     def _creep(self, now: float) -> None:
         """AIMD's additive half: give back CREEP of the budget per clean second."""
@@ -269,7 +275,7 @@ class Pacer(BaseRateLimiter[dict[str, Any]]):
         answered = self._chat_answer.get(chat_id)
         if answered is None:
             return -math.inf
-        return answered - self.certain + CHAT_INTERVAL / self.fraction
+        return answered - self.certain + CHAT_INTERVAL / self.fraction + 1e-6
 
     def _open(
         self, chat_id: int | None, windows: tuple[Window, ...], now: float, bulk: bool = False
@@ -297,7 +303,7 @@ class Pacer(BaseRateLimiter[dict[str, Any]]):
         if ticket.bulk:
             self._bulk_open -= 1
             self._bulk_answered = now
-        if ticket.sent_at is not None:
+        if ticket.sent_at is not None and self._learn_rtt:
             rtt = now - ticket.sent_at
             rtts = self._rtts
             while rtts and rtts[-1][1] >= rtt:

@@ -92,7 +92,7 @@ async def test_each_consenting_resident_gets_it_once_with_rating_buttons(tmp_pat
 
 
 async def test_pacing_never_exceeds_the_rate_and_is_even(tmp_path, content):
-    h = await harness(tmp_path, content)
+    h = await harness(tmp_path, content, NO_QUIET + "\n  rate_per_second: 25")
     limiter = delivery_of(h.app).limiter
     times: list[float] = []
     acquire = limiter.acquire

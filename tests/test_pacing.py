@@ -401,7 +401,7 @@ async def test_the_pacer_sends_a_real_broadcast_through_delivery_without_a_429(
     delivery = delivery_of(h.app)
     assert isinstance(delivery.limiter, Pacer) and delivery.paced_by_bot
     delivery.use_virtual_time()
-    api.clock = delivery.limiter.clock  # the double's rate rule on the same virtual clock
+    api.set_clock(delivery.limiter.clock)  # the double's rate rule on the same virtual clock
     ts = h.clock.now().isoformat(timespec="seconds")
     chats = list(range(1000, 1200))
     async with h.db.transaction() as tx:

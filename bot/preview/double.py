@@ -310,6 +310,14 @@ class BotApiDouble:
         self._listeners.append(listener)
         return lambda: self._listeners.remove(listener) if listener in self._listeners else None
 
+    def set_clock(self, clock: Callable[[], float]) -> None:
+        """Use another clock (e.g. a test's virtual one); the rate rules' memory, kept in the
+        old clock's time, starts afresh."""
+        self.clock = clock
+        self._window.clear()
+        self._all.clear()
+        self._chat_tat.clear()
+
     def observe(self, observer: Observer) -> Callable[[], None]:
         """Call `observer(method, params, status, now)` after every answered request but
         getUpdates (benchmarks count sends and 429s this way); returns an unsubscribe."""
