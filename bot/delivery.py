@@ -47,7 +47,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message
+from telegram import InlineKeyboardMarkup, InputFile, Message
 from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
@@ -59,10 +59,10 @@ from telegram.error import (
 )
 from telegram.ext import Application, BaseRateLimiter
 
-from bot import callback_data as cd
 from bot.config import parse_quiet_hours
 from bot.context import Services, services_of
-from bot.domain.broadcasts import MAX_CAPTION, in_quiet_hours, quiet_end
+from bot.domain.broadcasts import in_quiet_hours, quiet_end, sends_image
+from bot.render.keyboards import rating_keyboard
 from storage.broadcasts import Broadcast, Claimed, Outcome
 from storage.db import DatabaseUnavailable
 
@@ -250,8 +250,11 @@ class Delivery:
         self._outage = False  # for the log: paused ... resumed
         self._db_reason = "unavailable"
         self.db_busy_ms = DB_BUSY_MS
-        # Called after each broadcast finishes or pauses (scheduling hooks in to notify/rebuild).
+        # The broadcast service hooks in here (delivery imports nothing above it):
+        # a broadcast moved to the end of quiet hours (its job is rebuilt), and one too late to
+        # send (expired, officers told; returns whether it was this call that expired it).
         self.on_deferred: Callable[[Broadcast], Awaitable[None]] | None = None
+        self.on_expired: Callable[[Broadcast, datetime, float], Awaitable[bool]] | None = None
 
     @property
     def services(self) -> Services:
@@ -443,11 +446,10 @@ class Delivery:
         if now - b.due_at <= max(max_age, EXPIRY_GRACE):
             return False
         hours = (now - b.due_at).total_seconds() / 3600
-        if await s.broadcasts.expire(b.id, now, f"{hours:.1f} hours late"):
-            logger.warning("Broadcast %d expired: %.1f hours late", b.id, hours)
-            from bot.scheduling import tell_officers_expired  # scheduling builds on delivery
-
-            await tell_officers_expired(self.app, b, hours)
+        if self.on_expired is not None:
+            await self.on_expired(b, now, hours)
+        else:
+            await s.broadcasts.expire(b.id, now, f"{hours:.1f} hours late")
         return True
 
     async def _release(self, b: Broadcast, rows: list[Claimed]) -> None:
@@ -523,7 +525,7 @@ class Delivery:
     def _markup(self, b: Broadcast) -> InlineKeyboardMarkup | None:
         if not b.ratings:
             return None
-        return rating_keyboard(self.services, b.id)
+        return rating_keyboard(self.services.texts(), b.id)
 
     async def _deliver(self, b: Broadcast, row: Claimed) -> Message:
         text = row.text if row.text is not None else (b.text or "")
@@ -622,11 +624,6 @@ class Delivery:
             return done("sent", message_id=msg.message_id, at=self.services.clock.now())
 
 
-def sends_image(image: str | None, text: str) -> bool:
-    """A broadcast goes as a photo with caption only when its text fits Telegram's caption."""
-    return bool(image) and len(text) <= MAX_CAPTION
-
-
 def photo_source(services: Services, image: str) -> Any:
     """A campaign image: its URL, or the file under content/ to upload."""
     if image.startswith(("http://", "https://")):
@@ -635,33 +632,7 @@ def photo_source(services: Services, image: str) -> Any:
     return InputFile(path.read_bytes(), filename=path.name)
 
 
-def rating_keyboard(services: Services, broadcast_id: int) -> InlineKeyboardMarkup:
-    """👍 Useful / 👎 Not useful under every broadcast message."""
-    t = services.texts()
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(
-                    t.get("broadcast.btn_useful"), callback_data=cd.Rate(broadcast_id, True).pack()
-                ),
-                InlineKeyboardButton(
-                    t.get("broadcast.btn_not_useful"),
-                    callback_data=cd.Rate(broadcast_id, False).pack(),
-                ),
-            ]
-        ]
-    )
-
-
 # ---------------------------------------------------------------- wiring
-
-
-def delivery_of(app: Application) -> Delivery:
-    """The app's Delivery (created in bot.handlers.broadcast.setup)."""
-    d = getattr(app.bot_data, "broadcast_delivery", None)
-    if d is None:
-        raise RuntimeError("broadcast delivery is not wired")
-    return d
 
 
 def install(app: Application, services: Services) -> Delivery:
@@ -672,21 +643,4 @@ def install(app: Application, services: Services) -> Delivery:
     else:
         limiter = BroadcastLimiter(services.config.settings.broadcast.rate_per_second)
         paced = False
-    delivery = Delivery(app, limiter, paced_by_bot=paced)
-    app.bot_data.broadcast_delivery = delivery
-    return delivery
-
-
-async def enqueue_personal(
-    services: Services, kind: str, ref: str, messages: list[tuple[int, str]], now: datetime
-) -> int:
-    """Queue one message per chat (own text each), e.g. survey results; idempotent on (kind, ref).
-
-    `messages` are (chat_id, HTML text). Delivered through the same paced outbox as broadcasts,
-    respecting quiet hours, within a minute (the delivery sweep) or at once if the caller kicks
-    `delivery_of(app)`. Chats that are not residents are left out. Returns the broadcast id.
-    """
-    bid, _ = await services.broadcasts.enqueue_personal(
-        kind=kind, ref=ref, messages=messages, send_at=now, now=now
-    )
-    return bid
+    return Delivery(app, limiter, paced_by_bot=paced)

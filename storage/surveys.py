@@ -14,7 +14,10 @@ from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from storage.db import Database, Tx
+from storage.db import Database, Tx, from_row, ts
+from storage.model import ResponseStatus
+
+RS = ResponseStatus  # short, inside SQL text
 
 # An answer: the chosen values in order (one for most types), or None when skipped.
 Answer = tuple[str, ...] | None
@@ -26,12 +29,12 @@ class Response:
     survey_id: str
     respondent: str
     nag_id: str | None
-    status: str
+    status: ResponseStatus
     current: str | None
     step: int
     draft: tuple[str, ...]
-    started_on: str
-    completed_on: str | None
+    started_on: date
+    completed_on: date | None
 
 
 @dataclass(frozen=True)
@@ -57,23 +60,10 @@ class AnswerRow:
     value: str | None
 
 
-def _ts(now: datetime) -> str:
-    return now.isoformat(timespec="seconds")
-
-
 def _response(r: sqlite3.Row) -> Response:
-    return Response(
-        id=r["id"],
-        survey_id=r["survey_id"],
-        respondent=r["respondent"],
-        nag_id=r["nag_id"],
-        status=r["status"],
-        current=r["current"],
-        step=r["step"],
-        draft=tuple(json.loads(r["draft"])) if r["draft"] else (),
-        started_on=r["started_on"],
-        completed_on=r["completed_on"],
-    )
+    if r["draft"] is None:  # no picks yet: an empty draft, not a missing one
+        return from_row(Response, {**dict(r), "draft": "[]"})
+    return from_row(Response, r)
 
 
 def _unlinked() -> str:
@@ -128,7 +118,7 @@ class SurveyStore:
 
     async def _refresh(self, respondent: str) -> None:
         row = await self.db.fetchone(
-            "SELECT 1 FROM survey_responses WHERE respondent = ? AND status = 'open' LIMIT 1",
+            f"SELECT 1 FROM survey_responses WHERE respondent = ? AND status = '{RS.OPEN}' LIMIT 1",
             (respondent,),
         )
         if row is None:
@@ -141,7 +131,7 @@ class SurveyStore:
     async def open_respondents(self) -> set[str]:
         """Respondent keys with a survey in progress (the in-memory filter is built from this)."""
         rows = await self.db.fetchall(
-            "SELECT DISTINCT respondent FROM survey_responses WHERE status = 'open'"
+            f"SELECT DISTINCT respondent FROM survey_responses WHERE status = '{RS.OPEN}'"
         )
         return {r[0] for r in rows}
 
@@ -152,7 +142,7 @@ class SurveyStore:
     async def current(self, respondent: str) -> Response | None:
         """The respondent's most recently used survey in progress."""
         row = await self.db.fetchone(
-            "SELECT * FROM survey_responses WHERE respondent = ? AND status = 'open'"
+            f"SELECT * FROM survey_responses WHERE respondent = ? AND status = '{RS.OPEN}'"
             " ORDER BY updated_at DESC, id DESC LIMIT 1",
             (respondent,),
         )
@@ -184,7 +174,7 @@ class SurveyStore:
                 " (id, survey_id, respondent, nag_id, current, step, started_on, updated_at)"
                 " VALUES ((SELECT COALESCE(MAX(id), 0) + 1 FROM survey_responses WHERE id > 0),"
                 " ?, ?, ?, ?, 1, ?, ?)",
-                (survey_id, respondent, nag_id, first, now.date().isoformat(), _ts(now)),
+                (survey_id, respondent, nag_id, first, now.date().isoformat(), ts(now)),
             )
             row = await tx.fetchone("SELECT * FROM survey_responses WHERE id = ?", (rid,))
         assert row is not None
@@ -194,7 +184,7 @@ class SurveyStore:
     async def touch(self, response_id: int, now: datetime) -> None:
         """Make this the respondent's current survey (when resumed from /survey)."""
         await self.db.execute(
-            "UPDATE survey_responses SET updated_at = ? WHERE id = ?", (_ts(now), response_id)
+            "UPDATE survey_responses SET updated_at = ? WHERE id = ?", (ts(now), response_id)
         )
 
     async def answers(self, response_id: int) -> dict[str, Answer]:
@@ -235,7 +225,7 @@ class SurveyStore:
             await tx.execute(
                 "UPDATE survey_responses SET current = ?, step = step + 1, draft = NULL,"
                 " updated_at = ? WHERE id = ?",
-                (next_question, _ts(now), response_id),
+                (next_question, ts(now), response_id),
             )
 
     async def move(self, response_id: int, question_id: str, now: datetime) -> None:
@@ -243,14 +233,14 @@ class SurveyStore:
         await self.db.execute(
             "UPDATE survey_responses SET current = ?, step = step + 1, draft = NULL,"
             " updated_at = ? WHERE id = ?",
-            (question_id, _ts(now), response_id),
+            (question_id, ts(now), response_id),
         )
 
     async def set_draft(self, response_id: int, picks: Iterable[str], now: datetime) -> None:
         """Picks of a multi-choice question before Done, kept so a restart keeps them too."""
         await self.db.execute(
             "UPDATE survey_responses SET draft = ?, updated_at = ? WHERE id = ?",
-            (json.dumps(list(picks)), _ts(now), response_id),
+            (json.dumps(list(picks)), ts(now), response_id),
         )
 
     async def complete(
@@ -281,7 +271,7 @@ class SurveyStore:
                 await tx.execute(
                     "INSERT INTO survey_responses (id, survey_id, respondent, nag_id, status,"
                     " step, started_on, updated_at, completed_on)"
-                    " SELECT ?, survey_id, ?, nag_id, 'complete', 0, ?, ?, ?"
+                    f" SELECT ?, survey_id, ?, nag_id, '{RS.COMPLETE}', 0, ?, ?, ?"
                     " FROM survey_responses WHERE id = ?",
                     (new_id, _unlinked(), week, week, week, response.id),
                 )
@@ -292,10 +282,10 @@ class SurveyStore:
                 await tx.execute("DELETE FROM survey_responses WHERE id = ?", (response.id,))
             else:
                 await tx.execute(
-                    "UPDATE survey_responses SET status = 'complete', current = NULL,"
+                    f"UPDATE survey_responses SET status = '{RS.COMPLETE}', current = NULL,"
                     " draft = NULL, step = step + 1, completed_on = ?, updated_at = ?,"
                     " started_on = ? WHERE id = ?",
-                    (today, _ts(now), today, response.id),
+                    (today, ts(now), today, response.id),
                 )
             await tx.execute(
                 "INSERT OR IGNORE INTO survey_completions (survey_id, respondent) VALUES (?, ?)",
@@ -306,9 +296,9 @@ class SurveyStore:
     async def reopen(self, response_id: int, first: str, now: datetime) -> None:
         """Let a resident change the answers of a finished (non-anonymous) response."""
         await self.db.execute(
-            "UPDATE survey_responses SET status = 'open', current = ?, step = step + 1,"
+            f"UPDATE survey_responses SET status = '{RS.OPEN}', current = ?, step = step + 1,"
             " draft = NULL, completed_on = NULL, updated_at = ? WHERE id = ?",
-            (first, _ts(now), response_id),
+            (first, ts(now), response_id),
         )
         row = await self.db.fetchone(
             "SELECT respondent FROM survey_responses WHERE id = ?", (response_id,)
@@ -326,8 +316,9 @@ class SurveyStore:
             # Unlinked like a finished anonymous response: only the week remains.
             week = week_of(now.date().isoformat())
             await tx.execute(
-                "UPDATE survey_responses SET status = 'cancelled', current = NULL, draft = NULL,"
-                " respondent = ?, step = step + 1, started_on = ?, updated_at = ? WHERE id = ?",
+                f"UPDATE survey_responses SET status = '{RS.CANCELLED}', current = NULL,"
+                " draft = NULL, respondent = ?, step = step + 1, started_on = ?, updated_at = ?"
+                " WHERE id = ?",
                 (_unlinked(), week, week, response_id),
             )
         if row is not None:
@@ -342,6 +333,13 @@ class SurveyStore:
             await tx.execute("DELETE FROM survey_completions WHERE respondent = ?", (respondent,))
         self._open.discard(respondent)
         return n
+
+    async def responses_of(self, respondent: str) -> list[Response]:
+        """Every response still linked to this respondent, oldest first (/mydata)."""
+        rows = await self.db.fetchall(
+            "SELECT * FROM survey_responses WHERE respondent = ? ORDER BY id", (respondent,)
+        )
+        return [_response(r) for r in rows]
 
     async def held_for(self, respondent: str) -> list[tuple[str, str, int]]:
         """(survey_id, status, answers stored) for every linkable response (/mydata)."""
@@ -365,7 +363,7 @@ class SurveyStore:
     async def overview(self) -> dict[str, tuple[int, int]]:
         """survey_id -> (responses started, responses completed)."""
         rows = await self.db.fetchall(
-            "SELECT survey_id, COUNT(*), SUM(status = 'complete') FROM survey_responses"
+            f"SELECT survey_id, COUNT(*), SUM(status = '{RS.COMPLETE}') FROM survey_responses"
             " GROUP BY survey_id"
         )
         return {r[0]: (int(r[1]), int(r[2] or 0)) for r in rows}
@@ -375,7 +373,9 @@ class SurveyStore:
     ) -> SurveyCounts:
         """Counts per question and value over completed responses, computed by SQLite."""
         where, params = _filters(nag_id, since)
-        base = f"FROM survey_responses r WHERE r.survey_id = ? AND r.status = 'complete'{where}"
+        base = (
+            f"FROM survey_responses r WHERE r.survey_id = ? AND r.status = '{RS.COMPLETE}'{where}"
+        )
         async with self.db.reading() as tx:
             row = await tx.fetchone(f"SELECT COUNT(*) {base}", (survey_id, *params))
             completed = int(row[0]) if row else 0
@@ -388,7 +388,7 @@ class SurveyStore:
                     "SELECT a.question_id, a.value, COUNT(*), SUM(a.rank = 0)"
                     " FROM survey_answers a INDEXED BY survey_answers_values"
                     " WHERE a.response_id IN (SELECT r.id FROM survey_responses r"
-                    f" WHERE r.survey_id = ? AND r.status = 'complete'{where})"
+                    f" WHERE r.survey_id = ? AND r.status = '{RS.COMPLETE}'{where})"
                     " GROUP BY a.question_id, a.value"
                 )
             else:
@@ -396,7 +396,7 @@ class SurveyStore:
                 sql = (
                     "SELECT a.question_id, a.value, COUNT(*), SUM(a.rank = 0)"
                     " FROM survey_responses r JOIN survey_answers a ON a.response_id = r.id"
-                    f" WHERE r.survey_id = ? AND r.status = 'complete'{where}"
+                    f" WHERE r.survey_id = ? AND r.status = '{RS.COMPLETE}'{where}"
                     " GROUP BY a.question_id, a.value"
                 )
             rows = await tx.fetchall(sql, (survey_id, *params))
@@ -415,7 +415,7 @@ class SurveyStore:
         every comparison between results is made of. `question_id` limits the answer counts to
         one question (the per-NAG top three); `answers=False` counts responses only."""
         week = WEEK_SQL.format("r.completed_on")
-        base = "FROM survey_responses r WHERE r.survey_id = ? AND r.status = 'complete'"
+        base = f"FROM survey_responses r WHERE r.survey_id = ? AND r.status = '{RS.COMPLETE}'"
         only = " AND a.question_id = ?" if question_id else ""
         async with self.db.reading() as tx:
             totals = await tx.fetchall(
@@ -426,7 +426,7 @@ class SurveyStore:
             rows = await tx.fetchall(
                 f"SELECT r.nag_id, {week}, a.question_id, a.value, COUNT(*), SUM(a.rank = 0),"
                 " SUM(a.rank) FROM survey_responses r JOIN survey_answers a"
-                " ON a.response_id = r.id WHERE r.survey_id = ? AND r.status = 'complete'"
+                f" ON a.response_id = r.id WHERE r.survey_id = ? AND r.status = '{RS.COMPLETE}'"
                 f" AND a.value IS NOT NULL{only} GROUP BY 1, 2, 3, 4",
                 (survey_id, question_id) if question_id else (survey_id,),
             )
@@ -450,7 +450,7 @@ class SurveyStore:
         sql = (
             "SELECT r.id, r.nag_id, r.completed_on, a.question_id, a.rank, a.value"
             " FROM survey_responses r LEFT JOIN survey_answers a ON a.response_id = r.id"
-            f" WHERE r.survey_id = ? AND r.status = 'complete'{where}"
+            f" WHERE r.survey_id = ? AND r.status = '{RS.COMPLETE}'{where}"
             " ORDER BY r.id, a.question_id, a.rank"
         )
         async for rows in self.db.iterate(sql, (survey_id, *params), batch=batch):
@@ -468,7 +468,7 @@ class SurveyStore:
         """Record that results went out; False if they already had (so they never go twice)."""
         n = await self.db.execute(
             "INSERT OR IGNORE INTO survey_results_sent (survey_id, sent_at) VALUES (?, ?)",
-            (survey_id, _ts(now)),
+            (survey_id, ts(now)),
         )
         return n > 0
 
@@ -517,7 +517,7 @@ async def _insert_response(tx: Tx, survey_id: str, nag_id: str | None, day: str)
     rid, week = _random_id(), week_of(day)
     await tx.execute(
         "INSERT INTO survey_responses (id, survey_id, respondent, nag_id, status, step,"
-        " started_on, updated_at, completed_on) VALUES (?, ?, ?, ?, 'complete', 0, ?, ?, ?)",
+        f" started_on, updated_at, completed_on) VALUES (?, ?, ?, ?, '{RS.COMPLETE}', 0, ?, ?, ?)",
         (rid, survey_id, _unlinked(), nag_id, week, week, week),
     )
     return rid

@@ -62,6 +62,11 @@ survey:
     return path
 
 
+# Every harness a test made: one a failing test left open is closed after it (otherwise the
+# database's worker thread keeps the test process alive and the run never ends).
+OPEN_HARNESSES: list[Harness] = []
+
+
 class Harness:
     """Drives real Updates through the real Application and exposes what was sent."""
 
@@ -71,6 +76,8 @@ class Harness:
         self.services = services
         self.clock = clock
         self.errors: list[BaseException] = []
+        self.closed = False
+        OPEN_HARNESSES.append(self)
 
     @property
     def db(self):
@@ -134,9 +141,25 @@ async def close_harness(h: Harness) -> None:
     """Shut the app down; fail if any handler or job raised meanwhile."""
     from bot.app import shutdown
 
+    if h.closed:
+        return
+    h.closed = True
     await shutdown(h.app)
     await h.app.shutdown()
     assert not h.errors, f"handler errors: {h.errors!r}"
+
+
+@pytest.fixture(autouse=True)
+async def _close_what_a_test_left_open() -> AsyncIterator[None]:
+    yield
+    while OPEN_HARNESSES:
+        h = OPEN_HARNESSES.pop()
+        if not h.closed:
+            h.errors.clear()  # the test already failed (or closed it itself)
+            try:
+                await close_harness(h)
+            except Exception:  # noqa: BLE001 - cleanup after a failure must not mask it
+                pass
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot import callback_data as cd
-from bot.delivery import delivery_of
 from tests.conftest import ADMIN_ID, LONDON, OFFICER_ID, close_harness
 from tests.test_delivery import add_residents, harness, officer_broadcast
 
@@ -82,7 +81,7 @@ async def test_wizard_typed_text_to_all_at_a_typed_uk_time(tmp_path, content):
     assert h.api.texts(1000) == [], "nothing goes to residents before the time"
 
     h.clock.set(datetime(2026, 11, 24, 18, 30, tzinfo=LONDON))
-    await delivery_of(h.app).run_due()
+    await h.services.delivery.run_due()
     assert (
         len([c for c in h.api.sent("sendMessage") if "Saxon Gate" in c.text and c.chat_id < 2000])
         == 12
@@ -110,7 +109,7 @@ async def test_wizard_campaign_message_to_chosen_nags_now(tmp_path, content):
     assert "<b>Recipients:</b> 2" in calls[-1].text
     calls = await h.press(OFFICER_ID, bw("ok"))
     assert "being sent now" in calls[-1].text
-    await delivery_of(h.app).wait_idle()
+    await h.services.delivery.wait_idle()
     got = {
         c.chat_id
         for c in h.api.sent("sendPhoto")  # the campaign has a picture: text goes as its caption
@@ -162,7 +161,7 @@ async def test_scheduled_shows_progress_and_cancel_send_now_are_audited(tmp_path
 
     await h.press(ADMIN_ID, cd.CancelBroadcast(a).pack())
     await h.press(OFFICER_ID, cd.SendNow(b).pack())
-    await delivery_of(h.app).wait_idle()
+    await h.services.delivery.wait_idle()
     assert (await h.services.broadcasts.get(a)).status == "cancelled"
     assert (await h.services.broadcasts.get(b)).status == "done"
     audit = await h.rows("SELECT broadcast_id, actor_id, action FROM broadcast_audit ORDER BY id")
@@ -209,7 +208,7 @@ async def test_change_time_of_a_scheduled_broadcast_is_audited_and_rescheduled(t
     assert "will now go out on Thursday 26 November 2026, 18:30" in calls[-1].text
     b = await h.services.broadcasts.get(bid)
     assert b.send_at == datetime(2026, 11, 26, 18, 30, tzinfo=LONDON)
-    from bot.scheduling import job_name
+    from bot.broadcasting import job_name
 
     jobs = [j for j in h.app.job_queue.get_jobs_by_name(job_name(bid)) if not j.removed]
     assert [j.job.trigger.run_date for j in jobs] == [b.due_at]
@@ -246,7 +245,7 @@ async def test_typed_message_with_a_campaign_picture_goes_out_as_a_photo(tmp_pat
     assert name == "take-five.png" and data.startswith(b"\x89PNG")
     assert "Take Five" in photo[0].params["caption"]
     await h.press(OFFICER_ID, bw("ok"))
-    await delivery_of(h.app).wait_idle()
+    await h.services.delivery.wait_idle()
     sent = [c for c in h.api.sent("sendPhoto") if c.chat_id != OFFICER_ID]
     assert sorted(c.chat_id for c in sent) == [1000, 1001, 1002]
     assert len([c for c in sent if "photo" in c.files]) == 1, "uploaded once, then reused by id"
@@ -260,17 +259,4 @@ async def test_long_typed_message_skips_the_picture_step(tmp_path, content):
     calls = await h.send(OFFICER_ID, "A" * 1500)
     datas = [d for _, d in h.buttons(calls)]
     assert bw("img", "-") not in datas and bw("a", "all") in datas
-    await close_harness(h)
-
-
-async def test_mydata_lists_messages_received_and_ratings(tmp_path, content):
-    h = await harness(tmp_path, content)
-    await add_residents(h, [RESIDENT])
-    bid = await officer_broadcast(h, "Neighbourhood Watch meeting tonight")
-    await delivery_of(h.app).run_due()
-    await h.press(RESIDENT, cd.Rate(bid, True).pack())
-    calls = await h.send(RESIDENT, "/mydata")
-    text = calls[-1].text
-    assert "Campaign messages sent to you: 1 (last: 2026-11-23)" in text
-    assert "Your ratings of them: 1 useful, 0 not useful" in text
     await close_harness(h)

@@ -181,7 +181,8 @@ async def test_mydata_and_forget_leave_no_row(harness: Harness):
     await harness.send(CHAT, "/start nag_fishermead")
     await harness.press(CHAT, cd.Consent(True).pack())
     calls = await harness.send(CHAT, "/mydata")
-    assert str(CHAT) in calls[-1].text and "Fishermead" in calls[-1].text
+    assert str(CHAT) in calls[-2].text and "Fishermead" in calls[-2].text
+    assert calls[-1].method == "sendDocument", "and the same as a JSON file"
     calls = await harness.send(CHAT, "/forget")
     assert ("Yes, delete everything", "f:1") in calls[-1].buttons
     assert await resident(harness) is not None, "nothing is deleted before the confirm button"
@@ -252,7 +253,7 @@ async def test_command_menu_comes_from_registry(harness: Harness):
     default = [m for m in menus if (m.params.get("scope") or {}).get("type") == "default"][0]
     names = [c["command"] for c in default.params["commands"]]
     registered = [
-        c.name for c in harness.services.hooks.commands if c.audience == "resident" and c.in_menu
+        c.name for c in harness.services.commands if c.audience == "resident" and c.in_menu
     ]
     assert names == registered
     assert names[:4] == ["start", "nag", "meetings", "campaigns"]

@@ -382,7 +382,6 @@ async def test_you_said_we_did_goes_to_opted_in_participants_with_their_nags_res
 
 
 async def test_closed_survey_results_go_out_once_through_the_outbox(harness: Harness):
-    from bot.delivery import delivery_of
     from bot.handlers.results import send_closed_survey_results
 
     await seed_safety(harness)
@@ -402,7 +401,7 @@ async def test_closed_survey_results_go_out_once_through_the_outbox(harness: Har
     assert CS in await send_closed_survey_results(harness.services, harness.clock.now())
     rows = await harness.rows("SELECT chat_id FROM outbox ORDER BY chat_id")
     assert [r["chat_id"] for r in rows] == [1001, 1002]
-    delivery = delivery_of(harness.app)
+    delivery = harness.services.delivery
     delivery.use_virtual_time()
     await delivery.run_due()
     sent = {c.chat_id: c.text for c in harness.api.sent("sendMessage") if c.chat_id in (1001, 1002)}

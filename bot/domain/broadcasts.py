@@ -9,54 +9,22 @@ from __future__ import annotations
 
 import calendar
 import hashlib
-import json
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.content import Campaign, ScheduledMessage
+from bot.limits import MAX_CAPTION
 
 UTC = ZoneInfo("UTC")
 
 
 DUPLICATE_WINDOW = timedelta(hours=48)
 NOTICE_BEFORE = timedelta(hours=24)
-MAX_TEXT = 4096
-MAX_CAPTION = 1024
 
 
 # ---------------------------------------------------------------- audiences
-
-
-@dataclass(frozen=True)
-class Audience:
-    """Who a broadcast goes to. `kind`: all | nags | survey | reminder | personal."""
-
-    kind: str = "all"
-    nags: tuple[str, ...] = ()
-    survey: str | None = None
-
-    def to_json(self) -> str:
-        return json.dumps(
-            {"kind": self.kind, "nags": list(self.nags), "survey": self.survey}, sort_keys=True
-        )
-
-    @classmethod
-    def from_json(cls, raw: str) -> Audience:
-        d = json.loads(raw)
-        return cls(
-            kind=d.get("kind", "all"), nags=tuple(d.get("nags") or ()), survey=d.get("survey")
-        )
-
-    @property
-    def requires(self) -> str:
-        """What a resident must still have for the message to go to them when it is sent."""
-        if self.kind == "reminder":
-            return "reminders"
-        if self.kind == "personal":
-            return "active"
-        return "consent"
 
 
 # ---------------------------------------------------------------- duplicates
@@ -224,6 +192,11 @@ def plan_campaign(campaign: Campaign, now: datetime, tz: ZoneInfo) -> list[Plann
                 PlannedMessage(campaign_key(campaign.id, start.year, msg.id), campaign, msg, at)
             )
     return out
+
+
+def sends_image(image: str | None, text: str) -> bool:
+    """A broadcast goes as a photo with caption only when its text fits Telegram's caption."""
+    return bool(image) and len(text) <= MAX_CAPTION
 
 
 def reminder_key(nag_id: str, meeting_day: date) -> str:

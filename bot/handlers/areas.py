@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -9,12 +11,13 @@ from telegram import (
     ReplyKeyboardMarkup,
     Update,
 )
-from telegram.ext import Application, MessageHandler, filters
+from telegram.ext import MessageHandler, filters
 
 from bot import callback_data as cd
 from bot.content import Nag
-from bot.context import BotContext
+from bot.context import BotContext, Services
 from bot.domain.areas import SearchResult
+from bot.features import Feature, Handler
 from bot.handlers.common import (
     answer,
     edit_or_send,
@@ -26,6 +29,7 @@ from bot.handlers.common import (
     reply_removing_keyboard,
     texts,
 )
+from bot.handlers.registry import Group
 from bot.render.keyboards import nag_choice_keyboard
 from bot.render.text import e, echo
 
@@ -149,11 +153,13 @@ async def on_consent(update: Update, context: BotContext) -> None:
     await reply(update, t.get("area.next_steps"))
 
 
-def register(app: Application) -> None:
-    app.add_handler(on_button(cd.Area, on_area_button))
-    app.add_handler(on_button(cd.ChangeArea, on_change_area))
-    app.add_handler(on_button(cd.Consent, on_consent))
-    app.add_handler(MessageHandler(filters.ChatType.PRIVATE & filters.LOCATION, on_location))
+def _handlers(services: Services) -> Sequence[Handler]:
+    return (
+        (on_button(cd.Area, on_area_button), Group.FEATURES),
+        (on_button(cd.ChangeArea, on_change_area), Group.FEATURES),
+        (on_button(cd.Consent, on_consent), Group.FEATURES),
+        (MessageHandler(filters.ChatType.PRIVATE & filters.LOCATION, on_location), Group.FEATURES),
+    )
 
 
-COMMANDS: list = []
+FEATURE = Feature(name="areas", handlers=_handlers)

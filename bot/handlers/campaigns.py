@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from telegram import Update
-from telegram.ext import Application
 
 from bot.context import BotContext
+from bot.features import Feature
 from bot.handlers.common import now, reply, texts
 from bot.handlers.registry import Command
 from bot.render.text import campaign_text, split_message
@@ -34,8 +34,4 @@ async def campaigns_command(update: Update, context: BotContext) -> None:
         await reply(update, part)
 
 
-COMMANDS = [Command("campaigns", campaigns_command)]
-
-
-def register(app: Application) -> None:
-    return None
+FEATURE = Feature(name="campaigns", commands=(Command("campaigns", campaigns_command),))

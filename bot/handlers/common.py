@@ -13,6 +13,7 @@ from telegram.ext import CallbackQueryHandler
 from bot import callback_data as cd
 from bot.content import Nag, Texts
 from bot.context import BotContext
+from bot.handlers.registry import allowed
 from bot.render.text import split_message
 
 
@@ -68,6 +69,14 @@ async def edit_or_send(update: Update, text: str, reply_markup=None) -> None:
             if "not modified" in str(exc).lower():
                 return
     await reply(update, text, reply_markup)
+
+
+def officer_id(update: Update, context: BotContext) -> int | None:
+    """The sender's user id if they are an officer or admin (checked on every press: buttons
+    can be forwarded)."""
+    user = update.effective_user
+    role = context.services.config.role_of(user.id if user else None)
+    return user.id if user is not None and allowed("officer", role) else None
 
 
 D = TypeVar("D", bound=cd.CallbackData)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
+from collections.abc import Sequence
 
-from bot.context import BotContext
+from telegram import Update
+from telegram.ext import CallbackQueryHandler, MessageHandler, filters
+
+from bot.context import BotContext, Services
+from bot.features import Feature, Handler
 from bot.handlers.areas import search_text
 from bot.handlers.common import answer, reply, texts
+from bot.handlers.registry import Group
 from bot.handlers.safety import signposted
 from bot.render.text import echo
 
@@ -43,12 +47,16 @@ async def on_unknown_command(update: Update, context: BotContext) -> None:
     await reply(update, texts(context).get("fallback.unknown_command"))
 
 
-def register_last(app: Application, group: int = 0) -> None:
-    """Registered after every feature so that flows see messages first."""
+def _handlers(services: Services) -> Sequence[Handler]:
+    """Registered after every feature, so that flows see messages and buttons first."""
     private = filters.ChatType.PRIVATE
-    app.add_handler(MessageHandler(private & filters.COMMAND, on_unknown_command), group)
-    app.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, on_text), group)
-    app.add_handler(
-        MessageHandler(private & ~filters.TEXT & ~filters.StatusUpdate.ALL, on_other_message), group
+    other = private & ~filters.TEXT & ~filters.StatusUpdate.ALL
+    return (
+        (MessageHandler(private & filters.COMMAND, on_unknown_command), Group.FEATURES),
+        (MessageHandler(private & filters.TEXT & ~filters.COMMAND, on_text), Group.FEATURES),
+        (MessageHandler(other, on_other_message), Group.FEATURES),
+        (CallbackQueryHandler(on_unknown_button), Group.FEATURES),
     )
-    app.add_handler(CallbackQueryHandler(on_unknown_button), group)
+
+
+FEATURE = Feature(name="fallback", handlers=_handlers)

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.error import BadRequest
-from telegram.ext import Application
 
 from bot import callback_data as cd
 from bot.content import Nag
-from bot.context import BotContext
+from bot.context import BotContext, Services
 from bot.domain.calendar_file import meetings_ics
 from bot.domain.meetings import upcoming
+from bot.features import Feature, Handler
 from bot.handlers.areas import ask_for_area, offer_search_result
 from bot.handlers.common import answer, now, on_button, pressed_nag, reply, texts
-from bot.handlers.registry import Command
+from bot.handlers.registry import Command, Group
 from bot.render.keyboards import nag_choice_keyboard, nag_keyboard
 from bot.render.text import meetings_text, nag_card
 
@@ -143,14 +144,17 @@ async def on_remind(update: Update, context: BotContext) -> None:
             logger.debug("Could not redraw the NAG card's buttons")
 
 
-COMMANDS = [
-    Command("nag", nag_command),
-    Command("meetings", meetings_command),
-]
+def _handlers(services: Services) -> Sequence[Handler]:
+    return (
+        (on_button(cd.Calendar, on_calendar), Group.FEATURES),
+        (on_button(cd.Remind, on_remind), Group.FEATURES),
+        (on_button(cd.OtherNags, on_other), Group.FEATURES),
+        (on_button(cd.Meetings, on_meet), Group.FEATURES),
+    )
 
 
-def register(app: Application) -> None:
-    app.add_handler(on_button(cd.Calendar, on_calendar))
-    app.add_handler(on_button(cd.Remind, on_remind))
-    app.add_handler(on_button(cd.OtherNags, on_other))
-    app.add_handler(on_button(cd.Meetings, on_meet))
+FEATURE = Feature(
+    name="NAGs and meetings",
+    commands=(Command("nag", nag_command), Command("meetings", meetings_command)),
+    handlers=_handlers,
+)

@@ -10,23 +10,26 @@ from __future__ import annotations
 import io
 import logging
 import re
+from collections.abc import Sequence
 from datetime import date, datetime, time
+from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
-from telegram.ext import Application
+from telegram.ext import Application, JobQueue
 
 from bot import callback_data as cd
 from bot.charts import bar_chart
 from bot.content import Texts
 from bot.content.surveys import Survey
-from bot.context import BotContext, Services
-from bot.delivery import enqueue_personal
+from bot.context import BotContext, Services, services_of
 from bot.domain import surveys as dom
 from bot.export import write_csv
+from bot.features import Feature, Handler
 from bot.handlers.common import answer, on_button, pressed, reply, texts
-from bot.handlers.registry import Command, allowed
+from bot.handlers.registry import Command, Group, allowed
 from bot.handlers.surveys import respondent_key, today
 from bot.render.text import e
+from storage.model import BroadcastKind
 from storage.surveys import week_of
 
 logger = logging.getLogger(__name__)
@@ -386,9 +389,6 @@ def _ysdw_text(services: Services, t: Texts, survey: Survey, view: dom.ViewResul
     return "\n".join(lines)
 
 
-COMMANDS = [Command("results", results_command, audience="officer")]
-
-
 async def send_closed_survey_results(services: Services, now: datetime) -> list[str]:
     """ "You said, we did": queue each closed survey's results for its participants, once.
 
@@ -402,7 +402,9 @@ async def send_closed_survey_results(services: Services, now: datetime) -> list[
             continue
         messages = await compose_you_said_we_did(services, survey.id, now)
         if messages:
-            await enqueue_personal(services, "survey_results", survey.id, messages, now)
+            await services.broadcasting.enqueue_personal(
+                BroadcastKind.SURVEY_RESULTS, survey.id, messages
+            )
         if await services.surveys.mark_results_sent(survey.id, now):
             queued.append(survey.id)
             logger.info("Survey %s closed: results queued for %d", survey.id, len(messages))
@@ -413,21 +415,31 @@ async def _results_job(context: BotContext) -> None:
     await send_closed_survey_results(context.services, context.services.clock.now())
 
 
-def setup(app: Application, services: Services) -> None:
-    """Check for closed surveys at start and every morning at 10:00."""
-
-    async def on_startup(app: Application) -> None:
-        await send_closed_survey_results(services, services.clock.now())
-
-    app.bot_data.startup_hooks.append(on_startup)
-    if app.job_queue is not None:
-        app.job_queue.run_daily(
-            _results_job,
-            time(10, 0, tzinfo=services.config.tz),
-            name="surveys:you-said-we-did",
-            job_kwargs={"misfire_grace_time": 6 * 3600, "coalesce": True},
-        )
+async def _on_start(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Closed surveys whose results were not sent yet (the bot may have been down at 10:00)."""
+    services = services_of(app)
+    await send_closed_survey_results(services, services.clock.now())
 
 
-def register(app: Application) -> None:
-    app.add_handler(on_button(cd.Results, on_results_button))
+def _jobs(jq: JobQueue[Any], services: Services) -> None:
+    """Every morning at 10:00: results of surveys that closed."""
+    jq.run_daily(
+        _results_job,
+        time(10, 0, tzinfo=services.config.tz),
+        name="surveys:you-said-we-did",
+        job_kwargs={"misfire_grace_time": 6 * 3600, "coalesce": True},
+    )
+
+
+def _handlers(services: Services) -> Sequence[Handler]:
+    return ((on_button(cd.Results, on_results_button), Group.FEATURES),)
+
+
+FEATURE = Feature(
+    name="survey results",
+    commands=(Command("results", results_command, audience="officer"),),
+    handlers=_handlers,
+    jobs=_jobs,
+    on_start=_on_start,
+    tables_without_personal_data={"survey_results_sent": "which surveys' results went out"},
+)

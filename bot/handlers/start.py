@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 
 from telegram import Update
-from telegram.ext import Application
 
 from bot.context import BotContext
+from bot.features import Feature
 from bot.handlers.areas import area_chosen, ask_for_area, consent_keyboard
 from bot.handlers.common import now, reply, texts
 from bot.handlers.registry import Command, allowed
+from bot.handlers.surveys import start_from_link
 from bot.render.text import e
 
 DEEP_LINK = re.compile(r"^(nag|survey)_([a-z0-9_-]{1,40})$")
@@ -33,8 +34,8 @@ async def start(update: Update, context: BotContext) -> None:
         source = "link"
     existing = await s.residents.get(update.effective_chat.id)
     resident = await s.residents.touch(update.effective_chat.id, now(context), source=source)
-    if m and m.group(1) == "survey" and s.hooks.survey_start is not None:
-        await s.hooks.survey_start(update, context, m.group(2))
+    if m and m.group(1) == "survey":
+        await start_from_link(update, context, m.group(2))
         return
     if nag is not None:
         await reply(update, t.get("start.welcome_qr", name=e(nag.name)))
@@ -57,7 +58,7 @@ async def help_command(update: Update, context: BotContext) -> None:
     role = context.services.config.role_of(
         update.effective_user.id if update.effective_user else None
     )
-    commands: list[Command] = context.services.hooks.commands
+    commands = context.services.commands
     lines = [
         f"/{c.name} – {e(t.get(c.text_key))}"
         for c in commands
@@ -76,12 +77,7 @@ async def stop(update: Update, context: BotContext) -> None:
     await reply(update, texts(context).get("stop.done"))
 
 
-COMMANDS = [
-    Command("start", start),
-    Command("help", help_command),
-    Command("stop", stop),
-]
-
-
-def register(app: Application) -> None:
-    return None
+FEATURE = Feature(
+    name="start",
+    commands=(Command("start", start), Command("help", help_command), Command("stop", stop)),
+)

@@ -7,22 +7,27 @@ they left off after a restart or a week away. Flow rules live in bot/domain/surv
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import Application, MessageHandler, filters
 
 from bot import callback_data as cd
 from bot.content import Texts
+from bot.content.keys import TextKey
 from bot.content.surveys import Question, Survey
 from bot.context import BotContext, Services, services_of
 from bot.domain import surveys as dom
+from bot.features import Feature, Handler, Privacy
 from bot.handlers import fallback
 from bot.handlers.common import answer, edit_or_send, now, on_button, pressed, reply, texts
-from bot.handlers.registry import Command
+from bot.handlers.registry import Command, Group
 from bot.render.keyboards import question_keyboard
-from bot.render.text import date_words, e, question_text
+from bot.render.text import answer_text, date_words, e, question_text
 from storage.surveys import Answer, Response
 
 logger = logging.getLogger(__name__)
@@ -432,48 +437,113 @@ class InSurvey(filters.MessageFilter):
         return self.services.surveys.is_open(respondent_key(self.services, message.chat.id))
 
 
-def setup(app: Application, services: Services) -> None:
-    """Plug into /start deep links, /forget, /mydata, and load who has a survey open."""
-    services.hooks.survey_start = start_from_link
+# ---------------------------------------------------------------- the right of access
 
-    async def erase(chat_id: int) -> None:
-        await services.surveys.erase(respondent_key(services, chat_id))
 
-    async def mydata(chat_id: int, t: Texts) -> list[str]:
-        key = respondent_key(services, chat_id)
-        lines = []
-        for survey_id, status, n in await services.surveys.held_for(key):
+async def _collect(services: Services, chat_id: int) -> list[dict[str, Any]]:
+    """Every response still linked to this person (anonymous finished ones are not: that is the
+    point), with its answers, and the surveys they took part in."""
+    key = respondent_key(services, chat_id)
+    out: list[dict[str, Any]] = []
+    for resp in await services.surveys.responses_of(key):
+        survey = services.content.survey_by_id.get(resp.survey_id)
+        answers = await services.surveys.answers(resp.id)
+        entry: dict[str, Any] = {
+            "survey": resp.survey_id,
+            "title": survey.title if survey else resp.survey_id,
+            "status": str(resp.status),
+            "started": resp.started_on.isoformat(),
+            "finished": resp.completed_on.isoformat() if resp.completed_on else None,
+            "answers": [],
+        }
+        if resp.draft:
+            entry["picks_not_yet_confirmed"] = list(resp.draft)
+        for qid, answer_ in answers.items():
+            q = survey.question(qid) if survey else None
+            text = answer_text(services.texts(), q, answer_) if q else ", ".join(answer_ or ())
+            entry["answers"].append({"question": q.text if q else qid, "answer": text})
+        out.append(entry)
+    linked = {e["survey"] for e in out}
+    for survey_id in await services.surveys.completed_surveys(key):
+        if survey_id not in linked:  # an anonymous survey: only the note that they took part
             survey = services.content.survey_by_id.get(survey_id)
-            title = survey.title if survey else survey_id
-            lines.append(t.get("survey.mydata_response", title=e(title), status=status, n=n))
-        done = await services.surveys.completed_surveys(key)
-        if done:
-            titles = [(services.content.survey_by_id.get(sid) or sid) for sid in done]
-            names = ", ".join(e(getattr(x, "title", x)) for x in titles)
-            lines.append(t.get("survey.mydata_completed", titles=names))
-        return lines
-
-    async def load_open(app: Application) -> None:
-        await services_of(app).surveys.load_open()
-
-    services.hooks.erasers.append(erase)
-    services.hooks.mydata_sections.append(mydata)
-    app.bot_data.startup_hooks.append(load_open)
+            out.append(
+                {
+                    "survey": survey_id,
+                    "title": survey.title if survey else survey_id,
+                    "status": "anonymous",  # took part; the answers are not linked to them
+                    "answers": [],
+                }
+            )
+    return out
 
 
-COMMANDS = [
-    Command("survey", survey_command),
-    Command("cancel", cancel_command, in_menu=False),  # only meaningful inside a survey
-]
+STATUS_WORDS: dict[str, TextKey] = {
+    "open": "survey.mydata_open",
+    "complete": "survey.mydata_complete",
+    "anonymous": "survey.mydata_anonymous",
+}
 
 
-def register(app: Application) -> None:
-    services = services_of(app)
-    app.add_handler(on_button(cd.SurveyAnswer, on_answer))
-    app.add_handler(on_button(cd.SurveyToggle, on_toggle))
-    app.add_handler(on_button(cd.SurveyDone, on_done))
-    app.add_handler(on_button(cd.SurveyBack, on_back))
-    app.add_handler(on_button(cd.SurveySkip, on_skip))
-    app.add_handler(on_button(cd.SurveyOpen, on_open))
-    app.add_handler(on_button(cd.SurveyChange, on_change))
-    app.add_handler(MessageHandler(InSurvey(services) & ~filters.StatusUpdate.ALL, on_message))
+def _describe(t: Texts, data: list[dict[str, Any]], tz: ZoneInfo) -> list[str]:
+    lines = []
+    for entry in data:
+        status = STATUS_WORDS.get(entry["status"])
+        entry = {**entry, "status": t.get(status) if status else entry["status"]}
+        lines.append(
+            t.get(
+                "survey.mydata_response",
+                title=e(entry["title"]),
+                status=e(entry["status"]),
+                n=len(entry["answers"]),
+            )
+        )
+        for a in entry["answers"]:
+            answer_ = a["answer"] if len(a["answer"]) <= 200 else a["answer"][:199] + "…"
+            lines.append(
+                t.get("survey.mydata_answer", question=e(a["question"][:80]), answer=e(answer_))
+            )
+    return lines
+
+
+async def _erase(services: Services, chat_id: int) -> None:
+    await services.surveys.erase(respondent_key(services, chat_id))
+
+
+async def _load_open(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Who has a survey in progress, for the message filter (no query per message)."""
+    await services_of(app).surveys.load_open()
+
+
+def _handlers(services: Services) -> Sequence[Handler]:
+    buttons = (
+        (cd.SurveyAnswer, on_answer),
+        (cd.SurveyToggle, on_toggle),
+        (cd.SurveyDone, on_done),
+        (cd.SurveyBack, on_back),
+        (cd.SurveySkip, on_skip),
+        (cd.SurveyOpen, on_open),
+        (cd.SurveyChange, on_change),
+    )
+    out: list[Handler] = [(on_button(kind, cb), Group.FEATURES) for kind, cb in buttons]
+    answers = MessageHandler(InSurvey(services) & ~filters.StatusUpdate.ALL, on_message)
+    out.append((answers, Group.FEATURES))
+    return out
+
+
+FEATURE = Feature(
+    name="surveys",
+    commands=(
+        Command("survey", survey_command),
+        Command("cancel", cancel_command, in_menu=False),  # only meaningful inside a survey
+    ),
+    handlers=_handlers,
+    on_start=_load_open,
+    privacy=Privacy(
+        section="surveys",
+        tables=("survey_responses", "survey_answers", "survey_completions"),
+        collect=_collect,
+        describe=_describe,
+        erase=_erase,
+    ),
+)

@@ -79,3 +79,15 @@ def question_keyboard(
     if nav:
         rows.append(nav)
     return InlineKeyboardMarkup(rows)
+
+
+def rating_keyboard(t: Texts, broadcast_id: int) -> InlineKeyboardMarkup:
+    """👍 Useful / 👎 Not useful under every broadcast message (id 0 for a preview: never valid)."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                _button(t.get("broadcast.btn_useful"), cd.Rate(broadcast_id, True)),
+                _button(t.get("broadcast.btn_not_useful"), cd.Rate(broadcast_id, False)),
+            ]
+        ]
+    )

@@ -18,9 +18,9 @@ from zoneinfo import ZoneInfo
 
 from bot.content import Campaign, Nag, Question, ScheduledMessage, Survey, Texts
 from bot.domain import surveys as dom
-from bot.domain.broadcasts import Audience
 from bot.domain.meetings import Meeting
 from bot.limits import MAX_MESSAGE
+from storage.model import Audience, AudienceKind
 
 
 def e(value: object) -> str:
@@ -177,15 +177,15 @@ def campaign_message_html(t: Texts, campaign: Campaign, message: ScheduledMessag
 
 def describe_audience(t: Texts, audience: Audience, nag_names: dict[str, str]) -> str:
     """Officer-facing description of an audience (escaped HTML)."""
-    if audience.kind == "nags":
+    if audience.kind == AudienceKind.NAGS:
         names = ", ".join(e(nag_names.get(n, n)) for n in audience.nags)
         return t.get("broadcast.audience_nags", names=names)
-    if audience.kind == "survey":
+    if audience.kind == AudienceKind.SURVEY:
         return t.get("broadcast.audience_survey", survey=e(audience.survey or ""))
-    if audience.kind == "reminder":
+    if audience.kind == AudienceKind.REMINDER:
         names = ", ".join(e(nag_names.get(n, n)) for n in audience.nags)
         return t.get("broadcast.audience_reminder", names=names)
-    if audience.kind == "personal":
+    if audience.kind == AudienceKind.PERSONAL:
         return t.get("broadcast.audience_personal")
     return t.get("broadcast.audience_all")
 

@@ -1,66 +1,58 @@
-"""Officer broadcasts: the /broadcast wizard, /scheduled, /report, /reload, and the buttons
-on broadcast messages (residents' 👍/👎 ratings, officers' Cancel and Send now).
+"""The /broadcast wizard: content, audience, time, a preview exactly as residents will see it,
+Confirm. Also the officers' typed answers (a message text, a UK date and time, a new time for a
+scheduled broadcast).
 
-The wizard keeps its draft in the officer's chat_data (in memory: a draft lost to a restart is
-simply started again; nothing is scheduled until Confirm writes it to the database). Officers'
-typed answers are caught in a handler group that runs before the safeguarding check and the
-features (Group.OFFICER_INPUT), so an officer's campaign text about knife crime is never answered
-with helplines or taken for an area search; anything else falls through untouched.
+The draft lives in the officer's chat_data (in memory: a draft lost to a restart is simply
+started again; nothing is scheduled until Confirm hands it to the broadcast service). Officers'
+typed answers are caught in Group.OFFICER_INPUT, before the safeguarding check and the features,
+so an officer's campaign text about knife crime is never answered with helplines or taken for an
+area search; anything else falls through untouched.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
-from telegram.ext import (
-    Application,
-    ApplicationHandlerStop,
-    CallbackQueryHandler,
-    MessageHandler,
-    filters,
-)
+from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler, MessageHandler, filters
 
 from bot import callback_data as cd
-from bot.content import Texts
+from bot.broadcasting import Duplicate
+from bot.content.keys import TextKey
 from bot.context import BotContext, Services
-from bot.delivery import delivery_of, install, photo_source, rating_keyboard, sends_image
-from bot.domain.broadcasts import (
-    MAX_CAPTION,
-    MAX_TEXT,
-    Audience,
-    duplicate_window,
-    fingerprint,
-    parse_uk_datetime,
-    quick_choices,
+from bot.delivery import photo_source
+from bot.domain.broadcasts import fingerprint, parse_uk_datetime, quick_choices, sends_image
+from bot.features import Feature, Handler
+from bot.handlers.common import (
+    answer,
+    edit_or_send,
+    now,
+    officer_id,
+    on_button,
+    pressed,
+    reply,
+    texts,
 )
-from bot.handlers.common import answer, edit_or_send, now, on_button, pressed, reply, texts
-from bot.handlers.registry import Command, Group, allowed
-from bot.render.text import campaign_message_html, describe_audience, e, first_line, when
-from bot.scheduling import (
-    on_shutdown,
-    on_startup,
-    reload_content,
-    schedule_housekeeping,
-    schedule_job,
-    unschedule_job,
-)
+from bot.handlers.registry import Command, Group
+from bot.limits import MAX_CAPTION, MAX_MESSAGE
+from bot.render.keyboards import rating_keyboard
+from bot.render.text import campaign_message_html, describe_audience, e, when
+from storage.model import Audience, AudienceKind, BroadcastKind, BroadcastSpec
 
 logger = logging.getLogger(__name__)
 
 DRAFT = "broadcast_draft"
-QUICK_LABELS = {
+MAX_TEXT = MAX_MESSAGE
+QUICK_LABELS: dict[str, TextKey] = {
     "today_1800": "broadcast.quick_today_1800",
     "tomorrow_1000": "broadcast.quick_tomorrow_1000",
     "tomorrow_1800": "broadcast.quick_tomorrow_1800",
 }
-STATUS_KEYS = {"scheduled": "broadcast.status_scheduled", "sending": "broadcast.status_sending"}
-LIST_LIMIT = 15
 MAX_AHEAD = timedelta(days=366)  # a broadcast is planned at most a year ahead
 
 
@@ -83,18 +75,9 @@ def _btn(label: str, data: cd.CallbackData) -> InlineKeyboardButton:
     return InlineKeyboardButton(label, callback_data=data.pack())
 
 
-def _officer_id(update: Update, context: BotContext) -> int | None:
-    user = update.effective_user
-    role = context.services.config.role_of(user.id if user else None)
-    return user.id if user is not None and allowed("officer", role) else None
-
-
-def _draft(context: BotContext) -> Draft | None:
+def draft_of(context: BotContext) -> Draft | None:
     d = context.chat_data.get(DRAFT) if context.chat_data is not None else None
     return d if isinstance(d, Draft) else None
-
-
-# ---------------------------------------------------------------- the wizard
 
 
 async def broadcast_command(update: Update, context: BotContext) -> None:
@@ -131,7 +114,7 @@ async def _ask_audience(update: Update, context: BotContext, draft: Draft) -> No
     draft.step = "audience"
     t = texts(context)
     rows = [
-        [_btn(t.get("broadcast.btn_all"), cd.WizardAudience("all"))],
+        [_btn(t.get("broadcast.btn_all"), cd.WizardAudience(AudienceKind.ALL))],
         [_btn(t.get("broadcast.btn_nags"), cd.WizardAudience("nags"))],
     ]
     for survey in context.services.content.surveys:
@@ -186,7 +169,7 @@ def _preview_keyboard(context: BotContext, draft: Draft) -> InlineKeyboardMarkup
 async def _summary(context: BotContext, draft: Draft) -> str:
     s = context.services
     t = texts(context)
-    count = await s.broadcasts.count_audience(draft.audience.to_json())
+    count = await s.broadcasts.count_audience(draft.audience)
     names = {n.id: n.name for n in s.content.nags}
     at = t.get("broadcast.now") if draft.send_now else when(t, draft.send_at, s.config.tz)
     return t.get(
@@ -209,7 +192,7 @@ async def _show_preview(update: Update, context: BotContext, draft: Draft) -> No
 
 async def _send_as_resident_sees(chat_id: int, context: BotContext, draft: Draft) -> None:
     # Broadcast id 0 never exists: pressing these preview buttons only says "no longer valid".
-    markup = rating_keyboard(context.services, 0)
+    markup = rating_keyboard(texts(context), 0)
     if sends_image(draft.image, draft.text or ""):
         await context.bot.send_photo(
             chat_id,
@@ -232,8 +215,8 @@ def wizard_button(kind: type[cd.CallbackData], step: WizardStep) -> CallbackQuer
     first (a stale or forwarded button just says so)."""
 
     async def handle(update: Update, context: BotContext) -> None:
-        officer = _officer_id(update, context)
-        draft = _draft(context)
+        officer = officer_id(update, context)
+        draft = draft_of(context)
         data = pressed(update, kind)
         if officer is None or draft is None or data is None:
             await answer(update, texts(context).get("common.stale_button"))
@@ -289,7 +272,7 @@ async def _audience_chosen(
 ) -> None:
     """Everyone, or chosen NAGs (then the NAG list)."""
     if data.kind == "all":
-        draft.audience = Audience("all")
+        draft.audience = Audience(AudienceKind.ALL)
         await _ask_time(update, context, draft)
     elif data.kind == "nags":
         draft.step = "nags"
@@ -320,7 +303,7 @@ async def _nags_done(update: Update, context: BotContext, draft: Draft, data: An
     if not draft.picks:
         await reply(update, texts(context).get("broadcast.pick_one_nag"))
         return
-    draft.audience = Audience("nags", nags=tuple(sorted(draft.picks)))
+    draft.audience = Audience(AudienceKind.NAGS, nags=tuple(sorted(draft.picks)))
     await _ask_time(update, context, draft)
 
 
@@ -331,7 +314,7 @@ async def _survey_chosen(
     if data.survey not in {x.id for x in context.services.content.surveys}:
         await reply(update, texts(context).get("common.stale_button"))
         return
-    draft.audience = Audience("survey", survey=data.survey)
+    draft.audience = Audience(AudienceKind.SURVEY, survey=data.survey)
     await _ask_time(update, context, draft)
 
 
@@ -364,7 +347,7 @@ async def _confirmed(
     update: Update, context: BotContext, draft: Draft, data: cd.WizardConfirm
 ) -> None:
     """Confirm (again, after the duplicate warning, with force)."""
-    officer = _officer_id(update, context)
+    officer = officer_id(update, context)
     if draft.step != "preview" or officer is None:
         await reply(update, texts(context).get("common.stale_button"))
         return
@@ -388,6 +371,7 @@ async def _time_chosen(update: Update, context: BotContext, draft: Draft, key: s
 async def _confirm(
     update: Update, context: BotContext, draft: Draft, officer: int, *, force: bool
 ) -> None:
+    """Create the broadcast through the service; a duplicate asks for a second confirmation."""
     s = context.services
     t = texts(context)
     current = now(context)
@@ -399,55 +383,40 @@ async def _confirm(
         await reply(update, t.get("broadcast.time_past"))
         await _ask_time(update, context, draft)
         return
-    audience_json = draft.audience.to_json()
-    fp = fingerprint(draft.text)
-    if not force:
-        lo, hi = duplicate_window(send_at)
-        same = await s.broadcasts.duplicates(fp, audience_json, lo, hi)
-        if same:
-            other = same[0]
-            await reply(
-                update,
-                t.get(
-                    "broadcast.duplicate",
-                    id=other.id,
-                    when=e(when(t, other.send_at, s.config.tz)),
-                ),
-                InlineKeyboardMarkup(
-                    [
-                        [_btn(t.get("broadcast.btn_send_anyway"), cd.WizardConfirm(True))],
-                        [_btn(t.get("broadcast.btn_abandon"), cd.WizardAbandon())],
-                    ]
-                ),
-            )
-            return
-    bid, _ = await s.broadcasts.create(
-        kind="officer",
+    spec = BroadcastSpec(
+        kind=BroadcastKind.OFFICER,
         text=draft.text,
-        audience=audience_json,
-        requires=draft.audience.requires,
+        audience=draft.audience,
         send_at=send_at,
-        now=current,
         image=draft.image,
         urgent=draft.urgent,
         created_by=officer,
-        fingerprint=fp,
+        fingerprint=fingerprint(draft.text),
         detail=("now" if draft.send_now else "scheduled") + (", urgent" if draft.urgent else ""),
     )
+    result = await s.broadcasting.create(spec, force=force)
+    if isinstance(result, Duplicate):
+        other = result.other
+        await reply(
+            update,
+            t.get("broadcast.duplicate", id=other.id, when=e(when(t, other.send_at, s.config.tz))),
+            InlineKeyboardMarkup(
+                [
+                    [_btn(t.get("broadcast.btn_send_anyway"), cd.WizardConfirm(True))],
+                    [_btn(t.get("broadcast.btn_abandon"), cd.WizardAbandon())],
+                ]
+            ),
+        )
+        return
     context.chat_data.pop(DRAFT, None)
-    b = await s.broadcasts.get(bid)
-    if b is not None:
-        schedule_job(context.application, b)
-    if draft.send_now:
-        delivery_of(context.application).kick()
-    key = "broadcast.confirmed_now" if draft.send_now else "broadcast.confirmed"
-    await reply(update, t.get(key, id=bid, when=e(when(t, send_at, s.config.tz))))
+    key: TextKey = "broadcast.confirmed_now" if draft.send_now else "broadcast.confirmed"
+    await reply(update, t.get(key, id=result.broadcast.id, when=e(when(t, send_at, s.config.tz))))
 
 
 async def on_officer_text(update: Update, context: BotContext) -> None:
     """An officer's typed message text or date while the wizard waits for one."""
-    draft = _draft(context)
-    officer = _officer_id(update, context)
+    draft = draft_of(context)
+    officer = officer_id(update, context)
     if draft is None or draft.step not in ("text", "time", "retime") or officer is None:
         return  # not ours: the features' handlers see it as usual
     t = texts(context)
@@ -480,217 +449,15 @@ async def on_officer_text(update: Update, context: BotContext) -> None:
 async def _retime(
     update: Update, context: BotContext, bid: int, officer: int, at: datetime
 ) -> None:
-    """Move a scheduled broadcast to a new time, rebuild its job, confirm."""
+    """Move a scheduled broadcast to a new time (the service rebuilds its job), confirm."""
     s = context.services
-    context.chat_data.pop(DRAFT, None)
-    if not await s.broadcasts.reschedule(bid, at, officer, now(context)):
-        await reply(update, texts(context).get("broadcast.cannot_change", id=bid))
-        return
-    b = await s.broadcasts.get(bid)
-    if b is not None:
-        schedule_job(context.application, b)
     t = texts(context)
+    context.chat_data.pop(DRAFT, None)
+    if not await s.broadcasting.retime(bid, at, officer):
+        await reply(update, t.get("broadcast.cannot_change", id=bid))
+        return
     await reply(update, t.get("broadcast.changed", id=bid, when=e(when(t, at, s.config.tz))))
 
-
-# ---------------------------------------------------------------- /scheduled, /report, /reload
-
-
-def _progress_line(t, counts: dict[str, int], estimate: int | None) -> str:  # noqa: ANN001
-    if estimate is not None:
-        return t.get("broadcast.progress_planned", count=estimate)
-    return t.get(
-        "broadcast.progress",
-        sent=counts.get("sent", 0),
-        remaining=counts.get("pending", 0) + counts.get("sending", 0),
-        blocked=counts.get("blocked", 0) + counts.get("not_found", 0),
-        failed=counts.get("failed", 0),
-    )
-
-
-async def scheduled_command(update: Update, context: BotContext) -> None:
-    """List pending and running broadcasts with progress and Cancel buttons."""
-    s = context.services
-    t = texts(context)
-    tz = s.config.tz
-    active = await s.broadcasts.active()
-    shown = [b for b in active if b.kind != "reminder"][:LIST_LIMIT]
-    reminders = sum(1 for b in active if b.kind == "reminder")
-    if not shown:
-        await reply(update, t.get("broadcast.none_scheduled", reminders=reminders))
-        return
-    lines = [t.get("broadcast.scheduled_head")]
-    rows = []
-    for b in shown:
-        counts = await s.broadcasts.progress(b.id)
-        estimate = None if b.materialised else await s.broadcasts.count_audience(b.audience)
-        lines.append(
-            t.get(
-                "broadcast.scheduled_item",
-                id=b.id,
-                title=first_line(b.text or b.kind),
-                when=e(when(t, b.due_at, tz)),
-                status=t.get(STATUS_KEYS.get(b.status, "broadcast.status_scheduled")),
-                progress=_progress_line(t, counts, estimate),
-            )
-        )
-        row = [
-            InlineKeyboardButton(
-                t.get("broadcast.btn_cancel_id", id=b.id),
-                callback_data=cd.CancelBroadcast(b.id).pack(),
-            )
-        ]
-        if b.status == "scheduled":
-            row.append(
-                InlineKeyboardButton(
-                    t.get("broadcast.btn_now_id", id=b.id),
-                    callback_data=cd.SendNow(b.id).pack(),
-                )
-            )
-            row.append(
-                InlineKeyboardButton(
-                    t.get("broadcast.btn_retime_id", id=b.id),
-                    callback_data=cd.Retime(b.id).pack(),
-                )
-            )
-        rows.append(row)
-    lines.append(t.get("broadcast.reminders_line", reminders=reminders))
-    await reply(update, "\n\n".join(lines), InlineKeyboardMarkup(rows))
-
-
-async def report_command(update: Update, context: BotContext) -> None:
-    """The delivery report of one broadcast: /report <id>."""
-    s = context.services
-    t = texts(context)
-    bid = cd.parse_id(context.args[0]) if context.args else None
-    b = await s.broadcasts.get(bid) if bid is not None else None
-    if b is None:
-        recent = await s.broadcasts.recent(5)
-        ids = ", ".join(f"#{r.id}" for r in recent) or "–"
-        await reply(update, t.get("broadcast.report_usage", ids=ids))
-        return
-    counts = await s.broadcasts.progress(b.id)
-    useful, not_useful = await s.broadcasts.ratings(b.id)
-    tz = s.config.tz
-    names = {n.id: n.name for n in s.content.nags}
-    audit = await s.broadcasts.audit_rows(b.id)
-    trail = "\n".join(
-        t.get(
-            "broadcast.audit_line",
-            action=e(a.action),
-            who=a.actor_id if a.actor_id is not None else t.get("broadcast.the_bot"),
-            when=e(when(t, a.at, tz)),
-        )
-        for a in audit
-    )
-    await reply(
-        update,
-        t.get(
-            "broadcast.report",
-            id=b.id,
-            title=first_line(b.text or b.kind),
-            status=e(b.status),
-            when=e(when(t, b.send_at, tz)),
-            audience=describe_audience(t, Audience.from_json(b.audience), names),
-            sent=counts.get("sent", 0),
-            remaining=counts.get("pending", 0) + counts.get("sending", 0),
-            blocked=counts.get("blocked", 0),
-            not_found=counts.get("not_found", 0),
-            failed=counts.get("failed", 0),
-            skipped=counts.get("skipped", 0),
-            unsent=counts.get("cancelled", 0) + counts.get("expired", 0),
-            useful=useful,
-            not_useful=not_useful,
-            trail=trail,
-        ),
-    )
-
-
-async def reload_command(update: Update, context: BotContext) -> None:
-    """Admins: validate and reload content/, then re-plan the campaign calendar."""
-    t = texts(context)
-    problems = await reload_content(context.application)
-    if problems:
-        shown = "\n".join(e(p) for p in problems[:30])
-        await reply(update, t.get("broadcast.reload_failed", count=len(problems), problems=shown))
-        return
-    c = context.services.content
-    await reply(update, t.get("broadcast.reloaded", nags=len(c.nags), campaigns=len(c.campaigns)))
-
-
-# ---------------------------------------------------------------- buttons on messages
-
-
-async def _pressed_broadcast(
-    update: Update, context: BotContext, kind: type[cd.CancelBroadcast | cd.SendNow | cd.Retime]
-) -> tuple[int, int] | None:
-    """(officer id, broadcast id) of an officer's button; answers a stale or foreign press."""
-    officer = _officer_id(update, context)
-    data = pressed(update, kind)
-    if officer is None or data is None:
-        await answer(update, texts(context).get("common.stale_button"))
-        return None
-    return officer, data.broadcast
-
-
-async def on_cancel(update: Update, context: BotContext) -> None:
-    """Officer's Cancel button (from /scheduled or the 24-hour notice)."""
-    press = await _pressed_broadcast(update, context, cd.CancelBroadcast)
-    if press is None:
-        return
-    officer, bid = press
-    t = texts(context)
-    done = await context.services.broadcasts.cancel(bid, officer, now(context))
-    if done:
-        unschedule_job(context.application, bid)
-    await answer(update)
-    await reply(update, t.get("broadcast.cancelled" if done else "broadcast.cannot_cancel", id=bid))
-
-
-async def on_send_now(update: Update, context: BotContext) -> None:
-    """Officer's Send now button in /scheduled."""
-    press = await _pressed_broadcast(update, context, cd.SendNow)
-    if press is None:
-        return
-    officer, bid = press
-    t = texts(context)
-    s = context.services
-    done = await s.broadcasts.send_now(bid, officer, now(context))
-    await answer(update)
-    if done:
-        b = await s.broadcasts.get(bid)
-        if b is not None:
-            schedule_job(context.application, b)
-        delivery_of(context.application).kick()
-    await reply(
-        update, t.get("broadcast.sending_now" if done else "broadcast.cannot_cancel", id=bid)
-    )
-
-
-async def on_retime(update: Update, context: BotContext) -> None:
-    """Officer's Change time button in /scheduled: ask for the new date and time."""
-    press = await _pressed_broadcast(update, context, cd.Retime)
-    if press is None:
-        return
-    _, bid = press
-    await answer(update)
-    context.chat_data[DRAFT] = Draft(step="retime", retime_id=bid)
-    await reply(update, texts(context).get("broadcast.ask_new_time", id=bid))
-
-
-async def on_rate(update: Update, context: BotContext) -> None:
-    """A resident's 👍/👎 on a broadcast message (one per broadcast, changeable)."""
-    t = texts(context)
-    data = pressed(update, cd.Rate)
-    ok = False
-    if data is not None and update.effective_chat is not None:
-        ok = await context.services.broadcasts.rate(
-            data.broadcast, update.effective_chat.id, data.useful, now(context)
-        )
-    await answer(update, t.get("broadcast.rated" if ok else "common.stale_button"))
-
-
-# ---------------------------------------------------------------- wiring
 
 WIZARD_STEPS: list[tuple[type[cd.CallbackData], WizardStep]] = [
     (cd.WizardAbandon, _abandon),
@@ -707,48 +474,20 @@ WIZARD_STEPS: list[tuple[type[cd.CallbackData], WizardStep]] = [
     (cd.WizardConfirm, _confirmed),
 ]
 
-COMMANDS = [
-    Command("broadcast", broadcast_command, audience="officer"),
-    Command("scheduled", scheduled_command, audience="officer"),
-    Command("report", report_command, audience="officer"),
-    Command("reload", reload_command, audience="admin"),
-]
 
-
-def setup(app: Application, services: Services) -> None:
-    delivery = install(app, services)
-
-    async def mydata(chat_id: int, t: Texts) -> list[str]:
-        sent, last, useful, not_useful = await services.broadcasts.resident_summary(chat_id)
-        return [
-            t.get("broadcast.mydata_sent", count=sent, last=e(last[:10] if last else "—")),
-            t.get("broadcast.mydata_ratings", useful=useful, not_useful=not_useful),
-        ]
-
-    services.hooks.mydata_sections.append(mydata)
-
-    async def deferred(b) -> None:  # noqa: ANN001
-        schedule_job(app, b)
-
-    delivery.on_deferred = deferred
-    app.bot_data.startup_hooks.append(on_startup)
-    app.bot_data.shutdown_hooks.append(on_shutdown)
-    schedule_housekeeping(app)
-
-
-def register(app: Application) -> None:
-    officers = list(app.bot_data.services.config.officer_roles)
+def _handlers(services: Services) -> Sequence[Handler]:
+    out: list[Handler] = [
+        (wizard_button(kind, step), Group.FEATURES) for kind, step in WIZARD_STEPS
+    ]
+    officers = list(services.config.officer_roles)
     if officers:
-        app.add_handler(
-            MessageHandler(
-                filters.ChatType.PRIVATE & filters.User(officers) & filters.TEXT & ~filters.COMMAND,
-                on_officer_text,
-            ),
-            group=Group.OFFICER_INPUT,
-        )
-    for kind, step in WIZARD_STEPS:
-        app.add_handler(wizard_button(kind, step))
-    app.add_handler(on_button(cd.CancelBroadcast, on_cancel))
-    app.add_handler(on_button(cd.SendNow, on_send_now))
-    app.add_handler(on_button(cd.Retime, on_retime))
-    app.add_handler(on_button(cd.Rate, on_rate))
+        typed = filters.ChatType.PRIVATE & filters.User(officers) & filters.TEXT & ~filters.COMMAND
+        out.append((MessageHandler(typed, on_officer_text), Group.OFFICER_INPUT))
+    return out
+
+
+FEATURE = Feature(
+    name="broadcast wizard",
+    commands=(Command("broadcast", broadcast_command, audience="officer"),),
+    handlers=_handlers,
+)
