@@ -231,6 +231,9 @@ class Database:
             await conn.execute("PRAGMA journal_mode=WAL")
             await conn.execute("PRAGMA synchronous=NORMAL")
             await conn.execute("PRAGMA foreign_keys=ON")
+            # Deleted rows (/forget, retention, unlinked survey answers) are overwritten with
+            # zeros rather than left readable in free pages of the file.
+            await conn.execute("PRAGMA secure_delete=ON")
             await conn.execute(f"PRAGMA busy_timeout={int(self.busy_ms)}")
             self._busy_now = self.busy_ms
             for name, (nargs, func) in self._functions.items():
