@@ -100,7 +100,7 @@ def make_services(config: Config, content: Content, clock: Clock | None = None) 
     db = Database(config.db_path)
     # SQL can map a chat id to its survey pseudonym (e.g. to reach "residents who took a survey")
     # without survey tables ever holding chat ids.
-    secret = config.settings.survey.secret.get_secret_value()
+    secret = config.survey_secret
     db.add_function("respondent_key", 1, lambda chat_id: pseudonym(secret, int(chat_id)))
     return Services(
         config=config,

@@ -101,60 +101,55 @@ def parse_id(text: str) -> int | None:
     return int(text) if _INT.fullmatch(text) and int(text) < MAX_INT else None
 
 
-def button_data(cls: type[CallbackData]) -> type[CallbackData]:
-    """Class decorator: a frozen dataclass registered under its prefix."""
-    return dataclasses.dataclass(frozen=True)(cls)
-
-
 # ---------------------------------------------------------------- residents: areas and groups
 
 
-@button_data
+@dataclasses.dataclass(frozen=True)
 class Area(CallbackData, prefix="a"):
     """Choose this NAG as my area."""
 
     nag: str
 
 
-@button_data
+@dataclasses.dataclass(frozen=True)
 class Consent(CallbackData, prefix="c"):
     """Campaign messages: yes or no."""
 
     yes: bool
 
 
-@button_data
+@dataclasses.dataclass(frozen=True)
 class Calendar(CallbackData, prefix="i"):
     """The .ics file of a NAG's coming meetings."""
 
     nag: str
 
 
-@button_data
+@dataclasses.dataclass(frozen=True)
 class Remind(CallbackData, prefix="r"):
     """Toggle meeting reminders."""
 
     nag: str
 
 
-@button_data
+@dataclasses.dataclass(frozen=True)
 class ChangeArea(CallbackData, prefix="ch"):
     """Ask for a new area."""
 
 
-@button_data
+@dataclasses.dataclass(frozen=True)
 class Meetings(CallbackData, prefix="m"):
     """The meetings of any NAG."""
 
     nag: str
 
 
-@button_data
+@dataclasses.dataclass(frozen=True)
 class OtherNags(CallbackData, prefix="mo"):
     """List the NAGs to look one up."""
 
 
-@button_data
+@dataclasses.dataclass(frozen=True)
 class Forget(CallbackData, prefix="f"):
     """Delete everything: confirmed or not."""
 
@@ -166,43 +161,43 @@ class Forget(CallbackData, prefix="f"):
 # an older message (another question, an answer already changed) is recognised and refused.
 
 
-@button_data
+@dataclasses.dataclass(frozen=True)
 class SurveyOpen(CallbackData, prefix="so"):
     survey: str
 
 
-@button_data
+@dataclasses.dataclass(frozen=True)
 class SurveyChange(CallbackData, prefix="sc"):
     survey: str
 
 
-@button_data
+@dataclasses.dataclass(frozen=True)
 class SurveyAnswer(CallbackData, prefix="sa"):
     response: int
     step: int
     option: str
 
 
-@button_data
+@dataclasses.dataclass(frozen=True)
 class SurveyToggle(CallbackData, prefix="st"):
     response: int
     step: int
     option: str
 
 
-@button_data
+@dataclasses.dataclass(frozen=True)
 class SurveyDone(CallbackData, prefix="sd"):
     response: int
     step: int
 
 
-@button_data
+@dataclasses.dataclass(frozen=True)
 class SurveyBack(CallbackData, prefix="sb"):
     response: int
     step: int
 
 
-@button_data
+@dataclasses.dataclass(frozen=True)
 class SurveySkip(CallbackData, prefix="sk"):
     response: int
     step: int
@@ -211,7 +206,7 @@ class SurveySkip(CallbackData, prefix="sk"):
 # ---------------------------------------------------------------- broadcasts
 
 
-@button_data
+@dataclasses.dataclass(frozen=True)
 class Rate(CallbackData, prefix="br"):
     """A resident's 👍 / 👎 on a broadcast message."""
 
@@ -219,22 +214,22 @@ class Rate(CallbackData, prefix="br"):
     useful: bool
 
 
-@button_data
+@dataclasses.dataclass(frozen=True)
 class CancelBroadcast(CallbackData, prefix="bx"):
     broadcast: int
 
 
-@button_data
+@dataclasses.dataclass(frozen=True)
 class SendNow(CallbackData, prefix="bn"):
     broadcast: int
 
 
-@button_data
+@dataclasses.dataclass(frozen=True)
 class Retime(CallbackData, prefix="bt"):
     broadcast: int
 
 
-@button_data
+@dataclasses.dataclass(frozen=True)
 class Results(CallbackData, prefix="rs"):
     """Officers: one survey's results."""
 
@@ -244,62 +239,62 @@ class Results(CallbackData, prefix="rs"):
 # ---------------------------------------------------------------- the /broadcast wizard
 
 
-@button_data
+@dataclasses.dataclass(frozen=True)
 class WizardCampaign(CallbackData, prefix="wc"):
     campaign: str
     message: str
 
 
-@button_data
+@dataclasses.dataclass(frozen=True)
 class WizardTypeText(CallbackData, prefix="wt"):
     pass
 
 
-@button_data
+@dataclasses.dataclass(frozen=True)
 class WizardImage(CallbackData, prefix="wi"):
     campaign: str  # "-" for no picture
 
 
-@button_data
+@dataclasses.dataclass(frozen=True)
 class WizardAudience(CallbackData, prefix="wa"):
     kind: str  # all | nags
 
 
-@button_data
+@dataclasses.dataclass(frozen=True)
 class WizardNag(CallbackData, prefix="wg"):
     nag: str
 
 
-@button_data
+@dataclasses.dataclass(frozen=True)
 class WizardNagsDone(CallbackData, prefix="wd"):
     pass
 
 
-@button_data
+@dataclasses.dataclass(frozen=True)
 class WizardSurvey(CallbackData, prefix="ws"):
     survey: str
 
 
-@button_data
+@dataclasses.dataclass(frozen=True)
 class WizardTime(CallbackData, prefix="ww"):
     choice: str  # now | today_1800 | tomorrow_1000 | tomorrow_1800
 
 
-@button_data
+@dataclasses.dataclass(frozen=True)
 class WizardUrgent(CallbackData, prefix="wu"):
     pass
 
 
-@button_data
+@dataclasses.dataclass(frozen=True)
 class WizardTest(CallbackData, prefix="wx"):
     pass
 
 
-@button_data
+@dataclasses.dataclass(frozen=True)
 class WizardConfirm(CallbackData, prefix="wk"):
     force: bool  # yes after the duplicate warning
 
 
-@button_data
+@dataclasses.dataclass(frozen=True)
 class WizardAbandon(CallbackData, prefix="wq"):
     pass

@@ -157,6 +157,16 @@ class Config:
     def content_dir(self) -> Path:
         return self.settings.content.dir
 
+    @property
+    def survey_secret(self) -> str:
+        """The key of survey pseudonyms (resolved at start: configured, or the generated file)."""
+        secret = self.settings.survey.secret
+        if secret is None:
+            raise ConfigError(
+                f"config key '{_SECRET_KEY}': not resolved (see resolve_survey_secret)"
+            )
+        return secret.get_secret_value()
+
     def role_of(self, user_id: int | None) -> str | None:
         return self.officer_roles.get(user_id) if user_id is not None else None
 
@@ -200,9 +210,9 @@ def load_config(
             loaded = yaml.safe_load(text)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
-            line = f":{mark.line + 1}" if mark else ""
+            where = f":{mark.line + 1}" if mark else ""
             problem = getattr(exc, "problem", exc)
-            raise ConfigError(f"{path}{line}: not valid YAML ({problem})") from None
+            raise ConfigError(f"{path}{where}: not valid YAML ({problem})") from None
         if loaded is None:
             loaded = {}
         if not isinstance(loaded, dict):
@@ -241,7 +251,7 @@ def load_config(
                 "config key 'telegram.token': does not look like a bot token from @BotFather "
                 "(digits, a colon, then 35 letters)"
             )
-    roles = {o.id: o.role for o in settings.officers}
+    roles: dict[int, str] = {o.id: o.role for o in settings.officers}
     return Config(settings=settings, source=source, officer_roles=roles)
 
 

@@ -65,6 +65,7 @@ from bot.domain.broadcasts import in_quiet_hours, quiet_end, sends_image
 from bot.render.keyboards import rating_keyboard
 from storage.broadcasts import Broadcast, Claimed, Outcome
 from storage.db import DatabaseUnavailable
+from storage.model import OutboxStatus
 
 logger = logging.getLogger(__name__)
 
@@ -175,13 +176,13 @@ class BroadcastLimiter(BaseRateLimiter[dict[str, Any]]):
 
     async def process_request(
         self,
-        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[Any] | None]],
+        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
         args: Any,
         kwargs: dict[str, Any],
         endpoint: str,
         data: dict[str, Any],
         rate_limit_args: dict[str, Any] | None,
-    ) -> bool | dict[str, Any] | list[Any] | None:
+    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
         if rate_limit_args and rate_limit_args.get("lane") == "bulk":
             return await callback(*args, **kwargs)  # the sender took its slot already
         if endpoint.startswith(COUNTED_PREFIXES):
@@ -531,7 +532,7 @@ class Delivery:
         text = row.text if row.text is not None else (b.text or "")
         rl = BULK if self.paced_by_bot else None
         markup = self._markup(b)
-        if sends_image(b.image, text):
+        if b.image and sends_image(b.image, text):
             photo: Any = self._photo_ids.get(b.id) or photo_source(self.services, b.image)
             msg = await self.app.bot.send_photo(
                 row.chat_id,
@@ -554,7 +555,9 @@ class Delivery:
             outcome = await self._send_row_inner(b, row)
         except Exception:  # a bug must not leave the row 'sending' and the broadcast stuck
             logger.exception("Broadcast %d: unexpected error on one message", b.id)
-            outcome = Outcome(b.id, row.chat_id, "failed", row.attempts + 1, "internal error")
+            outcome = Outcome(
+                b.id, row.chat_id, OutboxStatus.FAILED, row.attempts + 1, "internal error"
+            )
         self._count(outcome)
         self._results[(b.id, row.chat_id)] = outcome
         self._changed.set()
@@ -581,7 +584,7 @@ class Delivery:
         attempts = row.attempts
         floods = 0
 
-        def done(status: str, error: str | None = None, **kw: Any) -> Outcome:
+        def done(status: OutboxStatus, error: str | None = None, **kw: Any) -> Outcome:
             return Outcome(b.id, row.chat_id, status, attempts + 1, error, **kw)
 
         while True:
@@ -592,9 +595,9 @@ class Delivery:
             except DatabaseUnavailable as exc:
                 # Cannot tell whether they still want it: do not send; the row goes back.
                 self._note_db_error(exc)
-                return Outcome(b.id, row.chat_id, "pending", attempts)
+                return Outcome(b.id, row.chat_id, OutboxStatus.PENDING, attempts)
             if not eligible:
-                return done("skipped", "no longer subscribed")
+                return done(OutboxStatus.SKIPPED, "no longer subscribed")
             try:
                 msg = await self._deliver(b, row)
             except RetryAfter as exc:
@@ -603,25 +606,25 @@ class Delivery:
                 floods += 1
                 self.stats.flood += 1
                 if floods > MAX_FLOOD_RETRIES:
-                    return done("failed", "flood control")
+                    return done(OutboxStatus.FAILED, "flood control")
                 continue  # acquire() waits until the pause is over
             except Forbidden as exc:
-                return done("blocked", str(exc), at=self.services.clock.now())
+                return done(OutboxStatus.BLOCKED, str(exc), at=self.services.clock.now())
             except BadRequest as exc:  # before NetworkError: BadRequest is a subclass of it
-                status = "not_found" if "chat not found" in str(exc).lower() else "failed"
-                return done(status, str(exc))
+                gone = "chat not found" in str(exc).lower()
+                return done(OutboxStatus.NOT_FOUND if gone else OutboxStatus.FAILED, str(exc))
             except (TimedOut, NetworkError) as exc:  # also 5xx answers
                 # A timed-out request may have reached Telegram: the retry can then repeat it.
                 # Telegram offers no way to know, so this is the one at-least-once case.
                 attempts += 1
                 if attempts >= MAX_ATTEMPTS:
-                    return Outcome(b.id, row.chat_id, "failed", attempts, str(exc))
+                    return Outcome(b.id, row.chat_id, OutboxStatus.FAILED, attempts, str(exc))
                 await self._note_attempt(b, row, attempts, str(exc))
                 await self.sleep(BACKOFF_BASE * 2 ** (attempts - 1))
                 continue
             except TelegramError as exc:  # e.g. ChatMigrated: nothing a retry would fix
-                return done("failed", str(exc))
-            return done("sent", message_id=msg.message_id, at=self.services.clock.now())
+                return done(OutboxStatus.FAILED, str(exc))
+            return done(OutboxStatus.SENT, message_id=msg.message_id, at=self.services.clock.now())
 
 
 def photo_source(services: Services, image: str) -> Any:

@@ -157,8 +157,8 @@ def _translate(exc: sqlite3.Error) -> sqlite3.Error:
     if reason is None:
         return exc
     new = DatabaseUnavailable(str(exc), reason)
-    new.sqlite_errorcode = getattr(exc, "sqlite_errorcode", None)  # type: ignore[attr-defined]
-    new.sqlite_errorname = getattr(exc, "sqlite_errorname", None)  # type: ignore[attr-defined]
+    new.sqlite_errorcode = getattr(exc, "sqlite_errorcode", -1)
+    new.sqlite_errorname = getattr(exc, "sqlite_errorname", "")
     return new
 
 
@@ -190,7 +190,7 @@ class Tx:
         await self._conn.executemany(sql, rows)
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
-        rows = await self._conn.execute_fetchall(sql, params)
+        rows = list(await self._conn.execute_fetchall(sql, params))
         return rows[0] if rows else None
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:

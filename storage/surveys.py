@@ -500,7 +500,7 @@ class SurveyStore:
         async with self.db.transaction() as tx:
             for nag_id, day, answers in responses:
                 rid = await _insert_response(tx, survey_id, nag_id, day)
-                rows = []
+                rows: list[tuple[int, str, int, str | None]] = []
                 for qid, ans in answers.items():
                     values: Sequence[str | None] = ans if ans is not None else (None,)
                     rows.extend((rid, qid, i, v) for i, v in enumerate(values))

@@ -75,8 +75,8 @@ def load_safety(col: Collector, path: Path) -> Lexicon | None:
         return None
     try:
         raw = load_yaml(path)
-    except YamlProblem as p:
-        col.add(path, p.line, p.message)
+    except YamlProblem as bad:
+        col.add(path, bad.line, bad.message)
         return None
     if not isinstance(raw, LineDict):
         col.add(path, 1, "the file must be a mapping with footer:, safe_phrases:, categories: ...")

@@ -17,6 +17,7 @@ from datetime import date
 from functools import cached_property
 from typing import Literal
 
+from bot.content.keys import TextKey
 from bot.content.surveys import END, Condition, Question, Survey
 
 Answer = tuple[str, ...] | None
@@ -178,7 +179,7 @@ def _default_next(survey: Survey, q: Question) -> Question | None:
 class Invalid:
     """Why an answer was refused: a text key and its placeholders."""
 
-    key: str
+    key: TextKey
     values: dict[str, object] = field(default_factory=dict)
 
 

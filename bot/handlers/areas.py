@@ -15,11 +15,13 @@ from telegram.ext import MessageHandler, filters
 
 from bot import callback_data as cd
 from bot.content import Nag
+from bot.content.keys import TextKey
 from bot.context import BotContext, Services
 from bot.domain.areas import SearchResult
 from bot.features import Feature, Handler
 from bot.handlers.common import (
     answer,
+    chat_id,
     edit_or_send,
     now,
     on_button,
@@ -27,6 +29,7 @@ from bot.handlers.common import (
     pressed_nag,
     reply,
     reply_removing_keyboard,
+    require_chat,
     texts,
 )
 from bot.handlers.registry import Group
@@ -69,7 +72,7 @@ def consent_keyboard(context: BotContext) -> InlineKeyboardMarkup:
 async def area_chosen(update: Update, context: BotContext, nag: Nag) -> None:
     """Store the NAG; ask for consent the first time, otherwise confirm."""
     s = context.services
-    chat_id = update.effective_chat.id
+    chat_id = require_chat(update).id
     resident = await s.residents.touch(chat_id, now(context))
     await s.residents.set_nag(chat_id, nag.id, now(context))
     t = texts(context)
@@ -88,11 +91,11 @@ async def offer_search_result(update: Update, context: BotContext, result: Searc
         return True
     if not result.nags:
         return False
-    resident = await context.services.residents.get(update.effective_chat.id)
+    resident = await context.services.residents.get(chat_id(update))
     if len(result.nags) == 1 and (resident is None or resident.nag_id is None):
         await area_chosen(update, context, result.nags[0])
         return True
-    key = "area.choose_postcode" if result.kind == "postcode" else "area.choose_name"
+    key: TextKey = "area.choose_postcode" if result.kind == "postcode" else "area.choose_name"
     await reply(
         update,
         t.get(key, query=e(result.matched) if result.kind == "postcode" else echo(result.matched)),
@@ -108,13 +111,16 @@ async def search_text(update: Update, context: BotContext, text: str) -> bool:
 
 async def on_location(update: Update, context: BotContext) -> None:
     """Pick the nearest NAG to a shared location (the location itself is not stored)."""
-    loc = update.effective_message.location
+    msg = update.effective_message
+    loc = msg.location if msg is not None else None
+    if loc is None:
+        return
     nearest = context.services.areas.nearest(loc.latitude, loc.longitude, limit=3)
     t = texts(context)
     if not nearest or nearest[0][1] > 25:
         await reply_removing_keyboard(update, t.get("area.location_far"))
         return
-    resident = await context.services.residents.get(update.effective_chat.id)
+    resident = await context.services.residents.get(chat_id(update))
     if resident is None or resident.nag_id is None:
         await area_chosen(update, context, nearest[0][0])
         return
@@ -144,7 +150,7 @@ async def on_consent(update: Update, context: BotContext) -> None:
     data = pressed(update, cd.Consent)
     yes = bool(data and data.yes)
     s = context.services
-    chat_id = update.effective_chat.id
+    chat_id = require_chat(update).id
     await s.residents.touch(chat_id, now(context))
     await s.residents.set_consent(chat_id, yes, now(context))
     await answer(update)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import TypeVar
+from functools import wraps
+from typing import Any, TypeVar
 
-from telegram import Message, ReplyKeyboardRemove, Update
+from telegram import Chat, Message, ReplyKeyboardRemove, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler
@@ -15,6 +17,35 @@ from bot.content import Nag, Texts
 from bot.context import BotContext
 from bot.handlers.registry import allowed
 from bot.render.text import split_message
+
+
+class NoChat(Exception):
+    """A handler that needs a chat got an update without one (a programming error: every
+    message handler is registered for private chats, and `on_button` stops chat-less presses)."""
+
+
+def require_chat(update: Update) -> Chat:
+    chat = update.effective_chat
+    if chat is None:
+        raise NoChat(type(update).__name__)
+    return chat
+
+
+def chat_id(update: Update) -> int:
+    return require_chat(update).id
+
+
+def message_text(update: Update) -> str:
+    """The text of the update's message ("" for none)."""
+    msg = update.effective_message
+    return (msg.text or "") if msg is not None else ""
+
+
+def chat_store(context: BotContext) -> dict[Any, Any]:
+    """The chat's in-memory data (drafts of a wizard)."""
+    if context.chat_data is None:
+        raise NoChat("no chat_data")
+    return context.chat_data
 
 
 def texts(context: BotContext) -> Texts:
@@ -88,9 +119,23 @@ def pressed(update: Update, kind: type[D]) -> D | None:
     return kind.unpack(q.data) if q is not None else None
 
 
-def on_button(kind: type[cd.CallbackData], callback: object) -> CallbackQueryHandler:
-    """One handler for one kind of button."""
-    return CallbackQueryHandler(callback, pattern=kind.filter())  # type: ignore[arg-type]
+ButtonCallback = Callable[[Update, BotContext], Awaitable[None]]
+
+
+def on_button(
+    kind: type[cd.CallbackData], callback: ButtonCallback
+) -> CallbackQueryHandler[Any, Any]:
+    """One handler for one kind of button. A press without a chat (a button on an inline message,
+    or forged) is answered as out of date and goes no further, so no handler meets one."""
+
+    @wraps(callback)
+    async def guarded(update: Update, context: BotContext) -> None:
+        if update.effective_chat is None:
+            await answer(update, texts(context).get("common.stale_button"))
+            return
+        await callback(update, context)
+
+    return CallbackQueryHandler(guarded, pattern=kind.filter())
 
 
 async def pressed_nag(

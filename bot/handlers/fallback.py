@@ -10,7 +10,7 @@ from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 from bot.context import BotContext, Services
 from bot.features import Feature, Handler
 from bot.handlers.areas import search_text
-from bot.handlers.common import answer, reply, texts
+from bot.handlers.common import answer, message_text, reply, texts
 from bot.handlers.registry import Group
 from bot.handlers.safety import signposted
 from bot.render.text import echo
@@ -20,7 +20,7 @@ async def on_text(update: Update, context: BotContext) -> None:
     """Free text: (after the safeguarding check) an area search, then a helpful hint."""
     if signposted(update, context):
         return  # the help just sent is the answer; it is not an area or a question
-    text = update.effective_message.text or ""
+    text = message_text(update)
     if not text.strip():
         await reply(update, texts(context).get("fallback.empty"))
         return

@@ -15,7 +15,16 @@ from bot.domain.calendar_file import meetings_ics
 from bot.domain.meetings import upcoming
 from bot.features import Feature, Handler
 from bot.handlers.areas import ask_for_area, offer_search_result
-from bot.handlers.common import answer, now, on_button, pressed_nag, reply, texts
+from bot.handlers.common import (
+    answer,
+    chat_id,
+    now,
+    on_button,
+    pressed_nag,
+    reply,
+    require_chat,
+    texts,
+)
 from bot.handlers.registry import Command, Group
 from bot.render.keyboards import nag_choice_keyboard, nag_keyboard
 from bot.render.text import meetings_text, nag_card
@@ -27,7 +36,7 @@ ICS_MEETINGS = 6
 
 async def _my_nag(update: Update, context: BotContext) -> tuple[Nag | None, bool]:
     s = context.services
-    resident = await s.residents.get(update.effective_chat.id)
+    resident = await s.residents.get(chat_id(update))
     if resident is None or resident.nag_id is None:
         return None, False
     return s.content.nag_by_id.get(resident.nag_id), resident.remind_meetings
@@ -118,7 +127,7 @@ async def on_calendar(update: Update, context: BotContext) -> None:
     tz = context.services.config.tz
     meetings = upcoming(nag.meetings, now(context), tz, count=ICS_MEETINGS)
     data = meetings_ics(nag, meetings, now(context), t.get("calendar.title", name=nag.name))
-    await update.effective_chat.send_document(
+    await require_chat(update).send_document(
         InputFile(data, filename=f"{nag.id}-meetings.ics"),
         caption=t.get("calendar.caption", count=len(meetings)),
     )
@@ -127,7 +136,7 @@ async def on_calendar(update: Update, context: BotContext) -> None:
 async def on_remind(update: Update, context: BotContext) -> None:
     """Toggle "remind me the day before" for the resident's NAG meetings."""
     s = context.services
-    chat_id = update.effective_chat.id
+    chat_id = require_chat(update).id
     resident = await s.residents.get(chat_id)
     t = texts(context)
     if resident is None or resident.nag_id is None:
@@ -137,9 +146,10 @@ async def on_remind(update: Update, context: BotContext) -> None:
     await s.residents.set_reminders(chat_id, on, now(context))
     await answer(update, t.get("remind.on" if on else "remind.off"))
     nag = s.content.nag_by_id.get(resident.nag_id)
-    if nag is not None and update.callback_query.message is not None:
+    query = update.callback_query
+    if nag is not None and query is not None and query.message is not None:
         try:
-            await update.callback_query.edit_message_reply_markup(nag_keyboard(t, nag, on))
+            await query.edit_message_reply_markup(nag_keyboard(t, nag, on))
         except BadRequest:  # an old or already updated card: the toggle itself was saved
             logger.debug("Could not redraw the NAG card's buttons")
 

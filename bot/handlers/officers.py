@@ -16,7 +16,7 @@ from bot.content import Texts
 from bot.content.keys import TextKey
 from bot.context import BotContext, Services
 from bot.features import Feature, Handler, Privacy
-from bot.handlers.common import answer, officer_id, on_button, pressed, reply, texts
+from bot.handlers.common import answer, chat_store, officer_id, on_button, pressed, reply, texts
 from bot.handlers.registry import Command, Group
 from bot.handlers.wizard import DRAFT, Draft
 from bot.render.text import describe_audience, e, first_line, when
@@ -185,7 +185,7 @@ async def on_retime(update: Update, context: BotContext) -> None:
         return
     _, bid = press
     await answer(update)
-    context.chat_data[DRAFT] = Draft(step="retime", retime_id=bid)
+    chat_store(context)[DRAFT] = Draft(step="retime", retime_id=bid)
     await reply(update, texts(context).get("broadcast.ask_new_time", id=bid))
 
 

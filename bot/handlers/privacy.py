@@ -20,7 +20,7 @@ from bot import callback_data as cd
 from bot.content import Texts
 from bot.context import BotContext, Services
 from bot.features import Feature, Handler, Privacy
-from bot.handlers.common import answer, edit_or_send, now, on_button, pressed, reply, texts
+from bot.handlers.common import answer, chat_id, edit_or_send, now, on_button, pressed, reply, texts
 from bot.handlers.registry import Command, Group
 from bot.render.text import date_words, e, when
 from storage.residents import Resident
@@ -107,7 +107,7 @@ async def on_forget(update: Update, context: BotContext) -> None:
     if data is None or not data.yes or update.effective_chat is None:
         await edit_or_send(update, t.get("forget.cancelled"))
         return
-    await forget_everything(context.services, update.effective_chat.id)
+    await forget_everything(context.services, chat_id(update))
     await edit_or_send(update, t.get("forget.done"))
 
 

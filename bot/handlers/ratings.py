@@ -12,9 +12,10 @@ from telegram import Update
 
 from bot import callback_data as cd
 from bot.content import Texts
+from bot.content.keys import TextKey
 from bot.context import BotContext, Services
 from bot.features import Feature, Handler, Privacy
-from bot.handlers.common import answer, now, on_button, pressed, texts
+from bot.handlers.common import answer, chat_id, now, on_button, pressed, texts
 from bot.handlers.registry import Group
 from bot.render.text import date_words, e, first_line, plain
 from storage.model import OutboxStatus
@@ -29,7 +30,7 @@ async def on_rate(update: Update, context: BotContext) -> None:
     ok = False
     if data is not None and update.effective_chat is not None:
         ok = await context.services.broadcasts.rate(
-            data.broadcast, update.effective_chat.id, data.useful, now(context)
+            data.broadcast, chat_id(update), data.useful, now(context)
         )
     await answer(update, t.get("broadcast.rated" if ok else "common.stale_button"))
 
@@ -75,7 +76,7 @@ def _describe(t: Texts, data: dict[str, Any], tz: ZoneInfo) -> list[str]:
     for m in (waiting + sent[::-1])[:SHOWN]:
         at = m["sent_at"] or m["planned_for"]
         day = date_words(t, datetime.fromisoformat(at).astimezone(tz).date())
-        key = "mydata.message_sent" if m["sent_at"] else "mydata.message_waiting"
+        key: TextKey = "mydata.message_sent" if m["sent_at"] else "mydata.message_waiting"
         lines.append(t.get(key, when=day, title=first_line(m["text"])))
     for r in ratings:
         verdict = t.get("broadcast.btn_useful" if r["useful"] else "broadcast.btn_not_useful")

@@ -20,12 +20,13 @@ from telegram.ext import Application, JobQueue
 from bot import callback_data as cd
 from bot.charts import bar_chart
 from bot.content import Texts
+from bot.content.keys import TextKey
 from bot.content.surveys import Survey
 from bot.context import BotContext, Services, services_of
 from bot.domain import surveys as dom
 from bot.export import write_csv
 from bot.features import Feature, Handler
-from bot.handlers.common import answer, on_button, pressed, reply, texts
+from bot.handlers.common import answer, on_button, pressed, reply, require_chat, texts
 from bot.handlers.registry import Command, Group, allowed
 from bot.handlers.surveys import respondent_key, today
 from bot.render.text import e
@@ -121,14 +122,16 @@ def view_lines(
     for i, r in enumerate(view.results, 1):
         q = r.question
         if r.answered is None:
-            key = "results.question_suppressed" if r.small else "results.question_withheld"
+            key: TextKey = "results.question_suppressed" if r.small else "results.question_withheld"
             lines.append(t.get(key, n=i, text=e(q.text), min=k))
             continue
         lines.append(t.get("results.question", n=i, text=e(q.text), answered=r.answered))
         for c in r.cells:
             if c.count is None:
-                key = "results.cell_suppressed" if c.small else "results.cell_withheld"
-                lines.append(t.get(key, label=e(c.label), min=k))
+                cell_key: TextKey = (
+                    "results.cell_suppressed" if c.small else "results.cell_withheld"
+                )
+                lines.append(t.get(cell_key, label=e(c.label), min=k))
             else:
                 lines.append(
                     t.get("results.cell", label=e(c.label), count=c.count, percent=_pct(c.percent))
@@ -228,7 +231,7 @@ async def send_results(
     if view.completed == 0:
         await reply(update, t.get("results.no_responses"))
         return
-    chat = update.effective_chat
+    chat = require_chat(update)
     for r in view.results:
         if not _chartable(r):
             continue

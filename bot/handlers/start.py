@@ -9,7 +9,7 @@ from telegram import Update
 from bot.context import BotContext
 from bot.features import Feature
 from bot.handlers.areas import area_chosen, ask_for_area, consent_keyboard
-from bot.handlers.common import now, reply, texts
+from bot.handlers.common import chat_id, now, reply, texts
 from bot.handlers.registry import Command, allowed
 from bot.handlers.surveys import start_from_link
 from bot.render.text import e
@@ -32,8 +32,8 @@ async def start(update: Update, context: BotContext) -> None:
         source = f"survey:{m.group(2)}"
     elif payload:
         source = "link"
-    existing = await s.residents.get(update.effective_chat.id)
-    resident = await s.residents.touch(update.effective_chat.id, now(context), source=source)
+    existing = await s.residents.get(chat_id(update))
+    resident = await s.residents.touch(chat_id(update), now(context), source=source)
     if m and m.group(1) == "survey":
         await start_from_link(update, context, m.group(2))
         return
@@ -70,7 +70,7 @@ async def help_command(update: Update, context: BotContext) -> None:
 async def stop(update: Update, context: BotContext) -> None:
     """Opt out of campaign messages at once."""
     s = context.services
-    resident = await s.residents.get(update.effective_chat.id)
+    resident = await s.residents.get(chat_id(update))
     if resident is not None:
         await s.residents.set_consent(resident.chat_id, False, now(context))
         await s.residents.set_reminders(resident.chat_id, False, now(context))

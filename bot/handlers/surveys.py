@@ -24,7 +24,17 @@ from bot.context import BotContext, Services, services_of
 from bot.domain import surveys as dom
 from bot.features import Feature, Handler, Privacy
 from bot.handlers import fallback
-from bot.handlers.common import answer, edit_or_send, now, on_button, pressed, reply, texts
+from bot.handlers.common import (
+    answer,
+    chat_id,
+    edit_or_send,
+    now,
+    on_button,
+    pressed,
+    reply,
+    require_chat,
+    texts,
+)
 from bot.handlers.registry import Command, Group
 from bot.render.keyboards import question_keyboard
 from bot.render.text import answer_text, date_words, e, question_text
@@ -37,7 +47,7 @@ logger = logging.getLogger(__name__)
 
 
 def respondent_key(services: Services, chat_id: int) -> str:
-    return dom.pseudonym(services.config.settings.survey.secret.get_secret_value(), chat_id)
+    return dom.pseudonym(services.config.survey_secret, chat_id)
 
 
 def today(services: Services) -> date:
@@ -90,14 +100,14 @@ async def open_survey(
     """Start, resume or refuse a survey for this resident, saying why."""
     s = context.services
     t = texts(context)
-    chat_id = update.effective_chat.id
+    chat_id = require_chat(update).id
     survey = s.content.survey_by_id.get(survey_id)
     if survey is None:
         await reply(update, t.get("survey.unknown"))
         return
     state = dom.status(survey, today(s))
     if state != "open":
-        key = "survey.closed" if state == "closed" else "survey.not_yet"
+        key: TextKey = "survey.closed" if state == "closed" else "survey.not_yet"
         await reply(update, t.get(key, title=e(survey.title), opens=survey.opens.isoformat()))
         return
     resident = await s.residents.get(chat_id)
@@ -105,15 +115,15 @@ async def open_survey(
     if not dom.may_open(survey, nag_id, via_link):
         await reply(update, t.get("survey.not_for_you", title=e(survey.title)))
         return
-    key = respondent_key(s, chat_id)
+    respondent = respondent_key(s, chat_id)
     store = s.surveys
-    existing = await store.find(survey.id, key, "open")
+    existing = await store.find(survey.id, respondent, "open")
     if existing is not None:
         await store.touch(existing.id, now(context))
         await reply(update, t.get("survey.resume", title=e(survey.title)))
         await ask(update, context, survey, existing.id)
         return
-    if not survey.repeatable and await store.has_completed(survey.id, key):
+    if not survey.repeatable and await store.has_completed(survey.id, respondent):
         if survey.changeable:
             keyboard = InlineKeyboardMarkup(
                 [
@@ -131,7 +141,7 @@ async def open_survey(
         return
     first = dom.first_question(survey)
     assert first is not None  # the validator guarantees at least one question
-    resp = await store.start(survey.id, key, nag_id, first.id, now(context))
+    resp = await store.start(survey.id, respondent, nag_id, first.id, now(context))
     await reply(
         update,
         t.get(
@@ -153,9 +163,9 @@ async def survey_command(update: Update, context: BotContext) -> None:
     """List the surveys open to this resident (and any in progress)."""
     s = context.services
     t = texts(context)
-    resident = await s.residents.get(update.effective_chat.id)
+    resident = await s.residents.get(chat_id(update))
     nag_id = resident.nag_id if resident else None
-    key = respondent_key(s, update.effective_chat.id)
+    key = respondent_key(s, chat_id(update))
     day = today(s)
     done = set(await s.surveys.completed_surveys(key))
     in_progress = {sid for sid, status, _ in await s.surveys.held_for(key) if status == "open"}
@@ -206,7 +216,7 @@ async def on_change(update: Update, context: BotContext) -> None:
     if survey is None or not survey.changeable or dom.status(survey, today(s)) != "open":
         await reply(update, t.get("survey.stale"))
         return
-    key = respondent_key(s, update.effective_chat.id)
+    key = respondent_key(s, chat_id(update))
     resp = await s.surveys.find(survey.id, key, "complete")
     first = dom.first_question(survey)
     if resp is None or first is None:
@@ -267,7 +277,7 @@ async def _pressed_question(
     s = context.services
     data = pressed(update, kind)
     resp = await s.surveys.get(data.response) if data else None
-    key = respondent_key(s, update.effective_chat.id)
+    key = respondent_key(s, chat_id(update))
     survey = s.content.survey_by_id.get(resp.survey_id) if resp else None
     q = survey.question(resp.current) if survey and resp else None
     if (
@@ -372,11 +382,13 @@ async def on_message(update: Update, context: BotContext) -> None:
     """Anything typed or sent while a survey is in progress: an answer, 'stop', or a re-ask."""
     s = context.services
     t = texts(context)
-    key = respondent_key(s, update.effective_chat.id)
+    key = respondent_key(s, chat_id(update))
     resp = await s.surveys.current(key)
     survey = s.content.survey_by_id.get(resp.survey_id) if resp else None
     q = survey.question(resp.current) if survey and resp else None
     msg = update.effective_message
+    if msg is None:
+        return
     if resp is None or survey is None or q is None:
         # The in-memory view was out of date: behave exactly as if no survey were in progress.
         if msg.text is not None:
@@ -410,7 +422,7 @@ async def cancel(update: Update, context: BotContext, resp: Response, survey: Su
 async def cancel_command(update: Update, context: BotContext) -> None:
     """Stop the survey in progress (its answers so far are deleted)."""
     s = context.services
-    resp = await s.surveys.current(respondent_key(s, update.effective_chat.id))
+    resp = await s.surveys.current(respondent_key(s, chat_id(update)))
     survey = s.content.survey_by_id.get(resp.survey_id) if resp else None
     if resp is None or survey is None:
         await reply(update, texts(context).get("survey.nothing_to_cancel"))

@@ -30,7 +30,10 @@ from bot.domain.broadcasts import fingerprint, parse_uk_datetime, quick_choices,
 from bot.features import Feature, Handler
 from bot.handlers.common import (
     answer,
+    chat_id,
+    chat_store,
     edit_or_send,
+    message_text,
     now,
     officer_id,
     on_button,
@@ -82,7 +85,7 @@ def draft_of(context: BotContext) -> Draft | None:
 
 async def broadcast_command(update: Update, context: BotContext) -> None:
     """Start the broadcast wizard: choose the content first."""
-    context.chat_data[DRAFT] = Draft()
+    chat_store(context)[DRAFT] = Draft()
     t = texts(context)
     rows = []
     for campaign in context.services.content.campaigns:
@@ -171,7 +174,9 @@ async def _summary(context: BotContext, draft: Draft) -> str:
     t = texts(context)
     count = await s.broadcasts.count_audience(draft.audience)
     names = {n.id: n.name for n in s.content.nags}
-    at = t.get("broadcast.now") if draft.send_now else when(t, draft.send_at, s.config.tz)
+    at = t.get("broadcast.now")
+    if not draft.send_now and draft.send_at is not None:
+        at = when(t, draft.send_at, s.config.tz)
     return t.get(
         "broadcast.preview_summary",
         count=count,
@@ -186,14 +191,14 @@ async def _show_preview(update: Update, context: BotContext, draft: Draft) -> No
     draft.step = "preview"
     t = texts(context)
     await reply(update, t.get("broadcast.preview_intro"))
-    await _send_as_resident_sees(update.effective_chat.id, context, draft)
+    await _send_as_resident_sees(chat_id(update), context, draft)
     await reply(update, await _summary(context, draft), _preview_keyboard(context, draft))
 
 
 async def _send_as_resident_sees(chat_id: int, context: BotContext, draft: Draft) -> None:
     # Broadcast id 0 never exists: pressing these preview buttons only says "no longer valid".
     markup = rating_keyboard(texts(context), 0)
-    if sends_image(draft.image, draft.text or ""):
+    if draft.image and sends_image(draft.image, draft.text or ""):
         await context.bot.send_photo(
             chat_id,
             photo_source(context.services, draft.image),
@@ -230,7 +235,7 @@ def wizard_button(kind: type[cd.CallbackData], step: WizardStep) -> CallbackQuer
 
 async def _abandon(update: Update, context: BotContext, draft: Draft, data: Any) -> None:
     """Throw the draft away."""
-    context.chat_data.pop(DRAFT, None)
+    chat_store(context).pop(DRAFT, None)
     await edit_or_send(update, texts(context).get("broadcast.abandoned"))
 
 
@@ -339,7 +344,7 @@ async def _send_test(update: Update, context: BotContext, draft: Draft, data: An
     if draft.step != "preview":
         await reply(update, texts(context).get("common.stale_button"))
         return
-    await _send_as_resident_sees(update.effective_chat.id, context, draft)
+    await _send_as_resident_sees(chat_id(update), context, draft)
     await reply(update, texts(context).get("broadcast.test_sent"))
 
 
@@ -408,7 +413,7 @@ async def _confirm(
             ),
         )
         return
-    context.chat_data.pop(DRAFT, None)
+    chat_store(context).pop(DRAFT, None)
     key: TextKey = "broadcast.confirmed_now" if draft.send_now else "broadcast.confirmed"
     await reply(update, t.get(key, id=result.broadcast.id, when=e(when(t, send_at, s.config.tz))))
 
@@ -420,7 +425,7 @@ async def on_officer_text(update: Update, context: BotContext) -> None:
     if draft is None or draft.step not in ("text", "time", "retime") or officer is None:
         return  # not ours: the features' handlers see it as usual
     t = texts(context)
-    raw = update.effective_message.text or ""
+    raw = message_text(update)
     if draft.step == "text":
         if len(raw) > MAX_TEXT:
             await reply(update, t.get("broadcast.too_long", length=len(raw), limit=MAX_TEXT))
@@ -452,7 +457,7 @@ async def _retime(
     """Move a scheduled broadcast to a new time (the service rebuilds its job), confirm."""
     s = context.services
     t = texts(context)
-    context.chat_data.pop(DRAFT, None)
+    chat_store(context).pop(DRAFT, None)
     if not await s.broadcasting.retime(bid, at, officer):
         await reply(update, t.get("broadcast.cannot_change", id=bid))
         return

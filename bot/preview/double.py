@@ -805,12 +805,12 @@ class BotApiDouble:
                     self._emit({"type": "delete", "chat_id": chat_id, "message_id": message_id})
             return True
         if method == "answerCallbackQuery":
-            chat_id = self._queries.pop(str(params.get("callback_query_id")), None)
-            if chat_id is not None and self.history:
+            query_chat = self._queries.pop(str(params.get("callback_query_id")), None)
+            if query_chat is not None and self.history:
                 self._emit(
                     {
                         "type": "callback_answer",
-                        "chat_id": chat_id,
+                        "chat_id": query_chat,
                         "text": params.get("text") or "",
                         "show_alert": bool(params.get("show_alert")),
                         "url": params.get("url"),

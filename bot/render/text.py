@@ -17,6 +17,7 @@ from urllib.parse import quote_plus
 from zoneinfo import ZoneInfo
 
 from bot.content import Campaign, Nag, Question, ScheduledMessage, Survey, Texts
+from bot.content.keys import TextKey
 from bot.domain import surveys as dom
 from bot.domain.meetings import Meeting
 from bot.limits import MAX_MESSAGE
@@ -117,7 +118,7 @@ def meetings_text(t: Texts, nag: Nag, meetings: list[Meeting], tz: ZoneInfo) -> 
 
 
 def campaign_text(t: Texts, c: Campaign, run: tuple[date, date], today: date) -> str:
-    status = "campaigns.now" if run[0] <= today else "campaigns.soon"
+    status: TextKey = "campaigns.now" if run[0] <= today else "campaigns.soon"
     tips = "\n".join(t.get("campaigns.tip", tip=e(tip)) for tip in c.tips)
     links = " · ".join(f'<a href="{attr(x.url)}">{e(x.title)}</a>' for x in c.links)
     return t.get(
