@@ -6,3 +6,4 @@ MAX_BUTTON_LABEL = 64  # characters we allow on a button (Telegram cuts long lab
 MAX_CALLBACK_DATA = 64  # bytes of a button's callback data
 MAX_CALLBACK_ANSWER = 200  # characters of a callback answer (toast)
 MAX_COMMAND_DESCRIPTION = 256  # characters of a command's description in the menu
+MAX_SHORT_NAME = 28  # characters of a NAG's short name: one button row on a phone

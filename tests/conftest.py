@@ -6,6 +6,7 @@ swallow it.
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
@@ -36,6 +37,28 @@ ADMIN_ID = 900002
 @pytest.fixture(scope="session")
 def content() -> Content:
     return load_content(ROOT / "content", LONDON)
+
+
+SMALL = ROOT / "tests" / "content_small"
+# What the small content borrows from the shipped folder: every sentence the code may ask for,
+# the safeguarding lexicon and the intents (so routing and signposting behave as shipped).
+BORROWED = ("texts.en*.yaml", "safety.yaml", "intents.yaml")
+
+
+def small_content_dir(target: Path) -> Path:
+    """A content folder of tests/content_small plus the shipped texts, safety and intents."""
+    shutil.copytree(SMALL, target, ignore=shutil.ignore_patterns("README.md"))
+    for pattern in BORROWED:
+        for f in (ROOT / "content").glob(pattern):
+            shutil.copy(f, target / f.name)
+    return target
+
+
+@pytest.fixture(scope="session")
+def small_content(tmp_path_factory: pytest.TempPathFactory) -> Content:
+    """Three NAGs, two campaigns and one survey with every question type (tests of mechanics
+    that should not change when the shipped content is edited)."""
+    return load_content(small_content_dir(tmp_path_factory.mktemp("content") / "c"), LONDON)
 
 
 def write_config(tmp_path: Path, extra: str = "") -> Path:
@@ -165,6 +188,22 @@ async def _close_what_a_test_left_open() -> AsyncIterator[None]:
 @pytest.fixture
 async def harness(tmp_path: Path, content: Content) -> AsyncIterator[Harness]:
     h = await make_harness(tmp_path, content)
+    yield h
+    await close_harness(h)
+
+
+@pytest.fixture
+async def small_harness(tmp_path: Path, small_content: Content) -> AsyncIterator[Harness]:
+    """The small test content, with the chat history kept for tests/helpers.Conversation."""
+    h = await make_harness(tmp_path, small_content, api=FakeBotApi(history=True))
+    yield h
+    await close_harness(h)
+
+
+@pytest.fixture
+async def conversation_harness(tmp_path: Path, content: Content) -> AsyncIterator[Harness]:
+    """The shipped content, with the chat history kept for tests/helpers.Conversation."""
+    h = await make_harness(tmp_path, content, api=FakeBotApi(history=True))
     yield h
     await close_harness(h)
 
