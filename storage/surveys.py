@@ -35,6 +35,8 @@ class Response:
     draft: tuple[str, ...]
     started_on: date
     completed_on: date | None
+    # The message showing the current question (None: not known, or the response isn't open).
+    message_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -140,10 +142,11 @@ class SurveyStore:
         return _response(row) if row else None
 
     async def current(self, respondent: str) -> Response | None:
-        """The respondent's most recently used survey in progress."""
+        """The respondent's survey in progress whose question is in the chat (at most one is:
+        showing another pauses it), else the most recently used one."""
         row = await self.db.fetchone(
             f"SELECT * FROM survey_responses WHERE respondent = ? AND status = '{RS.OPEN}'"
-            " ORDER BY updated_at DESC, id DESC LIMIT 1",
+            " ORDER BY message_id IS NOT NULL DESC, updated_at DESC, id DESC LIMIT 1",
             (respondent,),
         )
         return _response(row) if row else None
@@ -187,6 +190,22 @@ class SurveyStore:
             "UPDATE survey_responses SET updated_at = ? WHERE id = ?", (ts(now), response_id)
         )
 
+    async def open_of(self, respondent: str) -> list[Response]:
+        """The respondent's surveys in progress."""
+        rows = await self.db.fetchall(
+            f"SELECT * FROM survey_responses WHERE respondent = ? AND status = '{RS.OPEN}'"
+            " ORDER BY id",
+            (respondent,),
+        )
+        return [_response(r) for r in rows]
+
+    async def set_message(self, response_id: int, message_id: int | None) -> None:
+        """Record which message shows the response's current question (None: no message does)."""
+        await self.db.execute(
+            f"UPDATE survey_responses SET message_id = ? WHERE id = ? AND status = '{RS.OPEN}'",
+            (message_id, response_id),
+        )
+
     async def answers(self, response_id: int) -> dict[str, Answer]:
         rows = await self.db.fetchall(
             "SELECT question_id, rank, value FROM survey_answers WHERE response_id = ?"
@@ -210,7 +229,11 @@ class SurveyStore:
         next_question: str | None,
         now: datetime,
     ) -> None:
-        """Store one answer and move on, in one transaction (a crash loses nothing given)."""
+        """Store one answer and move on, in one transaction (a crash loses nothing given).
+
+        The question's message now shows an answered question, so no message is recorded as
+        showing the next one until the caller has sent it (`set_message`).
+        """
         async with self.db.transaction() as tx:
             await tx.execute(
                 "DELETE FROM survey_answers WHERE response_id = ? AND question_id = ?",
@@ -224,16 +247,18 @@ class SurveyStore:
             )
             await tx.execute(
                 "UPDATE survey_responses SET current = ?, step = step + 1, draft = NULL,"
-                " updated_at = ? WHERE id = ?",
+                " message_id = NULL, updated_at = ? WHERE id = ?",
                 (next_question, ts(now), response_id),
             )
 
-    async def move(self, response_id: int, question_id: str, now: datetime) -> None:
-        """Go to another question without answering (Back)."""
+    async def move(
+        self, response_id: int, question_id: str, now: datetime, message_id: int | None
+    ) -> None:
+        """Go to another question without answering (Back), shown in `message_id`."""
         await self.db.execute(
             "UPDATE survey_responses SET current = ?, step = step + 1, draft = NULL,"
-            " updated_at = ? WHERE id = ?",
-            (question_id, ts(now), response_id),
+            " message_id = ?, updated_at = ? WHERE id = ?",
+            (question_id, message_id, ts(now), response_id),
         )
 
     async def set_draft(self, response_id: int, picks: Iterable[str], now: datetime) -> None:
@@ -283,8 +308,8 @@ class SurveyStore:
             else:
                 await tx.execute(
                     f"UPDATE survey_responses SET status = '{RS.COMPLETE}', current = NULL,"
-                    " draft = NULL, step = step + 1, completed_on = ?, updated_at = ?,"
-                    " started_on = ? WHERE id = ?",
+                    " draft = NULL, message_id = NULL, step = step + 1, completed_on = ?,"
+                    " updated_at = ?, started_on = ? WHERE id = ?",
                     (today, ts(now), today, response.id),
                 )
             await tx.execute(
@@ -297,7 +322,7 @@ class SurveyStore:
         """Let a resident change the answers of a finished (non-anonymous) response."""
         await self.db.execute(
             f"UPDATE survey_responses SET status = '{RS.OPEN}', current = ?, step = step + 1,"
-            " draft = NULL, completed_on = NULL, updated_at = ? WHERE id = ?",
+            " draft = NULL, message_id = NULL, completed_on = NULL, updated_at = ? WHERE id = ?",
             (first, ts(now), response_id),
         )
         row = await self.db.fetchone(
@@ -317,8 +342,8 @@ class SurveyStore:
             week = week_of(now.date().isoformat())
             await tx.execute(
                 f"UPDATE survey_responses SET status = '{RS.CANCELLED}', current = NULL,"
-                " draft = NULL, respondent = ?, step = step + 1, started_on = ?, updated_at = ?"
-                " WHERE id = ?",
+                " draft = NULL, message_id = NULL, respondent = ?, step = step + 1,"
+                " started_on = ?, updated_at = ? WHERE id = ?",
                 (_unlinked(), week, week, response_id),
             )
         if row is not None:

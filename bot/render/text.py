@@ -200,28 +200,77 @@ def answer_text(t: Texts, q: Question, ans: dom.Answer) -> str:
     return ", ".join(q.label(v) for v in ans)
 
 
-def question_text(t: Texts, survey: Survey, q: Question, answers: dom.Answers) -> str:
-    """A survey question: progress, the question, how to answer, and any earlier answer."""
-    n, total = dom.progress(survey, q.id, answers)
-    parts = [
-        t.get("survey.progress", title=e(survey.title), n=n, total=total),
-        f"<b>{e(q.text)}</b>",
-    ]
+def short_answer(text: str, limit: int = 150) -> str:
+    """A typed answer shortened for quoting back under its question (the whole is stored)."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def survey_intro(t: Texts, survey: Survey) -> str:
+    """The survey's title, what it is for and its privacy note (above its first question)."""
+    return t.get(
+        "survey.intro", title=e(survey.title), intro=e(survey.intro), privacy=e(survey.privacy)
+    )
+
+
+def progress_line(
+    t: Texts, survey: Survey, q: Question, answers: dom.Answers, *, titled: bool = True
+) -> str:
+    """ "Survey title · Question 6 of up to 10" (without the title right under the intro)."""
+    p = dom.progress(survey, q.id, answers)
+    key: TextKey = "survey.count" if p.fixed else "survey.count_up_to"
+    count = t.get(key, n=p.n, total=p.total)
+    if not titled:
+        return f"<i>{count}</i>"
+    return t.get("survey.progress", title=e(survey.title), count=count)
+
+
+def question_text(
+    t: Texts,
+    survey: Survey,
+    q: Question,
+    answers: dom.Answers,
+    header: str = "",
+    *,
+    titled: bool = True,
+) -> str:
+    """A survey question: `header` (HTML), progress, the question, how to answer, and any
+    earlier answer. `titled`: the progress line names the survey (not under its intro)."""
+    parts = [header] if header else []
+    parts += [progress_line(t, survey, q, answers, titled=titled), f"<b>{e(q.text)}</b>"]
     if q.type == "rating":
         lo, hi = q.scale
-        parts.append(
-            t.get("survey.hint_rating", min=lo, max=hi, low=e(q.low or lo), high=e(q.high or hi))
-        )
+        hint = t.get("survey.hint_rating", min=lo, max=hi, low=e(q.low or lo), high=e(q.high or hi))
     elif q.type == "text":
-        parts.append(t.get("survey.hint_text", max=q.max_length))
+        hint = t.get("survey.hint_text", max=q.max_length)
     elif q.type == "number":
-        parts.append(t.get("survey.hint_number", **dom.number_range(q)))
+        hint = t.get("survey.hint_number", **dom.number_range(q))
     elif q.type == "multi":
-        parts.append(t.get("survey.hint_multi", min=q.min or 0, max=q.max or len(q.options)))
+        hint = t.get("survey.hint_multi", min=q.min or 0, max=q.max or len(q.options))
     elif q.type == "top":
-        parts.append(t.get("survey.hint_top", n=q.pick))
+        hint = t.get("survey.hint_top", n=q.pick)
+    else:
+        hint = ""
     if not q.required:
-        parts.append(t.get("survey.hint_optional"))
+        hint = f"{hint} {t.get('survey.hint_optional')}".strip()
+    if hint:
+        parts.append(hint)
     if q.id in answers and q.type not in ("multi", "top"):
-        parts.append(t.get("survey.your_answer", answer=e(answer_text(t, q, answers[q.id]))))
+        said = short_answer(answer_text(t, q, answers[q.id]))
+        parts.append(t.get("survey.your_answer", answer=e(said)))
     return "\n\n".join(parts)
+
+
+def answered_text(t: Texts, survey: Survey, q: Question, ans: dom.Answer, header: str = "") -> str:
+    """A question once answered: the question and "✔ Your answer: …" (or "✔ Skipped")."""
+    if ans is None:
+        line = t.get("survey.answered_skipped")
+    else:
+        line = t.get("survey.answered", answer=e(short_answer(answer_text(t, q, ans))))
+    return closed_text(q, line, header)
+
+
+def closed_text(q: Question, line: str, header: str = "") -> str:
+    """A question that can no longer be answered here: the question, then `line` (HTML)."""
+    body = f"<b>{e(q.text)}</b>\n{line}"
+    return f"{header}\n\n{body}" if header else body
