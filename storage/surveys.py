@@ -32,7 +32,7 @@ class Response:
     status: ResponseStatus
     current: str | None
     step: int
-    draft: tuple[str, ...]
+    draft: tuple[str, ...] | None  # picks not yet confirmed with Done (None: no draft)
     started_on: date
     completed_on: date | None
     # The message showing the current question (None: not known, or the response isn't open).
@@ -63,8 +63,8 @@ class AnswerRow:
 
 
 def _response(r: sqlite3.Row) -> Response:
-    if r["draft"] is None:  # no picks yet: an empty draft, not a missing one
-        return from_row(Response, {**dict(r), "draft": "[]"})
+    # NULL draft: no picks changed yet, the question shows the saved answer; "[]" is a draft with
+    # every pick taken off, which must not fall back to the saved answer.
     return from_row(Response, r)
 
 
@@ -331,12 +331,21 @@ class SurveyStore:
         if row is not None:
             self._open.add(row[0])
 
-    async def cancel(self, response_id: int, now: datetime) -> None:
-        """Stop a survey: its answers are deleted; the row only counts towards completion rates."""
+    async def cancel(
+        self, response_id: int, now: datetime, *, forget_completion: bool = False
+    ) -> None:
+        """Stop a survey: its answers are deleted; the row only counts towards completion rates.
+        `forget_completion`: the response was a finished one reopened to change answers, so the
+        note that the respondent finished the survey goes too (they may answer it again)."""
         async with self.db.transaction() as tx:
             row = await tx.fetchone(
-                "SELECT respondent FROM survey_responses WHERE id = ?", (response_id,)
+                "SELECT respondent, survey_id FROM survey_responses WHERE id = ?", (response_id,)
             )
+            if forget_completion and row is not None:
+                await tx.execute(
+                    "DELETE FROM survey_completions WHERE survey_id = ? AND respondent = ?",
+                    (row["survey_id"], row["respondent"]),
+                )
             await tx.execute("DELETE FROM survey_answers WHERE response_id = ?", (response_id,))
             # Unlinked like a finished anonymous response: only the week remains.
             week = week_of(now.date().isoformat())

@@ -254,6 +254,7 @@ TextKey = Literal[
     "survey.bad_too_long",
     "survey.cancelled",
     "survey.change_stale",
+    "survey.change_stopped",
     "survey.changing",
     "survey.closed",
     "survey.count",

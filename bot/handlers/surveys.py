@@ -86,7 +86,7 @@ def question_message(
     """The response's current question: its text (under `header`, HTML) and its keyboard."""
     q = survey.question(resp.current)
     assert q is not None
-    picks = resp.draft or (answers.get(q.id) or ())
+    picks = _shown_picks(resp, answers, q)
     intro = _intro_above(survey, resp)
     top = survey_intro(t, survey) if intro else header
     text = question_text(t, survey, q, answers, top, titled=not intro)
@@ -249,15 +249,17 @@ async def open_survey(
         text = t.get(key, title=e(survey.title), opens=date_words(t, survey.opens))
         await _say(update, context, text, in_message=in_message)
         return
-    resident = await s.residents.get(chat)
-    nag_id = resident.nag_id if resident else None
-    if not dom.may_open(survey, nag_id, via_link):
-        text = t.get("survey.not_for_you", title=e(survey.title))
-        await _say(update, context, text, in_message=in_message)
-        return
     respondent = respondent_key(s, chat)
     store = s.surveys
     existing = await store.find(survey.id, respondent, "open")
+    resident = await s.residents.get(chat)
+    nag_id = resident.nag_id if resident else None
+    # A survey already started carries on however it is reached (a link-only one from the
+    # /survey list, which lists it while it is in progress).
+    if existing is None and not dom.may_open(survey, nag_id, via_link):
+        text = t.get("survey.not_for_you", title=e(survey.title))
+        await _say(update, context, text, in_message=in_message)
+        return
     if existing is not None:
         await store.touch(existing.id, now(context))
         await _pause_others(update, context, respondent, existing.id)
@@ -372,7 +374,7 @@ async def on_change(update: Update, context: BotContext) -> None:
         return
     await s.surveys.reopen(resp.id, first.id, now(context))
     await _pause_others(update, context, key, resp.id)
-    reopened = replace(resp, current=first.id, step=resp.step + 1, draft=(), message_id=None)
+    reopened = replace(resp, current=first.id, step=resp.step + 1, draft=None, message_id=None)
     header = t.get("survey.changing", title=e(survey.title))
     answers = await s.surveys.answers(resp.id)
     await show(update, context, survey, reopened, answers, header=header, in_message=in_message)
@@ -405,7 +407,7 @@ async def advance(
             await _edit(context, chat, message_id, answered)
     if nxt is not None:
         # The state just written is known here: render from it rather than read it back.
-        moved = replace(resp, current=nxt.id, step=resp.step + 1, draft=(), message_id=None)
+        moved = replace(resp, current=nxt.id, step=resp.step + 1, draft=None, message_id=None)
         await show(update, context, survey, moved, answers)
         return
     keep = dom.final_route(survey, answers) or list(answers)
@@ -475,8 +477,13 @@ async def on_answer(update: Update, context: BotContext) -> None:
     await advance(update, context, survey, resp, q, chosen)
 
 
+def _shown_picks(resp: Response, answers: dict[str, Answer], q: Question) -> tuple[str, ...]:
+    """The picks on screen: the draft being changed, else the answer given before."""
+    return resp.draft if resp.draft is not None else (answers.get(q.id) or ())
+
+
 async def _picks(context: BotContext, resp: Response, q: Question) -> tuple[str, ...]:
-    return resp.draft or ((await context.services.surveys.answers(resp.id)).get(q.id) or ())
+    return _shown_picks(resp, await context.services.surveys.answers(resp.id), q)
 
 
 async def on_toggle(update: Update, context: BotContext) -> None:
@@ -487,7 +494,7 @@ async def on_toggle(update: Update, context: BotContext) -> None:
     data, resp, survey, q = pressed_q
     option = data.option if isinstance(data, cd.SurveyToggle) else ""
     answers = await context.services.surveys.answers(resp.id)
-    result = dom.toggle(q, resp.draft or (answers.get(q.id) or ()), option)
+    result = dom.toggle(q, _shown_picks(resp, answers, q), option)
     if isinstance(result, dom.Invalid):
         await answer(update, texts(context).get(result.key, **result.values))
         return
@@ -525,7 +532,7 @@ async def on_back(update: Update, context: BotContext) -> None:
         return
     in_message = _pressed_message(update)
     await context.services.surveys.move(resp.id, prev.id, now(context), in_message)
-    back = replace(resp, current=prev.id, step=resp.step + 1, draft=(), message_id=in_message)
+    back = replace(resp, current=prev.id, step=resp.step + 1, draft=None, message_id=in_message)
     await show(update, context, survey, back, answers, in_message=in_message)
 
 
@@ -580,13 +587,33 @@ async def on_message(update: Update, context: BotContext) -> None:
 
 
 async def cancel(update: Update, context: BotContext, resp: Response, survey: Survey) -> None:
+    """Stop the survey in progress; stopping a change of answers keeps the answers if they
+    still make a whole route (the survey stays answered), else it starts the survey afresh."""
+    s = context.services
     t = texts(context)
-    await context.services.surveys.cancel(resp.id, now(context))
+    store = s.surveys
     q = survey.question(resp.current)
+    changing = (
+        survey.changeable
+        and not survey.repeatable
+        and await store.has_completed(survey.id, resp.respondent)
+    )
+    answers = await store.answers(resp.id) if changing else {}
+    keep = dom.final_route(survey, answers) if changing else None
+    if keep is not None:
+        await store.complete(
+            resp, keep, anonymous=survey.anonymous, now=now(context), today=today(s).isoformat()
+        )
+    else:
+        await store.cancel(resp.id, now(context), forget_completion=changing)
     if resp.message_id is not None and q is not None:
-        stopped = closed_text(q, t.get("survey.answered_stopped"), _header(t, survey, resp))
-        await _edit(context, chat_id(update), resp.message_id, stopped)
-    await reply(update, t.get("survey.cancelled", title=e(survey.title)))
+        if keep is not None and q.id in answers:
+            closed = answered_text(t, survey, q, answers[q.id], _header(t, survey, resp))
+        else:
+            closed = closed_text(q, t.get("survey.answered_stopped"), _header(t, survey, resp))
+        await _edit(context, chat_id(update), resp.message_id, closed)
+    key: TextKey = "survey.change_stopped" if keep is not None else "survey.cancelled"
+    await reply(update, t.get(key, title=e(survey.title)))
 
 
 async def cancel_command(update: Update, context: BotContext) -> None:
@@ -638,8 +665,14 @@ async def _collect(services: Services, chat_id: int) -> list[dict[str, Any]]:
             "finished": resp.completed_on.isoformat() if resp.completed_on else None,
             "answers": [],
         }
-        if resp.draft:
+        if resp.draft is not None:
             entry["picks_not_yet_confirmed"] = list(resp.draft)
+        current = survey.question(resp.current) if survey else None
+        if resp.status == "open":
+            entry["current_question"] = current.text if current else resp.current
+            # The number of the message in this chat that shows that question (so an answer
+            # typed later can be shown under it); forgotten when the survey is finished.
+            entry["question_message"] = resp.message_id
         for qid, answer_ in answers.items():
             q = survey.question(qid) if survey else None
             text = answer_text(services.texts(), q, answer_) if q else ", ".join(answer_ or ())

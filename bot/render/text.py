@@ -200,7 +200,7 @@ def answer_text(t: Texts, q: Question, ans: dom.Answer) -> str:
     return ", ".join(q.label(v) for v in ans)
 
 
-def short_answer(text: str, limit: int = 150) -> str:
+def short_answer(text: str, limit: int = 100) -> str:
     """A typed answer shortened for quoting back under its question (the whole is stored)."""
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
