@@ -55,14 +55,16 @@ class Figures:
     journeys: int = 0
     steps: int = 0
     most_live: int = 0
-    longest: int = 0
+    longest: int = 0  # seen in a chat
     longest_text: str = ""
+    longest_possible: int = 0  # every shipped question in its longest form
 
     def report(self) -> str:
         return (
             f"survey tidy: {self.journeys} journeys and walks, {self.steps} steps; at most "
             f"{self.most_live} live question keyboard(s) in a chat after any step; longest survey "
-            f"message {self.longest} characters (limit {SCREEN})"
+            f"message seen {self.longest} characters, longest possible {self.longest_possible} "
+            f"(limit {SCREEN})"
         )
 
 
@@ -738,7 +740,7 @@ def test_every_shipped_survey_message_fits_one_screen_with_short_sentences(
             for text in shown:
                 longest = max(longest, len(visible_text(text, "HTML")))
     assert longest <= SCREEN, longest
-    FIGURES.longest = max(FIGURES.longest, longest)
+    FIGURES.longest_possible = max(FIGURES.longest_possible, longest)
     words = {}
     texts = yaml.safe_load((ROOT / "content" / "texts.en.surveys.yaml").read_text())
     for key, value in texts.items():

@@ -173,6 +173,9 @@ async def show(
         if old is not None and old != shown:
             await _edit(context, chat, old, _moved(t, survey, below=shown > old))
     else:
+        if in_message is not None:
+            # It could not be redrawn (gone, or can't be edited): at least its buttons go.
+            await _buttons_off(context, chat, in_message)
         if old is not None and old != in_message:
             await _edit(context, chat, old, _moved(t, survey, below=True))
         sent = await reply(update, text, keyboard)
