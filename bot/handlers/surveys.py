@@ -266,7 +266,7 @@ async def open_survey(
     if existing is not None:
         await store.touch(existing.id, now(context))
         await _pause_others(update, context, respondent, existing.id)
-        welcome = t.get("survey.resume", title=e(survey.title))
+        welcome = t.get("survey.resume")
         answers = await store.answers(existing.id)
         await show(
             update, context, survey, existing, answers, header=welcome, in_message=in_message
@@ -378,7 +378,7 @@ async def on_change(update: Update, context: BotContext) -> None:
     await s.surveys.reopen(resp.id, first.id, now(context))
     await _pause_others(update, context, key, resp.id)
     reopened = replace(resp, current=first.id, step=resp.step + 1, draft=None, message_id=None)
-    header = t.get("survey.changing", title=e(survey.title))
+    header = t.get("survey.changing")
     answers = await s.surveys.answers(resp.id)
     await show(update, context, survey, reopened, answers, header=header, in_message=in_message)
 
