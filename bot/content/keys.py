@@ -119,7 +119,6 @@ TextKey = Literal[
     "button.remind_off",
     "button.remind_on",
     "button.settings_area",
-    "button.settings_language",
     "button.settings_messages_off",
     "button.settings_messages_on",
     "button.settings_reminders_off",

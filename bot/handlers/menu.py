@@ -3,7 +3,7 @@
 - The main menu's buttons (bot/handlers/navigation.py draws it): each is an intent id, answered
   here like the same words typed, by the feature that declared it (`Feature.intents`).
 - /settings: area, campaign messages and meeting reminders, each a button that changes the
-  setting and redraws the same message (and language, once a second one exists).
+  setting and redraws the same message.
 - "stop" typed: asks first (/stop itself acts at once, as the command menu says).
 - Free text (bot/handlers/fallback.py) is routed through `answer_intent`.
 """
@@ -90,14 +90,8 @@ def settings_screen(
         [InlineKeyboardButton(t.get(label), callback_data=cd.Setting(item).pack())]
         for label, item in rows
     ]
-    if len(services.content.texts) > 1:  # a second language exists: let people pick it
-        keyboard.append(
-            [
-                InlineKeyboardButton(
-                    t.get("button.settings_language"), callback_data=cd.Setting("language").pack()
-                )
-            ]
-        )
+    # A language button belongs here once a second texts.<lang>.yaml exists (texts() would then
+    # pick the resident's stored language); with English only there is nothing to choose.
     return text, InlineKeyboardMarkup(keyboard)
 
 
