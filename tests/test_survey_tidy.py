@@ -75,9 +75,11 @@ FIGURES = Figures()
 def _print_figures(request: pytest.FixtureRequest) -> Any:
     yield
     reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None and FIGURES.steps:
-        reporter.write_line("")
-        reporter.write_line(FIGURES.report())
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
+    if reporter is not None and capture is not None and FIGURES.steps:
+        with capture.global_and_fixture_disabled():  # shown even when the tests pass
+            reporter.write_line("")
+            reporter.write_line(FIGURES.report())
 
 
 # ---------------------------------------------------------------- the chat, checked at every step
