@@ -83,13 +83,13 @@ def _header(t: Texts, survey: Survey, resp: Response, extra: str = "") -> str:
 def question_message(
     t: Texts, survey: Survey, resp: Response, answers: dict[str, Answer], header: str = ""
 ) -> tuple[str, InlineKeyboardMarkup]:
-    """The response's current question: its text (under `header`, HTML) and its keyboard."""
+    """The response's current question: its text (under the intro on its first showing, else
+    under `header`, HTML) and its keyboard."""
     q = survey.question(resp.current)
     assert q is not None
     picks = _shown_picks(resp, answers, q)
     intro = _intro_above(survey, resp)
-    top = survey_intro(t, survey) if intro else header
-    text = question_text(t, survey, q, answers, top, titled=not intro)
+    text = question_text(t, survey, q, answers, _header(t, survey, resp, header), titled=not intro)
     return text, question_keyboard(t, survey, q, answers, picks, resp.id, resp.step)
 
 
@@ -206,10 +206,10 @@ async def _pause_others(update: Update, context: BotContext, key: str, keep: int
         if other.id == keep or other.message_id is None:
             continue
         survey = s.content.survey_by_id.get(other.survey_id)
-        title = e(survey.title if survey else other.survey_id)
-        await _edit(context, chat_id(update), other.message_id, texts(context).get(
-            "survey.paused", title=title
-        ))  # fmt: skip
+        paused = texts(context).get(
+            "survey.paused", title=e(survey.title if survey else other.survey_id)
+        )
+        await _edit(context, chat_id(update), other.message_id, paused)
         await s.surveys.set_message(other.id, None)
 
 
