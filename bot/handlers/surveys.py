@@ -128,20 +128,6 @@ async def _edit(
     return True
 
 
-async def _still_there(
-    context: BotContext, chat: int, message_id: int, keyboard: InlineKeyboardMarkup
-) -> bool:
-    """Whether the message still exists, asked by setting the keyboard it already has: Telegram
-    answers "not modified" when it is there (nothing changes on screen), "not found" if not."""
-    try:
-        await context.bot.edit_message_reply_markup(
-            chat_id=chat, message_id=message_id, reply_markup=keyboard
-        )
-    except BadRequest as exc:
-        return "not modified" in str(exc).lower()
-    return True
-
-
 async def _buttons_off(context: BotContext, chat: int, message_id: int) -> None:
     """Take the buttons off an old message, keeping its text."""
     try:
@@ -189,14 +175,15 @@ def _moved(t: Texts, survey: Survey, *, below: bool) -> str:
 
 
 async def ensure_shown(update: Update, context: BotContext, survey: Survey, resp: Response) -> None:
-    """Make sure the current question is in the chat, posting it only if no message shows it."""
-    answers = await context.services.surveys.answers(resp.id)
-    if resp.message_id is not None:
-        _, keyboard = question_message(texts(context), survey, resp, answers)
-        if await _still_there(context, chat_id(update), resp.message_id, keyboard):
-            return
-        resp = replace(resp, message_id=None)
-    await show(update, context, survey, resp, answers)
+    """Post the current question if no message is known to show it (a survey started before
+    messages were recorded, or whose message could not be sent).
+
+    Whether the resident deleted that message can only be learnt by editing it. A deliberate
+    no-op edit would be refused by Telegram ("message is not modified") on every bad answer, so
+    it is learnt at the next edit due anyway (an answer, Back, resuming), which then posts a new
+    copy; /survey or the survey's link bring the question back at any time."""
+    if resp.message_id is None:
+        await show(update, context, survey, resp, await context.services.surveys.answers(resp.id))
 
 
 async def _pause_others(update: Update, context: BotContext, key: str, keep: int) -> None:
