@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -187,6 +188,22 @@ def plan_campaign(campaign: Campaign, now: datetime, tz: ZoneInfo) -> list[Plann
             out.append(
                 PlannedMessage(campaign_key(campaign.id, start.year, msg.id), campaign, msg, at)
             )
+    return out
+
+
+PICKER_AHEAD = timedelta(days=60)  # officers are offered campaigns starting this soon
+
+
+def pickable_campaigns(
+    campaigns: Sequence[Campaign], today: date, ahead: timedelta = PICKER_AHEAD
+) -> list[tuple[Campaign, tuple[date, date]]]:
+    """Campaigns with messages that run now or start within `ahead`, with that run; the rest
+    (over for this year, or far off) are left out of the officers' content picker."""
+    out = []
+    for campaign in campaigns:
+        run = campaign.occurrence(today)
+        if campaign.messages and run is not None and run[0] <= today + ahead:
+            out.append((campaign, run))
     return out
 
 

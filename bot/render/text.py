@@ -96,7 +96,12 @@ def officer_name(t: Texts, entry: tuple[int, str | None] | None, actor_id: int |
 def snippet(text: str, limit: int = 60) -> str:
     """A plain one-line start of a text (HTML tags dropped), cut at a word with "…"; not
     escaped."""
-    line = " ".join(plain(text).split())
+    # A title on its own line (as campaign messages have) reads "Title: first words".
+    lines = [" ".join(x.split()) for x in plain(text).strip().split("\n")]
+    lines = [x for x in lines if x]
+    line = lines[0] if lines else ""
+    if len(lines) > 1:
+        line = f"{line.rstrip(':.')}: {' '.join(lines[1:])}"
     if len(line) <= limit:
         return line
     cut = line.rfind(" ", 0, limit - 1)
