@@ -215,7 +215,8 @@ async def test_change_time_of_a_scheduled_broadcast_is_audited_and_rescheduled(t
     calls = await h.send(OFFICER_ID, "sometime soon")
     assert "couldn't read that time" in calls[-1].text
     calls = await h.send(OFFICER_ID, "26/11/2026 18:30")
-    assert "Move broadcast" in calls[-1].text and "To: Thursday 26 November, 18:30" in calls[-1].text
+    assert "Move broadcast" in calls[-1].text
+    assert "To: Thursday 26 November, 18:30" in calls[-1].text
     assert (await h.services.broadcasts.get(bid)).send_at == later, "asks first"
     confirm = [d for label, d in calls[-1].buttons if "Yes" in label][0]
     calls = await h.press(OFFICER_ID, confirm)
