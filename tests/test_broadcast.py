@@ -156,7 +156,7 @@ async def test_scheduled_shows_progress_and_cancel_send_now_are_audited(tmp_path
     b = await officer_broadcast(h, "Second", send_at=later)
     calls = await h.send(OFFICER_ID, "/scheduled")
     text = calls[-1].text
-    assert f"<b>#{a}</b> Wed 25 Nov, 10:00 · First · everyone · 👥 4" in text
+    assert f"<b>#{a}</b> Wed 25 Nov, 10:00 · First · everyone · 👥 4 · by officer #1" in text
     data = [d for _, d in h.buttons(calls)]
     assert cd.Manage(a).pack() in data and cd.Manage(b).pack() in data
     assert cd.CancelBroadcast(a).pack() not in data, "nothing acts from the list"

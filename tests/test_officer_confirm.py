@@ -84,7 +84,10 @@ async def test_scheduled_is_a_compact_list_with_later_automatic_messages_folded(
     officer = Conversation(h, OFFICER_ID, "officer")
     await officer.say("/scheduled")
     listing = officer.last()
-    assert f"#{bid} Thu 26 Nov, 10:00 · Street surgery on Thursday · everyone · 👥 40" in listing
+    assert (
+        f"#{bid} Thu 26 Nov, 10:00 · Street surgery on Thursday · everyone · 👥 40 · by Sam"
+        in listing
+    )
     assert "📣 16 Days of Action on Domestic Abuse" in listing  # automatic, tomorrow
     # Campaign messages further than a month ahead (January, next October) are folded away.
     assert "Hate Crime" not in listing and "Loan Shark" not in listing and "2027" not in listing
@@ -509,3 +512,25 @@ def test_a_wrong_on_day_is_a_file_line_problem(
     err = capsys.readouterr().err
     assert f"content/campaigns.yaml:{line}: {problem}" in err, err
     assert "Traceback" not in err
+
+
+async def test_a_former_officer_is_never_shown_by_id(h: Harness):
+    from storage.model import Audience, BroadcastKind, BroadcastSpec
+
+    former = 777777  # scheduled it, then left the config
+    spec = BroadcastSpec(
+        kind=BroadcastKind.OFFICER,
+        text="Old news",
+        audience=Audience(),
+        send_at=LATER,
+        created_by=former,
+    )
+    bid, _ = await h.services.broadcasts.create(spec, h.clock.now())
+    officer = Conversation(h, OFFICER_ID, "officer")
+    await officer.say(f"/report {bid}")
+    assert "scheduled by a former officer" in officer.last()
+    await officer.say("/scheduled")
+    assert f"#{bid} Thu 26 Nov, 10:00 · Old news · everyone · 👥 40 · by a former officer" in (
+        officer.last()
+    )
+    assert str(former) not in officer.transcript()

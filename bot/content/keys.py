@@ -99,6 +99,7 @@ TextKey = Literal[
     "broadcast.going_out_now",
     "broadcast.idle_reminders",
     "broadcast.later_head",
+    "broadcast.list_by",
     "broadcast.list_item",
     "broadcast.list_item_sending",
     "broadcast.list_page",

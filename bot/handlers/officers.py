@@ -197,7 +197,7 @@ def _line(t: Texts, s: Services, item: Listed, current: datetime) -> str:
     what = _what(t, b, LIST_SNIPPET)
     audience = _short_audience(t, s, b.audience)
     if b.status == BroadcastStatus.SENDING:
-        return t.get(
+        line = t.get(
             "broadcast.list_item_sending",
             id=b.id,
             what=what,
@@ -205,14 +205,20 @@ def _line(t: Texts, s: Services, item: Listed, current: datetime) -> str:
             sent=r.sent,
             total=r.total,
         )
-    return t.get(
-        "broadcast.list_item",
-        id=b.id,
-        when=e(when_short(t, b.due_at, s.config.tz, current)),
-        what=what,
-        audience=audience,
-        count=r.total,
-    )
+    else:
+        line = t.get(
+            "broadcast.list_item",
+            id=b.id,
+            when=e(when_short(t, b.due_at, s.config.tz, current)),
+            what=what,
+            audience=audience,
+            count=r.total,
+        )
+    if b.kind == BroadcastKind.OFFICER:
+        # Who scheduled it, in short: "Sam" of "Sam (Safer Neighbourhood Team)".
+        who = officer_name(t, s.config.officer_entry(b.created_by), b.created_by)
+        line += t.get("broadcast.list_by", who=who.split(" (")[0])
+    return line
 
 
 async def list_view(s: Services, t: Texts, later: bool, page: int) -> tuple[str, Any]:
