@@ -336,10 +336,13 @@ async def on_manage(update: Update, context: BotContext) -> None:
     await edit_or_send(update, text, markup)
 
 
-async def _still_open(update: Update, context: BotContext, b: Broadcast, scheduled: bool) -> bool:
-    """Whether `b` can still be sent now or moved (`scheduled`) or cancelled; else say why."""
+async def _still_open(
+    update: Update, context: BotContext, b: Broadcast, *, not_started: bool
+) -> bool:
+    """Whether `b` can still be changed: sent now or moved only before it starts
+    (`not_started`), cancelled while it is going out too. Otherwise say why."""
     if b.status == BroadcastStatus.SCHEDULED or (
-        not scheduled and b.status == BroadcastStatus.SENDING
+        not not_started and b.status == BroadcastStatus.SENDING
     ):
         return True
     await reply(update, await refusal(context.services, texts(context), b.id))
@@ -357,7 +360,7 @@ def _confirm_keyboard(
 async def on_send_now(update: Update, context: BotContext) -> None:
     """Send now: says who gets it and when (quiet hours), then asks to confirm."""
     press = await _pressed_broadcast(update, context, cd.SendNow)
-    if press is None or not await _still_open(update, context, press[1], scheduled=True):
+    if press is None or not await _still_open(update, context, press[1], not_started=True):
         return
     s, t, b = context.services, texts(context), press[1]
     r = await reach(s, b)
@@ -385,7 +388,7 @@ async def on_send_now(update: Update, context: BotContext) -> None:
 async def on_cancel(update: Update, context: BotContext) -> None:
     """Cancel (from the card or the officers' 24-hour notice): says what stops, then asks."""
     press = await _pressed_broadcast(update, context, cd.CancelBroadcast)
-    if press is None or not await _still_open(update, context, press[1], scheduled=False):
+    if press is None or not await _still_open(update, context, press[1], not_started=False):
         return
     s, t, b = context.services, texts(context), press[1]
     r = await reach(s, b)
@@ -417,7 +420,7 @@ async def on_cancel(update: Update, context: BotContext) -> None:
 async def on_retime(update: Update, context: BotContext) -> None:
     """Change time: ask for the new date and time (a confirmation follows)."""
     press = await _pressed_broadcast(update, context, cd.Retime)
-    if press is None or not await _still_open(update, context, press[1], scheduled=True):
+    if press is None or not await _still_open(update, context, press[1], not_started=True):
         return
     s, t, b = context.services, texts(context), press[1]
     chat_store(context)[DRAFT] = Draft(step="retime", retime_id=b.id)
@@ -565,7 +568,7 @@ async def on_officer_text(update: Update, context: BotContext) -> None:
     if draft is None or officer is None or draft.step != "retime" or draft.retime_id is None:
         await wizard.on_officer_text(update, context)
         return
-    at = wizard.parse_time(update, context, message_text(update))
+    at = wizard.parse_time(context, message_text(update))
     if isinstance(at, str):
         await reply(update, texts(context).get(at, days=wizard.MAX_AHEAD.days))
     else:

@@ -54,7 +54,7 @@ from bot.limits import MAX_CAPTION, MAX_MESSAGE
 from bot.render.keyboards import rating_keyboard
 from bot.render.text import (
     campaign_message_html,
-    date_words,
+    day_long,
     day_short,
     describe_audience,
     e,
@@ -221,11 +221,6 @@ def _send_time(context: BotContext, draft: Draft) -> tuple[datetime, datetime]:
     return planned, context.services.broadcasting.send_time(max(planned, current), draft.urgent)
 
 
-def _long_day(t: Texts, d: date) -> str:
-    """ "Sunday 25 October"."""
-    return f"{t.weekday(d)} {d.day} {t.month(d)}"
-
-
 def _written_for_warning(context: BotContext, draft: Draft, arrives: datetime) -> str | None:
     """A campaign message written for a day (its `on:`) that would go out on another day."""
     campaign = context.services.content.campaign_by_id.get(draft.campaign or "")
@@ -239,9 +234,9 @@ def _written_for_warning(context: BotContext, draft: Draft, arrives: datetime) -
     t = texts(context)
     return t.get(
         "broadcast.written_for",
-        day=_long_day(t, meant) if meant.year == send_day.year else date_words(t, meant),
+        day=day_long(t, meant, send_day),
         text=e(_message_snippet(campaign, msg, 60)),
-        send_day=_long_day(t, send_day),
+        send_day=day_long(t, send_day, send_day),
     )
 
 
@@ -552,7 +547,7 @@ async def _confirm(
     await reply(update, t.get(key, id=result.broadcast.id, when=when_text))
 
 
-def parse_time(update: Update, context: BotContext, raw: str) -> datetime | TextKey:
+def parse_time(context: BotContext, raw: str) -> datetime | TextKey:
     """A typed UK date and time ahead (within MAX_AHEAD), or the text key saying what is wrong."""
     current = now(context)
     at = parse_uk_datetime(raw, current, context.services.config.tz)
@@ -583,7 +578,7 @@ async def on_officer_text(update: Update, context: BotContext) -> None:
             draft.text, draft.image = e(raw.strip()), None
             await _ask_image(update, context, draft)
         raise ApplicationHandlerStop
-    at = parse_time(update, context, raw)
+    at = parse_time(context, raw)
     if isinstance(at, str):
         await reply(update, t.get(at, days=MAX_AHEAD.days))
     else:

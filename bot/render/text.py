@@ -79,6 +79,12 @@ def day_short(t: Texts, d: date, today: date) -> str:
     return f"{t.weekday(d)[:3]} {d.day} {t.month_short(d)}{year}"
 
 
+def day_long(t: Texts, d: date, today: date) -> str:
+    """ "Sunday 25 October" (with the year only when it is not `today`'s year)."""
+    year = f" {d.year}" if d.year != today.year else ""
+    return f"{t.weekday(d)} {d.day} {t.month(d)}{year}"
+
+
 def officer_name(t: Texts, entry: tuple[int, str | None] | None, actor_id: int | None) -> str:
     """Who did something, for officers' eyes: the name from the config, "officer #2" (their
     place in the config) without one, "the bot" for automatic actions, never a Telegram id.
