@@ -50,6 +50,7 @@ from bot.handlers import (
     campaigns,
     fallback,
     membership,
+    menu,
     nags,
     officers,
     privacy,
@@ -61,7 +62,7 @@ from bot.handlers import (
     surveys,
     wizard,
 )
-from bot.handlers.registry import Command, allowed
+from bot.handlers.registry import Callback, Command, allowed
 from bot.http import AiohttpRequest
 from bot.processing import PerChatOrderedProcessor
 from storage.broadcasts import BroadcastStore
@@ -88,6 +89,7 @@ FEATURES: tuple[Feature, ...] = (
     areas.FEATURE,
     nags.FEATURE,
     campaigns.FEATURE,
+    menu.FEATURE,
     ratings.FEATURE,
     membership.FEATURE,
     retention.FEATURE,
@@ -164,8 +166,8 @@ async def on_error(update: object, context: BotContext) -> None:
 
 # The order residents see in the command menu and /help: most useful first, officers' last.
 MENU_ORDER = [
-    "start", "nag", "meetings", "campaigns", "survey", "help", "privacy", "mydata", "forget",
-    "stop", "broadcast", "scheduled", "report", "results", "safety", "reload",
+    "start", "nag", "meetings", "campaigns", "survey", "settings", "help", "privacy", "mydata",
+    "forget", "stop", "broadcast", "scheduled", "report", "results", "safety", "reload",
 ]  # fmt: skip
 
 
@@ -174,7 +176,9 @@ def menu_order(commands: Iterable[Command]) -> list[Command]:
     return sorted(commands, key=lambda c: rank.get(c.name, len(rank)))
 
 
-def menu(commands: Iterable[Command], services: Services, role: str | None) -> list[BotCommand]:
+def command_menu(
+    commands: Iterable[Command], services: Services, role: str | None
+) -> list[BotCommand]:
     t = services.texts()
     return [
         BotCommand(c.name, t.get(c.text_key))
@@ -225,7 +229,7 @@ def _write_officer_menus(path: Path, ids: set[int]) -> None:
 async def publish_commands(app: Application) -> None:
     """setMyCommands from the same registry the handlers came from; drop former officers' menus."""
     s = services_of(app)
-    await app.bot.set_my_commands(menu(s.commands, s, None), scope=BotCommandScopeDefault())
+    await app.bot.set_my_commands(command_menu(s.commands, s, None), scope=BotCommandScopeDefault())
     record = officer_menus_path(s.config)
     published = set(s.config.officer_roles)
     for former in sorted(_read_officer_menus(record) - published):
@@ -239,7 +243,7 @@ async def publish_commands(app: Application) -> None:
     for officer_id, role in s.config.officer_roles.items():
         try:
             await app.bot.set_my_commands(
-                menu(s.commands, s, role), scope=BotCommandScopeChat(officer_id)
+                command_menu(s.commands, s, role), scope=BotCommandScopeChat(officer_id)
             )
         except BadRequest as exc:  # the officer has not started the bot yet
             logger.info("Officer command menu not set for one officer: %s", exc)
@@ -264,6 +268,17 @@ async def shutdown(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         if feature.on_stop is not None:
             await feature.on_stop(app)
     await s.db.close()
+
+
+def intent_answers(features: Iterable[Feature]) -> dict[str, Callback]:
+    """Which feature answers each plain-words intent (one feature per intent)."""
+    out: dict[str, Callback] = {}
+    for feature in features:
+        for intent, callback in feature.intents.items():
+            if intent in out:
+                raise ValueError(f"intent {intent!r} is answered by two features")
+            out[intent] = callback
+    return out
 
 
 def build_application(
@@ -301,6 +316,7 @@ def build_application(
     app.bot_data.services = services
     services.features = tuple(features)
     services.commands = tuple(menu_order(c for f in services.features for c in f.commands))
+    services.intent_answers = intent_answers(services.features)
     services.delivery = install(app, services)
     services.broadcasting = BroadcastService(app, services)
     services.broadcasting.attach(services.delivery)

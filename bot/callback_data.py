@@ -156,6 +156,62 @@ class Forget(CallbackData, prefix="f"):
     yes: bool
 
 
+@dataclasses.dataclass(frozen=True)
+class AreaRetry(CallbackData, prefix="an"):
+    """ "No, that's not my area": ask for it again."""
+
+
+@dataclasses.dataclass(frozen=True)
+class NagPage(CallbackData, prefix="mp"):
+    """A page of the list of every NAG (to look one up)."""
+
+    page: int
+
+
+# ---------------------------------------------------------------- residents: menu and settings
+
+
+@dataclasses.dataclass(frozen=True)
+class Menu(CallbackData, prefix="mn"):
+    """A main-menu button: does what the same words typed would do (an intent id)."""
+
+    intent: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Setting(CallbackData, prefix="se"):
+    """/settings: change one setting (area, messages, reminders, language)."""
+
+    item: str
+
+
+@dataclasses.dataclass(frozen=True)
+class StopMessages(CallbackData, prefix="sx"):
+    """ "stop" typed: confirmed or not."""
+
+    yes: bool
+
+
+@dataclasses.dataclass(frozen=True)
+class CampaignOpen(CallbackData, prefix="co"):
+    """One campaign from the /campaigns list; page 0 is its first tips, 1 the rest."""
+
+    campaign: str
+    page: int
+
+
+@dataclasses.dataclass(frozen=True)
+class CampaignList(CallbackData, prefix="cl"):
+    """Back to the /campaigns list."""
+
+
+@dataclasses.dataclass(frozen=True)
+class PrivacyPage(CallbackData, prefix="pp"):
+    """/privacy: 0 is the summary, then the detail pages."""
+
+    page: int
+
+
 # ---------------------------------------------------------------- residents: surveys
 # A survey button carries the response and its step: every move bumps the step, so a press on
 # an older message (another question, an answer already changed) is recognised and refused.

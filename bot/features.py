@@ -1,10 +1,11 @@
 """The feature contract: each feature module declares one `Feature`; the composition root
 (bot/app.py) only assembles them.
 
-A feature declares its commands, its handlers (each in a named `Group`), its jobs, its start and
-stop hooks, and, if it stores anything about a person, its part of /mydata and /forget
-(`Privacy`). Every database table must be claimed by some feature, either in a `Privacy` part or
-in `tables_without_personal_data` with the reason (tests/test_features.py checks the schema), so
+A feature declares its commands, its handlers (each in a named `Group`), the plain-words intents
+it answers (content/intents.yaml: "when's the next meeting?"), its jobs, its start and stop
+hooks, and, if it stores anything about a person, its part of /mydata and /forget (`Privacy`).
+Every database table must be claimed by some feature, either in a `Privacy` part or in
+`tables_without_personal_data` with the reason (tests/test_features.py checks the schema), so
 a new feature that stores something cannot forget the right of access or erasure.
 """
 
@@ -18,7 +19,7 @@ from zoneinfo import ZoneInfo
 from telegram.ext import Application, BaseHandler, JobQueue
 
 from bot.content import Texts
-from bot.handlers.registry import Command, Group
+from bot.handlers.registry import Callback, Command, Group
 
 if TYPE_CHECKING:
     from bot.context import Services
@@ -56,4 +57,6 @@ class Feature:
     on_start: Callable[[Application[Any, Any, Any, Any, Any, Any]], Awaitable[None]] | None = None
     on_stop: Callable[[Application[Any, Any, Any, Any, Any, Any]], Awaitable[None]] | None = None
     privacy: Privacy | None = None
+    # Plain-words intents (content/intents.yaml ids) this feature answers, and menu buttons.
+    intents: Mapping[str, Callback] = field(default_factory=dict)
     tables_without_personal_data: Mapping[str, str] = field(default_factory=dict)

@@ -209,9 +209,13 @@ async def conversation_harness(tmp_path: Path, content: Content) -> AsyncIterato
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
-    """Print the safeguarding confusion table whenever the corpus test ran."""
-    from tests.test_safety_corpus import REPORTS
+    """Print the safeguarding confusion table and the intents' figures whenever they ran."""
+    from tests import test_intents, test_safety_corpus
 
-    for report in REPORTS:
-        terminalreporter.write_sep("-", "safeguarding corpus")
-        terminalreporter.write_line(report)
+    for title, reports in (
+        ("safeguarding corpus", test_safety_corpus.REPORTS),
+        ("plain-words intents", test_intents.REPORTS),
+    ):
+        for report in reports:
+            terminalreporter.write_sep("-", title)
+            terminalreporter.write_line(report)

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot import callback_data as cd
-from bot.preview.double import SENDS, Call, visible_text
+from bot.preview.double import SENDS, Call, received_message, visible_text
 from tests import builders as b
 
 SCREEN = 600  # characters a phone shows on one screen (issue 12: aim at most this)
@@ -102,7 +102,7 @@ class Conversation:
             "chat": b.chat(self.chat_id),
             "text": "…",
         }
-        message = {k: v for k, v in stored.items() if not k.startswith("_")}
+        message = received_message(stored)  # plain text and entities, as Telegram sends it
         message.setdefault("from", {"id": 1, "is_bot": True, "first_name": "SaferMK"})
         self.lines.append(f"{self.who} taps [{label or data}]")
         update = {

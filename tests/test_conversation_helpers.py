@@ -18,7 +18,8 @@ async def test_a_conversation_reads_like_the_chat(small_harness: Harness) -> Non
     assert chat.live_keyboards() == 1  # the consent question
     said = await chat.tap("Yes please")
     assert any(s.kind == "edit" for s in said)  # the question is edited in place
-    assert chat.live_keyboards() == 0
+    assert "✅ Yes please" not in chat.buttons()  # answered: its buttons are gone
+    assert chat.live_keyboards() == 1  # only the menu that follows
     transcript = chat.transcript()
     assert "resident: Delta Village" in transcript
     assert "resident taps [✅ Yes please]" in transcript

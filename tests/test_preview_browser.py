@@ -136,7 +136,7 @@ async def test_resident_finds_nag_consents_and_downloads_the_calendar(
     keyboard = page.locator(f"#panel-{RESIDENT_A} .reply-keyboard")
     await expect(keyboard).to_contain_text("Share my location")
     await say(page, RESIDENT_A, "Shenley")
-    await expect(last_message(page, RESIDENT_A)).to_contain_text("Shenley Church End")
+    await expect(last_message(page, RESIDENT_A)).to_contain_text("Shenley CE & Crownhill")
     await tap(page, RESIDENT_A, "Shenley Lodge")
     await expect(chat(page, RESIDENT_A)).to_contain_text("Would you like")
     await expect(keyboard).to_be_hidden()  # the bot removed its keyboard

@@ -102,6 +102,16 @@ async def edit_or_send(update: Update, text: str, reply_markup=None) -> None:
     await reply(update, text, reply_markup)
 
 
+async def remove_buttons(update: Update) -> None:
+    """Take the inline buttons off the pressed message (it keeps its text)."""
+    q = update.callback_query
+    if q is not None and isinstance(q.message, Message):
+        try:
+            await q.edit_message_reply_markup(None)
+        except BadRequest:  # already without buttons, or too old to edit: nothing to tidy
+            pass
+
+
 def officer_id(update: Update, context: BotContext) -> int | None:
     """The sender's user id if they are an officer or admin (checked on every press: buttons
     can be forwarded)."""

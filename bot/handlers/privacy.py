@@ -18,6 +18,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Upda
 
 from bot import callback_data as cd
 from bot.content import Texts
+from bot.content.keys import TextKey
 from bot.context import BotContext, Services
 from bot.features import Feature, Handler, Privacy
 from bot.handlers.common import answer, chat_id, edit_or_send, now, on_button, pressed, reply, texts
@@ -29,9 +30,45 @@ JSON_NAME = "my-data.json"
 FEATURE_SECTION = "you"
 
 
+# /privacy: a summary, then these pages in order (each one phone screen), edited in place.
+PRIVACY_PAGES: tuple[TextKey, ...] = (
+    "privacy.summary",
+    "privacy.stored",
+    "privacy.surveys",
+    "privacy.rights",
+)
+
+
+def privacy_page(t: Texts, page: int) -> tuple[str, InlineKeyboardMarkup]:
+    page = min(max(page, 0), len(PRIVACY_PAGES) - 1)
+    buttons = []
+    if page == 0:
+        buttons.append((t.get("button.privacy_more"), 1))
+    else:
+        buttons.append((t.get("button.previous"), page - 1))
+        if page < len(PRIVACY_PAGES) - 1:
+            buttons.append((t.get("button.next"), page + 1))
+    row = [
+        InlineKeyboardButton(label, callback_data=cd.PrivacyPage(to).pack())
+        for label, to in buttons
+    ]
+    text = t.get(PRIVACY_PAGES[page])
+    if page > 0:
+        text = t.get("privacy.page", page=page, pages=len(PRIVACY_PAGES) - 1) + "\n" + text
+    return text, InlineKeyboardMarkup([row])
+
+
 async def privacy_command(update: Update, context: BotContext) -> None:
-    """What is stored, why, for how long, and who to contact."""
-    await reply(update, texts(context).get("privacy.text"))
+    """What is stored, why, for how long, and who to contact: a summary, "More detail" after."""
+    text, keyboard = privacy_page(texts(context), 0)
+    await reply(update, text, keyboard)
+
+
+async def on_privacy_page(update: Update, context: BotContext) -> None:
+    data = pressed(update, cd.PrivacyPage)
+    await answer(update)
+    text, keyboard = privacy_page(texts(context), data.page if data else 0)
+    await edit_or_send(update, text, keyboard)
 
 
 async def collect_everything(services: Services, chat_id: int) -> dict[str, Any]:
@@ -163,7 +200,10 @@ def _describe(t: Texts, d: dict[str, Any], tz: ZoneInfo) -> list[str]:
 
 
 def _handlers(services: Services) -> Sequence[Handler]:
-    return ((on_button(cd.Forget, on_forget), Group.FEATURES),)
+    return (
+        (on_button(cd.Forget, on_forget), Group.FEATURES),
+        (on_button(cd.PrivacyPage, on_privacy_page), Group.FEATURES),
+    )
 
 
 FEATURE = Feature(
@@ -174,6 +214,7 @@ FEATURE = Feature(
         Command("forget", forget_command),
     ),
     handlers=_handlers,
+    intents={"privacy": privacy_command, "mydata": mydata_command, "forget": forget_command},
     privacy=Privacy(
         section=FEATURE_SECTION,
         tables=("residents",),

@@ -4,11 +4,14 @@ the resident, so /forget removes them with the resident's row."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from telegram import Update
+from telegram import Message, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
 
 from bot import callback_data as cd
 from bot.content import Texts
@@ -17,14 +20,18 @@ from bot.context import BotContext, Services
 from bot.features import Feature, Handler, Privacy
 from bot.handlers.common import answer, chat_id, now, on_button, pressed, texts
 from bot.handlers.registry import Group
+from bot.limits import MAX_CAPTION, MAX_MESSAGE
 from bot.render.text import date_words, e, first_line, plain
 from storage.model import OutboxStatus
+
+logger = logging.getLogger(__name__)
 
 SHOWN = 5  # messages listed in the chat; the JSON file has them all
 
 
 async def on_rate(update: Update, context: BotContext) -> None:
-    """A resident's 👍/👎 on a broadcast message (one per broadcast, changeable)."""
+    """A resident's 👍/👎 on a broadcast message (one per broadcast): saved, then the message
+    itself says so and loses its buttons (a pop-up alone is gone in a second)."""
     t = texts(context)
     data = pressed(update, cd.Rate)
     ok = False
@@ -33,6 +40,32 @@ async def on_rate(update: Update, context: BotContext) -> None:
             data.broadcast, chat_id(update), data.useful, now(context)
         )
     await answer(update, t.get("broadcast.rated" if ok else "common.stale_button"))
+    if ok and data is not None:
+        verdict = t.get("broadcast.btn_useful" if data.useful else "broadcast.btn_not_useful")
+        await _mark_rated(update, t.get("rating.done", verdict=verdict))
+
+
+async def _mark_rated(update: Update, line: str) -> None:
+    """Add `line` under the rated message and take its buttons off (only the buttons if the
+    message is already at Telegram's limit)."""
+    q = update.callback_query
+    message = q.message if q is not None else None
+    if q is None or not isinstance(message, Message):
+        return
+    try:
+        if message.caption is not None or message.photo:
+            caption = f"{message.caption_html or ''}\n\n{line}".strip()
+            if len(plain(caption)) <= MAX_CAPTION:
+                await q.edit_message_caption(caption, parse_mode=ParseMode.HTML, reply_markup=None)
+                return
+        elif message.text is not None:
+            text = f"{message.text_html}\n\n{line}"
+            if len(plain(text)) <= MAX_MESSAGE:
+                await q.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=None)
+                return
+        await q.edit_message_reply_markup(None)
+    except BadRequest:  # an old message Telegram no longer lets us edit: the rating is saved
+        logger.debug("Could not mark a rated message")
 
 
 async def _collect(services: Services, chat_id: int) -> dict[str, Any]:

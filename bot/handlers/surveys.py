@@ -550,6 +550,7 @@ FEATURE = Feature(
         Command("cancel", cancel_command, in_menu=False),  # only meaningful inside a survey
     ),
     handlers=_handlers,
+    intents={"surveys": survey_command},
     on_start=_load_open,
     privacy=Privacy(
         section="surveys",

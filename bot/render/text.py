@@ -141,26 +141,28 @@ def meeting_line(t: Texts, nag: Nag, m: Meeting, tz: ZoneInfo) -> str:
     )
 
 
+CARD_AREAS = 4  # places named on the NAG card (its name says the main ones already)
+
+
 def nag_card(t: Texts, nag: Nag, meetings: list[Meeting], tz: ZoneInfo) -> str:
+    """The NAG card, one phone screen: what it covers, its priorities, the next meeting, who to
+    contact. The full address is behind the map link; the calendar file has every detail."""
     parts = [t.get("nag.card_title", name=e(nag.name))]
-    parts.append(t.get("nag.card_areas", areas=e(", ".join(nag.areas)), council=e(nag.council)))
+    areas = list(nag.areas[:CARD_AREAS]) + (["…"] if len(nag.areas) > CARD_AREAS else [])
+    parts[0] += "\n" + t.get("nag.card_areas", areas=e(", ".join(areas)))
     prios = "\n".join(f"{i}. {e(p)}" for i, p in enumerate(nag.priorities, 1))
     parts.append(t.get("nag.card_priorities", priorities=prios))
     if meetings:
-        m = meetings[0]
-        venue = e(nag.venue.name) + ", " + e(nag.venue.address)
-        if nag.venue.postcode:
-            venue += " " + e(nag.venue.postcode)
-        parts.append(
-            t.get(
-                "nag.card_next",
-                when=e(when(t, m.start, tz)),
-                venue=venue,
-                map_url=attr(map_url(nag)),
-            )
+        venue = e(nag.venue.name) + (f", {e(nag.venue.postcode)}" if nag.venue.postcode else "")
+        meeting = t.get(
+            "nag.card_next",
+            when=e(when(t, meetings[0].start, tz)),
+            venue=venue,
+            map_url=attr(map_url(nag)),
         )
         if nag.venue.accessibility:
-            parts.append(t.get("nag.card_access", access=e(nag.venue.accessibility)))
+            meeting += "\n" + t.get("nag.card_access", access=e(nag.venue.accessibility))
+        parts.append(meeting)
     else:
         parts.append(t.get("nag.card_no_meeting"))
     c = nag.contact
@@ -170,11 +172,23 @@ def nag_card(t: Texts, nag: Nag, meetings: list[Meeting], tz: ZoneInfo) -> str:
     if c.email:
         contact.append(t.get("nag.contact_email", email=e(c.email)))
     if c.url:
-        contact.append(f'<a href="{attr(c.url)}">{e(c.url)}</a>')
-    parts.append(t.get("nag.card_contact", contact="\n".join(contact)))
-    if nag.links:
-        parts.append(" · ".join(f'<a href="{attr(x.url)}">{e(x.title)}</a>' for x in nag.links))
+        contact.append(t.get("nag.contact_website", url=attr(c.url)))
+    contact.extend(f'<a href="{attr(x.url)}">{e(x.title)}</a>' for x in nag.links)
+    parts.append(t.get("nag.card_contact", contact=" · ".join(contact)))
     return "\n\n".join(parts)
+
+
+def next_meeting_text(t: Texts, nag: Nag, meetings: list[Meeting], tz: ZoneInfo) -> str:
+    """One group's next meeting: when, where (with a map), who is welcome."""
+    if not meetings:
+        return t.get("meetings.none", name=e(nag.name))
+    return t.get(
+        "meetings.next",
+        name=e(nag.name),
+        when=e(when(t, meetings[0].start, tz)),
+        venue=e(nag.venue.name),
+        map_url=attr(map_url(nag)),
+    )
 
 
 def meetings_text(t: Texts, nag: Nag, meetings: list[Meeting], tz: ZoneInfo) -> str:
@@ -184,17 +198,33 @@ def meetings_text(t: Texts, nag: Nag, meetings: list[Meeting], tz: ZoneInfo) -> 
     return t.get("meetings.list", name=e(nag.name), meetings=lines)
 
 
-def campaign_text(t: Texts, c: Campaign, run: tuple[date, date], today: date) -> str:
-    status: TextKey = "campaigns.now" if run[0] <= today else "campaigns.soon"
-    tips = "\n".join(t.get("campaigns.tip", tip=e(tip)) for tip in c.tips)
-    links = " · ".join(f'<a href="{attr(x.url)}">{e(x.title)}</a>' for x in c.links)
+def campaign_label(t: Texts, c: Campaign, run: tuple[date, date], today: date) -> str:
+    """A campaign's button in the /campaigns list: running now, or from its start date."""
+    if run[0] <= today:
+        return t.get("campaigns.label_now", title=c.title)
     return t.get(
-        "campaigns.item",
+        "campaigns.label_soon", title=c.title, start=f"{run[0].day} {t.month_short(run[0])}"
+    )
+
+
+def campaign_detail(
+    t: Texts,
+    c: Campaign,
+    run: tuple[date, date],
+    today: date,
+    tips: Sequence[str],
+    *,
+    more: bool = False,
+) -> str:
+    """One campaign: title, when, summary and some tips (`more`: the rest of the tips)."""
+    status: TextKey = "campaigns.now" if run[0] <= today else "campaigns.soon"
+    lines = "\n".join(t.get("campaigns.tip", tip=e(tip)) for tip in tips)
+    return t.get(
+        "campaigns.more" if more else "campaigns.detail",
         title=e(c.title),
-        status=t.get(status, start=day(t, run[0]), end=day(t, run[1])),
+        status=t.get(status, start=date_words(t, run[0]), end=date_words(t, run[1])),
         summary=e(c.summary),
-        tips=tips,
-        links=links,
+        tips=lines,
     ).rstrip()
 
 
