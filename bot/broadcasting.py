@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -22,8 +22,9 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import Application
 
 from bot import callback_data as cd
-from bot.domain.broadcasts import NOTICE_BEFORE, duplicate_window
-from bot.render.text import e, first_line, when
+from bot.config import parse_quiet_hours
+from bot.domain.broadcasts import NOTICE_BEFORE, duplicate_window, effective_send_time
+from bot.render.text import e, first_line, when_words
 from storage.broadcasts import Broadcast
 from storage.model import BroadcastKind, BroadcastSpec
 
@@ -113,28 +114,56 @@ class BroadcastService:
 
     # ------------------------------------------------------------ officers' actions
 
+    # Each takes the due time the officer was shown (`expected_due`): a confirmation pressed
+    # after the broadcast was moved, sent now or pressed a second time changes nothing.
+
     async def cancel(
-        self, broadcast_id: int, officer: int | None, detail: str | None = None
+        self,
+        broadcast_id: int,
+        officer: int | None,
+        detail: str | None = None,
+        expected_due: datetime | None = None,
     ) -> bool:
         s = self.services
-        done = await s.broadcasts.cancel(broadcast_id, officer, s.clock.now(), detail=detail)
+        done = await s.broadcasts.cancel(
+            broadcast_id, officer, s.clock.now(), detail=detail, expected_due=expected_due
+        )
         if done:
             self.unschedule(broadcast_id)
         return done
 
-    async def send_now(self, broadcast_id: int, officer: int) -> bool:
+    async def send_now(
+        self, broadcast_id: int, officer: int, expected_due: datetime | None = None
+    ) -> bool:
         s = self.services
-        if not await s.broadcasts.send_now(broadcast_id, officer, s.clock.now()):
+        if not await s.broadcasts.send_now(broadcast_id, officer, s.clock.now(), expected_due):
             return False
         await self._reschedule(broadcast_id)
         return True
 
-    async def retime(self, broadcast_id: int, at: datetime, officer: int) -> bool:
+    async def retime(
+        self,
+        broadcast_id: int,
+        at: datetime,
+        officer: int,
+        expected_due: datetime | None = None,
+    ) -> bool:
         s = self.services
-        if not await s.broadcasts.reschedule(broadcast_id, at, officer, s.clock.now()):
+        now = s.clock.now()
+        if not await s.broadcasts.reschedule(broadcast_id, at, officer, now, expected_due):
             return False
         await self._reschedule(broadcast_id)
         return True
+
+    def send_time(self, planned: datetime, urgent: bool) -> datetime:
+        """When residents get a broadcast planned for `planned`: the rule delivery applies
+        (bot/delivery.py holds a non-urgent broadcast back until quiet hours end)."""
+        return effective_send_time(planned, urgent, self.quiet_hours, self.services.config.tz)
+
+    @property
+    def quiet_hours(self) -> tuple[time, time] | None:
+        """The configured quiet hours, or None when they are off."""
+        return parse_quiet_hours(self.services.config.settings.broadcast.quiet_hours or "")
 
     async def _reschedule(self, broadcast_id: int) -> None:
         b = await self.services.broadcasts.get(broadcast_id)
@@ -155,7 +184,7 @@ class BroadcastService:
                 "broadcast.expired_notice",
                 id=b.id,
                 title=first_line(b.text or b.kind),
-                when=e(when(t, b.due_at, s.config.tz)),
+                when=e(when_words(t, b.due_at, s.config.tz, now)),
                 hours=f"{hours:.0f}",
             )
         )
@@ -203,7 +232,7 @@ class BroadcastService:
                     "broadcast.notice",
                     id=b.id,
                     title=first_line(b.text or b.kind),
-                    when=e(when(t, b.due_at, s.config.tz)),
+                    when=e(when_words(t, b.due_at, s.config.tz, s.clock.now())),
                     count=recipients,
                 ),
                 InlineKeyboardMarkup([[button]]),

@@ -270,19 +270,65 @@ class Rate(CallbackData, prefix="br"):
     useful: bool
 
 
+# Officers' broadcast buttons. Nothing acts on a first press: Cancel, Send now and Change time
+# open a confirmation showing what will happen, and only its Confirm acts. A Confirm carries the
+# due time the officer was shown (Unix seconds), so a second press, or one after the broadcast
+# was sent, moved or cancelled, changes nothing.
+
+
 @dataclasses.dataclass(frozen=True)
 class CancelBroadcast(CallbackData, prefix="bx"):
+    """Ask to cancel (from the card, or the 24-hour notice): opens the confirmation."""
+
     broadcast: int
 
 
 @dataclasses.dataclass(frozen=True)
 class SendNow(CallbackData, prefix="bn"):
+    """Ask to send now: opens the confirmation."""
+
     broadcast: int
 
 
 @dataclasses.dataclass(frozen=True)
 class Retime(CallbackData, prefix="bt"):
+    """Ask for a new time (then a confirmation)."""
+
     broadcast: int
+
+
+@dataclasses.dataclass(frozen=True)
+class Manage(CallbackData, prefix="bm"):
+    """One broadcast's card in /scheduled."""
+
+    broadcast: int
+
+
+@dataclasses.dataclass(frozen=True)
+class ScheduledList(CallbackData, prefix="bl"):
+    """A page of /scheduled: the coming month, or the later automatic messages."""
+
+    later: bool
+    page: int
+
+
+@dataclasses.dataclass(frozen=True)
+class ConfirmCancel(CallbackData, prefix="bcx"):
+    broadcast: int
+    due: int
+
+
+@dataclasses.dataclass(frozen=True)
+class ConfirmSendNow(CallbackData, prefix="bcn"):
+    broadcast: int
+    due: int
+
+
+@dataclasses.dataclass(frozen=True)
+class ConfirmRetime(CallbackData, prefix="bct"):
+    broadcast: int
+    due: int
+    at: int  # the new time (Unix seconds)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -293,6 +339,18 @@ class Results(CallbackData, prefix="rs"):
 
 
 # ---------------------------------------------------------------- the /broadcast wizard
+
+
+@dataclasses.dataclass(frozen=True)
+class WizardCampaigns(CallbackData, prefix="wl"):
+    """Back to the list of campaigns."""
+
+
+@dataclasses.dataclass(frozen=True)
+class WizardPickCampaign(CallbackData, prefix="wp"):
+    """One campaign's messages."""
+
+    campaign: str
 
 
 @dataclasses.dataclass(frozen=True)

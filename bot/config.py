@@ -55,9 +55,26 @@ class ContentSection(_Strict):
     dir: Path = Path("content")
 
 
+# Shown in lists and audit trails, so short: e.g. "Sam (Safer Neighbourhood Team)".
+MAX_OFFICER_NAME = 40
+
+
 class Officer(_Strict):
     id: int = Field(gt=0)
     role: Literal["officer", "admin"] = "officer"
+    # How officers see each other in audit trails and lists. Never stored in the database (the
+    # config is its only source; the database keeps the Telegram id, as before).
+    name: str | None = Field(default=None, min_length=1, max_length=MAX_OFFICER_NAME)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str | None) -> str | None:
+        if v is None:
+            return None
+        v = " ".join(v.split())
+        if not v:
+            raise ValueError("must be some text, or left out")
+        return v
 
 
 class SurveySection(_Strict):
@@ -169,6 +186,14 @@ class Config:
 
     def role_of(self, user_id: int | None) -> str | None:
         return self.officer_roles.get(user_id) if user_id is not None else None
+
+    def officer_entry(self, user_id: int | None) -> tuple[int, str | None] | None:
+        """(position in the config's officers list from 1, name or None) of an officer, or None
+        for anyone not listed (a former officer, say)."""
+        for i, o in enumerate(self.settings.officers, 1):
+            if o.id == user_id:
+                return i, o.name
+        return None
 
 
 def _describe(err: ValidationError, path: Path | None, from_env: dict[str, str]) -> str:

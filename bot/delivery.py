@@ -61,7 +61,7 @@ from telegram.ext import Application, BaseRateLimiter
 
 from bot.config import parse_quiet_hours
 from bot.context import Services, services_of
-from bot.domain.broadcasts import in_quiet_hours, quiet_end, sends_image
+from bot.domain.broadcasts import effective_send_time, sends_image
 from bot.render.keyboards import rating_keyboard
 from storage.broadcasts import Broadcast, Claimed, Outcome
 from storage.db import DatabaseUnavailable
@@ -426,15 +426,18 @@ class Delivery:
 
     # ------------------------------------------------------------ one broadcast
 
-    def _quiet_now(self, b: Broadcast, now: datetime) -> bool:
+    def _send_time(self, b: Broadcast, now: datetime) -> datetime:
+        """When `b` may go out if it were sent at `now` (the officers' previews use the same)."""
         s = self.services
         quiet = parse_quiet_hours(s.config.settings.broadcast.quiet_hours or "")
-        return not b.urgent and in_quiet_hours(now, quiet, s.config.tz)
+        return effective_send_time(now, b.urgent, quiet, s.config.tz)
+
+    def _quiet_now(self, b: Broadcast, now: datetime) -> bool:
+        return self._send_time(b, now) > now
 
     async def _defer(self, b: Broadcast, now: datetime) -> None:
         s = self.services
-        quiet = parse_quiet_hours(s.config.settings.broadcast.quiet_hours or "")
-        until = quiet_end(now, quiet, s.config.tz)
+        until = self._send_time(b, now)
         await s.broadcasts.set_due(b.id, until, now)
         logger.info("Broadcast %d waits for the end of quiet hours", b.id)
         deferred = await s.broadcasts.get(b.id)

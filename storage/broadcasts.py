@@ -279,13 +279,19 @@ class BroadcastStore:
         action: AuditAction,
         detail: str | None,
         now: datetime,
+        expected_due: datetime | None = None,
     ) -> bool:
-        """End a scheduled or running broadcast; outbox rows in `unsent` states get `status`."""
+        """End a scheduled or running broadcast; outbox rows in `unsent` states get `status`.
+
+        With `expected_due`, only while the broadcast is still due then (what the officer saw).
+        """
+        same_due = "" if expected_due is None else " AND due_at = ?"
         async with self.db.transaction() as tx:
             n = await tx.execute(
                 "UPDATE broadcasts SET status = ?, finished_at = ?, updated_at = ?"
-                f" WHERE id = ? AND status IN {ACTIVE_SQL}",
-                (status, ts(now), ts(now), broadcast_id),
+                f" WHERE id = ? AND status IN {ACTIVE_SQL}{same_due}",
+                (status, ts(now), ts(now), broadcast_id)
+                + (() if expected_due is None else (ts(expected_due),)),
             )
             if not n:
                 return False
@@ -298,9 +304,18 @@ class BroadcastStore:
             return True
 
     async def cancel(
-        self, broadcast_id: int, actor: int | None, now: datetime, detail: str | None = None
+        self,
+        broadcast_id: int,
+        actor: int | None,
+        now: datetime,
+        detail: str | None = None,
+        expected_due: datetime | None = None,
     ) -> bool:
-        """Cancel a scheduled or running broadcast; rows not yet sent are not sent."""
+        """Cancel a scheduled or running broadcast; rows not yet sent are not sent.
+
+        With `expected_due`, only if it is still due then (a confirmation shown before the
+        broadcast was moved or sent now is refused).
+        """
         return await self._end(
             broadcast_id,
             BroadcastStatus.CANCELLED,
@@ -309,6 +324,7 @@ class BroadcastStore:
             AuditAction.CANCEL,
             detail,
             now,
+            expected_due,
         )
 
     async def _move(
@@ -321,31 +337,60 @@ class BroadcastStore:
         now: datetime,
         *,
         renotify: bool,
+        expected_due: datetime | None = None,
     ) -> bool:
-        """Move a broadcast that has not started to `at`, with its audit row."""
+        """Move a broadcast that has not started to `at`, with its audit row (with
+        `expected_due`: only while it is still due then)."""
+        same_due = "" if expected_due is None else " AND due_at = ?"
         async with self.db.transaction() as tx:
             n = await tx.execute(
                 "UPDATE broadcasts SET send_at = ?, due_at = ?, updated_at = ?,"
                 " notified = CASE WHEN ? THEN 0 ELSE notified END"
-                f" WHERE id = ? AND status = '{BS.SCHEDULED}'",
-                (ts(at), ts(at), ts(now), int(renotify), broadcast_id),
+                f" WHERE id = ? AND status = '{BS.SCHEDULED}'{same_due}",
+                (ts(at), ts(at), ts(now), int(renotify), broadcast_id)
+                + (() if expected_due is None else (ts(expected_due),)),
             )
             if n:
                 await self._audit(tx, broadcast_id, actor, action, detail, now)
             return bool(n)
 
-    async def send_now(self, broadcast_id: int, actor: int, now: datetime) -> bool:
+    async def send_now(
+        self,
+        broadcast_id: int,
+        actor: int,
+        now: datetime,
+        expected_due: datetime | None = None,
+    ) -> bool:
         return await self._move(
-            broadcast_id, now, actor, AuditAction.SEND_NOW, None, now, renotify=False
+            broadcast_id,
+            now,
+            actor,
+            AuditAction.SEND_NOW,
+            None,
+            now,
+            renotify=False,
+            expected_due=expected_due,
         )
 
     async def reschedule(
-        self, broadcast_id: int, send_at: datetime, actor: int, now: datetime
+        self,
+        broadcast_id: int,
+        send_at: datetime,
+        actor: int,
+        now: datetime,
+        expected_due: datetime | None = None,
     ) -> bool:
         """Move a broadcast to another time (audited as a change); officers are noticed again."""
         detail = f"send_at {ts(send_at)}"
         return await self._move(
-            broadcast_id, send_at, actor, AuditAction.CHANGE, detail, now, renotify=True
+            broadcast_id,
+            send_at,
+            actor,
+            AuditAction.CHANGE,
+            detail,
+            now,
+            renotify=True,
+            expected_due=expected_due,
         )
 
     async def expire(self, broadcast_id: int, now: datetime, detail: str) -> bool:

@@ -177,7 +177,11 @@ async def test_officers_get_a_notice_24h_before_a_campaign_message_and_can_cance
     assert ("✖️ Cancel this message", cd.CancelBroadcast(launch.id).pack()) in notice.buttons
     assert [c for c in h.api.sent("sendMessage", ADMIN_ID) if "Loan Shark" in c.text]
     assert await h.services.broadcasting.send_notices() == 0, "told once"
-    await h.press(OFFICER_ID, cd.CancelBroadcast(launch.id).pack())
+    calls = await h.press(OFFICER_ID, cd.CancelBroadcast(launch.id).pack())
+    assert (await h.services.broadcasts.get(launch.id)).status == "scheduled", "asks first"
+    confirm = cd.ConfirmCancel(launch.id, int(launch.due_at.timestamp())).pack()
+    assert confirm in [d for _, d in h.buttons(calls)]
+    await h.press(OFFICER_ID, confirm)
     assert (await h.services.broadcasts.get(launch.id)).status == "cancelled"
     audit = await h.rows(
         "SELECT actor_id, action FROM broadcast_audit WHERE broadcast_id = ? ORDER BY id",

@@ -1,12 +1,12 @@
-"""The /broadcast wizard: content, audience, time, a preview exactly as residents will see it,
-Confirm. Also the officers' typed answers (a message text, a UK date and time, a new time for a
-scheduled broadcast).
+"""The /broadcast wizard: content (a campaign message picked by its date and first words, or a
+typed one), audience, time, a preview exactly as residents will see it with when they will
+actually get it (quiet hours, by delivery's own rule) and any warning that a message was
+written for another day, then Confirm. Also the officers' typed answers to the wizard (a message
+text, a UK date and time); bot/handlers/officers.py receives every typed answer first and hands
+the wizard's on.
 
 The draft lives in the officer's chat_data (in memory: a draft lost to a restart is simply
-started again; nothing is scheduled until Confirm hands it to the broadcast service). Officers'
-typed answers are caught in Group.OFFICER_INPUT, before the safeguarding check and the features,
-so an officer's campaign text about knife crime is never answered with helplines or taken for an
-area search; anything else falls through untouched.
+started again; nothing is scheduled until Confirm hands it to the broadcast service).
 """
 
 from __future__ import annotations
@@ -14,19 +14,27 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
-from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler, MessageHandler, filters
+from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler
 
 from bot import callback_data as cd
 from bot.broadcasting import Duplicate
+from bot.content import Campaign, ScheduledMessage, Texts
 from bot.content.keys import TextKey
 from bot.context import BotContext, Services
 from bot.delivery import photo_source
-from bot.domain.broadcasts import fingerprint, parse_uk_datetime, quick_choices, sends_image
+from bot.domain.broadcasts import (
+    fingerprint,
+    parse_uk_datetime,
+    pickable_campaigns,
+    quick_choices,
+    sends_image,
+    written_for,
+)
 from bot.features import Feature, Handler
 from bot.handlers.common import (
     answer,
@@ -44,7 +52,15 @@ from bot.handlers.common import (
 from bot.handlers.registry import Command, Group
 from bot.limits import MAX_CAPTION, MAX_MESSAGE
 from bot.render.keyboards import rating_keyboard
-from bot.render.text import campaign_message_html, describe_audience, e, when
+from bot.render.text import (
+    campaign_message_html,
+    day_long,
+    day_short,
+    describe_audience,
+    e,
+    snippet,
+    when_words,
+)
 from storage.model import Audience, AudienceKind, BroadcastKind, BroadcastSpec
 
 logger = logging.getLogger(__name__)
@@ -57,6 +73,8 @@ QUICK_LABELS: dict[str, TextKey] = {
     "tomorrow_1800": "broadcast.quick_tomorrow_1800",
 }
 MAX_AHEAD = timedelta(days=366)  # a broadcast is planned at most a year ahead
+PICKER_LABEL = 40  # characters of a message button: its date and first words, for a phone
+PICKER_LINE = 70  # ... and of its line in the message above the buttons
 
 
 @dataclass
@@ -66,6 +84,8 @@ class Draft:
     step: str = "content"  # content | text | image | audience | nags | time | preview | retime
     retime_id: int | None = None  # the scheduled broadcast whose time is being changed
     text: str | None = None  # final HTML, as residents will see it
+    campaign: str | None = None  # the campaign message picked, if one was (its `on:` day)
+    message: str | None = None
     image: str | None = None
     audience: Audience = field(default_factory=Audience)
     picks: list[str] = field(default_factory=list)
@@ -86,15 +106,55 @@ def draft_of(context: BotContext) -> Draft | None:
 async def broadcast_command(update: Update, context: BotContext) -> None:
     """Start the broadcast wizard: choose the content first."""
     chat_store(context)[DRAFT] = Draft()
+    text, markup = _campaign_list(context)
+    await reply(update, text, markup)
+
+
+def _campaign_list(context: BotContext) -> tuple[str, InlineKeyboardMarkup]:
+    """Campaigns running now or starting soon (those over are left out), then "type a new one"."""
     t = texts(context)
+    today = now(context).astimezone(context.services.config.tz).date()
     rows = []
-    for campaign in context.services.content.campaigns:
-        for msg in campaign.messages:
-            label = f"{campaign.title} · {msg.id}"
-            rows.append([_btn(label[:60], cd.WizardCampaign(campaign.id, msg.id))])
+    for campaign, (start, _) in pickable_campaigns(context.services.content.campaigns, today):
+        if start <= today:
+            label = t.get("broadcast.btn_campaign_now", title=campaign.title)
+        else:
+            day = day_short(t, start, today)
+            label = t.get("broadcast.btn_campaign_soon", title=campaign.title, day=day)
+        rows.append([_btn(label, cd.WizardPickCampaign(campaign.id))])
     rows.append([_btn(t.get("broadcast.btn_type_new"), cd.WizardTypeText())])
     rows.append([_btn(t.get("broadcast.btn_abandon"), cd.WizardAbandon())])
-    await reply(update, t.get("broadcast.choose_content"), InlineKeyboardMarkup(rows))
+    return t.get("broadcast.choose_content"), InlineKeyboardMarkup(rows)
+
+
+def _message_snippet(campaign: Campaign, msg: ScheduledMessage, limit: int) -> str:
+    return snippet(msg.text or campaign.summary, limit)
+
+
+def _message_list(
+    t: Texts, campaign: Campaign, run: tuple[date, date], today: date
+) -> tuple[str, InlineKeyboardMarkup]:
+    """One campaign's messages: each by the day it goes out and its first words."""
+    lines, rows = [], []
+    for msg in campaign.messages:
+        day = day_short(t, campaign.day_in_run(msg.day, run[0]), today)
+        first_words = e(_message_snippet(campaign, msg, PICKER_LINE))
+        lines.append(t.get("broadcast.message_line", day=day, text=first_words))
+        label = f"{day} · {_message_snippet(campaign, msg, PICKER_LABEL - len(day) - 3)}"
+        rows.append([_btn(label, cd.WizardCampaign(campaign.id, msg.id))])
+    rows.append([_btn(t.get("broadcast.btn_back"), cd.WizardCampaigns())])
+    dates = t.get(
+        "broadcast.campaign_dates",
+        start=day_short(t, run[0], today),
+        end=day_short(t, run[1], today),
+    )
+    text = t.get(
+        "broadcast.choose_message",
+        title=e(campaign.title),
+        dates=dates,
+        messages="\n".join(lines),
+    )
+    return text, InlineKeyboardMarkup(rows)
 
 
 async def _ask_image(update: Update, context: BotContext, draft: Draft) -> None:
@@ -147,9 +207,37 @@ async def _ask_time(update: Update, context: BotContext, draft: Draft) -> None:
     tz = context.services.config.tz
     rows = [[_btn(t.get("broadcast.btn_now"), cd.WizardTime("now"))]]
     for choice in quick_choices(now(context), tz):
-        label = t.get(QUICK_LABELS[choice.key], when=when(t, choice.at, tz))
+        day = day_short(t, choice.at.astimezone(tz).date(), now(context).astimezone(tz).date())
+        label = t.get(QUICK_LABELS[choice.key], when=day)
         rows.append([_btn(label[:60], cd.WizardTime(choice.key))])
     await edit_or_send(update, t.get("broadcast.choose_time"), InlineKeyboardMarkup(rows))
+
+
+def _send_time(context: BotContext, draft: Draft) -> tuple[datetime, datetime]:
+    """(planned, when residents get it): the time chosen (now for "now") and the same time
+    moved past quiet hours unless urgent, by the rule delivery applies."""
+    current = now(context)
+    planned = current if draft.send_now or draft.send_at is None else draft.send_at
+    return planned, context.services.broadcasting.send_time(max(planned, current), draft.urgent)
+
+
+def _written_for_warning(context: BotContext, draft: Draft, arrives: datetime) -> str | None:
+    """A campaign message written for a day (its `on:`) that would go out on another day."""
+    campaign = context.services.content.campaign_by_id.get(draft.campaign or "")
+    msg = next((m for m in campaign.messages if m.id == draft.message), None) if campaign else None
+    if campaign is None or msg is None:
+        return None
+    send_day = arrives.astimezone(context.services.config.tz).date()
+    meant = written_for(campaign, msg, send_day)
+    if meant is None or meant == send_day:
+        return None
+    t = texts(context)
+    return t.get(
+        "broadcast.written_for",
+        day=day_long(t, meant, send_day),
+        text=e(_message_snippet(campaign, msg, 60)),
+        send_day=day_long(t, send_day, send_day),
+    )
 
 
 def _preview_keyboard(context: BotContext, draft: Draft) -> InlineKeyboardMarkup:
@@ -170,19 +258,28 @@ def _preview_keyboard(context: BotContext, draft: Draft) -> InlineKeyboardMarkup
 
 
 async def _summary(context: BotContext, draft: Draft) -> str:
+    """Who gets it, how many, and when they actually get it; warnings last."""
     s = context.services
     t = texts(context)
     count = await s.broadcasts.count_audience(draft.audience)
     names = {n.id: n.name for n in s.content.nags}
-    at = t.get("broadcast.now")
-    if not draft.send_now and draft.send_at is not None:
-        at = when(t, draft.send_at, s.config.tz)
+    current, tz = now(context), s.config.tz
+    planned, arrives = _send_time(context, draft)
+    at = t.get("broadcast.now") if draft.send_now else when_words(t, planned, tz, current)
+    notes = []
+    if arrives > max(planned, current):
+        key: TextKey = "broadcast.quiet_now" if draft.send_now else "broadcast.quiet_later"
+        notes.append(t.get(key, when=e(when_words(t, arrives, tz, current)), planned=e(at)))
+    warning = _written_for_warning(context, draft, arrives)
+    if warning:
+        notes.append(warning)
     return t.get(
         "broadcast.preview_summary",
         count=count,
         audience=describe_audience(t, draft.audience, names),
         when=e(at),
         urgent=t.get("broadcast.urgent_yes" if draft.urgent else "broadcast.urgent_no"),
+        notes="".join(f"\n\n{n}" for n in notes),
     )
 
 
@@ -239,6 +336,28 @@ async def _abandon(update: Update, context: BotContext, draft: Draft, data: Any)
     await edit_or_send(update, texts(context).get("broadcast.abandoned"))
 
 
+async def _campaigns(update: Update, context: BotContext, draft: Draft, data: Any) -> None:
+    """Back to the list of campaigns."""
+    draft.step = "content"
+    text, markup = _campaign_list(context)
+    await edit_or_send(update, text, markup)
+
+
+async def _campaign_picked(
+    update: Update, context: BotContext, draft: Draft, data: cd.WizardPickCampaign
+) -> None:
+    """One campaign's messages, by date and first words."""
+    t = texts(context)
+    campaign = context.services.content.campaign_by_id.get(data.campaign)
+    today = now(context).astimezone(context.services.config.tz).date()
+    run = campaign.occurrence(today) if campaign is not None else None
+    if campaign is None or run is None or draft.step != "content":
+        await reply(update, t.get("common.stale_button"))
+        return
+    text, markup = _message_list(t, campaign, run, today)
+    await edit_or_send(update, text, markup)
+
+
 async def _campaign_chosen(
     update: Update, context: BotContext, draft: Draft, data: cd.WizardCampaign
 ) -> None:
@@ -251,12 +370,14 @@ async def _campaign_chosen(
         return
     draft.text = campaign_message_html(t, campaign, msg)
     draft.image = campaign.image
+    draft.campaign, draft.message = campaign.id, msg.id
     await _ask_audience(update, context, draft)
 
 
 async def _type_text(update: Update, context: BotContext, draft: Draft, data: Any) -> None:
     """The officer will type the message."""
     draft.step = "text"
+    draft.campaign = draft.message = None
     await edit_or_send(update, texts(context).get("broadcast.type_text", limit=MAX_TEXT))
 
 
@@ -404,7 +525,11 @@ async def _confirm(
         other = result.other
         await reply(
             update,
-            t.get("broadcast.duplicate", id=other.id, when=e(when(t, other.send_at, s.config.tz))),
+            t.get(
+                "broadcast.duplicate",
+                id=other.id,
+                when=e(when_words(t, other.send_at, s.config.tz, current)),
+            ),
             InlineKeyboardMarkup(
                 [
                     [_btn(t.get("broadcast.btn_send_anyway"), cd.WizardConfirm(True))],
@@ -414,15 +539,33 @@ async def _confirm(
         )
         return
     chat_store(context).pop(DRAFT, None)
+    arrives = s.broadcasting.send_time(send_at, draft.urgent)
     key: TextKey = "broadcast.confirmed_now" if draft.send_now else "broadcast.confirmed"
-    await reply(update, t.get(key, id=result.broadcast.id, when=e(when(t, send_at, s.config.tz))))
+    if arrives > send_at:
+        key = "broadcast.confirmed_quiet"
+    when_text = e(when_words(t, arrives, s.config.tz, current))
+    await reply(update, t.get(key, id=result.broadcast.id, when=when_text))
+
+
+def parse_time(context: BotContext, raw: str) -> datetime | TextKey:
+    """A typed UK date and time ahead (within MAX_AHEAD), or the text key saying what is wrong."""
+    current = now(context)
+    at = parse_uk_datetime(raw, current, context.services.config.tz)
+    if at is None:
+        return "broadcast.bad_time"
+    if at <= current:
+        return "broadcast.time_past"
+    if at > current + MAX_AHEAD:
+        return "broadcast.time_too_far"
+    return at
 
 
 async def on_officer_text(update: Update, context: BotContext) -> None:
-    """An officer's typed message text or date while the wizard waits for one."""
+    """An officer's typed message text or date while the wizard waits for one (called by the
+    officers' typed-answer handler, bot/handlers/officers.py)."""
     draft = draft_of(context)
     officer = officer_id(update, context)
-    if draft is None or draft.step not in ("text", "time", "retime") or officer is None:
+    if draft is None or draft.step not in ("text", "time") or officer is None:
         return  # not ours: the features' handlers see it as usual
     t = texts(context)
     raw = message_text(update)
@@ -435,37 +578,19 @@ async def on_officer_text(update: Update, context: BotContext) -> None:
             draft.text, draft.image = e(raw.strip()), None
             await _ask_image(update, context, draft)
         raise ApplicationHandlerStop
-    tz = context.services.config.tz
-    at = parse_uk_datetime(raw, now(context), tz)
-    if at is None:
-        await reply(update, t.get("broadcast.bad_time"))
-    elif at <= now(context):
-        await reply(update, t.get("broadcast.time_past"))
-    elif at > now(context) + MAX_AHEAD:
-        await reply(update, t.get("broadcast.time_too_far", days=MAX_AHEAD.days))
-    elif draft.step == "retime" and draft.retime_id is not None:
-        await _retime(update, context, draft.retime_id, officer, at)
+    at = parse_time(context, raw)
+    if isinstance(at, str):
+        await reply(update, t.get(at, days=MAX_AHEAD.days))
     else:
         draft.send_now, draft.send_at = False, at
         await _show_preview(update, context, draft)
     raise ApplicationHandlerStop
 
 
-async def _retime(
-    update: Update, context: BotContext, bid: int, officer: int, at: datetime
-) -> None:
-    """Move a scheduled broadcast to a new time (the service rebuilds its job), confirm."""
-    s = context.services
-    t = texts(context)
-    chat_store(context).pop(DRAFT, None)
-    if not await s.broadcasting.retime(bid, at, officer):
-        await reply(update, t.get("broadcast.cannot_change", id=bid))
-        return
-    await reply(update, t.get("broadcast.changed", id=bid, when=e(when(t, at, s.config.tz))))
-
-
 WIZARD_STEPS: list[tuple[type[cd.CallbackData], WizardStep]] = [
     (cd.WizardAbandon, _abandon),
+    (cd.WizardCampaigns, _campaigns),
+    (cd.WizardPickCampaign, _campaign_picked),
     (cd.WizardCampaign, _campaign_chosen),
     (cd.WizardTypeText, _type_text),
     (cd.WizardImage, _image_chosen),
@@ -481,14 +606,7 @@ WIZARD_STEPS: list[tuple[type[cd.CallbackData], WizardStep]] = [
 
 
 def _handlers(services: Services) -> Sequence[Handler]:
-    out: list[Handler] = [
-        (wizard_button(kind, step), Group.FEATURES) for kind, step in WIZARD_STEPS
-    ]
-    officers = list(services.config.officer_roles)
-    if officers:
-        typed = filters.ChatType.PRIVATE & filters.User(officers) & filters.TEXT & ~filters.COMMAND
-        out.append((MessageHandler(typed, on_officer_text), Group.OFFICER_INPUT))
-    return out
+    return [(wizard_button(kind, step), Group.FEATURES) for kind, step in WIZARD_STEPS]
 
 
 FEATURE = Feature(

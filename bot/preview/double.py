@@ -311,6 +311,7 @@ class BotApiDouble:
         self._next_message_id: dict[int, int] = {}
         self._queries: dict[str, int] = {}  # unanswered callback query id -> chat id
         self._query_ids = itertools.count(1)
+        self._albums = itertools.count(1)
         self.files: dict[str, StoredFile] = {}
         self.commands: dict[tuple[str, int | None], list[dict[str, str]]] = {}
         # rate limits
@@ -672,6 +673,10 @@ class BotApiDouble:
             out.append(("text", str(params.get("text") or ""), MAX_TEXT))
         if "caption" in params and params["caption"] is not None:
             out.append(("caption", str(params["caption"]), MAX_CAPTION))
+        if method == "sendMediaGroup" and isinstance(params.get("media"), list):
+            for item in params["media"]:
+                if isinstance(item, dict) and item.get("caption") is not None:
+                    out.append(("caption", str(item["caption"]), MAX_CAPTION))
         return out
 
     def _check_html(self, method: str, params: dict[str, Any], _: Any) -> Failure | None:
@@ -845,6 +850,8 @@ class BotApiDouble:
                 ],
                 caption=params.get("caption"),
             )
+        if method == "sendMediaGroup":
+            return self._album(params, files)
         if method == "sendLocation":
             return self._message(
                 params,
@@ -878,6 +885,26 @@ class BotApiDouble:
             return self._commands(method, params)
         # deleteWebhook, sendChatAction, close, logOut...
         return True
+
+    def _album(
+        self, params: dict[str, Any], files: dict[str, tuple[str, bytes]]
+    ) -> list[dict[str, Any]]:
+        """sendMediaGroup: one message per photo, sharing a media_group_id (photos only)."""
+        group = f"G{next(self._albums)}"
+        out = []
+        for item in params.get("media") or []:
+            ref = str(item.get("media", ""))
+            name = ref.removeprefix("attach://")
+            upload = {"photo": files[name]} if name in files else {}
+            file_id = self._file({"photo": ref}, upload, "photo")
+            photo = [
+                {"file_id": file_id, "file_unique_id": file_id[:16], "width": 10, "height": 10}
+            ]
+            one = {"chat_id": params.get("chat_id"), "parse_mode": item.get("parse_mode")}
+            out.append(
+                self._message(one, photo=photo, caption=item.get("caption"), media_group_id=group)
+            )
+        return out
 
     def _commands(self, method: str, params: dict[str, Any]) -> Any:
         scope = params.get("scope") or {"type": "default"}

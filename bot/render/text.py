@@ -47,6 +47,73 @@ def when(t: Texts, dt: datetime, tz: ZoneInfo) -> str:
     return f"{t.weekday(local)} {local.day} {t.month(local)} {local.year}, {local:%H:%M}"
 
 
+def when_words(t: Texts, dt: datetime, tz: ZoneInfo, now: datetime) -> str:
+    """ "today at 18:00", "tomorrow at 10:00", "yesterday at 09:15", otherwise "Tuesday 24
+    November, 18:00" (with the year only when it is not this year), on the local wall clock."""
+    local, today = dt.astimezone(tz), now.astimezone(tz).date()
+    clock = f"{local:%H:%M}"
+    offset = (local.date() - today).days
+    if offset == 0:
+        return t.get("time.today_at", time=clock)
+    if offset == 1:
+        return t.get("time.tomorrow_at", time=clock)
+    if offset == -1:
+        return t.get("time.yesterday_at", time=clock)
+    year = f" {local.year}" if local.year != today.year else ""
+    return f"{t.weekday(local)} {local.day} {t.month(local)}{year}, {clock}"
+
+
+def when_short(t: Texts, dt: datetime, tz: ZoneInfo, now: datetime) -> str:
+    """Like `when_words` for one-line lists: "today at 18:00", "Wed 25 Nov, 10:00",
+    "Mon 11 Oct 2027, 10:00"."""
+    local, today = dt.astimezone(tz), now.astimezone(tz).date()
+    if abs((local.date() - today).days) <= 1:
+        return when_words(t, dt, tz, now)
+    year = f" {local.year}" if local.year != today.year else ""
+    return f"{t.weekday(local)[:3]} {local.day} {t.month_short(local)}{year}, {local:%H:%M}"
+
+
+def day_short(t: Texts, d: date, today: date) -> str:
+    """ "Sun 25 Oct" (with the year only when it is not `today`'s year)."""
+    year = f" {d.year}" if d.year != today.year else ""
+    return f"{t.weekday(d)[:3]} {d.day} {t.month_short(d)}{year}"
+
+
+def day_long(t: Texts, d: date, today: date) -> str:
+    """ "Sunday 25 October" (with the year only when it is not `today`'s year)."""
+    year = f" {d.year}" if d.year != today.year else ""
+    return f"{t.weekday(d)} {d.day} {t.month(d)}{year}"
+
+
+def officer_name(t: Texts, entry: tuple[int, str | None] | None, actor_id: int | None) -> str:
+    """Who did something, for officers' eyes: the name from the config, "officer #2" (their
+    place in the config) without one, "the bot" for automatic actions, never a Telegram id.
+
+    `entry` is `Config.officer_entry(actor_id)`.
+    """
+    if actor_id is None:
+        return t.get("broadcast.the_bot")
+    if entry is None:
+        return t.get("officer.former")
+    position, name = entry
+    return e(name) if name else t.get("officer.numbered", n=position)
+
+
+def snippet(text: str, limit: int = 60) -> str:
+    """A plain one-line start of a text (HTML tags dropped), cut at a word with "…"; not
+    escaped."""
+    # A title on its own line (as campaign messages have) reads "Title: first words".
+    lines = [" ".join(x.split()) for x in plain(text).strip().split("\n")]
+    lines = [x for x in lines if x]
+    line = lines[0] if lines else ""
+    if len(lines) > 1:
+        line = f"{line.rstrip(':.')}: {' '.join(lines[1:])}"
+    if len(line) <= limit:
+        return line
+    cut = line.rfind(" ", 0, limit - 1)
+    return line[: cut if cut > limit // 2 else limit - 1].rstrip(" ,.;:") + "…"
+
+
 def day(t: Texts, d: date) -> str:
     """ "Tue 24 Nov 2026"."""
     return f"{t.weekday(d)[:3]} {d.day} {t.month_short(d)} {d.year}"
