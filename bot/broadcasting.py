@@ -133,10 +133,16 @@ class BroadcastService:
         return done
 
     async def send_now(
-        self, broadcast_id: int, officer: int, expected_due: datetime | None = None
+        self,
+        broadcast_id: int,
+        officer: int,
+        expected_due: datetime | None = None,
+        *,
+        urgent: bool = False,
     ) -> bool:
         s = self.services
-        if not await s.broadcasts.send_now(broadcast_id, officer, s.clock.now(), expected_due):
+        now = s.clock.now()
+        if not await s.broadcasts.send_now(broadcast_id, officer, now, expected_due, urgent):
             return False
         await self._reschedule(broadcast_id)
         return True

@@ -322,6 +322,7 @@ class ConfirmCancel(CallbackData, prefix="bcx"):
 class ConfirmSendNow(CallbackData, prefix="bcn"):
     broadcast: int
     due: int
+    urgent: bool = False  # send during quiet hours too
 
 
 @dataclasses.dataclass(frozen=True)

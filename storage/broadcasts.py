@@ -338,16 +338,19 @@ class BroadcastStore:
         *,
         renotify: bool,
         expected_due: datetime | None = None,
+        urgent: bool = False,
     ) -> bool:
         """Move a broadcast that has not started to `at`, with its audit row (with
-        `expected_due`: only while it is still due then)."""
+        `expected_due`: only while it is still due then; `urgent`: it also ignores quiet
+        hours from now on)."""
         same_due = "" if expected_due is None else " AND due_at = ?"
         async with self.db.transaction() as tx:
             n = await tx.execute(
                 "UPDATE broadcasts SET send_at = ?, due_at = ?, updated_at = ?,"
-                " notified = CASE WHEN ? THEN 0 ELSE notified END"
+                " notified = CASE WHEN ? THEN 0 ELSE notified END,"
+                " urgent = CASE WHEN ? THEN 1 ELSE urgent END"
                 f" WHERE id = ? AND status = '{BS.SCHEDULED}'{same_due}",
-                (ts(at), ts(at), ts(now), int(renotify), broadcast_id)
+                (ts(at), ts(at), ts(now), int(renotify), int(urgent), broadcast_id)
                 + (() if expected_due is None else (ts(expected_due),)),
             )
             if n:
@@ -360,16 +363,19 @@ class BroadcastStore:
         actor: int,
         now: datetime,
         expected_due: datetime | None = None,
+        urgent: bool = False,
     ) -> bool:
+        """Send at once (`urgent`: during quiet hours too; the audit row says so)."""
         return await self._move(
             broadcast_id,
             now,
             actor,
             AuditAction.SEND_NOW,
-            None,
+            "urgent" if urgent else None,
             now,
             renotify=False,
             expected_due=expected_due,
+            urgent=urgent,
         )
 
     async def reschedule(

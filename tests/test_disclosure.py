@@ -183,7 +183,7 @@ async def test_header_of_a_small_nag_or_date_is_never_shown(harness: Harness):
     view = await results(harness, "2026-11-18")
     assert view is not None
     assert "1 completed" not in view.text
-    assert "you asked for the week of 16 November 2026" in view.text
+    assert "You asked for the week of 16 November 2026" in view.text
     assert_nothing_small_within(view)
 
 

@@ -171,6 +171,32 @@ async def test_send_now_in_quiet_hours_says_when_residents_really_get_it(h: Harn
     assert received(h, "Saxon Gate") == list(RESIDENTS)
 
 
+async def test_in_quiet_hours_send_now_can_be_made_urgent(h: Harness):
+    h.clock.set(EVENING)
+    bid = await officer_broadcast(h, "Gas leak: stay indoors", send_at=LATER)
+    officer = Conversation(h, OFFICER_ID, "officer")
+    await officer.say("/scheduled")
+    await officer.tap(f"Manage #{bid}")
+    await officer.tap("Send now")
+    assert officer.buttons()[0] == "🚨 Send now as urgent (ignores quiet hours)"
+    await officer.tap("Send now as urgent")
+    assert f"Broadcast #{bid} is going out now" in officer.last()
+    await h.services.delivery.run_due()
+    assert received(h, "Gas leak") == list(RESIDENTS), "at 22:00, because the officer chose urgent"
+    rows = await h.rows("SELECT action, detail FROM broadcast_audit WHERE broadcast_id = ?", (bid,))
+    assert rows[-1] == {"action": "send_now", "detail": "urgent"}
+    assert (await h.services.broadcasts.get(bid)).urgent
+
+
+async def test_outside_quiet_hours_there_is_no_urgent_button(h: Harness):
+    bid = await officer_broadcast(h, "Street surgery on Thursday", send_at=LATER)
+    officer = Conversation(h, OFFICER_ID, "officer")
+    await officer.say("/scheduled")
+    await officer.tap(f"Manage #{bid}")
+    await officer.tap("Send now")
+    assert not any("urgent" in label for label in officer.buttons())
+
+
 async def test_quiet_hours_off_means_no_quiet_hours_line(tmp_path: Path, content: Content):
     h = await start(tmp_path, content, NAMED + QUIET_OFF)
     h.clock.set(EVENING)

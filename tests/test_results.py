@@ -245,7 +245,7 @@ async def test_results_filtered_by_nag_and_date(harness: Harness):
     await seed_safety(harness)
     calls = await harness.send(OFFICER_ID, f"/results {CS} woughton")
     name = harness.services.content.nag_by_id["woughton"].name.replace("&", "&amp;")
-    assert f"Results for {name} can't be shown: it has fewer than 5 responses" in calls[-1].text
+    assert f"Results for {name} can't be shown. It has fewer than 5 responses" in calls[-1].text
     assert len(calls) == 1, "no figures, no charts, no CSV"
     calls = await harness.send(OFFICER_ID, f"/results {CS} fishermead")
     fm = harness.services.content.nag_by_id["fishermead"].name.replace("&", "&amp;")

@@ -380,9 +380,15 @@ async def on_send_now(update: Update, context: BotContext) -> None:
         ]
     )
     label = t.get("broadcast.btn_yes_send", count=r.total)
-    await edit_or_send(
-        update, text, _confirm_keyboard(t, label, cd.ConfirmSendNow(b.id, epoch(b.due_at)), b.id)
-    )
+    keyboard = _confirm_keyboard(t, label, cd.ConfirmSendNow(b.id, epoch(b.due_at)), b.id)
+    current = now(context)
+    if not b.urgent and s.broadcasting.send_time(current, False) > current:
+        # Held back by quiet hours: offer to send it now anyway, as urgent (audited so).
+        urgent = _btn(
+            t.get("broadcast.btn_send_urgent"), cd.ConfirmSendNow(b.id, epoch(b.due_at), True)
+        )
+        keyboard = InlineKeyboardMarkup([[urgent], *keyboard.inline_keyboard])
+    await edit_or_send(update, text, keyboard)
 
 
 async def on_cancel(update: Update, context: BotContext) -> None:
@@ -500,7 +506,9 @@ async def on_confirm_send_now(update: Update, context: BotContext) -> None:
         return
     officer, bid, due = press
     s, t = context.services, texts(context)
-    if not await s.broadcasting.send_now(bid, officer, expected_due=due):
+    data = pressed(update, cd.ConfirmSendNow)
+    urgent = bool(data and data.urgent)
+    if not await s.broadcasting.send_now(bid, officer, expected_due=due, urgent=urgent):
         await reply(update, await refusal(s, t, bid))
         return
     b = await s.broadcasts.get(bid)
