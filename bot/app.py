@@ -1,4 +1,9 @@
-"""Composition root: build the Application, wire services and register handlers in order."""
+"""Composition root: build the Application, wire services, and assemble the declared features.
+
+Each feature module declares one `Feature` (bot/features.py): its commands, handlers in named
+groups, jobs, start and stop hooks, and its part of /mydata and /forget. This module only puts
+them together, in the order of FEATURES.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,7 @@ import tempfile
 from collections.abc import Callable, Iterable
 from functools import wraps
 from pathlib import Path
-from types import ModuleType
+from typing import Any
 
 from telegram import (
     BotCommand,
@@ -30,29 +35,36 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
+from bot import scheduling
+from bot.broadcasting import BroadcastService
 from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.content import Content
-from bot.context import BotContext, BotData, Services, safety_detector, services_of
-from bot.delivery import BroadcastLimiter, Delivery
-from bot.domain.areas import AreaIndex
+from bot.context import BotContext, BotData, Services, services_of
+from bot.delivery import install
 from bot.domain.surveys import pseudonym
+from bot.features import Feature
 from bot.handlers import (
+    admin,
     areas,
-    broadcast,
     campaigns,
     fallback,
     membership,
+    menu,
     nags,
+    officers,
     privacy,
+    ratings,
     results,
     retention,
     safety,
     start,
     surveys,
+    wizard,
 )
-from bot.handlers.registry import Command, allowed
+from bot.handlers.registry import Callback, Command, allowed
 from bot.http import AiohttpRequest
+from bot.pacing import Pacer
 from bot.processing import PerChatOrderedProcessor
 from storage.broadcasts import BroadcastStore
 from storage.db import Database, DatabaseUnavailable
@@ -62,28 +74,36 @@ from storage.surveys import SurveyStore
 
 logger = logging.getLogger(__name__)
 
-# Feature modules in registration order. Flows that keep state (surveys, officer wizards) must
-# come before `areas`, whose handlers treat any text as a possible area search.
-FEATURES: list[ModuleType] = [
-    safety,
-    start,
-    broadcast,
-    results,
-    surveys,
-    areas,
-    nags,
-    campaigns,
-    privacy,
-    membership,
-    retention,
-]
+# Every feature, in the order their handlers are registered within a group (handlers in other
+# groups run in the group order of bot.handlers.registry.Group). Flows that keep state (surveys,
+# the officers' wizard) come before `areas` and `fallback`, which take any text as an area
+# search or a question; `fallback` is last so that every feature sees updates before it.
+FEATURES: tuple[Feature, ...] = (
+    privacy.FEATURE,
+    safety.FEATURE,
+    start.FEATURE,
+    wizard.FEATURE,
+    officers.FEATURE,
+    admin.FEATURE,
+    results.FEATURE,
+    surveys.FEATURE,
+    areas.FEATURE,
+    nags.FEATURE,
+    campaigns.FEATURE,
+    menu.FEATURE,
+    ratings.FEATURE,
+    membership.FEATURE,
+    retention.FEATURE,
+    scheduling.FEATURE,
+    fallback.FEATURE,
+)
 
 
 def make_services(config: Config, content: Content, clock: Clock | None = None) -> Services:
     db = Database(config.db_path)
     # SQL can map a chat id to its survey pseudonym (e.g. to reach "residents who took a survey")
     # without survey tables ever holding chat ids.
-    secret = config.settings.survey.secret.get_secret_value()
+    secret = config.survey_secret
     db.add_function("respondent_key", 1, lambda chat_id: pseudonym(secret, int(chat_id)))
     return Services(
         config=config,
@@ -91,15 +111,13 @@ def make_services(config: Config, content: Content, clock: Clock | None = None) 
         db=db,
         clock=clock or SystemClock(),
         residents=Residents(db),
-        areas=AreaIndex(content.nags),
-        safety=safety_detector(content),
         surveys=SurveyStore(db),
         broadcasts=BroadcastStore(db),
         safety_counts=SafetyCounts(db),
     )
 
 
-def _guard(command: Command) -> Callable:
+def _guard(command: Command) -> Callable[..., Any]:
     """Officer commands answer a resident exactly like an unknown command."""
     if command.audience == "resident":
         return command.callback
@@ -149,8 +167,8 @@ async def on_error(update: object, context: BotContext) -> None:
 
 # The order residents see in the command menu and /help: most useful first, officers' last.
 MENU_ORDER = [
-    "start", "nag", "meetings", "campaigns", "survey", "help", "privacy", "mydata", "forget",
-    "stop", "broadcast", "scheduled", "report", "results", "safety", "reload",
+    "start", "nag", "meetings", "campaigns", "survey", "settings", "help", "privacy", "mydata",
+    "forget", "stop", "broadcast", "scheduled", "report", "results", "safety", "reload",
 ]  # fmt: skip
 
 
@@ -159,7 +177,9 @@ def menu_order(commands: Iterable[Command]) -> list[Command]:
     return sorted(commands, key=lambda c: rank.get(c.name, len(rank)))
 
 
-def menu(commands: Iterable[Command], services: Services, role: str | None) -> list[BotCommand]:
+def command_menu(
+    commands: Iterable[Command], services: Services, role: str | None
+) -> list[BotCommand]:
     t = services.texts()
     return [
         BotCommand(c.name, t.get(c.text_key))
@@ -210,7 +230,7 @@ def _write_officer_menus(path: Path, ids: set[int]) -> None:
 async def publish_commands(app: Application) -> None:
     """setMyCommands from the same registry the handlers came from; drop former officers' menus."""
     s = services_of(app)
-    await app.bot.set_my_commands(menu(s.hooks.commands, s, None), scope=BotCommandScopeDefault())
+    await app.bot.set_my_commands(command_menu(s.commands, s, None), scope=BotCommandScopeDefault())
     record = officer_menus_path(s.config)
     published = set(s.config.officer_roles)
     for former in sorted(_read_officer_menus(record) - published):
@@ -224,40 +244,42 @@ async def publish_commands(app: Application) -> None:
     for officer_id, role in s.config.officer_roles.items():
         try:
             await app.bot.set_my_commands(
-                menu(s.hooks.commands, s, role), scope=BotCommandScopeChat(officer_id)
+                command_menu(s.commands, s, role), scope=BotCommandScopeChat(officer_id)
             )
         except BadRequest as exc:  # the officer has not started the bot yet
             logger.info("Officer command menu not set for one officer: %s", exc)
     _write_officer_menus(record, published)
 
 
-async def startup(app: Application) -> None:
-    """post_init: open the database, publish the menu, run the features' start-up hooks."""
+async def startup(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """post_init: open the database, publish the menu, run the features' start hooks in order."""
     s = services_of(app)
     if not s.db.is_open:
         await s.db.open()
     await publish_commands(app)
-    for hook in app.bot_data.startup_hooks:
-        await hook(app)
+    for feature in s.features:
+        if feature.on_start is not None:
+            await feature.on_start(app)
 
 
-async def shutdown(app: Application) -> None:
+async def shutdown(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """post_shutdown: the features' stop hooks in reverse order, then the database."""
     s = services_of(app)
-    for hook in app.bot_data.shutdown_hooks:
-        await hook(app)
+    for feature in reversed(s.features):
+        if feature.on_stop is not None:
+            await feature.on_stop(app)
     await s.db.close()
 
 
-class AppData(BotData):
-    """Application-wide state: the services, start/stop hooks, and features' runtime objects."""
-
-    def __init__(self) -> None:
-        self.services = None
-        self.startup_hooks: list[Callable] = []
-        self.shutdown_hooks: list[Callable] = []
-        self.seen_cache: object = None  # bot.handlers.retention
-        self.broadcast_delivery: Delivery | None = None  # bot.delivery
-        self.signposted: object = None  # bot.handlers.safety
+def intent_answers(features: Iterable[Feature]) -> dict[str, Callback]:
+    """Which feature answers each plain-words intent (one feature per intent)."""
+    out: dict[str, Callback] = {}
+    for feature in features:
+        for intent, callback in feature.intents.items():
+            if intent in out:
+                raise ValueError(f"intent {intent!r} is answered by two features")
+            out[intent] = callback
+    return out
 
 
 def build_application(
@@ -265,9 +287,9 @@ def build_application(
     *,
     request: BaseRequest | None = None,
     updates_request: BaseRequest | None = None,
-    features: list[ModuleType] | None = None,
-) -> Application:
-    """Build the Application with our transport, update processor and handlers."""
+    features: Iterable[Feature] = FEATURES,
+) -> Application[Any, Any, Any, Any, Any, Any]:
+    """Build the Application with our transport, update processor and the features."""
     cfg = services.config
     builder = (
         ApplicationBuilder()
@@ -278,7 +300,7 @@ def build_application(
         .get_updates_request(
             updates_request or AiohttpRequest(connection_pool_size=2, read_timeout=30)
         )
-        .context_types(ContextTypes(context=BotContext, bot_data=AppData))
+        .context_types(ContextTypes(context=BotContext, bot_data=BotData))
         .defaults(
             Defaults(
                 parse_mode=ParseMode.HTML,
@@ -287,27 +309,26 @@ def build_application(
             )
         )
         .concurrent_updates(PerChatOrderedProcessor(256))
-        .rate_limiter(BroadcastLimiter(cfg.settings.broadcast.rate_per_second))
+        .rate_limiter(Pacer.from_settings(cfg.settings.broadcast))
         .post_init(startup)
         .post_shutdown(shutdown)
     )
     app = builder.build()
     app.bot_data.services = services
+    services.features = tuple(features)
+    services.commands = tuple(menu_order(c for f in services.features for c in f.commands))
+    services.intent_answers = intent_answers(services.features)
+    services.delivery = install(app, services)
+    services.broadcasting = BroadcastService(app, services)
+    services.broadcasting.attach(services.delivery)
 
-    modules = FEATURES if features is None else features
-    commands: list[Command] = []
-    for module in modules:
-        commands.extend(getattr(module, "COMMANDS", []))
-    services.hooks.commands = menu_order(commands)
-    for module in modules:
-        setup = getattr(module, "setup", None)
-        if setup is not None:
-            setup(app, services)
     private = filters.ChatType.PRIVATE
-    for c in commands:
+    for c in services.commands:
         app.add_handler(CommandHandler(c.name, _guard(c), filters=private))
-    for module in modules:
-        module.register(app)
-    fallback.register_last(app)
+    for feature in services.features:
+        for handler, group in feature.handlers(services):
+            app.add_handler(handler, group=group)
+        if feature.jobs is not None and app.job_queue is not None:
+            feature.jobs(app.job_queue, services)
     app.add_error_handler(on_error)
     return app

@@ -101,64 +101,115 @@ def parse_id(text: str) -> int | None:
     return int(text) if _INT.fullmatch(text) and int(text) < MAX_INT else None
 
 
-def button_data(cls: type[CallbackData]) -> type[CallbackData]:
-    """Class decorator: a frozen dataclass registered under its prefix."""
-    return dataclasses.dataclass(frozen=True)(cls)
-
-
 # ---------------------------------------------------------------- residents: areas and groups
 
 
-@button_data
+@dataclasses.dataclass(frozen=True)
 class Area(CallbackData, prefix="a"):
     """Choose this NAG as my area."""
 
     nag: str
 
 
-@button_data
+@dataclasses.dataclass(frozen=True)
 class Consent(CallbackData, prefix="c"):
     """Campaign messages: yes or no."""
 
     yes: bool
 
 
-@button_data
+@dataclasses.dataclass(frozen=True)
 class Calendar(CallbackData, prefix="i"):
     """The .ics file of a NAG's coming meetings."""
 
     nag: str
 
 
-@button_data
+@dataclasses.dataclass(frozen=True)
 class Remind(CallbackData, prefix="r"):
     """Toggle meeting reminders."""
 
     nag: str
 
 
-@button_data
+@dataclasses.dataclass(frozen=True)
 class ChangeArea(CallbackData, prefix="ch"):
     """Ask for a new area."""
 
 
-@button_data
+@dataclasses.dataclass(frozen=True)
 class Meetings(CallbackData, prefix="m"):
     """The meetings of any NAG."""
 
     nag: str
 
 
-@button_data
+@dataclasses.dataclass(frozen=True)
 class OtherNags(CallbackData, prefix="mo"):
     """List the NAGs to look one up."""
 
 
-@button_data
+@dataclasses.dataclass(frozen=True)
 class Forget(CallbackData, prefix="f"):
     """Delete everything: confirmed or not."""
 
     yes: bool
+
+
+@dataclasses.dataclass(frozen=True)
+class AreaRetry(CallbackData, prefix="an"):
+    """ "No, that's not my area": ask for it again."""
+
+
+@dataclasses.dataclass(frozen=True)
+class NagPage(CallbackData, prefix="mp"):
+    """A page of the list of every NAG (to look one up)."""
+
+    page: int
+
+
+# ---------------------------------------------------------------- residents: menu and settings
+
+
+@dataclasses.dataclass(frozen=True)
+class Menu(CallbackData, prefix="mn"):
+    """A main-menu button: does what the same words typed would do (an intent id)."""
+
+    intent: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Setting(CallbackData, prefix="se"):
+    """/settings: change one setting (area, messages, reminders, language)."""
+
+    item: str
+
+
+@dataclasses.dataclass(frozen=True)
+class StopMessages(CallbackData, prefix="sx"):
+    """ "stop" typed: confirmed or not."""
+
+    yes: bool
+
+
+@dataclasses.dataclass(frozen=True)
+class CampaignOpen(CallbackData, prefix="co"):
+    """One campaign from the /campaigns list; page 0 is its first tips, 1 the rest."""
+
+    campaign: str
+    page: int
+
+
+@dataclasses.dataclass(frozen=True)
+class CampaignList(CallbackData, prefix="cl"):
+    """Back to the /campaigns list."""
+
+
+@dataclasses.dataclass(frozen=True)
+class PrivacyPage(CallbackData, prefix="pp"):
+    """/privacy: 0 is the summary, then the detail pages."""
+
+    page: int
 
 
 # ---------------------------------------------------------------- residents: surveys
@@ -166,43 +217,43 @@ class Forget(CallbackData, prefix="f"):
 # an older message (another question, an answer already changed) is recognised and refused.
 
 
-@button_data
+@dataclasses.dataclass(frozen=True)
 class SurveyOpen(CallbackData, prefix="so"):
     survey: str
 
 
-@button_data
+@dataclasses.dataclass(frozen=True)
 class SurveyChange(CallbackData, prefix="sc"):
     survey: str
 
 
-@button_data
+@dataclasses.dataclass(frozen=True)
 class SurveyAnswer(CallbackData, prefix="sa"):
     response: int
     step: int
     option: str
 
 
-@button_data
+@dataclasses.dataclass(frozen=True)
 class SurveyToggle(CallbackData, prefix="st"):
     response: int
     step: int
     option: str
 
 
-@button_data
+@dataclasses.dataclass(frozen=True)
 class SurveyDone(CallbackData, prefix="sd"):
     response: int
     step: int
 
 
-@button_data
+@dataclasses.dataclass(frozen=True)
 class SurveyBack(CallbackData, prefix="sb"):
     response: int
     step: int
 
 
-@button_data
+@dataclasses.dataclass(frozen=True)
 class SurveySkip(CallbackData, prefix="sk"):
     response: int
     step: int
@@ -211,7 +262,7 @@ class SurveySkip(CallbackData, prefix="sk"):
 # ---------------------------------------------------------------- broadcasts
 
 
-@button_data
+@dataclasses.dataclass(frozen=True)
 class Rate(CallbackData, prefix="br"):
     """A resident's 👍 / 👎 on a broadcast message."""
 
@@ -219,22 +270,69 @@ class Rate(CallbackData, prefix="br"):
     useful: bool
 
 
-@button_data
+# Officers' broadcast buttons. Nothing acts on a first press: Cancel, Send now and Change time
+# open a confirmation showing what will happen, and only its Confirm acts. A Confirm carries the
+# due time the officer was shown (Unix seconds), so a second press, or one after the broadcast
+# was sent, moved or cancelled, changes nothing.
+
+
+@dataclasses.dataclass(frozen=True)
 class CancelBroadcast(CallbackData, prefix="bx"):
+    """Ask to cancel (from the card, or the 24-hour notice): opens the confirmation."""
+
     broadcast: int
 
 
-@button_data
+@dataclasses.dataclass(frozen=True)
 class SendNow(CallbackData, prefix="bn"):
+    """Ask to send now: opens the confirmation."""
+
     broadcast: int
 
 
-@button_data
+@dataclasses.dataclass(frozen=True)
 class Retime(CallbackData, prefix="bt"):
+    """Ask for a new time (then a confirmation)."""
+
     broadcast: int
 
 
-@button_data
+@dataclasses.dataclass(frozen=True)
+class Manage(CallbackData, prefix="bm"):
+    """One broadcast's card in /scheduled."""
+
+    broadcast: int
+
+
+@dataclasses.dataclass(frozen=True)
+class ScheduledList(CallbackData, prefix="bl"):
+    """A page of /scheduled: the coming month, or the later automatic messages."""
+
+    later: bool
+    page: int
+
+
+@dataclasses.dataclass(frozen=True)
+class ConfirmCancel(CallbackData, prefix="bcx"):
+    broadcast: int
+    due: int
+
+
+@dataclasses.dataclass(frozen=True)
+class ConfirmSendNow(CallbackData, prefix="bcn"):
+    broadcast: int
+    due: int
+    urgent: bool = False  # send during quiet hours too
+
+
+@dataclasses.dataclass(frozen=True)
+class ConfirmRetime(CallbackData, prefix="bct"):
+    broadcast: int
+    due: int
+    at: int  # the new time (Unix seconds)
+
+
+@dataclasses.dataclass(frozen=True)
 class Results(CallbackData, prefix="rs"):
     """Officers: one survey's results."""
 
@@ -244,62 +342,74 @@ class Results(CallbackData, prefix="rs"):
 # ---------------------------------------------------------------- the /broadcast wizard
 
 
-@button_data
+@dataclasses.dataclass(frozen=True)
+class WizardCampaigns(CallbackData, prefix="wl"):
+    """Back to the list of campaigns."""
+
+
+@dataclasses.dataclass(frozen=True)
+class WizardPickCampaign(CallbackData, prefix="wp"):
+    """One campaign's messages."""
+
+    campaign: str
+
+
+@dataclasses.dataclass(frozen=True)
 class WizardCampaign(CallbackData, prefix="wc"):
     campaign: str
     message: str
 
 
-@button_data
+@dataclasses.dataclass(frozen=True)
 class WizardTypeText(CallbackData, prefix="wt"):
     pass
 
 
-@button_data
+@dataclasses.dataclass(frozen=True)
 class WizardImage(CallbackData, prefix="wi"):
     campaign: str  # "-" for no picture
 
 
-@button_data
+@dataclasses.dataclass(frozen=True)
 class WizardAudience(CallbackData, prefix="wa"):
     kind: str  # all | nags
 
 
-@button_data
+@dataclasses.dataclass(frozen=True)
 class WizardNag(CallbackData, prefix="wg"):
     nag: str
 
 
-@button_data
+@dataclasses.dataclass(frozen=True)
 class WizardNagsDone(CallbackData, prefix="wd"):
     pass
 
 
-@button_data
+@dataclasses.dataclass(frozen=True)
 class WizardSurvey(CallbackData, prefix="ws"):
     survey: str
 
 
-@button_data
+@dataclasses.dataclass(frozen=True)
 class WizardTime(CallbackData, prefix="ww"):
     choice: str  # now | today_1800 | tomorrow_1000 | tomorrow_1800
 
 
-@button_data
+@dataclasses.dataclass(frozen=True)
 class WizardUrgent(CallbackData, prefix="wu"):
     pass
 
 
-@button_data
+@dataclasses.dataclass(frozen=True)
 class WizardTest(CallbackData, prefix="wx"):
     pass
 
 
-@button_data
+@dataclasses.dataclass(frozen=True)
 class WizardConfirm(CallbackData, prefix="wk"):
     force: bool  # yes after the duplicate warning
 
 
-@button_data
+@dataclasses.dataclass(frozen=True)
 class WizardAbandon(CallbackData, prefix="wq"):
     pass

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
 from bot.config import ConfigError, load_config, resolve_survey_secret
-from bot.content import ContentError, load_content
+from bot.content import Content, ContentError, load_content
 from storage.db import DatabaseError
 
 logger = logging.getLogger("bot")
@@ -27,8 +27,10 @@ def _print_problems(err: ContentError) -> None:
     print(f"{len(err.problems)} problem(s) found; nothing was changed.", file=sys.stderr)
 
 
-def cmd_check_content(args: argparse.Namespace) -> int:
-    directory = Path(args.dir) if args.dir else None
+def _content_for(args: argparse.Namespace, folder: str | None) -> tuple[Content, Path] | int:
+    """The content a command works on (the folder given, or the config's), or its exit code
+    after printing why it cannot be loaded (2: the config; 1: the content's problems)."""
+    directory = Path(folder) if folder else None
     tz = ZoneInfo("Europe/London")
     if directory is None:
         try:
@@ -38,10 +40,17 @@ def cmd_check_content(args: argparse.Namespace) -> int:
             print(exc, file=sys.stderr)
             return 2
     try:
-        content = load_content(directory, tz)
+        return load_content(directory, tz), directory
     except ContentError as err:
         _print_problems(err)
         return 1
+
+
+def cmd_check_content(args: argparse.Namespace) -> int:
+    loaded = _content_for(args, args.dir)
+    if isinstance(loaded, int):
+        return loaded
+    content, directory = loaded
     for w in content.warnings:
         print(f"warning: {w}", file=sys.stderr)
     print(
@@ -58,20 +67,10 @@ def cmd_signpost(args: argparse.Namespace) -> int:
 
     from bot.context import safety_detector
 
-    directory = Path(args.content) if args.content else None
-    tz = ZoneInfo("Europe/London")
-    if directory is None:
-        try:
-            cfg = load_config(Path(args.config) if args.config else None, require_token=False)
-            directory, tz = cfg.content_dir, cfg.tz
-        except ConfigError as exc:
-            print(exc, file=sys.stderr)
-            return 2
-    try:
-        content = load_content(directory, tz)
-    except ContentError as err:
-        _print_problems(err)
-        return 1
+    loaded = _content_for(args, args.content)
+    if isinstance(loaded, int):
+        return loaded
+    content, _ = loaded
     messages = list(args.text)
     if args.file:
         try:

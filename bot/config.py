@@ -55,9 +55,26 @@ class ContentSection(_Strict):
     dir: Path = Path("content")
 
 
+# Shown in lists and audit trails, so short: e.g. "Sam (Safer Neighbourhood Team)".
+MAX_OFFICER_NAME = 40
+
+
 class Officer(_Strict):
     id: int = Field(gt=0)
     role: Literal["officer", "admin"] = "officer"
+    # How officers see each other in audit trails and lists. Never stored in the database (the
+    # config is its only source; the database keeps the Telegram id, as before).
+    name: str | None = Field(default=None, min_length=1, max_length=MAX_OFFICER_NAME)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str | None) -> str | None:
+        if v is None:
+            return None
+        v = " ".join(v.split())
+        if not v:
+            raise ValueError("must be some text, or left out")
+        return v
 
 
 class SurveySection(_Strict):
@@ -164,8 +181,26 @@ class Config:
     def content_dir(self) -> Path:
         return self.settings.content.dir
 
+    @property
+    def survey_secret(self) -> str:
+        """The key of survey pseudonyms (resolved at start: configured, or the generated file)."""
+        secret = self.settings.survey.secret
+        if secret is None:
+            raise ConfigError(
+                f"config key '{_SECRET_KEY}': not resolved (see resolve_survey_secret)"
+            )
+        return secret.get_secret_value()
+
     def role_of(self, user_id: int | None) -> str | None:
         return self.officer_roles.get(user_id) if user_id is not None else None
+
+    def officer_entry(self, user_id: int | None) -> tuple[int, str | None] | None:
+        """(position in the config's officers list from 1, name or None) of an officer, or None
+        for anyone not listed (a former officer, say)."""
+        for i, o in enumerate(self.settings.officers, 1):
+            if o.id == user_id:
+                return i, o.name
+        return None
 
 
 def _describe(err: ValidationError, path: Path | None, from_env: dict[str, str]) -> str:
@@ -207,9 +242,9 @@ def load_config(
             loaded = yaml.safe_load(text)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
-            line = f":{mark.line + 1}" if mark else ""
+            where = f":{mark.line + 1}" if mark else ""
             problem = getattr(exc, "problem", exc)
-            raise ConfigError(f"{path}{line}: not valid YAML ({problem})") from None
+            raise ConfigError(f"{path}{where}: not valid YAML ({problem})") from None
         if loaded is None:
             loaded = {}
         if not isinstance(loaded, dict):
@@ -248,7 +283,7 @@ def load_config(
                 "config key 'telegram.token': does not look like a bot token from @BotFather "
                 "(digits, a colon, then 35 letters)"
             )
-    roles = {o.id: o.role for o in settings.officers}
+    roles: dict[int, str] = {o.id: o.role for o in settings.officers}
     return Config(settings=settings, source=source, officer_roles=roles)
 
 

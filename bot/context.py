@@ -1,10 +1,14 @@
-"""Services the handlers use, reached through a typed CallbackContext (no string keys)."""
+"""Services the handlers use, reached through a typed CallbackContext (no string keys).
+
+`Services` is built once in the composition root (bot/app.py) and holds everything a feature may
+need: configuration, content and what is derived from it, the clock, the database repositories,
+the broadcast delivery and service, and the small in-memory caches (bot/runtime.py).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
@@ -13,28 +17,31 @@ from bot.config import Config
 from bot.content import Content, Texts
 from bot.content.safety import place_names
 from bot.domain.areas import AreaIndex
+from bot.domain.intents import IntentRouter
 from bot.domain.safety import Detector
+from bot.runtime import SeenCache, Signposted
 from storage.broadcasts import BroadcastStore
 from storage.db import Database
 from storage.residents import Residents
 from storage.safety import SafetyCounts
 from storage.surveys import SurveyStore
 
+if TYPE_CHECKING:
+    from bot.broadcasting import BroadcastService
+    from bot.delivery import Delivery
+    from bot.features import Feature
+    from bot.handlers.registry import Callback, Command
 
-@dataclass
-class Hooks:
-    """Extension points later features plug into, wired in the composition root."""
 
-    # Every registered Command (bot.handlers.registry.Command), for /help and the menu.
-    commands: list[Any] = field(default_factory=list)
-    # async (chat_id) -> None: erase a feature's data about a resident for /forget.
-    erasers: list[Callable[[int], Awaitable[None]]] = field(default_factory=list)
-    # async (chat_id, texts) -> lines: a feature's section of /mydata.
-    mydata_sections: list[Callable[[int, Texts], Awaitable[list[str]]]] = field(
-        default_factory=list
-    )
-    # async (update, context, survey_id) -> None: open a survey from a deep link.
-    survey_start: Callable[..., Awaitable[None]] | None = None
+def safety_detector(content: Content) -> Detector:
+    """The safeguarding check for this content: its lexicon, and every name the bot uses."""
+    return Detector(content.safety, place_names(content))
+
+
+def intent_router(content: Content) -> IntentRouter:
+    """Plain-language intents, with NAG names, areas and venues masked."""
+    names = [x for n in content.nags for x in (n.name, *n.areas, n.venue.name)]
+    return IntentRouter(content.intents, names)
 
 
 @dataclass
@@ -44,26 +51,33 @@ class Services:
     db: Database
     clock: Clock
     residents: Residents
-    areas: AreaIndex
-    safety: Detector
     surveys: SurveyStore
     broadcasts: BroadcastStore
     safety_counts: SafetyCounts
-    hooks: Hooks = field(default_factory=lambda: Hooks())
+    areas: AreaIndex = field(init=False)
+    safety: Detector = field(init=False)
+    intents: IntentRouter = field(init=False)
+    # Assembled by the composition root:
+    features: tuple[Feature, ...] = ()
+    commands: tuple[Command, ...] = ()  # in menu order
+    intent_answers: dict[str, Callback] = field(default_factory=dict)  # intent id -> answer
+    delivery: Delivery = field(init=False, repr=False)
+    broadcasting: BroadcastService = field(init=False, repr=False)
+    seen: SeenCache = field(default_factory=SeenCache)
+    signposted: Signposted = field(default_factory=Signposted)
+
+    def __post_init__(self) -> None:
+        self.set_content(self.content)
 
     def texts(self, lang: str = "en") -> Texts:
         return self.content.t(lang)
 
     def set_content(self, content: Content) -> None:
-        """Swap in freshly validated content (start-up and /reload)."""
+        """Swap in freshly validated content (start-up and /reload) and what is built from it."""
         self.content = content
         self.areas = AreaIndex(content.nags)
         self.safety = safety_detector(content)
-
-
-def safety_detector(content: Content) -> Detector:
-    """The safeguarding check for this content: its lexicon, and every name the bot uses."""
-    return Detector(content.safety, place_names(content))
+        self.intents = intent_router(content)
 
 
 class BotData:
@@ -72,7 +86,7 @@ class BotData:
     services: Services | None = None
 
 
-class BotContext(CallbackContext[ExtBot, dict, dict, BotData]):
+class BotContext(CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any], BotData]):
     @property
     def services(self) -> Services:
         s = self.bot_data.services
@@ -81,7 +95,7 @@ class BotContext(CallbackContext[ExtBot, dict, dict, BotData]):
         return s
 
 
-def services_of(app: Application) -> Services:
+def services_of(app: Application[Any, Any, Any, Any, Any, Any]) -> Services:
     s = app.bot_data.services
     if s is None:
         raise RuntimeError("services are not wired")

@@ -2,13 +2,10 @@
 
 Two pieces:
 
-* `BroadcastLimiter`, a python-telegram-bot `BaseRateLimiter` installed with
-  `ApplicationBuilder.rate_limiter`. Ordinary calls (replies to residents) pass at once but are
-  counted against the shared per-second budget (Telegram's ~30/s); broadcast sends take a slot
-  from the bulk lane first: evenly spaced at `rate` (no bursts: a leaky bucket that lets 60
-  through in one second gets 429s), only while all sends of the last second stay under the
-  budget, never two within a second to one chat, and the whole lane pauses for as long as a 429
-  asks.
+* `bot.pacing.Pacer`, the bot's python-telegram-bot rate limiter: replies to residents first,
+  broadcast sends in the bulk lane at Telegram's pace (a send holds its slot from start to
+  answer, an adaptive margin, retry_after honoured exactly, one message a second per chat).
+  Its module docstring explains the design.
 * `Delivery`, which reads due broadcasts from the database, writes their outbox with one
   INSERT ... SELECT, and keeps a small bounded window of sends in flight (never a gather over
   recipients). Every row is marked 'sending' (claimed) before its request; its outcome (sent,
@@ -24,7 +21,7 @@ Duplicates: the bound. A restart resends every row still 'sending'. Only rows wh
 have reached Telegram but whose result is not yet written can arrive twice: those in flight
 plus those confirmed and waiting in the buffer. Both together never exceed `window` (the sender
 takes a slot per request and frees it only when the result is written), i.e.
-max(4, ceil(rate_per_second x 0.25)) = 7 at the default 25/s. Normally the buffer is written
+max(4, ceil(rate_per_second x 0.25)) = 8 at the default 30/s. Normally the buffer is written
 after every send, so a hard kill repeats about the requests in flight; during a database outage
 up to `window` confirmed results can wait in memory. Separately, a request that times out may
 have been delivered (Telegram cannot say): its retry can repeat that one message.
@@ -38,16 +35,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-import time
-import warnings
-from collections import deque
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message
+from telegram import InlineKeyboardMarkup, InputFile, Message
 from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
@@ -57,14 +51,16 @@ from telegram.error import (
     TelegramError,
     TimedOut,
 )
-from telegram.ext import Application, BaseRateLimiter
+from telegram.ext import Application
 
-from bot import callback_data as cd
 from bot.config import parse_quiet_hours
 from bot.context import Services, services_of
-from bot.domain.broadcasts import MAX_CAPTION, in_quiet_hours, quiet_end
+from bot.domain.broadcasts import effective_send_time, sends_image
+from bot.pacing import Pacer, Sleep, retry_after
+from bot.render.keyboards import rating_keyboard
 from storage.broadcasts import Broadcast, Claimed, Outcome
 from storage.db import DatabaseUnavailable
+from storage.model import OutboxStatus
 
 logger = logging.getLogger(__name__)
 
@@ -78,121 +74,6 @@ DB_RETRY_MAX = 10.0  # ... up to this, for as long as it stays locked, read-only
 DB_BUSY_MS = 200  # how long delivery's own statements wait for another connection's lock
 STOP_CHECK = 1.0  # seconds: a long wait checks this often whether the bot is stopping
 EXPIRY_GRACE = timedelta(minutes=5)  # a job firing a little late is not "the bot was down"
-TELEGRAM_LIMIT = 30  # messages per second overall, Telegram's documented ceiling
-COUNTED_PREFIXES = ("send", "edit", "copy", "forward")
-
-Sleep = Callable[[float], Awaitable[None]]
-Monotonic = Callable[[], float]
-
-
-def seconds(value: int | float | timedelta) -> float:
-    """RetryAfter.retry_after is an int in older v22 releases and a timedelta in newer ones."""
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
-
-
-def retry_after(exc: RetryAfter) -> float:
-    """Seconds Telegram asked us to wait, without v22.2+'s deprecation warning on the int form."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # PTBDeprecationWarning, only around this read
-        return seconds(exc.retry_after)
-
-
-class BroadcastLimiter(BaseRateLimiter[dict[str, Any]]):
-    """Shared per-second budget with a bulk lane that waits and a reply lane that does not."""
-
-    def __init__(
-        self,
-        rate: float = 25.0,
-        *,
-        clock: Monotonic = time.monotonic,
-        sleep: Sleep = asyncio.sleep,
-    ) -> None:
-        self.rate = rate
-        self.clock = clock
-        self.sleep = sleep
-        # Bulk sends are spaced at `rate`; all sends together (replies too) stay under
-        # Telegram's overall ceiling, so replies use the headroom above `rate` first.
-        self._capacity = max(1, math.floor(max(rate, TELEGRAM_LIMIT)))
-        self._spacing = 1.0 / rate
-        self._window: deque[float] = deque()  # times of counted sends in the last second
-        self._per_chat: dict[int, float] = {}
-        self._last_bulk = -math.inf
-        self._paused_until = -math.inf
-        self._lock = asyncio.Lock()
-        self.flood_pauses = 0
-
-    def use_virtual_time(self) -> None:
-        """Tests: waiting advances a virtual clock instead of sleeping."""
-        now = [0.0]
-
-        async def sleep(delay: float) -> None:
-            now[0] += max(delay, 0.0)
-            await asyncio.sleep(0)
-
-        self.clock = lambda: now[0]
-        self.sleep = sleep
-        self._window.clear()
-        self._per_chat.clear()
-        self._last_bulk = self._paused_until = -math.inf
-
-    async def initialize(self) -> None:
-        return None
-
-    async def shutdown(self) -> None:
-        return None
-
-    def pause(self, delay: float) -> None:
-        """429: hold the whole bulk lane for as long as Telegram asks."""
-        self.flood_pauses += 1
-        self._paused_until = max(self._paused_until, self.clock() + delay)
-
-    def _record(self, chat_id: int | None, now: float) -> None:
-        self._window.append(now)
-        if chat_id is not None:
-            self._per_chat[chat_id] = now
-            if len(self._per_chat) > 4096:  # keep only chats touched in the last second
-                self._per_chat = {c: t for c, t in self._per_chat.items() if now - t < 1.0}
-
-    async def acquire(self, chat_id: int | None) -> None:
-        """Wait for a bulk slot (FIFO: asyncio.Lock wakes waiters in order)."""
-        async with self._lock:
-            while True:
-                now = self.clock()
-                while self._window and now - self._window[0] >= 1.0:
-                    self._window.popleft()
-                wait = self._paused_until - now
-                if len(self._window) >= self._capacity:
-                    wait = max(wait, self._window[0] + 1.0 - now)
-                wait = max(wait, self._last_bulk + self._spacing - now)
-                last = self._per_chat.get(chat_id) if chat_id is not None else None
-                if last is not None:
-                    wait = max(wait, last + 1.0 - now)
-                if wait <= 1e-9:
-                    self._last_bulk = now
-                    self._record(chat_id, now)
-                    return
-                await self.sleep(wait)
-
-    async def process_request(
-        self,
-        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[Any] | None]],
-        args: Any,
-        kwargs: dict[str, Any],
-        endpoint: str,
-        data: dict[str, Any],
-        rate_limit_args: dict[str, Any] | None,
-    ) -> bool | dict[str, Any] | list[Any] | None:
-        if rate_limit_args and rate_limit_args.get("lane") == "bulk":
-            return await callback(*args, **kwargs)  # the sender took its slot already
-        if endpoint.startswith(COUNTED_PREFIXES):
-            chat = data.get("chat_id")
-            self._record(chat if isinstance(chat, int) else None, self.clock())
-        try:
-            return await callback(*args, **kwargs)
-        except RetryAfter as exc:
-            # A 429 on a reply means the bot as a whole is too fast: slow the bulk lane too.
-            self.pause(retry_after(exc))
-            raise
 
 
 @dataclass
@@ -225,7 +106,7 @@ class Delivery:
     are the only messages a hard kill can make the restarted bot send again.
     """
 
-    def __init__(self, app: Application, limiter: BroadcastLimiter, *, paced_by_bot: bool) -> None:
+    def __init__(self, app: Application, limiter: Pacer, *, paced_by_bot: bool) -> None:
         self.app = app
         self.limiter = limiter
         # Whether the bot's own rate limiter is this one (then sends pass rate_limit_args).
@@ -250,8 +131,11 @@ class Delivery:
         self._outage = False  # for the log: paused ... resumed
         self._db_reason = "unavailable"
         self.db_busy_ms = DB_BUSY_MS
-        # Called after each broadcast finishes or pauses (scheduling hooks in to notify/rebuild).
+        # The broadcast service hooks in here (delivery imports nothing above it):
+        # a broadcast moved to the end of quiet hours (its job is rebuilt), and one too late to
+        # send (expired, officers told; returns whether it was this call that expired it).
         self.on_deferred: Callable[[Broadcast], Awaitable[None]] | None = None
+        self.on_expired: Callable[[Broadcast, datetime, float], Awaitable[bool]] | None = None
 
     @property
     def services(self) -> Services:
@@ -422,15 +306,18 @@ class Delivery:
 
     # ------------------------------------------------------------ one broadcast
 
-    def _quiet_now(self, b: Broadcast, now: datetime) -> bool:
+    def _send_time(self, b: Broadcast, now: datetime) -> datetime:
+        """When `b` may go out if it were sent at `now` (the officers' previews use the same)."""
         s = self.services
         quiet = parse_quiet_hours(s.config.settings.broadcast.quiet_hours or "")
-        return not b.urgent and in_quiet_hours(now, quiet, s.config.tz)
+        return effective_send_time(now, b.urgent, quiet, s.config.tz)
+
+    def _quiet_now(self, b: Broadcast, now: datetime) -> bool:
+        return self._send_time(b, now) > now
 
     async def _defer(self, b: Broadcast, now: datetime) -> None:
         s = self.services
-        quiet = parse_quiet_hours(s.config.settings.broadcast.quiet_hours or "")
-        until = quiet_end(now, quiet, s.config.tz)
+        until = self._send_time(b, now)
         await s.broadcasts.set_due(b.id, until, now)
         logger.info("Broadcast %d waits for the end of quiet hours", b.id)
         deferred = await s.broadcasts.get(b.id)
@@ -443,11 +330,10 @@ class Delivery:
         if now - b.due_at <= max(max_age, EXPIRY_GRACE):
             return False
         hours = (now - b.due_at).total_seconds() / 3600
-        if await s.broadcasts.expire(b.id, now, f"{hours:.1f} hours late"):
-            logger.warning("Broadcast %d expired: %.1f hours late", b.id, hours)
-            from bot.scheduling import tell_officers_expired  # scheduling builds on delivery
-
-            await tell_officers_expired(self.app, b, hours)
+        if self.on_expired is not None:
+            await self.on_expired(b, now, hours)
+        else:
+            await s.broadcasts.expire(b.id, now, f"{hours:.1f} hours late")
         return True
 
     async def _release(self, b: Broadcast, rows: list[Claimed]) -> None:
@@ -523,13 +409,13 @@ class Delivery:
     def _markup(self, b: Broadcast) -> InlineKeyboardMarkup | None:
         if not b.ratings:
             return None
-        return rating_keyboard(self.services, b.id)
+        return rating_keyboard(self.services.texts(), b.id)
 
     async def _deliver(self, b: Broadcast, row: Claimed) -> Message:
         text = row.text if row.text is not None else (b.text or "")
         rl = BULK if self.paced_by_bot else None
         markup = self._markup(b)
-        if sends_image(b.image, text):
+        if b.image and sends_image(b.image, text):
             photo: Any = self._photo_ids.get(b.id) or photo_source(self.services, b.image)
             msg = await self.app.bot.send_photo(
                 row.chat_id,
@@ -552,7 +438,9 @@ class Delivery:
             outcome = await self._send_row_inner(b, row)
         except Exception:  # a bug must not leave the row 'sending' and the broadcast stuck
             logger.exception("Broadcast %d: unexpected error on one message", b.id)
-            outcome = Outcome(b.id, row.chat_id, "failed", row.attempts + 1, "internal error")
+            outcome = Outcome(
+                b.id, row.chat_id, OutboxStatus.FAILED, row.attempts + 1, "internal error"
+            )
         self._count(outcome)
         self._results[(b.id, row.chat_id)] = outcome
         self._changed.set()
@@ -579,7 +467,7 @@ class Delivery:
         attempts = row.attempts
         floods = 0
 
-        def done(status: str, error: str | None = None, **kw: Any) -> Outcome:
+        def done(status: OutboxStatus, error: str | None = None, **kw: Any) -> Outcome:
             return Outcome(b.id, row.chat_id, status, attempts + 1, error, **kw)
 
         while True:
@@ -590,9 +478,9 @@ class Delivery:
             except DatabaseUnavailable as exc:
                 # Cannot tell whether they still want it: do not send; the row goes back.
                 self._note_db_error(exc)
-                return Outcome(b.id, row.chat_id, "pending", attempts)
+                return Outcome(b.id, row.chat_id, OutboxStatus.PENDING, attempts)
             if not eligible:
-                return done("skipped", "no longer subscribed")
+                return done(OutboxStatus.SKIPPED, "no longer subscribed")
             try:
                 msg = await self._deliver(b, row)
             except RetryAfter as exc:
@@ -601,30 +489,25 @@ class Delivery:
                 floods += 1
                 self.stats.flood += 1
                 if floods > MAX_FLOOD_RETRIES:
-                    return done("failed", "flood control")
+                    return done(OutboxStatus.FAILED, "flood control")
                 continue  # acquire() waits until the pause is over
             except Forbidden as exc:
-                return done("blocked", str(exc), at=self.services.clock.now())
+                return done(OutboxStatus.BLOCKED, str(exc), at=self.services.clock.now())
             except BadRequest as exc:  # before NetworkError: BadRequest is a subclass of it
-                status = "not_found" if "chat not found" in str(exc).lower() else "failed"
-                return done(status, str(exc))
+                gone = "chat not found" in str(exc).lower()
+                return done(OutboxStatus.NOT_FOUND if gone else OutboxStatus.FAILED, str(exc))
             except (TimedOut, NetworkError) as exc:  # also 5xx answers
                 # A timed-out request may have reached Telegram: the retry can then repeat it.
                 # Telegram offers no way to know, so this is the one at-least-once case.
                 attempts += 1
                 if attempts >= MAX_ATTEMPTS:
-                    return Outcome(b.id, row.chat_id, "failed", attempts, str(exc))
+                    return Outcome(b.id, row.chat_id, OutboxStatus.FAILED, attempts, str(exc))
                 await self._note_attempt(b, row, attempts, str(exc))
                 await self.sleep(BACKOFF_BASE * 2 ** (attempts - 1))
                 continue
             except TelegramError as exc:  # e.g. ChatMigrated: nothing a retry would fix
-                return done("failed", str(exc))
-            return done("sent", message_id=msg.message_id, at=self.services.clock.now())
-
-
-def sends_image(image: str | None, text: str) -> bool:
-    """A broadcast goes as a photo with caption only when its text fits Telegram's caption."""
-    return bool(image) and len(text) <= MAX_CAPTION
+                return done(OutboxStatus.FAILED, str(exc))
+            return done(OutboxStatus.SENT, message_id=msg.message_id, at=self.services.clock.now())
 
 
 def photo_source(services: Services, image: str) -> Any:
@@ -635,58 +518,15 @@ def photo_source(services: Services, image: str) -> Any:
     return InputFile(path.read_bytes(), filename=path.name)
 
 
-def rating_keyboard(services: Services, broadcast_id: int) -> InlineKeyboardMarkup:
-    """👍 Useful / 👎 Not useful under every broadcast message."""
-    t = services.texts()
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(
-                    t.get("broadcast.btn_useful"), callback_data=cd.Rate(broadcast_id, True).pack()
-                ),
-                InlineKeyboardButton(
-                    t.get("broadcast.btn_not_useful"),
-                    callback_data=cd.Rate(broadcast_id, False).pack(),
-                ),
-            ]
-        ]
-    )
-
-
 # ---------------------------------------------------------------- wiring
 
 
-def delivery_of(app: Application) -> Delivery:
-    """The app's Delivery (created in bot.handlers.broadcast.setup)."""
-    d = getattr(app.bot_data, "broadcast_delivery", None)
-    if d is None:
-        raise RuntimeError("broadcast delivery is not wired")
-    return d
-
-
 def install(app: Application, services: Services) -> Delivery:
-    """Create the Delivery, using the bot's own BroadcastLimiter when one is installed."""
+    """Create the Delivery, using the bot's own Pacer when one is installed."""
     bot_limiter = getattr(app.bot, "rate_limiter", None)
-    if isinstance(bot_limiter, BroadcastLimiter):
+    if isinstance(bot_limiter, Pacer):
         limiter, paced = bot_limiter, True
     else:
-        limiter = BroadcastLimiter(services.config.settings.broadcast.rate_per_second)
+        limiter = Pacer.from_settings(services.config.settings.broadcast)
         paced = False
-    delivery = Delivery(app, limiter, paced_by_bot=paced)
-    app.bot_data.broadcast_delivery = delivery
-    return delivery
-
-
-async def enqueue_personal(
-    services: Services, kind: str, ref: str, messages: list[tuple[int, str]], now: datetime
-) -> int:
-    """Queue one message per chat (own text each), e.g. survey results; idempotent on (kind, ref).
-
-    `messages` are (chat_id, HTML text). Delivered through the same paced outbox as broadcasts,
-    respecting quiet hours, within a minute (the delivery sweep) or at once if the caller kicks
-    `delivery_of(app)`. Chats that are not residents are left out. Returns the broadcast id.
-    """
-    bid, _ = await services.broadcasts.enqueue_personal(
-        kind=kind, ref=ref, messages=messages, send_at=now, now=now
-    )
-    return bid
+    return Delivery(app, limiter, paced_by_bot=paced)

@@ -25,7 +25,6 @@ import logging
 from typing import Any
 
 import aiohttp
-from telegram._utils.defaultvalue import DefaultValue
 from telegram.error import NetworkError, TelegramError, TimedOut
 from telegram.request import BaseRequest, RequestData
 from yarl import URL
@@ -175,9 +174,9 @@ class AiohttpRequest(BaseRequest):
     ) -> tuple[int, bytes]:
         if self._session is None or self._session.closed:
             raise RuntimeError("AiohttpRequest is not initialized")
-        read = self._read if isinstance(read_timeout, DefaultValue) else read_timeout
-        connect = self._connect if isinstance(connect_timeout, DefaultValue) else connect_timeout
-        pool = self._pool if isinstance(pool_timeout, DefaultValue) else pool_timeout
+        read = self._read if read_timeout is BaseRequest.DEFAULT_NONE else read_timeout
+        connect = self._connect if connect_timeout is BaseRequest.DEFAULT_NONE else connect_timeout
+        pool = self._pool if pool_timeout is BaseRequest.DEFAULT_NONE else pool_timeout
         timeout = self._timeouts.get((read, connect, pool))
         if timeout is None:
             total = None if read is None else read + (connect or 0) + (pool or 0) + 5
@@ -194,7 +193,7 @@ class AiohttpRequest(BaseRequest):
                 for name, value in request_data.json_parameters.items():
                     form.add_field(name, value)
                 for name, part in files.items():
-                    filename, content, mime = part[0], part[1], part[2] if len(part) > 2 else None
+                    filename, content, mime = part  # (file name, bytes or stream, MIME type)
                     form.add_field(name, content, filename=filename, content_type=mime)
                 kwargs["data"] = form
             else:

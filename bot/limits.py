@@ -6,3 +6,6 @@ MAX_BUTTON_LABEL = 64  # characters we allow on a button (Telegram cuts long lab
 MAX_CALLBACK_DATA = 64  # bytes of a button's callback data
 MAX_CALLBACK_ANSWER = 200  # characters of a callback answer (toast)
 MAX_COMMAND_DESCRIPTION = 256  # characters of a command's description in the menu
+MAX_SHORT_NAME = 28  # characters of a NAG's short name: one button row on a phone
+MAX_SCREEN = 600  # characters residents should read in one message: one phone screen (an aim)
+MAX_SENTENCE_WORDS = 20  # words per sentence, GOV.UK's plain-English aim

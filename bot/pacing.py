@@ -2,9 +2,9 @@
 
 `Pacer` is a python-telegram-bot `BaseRateLimiter` (installed with
 `ApplicationBuilder.rate_limiter`) shared with the broadcast sender, which takes a slot with
-`acquire(chat_id)` before each bulk send and passes `rate_limit_args={"lane": "bulk"}`. It keeps
-the interface of bot.delivery.BroadcastLimiter (`rate`, `clock`, `sleep`, `acquire`, `pause`,
-`flood_pauses`, `use_virtual_time`), so it can replace it.
+`acquire(chat_id)` before each bulk send and passes `rate_limit_args={"lane": "bulk"}`
+(bot.delivery uses `rate`, `clock`, `sleep`, `acquire`, `pause`, `flood_pauses` and
+`use_virtual_time`).
 
 Why a new design. Telegram counts a send when it *arrives*; the bot only knows when it started
 the request and when the answer came back. Counting sends at their start (as the old limiter

@@ -1,52 +1,57 @@
 """Broadcasts, outbox, audit and ratings repository: every SQL statement of the broadcast feature.
 
-Times are stored as UTC ISO strings with seconds (one format, so text comparison is time order).
-Audiences arrive as JSON (see bot.domain.broadcasts.Audience); this module reads only the keys
-it needs to build the recipients query, so it imports nothing from bot/.
+Statuses, kinds and audiences are the types of storage/model.py, in the SQL and in Python alike;
+times are storage.db's one timestamp format; rows become dataclasses through storage.db.from_row.
 """
 
 from __future__ import annotations
 
-import json
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from storage.db import Database, Tx
+from storage.db import Database, Tx, from_row, sql_in, ts
+from storage.model import (
+    ACTIVE,
+    ENDED,
+    FINAL,
+    Audience,
+    AudienceKind,
+    AuditAction,
+    BroadcastKind,
+    BroadcastSpec,
+    BroadcastStatus,
+    OutboxStatus,
+    Requires,
+)
 
-ACTIVE = ("scheduled", "sending")
+# Short names for the enums inside SQL text.
+BS, OS, BK = BroadcastStatus, OutboxStatus, BroadcastKind
+ACTIVE_SQL = sql_in(*ACTIVE)
+ENDED_SQL = sql_in(*ENDED)
 # Who may still receive a broadcast when it is sent (checked again at every claim, so a
 # resident who sends /stop during a broadcast gets nothing more from it).
 ELIGIBLE = {
-    "consent": "r.consent = 1 AND r.active = 1",
-    "reminders": "r.remind_meetings = 1 AND r.active = 1",
-    "active": "r.active = 1",
+    Requires.CONSENT: "r.consent = 1 AND r.active = 1",
+    Requires.REMINDERS: "r.remind_meetings = 1 AND r.active = 1",
+    Requires.ACTIVE: "r.active = 1",
 }
-
-
-def ts(dt: datetime) -> str:
-    return dt.astimezone(UTC).isoformat(timespec="seconds")
-
-
-def _dt(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
 
 
 @dataclass(frozen=True)
 class Broadcast:
     id: int
     key: str | None
-    kind: str
+    kind: BroadcastKind
     ref: str | None
     text: str | None
     image: str | None
-    audience: str
-    requires: str
+    audience: Audience
+    requires: Requires
     urgent: bool
     ratings: bool
-    status: str
+    status: BroadcastStatus
     send_at: datetime
     due_at: datetime
     fingerprint: str | None
@@ -56,31 +61,6 @@ class Broadcast:
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
-
-
-def _row(r: sqlite3.Row) -> Broadcast:
-    return Broadcast(
-        id=r["id"],
-        key=r["key"],
-        kind=r["kind"],
-        ref=r["ref"],
-        text=r["text"],
-        image=r["image"],
-        audience=r["audience"],
-        requires=r["requires"],
-        urgent=bool(r["urgent"]),
-        ratings=bool(r["ratings"]),
-        status=r["status"],
-        send_at=datetime.fromisoformat(r["send_at"]),
-        due_at=datetime.fromisoformat(r["due_at"]),
-        fingerprint=r["fingerprint"],
-        materialised=bool(r["materialised"]),
-        notified=bool(r["notified"]),
-        created_by=r["created_by"],
-        created_at=datetime.fromisoformat(r["created_at"]),
-        started_at=_dt(r["started_at"]),
-        finished_at=_dt(r["finished_at"]),
-    )
 
 
 @dataclass(frozen=True)
@@ -102,21 +82,38 @@ class Outcome:
 
     broadcast_id: int
     chat_id: int
-    status: str
+    status: OutboxStatus
     attempts: int
     error: str | None = None
     message_id: int | None = None
     at: datetime | None = None
 
 
-FINAL = ("blocked", "not_found", "failed", "skipped")
+@dataclass(frozen=True)
+class Received:
+    """A message to one chat, as /mydata shows it."""
+
+    broadcast_id: int
+    kind: BroadcastKind
+    text: str | None
+    status: OutboxStatus
+    sent_at: datetime | None
+    send_at: datetime
+
+
+@dataclass(frozen=True)
+class Rating:
+    broadcast_id: int
+    text: str | None
+    useful: bool
+    rated_at: datetime
 
 
 @dataclass(frozen=True)
 class AuditRow:
     broadcast_id: int | None
     actor_id: int | None
-    action: str
+    action: AuditAction
     detail: str | None
     at: datetime
 
@@ -128,73 +125,54 @@ class BroadcastStore:
     # ------------------------------------------------------------ audiences
 
     @staticmethod
-    def _audience_sql(audience_json: str) -> tuple[str, list[Any]]:
+    def _audience_sql(a: Audience) -> tuple[str, list[Any]]:
         """WHERE clause over `residents r` selecting the audience when the broadcast starts."""
-        a = json.loads(audience_json)
-        kind = a.get("kind", "all")
-        nags = list(a.get("nags") or [])
+        nags = list(a.nags)
         marks = ",".join("?" * len(nags))
-        if kind == "reminder":
-            return f"{ELIGIBLE['reminders']} AND r.nag_id IN ({marks})", nags
-        if kind == "nags":
-            return f"{ELIGIBLE['consent']} AND r.nag_id IN ({marks})", nags
-        if kind == "survey":
+        if a.kind == AudienceKind.REMINDER:
+            return f"{ELIGIBLE[Requires.REMINDERS]} AND r.nag_id IN ({marks})", nags
+        if a.kind == AudienceKind.NAGS:
+            return f"{ELIGIBLE[Requires.CONSENT]} AND r.nag_id IN ({marks})", nags
+        if a.kind == AudienceKind.SURVEY:
             # Survey answers are keyed by a pseudonym, never the chat id: the connection's
             # respondent_key() SQL function (registered by the bot with its secret) maps each
             # resident to theirs, so the match happens inside SQLite, batch-free and in one pass.
             return (
-                f"{ELIGIBLE['consent']} AND respondent_key(r.chat_id) IN"
+                f"{ELIGIBLE[Requires.CONSENT]} AND respondent_key(r.chat_id) IN"
                 " (SELECT respondent FROM survey_completions WHERE survey_id = ?)",
-                [a.get("survey")],
+                [a.survey],
             )
-        if kind == "personal":
+        if a.kind == AudienceKind.PERSONAL:
             return "0", []  # rows are written with their own text when enqueued
-        return ELIGIBLE["consent"], []
+        return ELIGIBLE[Requires.CONSENT], []
 
-    async def count_audience(self, audience_json: str) -> int:
-        where, params = self._audience_sql(audience_json)
+    async def count_audience(self, audience: Audience) -> int:
+        where, params = self._audience_sql(audience)
         row = await self.db.fetchone(f"SELECT COUNT(*) FROM residents r WHERE {where}", params)
         return int(row[0]) if row else 0
 
     # ------------------------------------------------------------ broadcasts
 
-    async def _insert(
-        self,
-        tx: Tx,
-        *,
-        kind: str,
-        text: str | None,
-        audience: str,
-        requires: str,
-        send_at: datetime,
-        now: datetime,
-        key: str | None,
-        ref: str | None,
-        image: str | None,
-        urgent: bool,
-        ratings: bool,
-        created_by: int | None,
-        fingerprint: str | None,
-    ) -> int | None:
+    async def _insert(self, tx: Tx, spec: BroadcastSpec, now: datetime) -> int | None:
         """Insert a broadcast; None when `key` already exists (automatic ones are idempotent)."""
         rowid = await tx.insert(
             "INSERT INTO broadcasts (key, kind, ref, text, image, audience, requires, urgent,"
             " ratings, send_at, due_at, fingerprint, created_by, created_at, updated_at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING",
             (
-                key,
-                kind,
-                ref,
-                text,
-                image,
-                audience,
-                requires,
-                int(urgent),
-                int(ratings),
-                ts(send_at),
-                ts(send_at),
-                fingerprint,
-                created_by,
+                spec.key,
+                spec.kind,
+                spec.ref,
+                spec.text,
+                spec.image,
+                spec.audience.to_json(),
+                spec.requires,
+                int(spec.urgent),
+                int(spec.ratings),
+                ts(spec.send_at),
+                ts(spec.send_at),
+                spec.fingerprint,
+                spec.created_by,
                 ts(now),
                 ts(now),
             ),
@@ -204,52 +182,20 @@ class BroadcastStore:
             return None
         return rowid
 
-    async def create(
-        self,
-        *,
-        kind: str,
-        text: str | None,
-        audience: str,
-        requires: str,
-        send_at: datetime,
-        now: datetime,
-        key: str | None = None,
-        ref: str | None = None,
-        image: str | None = None,
-        urgent: bool = False,
-        ratings: bool = True,
-        created_by: int | None = None,
-        fingerprint: str | None = None,
-        detail: str | None = None,
-    ) -> tuple[int, bool]:
+    async def create(self, spec: BroadcastSpec, now: datetime) -> tuple[int, bool]:
         """Create a broadcast and its audit row; (id, created). An existing `key` is kept."""
         async with self.db.transaction() as tx:
-            return await self._create_in(
-                tx,
-                detail=detail or kind,
-                kind=kind,
-                text=text,
-                audience=audience,
-                requires=requires,
-                send_at=send_at,
-                now=now,
-                key=key,
-                ref=ref,
-                image=image,
-                urgent=urgent,
-                ratings=ratings,
-                created_by=created_by,
-                fingerprint=fingerprint,
-            )
+            return await self._create_in(tx, spec, now)
 
-    async def _create_in(self, tx: Tx, *, detail: str, **fields: Any) -> tuple[int, bool]:
+    async def _create_in(self, tx: Tx, spec: BroadcastSpec, now: datetime) -> tuple[int, bool]:
         """Insert with its 'schedule' audit row; an existing `key` gives (its id, False)."""
-        new_id = await self._insert(tx, **fields)
+        new_id = await self._insert(tx, spec, now)
         if new_id is None:
-            row = await tx.fetchone("SELECT id FROM broadcasts WHERE key = ?", (fields["key"],))
+            row = await tx.fetchone("SELECT id FROM broadcasts WHERE key = ?", (spec.key,))
             assert row is not None
             return int(row[0]), False
-        await self._audit(tx, new_id, fields["created_by"], "schedule", detail, fields["now"])
+        detail = spec.detail or str(spec.kind)
+        await self._audit(tx, new_id, spec.created_by, AuditAction.SCHEDULE, detail, now)
         return new_id, True
 
     async def update_planned(
@@ -259,7 +205,7 @@ class BroadcastStore:
         async with self.db.transaction() as tx:
             row = await tx.fetchone(
                 "SELECT id, text, image, send_at FROM broadcasts"
-                " WHERE key = ? AND status = 'scheduled' AND materialised = 0",
+                f" WHERE key = ? AND status = '{BS.SCHEDULED}' AND materialised = 0",
                 (key,),
             )
             if row is None or (
@@ -271,7 +217,7 @@ class BroadcastStore:
                 " updated_at = ? WHERE id = ?",
                 (text, image, ts(send_at), ts(send_at), ts(now), row["id"]),
             )
-            await self._audit(tx, row["id"], None, "change", "content reloaded", now)
+            await self._audit(tx, row["id"], None, AuditAction.CHANGE, "content reloaded", now)
             return True
 
     async def cancel_planned_except(self, prefix: str, keep: set[str], now: datetime) -> list[int]:
@@ -280,7 +226,7 @@ class BroadcastStore:
         Only future ones: an overdue row is not in today's plan but must still be sent or expired.
         """
         rows = await self.db.fetchall(
-            "SELECT id, key FROM broadcasts WHERE key LIKE ? AND status = 'scheduled'"
+            f"SELECT id, key FROM broadcasts WHERE key LIKE ? AND status = '{BS.SCHEDULED}'"
             " AND materialised = 0 AND send_at > ?",
             (prefix + "%", ts(now)),
         )
@@ -291,28 +237,28 @@ class BroadcastStore:
 
     async def get(self, broadcast_id: int) -> Broadcast | None:
         row = await self.db.fetchone("SELECT * FROM broadcasts WHERE id = ?", (broadcast_id,))
-        return _row(row) if row else None
+        return from_row(Broadcast, row) if row else None
 
     async def get_by_key(self, key: str) -> Broadcast | None:
         row = await self.db.fetchone("SELECT * FROM broadcasts WHERE key = ?", (key,))
-        return _row(row) if row else None
+        return from_row(Broadcast, row) if row else None
 
     async def active(self) -> list[Broadcast]:
         """Scheduled and running broadcasts, soonest first."""
         rows = await self.db.fetchall(
-            "SELECT * FROM broadcasts WHERE status IN ('scheduled', 'sending') ORDER BY due_at, id"
+            f"SELECT * FROM broadcasts WHERE status IN {ACTIVE_SQL} ORDER BY due_at, id"
         )
-        return [_row(r) for r in rows]
+        return [from_row(Broadcast, r) for r in rows]
 
     async def next_due(self, now: datetime, exclude: Sequence[int] = ()) -> Broadcast | None:
         """The broadcast to send next (urgent first, then oldest), leaving out `exclude`."""
         skip = f" AND id NOT IN ({','.join('?' * len(exclude))})" if exclude else ""
         row = await self.db.fetchone(
-            "SELECT * FROM broadcasts WHERE status IN ('scheduled', 'sending') AND due_at <= ?"
+            f"SELECT * FROM broadcasts WHERE status IN {ACTIVE_SQL} AND due_at <= ?"
             f"{skip} ORDER BY urgent DESC, due_at, id LIMIT 1",
             (ts(now), *exclude),
         )
-        return _row(row) if row else None
+        return from_row(Broadcast, row) if row else None
 
     async def set_due(self, broadcast_id: int, due_at: datetime, now: datetime) -> None:
         await self.db.execute(
@@ -327,19 +273,25 @@ class BroadcastStore:
     async def _end(
         self,
         broadcast_id: int,
-        status: str,
-        unsent: tuple[str, ...],
+        status: BroadcastStatus,
+        unsent: tuple[OutboxStatus, ...],
         actor: int | None,
-        action: str,
+        action: AuditAction,
         detail: str | None,
         now: datetime,
+        expected_due: datetime | None = None,
     ) -> bool:
-        """End a scheduled or running broadcast; outbox rows in `unsent` states get `status`."""
+        """End a scheduled or running broadcast; outbox rows in `unsent` states get `status`.
+
+        With `expected_due`, only while the broadcast is still due then (what the officer saw).
+        """
+        same_due = "" if expected_due is None else " AND due_at = ?"
         async with self.db.transaction() as tx:
             n = await tx.execute(
                 "UPDATE broadcasts SET status = ?, finished_at = ?, updated_at = ?"
-                " WHERE id = ? AND status IN ('scheduled', 'sending')",
-                (status, ts(now), ts(now), broadcast_id),
+                f" WHERE id = ? AND status IN {ACTIVE_SQL}{same_due}",
+                (status, ts(now), ts(now), broadcast_id)
+                + (() if expected_due is None else (ts(expected_due),)),
             )
             if not n:
                 return False
@@ -352,11 +304,27 @@ class BroadcastStore:
             return True
 
     async def cancel(
-        self, broadcast_id: int, actor: int | None, now: datetime, detail: str | None = None
+        self,
+        broadcast_id: int,
+        actor: int | None,
+        now: datetime,
+        detail: str | None = None,
+        expected_due: datetime | None = None,
     ) -> bool:
-        """Cancel a scheduled or running broadcast; rows not yet sent are not sent."""
+        """Cancel a scheduled or running broadcast; rows not yet sent are not sent.
+
+        With `expected_due`, only if it is still due then (a confirmation shown before the
+        broadcast was moved or sent now is refused).
+        """
         return await self._end(
-            broadcast_id, "cancelled", ("pending",), actor, "cancel", detail, now
+            broadcast_id,
+            BroadcastStatus.CANCELLED,
+            (OutboxStatus.PENDING,),
+            actor,
+            AuditAction.CANCEL,
+            detail,
+            now,
+            expected_due,
         )
 
     async def _move(
@@ -364,70 +332,115 @@ class BroadcastStore:
         broadcast_id: int,
         at: datetime,
         actor: int,
-        action: str,
+        action: AuditAction,
         detail: str | None,
         now: datetime,
         *,
         renotify: bool,
+        expected_due: datetime | None = None,
+        urgent: bool = False,
     ) -> bool:
-        """Move a broadcast that has not started to `at`, with its audit row."""
+        """Move a broadcast that has not started to `at`, with its audit row (with
+        `expected_due`: only while it is still due then; `urgent`: it also ignores quiet
+        hours from now on)."""
+        same_due = "" if expected_due is None else " AND due_at = ?"
         async with self.db.transaction() as tx:
             n = await tx.execute(
                 "UPDATE broadcasts SET send_at = ?, due_at = ?, updated_at = ?,"
-                " notified = CASE WHEN ? THEN 0 ELSE notified END"
-                " WHERE id = ? AND status = 'scheduled'",
-                (ts(at), ts(at), ts(now), int(renotify), broadcast_id),
+                " notified = CASE WHEN ? THEN 0 ELSE notified END,"
+                " urgent = CASE WHEN ? THEN 1 ELSE urgent END"
+                f" WHERE id = ? AND status = '{BS.SCHEDULED}'{same_due}",
+                (ts(at), ts(at), ts(now), int(renotify), int(urgent), broadcast_id)
+                + (() if expected_due is None else (ts(expected_due),)),
             )
             if n:
                 await self._audit(tx, broadcast_id, actor, action, detail, now)
             return bool(n)
 
-    async def send_now(self, broadcast_id: int, actor: int, now: datetime) -> bool:
-        return await self._move(broadcast_id, now, actor, "send_now", None, now, renotify=False)
+    async def send_now(
+        self,
+        broadcast_id: int,
+        actor: int,
+        now: datetime,
+        expected_due: datetime | None = None,
+        urgent: bool = False,
+    ) -> bool:
+        """Send at once (`urgent`: during quiet hours too; the audit row says so)."""
+        return await self._move(
+            broadcast_id,
+            now,
+            actor,
+            AuditAction.SEND_NOW,
+            "urgent" if urgent else None,
+            now,
+            renotify=False,
+            expected_due=expected_due,
+            urgent=urgent,
+        )
 
     async def reschedule(
-        self, broadcast_id: int, send_at: datetime, actor: int, now: datetime
+        self,
+        broadcast_id: int,
+        send_at: datetime,
+        actor: int,
+        now: datetime,
+        expected_due: datetime | None = None,
     ) -> bool:
         """Move a broadcast to another time (audited as a change); officers are noticed again."""
         detail = f"send_at {ts(send_at)}"
-        return await self._move(broadcast_id, send_at, actor, "change", detail, now, renotify=True)
+        return await self._move(
+            broadcast_id,
+            send_at,
+            actor,
+            AuditAction.CHANGE,
+            detail,
+            now,
+            renotify=True,
+            expected_due=expected_due,
+        )
 
     async def expire(self, broadcast_id: int, now: datetime, detail: str) -> bool:
         """Mark a broadcast too late to send; rows not sent are marked expired, never sent."""
         return await self._end(
-            broadcast_id, "expired", ("pending", "sending"), None, "expire", detail, now
+            broadcast_id,
+            BroadcastStatus.EXPIRED,
+            (OutboxStatus.PENDING, OutboxStatus.SENDING),
+            None,
+            AuditAction.EXPIRE,
+            detail,
+            now,
         )
 
     async def duplicates(
-        self, fp: str, audience: str, lo: datetime, hi: datetime
+        self, fp: str, audience: Audience, lo: datetime, hi: datetime
     ) -> list[Broadcast]:
         """Broadcasts of the same text to the same audience with a send time in [lo, hi]."""
         rows = await self.db.fetchall(
             "SELECT * FROM broadcasts WHERE fingerprint = ? AND audience = ?"
-            " AND send_at BETWEEN ? AND ? AND status NOT IN ('cancelled', 'expired')",
-            (fp, audience, ts(lo), ts(hi)),
+            f" AND send_at BETWEEN ? AND ? AND status NOT IN ('{BS.CANCELLED}', '{BS.EXPIRED}')",
+            (fp, audience.to_json(), ts(lo), ts(hi)),
         )
-        return [_row(r) for r in rows]
+        return [from_row(Broadcast, r) for r in rows]
 
     async def needing_notice(self, horizon: datetime) -> list[Broadcast]:
         """Automatic campaign messages due before `horizon` whose officers were not told yet."""
         rows = await self.db.fetchall(
-            "SELECT * FROM broadcasts WHERE kind = 'campaign' AND status = 'scheduled'"
+            f"SELECT * FROM broadcasts WHERE kind = '{BK.CAMPAIGN}' AND status = '{BS.SCHEDULED}'"
             " AND notified = 0 AND due_at <= ? ORDER BY due_at",
             (ts(horizon),),
         )
-        return [_row(r) for r in rows]
+        return [from_row(Broadcast, r) for r in rows]
 
     async def mark_notified(self, broadcast_id: int) -> None:
         await self.db.execute("UPDATE broadcasts SET notified = 1 WHERE id = ?", (broadcast_id,))
 
     async def recent(self, limit: int = 10) -> list[Broadcast]:
         rows = await self.db.fetchall(
-            "SELECT * FROM broadcasts WHERE status IN ('done', 'cancelled', 'expired')"
+            f"SELECT * FROM broadcasts WHERE status IN {ENDED_SQL}"
             " ORDER BY COALESCE(finished_at, updated_at) DESC LIMIT ?",
             (limit,),
         )
-        return [_row(r) for r in rows]
+        return [from_row(Broadcast, r) for r in rows]
 
     # ------------------------------------------------------------ the outbox
 
@@ -442,7 +455,7 @@ class BroadcastStore:
             added = 0
             if not row["materialised"]:
                 where, params = self._audience_sql(b.audience)
-                if b.kind != "personal":
+                if b.audience.kind != AudienceKind.PERSONAL:
                     added = await tx.execute(
                         "INSERT INTO outbox (broadcast_id, chat_id)"
                         f" SELECT ?, r.chat_id FROM residents r WHERE {where}"
@@ -450,7 +463,7 @@ class BroadcastStore:
                         (b.id, *params),
                     )
             await tx.execute(
-                "UPDATE broadcasts SET materialised = 1, status = 'sending',"
+                f"UPDATE broadcasts SET materialised = 1, status = '{BS.SENDING}',"
                 " started_at = COALESCE(started_at, ?), updated_at = ? WHERE id = ?",
                 (ts(now), ts(now), b.id),
             )
@@ -463,30 +476,33 @@ class BroadcastStore:
         Claimed rows are 'sending' until the result is recorded; a hard kill leaves them so and
         they are retried at the next start.
         """
-        cond = ELIGIBLE.get(b.requires, ELIGIBLE["consent"])
+        cond = ELIGIBLE[b.requires]
         async with self.db.transaction() as tx:
             rows = await tx.fetchall(
                 f"SELECT o.chat_id, o.text, o.attempts, COALESCE({cond}, 0) AS ok"
                 " FROM outbox o LEFT JOIN residents r ON r.chat_id = o.chat_id"
-                " WHERE o.broadcast_id = ? AND o.status = 'pending' ORDER BY o.chat_id LIMIT ?",
+                f" WHERE o.broadcast_id = ? AND o.status = '{OS.PENDING}'"
+                " ORDER BY o.chat_id LIMIT ?",
                 (b.id, limit),
             )
             skip = [(b.id, r["chat_id"]) for r in rows if not r["ok"]]
             take = [r for r in rows if r["ok"]]
             if skip:
                 await tx.executemany(
-                    "UPDATE outbox SET status = 'skipped' WHERE broadcast_id = ? AND chat_id = ?",
+                    f"UPDATE outbox SET status = '{OS.SKIPPED}'"
+                    " WHERE broadcast_id = ? AND chat_id = ?",
                     skip,
                 )
             if take:
                 await tx.executemany(
-                    "UPDATE outbox SET status = 'sending' WHERE broadcast_id = ? AND chat_id = ?",
+                    f"UPDATE outbox SET status = '{OS.SENDING}'"
+                    " WHERE broadcast_id = ? AND chat_id = ?",
                     [(b.id, r["chat_id"]) for r in take],
                 )
         return [Claimed(r["chat_id"], r["text"], r["attempts"]) for r in take]
 
     async def still_eligible(self, b: Broadcast, chat_id: int) -> bool:
-        cond = ELIGIBLE.get(b.requires, ELIGIBLE["consent"])
+        cond = ELIGIBLE[b.requires]
         row = await self.db.fetchone(
             f"SELECT {cond} FROM residents r WHERE r.chat_id = ?", (chat_id,)
         )
@@ -496,7 +512,7 @@ class BroadcastStore:
         self, broadcast_id: int, chat_id: int, message_id: int | None, now: datetime
     ) -> None:
         await self.db.execute(
-            "UPDATE outbox SET status = 'sent', attempts = attempts + 1, sent_at = ?,"
+            f"UPDATE outbox SET status = '{OS.SENT}', attempts = attempts + 1, sent_at = ?,"
             " message_id = ?, last_error = NULL WHERE broadcast_id = ? AND chat_id = ?",
             (ts(now), message_id, broadcast_id, chat_id),
         )
@@ -507,7 +523,8 @@ class BroadcastStore:
         """403: the resident blocked the bot or is gone; they become inactive, no retry."""
         async with self.db.transaction() as tx:
             await tx.execute(
-                "UPDATE outbox SET status = 'blocked', attempts = attempts + 1, last_error = ?"
+                f"UPDATE outbox SET status = '{OS.BLOCKED}', attempts = attempts + 1,"
+                " last_error = ?"
                 " WHERE broadcast_id = ? AND chat_id = ?",
                 (error[:200], broadcast_id, chat_id),
             )
@@ -520,8 +537,8 @@ class BroadcastStore:
         """Put claimed rows back (a graceful stop before they were sent)."""
         async with self.db.transaction() as tx:
             await tx.executemany(
-                "UPDATE outbox SET status = 'pending' WHERE broadcast_id = ? AND chat_id = ?"
-                " AND status = 'sending'",
+                f"UPDATE outbox SET status = '{OS.PENDING}' WHERE broadcast_id = ? AND chat_id = ?"
+                f" AND status = '{OS.SENDING}'",
                 [(broadcast_id, c) for c in chat_ids],
             )
 
@@ -534,21 +551,28 @@ class BroadcastStore:
         sent = [
             (ts(o.at) if o.at else None, o.message_id, o.attempts, o.broadcast_id, o.chat_id)
             for o in outcomes
-            if o.status == "sent"
+            if o.status == OutboxStatus.SENT
         ]
         final = [
             (o.status, o.attempts, (o.error or "")[:200], o.broadcast_id, o.chat_id)
             for o in outcomes
             if o.status in FINAL
         ]
-        back = [(o.attempts, o.broadcast_id, o.chat_id) for o in outcomes if o.status == "pending"]
+        back = [
+            (o.attempts, o.broadcast_id, o.chat_id)
+            for o in outcomes
+            if o.status == OutboxStatus.PENDING
+        ]
         inactive = [
-            (ts(o.at) if o.at else None, o.chat_id) for o in outcomes if o.status == "blocked"
+            (ts(o.at) if o.at else None, o.chat_id)
+            for o in outcomes
+            if o.status == OutboxStatus.BLOCKED
         ]
         async with self.db.transaction() as tx:
             if sent:
                 await tx.executemany(
-                    "UPDATE outbox SET status = 'sent', sent_at = ?, message_id = ?, attempts = ?,"
+                    f"UPDATE outbox SET status = '{OS.SENT}', sent_at = ?, message_id = ?,"
+                    " attempts = ?,"
                     " last_error = NULL WHERE broadcast_id = ? AND chat_id = ?",
                     sent,
                 )
@@ -560,8 +584,8 @@ class BroadcastStore:
                 )
             if back:
                 await tx.executemany(
-                    "UPDATE outbox SET status = 'pending', attempts = ?"
-                    " WHERE broadcast_id = ? AND chat_id = ? AND status = 'sending'",
+                    f"UPDATE outbox SET status = '{OS.PENDING}', attempts = ?"
+                    f" WHERE broadcast_id = ? AND chat_id = ? AND status = '{OS.SENDING}'",
                     back,
                 )
             if inactive:
@@ -588,28 +612,29 @@ class BroadcastStore:
         sender, before it starts a broadcast): such rows were claimed but never sent.
         """
         return await self.db.execute(
-            "UPDATE outbox SET status = 'pending' WHERE broadcast_id = ? AND status = 'sending'",
+            f"UPDATE outbox SET status = '{OS.PENDING}'"
+            f" WHERE broadcast_id = ? AND status = '{OS.SENDING}'",
             (broadcast_id,),
         )
 
     async def reset_in_flight(self) -> int:
         """At start: rows left 'sending' by a hard kill are tried again."""
         return await self.db.execute(
-            "UPDATE outbox SET status = 'pending' WHERE status = 'sending'"
+            f"UPDATE outbox SET status = '{OS.PENDING}' WHERE status = '{OS.SENDING}'"
         )
 
     async def finish_if_done(self, broadcast_id: int, now: datetime) -> bool:
         async with self.db.transaction() as tx:
             row = await tx.fetchone(
                 "SELECT COUNT(*) FROM outbox WHERE broadcast_id = ?"
-                " AND status IN ('pending', 'sending')",
+                f" AND status IN {sql_in(OutboxStatus.PENDING, OutboxStatus.SENDING)}",
                 (broadcast_id,),
             )
             if row and row[0]:
                 return False
             n = await tx.execute(
-                "UPDATE broadcasts SET status = 'done', finished_at = ?, updated_at = ?"
-                " WHERE id = ? AND status = 'sending'",
+                f"UPDATE broadcasts SET status = '{BS.DONE}', finished_at = ?, updated_at = ?"
+                f" WHERE id = ? AND status = '{BS.SENDING}'",
                 (ts(now), ts(now), broadcast_id),
             )
             return bool(n)
@@ -626,7 +651,7 @@ class BroadcastStore:
     async def enqueue_personal(
         self,
         *,
-        kind: str,
+        kind: BroadcastKind,
         ref: str,
         messages: Sequence[tuple[int, str]],
         send_at: datetime,
@@ -635,25 +660,17 @@ class BroadcastStore:
         """A broadcast whose rows carry their own text; idempotent on (kind, ref)."""
         key = f"{kind}:{ref}"
         async with self.db.transaction() as tx:
-            new_id, created = await self._create_in(
-                tx,
-                detail=kind,
+            spec = BroadcastSpec(
                 kind=kind,
                 text=None,
-                audience=json.dumps(
-                    {"kind": "personal", "nags": [], "survey": None}, sort_keys=True
-                ),
-                requires="active",
+                audience=Audience(AudienceKind.PERSONAL),
                 send_at=send_at,
-                now=now,
                 key=key,
                 ref=ref,
-                image=None,
-                urgent=False,
                 ratings=False,
-                created_by=None,
-                fingerprint=None,
+                detail=str(kind),
             )
+            new_id, created = await self._create_in(tx, spec, now)
             if not created:
                 return new_id, False
             # Only chats that are residents get a row (the outbox references residents).
@@ -665,17 +682,31 @@ class BroadcastStore:
             await tx.execute("UPDATE broadcasts SET materialised = 1 WHERE id = ?", (new_id,))
             return new_id, True
 
-    async def resident_summary(self, chat_id: int) -> tuple[int, str | None, int, int]:
-        """For /mydata: messages sent to the chat, the last one's time, and their ratings."""
-        row = await self.db.fetchone(
-            "SELECT (SELECT COUNT(*) FROM outbox WHERE chat_id = ?1 AND status = 'sent'),"
-            " (SELECT MAX(sent_at) FROM outbox WHERE chat_id = ?1 AND status = 'sent'),"
-            " (SELECT COUNT(*) FROM broadcast_ratings WHERE chat_id = ?1 AND useful = 1),"
-            " (SELECT COUNT(*) FROM broadcast_ratings WHERE chat_id = ?1 AND useful = 0)",
+    async def messages_for(self, chat_id: int) -> list[Received]:
+        """Every outbox row about this chat (sent, waiting or not sent), oldest first (/mydata):
+        with the broadcast's text, or the chat's own text for a personal message."""
+        rows = await self.db.fetchall(
+            "SELECT o.broadcast_id, b.kind, COALESCE(o.text, b.text) AS text, o.status,"
+            " o.sent_at, b.send_at FROM outbox o JOIN broadcasts b ON b.id = o.broadcast_id"
+            " WHERE o.chat_id = ? ORDER BY COALESCE(o.sent_at, b.send_at), o.broadcast_id",
             (chat_id,),
         )
-        assert row is not None
-        return int(row[0]), row[1], int(row[2]), int(row[3])
+        return [from_row(Received, r) for r in rows]
+
+    async def ratings_by(self, chat_id: int) -> list[Rating]:
+        rows = await self.db.fetchall(
+            "SELECT r.broadcast_id, b.text, r.useful, r.rated_at FROM broadcast_ratings r"
+            " JOIN broadcasts b ON b.id = r.broadcast_id WHERE r.chat_id = ? ORDER BY r.rated_at",
+            (chat_id,),
+        )
+        return [from_row(Rating, r) for r in rows]
+
+    async def actions_by(self, actor_id: int) -> list[AuditRow]:
+        """An officer's own audited actions (their part of /mydata)."""
+        rows = await self.db.fetchall(
+            "SELECT * FROM broadcast_audit WHERE actor_id = ? ORDER BY id", (actor_id,)
+        )
+        return [from_row(AuditRow, r) for r in rows]
 
     # ------------------------------------------------------------ ratings
 
@@ -683,7 +714,8 @@ class BroadcastStore:
         """One rating per resident per broadcast they received; a second press changes it."""
         async with self.db.transaction() as tx:
             ok = await tx.fetchone(
-                "SELECT 1 FROM outbox WHERE broadcast_id = ? AND chat_id = ? AND status = 'sent'",
+                "SELECT 1 FROM outbox WHERE broadcast_id = ? AND chat_id = ?"
+                f" AND status = '{OS.SENT}'",
                 (broadcast_id, chat_id),
             )
             if ok is None:
@@ -712,7 +744,7 @@ class BroadcastStore:
         tx: Tx,
         broadcast_id: int | None,
         actor: int | None,
-        action: str,
+        action: AuditAction,
         detail: str | None,
         now: datetime,
     ) -> None:
@@ -726,7 +758,7 @@ class BroadcastStore:
         self,
         broadcast_id: int | None,
         actor: int | None,
-        action: str,
+        action: AuditAction,
         detail: str | None,
         now: datetime,
     ) -> None:
@@ -737,13 +769,4 @@ class BroadcastStore:
         rows = await self.db.fetchall(
             "SELECT * FROM broadcast_audit WHERE broadcast_id = ? ORDER BY id", (broadcast_id,)
         )
-        return [
-            AuditRow(
-                r["broadcast_id"],
-                r["actor_id"],
-                r["action"],
-                r["detail"],
-                datetime.fromisoformat(r["at"]),
-            )
-            for r in rows
-        ]
+        return [from_row(AuditRow, r) for r in rows]

@@ -16,12 +16,18 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import dataclasses
+import json
 import logging
+import re
 import sqlite3
+import typing
 from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
+from datetime import UTC, date, datetime
+from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 
@@ -59,6 +65,66 @@ _busy_override: contextvars.ContextVar[int | None] = contextvars.ContextVar(
 )
 
 
+# ---------------------------------------------------------------- values across the boundary
+# One timestamp format for every table: UTC, ISO 8601 with seconds, so text order is time order.
+
+
+def ts(dt: datetime) -> str:
+    """A stored timestamp (aware datetimes only)."""
+    return dt.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def from_ts(value: str) -> datetime:
+    return datetime.fromisoformat(value).astimezone(UTC)
+
+
+_WORD = re.compile(r"[a-z_]+")
+
+
+def sql_in(*values: StrEnum | str) -> str:
+    """A literal list for `status IN (...)` from enum values (checked: letters and _ only)."""
+    if not values or not all(_WORD.fullmatch(str(v)) for v in values):
+        raise ValueError(f"not SQL-safe enum values: {values!r}")
+    return "(" + ", ".join(f"'{v}'" for v in values) + ")"
+
+
+R = TypeVar("R")
+
+
+def from_row(cls: type[R], row: sqlite3.Row | dict[str, Any]) -> R:
+    """Build a frozen row dataclass from a row, converting by the dataclass's field types:
+    datetime from the stored timestamp, date from ISO, bool from 0/1, enums from their value,
+    tuple[str, ...] from a JSON list. Columns the dataclass does not name are ignored."""
+    hints = typing.get_type_hints(cls)
+    keys = row.keys()
+    values: dict[str, Any] = {}
+    for f in dataclasses.fields(cls):  # type: ignore[arg-type]
+        if f.name not in keys:
+            continue
+        values[f.name] = _convert(row[f.name], hints[f.name])
+    return cls(**values)
+
+
+def _convert(value: Any, hint: Any) -> Any:
+    if value is None:
+        return None
+    options = [a for a in typing.get_args(hint) if a is not type(None)]
+    target = options[0] if typing.get_origin(hint) in (typing.Union, type(int | None)) else hint
+    if target is datetime:
+        return from_ts(value)
+    if target is date:
+        return date.fromisoformat(value[:10])
+    if target is bool:
+        return bool(value)
+    if isinstance(target, type) and issubclass(target, StrEnum):
+        return target(value)
+    if hasattr(target, "from_json"):  # a JSON column with its own owner (storage.model)
+        return target.from_json(value)
+    if typing.get_origin(target) is tuple:
+        return tuple(json.loads(value)) if isinstance(value, str) else tuple(value)
+    return value
+
+
 class DatabaseError(Exception):
     """The database could not be opened; str() is one line naming the file and the problem."""
 
@@ -91,8 +157,8 @@ def _translate(exc: sqlite3.Error) -> sqlite3.Error:
     if reason is None:
         return exc
     new = DatabaseUnavailable(str(exc), reason)
-    new.sqlite_errorcode = getattr(exc, "sqlite_errorcode", None)  # type: ignore[attr-defined]
-    new.sqlite_errorname = getattr(exc, "sqlite_errorname", None)  # type: ignore[attr-defined]
+    new.sqlite_errorcode = getattr(exc, "sqlite_errorcode", -1)
+    new.sqlite_errorname = getattr(exc, "sqlite_errorname", "")
     return new
 
 
@@ -124,7 +190,7 @@ class Tx:
         await self._conn.executemany(sql, rows)
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
-        rows = await self._conn.execute_fetchall(sql, params)
+        rows = list(await self._conn.execute_fetchall(sql, params))
         return rows[0] if rows else None
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
@@ -165,6 +231,9 @@ class Database:
             await conn.execute("PRAGMA journal_mode=WAL")
             await conn.execute("PRAGMA synchronous=NORMAL")
             await conn.execute("PRAGMA foreign_keys=ON")
+            # Deleted rows (/forget, retention, unlinked survey answers) are overwritten with
+            # zeros rather than left readable in free pages of the file.
+            await conn.execute("PRAGMA secure_delete=ON")
             await conn.execute(f"PRAGMA busy_timeout={int(self.busy_ms)}")
             self._busy_now = self.busy_ms
             for name, (nargs, func) in self._functions.items():

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
-from storage.db import Database
+from storage.db import Database, from_row, ts
 
 
 @dataclass(frozen=True)
@@ -15,33 +14,13 @@ class Resident:
     nag_id: str | None
     language: str
     consent: bool
-    consent_at: str | None
+    consent_at: datetime | None
     source: str | None
     active: bool
     remind_meetings: bool
-    created_at: str
-    updated_at: str
-    last_seen: str | None = None
-
-
-def _row(r: sqlite3.Row) -> Resident:
-    return Resident(
-        chat_id=r["chat_id"],
-        nag_id=r["nag_id"],
-        language=r["language"],
-        consent=bool(r["consent"]),
-        consent_at=r["consent_at"],
-        source=r["source"],
-        active=bool(r["active"]),
-        remind_meetings=bool(r["remind_meetings"]),
-        created_at=r["created_at"],
-        updated_at=r["updated_at"],
-        last_seen=r["last_seen"],
-    )
-
-
-def _ts(now: datetime) -> str:
-    return now.isoformat(timespec="seconds")
+    created_at: datetime
+    updated_at: datetime
+    last_seen: date | None = None
 
 
 class Residents:
@@ -50,7 +29,7 @@ class Residents:
 
     async def get(self, chat_id: int) -> Resident | None:
         row = await self.db.fetchone("SELECT * FROM residents WHERE chat_id = ?", (chat_id,))
-        return _row(row) if row else None
+        return from_row(Resident, row) if row else None
 
     async def touch(
         self, chat_id: int, now: datetime, *, source: str | None = None, language: str = "en"
@@ -63,33 +42,33 @@ class Residents:
             " ON CONFLICT (chat_id) DO UPDATE SET active = 1, updated_at = excluded.updated_at,"
             " source = COALESCE(residents.source, excluded.source)"
             " RETURNING *",
-            (chat_id, language, source, _ts(now), _ts(now)),
+            (chat_id, language, source, ts(now), ts(now)),
         )
         assert row is not None
-        return _row(row)
+        return from_row(Resident, row)
 
     async def set_nag(self, chat_id: int, nag_id: str, now: datetime) -> None:
         await self.db.execute(
             "UPDATE residents SET nag_id = ?, updated_at = ? WHERE chat_id = ?",
-            (nag_id, _ts(now), chat_id),
+            (nag_id, ts(now), chat_id),
         )
 
     async def set_consent(self, chat_id: int, consent: bool, now: datetime) -> None:
         await self.db.execute(
             "UPDATE residents SET consent = ?, consent_at = ?, updated_at = ? WHERE chat_id = ?",
-            (int(consent), _ts(now), _ts(now), chat_id),
+            (int(consent), ts(now), ts(now), chat_id),
         )
 
     async def set_reminders(self, chat_id: int, on: bool, now: datetime) -> None:
         await self.db.execute(
             "UPDATE residents SET remind_meetings = ?, updated_at = ? WHERE chat_id = ?",
-            (int(on), _ts(now), chat_id),
+            (int(on), ts(now), chat_id),
         )
 
     async def set_active(self, chat_id: int, active: bool, now: datetime) -> None:
         await self.db.execute(
             "UPDATE residents SET active = ?, updated_at = ? WHERE chat_id = ?",
-            (int(active), _ts(now), chat_id),
+            (int(active), ts(now), chat_id),
         )
 
     async def delete(self, chat_id: int) -> int:

@@ -14,7 +14,10 @@ from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from storage.db import Database, Tx
+from storage.db import Database, Tx, from_row, ts
+from storage.model import ResponseStatus
+
+RS = ResponseStatus  # short, inside SQL text
 
 # An answer: the chosen values in order (one for most types), or None when skipped.
 Answer = tuple[str, ...] | None
@@ -26,12 +29,14 @@ class Response:
     survey_id: str
     respondent: str
     nag_id: str | None
-    status: str
+    status: ResponseStatus
     current: str | None
     step: int
-    draft: tuple[str, ...]
-    started_on: str
-    completed_on: str | None
+    draft: tuple[str, ...] | None  # picks not yet confirmed with Done (None: no draft)
+    started_on: date
+    completed_on: date | None
+    # The message showing the current question (None: not known, or the response isn't open).
+    message_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -57,23 +62,10 @@ class AnswerRow:
     value: str | None
 
 
-def _ts(now: datetime) -> str:
-    return now.isoformat(timespec="seconds")
-
-
 def _response(r: sqlite3.Row) -> Response:
-    return Response(
-        id=r["id"],
-        survey_id=r["survey_id"],
-        respondent=r["respondent"],
-        nag_id=r["nag_id"],
-        status=r["status"],
-        current=r["current"],
-        step=r["step"],
-        draft=tuple(json.loads(r["draft"])) if r["draft"] else (),
-        started_on=r["started_on"],
-        completed_on=r["completed_on"],
-    )
+    # NULL draft: no picks changed yet, the question shows the saved answer; "[]" is a draft with
+    # every pick taken off, which must not fall back to the saved answer.
+    return from_row(Response, r)
 
 
 def _unlinked() -> str:
@@ -128,7 +120,7 @@ class SurveyStore:
 
     async def _refresh(self, respondent: str) -> None:
         row = await self.db.fetchone(
-            "SELECT 1 FROM survey_responses WHERE respondent = ? AND status = 'open' LIMIT 1",
+            f"SELECT 1 FROM survey_responses WHERE respondent = ? AND status = '{RS.OPEN}' LIMIT 1",
             (respondent,),
         )
         if row is None:
@@ -141,7 +133,7 @@ class SurveyStore:
     async def open_respondents(self) -> set[str]:
         """Respondent keys with a survey in progress (the in-memory filter is built from this)."""
         rows = await self.db.fetchall(
-            "SELECT DISTINCT respondent FROM survey_responses WHERE status = 'open'"
+            f"SELECT DISTINCT respondent FROM survey_responses WHERE status = '{RS.OPEN}'"
         )
         return {r[0] for r in rows}
 
@@ -150,10 +142,11 @@ class SurveyStore:
         return _response(row) if row else None
 
     async def current(self, respondent: str) -> Response | None:
-        """The respondent's most recently used survey in progress."""
+        """The respondent's survey in progress whose question is in the chat (at most one is:
+        showing another pauses it), else the most recently used one."""
         row = await self.db.fetchone(
-            "SELECT * FROM survey_responses WHERE respondent = ? AND status = 'open'"
-            " ORDER BY updated_at DESC, id DESC LIMIT 1",
+            f"SELECT * FROM survey_responses WHERE respondent = ? AND status = '{RS.OPEN}'"
+            " ORDER BY message_id IS NOT NULL DESC, updated_at DESC, id DESC LIMIT 1",
             (respondent,),
         )
         return _response(row) if row else None
@@ -184,7 +177,7 @@ class SurveyStore:
                 " (id, survey_id, respondent, nag_id, current, step, started_on, updated_at)"
                 " VALUES ((SELECT COALESCE(MAX(id), 0) + 1 FROM survey_responses WHERE id > 0),"
                 " ?, ?, ?, ?, 1, ?, ?)",
-                (survey_id, respondent, nag_id, first, now.date().isoformat(), _ts(now)),
+                (survey_id, respondent, nag_id, first, now.date().isoformat(), ts(now)),
             )
             row = await tx.fetchone("SELECT * FROM survey_responses WHERE id = ?", (rid,))
         assert row is not None
@@ -194,7 +187,23 @@ class SurveyStore:
     async def touch(self, response_id: int, now: datetime) -> None:
         """Make this the respondent's current survey (when resumed from /survey)."""
         await self.db.execute(
-            "UPDATE survey_responses SET updated_at = ? WHERE id = ?", (_ts(now), response_id)
+            "UPDATE survey_responses SET updated_at = ? WHERE id = ?", (ts(now), response_id)
+        )
+
+    async def open_of(self, respondent: str) -> list[Response]:
+        """The respondent's surveys in progress."""
+        rows = await self.db.fetchall(
+            f"SELECT * FROM survey_responses WHERE respondent = ? AND status = '{RS.OPEN}'"
+            " ORDER BY id",
+            (respondent,),
+        )
+        return [_response(r) for r in rows]
+
+    async def set_message(self, response_id: int, message_id: int | None) -> None:
+        """Record which message shows the response's current question (None: no message does)."""
+        await self.db.execute(
+            f"UPDATE survey_responses SET message_id = ? WHERE id = ? AND status = '{RS.OPEN}'",
+            (message_id, response_id),
         )
 
     async def answers(self, response_id: int) -> dict[str, Answer]:
@@ -220,7 +229,11 @@ class SurveyStore:
         next_question: str | None,
         now: datetime,
     ) -> None:
-        """Store one answer and move on, in one transaction (a crash loses nothing given)."""
+        """Store one answer and move on, in one transaction (a crash loses nothing given).
+
+        The question's message now shows an answered question, so no message is recorded as
+        showing the next one until the caller has sent it (`set_message`).
+        """
         async with self.db.transaction() as tx:
             await tx.execute(
                 "DELETE FROM survey_answers WHERE response_id = ? AND question_id = ?",
@@ -234,23 +247,25 @@ class SurveyStore:
             )
             await tx.execute(
                 "UPDATE survey_responses SET current = ?, step = step + 1, draft = NULL,"
-                " updated_at = ? WHERE id = ?",
-                (next_question, _ts(now), response_id),
+                " message_id = NULL, updated_at = ? WHERE id = ?",
+                (next_question, ts(now), response_id),
             )
 
-    async def move(self, response_id: int, question_id: str, now: datetime) -> None:
-        """Go to another question without answering (Back)."""
+    async def move(
+        self, response_id: int, question_id: str, now: datetime, message_id: int | None
+    ) -> None:
+        """Go to another question without answering (Back), shown in `message_id`."""
         await self.db.execute(
             "UPDATE survey_responses SET current = ?, step = step + 1, draft = NULL,"
-            " updated_at = ? WHERE id = ?",
-            (question_id, _ts(now), response_id),
+            " message_id = ?, updated_at = ? WHERE id = ?",
+            (question_id, message_id, ts(now), response_id),
         )
 
     async def set_draft(self, response_id: int, picks: Iterable[str], now: datetime) -> None:
         """Picks of a multi-choice question before Done, kept so a restart keeps them too."""
         await self.db.execute(
             "UPDATE survey_responses SET draft = ?, updated_at = ? WHERE id = ?",
-            (json.dumps(list(picks)), _ts(now), response_id),
+            (json.dumps(list(picks)), ts(now), response_id),
         )
 
     async def complete(
@@ -281,7 +296,7 @@ class SurveyStore:
                 await tx.execute(
                     "INSERT INTO survey_responses (id, survey_id, respondent, nag_id, status,"
                     " step, started_on, updated_at, completed_on)"
-                    " SELECT ?, survey_id, ?, nag_id, 'complete', 0, ?, ?, ?"
+                    f" SELECT ?, survey_id, ?, nag_id, '{RS.COMPLETE}', 0, ?, ?, ?"
                     " FROM survey_responses WHERE id = ?",
                     (new_id, _unlinked(), week, week, week, response.id),
                 )
@@ -292,10 +307,10 @@ class SurveyStore:
                 await tx.execute("DELETE FROM survey_responses WHERE id = ?", (response.id,))
             else:
                 await tx.execute(
-                    "UPDATE survey_responses SET status = 'complete', current = NULL,"
-                    " draft = NULL, step = step + 1, completed_on = ?, updated_at = ?,"
-                    " started_on = ? WHERE id = ?",
-                    (today, _ts(now), today, response.id),
+                    f"UPDATE survey_responses SET status = '{RS.COMPLETE}', current = NULL,"
+                    " draft = NULL, message_id = NULL, step = step + 1, completed_on = ?,"
+                    " updated_at = ?, started_on = ? WHERE id = ?",
+                    (today, ts(now), today, response.id),
                 )
             await tx.execute(
                 "INSERT OR IGNORE INTO survey_completions (survey_id, respondent) VALUES (?, ?)",
@@ -306,9 +321,9 @@ class SurveyStore:
     async def reopen(self, response_id: int, first: str, now: datetime) -> None:
         """Let a resident change the answers of a finished (non-anonymous) response."""
         await self.db.execute(
-            "UPDATE survey_responses SET status = 'open', current = ?, step = step + 1,"
-            " draft = NULL, completed_on = NULL, updated_at = ? WHERE id = ?",
-            (first, _ts(now), response_id),
+            f"UPDATE survey_responses SET status = '{RS.OPEN}', current = ?, step = step + 1,"
+            " draft = NULL, message_id = NULL, completed_on = NULL, updated_at = ? WHERE id = ?",
+            (first, ts(now), response_id),
         )
         row = await self.db.fetchone(
             "SELECT respondent FROM survey_responses WHERE id = ?", (response_id,)
@@ -316,18 +331,28 @@ class SurveyStore:
         if row is not None:
             self._open.add(row[0])
 
-    async def cancel(self, response_id: int, now: datetime) -> None:
-        """Stop a survey: its answers are deleted; the row only counts towards completion rates."""
+    async def cancel(
+        self, response_id: int, now: datetime, *, forget_completion: bool = False
+    ) -> None:
+        """Stop a survey: its answers are deleted; the row only counts towards completion rates.
+        `forget_completion`: the response was a finished one reopened to change answers, so the
+        note that the respondent finished the survey goes too (they may answer it again)."""
         async with self.db.transaction() as tx:
             row = await tx.fetchone(
-                "SELECT respondent FROM survey_responses WHERE id = ?", (response_id,)
+                "SELECT respondent, survey_id FROM survey_responses WHERE id = ?", (response_id,)
             )
+            if forget_completion and row is not None:
+                await tx.execute(
+                    "DELETE FROM survey_completions WHERE survey_id = ? AND respondent = ?",
+                    (row["survey_id"], row["respondent"]),
+                )
             await tx.execute("DELETE FROM survey_answers WHERE response_id = ?", (response_id,))
             # Unlinked like a finished anonymous response: only the week remains.
             week = week_of(now.date().isoformat())
             await tx.execute(
-                "UPDATE survey_responses SET status = 'cancelled', current = NULL, draft = NULL,"
-                " respondent = ?, step = step + 1, started_on = ?, updated_at = ? WHERE id = ?",
+                f"UPDATE survey_responses SET status = '{RS.CANCELLED}', current = NULL,"
+                " draft = NULL, message_id = NULL, respondent = ?, step = step + 1,"
+                " started_on = ?, updated_at = ? WHERE id = ?",
                 (_unlinked(), week, week, response_id),
             )
         if row is not None:
@@ -342,6 +367,13 @@ class SurveyStore:
             await tx.execute("DELETE FROM survey_completions WHERE respondent = ?", (respondent,))
         self._open.discard(respondent)
         return n
+
+    async def responses_of(self, respondent: str) -> list[Response]:
+        """Every response still linked to this respondent, oldest first (/mydata)."""
+        rows = await self.db.fetchall(
+            "SELECT * FROM survey_responses WHERE respondent = ? ORDER BY id", (respondent,)
+        )
+        return [_response(r) for r in rows]
 
     async def held_for(self, respondent: str) -> list[tuple[str, str, int]]:
         """(survey_id, status, answers stored) for every linkable response (/mydata)."""
@@ -365,7 +397,7 @@ class SurveyStore:
     async def overview(self) -> dict[str, tuple[int, int]]:
         """survey_id -> (responses started, responses completed)."""
         rows = await self.db.fetchall(
-            "SELECT survey_id, COUNT(*), SUM(status = 'complete') FROM survey_responses"
+            f"SELECT survey_id, COUNT(*), SUM(status = '{RS.COMPLETE}') FROM survey_responses"
             " GROUP BY survey_id"
         )
         return {r[0]: (int(r[1]), int(r[2] or 0)) for r in rows}
@@ -375,7 +407,9 @@ class SurveyStore:
     ) -> SurveyCounts:
         """Counts per question and value over completed responses, computed by SQLite."""
         where, params = _filters(nag_id, since)
-        base = f"FROM survey_responses r WHERE r.survey_id = ? AND r.status = 'complete'{where}"
+        base = (
+            f"FROM survey_responses r WHERE r.survey_id = ? AND r.status = '{RS.COMPLETE}'{where}"
+        )
         async with self.db.reading() as tx:
             row = await tx.fetchone(f"SELECT COUNT(*) {base}", (survey_id, *params))
             completed = int(row[0]) if row else 0
@@ -388,7 +422,7 @@ class SurveyStore:
                     "SELECT a.question_id, a.value, COUNT(*), SUM(a.rank = 0)"
                     " FROM survey_answers a INDEXED BY survey_answers_values"
                     " WHERE a.response_id IN (SELECT r.id FROM survey_responses r"
-                    f" WHERE r.survey_id = ? AND r.status = 'complete'{where})"
+                    f" WHERE r.survey_id = ? AND r.status = '{RS.COMPLETE}'{where})"
                     " GROUP BY a.question_id, a.value"
                 )
             else:
@@ -396,7 +430,7 @@ class SurveyStore:
                 sql = (
                     "SELECT a.question_id, a.value, COUNT(*), SUM(a.rank = 0)"
                     " FROM survey_responses r JOIN survey_answers a ON a.response_id = r.id"
-                    f" WHERE r.survey_id = ? AND r.status = 'complete'{where}"
+                    f" WHERE r.survey_id = ? AND r.status = '{RS.COMPLETE}'{where}"
                     " GROUP BY a.question_id, a.value"
                 )
             rows = await tx.fetchall(sql, (survey_id, *params))
@@ -415,7 +449,7 @@ class SurveyStore:
         every comparison between results is made of. `question_id` limits the answer counts to
         one question (the per-NAG top three); `answers=False` counts responses only."""
         week = WEEK_SQL.format("r.completed_on")
-        base = "FROM survey_responses r WHERE r.survey_id = ? AND r.status = 'complete'"
+        base = f"FROM survey_responses r WHERE r.survey_id = ? AND r.status = '{RS.COMPLETE}'"
         only = " AND a.question_id = ?" if question_id else ""
         async with self.db.reading() as tx:
             totals = await tx.fetchall(
@@ -426,7 +460,7 @@ class SurveyStore:
             rows = await tx.fetchall(
                 f"SELECT r.nag_id, {week}, a.question_id, a.value, COUNT(*), SUM(a.rank = 0),"
                 " SUM(a.rank) FROM survey_responses r JOIN survey_answers a"
-                " ON a.response_id = r.id WHERE r.survey_id = ? AND r.status = 'complete'"
+                f" ON a.response_id = r.id WHERE r.survey_id = ? AND r.status = '{RS.COMPLETE}'"
                 f" AND a.value IS NOT NULL{only} GROUP BY 1, 2, 3, 4",
                 (survey_id, question_id) if question_id else (survey_id,),
             )
@@ -450,7 +484,7 @@ class SurveyStore:
         sql = (
             "SELECT r.id, r.nag_id, r.completed_on, a.question_id, a.rank, a.value"
             " FROM survey_responses r LEFT JOIN survey_answers a ON a.response_id = r.id"
-            f" WHERE r.survey_id = ? AND r.status = 'complete'{where}"
+            f" WHERE r.survey_id = ? AND r.status = '{RS.COMPLETE}'{where}"
             " ORDER BY r.id, a.question_id, a.rank"
         )
         async for rows in self.db.iterate(sql, (survey_id, *params), batch=batch):
@@ -468,7 +502,7 @@ class SurveyStore:
         """Record that results went out; False if they already had (so they never go twice)."""
         n = await self.db.execute(
             "INSERT OR IGNORE INTO survey_results_sent (survey_id, sent_at) VALUES (?, ?)",
-            (survey_id, _ts(now)),
+            (survey_id, ts(now)),
         )
         return n > 0
 
@@ -500,7 +534,7 @@ class SurveyStore:
         async with self.db.transaction() as tx:
             for nag_id, day, answers in responses:
                 rid = await _insert_response(tx, survey_id, nag_id, day)
-                rows = []
+                rows: list[tuple[int, str, int, str | None]] = []
                 for qid, ans in answers.items():
                     values: Sequence[str | None] = ans if ans is not None else (None,)
                     rows.extend((rid, qid, i, v) for i, v in enumerate(values))
@@ -517,7 +551,7 @@ async def _insert_response(tx: Tx, survey_id: str, nag_id: str | None, day: str)
     rid, week = _random_id(), week_of(day)
     await tx.execute(
         "INSERT INTO survey_responses (id, survey_id, respondent, nag_id, status, step,"
-        " started_on, updated_at, completed_on) VALUES (?, ?, ?, ?, 'complete', 0, ?, ?, ?)",
+        f" started_on, updated_at, completed_on) VALUES (?, ?, ?, ?, '{RS.COMPLETE}', 0, ?, ?, ?)",
         (rid, survey_id, _unlinked(), nag_id, week, week, week),
     )
     return rid

@@ -6,6 +6,7 @@ swallow it.
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
@@ -38,6 +39,28 @@ def content() -> Content:
     return load_content(ROOT / "content", LONDON)
 
 
+SMALL = ROOT / "tests" / "content_small"
+# What the small content borrows from the shipped folder: every sentence the code may ask for,
+# the safeguarding lexicon and the intents (so routing and signposting behave as shipped).
+BORROWED = ("texts.en*.yaml", "safety.yaml", "intents.yaml")
+
+
+def small_content_dir(target: Path) -> Path:
+    """A content folder of tests/content_small plus the shipped texts, safety and intents."""
+    shutil.copytree(SMALL, target, ignore=shutil.ignore_patterns("README.md"))
+    for pattern in BORROWED:
+        for f in (ROOT / "content").glob(pattern):
+            shutil.copy(f, target / f.name)
+    return target
+
+
+@pytest.fixture(scope="session")
+def small_content(tmp_path_factory: pytest.TempPathFactory) -> Content:
+    """Three NAGs, two campaigns and one survey with every question type (tests of mechanics
+    that should not change when the shipped content is edited)."""
+    return load_content(small_content_dir(tmp_path_factory.mktemp("content") / "c"), LONDON)
+
+
 def write_config(tmp_path: Path, extra: str = "") -> Path:
     path = tmp_path / "config.yaml"
     path.write_text(
@@ -62,6 +85,11 @@ survey:
     return path
 
 
+# Every harness a test made: one a failing test left open is closed after it (otherwise the
+# database's worker thread keeps the test process alive and the run never ends).
+OPEN_HARNESSES: list[Harness] = []
+
+
 class Harness:
     """Drives real Updates through the real Application and exposes what was sent."""
 
@@ -71,6 +99,8 @@ class Harness:
         self.services = services
         self.clock = clock
         self.errors: list[BaseException] = []
+        self.closed = False
+        OPEN_HARNESSES.append(self)
 
     @property
     def db(self):
@@ -134,9 +164,25 @@ async def close_harness(h: Harness) -> None:
     """Shut the app down; fail if any handler or job raised meanwhile."""
     from bot.app import shutdown
 
+    if h.closed:
+        return
+    h.closed = True
     await shutdown(h.app)
     await h.app.shutdown()
     assert not h.errors, f"handler errors: {h.errors!r}"
+
+
+@pytest.fixture(autouse=True)
+async def _close_what_a_test_left_open() -> AsyncIterator[None]:
+    yield
+    while OPEN_HARNESSES:
+        h = OPEN_HARNESSES.pop()
+        if not h.closed:
+            h.errors.clear()  # the test already failed (or closed it itself)
+            try:
+                await close_harness(h)
+            except Exception:  # noqa: BLE001 - cleanup after a failure must not mask it
+                pass
 
 
 @pytest.fixture
@@ -146,10 +192,30 @@ async def harness(tmp_path: Path, content: Content) -> AsyncIterator[Harness]:
     await close_harness(h)
 
 
-def pytest_terminal_summary(terminalreporter: Any) -> None:
-    """Print the safeguarding confusion table whenever the corpus test ran."""
-    from tests.test_safety_corpus import REPORTS
+@pytest.fixture
+async def small_harness(tmp_path: Path, small_content: Content) -> AsyncIterator[Harness]:
+    """The small test content, with the chat history kept for tests/helpers.Conversation."""
+    h = await make_harness(tmp_path, small_content, api=FakeBotApi(history=True))
+    yield h
+    await close_harness(h)
 
-    for report in REPORTS:
-        terminalreporter.write_sep("-", "safeguarding corpus")
-        terminalreporter.write_line(report)
+
+@pytest.fixture
+async def conversation_harness(tmp_path: Path, content: Content) -> AsyncIterator[Harness]:
+    """The shipped content, with the chat history kept for tests/helpers.Conversation."""
+    h = await make_harness(tmp_path, content, api=FakeBotApi(history=True))
+    yield h
+    await close_harness(h)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Print the safeguarding confusion table and the intents' figures whenever they ran."""
+    from tests import test_intents, test_safety_corpus
+
+    for title, reports in (
+        ("safeguarding corpus", test_safety_corpus.REPORTS),
+        ("plain-words intents", test_intents.REPORTS),
+    ):
+        for report in reports:
+            terminalreporter.write_sep("-", title)
+            terminalreporter.write_line(report)

@@ -33,8 +33,9 @@ from bot.app import build_application, make_services, startup
 from bot.clock import FixedClock
 from bot.config import load_config
 from bot.content import Content
-from bot.delivery import Delivery, RunStats, delivery_of
-from bot.domain.broadcasts import Audience, fingerprint
+from bot.delivery import Delivery, RunStats
+from bot.domain.broadcasts import fingerprint
+from storage.model import Audience, AudienceKind, BroadcastKind, BroadcastSpec
 from tests.conftest import LONDON, OFFICER_ID, Harness, close_harness, write_config
 from tests.fakes.botapi import Failure, FakeBotApi, FakeRequest, Responder
 
@@ -137,7 +138,7 @@ class DbOutage:
         self.cpu_off = 0.0
 
     async def tick(self, now: float) -> None:
-        stats = delivery_of(self.h.app).stats
+        stats = self.h.services.delivery.stats
         if self.state == "waiting" and now >= self.start:
             self.state = "on"
             self.opened_at = now
@@ -216,7 +217,7 @@ async def fault_harness(
     services.db.busy_ms = busy_ms
     await services.db.open()
     await startup(app)
-    delivery = delivery_of(app)
+    delivery = services.delivery
     delivery.db_busy_ms = busy_ms
     vt = VirtualTime(delivery)
     request.time = vt
@@ -236,17 +237,15 @@ async def add_residents(h: Harness, ids: range | list[int], consent: int = 1) ->
 
 
 async def officer_broadcast(h: Harness, text: str = TEXT) -> int:
-    audience = Audience("all")
-    bid, _ = await h.services.broadcasts.create(
-        kind="officer",
+    spec = BroadcastSpec(
+        kind=BroadcastKind.OFFICER,
         text=text,
-        audience=audience.to_json(),
-        requires=audience.requires,
+        audience=Audience(AudienceKind.ALL),
         send_at=h.clock.now(),
-        now=h.clock.now(),
         created_by=OFFICER_ID,
         fingerprint=fingerprint(text),
     )
+    bid, _ = await h.services.broadcasts.create(spec, h.clock.now())
     return bid
 
 
@@ -377,7 +376,7 @@ async def run_scenario(
         vt.hooks.append(outage.tick)
     h.api.responder = responder
     request.plan = plan
-    delivery = delivery_of(h.app)
+    delivery = h.services.delivery
     try:
         async with asyncio.timeout(60):  # a hang detector (real seconds), not a measurement
             await delivery.run_due()

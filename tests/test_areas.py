@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from rapidfuzz import utils
 
 from bot.domain.areas import AreaIndex, parse_postcode
 
@@ -66,7 +67,9 @@ def test_unknown_mk_district_is_outside(index: AreaIndex):
 )
 def test_place_names_with_typos(index: AreaIndex, text: str, expected_area: str):
     r = index.search(text)
-    assert r.kind == "name", text
+    # A misspelling is a guess to confirm ("Is this right?"); a name spelled right is not.
+    typo = utils.default_process(expected_area) not in utils.default_process(text)
+    assert r.kind == ("fuzzy" if typo else "name"), text
     assert any(expected_area in n.areas or expected_area in n.name for n in r.nags)
     assert expected_area in r.nags[0].areas or expected_area in r.nags[0].name
 
@@ -82,3 +85,37 @@ def test_nearest(index: AreaIndex, content):
     olney = content.nag_by_id["olney"]
     ((nag, km),) = index.nearest(olney.lat + 0.002, olney.lon, limit=1)
     assert nag.id == "olney" and km < 1
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Bletchley", {"central-bletchley", "west-bletchley"}),
+        ("I live in Bletchley", {"central-bletchley", "west-bletchley"}),
+        ("West Bletchley", {"west-bletchley"}),
+        ("Stratford", {"stony-stratford", "fenny-stratford"}),
+        ("Wavendon", {"woburn-sands", "walnut-tree"}),
+        ("Olney", {"olney"}),
+    ],
+)
+def test_a_place_in_several_areas_offers_each(index: AreaIndex, text: str, expected: set[str]):
+    r = index.search(text)
+    assert r.kind == "name"
+    assert {n.id for n in r.nags} == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "full"),
+    [("SW1A 1AA", "SW1A 1AA"), ("sw1a1aa", "SW1A 1AA"), ("MK99 9ZZ", "MK99 9ZZ"),
+     ("MK40 1AA", "MK40 1AA"), ("NN1 1AA", "NN1 1AA"), ("ec1a 1bb", "EC1A 1BB")],
+)  # fmt: skip
+def test_any_uk_postcode_outside_the_nags_is_outside_with_its_full_postcode(
+    index: AreaIndex, text: str, full: str
+):
+    r = index.search(text)
+    assert (r.kind, r.matched, r.nags) == ("outside", full, ())
+
+
+@pytest.mark.parametrize("text", ["QQ1 1AA", "A1", "the", "park", "and"])
+def test_not_postcodes_nor_places(index: AreaIndex, text: str):
+    assert index.search(text).kind == "none"

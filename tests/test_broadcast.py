@@ -1,12 +1,12 @@
 """Officer commands through the real Application: roles, the /broadcast wizard end to end,
-/scheduled with progress and Cancel / Send now, /report, and the audit trail."""
+/scheduled with progress, Cancel / Send now / Change time (each confirmed), /report, and the
+audit trail. The confirmation screens themselves are tested in tests/test_officer_confirm.py."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from bot import callback_data as cd
-from bot.delivery import delivery_of
 from tests.conftest import ADMIN_ID, LONDON, OFFICER_ID, close_harness
 from tests.test_delivery import add_residents, harness, officer_broadcast
 
@@ -44,7 +44,7 @@ async def test_wizard_typed_text_to_all_at_a_typed_uk_time(tmp_path, content):
     await add_residents(h, [2000], consent=0)
     calls = await h.send(OFFICER_ID, "/broadcast")
     buttons = h.buttons(calls)
-    assert ("Loan Shark Week · launch", bw("c", "loan-shark-week", "launch")) in buttons
+    assert ("Take Five to Stop Fraud · now", cd.WizardPickCampaign("take-five").pack()) in buttons
     await h.press(OFFICER_ID, bw("t"))
     calls = await h.send(OFFICER_ID, "Road works on <Saxon Gate> & Avebury tonight")
     datas = [d for _, d in h.buttons(calls)]
@@ -63,7 +63,7 @@ async def test_wizard_typed_text_to_all_at_a_typed_uk_time(tmp_path, content):
     assert preview.text == "Road works on &lt;Saxon Gate&gt; &amp; Avebury tonight"
     assert [label for label, _ in preview.buttons] == ["👍 Useful", "👎 Not useful"]
     assert "<b>Recipients:</b> 12" in calls[-1].text
-    assert "Tuesday 24 November 2026, 18:30" in calls[-1].text
+    assert "<b>Goes out:</b> tomorrow at 18:30" in calls[-1].text
 
     before = len(h.api.calls)
     test = await h.press(OFFICER_ID, bw("test"))
@@ -72,7 +72,7 @@ async def test_wizard_typed_text_to_all_at_a_typed_uk_time(tmp_path, content):
     assert any("Saxon Gate" in c.text for c in test)
 
     calls = await h.press(OFFICER_ID, bw("ok"))
-    assert "scheduled for Tuesday 24 November 2026, 18:30" in calls[-1].text
+    assert "#" in calls[-1].text and "goes out tomorrow at 18:30" in calls[-1].text
     row = (await h.rows("SELECT * FROM broadcasts WHERE kind = 'officer'"))[0]
     assert row["created_by"] == OFFICER_ID and row["status"] == "scheduled"
     assert datetime.fromisoformat(row["send_at"]) == datetime(2026, 11, 24, 18, 30, tzinfo=LONDON)
@@ -82,7 +82,7 @@ async def test_wizard_typed_text_to_all_at_a_typed_uk_time(tmp_path, content):
     assert h.api.texts(1000) == [], "nothing goes to residents before the time"
 
     h.clock.set(datetime(2026, 11, 24, 18, 30, tzinfo=LONDON))
-    await delivery_of(h.app).run_due()
+    await h.services.delivery.run_due()
     assert (
         len([c for c in h.api.sent("sendMessage") if "Saxon Gate" in c.text and c.chat_id < 2000])
         == 12
@@ -109,8 +109,8 @@ async def test_wizard_campaign_message_to_chosen_nags_now(tmp_path, content):
     calls = await h.press(OFFICER_ID, bw("w", "now"))
     assert "<b>Recipients:</b> 2" in calls[-1].text
     calls = await h.press(OFFICER_ID, bw("ok"))
-    assert "being sent now" in calls[-1].text
-    await delivery_of(h.app).wait_idle()
+    assert "is going out now" in calls[-1].text
+    await h.services.delivery.wait_idle()
     got = {
         c.chat_id
         for c in h.api.sent("sendPhoto")  # the campaign has a picture: text goes as its caption
@@ -156,13 +156,18 @@ async def test_scheduled_shows_progress_and_cancel_send_now_are_audited(tmp_path
     b = await officer_broadcast(h, "Second", send_at=later)
     calls = await h.send(OFFICER_ID, "/scheduled")
     text = calls[-1].text
-    assert f"<b>#{a}</b> First" in text and "about 4 recipients" in text
+    assert f"<b>#{a}</b> Wed 25 Nov, 10:00 · First · everyone · 👥 4 · by officer #1" in text
     data = [d for _, d in h.buttons(calls)]
-    assert cd.CancelBroadcast(a).pack() in data and cd.SendNow(b).pack() in data
+    assert cd.Manage(a).pack() in data and cd.Manage(b).pack() in data
+    assert cd.CancelBroadcast(a).pack() not in data, "nothing acts from the list"
 
+    due = int(later.timestamp())
     await h.press(ADMIN_ID, cd.CancelBroadcast(a).pack())
+    assert (await h.services.broadcasts.get(a)).status == "scheduled", "asks first"
+    await h.press(ADMIN_ID, cd.ConfirmCancel(a, due).pack())
     await h.press(OFFICER_ID, cd.SendNow(b).pack())
-    await delivery_of(h.app).wait_idle()
+    await h.press(OFFICER_ID, cd.ConfirmSendNow(b, due).pack())
+    await h.services.delivery.wait_idle()
     assert (await h.services.broadcasts.get(a)).status == "cancelled"
     assert (await h.services.broadcasts.get(b)).status == "done"
     audit = await h.rows("SELECT broadcast_id, actor_id, action FROM broadcast_audit ORDER BY id")
@@ -170,7 +175,8 @@ async def test_scheduled_shows_progress_and_cancel_send_now_are_audited(tmp_path
     assert {"broadcast_id": b, "actor_id": OFFICER_ID, "action": "send_now"} in audit
 
     report = await h.send(OFFICER_ID, f"/report {b}")
-    assert "Sent: 4" in report[-1].text and "send_now by 900001" in report[-1].text
+    assert "Sent: 4" in report[-1].text and "sent now by officer #1" in report[-1].text
+    assert str(OFFICER_ID) not in report[-1].text, "never the Telegram id"
     usage = await h.send(OFFICER_ID, "/report")
     assert "/report 12" in usage[-1].text
     await close_harness(h)
@@ -187,7 +193,9 @@ async def test_scheduled_progress_of_a_running_broadcast(tmp_path, content):
         await store.mark_sent(bid, chat, 1, h.clock.now())
     await store.mark_blocked(bid, 1003, "Forbidden", h.clock.now())
     calls = await h.send(OFFICER_ID, "/scheduled")
-    assert "sent 3, remaining 6, blocked 1, failed 0" in calls[-1].text
+    assert f"<b>#{bid}</b> sending · Road closed tonight · everyone · 3 of 9 sent" in calls[-1].text
+    calls = await h.press(OFFICER_ID, cd.Manage(bid).pack())
+    assert "Going out now: 3 sent, 6 to go." in calls[-1].text
     await close_harness(h)
 
 
@@ -197,6 +205,7 @@ async def test_change_time_of_a_scheduled_broadcast_is_audited_and_rescheduled(t
     later = datetime(2026, 11, 25, 10, 0, tzinfo=LONDON)
     bid = await officer_broadcast(h, "Street surgery moved", send_at=later)
     calls = await h.send(OFFICER_ID, "/scheduled")
+    calls = await h.press(OFFICER_ID, cd.Manage(bid).pack())
     assert cd.Retime(bid).pack() in [d for _, d in h.buttons(calls)]
     calls = await h.press(OFFICER_ID, cd.Retime(bid).pack())
     assert "go out instead" in calls[-1].text
@@ -206,10 +215,15 @@ async def test_change_time_of_a_scheduled_broadcast_is_audited_and_rescheduled(t
     calls = await h.send(OFFICER_ID, "sometime soon")
     assert "couldn't read that time" in calls[-1].text
     calls = await h.send(OFFICER_ID, "26/11/2026 18:30")
-    assert "will now go out on Thursday 26 November 2026, 18:30" in calls[-1].text
+    assert "Move broadcast" in calls[-1].text
+    assert "To: Thursday 26 November, 18:30" in calls[-1].text
+    assert (await h.services.broadcasts.get(bid)).send_at == later, "asks first"
+    confirm = [d for label, d in calls[-1].buttons if "Yes" in label][0]
+    calls = await h.press(OFFICER_ID, confirm)
+    assert "now goes out Thursday 26 November, 18:30" in calls[-1].text
     b = await h.services.broadcasts.get(bid)
     assert b.send_at == datetime(2026, 11, 26, 18, 30, tzinfo=LONDON)
-    from bot.scheduling import job_name
+    from bot.broadcasting import job_name
 
     jobs = [j for j in h.app.job_queue.get_jobs_by_name(job_name(bid)) if not j.removed]
     assert [j.job.trigger.run_date for j in jobs] == [b.due_at]
@@ -246,7 +260,7 @@ async def test_typed_message_with_a_campaign_picture_goes_out_as_a_photo(tmp_pat
     assert name == "take-five.png" and data.startswith(b"\x89PNG")
     assert "Take Five" in photo[0].params["caption"]
     await h.press(OFFICER_ID, bw("ok"))
-    await delivery_of(h.app).wait_idle()
+    await h.services.delivery.wait_idle()
     sent = [c for c in h.api.sent("sendPhoto") if c.chat_id != OFFICER_ID]
     assert sorted(c.chat_id for c in sent) == [1000, 1001, 1002]
     assert len([c for c in sent if "photo" in c.files]) == 1, "uploaded once, then reused by id"
@@ -260,17 +274,4 @@ async def test_long_typed_message_skips_the_picture_step(tmp_path, content):
     calls = await h.send(OFFICER_ID, "A" * 1500)
     datas = [d for _, d in h.buttons(calls)]
     assert bw("img", "-") not in datas and bw("a", "all") in datas
-    await close_harness(h)
-
-
-async def test_mydata_lists_messages_received_and_ratings(tmp_path, content):
-    h = await harness(tmp_path, content)
-    await add_residents(h, [RESIDENT])
-    bid = await officer_broadcast(h, "Neighbourhood Watch meeting tonight")
-    await delivery_of(h.app).run_due()
-    await h.press(RESIDENT, cd.Rate(bid, True).pack())
-    calls = await h.send(RESIDENT, "/mydata")
-    text = calls[-1].text
-    assert "Campaign messages sent to you: 1 (last: 2026-11-23)" in text
-    assert "Your ratings of them: 1 useful, 0 not useful" in text
     await close_harness(h)

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from bot import callback_data as cd
-from bot.delivery import delivery_of
-from bot.domain.broadcasts import Audience
 from bot.domain.surveys import pseudonym
+from storage.model import Audience
 from tests.conftest import OFFICER_ID, TEST_SECRET, close_harness
 from tests.test_delivery import add_residents, broadcast_sends, harness, officer_broadcast
 
@@ -27,9 +26,9 @@ async def test_only_consenting_participants_receive_it(tmp_path, content):
     assert all(str(c) != r["respondent"] for r in rows for c in took_part)
 
     audience = Audience("survey", survey="community-safety")
-    assert await h.services.broadcasts.count_audience(audience.to_json()) == len(took_part)
+    assert await h.services.broadcasts.count_audience(audience) == len(took_part)
     await officer_broadcast(h, "Thank you for taking part", audience=audience)
-    await delivery_of(h.app).run_due()
+    await h.services.delivery.run_due()
     sent = broadcast_sends(h, "Thank you for taking part")
     assert sorted(sent) == took_part
     assert not set(sent) & set(others) and 300 not in sent

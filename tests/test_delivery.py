@@ -9,8 +9,9 @@ from datetime import datetime
 from pathlib import Path
 
 from bot import callback_data as cd
-from bot.delivery import MAX_ATTEMPTS, delivery_of, enqueue_personal
-from bot.domain.broadcasts import Audience, fingerprint
+from bot.delivery import MAX_ATTEMPTS
+from bot.domain.broadcasts import fingerprint
+from storage.model import Audience, AudienceKind, BroadcastKind, BroadcastSpec
 from tests.conftest import LONDON, Harness, close_harness, make_harness
 from tests.fakes.botapi import Failure, FakeBotApi
 
@@ -39,25 +40,23 @@ async def add_residents(
 
 async def harness(tmp_path: Path, content, extra: str = NO_QUIET, **kw) -> Harness:  # noqa: ANN001
     h = await make_harness(tmp_path, content, config_extra=extra, **kw)
-    delivery_of(h.app).use_virtual_time()
+    h.services.delivery.use_virtual_time()
     return h
 
 
 async def officer_broadcast(
     h: Harness, text: str = "Road closed tonight", *, audience: Audience | None = None, **kw
 ) -> int:
-    audience = audience or Audience("all")
-    bid, _ = await h.services.broadcasts.create(
-        kind="officer",
+    spec = BroadcastSpec(
+        kind=BroadcastKind.OFFICER,
         text=text,
-        audience=audience.to_json(),
-        requires=audience.requires,
+        audience=audience or Audience(AudienceKind.ALL),
         send_at=kw.pop("send_at", h.clock.now()),
-        now=h.clock.now(),
         created_by=900001,
         fingerprint=fingerprint(text),
         **kw,
     )
+    bid, _ = await h.services.broadcasts.create(spec, h.clock.now())
     return bid
 
 
@@ -75,7 +74,7 @@ async def test_each_consenting_resident_gets_it_once_with_rating_buttons(tmp_pat
     yes = await add_residents(h, range(1000, 1050))
     no = await add_residents(h, range(2000, 2010), consent=0)
     bid = await officer_broadcast(h)
-    await delivery_of(h.app).run_due()
+    await h.services.delivery.run_due()
     sends = broadcast_sends(h)
     assert sorted(sends) == yes
     assert not set(sends) & set(no)
@@ -91,9 +90,13 @@ async def test_each_consenting_resident_gets_it_once_with_rating_buttons(tmp_pat
     await close_harness(h)
 
 
-async def test_pacing_never_exceeds_the_rate_and_is_even(tmp_path, content):
+async def test_pacing_keeps_the_rate_on_average_and_telegrams_limit_in_every_second(
+    tmp_path, content
+):
+    from bot.pacing import BULK_BURST, TELEGRAM_LIMIT
+
     h = await harness(tmp_path, content, NO_QUIET + "\n  rate_per_second: 25")
-    limiter = delivery_of(h.app).limiter
+    limiter = h.services.delivery.limiter
     times: list[float] = []
     acquire = limiter.acquire
 
@@ -106,23 +109,24 @@ async def test_pacing_never_exceeds_the_rate_and_is_even(tmp_path, content):
     limiter.acquire = timed
     await add_residents(h, range(1000, 1100))
     await officer_broadcast(h)
-    await delivery_of(h.app).run_due()
+    await h.services.delivery.run_due()
     assert len(times) == 100
     for i, t in enumerate(times):
         in_window = [u for u in times[i:] if u - t < 1.0]
-        assert len(in_window) <= 25
-    # 100 messages at 25/s, evenly spaced: just under 4 seconds of (virtual) time.
-    assert 3.9 <= times[-1] - times[0] <= 4.1
+        # the configured 25/s, with a burst of at most BULK_BURST at once; never past 30/s
+        assert len(in_window) <= min(25 + BULK_BURST - 1, TELEGRAM_LIMIT)
+    # 100 messages at 25/s after a burst of 3: (100 - 3) x 40 ms of (virtual) time.
+    assert (100 - BULK_BURST) * 0.04 - 0.01 <= times[-1] - times[0] <= 4.1
     await close_harness(h)
 
 
 async def test_429_pauses_the_lane_for_the_time_asked_then_retries(tmp_path, content):
     h = await harness(tmp_path, content)
-    limiter = delivery_of(h.app).limiter
+    limiter = h.services.delivery.limiter
     await add_residents(h, range(1000, 1020))
     bid = await officer_broadcast(h)
     h.api.fail_next("sendMessage", Failure(429, "Too Many Requests: retry after 7", retry_after=7))
-    await delivery_of(h.app).run_due()
+    await h.services.delivery.run_due()
     delivered = sorted(chat for _, chat in h.api.send_times)  # successful sends only
     assert delivered == list(range(1000, 1020)), "nothing lost, nothing doubled"
     assert len(broadcast_sends(h)) == 21, "one request refused with 429, then retried"
@@ -145,7 +149,7 @@ async def test_403_makes_resident_inactive_without_retry_and_400_chat_not_found(
 
     h.api.responder = responder
     bid = await officer_broadcast(h)
-    await delivery_of(h.app).run_due()
+    await h.services.delivery.run_due()
     rows = await outbox(h, bid)
     assert rows[1003]["status"] == "blocked" and rows[1003]["attempts"] == 1
     assert rows[1004]["status"] == "not_found" and rows[1004]["attempts"] == 1
@@ -169,7 +173,7 @@ async def test_5xx_retried_with_backoff_then_failed_with_reason(tmp_path, conten
 
     h.api.responder = always_500
     bid = await officer_broadcast(h)
-    await delivery_of(h.app).run_due()
+    await h.services.delivery.run_due()
     rows = await outbox(h, bid)
     assert [c for c in range(1000, 1004) if rows[c]["status"] != "sent"] == []
     # Two 502s (on whichever sends came first), each retried: 4 sends + 2 failed tries.
@@ -187,7 +191,7 @@ async def test_restart_mid_broadcast_resumes_without_duplicates_or_misses(tmp_pa
     h = await harness(tmp_path, content, api=api)
     chats = await add_residents(h, range(1000, 1040))
     bid = await officer_broadcast(h)
-    delivery = delivery_of(h.app)
+    delivery = h.services.delivery
 
     def stop_after_ten(method: str, params: dict) -> None:
         if method == "sendMessage" and len(api.sent("sendMessage")) == 10:
@@ -203,7 +207,7 @@ async def test_restart_mid_broadcast_resumes_without_duplicates_or_misses(tmp_pa
 
     api.responder = None
     h2 = await harness(tmp_path, content, api=api)
-    await delivery_of(h2.app).run_due()
+    await h2.services.delivery.run_due()
     sends = broadcast_sends(h2)
     assert sorted(sends) == chats, "after the restart: everyone once, nobody twice"
     assert (await h2.services.broadcasts.get(bid)).status == "done"
@@ -230,7 +234,7 @@ async def test_hard_kill_repeats_at_most_the_messages_in_flight(tmp_path, conten
     await close_harness(h)
 
     h2 = await harness(tmp_path, content, api=api)
-    await delivery_of(h2.app).run_due()
+    await h2.services.delivery.run_due()
     sends = broadcast_sends(h2)
     assert set(sends) == set(chats), "nobody missed"
     doubled = {c for c in sends if sends.count(c) > 1}
@@ -253,7 +257,7 @@ async def test_stop_during_a_broadcast_gets_nothing_more(tmp_path, content):
 
     h.api.responder = stop_midway
     bid = await officer_broadcast(h)
-    await delivery_of(h.app).run_due()
+    await h.services.delivery.run_due()
     await asyncio.gather(*tasks)
     assert 1025 not in broadcast_sends(h)
     assert (await outbox(h, bid))[1025]["status"] == "skipped"
@@ -269,7 +273,7 @@ async def test_quiet_hours_hold_non_urgent_until_morning_urgent_goes_at_once(tmp
     await add_residents(h, range(1000, 1005))
     normal = await officer_broadcast(h, "Normal news")
     urgent = await officer_broadcast(h, "Flood warning", urgent=True)
-    await delivery_of(h.app).run_due()
+    await h.services.delivery.run_due()
     assert broadcast_sends(h, "Normal news") == []
     assert sorted(broadcast_sends(h, "Flood warning")) == list(range(1000, 1005))
     held = await h.services.broadcasts.get(normal)
@@ -277,7 +281,7 @@ async def test_quiet_hours_hold_non_urgent_until_morning_urgent_goes_at_once(tmp
     assert held.due_at.astimezone(LONDON) == datetime(2026, 11, 24, 8, 0, tzinfo=LONDON)
     assert h.app.job_queue.get_jobs_by_name(f"broadcast:{normal}")
     h.clock.set(datetime(2026, 11, 24, 8, 0, tzinfo=LONDON))
-    await delivery_of(h.app).run_due()
+    await h.services.delivery.run_due()
     assert sorted(broadcast_sends(h, "Normal news")) == list(range(1000, 1005))
     assert (await h.services.broadcasts.get(urgent)).status == "done"
     await close_harness(h)
@@ -287,7 +291,7 @@ async def test_ratings_one_per_resident_changeable_and_in_the_report(tmp_path, c
     h = await harness(tmp_path, content)
     await add_residents(h, [1000, 1001])
     bid = await officer_broadcast(h)
-    await delivery_of(h.app).run_due()
+    await h.services.delivery.run_due()
     calls = await h.press(1000, cd.Rate(bid, True).pack())
     assert any(
         c.method == "answerCallbackQuery" and "Thanks" in c.params.get("text", "") for c in calls
@@ -305,11 +309,12 @@ async def test_enqueue_personal_sends_each_their_own_text_once(tmp_path, content
     h = await harness(tmp_path, content)
     await add_residents(h, [1000, 1001], consent=0)  # results go to participants regardless
     messages = [(1000, "Your area said: lighting"), (1001, "Your area said: parking"), (5, "x")]
-    bid = await enqueue_personal(h.services, "survey_results", "s1", messages, h.clock.now())
-    again = await enqueue_personal(h.services, "survey_results", "s1", messages, h.clock.now())
+    personal = h.services.broadcasting.enqueue_personal
+    bid = await personal(BroadcastKind.SURVEY_RESULTS, "s1", messages)
+    again = await personal(BroadcastKind.SURVEY_RESULTS, "s1", messages)
     assert again == bid
     assert len(await outbox(h, bid)) == 2, "a chat that is not a resident is left out"
-    await delivery_of(h.app).run_due()
+    await h.services.delivery.run_due()
     assert h.api.texts(1000) == ["Your area said: lighting"]
     assert h.api.texts(1001) == ["Your area said: parking"]
     assert h.api.sent("sendMessage", 1000)[0].buttons == []
@@ -318,7 +323,7 @@ async def test_enqueue_personal_sends_each_their_own_text_once(tmp_path, content
 
 async def test_replies_pass_while_the_bulk_lane_is_paused(tmp_path, content):
     h = await harness(tmp_path, content)
-    limiter = delivery_of(h.app).limiter
+    limiter = h.services.delivery.limiter
     limiter.pause(600)
     before = limiter.clock()
     await h.send(1000, "/help")  # answered at once: replies never wait for the bulk lane
@@ -328,9 +333,9 @@ async def test_replies_pass_while_the_bulk_lane_is_paused(tmp_path, content):
 
 
 async def test_replies_count_against_the_shared_budget_and_bulk_waits_for_it():
-    from bot.delivery import TELEGRAM_LIMIT, BroadcastLimiter
+    from bot.pacing import TELEGRAM_LIMIT, Pacer
 
-    limiter = BroadcastLimiter(25)
+    limiter = Pacer(25)
     limiter.use_virtual_time()
 
     async def reply() -> bool:

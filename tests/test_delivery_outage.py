@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.delivery import delivery_of
 from tests.conftest import close_harness
 from tests.faults import (
     TEXT,
@@ -28,7 +27,7 @@ RESIDENTS = range(1000, 1200)
 async def run(h, guard: float = 20.0) -> None:  # noqa: ANN001
     # A hang detector only (real seconds): the old sender spun forever after an outage.
     async with asyncio.timeout(guard):
-        await delivery_of(h.app).run_due()
+        await h.services.delivery.run_due()
 
 
 async def test_read_only_for_30_s_mid_broadcast_loses_nothing_and_resumes_by_itself(
@@ -40,7 +39,7 @@ async def test_read_only_for_30_s_mid_broadcast_loses_nothing_and_resumes_by_its
     outage = DbOutage(h, "read-only", start=2.0, duration=30.0)  # about 50 messages in
     vt.hooks.append(outage.tick)
     await run(h)
-    delivery = delivery_of(h.app)
+    delivery = h.services.delivery
 
     assert outage.state == "over", "the outage happened and ended while sending"
     got = accepted(h.api)
@@ -69,7 +68,7 @@ async def test_a_15_s_lock_mid_broadcast_records_deliveries_as_sent_not_failed(t
     assert outage.state == "over"
     assert sorted(accepted(h.api)) == chats
     assert await h.services.broadcasts.progress(bid) == {"sent": len(chats)}
-    assert delivery_of(h.app).stats.failed == 0
+    assert h.services.delivery.stats.failed == 0
     await close_harness(h)
 
 
@@ -90,7 +89,7 @@ async def test_a_broadcast_with_rows_left_sending_does_not_starve_the_next_one(t
     assert texts.count("First") == len(chats) and texts.count("Second") == len(chats)
     assert (await store.get(first)).status == "done"
     assert (await store.get(second)).status == "done"
-    assert delivery_of(h.app).stats.polls <= 4
+    assert h.services.delivery.stats.polls <= 4
     await close_harness(h)
 
 
@@ -100,7 +99,7 @@ async def test_a_stop_during_an_outage_repeats_at_most_the_unrecorded_window(tmp
     h, _, vt = await fault_harness(tmp_path, content)
     chats = await add_residents(h, RESIDENTS)
     bid = await officer_broadcast(h)
-    delivery = delivery_of(h.app)
+    delivery = h.services.delivery
     outage = DbOutage(h, "read-only", start=2.0, duration=3600.0)
 
     async def stop_in_the_outage(now: float) -> None:
@@ -118,7 +117,7 @@ async def test_a_stop_during_an_outage_repeats_at_most_the_unrecorded_window(tmp
     got = accepted(h2.api)
     assert sorted(got) == chats, "nobody missed"
     doubled = [c for c, n in got.items() if n > 1]
-    assert len(doubled) == unrecorded <= delivery_of(h2.app).window
+    assert len(doubled) == unrecorded <= h2.services.delivery.window
     assert set(got.values()) <= {1, 2}
     assert await h2.services.broadcasts.progress(bid) == {"sent": len(chats)}
     texts = [c for c in h2.api.calls if c.method == "sendMessage" and c.text == TEXT]

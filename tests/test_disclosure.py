@@ -94,7 +94,10 @@ def read(text: str) -> Shown:
     out[("completed",)] = fig(m.group(1))
     n = None
     for line in text.split("\n"):
-        if m := re.match(r"<b>(\d+)\. .*</b> \((\d+) answered\)$", line):
+        if m := re.match(r"<i>No figures to show .*:</i> (.+)$", line):
+            for listed in m.group(1).split("; "):  # questions showing no figure at all
+                out[("answered", int(listed.split(".")[0]))] = None
+        elif m := re.match(r"<b>(\d+)\. .*</b> \((\d+) answered\)$", line):
             n = int(m.group(1))
             out[("answered", n)] = fig(m.group(2))
         elif m := re.match(r"<b>(\d+)\. .*</b>: ", line):
@@ -102,15 +105,24 @@ def read(text: str) -> Shown:
             out[("answered", n)] = None
         elif n is not None and (m := re.match(r"  (.+?): (\d+) \(\d+%\)$", line)):
             out[("cell", n, m.group(1))] = fig(m.group(2))
-        elif n is not None and (m := re.match(r"  (.+?): (fewer than \d+|withheld)", line)):
-            out[("cell", n, m.group(1))] = None
+        elif n is not None and (
+            m := re.match(r"  (?:Fewer than \d+|Withheld, so that [^:]*): (.+)$", line)
+        ):
+            for label in m.group(1).split("; "):  # the hidden options, listed together
+                out[("cell", n, label)] = None
     return Shown(out, rounded, text)
 
 
 async def results(h: Harness, *args: str) -> Shown | None:
-    """The summary message of `/results community-safety *args`, or None when refused."""
+    """The summary of `/results community-safety *args` (every part of it), or None when
+    refused."""
     calls = await h.send(OFFICER_ID, " ".join(["/results", CS, *args]))
-    text = calls[0].text
+    summary = []
+    for c in calls:
+        if c.method != "sendMessage":
+            break
+        summary.append(c.text)
+    text = "\n".join(summary)
     if "can't be shown" in text:
         return None
     return read(text)
@@ -170,7 +182,8 @@ async def test_header_of_a_small_nag_or_date_is_never_shown(harness: Harness):
     # One response since the 16th: the start moves back to a week that keeps groups at 5+.
     view = await results(harness, "2026-11-18")
     assert view is not None
-    assert "1 completed" not in view.text and "you asked for the week of 2026-11-16" in view.text
+    assert "1 completed" not in view.text
+    assert "You asked for the week of 16 November 2026" in view.text
     assert_nothing_small_within(view)
 
 
@@ -212,8 +225,11 @@ async def test_a_hidden_figure_cannot_be_worked_out_from_its_total(harness: Harn
     await seed(harness, rows)
     view = await results(harness)
     assert view is not None
-    assert view.figures[("cell", 5, "Yes")] is None and view.figures[("cell", 5, "No")] is None
-    assert "Yes: withheld" in view.text and "No: fewer than 5" in view.text
+    # Neither Yes nor No is shown (Yes is withheld, No is under 5): the question is listed
+    # among those with no figure to show, and none of its figures can be read.
+    assert view.figures[("answered", 5)] is None
+    assert not [f for key, f in view.figures.items() if key[:2] == ("cell", 5) and f is not None]
+    assert not re.search(r"\n<b>5\. ", view.text), "question 5 has no lines of its own"
     assert_nothing_small_within(view)
     # 7 answered "how were you last in contact" of 9 who finished: 2 weren't asked. Showing
     # "7 answered" would count them (and give away the No above).

@@ -17,7 +17,6 @@ from collections import Counter
 
 import pytest
 
-from bot.delivery import delivery_of
 from tests.conftest import close_harness
 from tests.faults import (
     CONNECT_TIMEOUT,
@@ -127,7 +126,7 @@ async def test_everything_at_once_and_a_second_broadcast_is_not_starved(tmp_path
     errors = server_errors([(20, 26), (200, 204)])
     h.api.responder = lambda m, p: storm(m, p) or errors(m, p)
     request.plan = network_faults(RESET, 0.05, seed=11)
-    await delivery_of(h.app).run_due()
+    await h.services.delivery.run_due()
     h.api.responder = None
     request.plan = None
     assert outage.state == "over"

@@ -44,7 +44,7 @@ async def test_help_while_read_only_gets_its_reply_and_no_error_message(tmp_path
     errors = await push_allowing_errors(h, b.text_update(CHAT, "/help"))
     texts = h.api.texts(CHAT)
     assert errors == [], "the last-seen write is best effort: no handler error"
-    assert len(texts) == 1 and "/nag" in texts[0], "just the normal reply"
+    assert len(texts) == 1 and "How I can help" in texts[0], "just the normal reply"
     assert not any(GENERIC in t for t in texts)
     await h.db.execute("PRAGMA query_only = 0")
     await close_harness(h)
@@ -62,7 +62,7 @@ async def test_help_while_another_program_holds_the_write_lock(tmp_path, content
         other.close()
     assert errors == []
     texts = h.api.texts(CHAT)
-    assert len(texts) == 1 and "/nag" in texts[0]
+    assert len(texts) == 1 and "How I can help" in texts[0]
     # Not recorded while locked; written on an update once the pause after a refusal is over.
     await h.send(CHAT, "/help")
     assert (await h.rows("SELECT last_seen FROM residents"))[0]["last_seen"] is None

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bot import callback_data as cd
+from storage.model import Audience, BroadcastKind, BroadcastSpec
 from tests.conftest import OFFICER_ID, Harness
 from tests.fakes.botapi import Call
 
@@ -62,10 +63,10 @@ async def test_a_broadcast_time_in_year_9999_is_refused_not_a_crash(harness: Har
 
 async def test_a_resident_cannot_rate_a_broadcast_they_never_received(harness: Harness):
     await harness.send(RESIDENT, "/start nag_fishermead")
-    bid, _ = await harness.services.broadcasts.create(
-        kind="officer", text="x", audience='{"kind": "all", "nags": [], "survey": null}',
-        requires="consent", send_at=harness.clock.now(), now=harness.clock.now(),
-    )  # fmt: skip
+    spec = BroadcastSpec(
+        kind=BroadcastKind.OFFICER, text="x", audience=Audience(), send_at=harness.clock.now()
+    )
+    bid, _ = await harness.services.broadcasts.create(spec, harness.clock.now())
     calls = await harness.press(RESIDENT, cd.Rate(bid, True).pack())
     assert "out of date" in answers(calls)[0].params["text"]
     assert await harness.rows("SELECT * FROM broadcast_ratings") == []

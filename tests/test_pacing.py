@@ -21,10 +21,10 @@ import pytest
 from telegram.error import RetryAfter
 
 from bot import pacing
-from bot.delivery import delivery_of
 from bot.pacing import BACKOFF, CREEP, Pacer, estimate
 from bot.preview.double import Rules
 from tests.conftest import close_harness, make_harness
+from tests.test_delivery import officer_broadcast
 from tests.fakes.botapi import FakeBotApi
 
 BULK = {"lane": "bulk"}
@@ -387,18 +387,13 @@ def test_the_officers_preview_estimates_duration_and_stars() -> None:
 
 
 async def test_the_pacer_sends_a_real_broadcast_through_delivery_without_a_429(
-    tmp_path: Path, content: Any, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, content: Any
 ) -> None:
-    """The swap in bot/app.py and bot/delivery.py (BroadcastLimiter -> Pacer), against the
-    double with Telegram's rate rule on, in the sender's virtual time."""
-    import bot.app
-    import bot.delivery
-
-    monkeypatch.setattr(bot.app, "BroadcastLimiter", Pacer, raising=False)
-    monkeypatch.setattr(bot.delivery, "BroadcastLimiter", Pacer, raising=False)
+    """The bot's own rate limiter is the Pacer, shared with delivery, against the double with
+    Telegram's rate rule on, in the sender's virtual time."""
     api = FakeBotApi(Rules(limits=True, html=True, keyboards=True, rate=True))
     h = await make_harness(tmp_path, content, api=api, config_extra="broadcast:\n  quiet_hours: ''")
-    delivery = delivery_of(h.app)
+    delivery = h.services.delivery
     assert isinstance(delivery.limiter, Pacer) and delivery.paced_by_bot
     delivery.use_virtual_time()
     api.set_clock(delivery.limiter.clock)  # the double's rate rule on the same virtual clock
@@ -410,15 +405,7 @@ async def test_the_pacer_sends_a_real_broadcast_through_delivery_without_a_429(
             " VALUES (?, 'fishermead', 1, 1, ?, ?)",
             [(c, ts, ts) for c in chats],
         )
-    await h.services.broadcasts.create(
-        kind="officer",
-        text="Road closed tonight",
-        audience='{"kind": "all", "nags": [], "survey": null}',
-        requires="consent",
-        send_at=h.clock.now(),
-        now=h.clock.now(),
-        created_by=900001,
-    )
+    await officer_broadcast(h)
     await delivery.run_due()
     delivered = sorted(
         c.chat_id for c in api.sent("sendMessage") if c.text == "Road closed tonight"

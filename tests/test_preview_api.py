@@ -146,7 +146,7 @@ async def test_a_resident_chats_through_the_api_and_events_stream(preview: Previ
         {"message_id": consent["message_id"], "data": button(consent, "Yes")},
     )
     assert status == 200
-    await until_bot_says(preview, RESIDENT_A, "/nag")
+    await until_bot_says(preview, RESIDENT_A, "What would you like to do?")
     resident = await preview.bot.services.residents.get(RESIDENT_A)
     assert resident.nag_id and resident.consent, "the real bot stored the choice and consent"
     s = await state(http, preview)

@@ -136,7 +136,7 @@ async def test_resident_finds_nag_consents_and_downloads_the_calendar(
     keyboard = page.locator(f"#panel-{RESIDENT_A} .reply-keyboard")
     await expect(keyboard).to_contain_text("Share my location")
     await say(page, RESIDENT_A, "Shenley")
-    await expect(last_message(page, RESIDENT_A)).to_contain_text("Shenley Church End")
+    await expect(last_message(page, RESIDENT_A)).to_contain_text("Shenley CE & Crownhill")
     await tap(page, RESIDENT_A, "Shenley Lodge")
     await expect(chat(page, RESIDENT_A)).to_contain_text("Would you like")
     await expect(keyboard).to_be_hidden()  # the bot removed its keyboard
@@ -213,7 +213,7 @@ async def test_officer_broadcast_now_arrives_in_two_residents_tabs(
     await tap(page, OFFICER, "Everyone subscribed")
     await tap(page, OFFICER, "Now")
     await tap(page, OFFICER, "Confirm")
-    await expect(chat(page, OFFICER)).to_contain_text("is being sent now")
+    await expect(chat(page, OFFICER)).to_contain_text("is going out now")
     for resident in (RESIDENT_A, RESIDENT_B):
         tab = page.locator(f"#tab-{resident}")
         await expect(tab.locator(".unread")).to_be_visible()

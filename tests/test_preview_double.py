@@ -394,6 +394,19 @@ def test_record_off_keeps_nothing_for_long_benchmarks():
     assert api.calls == [] and api.send_times == [] and api.chats == {}
 
 
+def test_a_pressed_message_arrives_as_plain_text_with_entities():
+    from bot.preview.double import as_received
+
+    text, entities = as_received('😀 <b>Lock</b> &amp; <a href="https://x.uk">go</a>', "HTML")
+    assert text == "😀 Lock & go"
+    # offsets in UTF-16 code units, as Telegram counts them (the emoji is two)
+    assert entities == [
+        {"type": "bold", "offset": 3, "length": 4},
+        {"type": "text_link", "offset": 10, "length": 2, "url": "https://x.uk"},
+    ]
+    assert as_received("<b>x</b>", None) == ("<b>x</b>", [])
+
+
 # ---------------------------------------------------------------- benchmarks' needs
 
 

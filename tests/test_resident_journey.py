@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import pytest
 from icalendar import Calendar
 
 from bot import callback_data as cd
@@ -22,7 +23,7 @@ async def resident(h: Harness, chat_id: int = CHAT) -> dict | None:
 async def test_start_asks_for_area_with_privacy_notice_and_location_button(harness: Harness):
     calls = await harness.send(CHAT, "/start")
     texts = [c.text for c in calls if c.method == "sendMessage"]
-    assert any("Welcome to <b>SaferMK</b>" in t and "Privacy" in t for t in texts)
+    assert any("Welcome to <b>SaferMK</b>" in t and "/privacy" in t for t in texts)
     assert any("Where do you live?" in t for t in texts)
     keyboards = [c.params.get("reply_markup") for c in calls if c.params.get("reply_markup")]
     assert any(k.get("keyboard") and k["keyboard"][0][0].get("request_location") for k in keyboards)
@@ -54,9 +55,13 @@ async def test_district_with_several_nags_offers_buttons(harness: Harness):
     assert (await resident(harness))["nag_id"] == ids[1]
 
 
-async def test_place_name_with_typo_finds_nag(harness: Harness):
+async def test_place_name_with_typo_is_confirmed_then_set(harness: Harness):
     await harness.send(CHAT, "/start")
-    await harness.send(CHAT, "Shenly Lodge")
+    calls = await harness.send(CHAT, "Shenly Lodge")
+    assert "Is this right?" in calls[-1].text
+    assert (await resident(harness))["nag_id"] is None, "a guess is never set silently"
+    yes = [d for label, d in calls[-1].buttons if label.startswith("✅")]
+    await harness.press(CHAT, yes[0])
     row = await resident(harness)
     nag = harness.services.content.nag_by_id[row["nag_id"]]
     assert "Shenley Lodge" in nag.areas
@@ -71,9 +76,10 @@ async def test_shared_location_picks_nearest_nag(harness: Harness):
     assert "lat" not in str(rows[0].keys()), "the location itself is never stored"
 
 
-async def test_outside_mk_postcode_gets_clear_answer(harness: Harness):
-    calls = await harness.send(CHAT, "MK99 1AA")
-    assert "doesn't look like a Milton Keynes postcode" in calls[-1].text
+@pytest.mark.parametrize("postcode", ["MK99 1AA", "SW1A 1AA", "NN1 1AA"])
+async def test_outside_mk_postcode_gets_clear_answer(harness: Harness, postcode: str):
+    calls = await harness.send(CHAT, postcode)
+    assert f"<b>{postcode}</b> is outside Milton Keynes" in calls[-1].text
 
 
 async def test_qr_deep_link_preselects_nag_and_records_source(harness: Harness):
@@ -142,19 +148,28 @@ async def test_change_area_button_asks_again(harness: Harness):
     assert any("Where do you live?" in c.text for c in calls)
     calls = await harness.send(CHAT, "Olney")
     # an existing resident confirms a new area with a button rather than silently switching
+    # (a place typed may be a look-up: its meetings are offered too)
     datas = [d for _, d in harness.buttons(calls)]
-    assert datas and all(d.startswith("a:") for d in datas)
+    assert datas == ["a:olney", "m:olney"]
+    assert (await resident(harness))["nag_id"] == "fishermead"
     await harness.press(CHAT, datas[0])
-    assert (await resident(harness))["nag_id"] == datas[0][2:]
+    assert (await resident(harness))["nag_id"] == "olney"
 
 
 async def test_meetings_lists_three_and_can_look_up_another(harness: Harness):
     await harness.send(CHAT, "/start nag_fishermead")
     calls = await harness.send(CHAT, "/meetings")
     assert calls[-1].text.count("• ") == 3
-    assert ("🔎 Look up another NAG", "mo") in calls[-1].buttons
+    assert ("🔎 Look up another group", "mo") in calls[-1].buttons
     calls = await harness.press(CHAT, "mo")
-    assert len(calls[-1].buttons) == 28
+    # a page at a time, one per row, by short name
+    assert len(calls[-1].buttons) == 9 and calls[-1].buttons[-1][1] == "mp:1"
+    seen = [label for label, d in calls[-1].buttons if d.startswith("m:")]
+    for page in (1, 2, 3):
+        calls = await harness.press(CHAT, f"mp:{page}")
+        seen += [label for label, d in calls[-1].buttons if d.startswith("m:")]
+    assert len(seen) == len(set(seen)) == 28
+    assert all(len(label) <= 28 for label in seen)
     calls = await harness.press(CHAT, "m:olney")
     assert "Next meetings of" in calls[-1].text
 
@@ -166,22 +181,26 @@ async def test_meetings_with_argument_searches(harness: Harness):
 
 async def test_campaigns_lists_current_with_tips(harness: Harness):
     calls = await harness.send(CHAT, "/campaigns")
+    first = calls[-1].buttons[0][1]
+    calls = await harness.press(CHAT, first)
     text = "\n".join(c.text for c in calls)
     assert "on now" in text and "✔️" in text
-    assert all(len(c.text) <= 4096 for c in calls)
 
 
-async def test_help_lists_resident_commands_only(harness: Harness):
+async def test_help_offers_the_menu_and_no_officer_commands(harness: Harness):
     calls = await harness.send(CHAT, "/help")
-    assert "/nag" in calls[-1].text and "/forget" in calls[-1].text
-    assert "/broadcast" not in calls[-1].text
+    assert "/privacy" in calls[-1].text and "999" in calls[-1].text
+    assert "/help" not in calls[-1].text, "help does not list itself"
+    assert ("📅 Next meeting", "mn:next_meeting") in calls[-1].buttons
+    assert all("/broadcast" not in c.text for c in calls)
 
 
 async def test_mydata_and_forget_leave_no_row(harness: Harness):
     await harness.send(CHAT, "/start nag_fishermead")
     await harness.press(CHAT, cd.Consent(True).pack())
     calls = await harness.send(CHAT, "/mydata")
-    assert str(CHAT) in calls[-1].text and "Fishermead" in calls[-1].text
+    assert str(CHAT) in calls[-2].text and "Fishermead" in calls[-2].text
+    assert calls[-1].method == "sendDocument", "and the same as a JSON file"
     calls = await harness.send(CHAT, "/forget")
     assert ("Yes, delete everything", "f:1") in calls[-1].buttons
     assert await resident(harness) is not None, "nothing is deleted before the confirm button"
@@ -206,8 +225,14 @@ async def test_forget_cancel_keeps_data(harness: Harness):
 
 async def test_privacy_explains_storage_and_contact(harness: Harness):
     calls = await harness.send(CHAT, "/privacy")
-    assert "What we store" in calls[-1].text and "How long" in calls[-1].text
-    assert "safermk@milton-keynes.gov.uk" in calls[-1].text
+    assert "/mydata" in calls[-1].text and "12 months" in calls[-1].text
+    pages = []
+    for page in (1, 2, 3):
+        calls = await harness.press(CHAT, f"pp:{page}")
+        pages.append(calls[-1].text)
+    text = "\n".join(pages)
+    assert "What we store" in text and "How long" in text
+    assert "safermk@milton-keynes.gov.uk" in text
 
 
 async def test_blocking_marks_inactive_and_start_reactivates(harness: Harness):
@@ -252,7 +277,7 @@ async def test_command_menu_comes_from_registry(harness: Harness):
     default = [m for m in menus if (m.params.get("scope") or {}).get("type") == "default"][0]
     names = [c["command"] for c in default.params["commands"]]
     registered = [
-        c.name for c in harness.services.hooks.commands if c.audience == "resident" and c.in_menu
+        c.name for c in harness.services.commands if c.audience == "resident" and c.in_menu
     ]
     assert names == registered
     assert names[:4] == ["start", "nag", "meetings", "campaigns"]

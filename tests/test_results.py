@@ -190,24 +190,36 @@ async def test_results_list_shows_completion_rate_and_status(harness: Harness):
     text = calls[-1].text
     assert "Community safety survey" in text
     assert "2 started, 1 completed (50% completion)" in text
-    assert "open until 2027-03-31" in text
+    assert "open until 31 March 2027" in text
     assert ("Community safety survey 2026/27", f"rs:{CS}") in calls[-1].buttons
+
+
+def summary_of(calls: list) -> str:
+    """Every part of a /results summary: the text messages before the charts."""
+    parts = []
+    for c in calls:
+        if c.method != "sendMessage":
+            break
+        parts.append(c.text)
+    return "\n".join(parts)
 
 
 async def test_results_summary_charts_and_csv(harness: Harness):
     await seed_safety(harness)
     calls = await harness.send(OFFICER_ID, f"/results {CS}")
-    summary = calls[0].text
+    summary = summary_of(calls)
     assert "17 completed responses" in summary and "rounded" not in summary
     assert "Anti-social behaviour: 9 (53%)" in summary
-    assert "Burglary: fewer than 5" in summary
-    assert "Vehicle crime: fewer than 5" in summary
-    assert "Speeding and road safety: withheld" in summary  # the next one after Burglary
-    assert "fewer than 5 answers, not shown" in summary  # unsafe_why: nobody answered it
+    # Hidden options listed together: under 5, and withheld (the next one after Burglary).
+    assert "Fewer than 5: Burglary; Vehicle crime; Fly-tipping and litter;" in summary
+    assert "be worked out: Speeding and road safety" in summary
+    # unsafe_why (nobody answered it) is among the questions with no figure to show, by title.
+    assert "No figures to show" in summary and "3. What makes them feel unsafe" in summary
     fm = harness.services.content.nag_by_id["fishermead"].name.replace("&", "&amp;")
     assert fm not in summary
-    photos = [c for c in calls if c.method == "sendPhoto"]
-    assert photos and all(p.files["photo"][1].startswith(b"\x89PNG") for p in photos)
+    albums = [c for c in calls if c.method == "sendMediaGroup"]
+    assert len(albums) == 1 and not [c for c in calls if c.method == "sendPhoto"]
+    assert albums[0].files and all(f[1].startswith(b"\x89PNG") for f in albums[0].files.values())
     docs = [c for c in calls if c.method == "sendDocument"]
     assert len(docs) == 1
     name, data = docs[0].files["document"]
@@ -233,11 +245,11 @@ async def test_results_filtered_by_nag_and_date(harness: Harness):
     await seed_safety(harness)
     calls = await harness.send(OFFICER_ID, f"/results {CS} woughton")
     name = harness.services.content.nag_by_id["woughton"].name.replace("&", "&amp;")
-    assert f"Results for {name} can't be shown: it has fewer than 5 responses" in calls[-1].text
+    assert f"Results for {name} can't be shown. It has fewer than 5 responses" in calls[-1].text
     assert len(calls) == 1, "no figures, no charts, no CSV"
     calls = await harness.send(OFFICER_ID, f"/results {CS} fishermead")
     fm = harness.services.content.nag_by_id["fishermead"].name.replace("&", "&amp;")
-    text = calls[0].text
+    text = summary_of(calls)
     assert f"Area: {fm}" in text and "10 completed responses" in text, "12, rounded to 5"
     assert "rounded to the nearest 5" in text
     assert "Anti-social behaviour: 10 (100%)" in text, "9 of 12, both rounded"
@@ -246,7 +258,7 @@ async def test_results_filtered_by_nag_and_date(harness: Harness):
     assert len(rows) == 13 and {r[1] for r in rows[1:]} == {"fishermead"}
     # Any day of a week starts from that week's Monday.
     calls = await harness.send(OFFICER_ID, f"/results {CS} 2026-11-21")
-    assert "From the week of 2026-11-16" in calls[0].text and "5 completed" in calls[0].text
+    assert "From the week of 16 November 2026" in calls[0].text and "5 completed" in calls[0].text
     docs = [c for c in calls if c.method == "sendDocument"]
     assert docs[0].files["document"][0] == f"{CS}-from-2026-11-16.csv"
     calls = await harness.send(OFFICER_ID, f"/results {CS} fishermead 2026-11-21")
@@ -382,7 +394,6 @@ async def test_you_said_we_did_goes_to_opted_in_participants_with_their_nags_res
 
 
 async def test_closed_survey_results_go_out_once_through_the_outbox(harness: Harness):
-    from bot.delivery import delivery_of
     from bot.handlers.results import send_closed_survey_results
 
     await seed_safety(harness)
@@ -402,7 +413,7 @@ async def test_closed_survey_results_go_out_once_through_the_outbox(harness: Har
     assert CS in await send_closed_survey_results(harness.services, harness.clock.now())
     rows = await harness.rows("SELECT chat_id FROM outbox ORDER BY chat_id")
     assert [r["chat_id"] for r in rows] == [1001, 1002]
-    delivery = delivery_of(harness.app)
+    delivery = harness.services.delivery
     delivery.use_virtual_time()
     await delivery.run_due()
     sent = {c.chat_id: c.text for c in harness.api.sent("sendMessage") if c.chat_id in (1001, 1002)}

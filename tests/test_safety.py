@@ -109,13 +109,15 @@ async def test_survey_free_text_is_signposted_first_then_saved_and_the_survey_go
     assert (await answers(harness))["unsafe_why"] == [said]
 
 
-async def test_danger_typed_at_a_choice_question_is_signposted_and_the_question_asked_again(
+async def test_danger_typed_at_a_choice_question_is_signposted_then_re_asked_in_one_line(
     harness: Harness, content: Content
 ):
     await begin(harness, chat=CHAT)
     calls = await harness.send(CHAT, "I am in danger")
-    assert reply_of(content, "emergency") in calls[0].text
-    assert "Question 1 of" in calls[-1].text
+    sent = [c.text for c in calls if c.method == "sendMessage"]
+    assert reply_of(content, "emergency") in sent[0]
+    # The question above keeps its buttons: one line says what it expects, no second copy.
+    assert len(sent) == 2 and "Please press one of the numbers" in sent[1]
 
 
 async def test_a_worrying_caption_is_signposted_without_the_media_reply(

@@ -10,7 +10,6 @@ from pathlib import Path
 
 from bot import callback_data as cd
 from bot.clock import FixedClock
-from bot.delivery import delivery_of
 from bot.domain.broadcasts import (
     clocks_go_back,
     in_quiet_hours,
@@ -19,7 +18,6 @@ from bot.domain.broadcasts import (
     quiet_end,
 )
 from bot.domain.meetings import day_before, upcoming
-from bot.scheduling import send_notices
 from tests.conftest import ADMIN_ID, LONDON, OFFICER_ID, ROOT, close_harness
 from tests.test_delivery import NO_QUIET, add_residents, harness, officer_broadcast
 
@@ -155,7 +153,7 @@ async def test_missed_broadcast_is_sent_at_start_if_recent_else_expired_and_offi
     assert notices and f"#{old}" in notices[0]
     job = h2.app.job_queue.get_jobs_by_name(f"broadcast:{recent}")[0]
     await job.run(h2.app)  # the rebuilt job fires as soon as the scheduler starts
-    await delivery_of(h2.app).wait_idle()
+    await h2.services.delivery.wait_idle()
     assert sorted(c.chat_id for c in h2.api.sent("sendMessage") if c.text == "Recent news") == [
         1000,
         1001,
@@ -174,12 +172,16 @@ async def test_officers_get_a_notice_24h_before_a_campaign_message_and_can_cance
     launch = await h.services.broadcasts.get_by_key("campaign:loan-shark-week:2026:launch")
     assert not [t for t in h.api.texts(OFFICER_ID) if "Loan Shark" in t], "25 hours ahead: not yet"
     clock.set(datetime(2026, 10, 18, 10, 30, tzinfo=LONDON))
-    assert await send_notices(h.app) >= 1
+    assert await h.services.broadcasting.send_notices() >= 1
     notice = [c for c in h.api.sent("sendMessage", OFFICER_ID) if "Loan Shark" in c.text][0]
     assert ("✖️ Cancel this message", cd.CancelBroadcast(launch.id).pack()) in notice.buttons
     assert [c for c in h.api.sent("sendMessage", ADMIN_ID) if "Loan Shark" in c.text]
-    assert await send_notices(h.app) == 0, "told once"
-    await h.press(OFFICER_ID, cd.CancelBroadcast(launch.id).pack())
+    assert await h.services.broadcasting.send_notices() == 0, "told once"
+    calls = await h.press(OFFICER_ID, cd.CancelBroadcast(launch.id).pack())
+    assert (await h.services.broadcasts.get(launch.id)).status == "scheduled", "asks first"
+    confirm = cd.ConfirmCancel(launch.id, int(launch.due_at.timestamp())).pack()
+    assert confirm in [d for _, d in h.buttons(calls)]
+    await h.press(OFFICER_ID, confirm)
     assert (await h.services.broadcasts.get(launch.id)).status == "cancelled"
     audit = await h.rows(
         "SELECT actor_id, action FROM broadcast_audit WHERE broadcast_id = ? ORDER BY id",
@@ -206,7 +208,7 @@ async def test_meeting_reminders_go_the_day_before_at_18_to_those_who_asked(tmp_
     assert row is not None and row.due_at == day_before(meeting)
     assert row.due_at.astimezone(LONDON).time() == time(18, 0)
     clock.set(day_before(meeting))
-    await delivery_of(h.app).run_due()
+    await h.services.delivery.run_due()
     assert h.api.texts(1000) and nag.name.split()[0] in h.api.texts(1000)[0]
     assert h.api.texts(1001) == []
     assert not [t for t in h.api.texts(1002) if "fishermead" in t.lower()]

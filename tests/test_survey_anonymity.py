@@ -135,7 +135,7 @@ async def test_start_date_filter_works_a_week_at_a_time(harness: Harness):
     assert (await store.counts(CS, since="2026-11-23")).completed == 5
     assert (await store.counts(CS, since="2026-11-22")).completed == 11
     calls = await harness.send(OFFICER_ID, f"/results {CS} 2026-11-25")
-    assert "From the week of 2026-11-23. 5 completed" in calls[0].text
+    assert "From the week of 23 November 2026. 5 completed" in calls[0].text
 
 
 def _old_database(path: Path) -> None:

@@ -16,6 +16,7 @@ from bot.content.base import Collector, ContentError, Link, Problem
 from bot.content.campaigns import Campaign, ScheduledMessage, load_campaigns
 from bot.content.intents import load_intents
 from bot.content.nags import Contact, MeetingRule, Nag, Venue, load_nags
+from bot.content.readability import check_files
 from bot.content.safety import load_safety
 from bot.content.surveys import END, Condition, Jump, Option, Question, Survey, load_surveys
 from bot.content.texts import Texts, load_texts
@@ -65,8 +66,10 @@ def load_content(directory: Path, tz: ZoneInfo | None = None) -> Content:
     )
     nag_ids = {n.id for n in nags}
     surveys = load_surveys(col, survey_dir, nag_ids, yes_no) if survey_dir.is_dir() else []
+    survey_files = sorted(survey_dir.glob("*.yaml")) if survey_dir.is_dir() else []
     safety = load_safety(col, directory / "safety.yaml")
     intents = load_intents(col, directory / "intents.yaml")
+    check_files(col, [directory / "campaigns.yaml", directory / "safety.yaml", *survey_files])
     if col.problems or safety is None or intents is None:
         raise ContentError(sorted(col.problems))
     # Intents share the safeguarding check's normalisation: its text-speak first.

@@ -179,3 +179,26 @@ def validated(
             yield raw, loc, model.model_validate(item)
         except ValidationError as err:
             pydantic_problems(col, path, raw, err, loc)
+
+
+def load_mapping(
+    col: Collector, path: Path, model: type[M], *, missing: str, shape: str
+) -> tuple[LineDict, M] | None:
+    """A whole-file mapping validated by `model` (safety.yaml, intents.yaml), or None with the
+    problems collected: `missing` when there is no file, `shape` when it is not a mapping."""
+    if not path.exists():
+        col.add(path, 1, f"file is missing: {missing}")
+        return None
+    try:
+        raw = load_yaml(path)
+    except YamlProblem as bad:
+        col.add(path, bad.line, bad.message)
+        return None
+    if not isinstance(raw, LineDict):
+        col.add(path, 1, f"the file must be a mapping with {shape}")
+        return None
+    try:
+        return raw, model.model_validate(raw)
+    except ValidationError as err:
+        pydantic_problems(col, path, raw, err, ())
+        return None

@@ -1,8 +1,14 @@
-"""content/campaigns.yaml: crime-prevention campaigns, their yearly runs, tips and messages."""
+"""content/campaigns.yaml: crime-prevention campaigns, their yearly runs, tips and messages.
+
+Also the calendar words a message may use for its day: "+N days" after the campaign starts, a
+fixed date, or a named day such as clocks-go-back (`NAMED_DAYS`), resolved for each yearly run.
+"""
 
 from __future__ import annotations
 
+import calendar
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 from pathlib import Path
@@ -25,10 +31,70 @@ from bot.content.base import (
 from bot.content.yamlines import line_of
 from bot.limits import MAX_BUTTON_LABEL, MAX_MESSAGE
 
+# ---------------------------------------------------------------- days in the calendar
+
+
+def _last_weekday(year: int, month: int, weekday: int) -> date:
+    last = date(year, month, calendar.monthrange(year, month)[1])
+    return last - timedelta(days=(last.weekday() - weekday) % 7)
+
+
+def clocks_go_back(year: int) -> date:
+    """UK clocks go back on the last Sunday of October."""
+    return _last_weekday(year, 10, 6)
+
+
+def clocks_go_forward(year: int) -> date:
+    """UK clocks go forward on the last Sunday of March."""
+    return _last_weekday(year, 3, 6)
+
+
+def black_friday(year: int) -> date:
+    """The Friday after the fourth Thursday of November."""
+    first = date(year, 11, 1)
+    thursday = first + timedelta(days=(3 - first.weekday()) % 7 + 21)
+    return thursday + timedelta(days=1)
+
+
+# Named days a campaign message may be sent on or written for (documented in campaigns.yaml).
+NAMED_DAYS: dict[str, Callable[[int], date]] = {
+    "clocks-go-forward": clocks_go_forward,
+    "halloween": lambda y: date(y, 10, 31),
+    "clocks-go-back": clocks_go_back,
+    "bonfire-night": lambda y: date(y, 11, 5),
+    "white-ribbon-day": lambda y: date(y, 11, 25),
+    "black-friday": black_friday,
+    "christmas-eve": lambda y: date(y, 12, 24),
+    "christmas-day": lambda y: date(y, 12, 25),
+    "new-years-eve": lambda y: date(y, 12, 31),
+    "new-years-day": lambda y: date(y, 1, 1),
+}
+OFFSET_RE = re.compile(r"^\+(\d{1,3})(?: days?)?$")
+DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+DAY_HELP = (
+    '"+N days" (after the campaign starts, e.g. "+3 days"), a date "YYYY-MM-DD", or a named '
+    "day: " + ", ".join(NAMED_DAYS)
+)
+
+
+def valid_day(spec: str) -> bool:
+    """Whether `spec` is a day a message can be sent on or written for."""
+    spec = spec.strip()
+    if OFFSET_RE.match(spec) or spec in NAMED_DAYS:
+        return True
+    if DATE_RE.match(spec):
+        try:
+            date.fromisoformat(spec)
+        except ValueError:
+            return False
+        return True
+    return False
+
 
 class CampaignMessage(Model):
     id: str = Field(max_length=16)
-    day: str = "+0"
+    day: str | None = None
+    on: str | None = None
     time: str = "10:00"
     text: str | None = None
     _id = field_validator("id")(check_with(ID_RE, "id (lower-case letters, digits, - or _)"))
@@ -51,9 +117,10 @@ class CampaignModel(Model):
 @dataclass(frozen=True)
 class ScheduledMessage:
     id: str
-    day: str
+    day: str  # when it goes out automatically (see `Campaign.day_in_run`)
     at: time
     text: str | None
+    on: str | None = None  # the day its text is written for ("the clocks went back last night")
 
 
 @dataclass(frozen=True)
@@ -68,6 +135,25 @@ class Campaign:
     links: tuple[Link, ...]
     image: str | None
     messages: tuple[ScheduledMessage, ...]
+
+    def day_in_run(self, spec: str, start: date) -> date:
+        """The date `spec` (a message's day or on) means in the run starting on `start`.
+
+        "+N days" counts from `start`; a fixed date moves with a yearly campaign; a named day
+        is the one inside the run (or, for a day outside it, the one in the run's first year).
+        """
+        spec = spec.strip()
+        if m := OFFSET_RE.match(spec):
+            return start + timedelta(days=int(m.group(1)))
+        if spec in NAMED_DAYS:
+            end = start + (self.ends - self.starts)
+            for year in (start.year, start.year + 1):
+                d = NAMED_DAYS[spec](year)
+                if start <= d <= end:
+                    return d
+            return NAMED_DAYS[spec](start.year)
+        fixed = date.fromisoformat(spec)
+        return _same_day_in(fixed, fixed.year + start.year - self.starts.year)
 
     def occurrence(self, today: date) -> tuple[date, date] | None:
         """The run of this campaign that is current or next on `today`, or None if over."""
@@ -111,13 +197,16 @@ def load_campaigns(col: Collector, path: Path, content_dir: Path) -> list[Campai
             if msg.id in msg_ids:
                 col.add(path, line_of(raw, mloc), f"message id {msg.id!r} is used twice")
             msg_ids.add(msg.id)
-            if not re.fullmatch(r"\+\d{1,3}|\d{4}-\d{2}-\d{2}|clocks-go-back", msg.day):
-                col.add(
-                    path,
-                    line_of(raw, (*mloc, "day")),
-                    f"day {msg.day!r}: use +N (days after starts), a date, or clocks-go-back",
-                )
+            bad = False
+            for key in ("day", "on"):
+                spec = getattr(msg, key)
+                if spec is not None and not valid_day(spec):
+                    col.add(path, line_of(raw, (*mloc, key)), f"{key} {spec!r}: use {DAY_HELP}")
+                    bad = True
+            if bad:
                 continue
+            # Written for a day and sent automatically: on that day unless `day` says otherwise.
+            day = (msg.day or msg.on or "+0").strip()
             if not HHMM_RE.match(msg.time):
                 col.add(
                     path, line_of(raw, (*mloc, "time")), f"{msg.time!r} is not a time like 10:00"
@@ -126,7 +215,10 @@ def load_campaigns(col: Collector, path: Path, content_dir: Path) -> list[Campai
             if msg.text and len(msg.text) > MAX_MESSAGE:
                 col.add(path, line_of(raw, (*mloc, "text")), "text is over 4096 characters")
             hh, mm = (int(x) for x in msg.time.split(":"))
-            msgs.append(ScheduledMessage(msg.id, msg.day, time(hh, mm), msg.text))
+            on = msg.on.strip() if msg.on else None
+            msgs.append(ScheduledMessage(msg.id, day, time(hh, mm), msg.text, on))
+            if on is not None and starts and ends:
+                _check_written_for(col, path, line_of(raw, (*mloc, "on")), m, starts, ends, day, on)
         if starts and ends:
             out.append(
                 Campaign(
@@ -143,3 +235,32 @@ def load_campaigns(col: Collector, path: Path, content_dir: Path) -> list[Campai
                 )
             )
     return out
+
+
+def _check_written_for(
+    col: Collector,
+    path: Path,
+    line: int,
+    m: CampaignModel,
+    starts: date,
+    ends: date,
+    day: str,
+    on: str,
+) -> None:
+    """A message written for a day is sent on that day, inside its campaign."""
+    probe = Campaign(m.id, m.title, starts, ends, m.repeat == "yearly", "", (), (), None, ())
+    sent, meant = probe.day_in_run(day, starts), probe.day_in_run(on, starts)
+    if sent != meant:
+        col.add(
+            path,
+            line,
+            f"on {on!r} is {meant.isoformat()} but day {day!r} sends it on {sent.isoformat()}: "
+            "make them agree (or leave day out: the message then goes out on its on day)",
+        )
+    elif not starts <= meant <= ends:
+        col.warn(
+            path,
+            line,
+            f"on {on!r} is {meant.isoformat()}, outside the campaign ({starts.isoformat()} to "
+            f"{ends.isoformat()})",
+        )

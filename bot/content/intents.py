@@ -11,11 +11,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from bot.content.base import Collector, pydantic_problems
+from bot.content.base import Collector, load_mapping
 from bot.content.safety import _check_phrase, _check_word, _unknown_groups
-from bot.content.yamlines import LineDict, YamlProblem, line_of, load_yaml
+from bot.content.yamlines import line_of
 from bot.domain.safety import Category, Lexicon
 
 # The intents the code routes; the file may order them but must define each one.
@@ -45,22 +45,16 @@ class IntentsModel(_Model):
 
 def load_intents(col: Collector, path: Path) -> Lexicon | None:
     """Load and check content/intents.yaml (problems to `col` as file:line)."""
-    if not path.exists():
-        col.add(path, 1, "file is missing: plain words like 'next meeting' would not be understood")
+    loaded = load_mapping(
+        col,
+        path,
+        IntentsModel,
+        missing="plain words like 'next meeting' would not be understood",
+        shape="intents: ...",
+    )
+    if loaded is None:
         return None
-    try:
-        raw = load_yaml(path)
-    except YamlProblem as p:
-        col.add(path, p.line, p.message)
-        return None
-    if not isinstance(raw, LineDict):
-        col.add(path, 1, "the file must be a mapping with intents: ...")
-        return None
-    try:
-        m = IntentsModel.model_validate(raw)
-    except ValidationError as err:
-        pydantic_problems(col, path, raw, err, ())
-        return None
+    raw, m = loaded
     before = len(col.problems)
 
     def add(loc: tuple[Any, ...], message: str) -> None:

@@ -27,7 +27,7 @@ from bot.content.base import (
     validated,
 )
 from bot.content.yamlines import LineDict, LineList, YamlProblem, line_of, load_yaml
-from bot.limits import MAX_BUTTON_LABEL
+from bot.limits import MAX_BUTTON_LABEL, MAX_SHORT_NAME
 
 POSTCODE_AREA_RE = re.compile(r"^MK\d{1,2}(?: \d)?$")
 EVERY_RE = re.compile(
@@ -93,6 +93,8 @@ class Meetings(Model):
 class NagModel(Model):
     id: str = Field(max_length=MAX_ID)
     name: str = Field(min_length=1, max_length=MAX_BUTTON_LABEL)
+    # The name on buttons and in lists, where a phone shows about 28 characters a row.
+    short_name: str | None = Field(default=None, min_length=1, max_length=MAX_SHORT_NAME)
     areas: list[str] = Field(min_length=1)
     council: str = Field(min_length=1)
     postcodes: list[str] = Field(min_length=1)
@@ -131,6 +133,7 @@ class MeetingRule:
 class Nag:
     id: str
     name: str
+    short_name: str  # the name itself when nags.yaml gives none
     areas: tuple[str, ...]
     council: str
     postcodes: tuple[str, ...]
@@ -183,6 +186,7 @@ def load_nags(col: Collector, path: Path, tz: ZoneInfo) -> list[Nag]:
             Nag(
                 id=m.id,
                 name=m.name,
+                short_name=m.short_name or m.name,
                 areas=tuple(m.areas),
                 council=m.council,
                 postcodes=tuple(m.postcodes),

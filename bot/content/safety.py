@@ -13,10 +13,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from bot.content.base import Collector, pydantic_problems
-from bot.content.yamlines import LineDict, YamlProblem, line_of, load_yaml
+from bot.content.base import Collector, load_mapping
+from bot.content.yamlines import line_of
 from bot.domain.safety import Category, Lexicon, words_of
 from bot.htmlcheck import html_problem
 
@@ -70,22 +70,16 @@ _STOP_WORDS = frozenset(
 
 def load_safety(col: Collector, path: Path) -> Lexicon | None:
     """Load and check content/safety.yaml; report problems to `col` (col.add(path, line, msg))."""
-    if not path.exists():
-        col.add(path, 1, "file is missing: the bot cannot recognise people in danger without it")
+    loaded = load_mapping(
+        col,
+        path,
+        SafetyModel,
+        missing="the bot cannot recognise people in danger without it",
+        shape="footer:, safe_phrases:, categories: ...",
+    )
+    if loaded is None:
         return None
-    try:
-        raw = load_yaml(path)
-    except YamlProblem as p:
-        col.add(path, p.line, p.message)
-        return None
-    if not isinstance(raw, LineDict):
-        col.add(path, 1, "the file must be a mapping with footer:, safe_phrases:, categories: ...")
-        return None
-    try:
-        m = SafetyModel.model_validate(raw)
-    except ValidationError as err:
-        pydantic_problems(col, path, raw, err, ())
-        return None
+    raw, m = loaded
     before = len(col.problems)
 
     def add(loc: tuple[Any, ...], message: str) -> None:

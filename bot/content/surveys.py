@@ -30,6 +30,14 @@ MAX_QUESTION_TEXT = 3500
 # Largest response number and step assumed when checking button data against 64 bytes.
 LONGEST_RESPONSE_ID = 10**12
 LONGEST_STEP = 10**6
+MAX_TITLE = 60  # a question's short title for officers' results (`title:`)
+# Instructions to residents, left out of a question's text when officers read results without
+# a `title:`: a sentence starting with one of these words, or a bracketed aside starting so.
+_INSTRUCTION = re.compile(
+    r"\s*\((?:type|pick|press|tap|choose|select|optional|for example)\b[^)]*\)"
+    r"|(?:(?<=[.?!])|^)\s*(?:type|pick|press|tap|choose|select)\b[^.?!]*[.?!]",
+    re.IGNORECASE,
+)
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 SCALES = {"1-5": (1, 5), "0-10": (0, 10)}
 
@@ -78,6 +86,13 @@ class Question:
     goto: str | None = None  # unconditional next question (after jumps)
     line: int = 0
     yes_no: tuple[str, str] = ("Yes", "No")  # the labels of a yes/no question, from the texts
+    title: str = ""  # a short title for officers' results; "" when the survey gives none
+
+    @property
+    def short_title(self) -> str:
+        """The question as officers' results name it: its `title:`, or its text without the
+        instructions to residents ("Pick up to three, then press Done.")."""
+        return self.title or strip_instructions(self.text)
 
     def label(self, value: str) -> str:
         """Human label of a stored value (option label, yes/no, or the value itself)."""
@@ -126,6 +141,14 @@ class Survey:
             if q.id == qid:
                 return i
         raise KeyError(qid)
+
+
+def strip_instructions(text: str) -> str:
+    """A question without its instructions to residents: "Which of these worry you most in
+    your area? Pick up to three, then press Done." -> "Which of these worry you most in your
+    area?" (the text itself when nothing else would be left)."""
+    stripped = " ".join(_INSTRUCTION.sub("", text).split())
+    return stripped or text
 
 
 # ---------------------------------------------------------------- YAML schema
@@ -179,6 +202,7 @@ class QuestionModel(_Model):
     id: str = Field(max_length=MAX_ID)
     type: QuestionType
     text: str = Field(min_length=1)
+    title: str | None = Field(default=None, min_length=1)
     required: bool = True
     options: list[OptionModel] = []
     min: int | None = None
@@ -333,6 +357,8 @@ def _validate(col: Any, path: Path, raw: Any, m: SurveyModel, nag_ids: set[str])
 def _validate_question(add: Any, loc: tuple[Any, ...], q: QuestionModel, survey_id: str) -> None:
     if len(q.text) > MAX_QUESTION_TEXT:
         add((*loc, "text"), f"text is over {MAX_QUESTION_TEXT} characters")
+    if q.title is not None and (len(q.title) > MAX_TITLE or "\n" in q.title.strip()):
+        add((*loc, "title"), f"title: one short line of at most {MAX_TITLE} characters")
     allowed: dict[str, set[str]] = {
         "single": {"options"},
         "multi": {"options", "min", "max"},
@@ -511,6 +537,7 @@ def _build(m: SurveyModel, opens: date, closes: date, file: str, yes_no: tuple[s
                 jumps=jumps,
                 goto=goto,
                 yes_no=yes_no,
+                title=(q.title or "").strip(),
             )
         )
     return Survey(

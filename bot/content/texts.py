@@ -16,6 +16,7 @@ from typing import Any, get_args
 
 from bot.content.base import Collector, load_file
 from bot.content.keys import TextKey
+from bot.content.readability import check_texts
 from bot.content.yamlines import LineDict
 from bot.limits import MAX_BUTTON_LABEL, MAX_COMMAND_DESCRIPTION, MAX_MESSAGE
 
@@ -85,6 +86,7 @@ def _load_file_texts(col: Collector, path: Path) -> dict[str, str]:
                 f"{key}: command descriptions must be at most {MAX_COMMAND_DESCRIPTION} characters",
             )
         out[str(key)] = value
+    check_texts(col, path, out, {str(k): v for k, v in raw.key_lines.items()})
     return out
 
 

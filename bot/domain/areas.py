@@ -13,14 +13,30 @@ from bot.content import Nag
 
 # Outward code MK + 1-2 digits, then optionally the sector digit and the two unit letters.
 _POSTCODE = re.compile(r"^MK(\d{1,2})(?:(\d)([A-Z]{2})?)?$")
+# Any full UK postcode (outward code, inward code), and the UK's postcode areas: a valid
+# postcode elsewhere gets a clear "outside Milton Keynes" rather than "not understood".
+_UK_POSTCODE = re.compile(r"^([A-Z]{1,2})(\d[A-Z\d]?)\s*(\d[A-Z]{2})$")
+UK_AREAS = frozenset(
+    """AB AL B BA BB BD BH BL BN BR BS BT CA CB CF CH CM CO CR CT CV CW DA DD DE DG DH DL DN DT
+    DY E EC EH EN EX FK FY G GL GU GY HA HD HG HP HR HS HU HX IG IM IP IV JE KA KT KW KY L LA LD
+    LE LL LN LS LU M ME MK ML N NE NG NN NP NR NW OL OX PA PE PH PL PO PR RG RH RM S SA SE SG SK
+    SL SM SN SO SP SR SS ST SW SY TA TD TF TN TQ TR TS TW UB W WA WC WD WF WN WR WS WV YO
+    ZE""".split()
+)
 NAME_CUTOFF = 82.0
 NAME_SPREAD = 4.0  # other places within this many points of the best are offered too
 MAX_CHOICES = 8
+# Words that are part of place names but never name a place on their own.
+STOPWORDS = frozenset({"the", "and", "park", "green", "village", "villages", "estate", "town"})
 
 
 @dataclass(frozen=True)
 class SearchResult:
-    kind: Literal["postcode", "name", "none", "outside"]
+    """What a search found. `kind`: a postcode (or sector/district) inside MK, a place name
+    (exact, or a word of several places' names), a single "fuzzy" guess to confirm, nothing, or
+    a valid postcode "outside" the NAGs' districts (`matched` is then the full postcode)."""
+
+    kind: Literal["postcode", "name", "fuzzy", "none", "outside"]
     nags: tuple[Nag, ...]
     matched: str = ""
 
@@ -29,6 +45,15 @@ class SearchResult:
 class Postcode:
     district: str  # "MK6"
     sector: str | None  # "MK6 3"
+
+
+def uk_postcode(text: str) -> str | None:
+    """A full UK postcode anywhere in the country, written the standard way ("SW1A 1AA")."""
+    compact = re.sub(r"\s+", "", text.upper())
+    m = _UK_POSTCODE.match(compact)
+    if m is None or m.group(1) not in UK_AREAS:
+        return None
+    return f"{m.group(1)}{m.group(2)} {m.group(3)}"
 
 
 def parse_postcode(text: str, known_districts: frozenset[str]) -> Postcode | None:
@@ -83,33 +108,76 @@ class AreaIndex:
         self._names: list[str] = []
         self._owners: list[Nag] = []
         for nag in nags:
-            for name in (nag.name, *nag.areas):
+            for name in (nag.name, nag.short_name, *nag.areas):
                 self._names.append(utils.default_process(name))
                 self._owners.append(nag)
 
-    def by_postcode(self, pc: Postcode) -> SearchResult:
+    def by_postcode(self, pc: Postcode, full: str | None = None) -> SearchResult:
         if pc.sector and pc.sector in self.by_sector:
-            return SearchResult("postcode", tuple(self.by_sector[pc.sector]), pc.sector)
+            return SearchResult("postcode", tuple(self.by_sector[pc.sector]), full or pc.sector)
         if pc.district in self.by_district:
             nags = self.by_district[pc.district]
             if pc.sector:
                 # Sector not listed anywhere: NAGs covering the whole district come first.
                 whole = [n for n in nags if pc.district in n.postcodes]
                 nags = whole or nags
-            return SearchResult("postcode", tuple(nags[:MAX_CHOICES]), pc.district)
-        return SearchResult("outside", (), pc.sector or pc.district)
+            return SearchResult("postcode", tuple(nags[:MAX_CHOICES]), full or pc.district)
+        return SearchResult("outside", (), full or pc.sector or pc.district)
+
+    def _owners_of(self, indexes: list[int]) -> tuple[Nag, ...]:
+        seen: list[Nag] = []
+        for i in indexes:
+            if self._owners[i] not in seen:
+                seen.append(self._owners[i])
+        return tuple(seen[:MAX_CHOICES])
+
+    def named(self, text: str) -> tuple[tuple[Nag, ...], bool]:
+        """NAGs whose place names and the text contain one another as whole words, and whether
+        one was named exactly. "Bletchley" and "I live in Bletchley" name both Bletchley NAGs,
+        "when does the Olney group meet" names Olney; exact names come first."""
+        query = utils.default_process(text)
+        if len(query) < 3:
+            return (), False
+        padded = f" {query} "
+        exact = [i for i, name in enumerate(self._names) if name == query]
+        in_text = [i for i, name in enumerate(self._names) if f" {name} " in padded]
+        # A longer name in the text beats a shorter one inside it ("west bletchley" wins over
+        # "bletchley" in "I live in West Bletchley").
+        in_text = [
+            i
+            for i in in_text
+            if not any(
+                len(self._names[j]) > len(self._names[i]) and self._names[i] in self._names[j]
+                for j in in_text
+            )
+        ]
+        # Every place whose name holds the text, or a place named in it, as whole words.
+        words = {self._names[i] for i in in_text}
+        if query not in STOPWORDS and len(query) >= 4:
+            words.add(query)
+        holding = [
+            i for i, name in enumerate(self._names) if any(f" {w} " in f" {name} " for w in words)
+        ]
+        order = exact + [i for i in in_text + holding if i not in exact]
+        return self._owners_of(order), bool(exact)
 
     def search(self, text: str) -> SearchResult:
-        """Postcode first, then place names with typos tolerated."""
+        """Postcode first (anywhere in the UK), then place names, then typos tolerated."""
         text = text.strip()
         if not text:
             return SearchResult("none", ())
+        full = uk_postcode(text)
         pc = parse_postcode(text, self.districts)
         if pc is not None:
-            return self.by_postcode(pc)
+            return self.by_postcode(pc, full)
+        if full is not None:
+            return SearchResult("outside", (), full)
         query = utils.default_process(text)
-        if not query or len(query) < 3:
+        if not query or len(query) < 3 or query in STOPWORDS:
             return SearchResult("none", ())
+        nags, _ = self.named(text)
+        if nags:
+            return SearchResult("name", nags, text)
         hits = process.extract(
             query,
             self._names,
@@ -121,12 +189,9 @@ class AreaIndex:
         if not hits:
             return SearchResult("none", ())
         best = hits[0][1]
-        seen: list[Nag] = []
-        for _, score, idx in hits:
-            nag = self._owners[idx]
-            if score >= best - NAME_SPREAD and nag not in seen:
-                seen.append(nag)
-        return SearchResult("name", tuple(seen[:MAX_CHOICES]), text)
+        nags = self._owners_of([idx for _, score, idx in hits if score >= best - NAME_SPREAD])
+        # One guess from a misspelling is confirmed ("Is this right?"), never set silently.
+        return SearchResult("fuzzy" if len(nags) == 1 else "name", nags, text)
 
     def nearest(self, lat: float, lon: float, limit: int = 1) -> list[tuple[Nag, float]]:
         ranked = sorted(

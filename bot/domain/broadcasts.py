@@ -7,56 +7,25 @@ bot/render/text.py.
 
 from __future__ import annotations
 
-import calendar
 import hashlib
-import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.content import Campaign, ScheduledMessage
+from bot.content.campaigns import clocks_go_back  # noqa: F401 - re-exported
+from bot.limits import MAX_CAPTION
 
 UTC = ZoneInfo("UTC")
 
 
 DUPLICATE_WINDOW = timedelta(hours=48)
 NOTICE_BEFORE = timedelta(hours=24)
-MAX_TEXT = 4096
-MAX_CAPTION = 1024
 
 
 # ---------------------------------------------------------------- audiences
-
-
-@dataclass(frozen=True)
-class Audience:
-    """Who a broadcast goes to. `kind`: all | nags | survey | reminder | personal."""
-
-    kind: str = "all"
-    nags: tuple[str, ...] = ()
-    survey: str | None = None
-
-    def to_json(self) -> str:
-        return json.dumps(
-            {"kind": self.kind, "nags": list(self.nags), "survey": self.survey}, sort_keys=True
-        )
-
-    @classmethod
-    def from_json(cls, raw: str) -> Audience:
-        d = json.loads(raw)
-        return cls(
-            kind=d.get("kind", "all"), nags=tuple(d.get("nags") or ()), survey=d.get("survey")
-        )
-
-    @property
-    def requires(self) -> str:
-        """What a resident must still have for the message to go to them when it is sent."""
-        if self.kind == "reminder":
-            return "reminders"
-        if self.kind == "personal":
-            return "active"
-        return "consent"
 
 
 # ---------------------------------------------------------------- duplicates
@@ -100,6 +69,18 @@ def quiet_end(at: datetime, quiet: tuple[time, time] | None, tz: ZoneInfo) -> da
     if candidate <= local:
         candidate = datetime.combine(local.date() + timedelta(days=1), end, tzinfo=tz)
     return candidate
+
+
+def effective_send_time(
+    planned: datetime, urgent: bool, quiet: tuple[time, time] | None, tz: ZoneInfo
+) -> datetime:
+    """When residents actually get a broadcast planned for `planned`: the planned time, or the
+    end of quiet hours when it falls inside them and is not urgent.
+
+    The one rule both delivery (which holds a broadcast back) and the officers' previews and
+    confirmations (which say when it will arrive) use, so the two can never disagree.
+    """
+    return planned if urgent else quiet_end(planned, quiet, tz)
 
 
 # ---------------------------------------------------------------- times
@@ -178,12 +159,6 @@ def parse_uk_datetime(text: str, now: datetime, tz: ZoneInfo) -> datetime | None
 # ---------------------------------------------------------------- the campaign calendar
 
 
-def clocks_go_back(year: int) -> date:
-    """UK clocks go back on the last Sunday of October."""
-    last = date(year, 10, calendar.monthrange(year, 10)[1])
-    return last - timedelta(days=(last.weekday() - 6) % 7)
-
-
 @dataclass(frozen=True)
 class PlannedMessage:
     """One campaign message placed on the calendar."""
@@ -205,25 +180,46 @@ def plan_campaign(campaign: Campaign, now: datetime, tz: ZoneInfo) -> list[Plann
     if run is None:
         return []
     start, _ = run
-    shift = start.year - campaign.starts.year
     out: list[PlannedMessage] = []
     for msg in campaign.messages:
-        if msg.day.startswith("+"):
-            day = start + timedelta(days=int(msg.day[1:]))
-        elif msg.day == "clocks-go-back":
-            day = clocks_go_back(start.year)
-        else:
-            fixed = date.fromisoformat(msg.day)
-            try:
-                day = fixed.replace(year=fixed.year + shift)
-            except ValueError:  # 29 February
-                day = fixed.replace(year=fixed.year + shift, day=28)
+        day = campaign.day_in_run(msg.day, start)
         at = local_at(day, msg.at, tz) or datetime.combine(day, msg.at, tzinfo=tz)
         if at > now:
             out.append(
                 PlannedMessage(campaign_key(campaign.id, start.year, msg.id), campaign, msg, at)
             )
     return out
+
+
+PICKER_AHEAD = timedelta(days=60)  # officers are offered campaigns starting this soon
+
+
+def pickable_campaigns(
+    campaigns: Sequence[Campaign], today: date, ahead: timedelta = PICKER_AHEAD
+) -> list[tuple[Campaign, tuple[date, date]]]:
+    """Campaigns with messages that run now or start within `ahead`, with that run; the rest
+    (over for this year, or far off) are left out of the officers' content picker."""
+    out = []
+    for campaign in campaigns:
+        run = campaign.occurrence(today)
+        if campaign.messages and run is not None and run[0] <= today + ahead:
+            out.append((campaign, run))
+    return out
+
+
+def written_for(campaign: Campaign, message: ScheduledMessage, send_day: date) -> date | None:
+    """The day a campaign message's text was written for (its `on:`), in the campaign run that
+    is current or next on `send_day`; None when the text suits any day."""
+    if message.on is None:
+        return None
+    run = campaign.occurrence(send_day)
+    start = run[0] if run is not None else campaign.starts
+    return campaign.day_in_run(message.on, start)
+
+
+def sends_image(image: str | None, text: str) -> bool:
+    """A broadcast goes as a photo with caption only when its text fits Telegram's caption."""
+    return bool(image) and len(text) <= MAX_CAPTION
 
 
 def reminder_key(nag_id: str, meeting_day: date) -> str:

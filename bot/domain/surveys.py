@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from datetime import date
 from functools import cached_property
 from typing import Literal
 
+from bot.content.keys import TextKey
 from bot.content.surveys import END, Condition, Question, Survey
 
 Answer = tuple[str, ...] | None
@@ -143,32 +145,137 @@ def final_route(survey: Survey, answers: Answers) -> list[str] | None:
     return ids
 
 
-def progress(survey: Survey, current: str, answers: Answers) -> tuple[int, int]:
-    """("Question n of total"): total assumes unanswered questions take the default route."""
-    done = route(survey, answers, until=current)
-    n = len(done) + 1
-    q = survey.question(current)
-    total = n
-    while q is not None:
-        nxt = next_question(survey, q, answers) if q.id in answers else _default_next(survey, q)
-        if nxt is None:
-            break
-        total += 1
-        q = nxt
-    return n, total
+@dataclass(frozen=True)
+class Progress:
+    """Where the resident is: question `n` of `total` ("of up to `total`" unless `fixed`)."""
+
+    n: int  # position of the current question on the resident's route (1 = the first)
+    total: int  # questions on the longest route still possible from here
+    fixed: bool  # every route still possible has exactly `total` questions
 
 
-def _default_next(survey: Survey, q: Question) -> Question | None:
-    if q.goto == END:
-        return None
-    start = survey.index(q.goto) if q.goto else survey.index(q.id) + 1
-    # Questions depending on answers not yet given are left out of the estimate.
-    while start < len(survey.questions):
-        cand = survey.questions[start]
-        if cand.show_if is None:
-            return cand
-        start += 1
-    return None
+def progress(survey: Survey, current: str, answers: Answers) -> Progress:
+    """Question n of (up to) total, stable as the resident goes forward.
+
+    `total` counts the longest route any answers still to be given could take (jumps and
+    questions shown only for some answers included), so it never grows when the resident goes
+    forward: an answer can only rule routes out. When every route left has the same length it
+    is exact ("Question 6 of 9"); otherwise it is a bound ("Question 6 of up to 10").
+    """
+    n = len(route(survey, answers, until=current)) + 1
+    if survey.question(current) is None:
+        return Progress(n, n, True)
+    shortest, longest = _Routes(survey, answers).from_question(survey.index(current))
+    return Progress(n, n - 1 + longest, shortest == longest)
+
+
+# A hypothetical answer to a question, as far as the route depends on it: the set of conditions
+# (of jumps and show_if, anywhere in the survey) about that question that it satisfies.
+_Signature = frozenset[Condition]
+
+
+class _Routes:
+    """Shortest and longest routes from a question, over every answer still to be given.
+
+    Answers already given decide conditions about questions not asked again on the way (as in
+    `next_question`, which reads the same answers); a question asked on the way decides its
+    conditions by the answer it gets there, explored as one branch per distinct outcome. The
+    survey is a forward-only graph (the validator refuses loops), so this ends; memoised on the
+    question and the outcomes that later conditions still read.
+    """
+
+    def __init__(self, survey: Survey, answers: Answers) -> None:
+        self.survey = survey
+        self.answers = answers
+        self.about: dict[str, list[Condition]] = {}  # question -> conditions about it
+        self.last_read: dict[str, int] = {}  # question -> last index where one is read
+        for i, q in enumerate(survey.questions):
+            conds = [j.when for j in q.jumps]
+            if q.show_if is not None:
+                conds.append(q.show_if)
+            for c in conds:
+                if c not in self.about.setdefault(c.question, []):
+                    self.about[c.question].append(c)
+                self.last_read[c.question] = max(self.last_read.get(c.question, -1), i)
+        self.memo: dict[tuple[int, frozenset[tuple[str, _Signature]]], tuple[int, int]] = {}
+
+    def _holds(self, c: Condition, env: Mapping[str, _Signature]) -> bool:
+        sig = env.get(c.question)
+        return c in sig if sig is not None else holds(c, self.answers)
+
+    def _enter(self, i: int, env: dict[str, _Signature]) -> tuple[int, int]:
+        """Routes from index i on, passing over questions not shown."""
+        questions = self.survey.questions
+        while i < len(questions):
+            q = questions[i]
+            if q.show_if is None or self._holds(q.show_if, env):
+                return self._asked(i, env)
+            i += 1
+        return 0, 0
+
+    def from_question(self, i: int) -> tuple[int, int]:
+        return self._asked(i, {})
+
+    def _asked(self, i: int, env: dict[str, _Signature]) -> tuple[int, int]:
+        key = (i, frozenset((k, v) for k, v in env.items() if self.last_read.get(k, -1) >= i))
+        if key in self.memo:
+            return self.memo[key]
+        q = self.survey.questions[i]
+        shortest, longest = len(self.survey.questions) + 1, 0
+        for sig in self._outcomes(q):
+            moved = {**env, q.id: sig}
+            target = next((j.goto for j in q.jumps if self._holds(j.when, moved)), q.goto)
+            if target == END:
+                rest = (0, 0)
+            else:
+                rest = self._enter(self.survey.index(target) if target else i + 1, moved)
+            shortest, longest = min(shortest, 1 + rest[0]), max(longest, 1 + rest[1])
+        self.memo[key] = (shortest, longest)
+        return shortest, longest
+
+    def _outcomes(self, q: Question) -> set[_Signature]:
+        """Every distinct set of conditions about `q` that some answer to it satisfies."""
+        conds = self.about.get(q.id, [])
+        if not conds:
+            return {frozenset()}
+        candidates: list[Answer] = [] if q.required else [None]
+        if q.type in ("single", "yesno", "rating"):
+            candidates += [(o.id,) for o in q.choices()]
+        elif q.type == "number":
+            candidates += [(str(v),) for v in _numbers_worth_trying(q, conds)]
+        else:
+            # Picks and free text: any combination of outcomes is assumed possible (a bound).
+            out: set[_Signature] = set()
+            for mask in range(2 ** len(conds)):
+                out.add(frozenset(c for k, c in enumerate(conds) if mask >> k & 1))
+            return out
+        return {frozenset(c for c in conds if holds(c, {q.id: a})) for a in candidates}
+
+
+def _numbers_worth_trying(q: Question, conds: Sequence[Condition]) -> list[int]:
+    """Whole numbers in the question's range on each side of every bound the conditions use."""
+    points: set[int] = set()
+    for c in conds:
+        for bound in (c.at_least, c.at_most):
+            if bound is not None:
+                f = math.floor(bound)
+                points.update({f - 1, f, f + 1, f + 2})
+        for v in c.values:
+            if re.fullmatch(r"-?\d{1,9}", v):
+                points.update({int(v) - 1, int(v), int(v) + 1})
+    for edge in (q.min, q.max):
+        if edge is not None:
+            points.add(edge)
+    lo = q.min if q.min is not None else -(10**9)
+    hi = q.max if q.max is not None else 10**9
+    inside = sorted(p for p in points if lo <= p <= hi)
+    # Values between two tried points satisfy the same conditions as one of them, and values
+    # beyond all of them the same as the outermost: add one step past each end to be sure.
+    if inside and inside[0] - 1 >= lo:
+        inside.insert(0, inside[0] - 1)
+    if inside and inside[-1] + 1 <= hi:
+        inside.append(inside[-1] + 1)
+    return inside or [lo]
 
 
 # ---------------------------------------------------------------- answers
@@ -178,7 +285,7 @@ def _default_next(survey: Survey, q: Question) -> Question | None:
 class Invalid:
     """Why an answer was refused: a text key and its placeholders."""
 
-    key: str
+    key: TextKey
     values: dict[str, object] = field(default_factory=dict)
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import TypeVar
+from functools import wraps
+from typing import Any, TypeVar
 
-from telegram import Message, ReplyKeyboardRemove, Update
+from telegram import Chat, Message, ReplyKeyboardRemove, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler
@@ -13,7 +15,37 @@ from telegram.ext import CallbackQueryHandler
 from bot import callback_data as cd
 from bot.content import Nag, Texts
 from bot.context import BotContext
+from bot.handlers.registry import allowed
 from bot.render.text import split_message
+
+
+class NoChat(Exception):
+    """A handler that needs a chat got an update without one (a programming error: every
+    message handler is registered for private chats, and `on_button` stops chat-less presses)."""
+
+
+def require_chat(update: Update) -> Chat:
+    chat = update.effective_chat
+    if chat is None:
+        raise NoChat(type(update).__name__)
+    return chat
+
+
+def chat_id(update: Update) -> int:
+    return require_chat(update).id
+
+
+def message_text(update: Update) -> str:
+    """The text of the update's message ("" for none)."""
+    msg = update.effective_message
+    return (msg.text or "") if msg is not None else ""
+
+
+def chat_store(context: BotContext) -> dict[Any, Any]:
+    """The chat's in-memory data (drafts of a wizard)."""
+    if context.chat_data is None:
+        raise NoChat("no chat_data")
+    return context.chat_data
 
 
 def texts(context: BotContext) -> Texts:
@@ -70,6 +102,24 @@ async def edit_or_send(update: Update, text: str, reply_markup=None) -> None:
     await reply(update, text, reply_markup)
 
 
+async def remove_buttons(update: Update) -> None:
+    """Take the inline buttons off the pressed message (it keeps its text)."""
+    q = update.callback_query
+    if q is not None and isinstance(q.message, Message):
+        try:
+            await q.edit_message_reply_markup(None)
+        except BadRequest:  # already without buttons, or too old to edit: nothing to tidy
+            pass
+
+
+def officer_id(update: Update, context: BotContext) -> int | None:
+    """The sender's user id if they are an officer or admin (checked on every press: buttons
+    can be forwarded)."""
+    user = update.effective_user
+    role = context.services.config.role_of(user.id if user else None)
+    return user.id if user is not None and allowed("officer", role) else None
+
+
 D = TypeVar("D", bound=cd.CallbackData)
 
 
@@ -79,9 +129,23 @@ def pressed(update: Update, kind: type[D]) -> D | None:
     return kind.unpack(q.data) if q is not None else None
 
 
-def on_button(kind: type[cd.CallbackData], callback: object) -> CallbackQueryHandler:
-    """One handler for one kind of button."""
-    return CallbackQueryHandler(callback, pattern=kind.filter())  # type: ignore[arg-type]
+ButtonCallback = Callable[[Update, BotContext], Awaitable[None]]
+
+
+def on_button(
+    kind: type[cd.CallbackData], callback: ButtonCallback
+) -> CallbackQueryHandler[Any, Any]:
+    """One handler for one kind of button. A press without a chat (a button on an inline message,
+    or forged) is answered as out of date and goes no further, so no handler meets one."""
+
+    @wraps(callback)
+    async def guarded(update: Update, context: BotContext) -> None:
+        if update.effective_chat is None:
+            await answer(update, texts(context).get("common.stale_button"))
+            return
+        await callback(update, context)
+
+    return CallbackQueryHandler(guarded, pattern=kind.filter())
 
 
 async def pressed_nag(

@@ -2,27 +2,53 @@
 
 from __future__ import annotations
 
-from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
+from collections.abc import Sequence
 
-from bot.context import BotContext
-from bot.handlers.areas import search_text
-from bot.handlers.common import answer, reply, texts
+from telegram import Update
+from telegram.ext import CallbackQueryHandler, MessageHandler, filters
+
+from bot.context import BotContext, Services
+from bot.features import Feature, Handler
+from bot.handlers.areas import location_keyboard, search_text
+from bot.handlers.common import answer, chat_id, message_text, reply, texts
+from bot.handlers.menu import answer_intent
+from bot.handlers.navigation import send_menu
+from bot.handlers.registry import Group
 from bot.handlers.safety import signposted
 from bot.render.text import echo
 
+MAX_WORDS_TEXT = 500  # characters of a message read for plain words (a long story is not one)
+
 
 async def on_text(update: Update, context: BotContext) -> None:
-    """Free text: (after the safeguarding check) an area search, then a helpful hint."""
+    """Free text, after the safeguarding check: plain words (content/intents.yaml), then an
+    area search, then a fallback that depends on where the resident is."""
+    text = message_text(update)
+    intent = context.services.intents.route(text[:MAX_WORDS_TEXT])
     if signposted(update, context):
-        return  # the help just sent is the answer; it is not an area or a question
-    text = update.effective_message.text or ""
+        # The help just sent is the answer; it is not an area or a question. Only a bare "help"
+        # (the danger answer came first) also gets the menu, in case they meant the bot's help.
+        if intent == "help":
+            await answer_intent(update, context, "help")
+        return
     if not text.strip():
         await reply(update, texts(context).get("fallback.empty"))
         return
+    if intent is not None and await answer_intent(update, context, intent):
+        return
     if await search_text(update, context, text):
         return
-    await reply(update, texts(context).get("fallback.text", query=echo(text)))
+    await not_understood(update, context, text)
+
+
+async def not_understood(update: Update, context: BotContext, text: str) -> None:
+    """With an area set, the menu; without one, the way to set it (the first thing to do)."""
+    t = texts(context)
+    resident = await context.services.residents.get(chat_id(update))
+    if resident is not None and resident.nag_id is not None:
+        await send_menu(update, context, t.get("fallback.text", query=echo(text)))
+        return
+    await reply(update, t.get("fallback.no_area", query=echo(text)), location_keyboard(context))
 
 
 async def on_other_message(update: Update, context: BotContext) -> None:
@@ -43,12 +69,16 @@ async def on_unknown_command(update: Update, context: BotContext) -> None:
     await reply(update, texts(context).get("fallback.unknown_command"))
 
 
-def register_last(app: Application, group: int = 0) -> None:
-    """Registered after every feature so that flows see messages first."""
+def _handlers(services: Services) -> Sequence[Handler]:
+    """Registered after every feature, so that flows see messages and buttons first."""
     private = filters.ChatType.PRIVATE
-    app.add_handler(MessageHandler(private & filters.COMMAND, on_unknown_command), group)
-    app.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, on_text), group)
-    app.add_handler(
-        MessageHandler(private & ~filters.TEXT & ~filters.StatusUpdate.ALL, on_other_message), group
+    other = private & ~filters.TEXT & ~filters.StatusUpdate.ALL
+    return (
+        (MessageHandler(private & filters.COMMAND, on_unknown_command), Group.FEATURES),
+        (MessageHandler(private & filters.TEXT & ~filters.COMMAND, on_text), Group.FEATURES),
+        (MessageHandler(other, on_other_message), Group.FEATURES),
+        (CallbackQueryHandler(on_unknown_button), Group.FEATURES),
     )
-    app.add_handler(CallbackQueryHandler(on_unknown_button), group)
+
+
+FEATURE = Feature(name="fallback", handlers=_handlers)

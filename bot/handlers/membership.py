@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from telegram import ChatMember, Update
-from telegram.ext import Application, ChatMemberHandler
+from collections.abc import Sequence
 
-from bot.context import BotContext
+from telegram import ChatMember, Update
+from telegram.ext import ChatMemberHandler
+
+from bot.context import BotContext, Services
+from bot.features import Feature, Handler
 from bot.handlers.common import now
+from bot.handlers.registry import Group
 
 
 async def on_my_chat_member(update: Update, context: BotContext) -> None:
@@ -19,5 +23,9 @@ async def on_my_chat_member(update: Update, context: BotContext) -> None:
     await context.services.residents.set_active(change.chat.id, active, now(context))
 
 
-def register(app: Application) -> None:
-    app.add_handler(ChatMemberHandler(on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
+def _handlers(services: Services) -> Sequence[Handler]:
+    member = ChatMemberHandler(on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER)
+    return ((member, Group.FEATURES),)
+
+
+FEATURE = Feature(name="blocked or unblocked", handlers=_handlers)

@@ -1,52 +1,114 @@
-"""/privacy, /mydata (everything stored, sent back) and /forget (erase after confirming)."""
+"""/privacy, /mydata (everything stored about the person, readable and as a JSON file: the right
+of access) and /forget (erase it all, after a confirm button).
+
+/mydata and /forget know nothing of the features' data themselves: each feature that stores
+something about a person declares its part (bot/features.py: Privacy), and these commands go
+through every declared part in order. The resident's own row is this module's part.
+"""
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import Application
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 
 from bot import callback_data as cd
-from bot.context import BotContext
-from bot.handlers.common import answer, edit_or_send, on_button, pressed, reply, texts
-from bot.handlers.registry import Command
-from bot.render.text import e
+from bot.content import Texts
+from bot.content.keys import TextKey
+from bot.context import BotContext, Services
+from bot.features import Feature, Handler, Privacy
+from bot.handlers.common import answer, chat_id, edit_or_send, now, on_button, pressed, reply, texts
+from bot.handlers.registry import Command, Group
+from bot.render.text import date_words, e, when
+from storage.residents import Resident
+
+JSON_NAME = "my-data.json"
+FEATURE_SECTION = "you"
+
+
+# /privacy: a summary, then these pages in order (each one phone screen), edited in place.
+PRIVACY_PAGES: tuple[TextKey, ...] = (
+    "privacy.summary",
+    "privacy.stored",
+    "privacy.surveys",
+    "privacy.rights",
+)
+
+
+def privacy_page(t: Texts, page: int) -> tuple[str, InlineKeyboardMarkup]:
+    page = min(max(page, 0), len(PRIVACY_PAGES) - 1)
+    buttons = []
+    if page == 0:
+        buttons.append((t.get("button.privacy_more"), 1))
+    else:
+        buttons.append((t.get("button.previous"), page - 1))
+        if page < len(PRIVACY_PAGES) - 1:
+            buttons.append((t.get("button.next"), page + 1))
+    row = [
+        InlineKeyboardButton(label, callback_data=cd.PrivacyPage(to).pack())
+        for label, to in buttons
+    ]
+    text = t.get(PRIVACY_PAGES[page])
+    if page > 0:
+        text = t.get("privacy.page", page=page, pages=len(PRIVACY_PAGES) - 1) + "\n" + text
+    return text, InlineKeyboardMarkup([row])
 
 
 async def privacy_command(update: Update, context: BotContext) -> None:
-    """What is stored, why, for how long, and who to contact."""
-    await reply(update, texts(context).get("privacy.text"))
+    """What is stored, why, for how long, and who to contact: a summary, "More detail" after."""
+    text, keyboard = privacy_page(texts(context), 0)
+    await reply(update, text, keyboard)
+
+
+async def on_privacy_page(update: Update, context: BotContext) -> None:
+    data = pressed(update, cd.PrivacyPage)
+    await answer(update)
+    text, keyboard = privacy_page(texts(context), data.page if data else 0)
+    await edit_or_send(update, text, keyboard)
+
+
+async def collect_everything(services: Services, chat_id: int) -> dict[str, Any]:
+    """Every feature's data about this chat, by section (empty sections left out)."""
+    out: dict[str, Any] = {}
+    for feature in services.features:
+        if feature.privacy is not None:
+            data = await feature.privacy.collect(services, chat_id)
+            if data:
+                out[feature.privacy.section] = data
+    return out
 
 
 async def mydata_command(update: Update, context: BotContext) -> None:
-    """Send back everything stored about this resident."""
+    """Send back everything stored about this person: readable, then the complete JSON file."""
     s = context.services
     t = texts(context)
-    resident = await s.residents.get(update.effective_chat.id)
-    if resident is None:
+    chat = update.effective_chat
+    if chat is None:
+        return
+    data = await collect_everything(s, chat.id)
+    if not data:
         await reply(update, t.get("mydata.none"))
         return
-    nag = s.content.nag_by_id.get(resident.nag_id or "")
-    yes, no = t.get("common.yes"), t.get("common.no")
-    lines = [
-        t.get("mydata.header"),
-        t.get("mydata.chat_id", value=resident.chat_id),
-        t.get("mydata.nag", value=e(nag.name if nag else resident.nag_id or "—")),
-        t.get("mydata.language", value=e(resident.language)),
-        t.get(
-            "mydata.consent",
-            value=yes if resident.consent else no,
-            at=e(resident.consent_at or "—"),
-        ),
-        t.get("mydata.reminders", value=yes if resident.remind_meetings else no),
-        t.get("mydata.source", value=e(resident.source or "—")),
-        t.get("mydata.active", value=yes if resident.active else no),
-        t.get("mydata.created", value=e(resident.created_at)),
-        t.get("mydata.last_seen", value=e(resident.last_seen or resident.created_at[:10])),
-    ]
-    for extra in s.hooks.mydata_sections:
-        lines.extend(await extra(resident.chat_id, t))
+    lines = [t.get("mydata.header")]
+    parts = [f.privacy for f in s.features if f.privacy is not None]
+    for part in sorted(parts, key=lambda p: p.section != FEATURE_SECTION):  # "you" first
+        if part.section in data:
+            lines.extend(part.describe(t, data[part.section], s.config.tz))
     lines.append(t.get("mydata.footer"))
     await reply(update, "\n".join(lines))
+    payload = {
+        "about": t.get("mydata.json_about"),
+        "exported_at": now(context).isoformat(timespec="seconds"),
+        **data,
+    }
+    body = json.dumps(payload, ensure_ascii=False, indent=2).encode("utf-8")
+    await chat.send_document(
+        InputFile(body, filename=JSON_NAME), caption=t.get("mydata.json_caption")
+    )
 
 
 async def forget_command(update: Update, context: BotContext) -> None:
@@ -67,27 +129,99 @@ async def forget_command(update: Update, context: BotContext) -> None:
     await reply(update, t.get("forget.confirm"), keyboard)
 
 
+async def forget_everything(services: Services, chat_id: int) -> None:
+    """Every feature's erase, then the resident's row (whose deletion cascades to the rest)."""
+    for feature in services.features:
+        if feature.privacy is not None and feature.privacy.erase is not None:
+            await feature.privacy.erase(services, chat_id)
+    await services.residents.delete(chat_id)
+
+
 async def on_forget(update: Update, context: BotContext) -> None:
     data = pressed(update, cd.Forget)
     t = texts(context)
     await answer(update)
-    if data is None or not data.yes:
+    if data is None or not data.yes or update.effective_chat is None:
         await edit_or_send(update, t.get("forget.cancelled"))
         return
-    s = context.services
-    chat_id = update.effective_chat.id
-    for eraser in s.hooks.erasers:
-        await eraser(chat_id)
-    await s.residents.delete(chat_id)
+    await forget_everything(context.services, chat_id(update))
     await edit_or_send(update, t.get("forget.done"))
 
 
-COMMANDS = [
-    Command("privacy", privacy_command),
-    Command("mydata", mydata_command),
-    Command("forget", forget_command),
-]
+# ---------------------------------------------------------------- the resident's own row
 
 
-def register(app: Application) -> None:
-    app.add_handler(on_button(cd.Forget, on_forget))
+async def _collect(services: Services, chat_id: int) -> dict[str, Any]:
+    r = await services.residents.get(chat_id)
+    if r is None:
+        return {}
+    nag = services.content.nag_by_id.get(r.nag_id or "")
+    return {
+        "chat_id": r.chat_id,
+        "area": {"id": r.nag_id, "name": nag.name if nag else None},
+        "language": r.language,
+        "campaign_messages": r.consent,
+        "campaign_messages_changed_at": _iso(r.consent_at),
+        "meeting_reminders": r.remind_meetings,
+        "found_us_through": r.source,
+        "can_receive_messages": r.active,
+        "first_used": _iso(r.created_at),
+        "last_changed": _iso(r.updated_at),
+        "last_used_day": r.last_seen.isoformat() if r.last_seen else None,
+    }
+
+
+def _iso(dt: datetime | None) -> str | None:
+    return dt.isoformat() if dt else None
+
+
+def _describe(t: Texts, d: dict[str, Any], tz: ZoneInfo) -> list[str]:
+    yes, no = t.get("common.yes"), t.get("common.no")
+
+    def in_words(value: str | None) -> str:
+        return e(when(t, datetime.fromisoformat(value), tz)) if value else "—"
+
+    last = d["last_used_day"] or d["first_used"][:10]
+    return [
+        t.get("mydata.chat_id", value=d["chat_id"]),
+        t.get("mydata.nag", value=e(d["area"]["name"] or d["area"]["id"] or "—")),
+        t.get("mydata.language", value=e(d["language"])),
+        t.get(
+            "mydata.consent",
+            value=yes if d["campaign_messages"] else no,
+            at=in_words(d["campaign_messages_changed_at"]),
+        ),
+        t.get("mydata.reminders", value=yes if d["meeting_reminders"] else no),
+        t.get("mydata.source", value=e(d["found_us_through"] or "—")),
+        t.get("mydata.active", value=yes if d["can_receive_messages"] else no),
+        t.get("mydata.created", value=in_words(d["first_used"])),
+        t.get("mydata.last_seen", value=e(date_words(t, datetime.fromisoformat(last).date()))),
+    ]
+
+
+def _handlers(services: Services) -> Sequence[Handler]:
+    return (
+        (on_button(cd.Forget, on_forget), Group.FEATURES),
+        (on_button(cd.PrivacyPage, on_privacy_page), Group.FEATURES),
+    )
+
+
+FEATURE = Feature(
+    name="privacy",
+    commands=(
+        Command("privacy", privacy_command),
+        Command("mydata", mydata_command),
+        Command("forget", forget_command),
+    ),
+    handlers=_handlers,
+    intents={"privacy": privacy_command, "mydata": mydata_command, "forget": forget_command},
+    privacy=Privacy(
+        section=FEATURE_SECTION,
+        tables=("residents",),
+        collect=_collect,
+        describe=_describe,
+        erase=None,  # forget_everything deletes the row last, after every other part
+    ),
+)
+
+__all__ = ["FEATURE", "Resident", "collect_everything", "forget_everything"]

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from telegram import Update
 
+from bot.content.keys import TextKey
 from bot.context import BotContext
 
 Callback = Callable[[Update, BotContext], Awaitable[Any]]
@@ -35,9 +36,10 @@ class Command:
     in_menu: bool = True
 
     @property
-    def text_key(self) -> str:
-        """Key of the menu description in texts.*.yaml."""
-        return f"command.{self.name}"
+    def text_key(self) -> TextKey:
+        """Key of the menu description in texts.*.yaml (bot/content/keys.py lists each one;
+        tests/test_content.py checks every command has its description)."""
+        return cast(TextKey, f"command.{self.name}")
 
 
 def allowed(audience: Audience, role: str | None) -> bool:

@@ -1,5 +1,10 @@
 """Officers' survey results: /results (list), /results <id> [nag] [since] (summary, charts, CSV).
 
+What an officer gets in chat: with too little data, one line saying so; otherwise a summary
+(questions by their short title, a question with no figure to show in one line, split at
+question boundaries when it would not fit a screen or two), the charts of the questions that
+have a figure to show as one album with a caption, and the CSV file.
+
 Also composes the "you said, we did" messages sent to participants when a survey closes. Counts
 come from SQL GROUP BY (storage/surveys.py); arithmetic, small-number suppression and the rules
 that stop a small group being worked out by comparing results come from bot/domain/surveys.py.
@@ -10,28 +15,40 @@ from __future__ import annotations
 import io
 import logging
 import re
+from collections.abc import Sequence
 from datetime import date, datetime, time
+from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
-from telegram.ext import Application
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputFile,
+    InputMediaPhoto,
+    Update,
+)
+from telegram.ext import Application, JobQueue
 
 from bot import callback_data as cd
 from bot.charts import bar_chart
 from bot.content import Texts
-from bot.content.surveys import Survey
-from bot.context import BotContext, Services
-from bot.delivery import enqueue_personal
+from bot.content.keys import TextKey
+from bot.content.surveys import Survey, strip_instructions
+from bot.context import BotContext, Services, services_of
 from bot.domain import surveys as dom
 from bot.export import write_csv
-from bot.handlers.common import answer, on_button, pressed, reply, texts
-from bot.handlers.registry import Command, allowed
+from bot.features import Feature, Handler
+from bot.handlers.common import answer, on_button, pressed, reply, require_chat, texts
+from bot.handlers.registry import Command, Group, allowed
 from bot.handlers.surveys import respondent_key, today
-from bot.render.text import e
+from bot.render.text import date_words, e, plain, split_message
+from storage.model import BroadcastKind
 from storage.surveys import week_of
 
 logger = logging.getLogger(__name__)
 
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+SUMMARY_LIMIT = 1200  # characters of one summary message (about two phone screens)
+ALBUM = 10  # photos Telegram puts in one album
 
 
 def _pct(value: float | None) -> str:
@@ -45,10 +62,15 @@ def _num(value: float | None) -> str:
 def _status_line(t: Texts, survey: Survey, day: date) -> str:
     state = dom.status(survey, day)
     if state == "open":
-        return t.get("results.status_open", closes=survey.closes.isoformat())
+        return t.get("results.status_open", closes=date_words(t, survey.closes))
     if state == "closed":
-        return t.get("results.status_closed", closes=survey.closes.isoformat())
-    return t.get("results.status_upcoming", opens=survey.opens.isoformat())
+        return t.get("results.status_closed", closes=date_words(t, survey.closes))
+    return t.get("results.status_upcoming", opens=date_words(t, survey.opens))
+
+
+def _week(t: Texts, week: str | None) -> str:
+    """A week start ("2026-11-16") in words: "16 November 2026"."""
+    return date_words(t, date.fromisoformat(week)) if week else ""
 
 
 def _min_count(services: Services) -> int:
@@ -80,31 +102,30 @@ def _nag_name(services: Services, nag_id: str | None) -> str:
     return nag.name if nag else (nag_id or "—")
 
 
-def view_lines(
+def view_blocks(
     services: Services,
     t: Texts,
     survey: Survey,
     view: dom.ViewResult,
     asked_week: str | None = None,
     first_week: str | None = None,
-) -> list[str]:
-    """The results message for one view: header, then each question's figures as shown.
-
-    `asked_week` is the start week asked for, `first_week` the week of the first response.
-    """
+) -> list[list[str]]:
+    """The summary as blocks of lines: the header, then one block per question (so a long
+    summary is split between questions, never inside one)."""
     k = _min_count(services)
+    since, asked = _week(t, view.start), _week(t, asked_week)
     filters = ""
     if view.nag:
         filters += t.get("results.filter_nag", nag=e(_nag_name(services, view.nag)))
     if view.start and asked_week and asked_week != view.start:
-        filters += t.get("results.filter_since_moved", since=view.start, asked=asked_week, min=k)
+        filters += t.get("results.filter_since_moved", since=since, asked=asked, min=k)
     elif view.start:
-        filters += t.get("results.filter_since", since=view.start)
+        filters += t.get("results.filter_since", since=since)
     elif asked_week and first_week and asked_week > first_week:
-        filters += t.get("results.filter_since_all", asked=asked_week, min=k)
+        filters += t.get("results.filter_since_all", asked=asked, min=k)
     elif asked_week:
-        filters += t.get("results.filter_since", since=asked_week)  # nothing came before it
-    lines = [
+        filters += t.get("results.filter_since", since=asked)  # nothing came before it
+    header = [
         t.get(
             "results.header",
             title=e(survey.title),
@@ -114,22 +135,30 @@ def view_lines(
         )
     ]
     if view.rounded:
-        lines.append(t.get("results.rounded", base=k))
+        header.append(t.get("results.rounded", base=k))
+    blocks = [header]
+    nothing: list[str] = []  # questions with no figure to show, listed together at the end
     for i, r in enumerate(view.results, 1):
         q = r.question
-        if r.answered is None:
-            key = "results.question_suppressed" if r.small else "results.question_withheld"
-            lines.append(t.get(key, n=i, text=e(q.text), min=k))
+        title = e(q.short_title)
+        if r.answered is None or (r.cells and not _has_figures(r) and r.mean is None):
+            nothing.append(f"{i}. {title}")
             continue
-        lines.append(t.get("results.question", n=i, text=e(q.text), answered=r.answered))
+        lines = [t.get("results.question", n=i, text=title, answered=r.answered)]
+        blocks.append(lines)
         for c in r.cells:
-            if c.count is None:
-                key = "results.cell_suppressed" if c.small else "results.cell_withheld"
-                lines.append(t.get(key, label=e(c.label), min=k))
-            else:
+            if c.count is not None:
                 lines.append(
                     t.get("results.cell", label=e(c.label), count=c.count, percent=_pct(c.percent))
                 )
+        # Hidden figures in one line each: under the threshold, and withheld (>= it, but
+        # showing it would let one under the threshold be worked out).
+        small = [e(c.label) for c in r.cells if c.count is None and c.small]
+        held = [e(c.label) for c in r.cells if c.count is None and not c.small]
+        if small:
+            lines.append(t.get("results.cells_small", labels="; ".join(small), min=k))
+        if held:
+            lines.append(t.get("results.cells_withheld", labels="; ".join(held), min=k))
         if q.type == "number":
             lines.append(t.get("results.mean_median", mean=_num(r.mean), median=_num(r.median)))
         elif q.type == "rating":
@@ -139,7 +168,32 @@ def view_lines(
                 lines.append(t.get("results.mean", mean=_num(r.mean)))
         elif q.type == "text":
             lines.append(t.get("results.text_answers"))
-    return lines
+    if nothing:  # right under the header: what is missing, before what is there
+        header.append(t.get("results.nothing_to_show", questions="; ".join(nothing), min=k))
+    return blocks
+
+
+def summary_parts(blocks: Sequence[Sequence[str]], limit: int = SUMMARY_LIMIT) -> list[str]:
+    """The summary as messages of at most `limit` characters as read (tags not counted), split
+    only between questions and into parts of about the same size (never a stray last line)."""
+    texts_ = ["\n".join(block) for block in blocks]
+    sizes = [len(plain(text)) + 1 for text in texts_]
+    target = sum(sizes) / max(1, -(-sum(sizes) // limit))
+    parts: list[str] = []
+    shown = 0
+    for text, size in zip(texts_, sizes, strict=True):
+        if parts and shown < target and shown + size <= limit:
+            parts[-1] += "\n" + text
+            shown += size
+        else:
+            parts.append(text)
+            shown = size
+    return [p for part in parts for p in split_message([part])]  # a huge one: Telegram's limit
+
+
+def _has_figures(r: dom.QuestionResult) -> bool:
+    """Whether a question shows at least one count (else its figures are all "fewer than")."""
+    return any(c.count is not None for c in r.cells)
 
 
 def top_lines(
@@ -153,7 +207,7 @@ def top_lines(
     q = survey.question(question_id)
     assert q is not None
     k = _min_count(services)
-    lines = [t.get("results.top_header", text=e(q.text))]
+    lines = [t.get("results.top_header", text=e(q.short_title))]
     for nag_id, view in level.items():
         if nag_id is None:
             continue
@@ -177,13 +231,15 @@ def _count(t: Texts, c: dom.Cell, k: int) -> str:
 
 
 def _chartable(r: dom.QuestionResult) -> bool:
-    return r.answered is not None and r.question.type in dom.CHOICE_TYPES
+    """A chart only when it has a bar to show: never one of nothing but "not shown"."""
+    return r.answered is not None and r.question.type in dom.CHOICE_TYPES and _has_figures(r)
 
 
 async def send_results(
     update: Update, context: BotContext, survey: Survey, nag_id: str | None, since: str | None
 ) -> None:
-    """Summary text, one bar chart per choice question, then the CSV file.
+    """One line when there is too little to show; else the summary, the charts of the
+    questions with figures to show (one album), then the CSV file.
 
     The whole survey is exact; a NAG or a start date is checked and protected first (see the
     rules in bot/domain/surveys.py), and refused with a reason when it would show too few.
@@ -216,29 +272,21 @@ async def send_results(
             return
         level = dom.protect_level(survey, groups, selection.start, k)
         view = level[selection.nag]
-    first = groups.starts[0] if groups and groups.starts else None
-    lines = view_lines(s, t, survey, view, asked, first)
-    if nag_id is None and top is not None and level is not None:
-        lines.append("")
-        lines.extend(top_lines(s, t, survey, top.id, level))
-    await reply(update, "\n".join(lines))
-    if view.completed == 0:
-        await reply(update, t.get("results.no_responses"))
+    if view.completed < k:
+        # Too little to show anything: one line (no empty figures, charts or CSV).
+        key: TextKey = "results.none_yet" if view.completed == 0 else "results.too_few"
+        await reply(update, t.get(key, title=e(survey.title), min=k))
         return
-    chat = update.effective_chat
-    for r in view.results:
-        if not _chartable(r):
-            continue
-        png = bar_chart(
-            r.question.text,
-            [c.label for c in r.cells],
-            [c.count for c in r.cells],
-            suppressed_label=t.get("results.chart_hidden"),
-        )
-        caption = t.get("results.chart_caption", title=e(survey.title), text=e(r.question.text))
-        await chat.send_photo(
-            InputFile(png, filename=f"{survey.id}-{r.question.id}.png"), caption=caption[:1024]
-        )
+    first = groups.starts[0] if groups and groups.starts else None
+    blocks = view_blocks(s, t, survey, view, asked, first)
+    if nag_id is None and top is not None and level is not None:
+        blocks.append(["", *top_lines(s, t, survey, top.id, level)])
+    for part in summary_parts(blocks):
+        await reply(update, part)
+    chat = require_chat(update)
+    charts = [r for r in view.results if _chartable(r)]
+    if charts:
+        await _send_charts(update, context, survey, charts, view.completed)
     if isinstance(selection, str) or groups is None:
         await reply(update, t.get("results.no_csv", min=k))
         return
@@ -250,6 +298,52 @@ async def send_results(
         InputFile(buf.getvalue().encode("utf-8"), filename=name),
         caption=t.get("results.csv_caption", title=e(survey.title)),
     )
+
+
+async def _send_charts(
+    update: Update,
+    context: BotContext,
+    survey: Survey,
+    charts: Sequence[dom.QuestionResult],
+    completed: int,
+) -> None:
+    """One bar chart per question with a figure to show, as one album (the caption on its first
+    picture); more than ten make one album per ten."""
+    t = texts(context)
+    chat = require_chat(update)
+    caption = t.get(
+        "results.album_caption",
+        title=e(survey.title),
+        count=len(charts),
+        completed=completed,
+        min=_min_count(context.services),
+    )
+    photos = [
+        (
+            bar_chart(
+                r.question.short_title,
+                [c.label for c in r.cells],
+                [c.count for c in r.cells],
+                suppressed_label=t.get("results.chart_hidden"),
+            ),
+            f"{survey.id}-{r.question.id}.png",
+        )
+        for r in charts
+    ]
+    if len(photos) == 1:
+        png, name = photos[0]
+        await chat.send_photo(InputFile(png, filename=name), caption=caption[:1024])
+        return
+    for i in range(0, len(photos), ALBUM):
+        media = [
+            InputMediaPhoto(
+                InputFile(png, filename=name, attach=True),
+                caption=caption[:1024] if i == 0 and j == 0 else None,
+                parse_mode="HTML",
+            )
+            for j, (png, name) in enumerate(photos[i : i + ALBUM])
+        ]
+        await chat.send_media_group(media)
 
 
 async def results_command(update: Update, context: BotContext) -> None:
@@ -379,14 +473,12 @@ def _ysdw_text(services: Services, t: Texts, survey: Survey, view: dom.ViewResul
         if not shown:
             continue
         top = "; ".join(f"{e(c.label)} {_pct(c.percent)}%" for c in shown[:3])
-        lines.append(t.get("results.ysdw_line", text=e(r.question.text), top=top))
+        text = strip_instructions(r.question.text)
+        lines.append(t.get("results.ysdw_line", text=e(text), top=top))
     if len(lines) == 1:
         return ""
     lines.append(t.get("results.ysdw_footer"))
     return "\n".join(lines)
-
-
-COMMANDS = [Command("results", results_command, audience="officer")]
 
 
 async def send_closed_survey_results(services: Services, now: datetime) -> list[str]:
@@ -402,7 +494,9 @@ async def send_closed_survey_results(services: Services, now: datetime) -> list[
             continue
         messages = await compose_you_said_we_did(services, survey.id, now)
         if messages:
-            await enqueue_personal(services, "survey_results", survey.id, messages, now)
+            await services.broadcasting.enqueue_personal(
+                BroadcastKind.SURVEY_RESULTS, survey.id, messages
+            )
         if await services.surveys.mark_results_sent(survey.id, now):
             queued.append(survey.id)
             logger.info("Survey %s closed: results queued for %d", survey.id, len(messages))
@@ -413,21 +507,31 @@ async def _results_job(context: BotContext) -> None:
     await send_closed_survey_results(context.services, context.services.clock.now())
 
 
-def setup(app: Application, services: Services) -> None:
-    """Check for closed surveys at start and every morning at 10:00."""
-
-    async def on_startup(app: Application) -> None:
-        await send_closed_survey_results(services, services.clock.now())
-
-    app.bot_data.startup_hooks.append(on_startup)
-    if app.job_queue is not None:
-        app.job_queue.run_daily(
-            _results_job,
-            time(10, 0, tzinfo=services.config.tz),
-            name="surveys:you-said-we-did",
-            job_kwargs={"misfire_grace_time": 6 * 3600, "coalesce": True},
-        )
+async def _on_start(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Closed surveys whose results were not sent yet (the bot may have been down at 10:00)."""
+    services = services_of(app)
+    await send_closed_survey_results(services, services.clock.now())
 
 
-def register(app: Application) -> None:
-    app.add_handler(on_button(cd.Results, on_results_button))
+def _jobs(jq: JobQueue[Any], services: Services) -> None:
+    """Every morning at 10:00: results of surveys that closed."""
+    jq.run_daily(
+        _results_job,
+        time(10, 0, tzinfo=services.config.tz),
+        name="surveys:you-said-we-did",
+        job_kwargs={"misfire_grace_time": 6 * 3600, "coalesce": True},
+    )
+
+
+def _handlers(services: Services) -> Sequence[Handler]:
+    return ((on_button(cd.Results, on_results_button), Group.FEATURES),)
+
+
+FEATURE = Feature(
+    name="survey results",
+    commands=(Command("results", results_command, audience="officer"),),
+    handlers=_handlers,
+    jobs=_jobs,
+    on_start=_on_start,
+    tables_without_personal_data={"survey_results_sent": "which surveys' results went out"},
+)

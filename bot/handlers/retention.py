@@ -11,12 +11,16 @@ updates).
 from __future__ import annotations
 
 import logging
-from datetime import datetime, time, timedelta
+from collections.abc import Sequence
+from datetime import time, timedelta
+from typing import Any
 
 from telegram import Update
-from telegram.ext import Application, TypeHandler
+from telegram.ext import JobQueue, TypeHandler
 
-from bot.context import BotContext, Services, services_of
+from bot.context import BotContext, Services
+from bot.features import Feature, Handler
+from bot.handlers.privacy import forget_everything
 from bot.handlers.registry import Group
 from storage.db import QUICK_BUSY_MS, DatabaseUnavailable
 
@@ -26,13 +30,6 @@ RETENTION_DAYS = 365
 SEEN_PAUSE = timedelta(seconds=30)  # after a refused write, no last-seen writes for this long
 
 
-class _SeenCache:
-    def __init__(self) -> None:
-        self.day = ""
-        self.chats: set[int] = set()
-        self.paused_until: datetime | None = None  # the database refused: leave it alone
-
-
 async def note_seen(update: Update, context: BotContext) -> None:
     """Record today's date for the sender's private chat (once a day)."""
     chat = update.effective_chat
@@ -40,7 +37,7 @@ async def note_seen(update: Update, context: BotContext) -> None:
         return
     s = context.services
     today = s.clock.now().astimezone(s.config.tz).date().isoformat()
-    cache: _SeenCache = context.application.bot_data.seen_cache
+    cache = s.seen
     if cache.day != today:
         cache.day, cache.chats = today, set()
     if chat.id in cache.chats:
@@ -70,9 +67,7 @@ async def purge_expired(services: Services) -> int:
         if not chats:
             break
         for chat_id in chats:
-            for eraser in services.hooks.erasers:
-                await eraser(chat_id)
-            await services.residents.delete(chat_id)
+            await forget_everything(services, chat_id)
             removed += 1
     if removed:
         logger.info("Retention: deleted %d residents unseen for %d days", removed, RETENTION_DAYS)
@@ -83,20 +78,17 @@ async def _purge_job(context: BotContext) -> None:
     await purge_expired(context.services)
 
 
-def setup(app: Application, services: Services) -> None:
-    app.bot_data.seen_cache = _SeenCache()
+def _handlers(services: Services) -> Sequence[Handler]:
+    return ((TypeHandler(Update, note_seen, block=True), Group.SEEN),)
 
 
-def register(app: Application) -> None:
-    app.add_handler(TypeHandler(Update, note_seen, block=True), group=Group.SEEN)
-    if app.job_queue is not None:
-        tz = services_of(app).config.tz
-        app.job_queue.run_daily(
-            _purge_job,
-            time(3, 30, tzinfo=tz),
-            name="retention:purge",
-            job_kwargs={"misfire_grace_time": 6 * 3600, "coalesce": True},
-        )
+def _jobs(jq: JobQueue[Any], services: Services) -> None:
+    jq.run_daily(
+        _purge_job,
+        time(3, 30, tzinfo=services.config.tz),
+        name="retention:purge",
+        job_kwargs={"misfire_grace_time": 6 * 3600, "coalesce": True},
+    )
 
 
-COMMANDS: list = []
+FEATURE = Feature(name="retention", handlers=_handlers, jobs=_jobs)

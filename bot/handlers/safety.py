@@ -15,13 +15,14 @@ Privacy: the text is never stored or logged. Only a count per ISO week and categ
 from __future__ import annotations
 
 import logging
-from collections import deque
+from collections.abc import Sequence
 from datetime import date, timedelta
 
 from telegram import Update
-from telegram.ext import Application, MessageHandler, filters
+from telegram.ext import MessageHandler, filters
 
 from bot.context import BotContext, Services
+from bot.features import Feature, Handler
 from bot.handlers.common import now, reply, texts
 from bot.handlers.registry import Command, Group
 from bot.render.text import e
@@ -29,30 +30,11 @@ from bot.render.text import e
 logger = logging.getLogger(__name__)
 
 REPORT_WEEKS = 8
-_RECENT = 4096  # signposted update ids remembered for the handlers after the check
-
-
-class Signposted:
-    """The ids of recent updates that got the safeguarding answer (bounded, in memory)."""
-
-    def __init__(self) -> None:
-        self._order: deque[int] = deque()
-        self._ids: set[int] = set()
-
-    def add(self, update_id: int) -> None:
-        if len(self._order) >= _RECENT:
-            self._ids.discard(self._order.popleft())
-        self._order.append(update_id)
-        self._ids.add(update_id)
-
-    def __contains__(self, update_id: int) -> bool:
-        return update_id in self._ids
 
 
 def signposted(update: Update, context: BotContext) -> bool:
     """Whether this update already got the safeguarding answer (so a flow need not answer it)."""
-    marks: Signposted | None = context.application.bot_data.signposted
-    return marks is not None and update.update_id in marks
+    return update.update_id in context.services.signposted
 
 
 def free_text(update: Update) -> str:
@@ -78,7 +60,7 @@ async def check(update: Update, context: BotContext) -> None:
     finding = s.safety.find(text)
     if not finding:
         return
-    context.application.bot_data.signposted.add(update.update_id)
+    s.signposted.add(update.update_id)
     await reply(update, s.safety.reply(finding))
     week = iso_week(now(context).astimezone(s.config.tz).date())
     try:
@@ -119,13 +101,14 @@ async def safety_command(update: Update, context: BotContext) -> None:
     await reply(update, f"{header}\n\n{body}")
 
 
-COMMANDS = [Command("safety", safety_command, audience="officer")]
-
-
-def setup(app: Application, services: Services) -> None:
-    app.bot_data.signposted = Signposted()
-
-
-def register(app: Application) -> None:
+def _handlers(services: Services) -> Sequence[Handler]:
     private_text = filters.ChatType.PRIVATE & (filters.TEXT | filters.CAPTION)
-    app.add_handler(MessageHandler(private_text, check, block=True), group=Group.SAFETY)
+    return ((MessageHandler(private_text, check, block=True), Group.SAFETY),)
+
+
+FEATURE = Feature(
+    name="safeguarding",
+    commands=(Command("safety", safety_command, audience="officer"),),
+    handlers=_handlers,
+    tables_without_personal_data={"safety_counts": "counts per week and category, nobody in them"},
+)

@@ -5,12 +5,14 @@ from __future__ import annotations
 import re
 
 from telegram import Update
-from telegram.ext import Application
 
 from bot.context import BotContext
+from bot.features import Feature
 from bot.handlers.areas import area_chosen, ask_for_area, consent_keyboard
-from bot.handlers.common import now, reply, texts
+from bot.handlers.common import chat_id, now, reply, texts
+from bot.handlers.navigation import send_menu, show_menu
 from bot.handlers.registry import Command, allowed
+from bot.handlers.surveys import start_from_link
 from bot.render.text import e
 
 DEEP_LINK = re.compile(r"^(nag|survey)_([a-z0-9_-]{1,40})$")
@@ -31,57 +33,66 @@ async def start(update: Update, context: BotContext) -> None:
         source = f"survey:{m.group(2)}"
     elif payload:
         source = "link"
-    existing = await s.residents.get(update.effective_chat.id)
-    resident = await s.residents.touch(update.effective_chat.id, now(context), source=source)
-    if m and m.group(1) == "survey" and s.hooks.survey_start is not None:
-        await s.hooks.survey_start(update, context, m.group(2))
+    existing = await s.residents.get(chat_id(update))
+    resident = await s.residents.touch(chat_id(update), now(context), source=source)
+    if m and m.group(1) == "survey":
+        await start_from_link(update, context, m.group(2))
         return
     if nag is not None:
         await reply(update, t.get("start.welcome_qr", name=e(nag.name)))
-        await area_chosen(update, context, nag)
+        await area_chosen(update, context, nag, say_so=False)
         return
     if existing is not None and resident.nag_id and resident.nag_id in s.content.nag_by_id:
         name = s.content.nag_by_id[resident.nag_id].name
-        await reply(update, t.get("start.welcome_back", name=e(name)))
+        back = t.get("start.welcome_back", name=e(name))
         if not resident.consent:
             # Someone who said no, or sent /stop, can opt in again from here.
+            await reply(update, back)
             await reply(update, t.get("consent.ask", name=e(name)), consent_keyboard(context))
+            return
+        await send_menu(update, context, f"{back} {t.get('menu.prompt')}")
         return
     await reply(update, t.get("start.welcome"))
     await ask_for_area(update, context)
 
 
+async def hello(update: Update, context: BotContext) -> None:
+    """ "hi": the welcome for someone new, the menu for someone who has chosen an area."""
+    resident = await context.services.residents.get(chat_id(update))
+    if resident is None or resident.nag_id is None:
+        await start(update, context)
+        return
+    await show_menu(update, context, "menu.hello")
+
+
 async def help_command(update: Update, context: BotContext) -> None:
-    """List the commands this person may use."""
+    """What the bot does, in short, with the main menu; officers also get their commands."""
     t = texts(context)
     role = context.services.config.role_of(
         update.effective_user.id if update.effective_user else None
     )
-    commands: list[Command] = context.services.hooks.commands
     lines = [
         f"/{c.name} – {e(t.get(c.text_key))}"
-        for c in commands
-        if c.in_menu and allowed(c.audience, role)
+        for c in context.services.commands
+        if c.in_menu and c.audience != "resident" and allowed(c.audience, role)
     ]
-    await reply(update, t.get("help.text", commands="\n".join(lines)))
+    if lines:
+        await reply(update, t.get("help.officers", commands="\n".join(lines)))
+    await send_menu(update, context, t.get("help.text"))
 
 
 async def stop(update: Update, context: BotContext) -> None:
     """Opt out of campaign messages at once."""
     s = context.services
-    resident = await s.residents.get(update.effective_chat.id)
+    resident = await s.residents.get(chat_id(update))
     if resident is not None:
         await s.residents.set_consent(resident.chat_id, False, now(context))
         await s.residents.set_reminders(resident.chat_id, False, now(context))
     await reply(update, texts(context).get("stop.done"))
 
 
-COMMANDS = [
-    Command("start", start),
-    Command("help", help_command),
-    Command("stop", stop),
-]
-
-
-def register(app: Application) -> None:
-    return None
+FEATURE = Feature(
+    name="start",
+    commands=(Command("start", start), Command("help", help_command), Command("stop", stop)),
+    intents={"greeting": hello, "help": help_command},
+)

@@ -7,22 +7,46 @@ they left off after a restart or a week away. Flow rules live in bot/domain/surv
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
 from telegram.ext import Application, MessageHandler, filters
 
 from bot import callback_data as cd
 from bot.content import Texts
+from bot.content.keys import TextKey
 from bot.content.surveys import Question, Survey
 from bot.context import BotContext, Services, services_of
 from bot.domain import surveys as dom
+from bot.features import Feature, Handler, Privacy
 from bot.handlers import fallback
-from bot.handlers.common import answer, edit_or_send, now, on_button, pressed, reply, texts
-from bot.handlers.registry import Command
+from bot.handlers.common import (
+    answer,
+    chat_id,
+    now,
+    on_button,
+    pressed,
+    reply,
+    require_chat,
+    texts,
+)
+from bot.handlers.registry import Command, Group
 from bot.render.keyboards import question_keyboard
-from bot.render.text import date_words, e, question_text
+from bot.render.text import (
+    answer_text,
+    answered_text,
+    closed_text,
+    date_words,
+    e,
+    question_text,
+    survey_intro,
+)
 from storage.surveys import Answer, Response
 
 logger = logging.getLogger(__name__)
@@ -32,83 +56,210 @@ logger = logging.getLogger(__name__)
 
 
 def respondent_key(services: Services, chat_id: int) -> str:
-    return dom.pseudonym(services.config.settings.survey.secret.get_secret_value(), chat_id)
+    return dom.pseudonym(services.config.survey_secret, chat_id)
 
 
 def today(services: Services) -> date:
     return services.clock.now().astimezone(services.config.tz).date()
 
 
+def _pressed_message(update: Update) -> int | None:
+    """The id of the message whose button was pressed (None for a typed message)."""
+    q = update.callback_query
+    return q.message.message_id if q is not None and q.message is not None else None
+
+
+def _intro_above(survey: Survey, resp: Response) -> bool:
+    """Whether the survey's intro goes above this question: its first showing (a response is
+    started at step 1 on the first question, and every move bumps the step), so the intro stays
+    in the chat, in the same message, once that question is answered."""
+    return resp.step == 1 and bool(survey.questions) and resp.current == survey.questions[0].id
+
+
+def _header(t: Texts, survey: Survey, resp: Response, extra: str = "") -> str:
+    return survey_intro(t, survey) if _intro_above(survey, resp) else extra
+
+
 def question_message(
-    t: Texts, survey: Survey, resp: Response, answers: dict[str, Answer]
+    t: Texts, survey: Survey, resp: Response, answers: dict[str, Answer], header: str = ""
 ) -> tuple[str, InlineKeyboardMarkup]:
-    """The response's current question: its text and its keyboard."""
+    """The response's current question: its text (under the intro on its first showing, else
+    under `header`, HTML) and its keyboard."""
     q = survey.question(resp.current)
     assert q is not None
-    picks = resp.draft or (answers.get(q.id) or ())
-    return question_text(t, survey, q, answers), question_keyboard(
-        t, survey, q, answers, picks, resp.id, resp.step
-    )
+    picks = _shown_picks(resp, answers, q)
+    intro = _intro_above(survey, resp)
+    text = question_text(t, survey, q, answers, _header(t, survey, resp, header), titled=not intro)
+    return text, question_keyboard(t, survey, q, answers, picks, resp.id, resp.step)
 
 
-async def ask(
-    update: Update, context: BotContext, survey: Survey, response_id: int, *, in_place: bool = False
+# ---------------------------------------------------------------- one live question per chat
+#
+# An open response records the message showing its current question (`message_id`). Every way
+# of showing a question goes through `show`, which edits that message or posts one new copy and
+# takes the buttons off any other; an answered question is edited to show the answer; Back
+# redraws in the pressed message; another survey started pauses this one's message. So the chat
+# never holds more than one question with live buttons, and a question is posted again only when
+# no message shows it (never recorded, or deleted by the resident: the edit fails).
+
+
+async def _edit(
+    context: BotContext,
+    chat: int,
+    message_id: int,
+    text: str,
+    keyboard: InlineKeyboardMarkup | None = None,
+) -> bool:
+    """Edit one of the bot's messages in this chat; False if it is gone or can't be edited."""
+    try:
+        await context.bot.edit_message_text(
+            text,
+            chat_id=chat,
+            message_id=message_id,
+            parse_mode=ParseMode.HTML,
+            reply_markup=keyboard,
+        )
+    except BadRequest as exc:
+        if "not modified" in str(exc).lower():
+            return True
+        # Deleted by the resident, too old, too long...: the caller posts a new copy if needed.
+        logger.debug("A survey message could not be edited: %s", type(exc).__name__)
+        return False
+    return True
+
+
+async def _buttons_off(context: BotContext, chat: int, message_id: int) -> None:
+    """Take the buttons off an old message, keeping its text."""
+    try:
+        await context.bot.edit_message_reply_markup(chat_id=chat, message_id=message_id)
+    except BadRequest:
+        logger.debug("Could not take the buttons off an old survey message")
+
+
+async def show(
+    update: Update,
+    context: BotContext,
+    survey: Survey,
+    resp: Response,
+    answers: dict[str, Answer],
+    *,
+    header: str = "",
+    in_message: int | None = None,
 ) -> None:
-    """Show the response's current question: a new message, or redrawn in the pressed one."""
-    store = context.services.surveys
-    resp = await store.get(response_id)
-    if resp is None or resp.current is None:
-        return
-    text, keyboard = question_message(texts(context), survey, resp, await store.answers(resp.id))
-    if in_place:
-        await edit_or_send(update, text, keyboard)
+    """Show the response's current question: redrawn in `in_message` (a pressed message) when
+    given and still there, else posted as a new message; any other message that showed it loses
+    its buttons, and the response records the message that shows it now."""
+    t = texts(context)
+    chat = chat_id(update)
+    text, keyboard = question_message(t, survey, resp, answers, header)
+    old = resp.message_id
+    shown: int | None = None
+    if in_message is not None and await _edit(context, chat, in_message, text, keyboard):
+        shown = in_message
+        if old is not None and old != shown:
+            await _edit(context, chat, old, _moved(t, survey, below=shown > old))
     else:
-        await reply(update, text, keyboard)
+        if in_message is not None:
+            # It could not be redrawn (gone, or can't be edited): at least its buttons go.
+            await _buttons_off(context, chat, in_message)
+        if old is not None and old != in_message:
+            await _edit(context, chat, old, _moved(t, survey, below=True))
+        sent = await reply(update, text, keyboard)
+        shown = sent.message_id if sent is not None else None
+    if shown != old:
+        await context.services.surveys.set_message(resp.id, shown)
 
 
-async def _close_keyboard(update: Update) -> None:
-    """Take the buttons off an answered question so it can't be pressed again by mistake."""
-    q = update.callback_query
-    if q is not None and isinstance(q.message, Message):
-        try:
-            await q.edit_message_reply_markup(None)
-        except Exception:  # noqa: BLE001 - cosmetic only; the answer is already saved
-            logger.debug("Could not remove an old survey keyboard")
+def _moved(t: Texts, survey: Survey, *, below: bool) -> str:
+    return t.get("survey.moved_below" if below else "survey.moved_above", title=e(survey.title))
+
+
+async def ensure_shown(update: Update, context: BotContext, survey: Survey, resp: Response) -> None:
+    """Post the current question if no message is known to show it (a survey started before
+    messages were recorded, or whose message could not be sent).
+
+    Whether the resident deleted that message can only be learnt by editing it. A deliberate
+    no-op edit would be refused by Telegram ("message is not modified") on every bad answer, so
+    it is learnt at the next edit due anyway (an answer, Back, resuming), which then posts a new
+    copy; /survey or the survey's link bring the question back at any time."""
+    if resp.message_id is None:
+        await show(update, context, survey, resp, await context.services.surveys.answers(resp.id))
+
+
+async def _pause_others(update: Update, context: BotContext, key: str, keep: int) -> None:
+    """Another survey is about to be shown: the questions of the others lose their buttons."""
+    s = context.services
+    for other in await s.surveys.open_of(key):
+        if other.id == keep or other.message_id is None:
+            continue
+        survey = s.content.survey_by_id.get(other.survey_id)
+        paused = texts(context).get(
+            "survey.paused", title=e(survey.title if survey else other.survey_id)
+        )
+        await _edit(context, chat_id(update), other.message_id, paused)
+        await s.surveys.set_message(other.id, None)
+
+
+async def _say(
+    update: Update,
+    context: BotContext,
+    text: str,
+    keyboard: InlineKeyboardMarkup | None = None,
+    in_message: int | None = None,
+) -> None:
+    """Answer in the pressed message when there is one (one screen at a time), else reply."""
+    if in_message is not None and await _edit(context, chat_id(update), in_message, text, keyboard):
+        return
+    await reply(update, text, keyboard)
 
 
 # ---------------------------------------------------------------- opening a survey
 
 
 async def open_survey(
-    update: Update, context: BotContext, survey_id: str, *, via_link: bool
+    update: Update,
+    context: BotContext,
+    survey_id: str,
+    *,
+    via_link: bool,
+    in_message: int | None = None,
 ) -> None:
-    """Start, resume or refuse a survey for this resident, saying why."""
+    """Start, resume or refuse a survey for this resident, saying why (in `in_message`, the
+    pressed /survey list, when given)."""
     s = context.services
     t = texts(context)
-    chat_id = update.effective_chat.id
+    chat = require_chat(update).id
     survey = s.content.survey_by_id.get(survey_id)
     if survey is None:
-        await reply(update, t.get("survey.unknown"))
+        await _say(update, context, t.get("survey.unknown"), in_message=in_message)
         return
     state = dom.status(survey, today(s))
     if state != "open":
-        key = "survey.closed" if state == "closed" else "survey.not_yet"
-        await reply(update, t.get(key, title=e(survey.title), opens=survey.opens.isoformat()))
+        key: TextKey = "survey.closed" if state == "closed" else "survey.not_yet"
+        text = t.get(key, title=e(survey.title), opens=date_words(t, survey.opens))
+        await _say(update, context, text, in_message=in_message)
         return
-    resident = await s.residents.get(chat_id)
-    nag_id = resident.nag_id if resident else None
-    if not dom.may_open(survey, nag_id, via_link):
-        await reply(update, t.get("survey.not_for_you", title=e(survey.title)))
-        return
-    key = respondent_key(s, chat_id)
+    respondent = respondent_key(s, chat)
     store = s.surveys
-    existing = await store.find(survey.id, key, "open")
+    existing = await store.find(survey.id, respondent, "open")
+    resident = await s.residents.get(chat)
+    nag_id = resident.nag_id if resident else None
+    # A survey already started carries on however it is reached (a link-only one from the
+    # /survey list, which lists it while it is in progress).
+    if existing is None and not dom.may_open(survey, nag_id, via_link):
+        text = t.get("survey.not_for_you", title=e(survey.title))
+        await _say(update, context, text, in_message=in_message)
+        return
     if existing is not None:
         await store.touch(existing.id, now(context))
-        await reply(update, t.get("survey.resume", title=e(survey.title)))
-        await ask(update, context, survey, existing.id)
+        await _pause_others(update, context, respondent, existing.id)
+        welcome = t.get("survey.resume")
+        answers = await store.answers(existing.id)
+        await show(
+            update, context, survey, existing, answers, header=welcome, in_message=in_message
+        )
         return
-    if not survey.repeatable and await store.has_completed(survey.id, key):
+    if not survey.repeatable and await store.has_completed(survey.id, respondent):
         if survey.changeable:
             keyboard = InlineKeyboardMarkup(
                 [
@@ -120,23 +271,18 @@ async def open_survey(
                     ]
                 ]
             )
-            await reply(update, t.get("survey.done_changeable", title=e(survey.title)), keyboard)
+            text = t.get("survey.done_changeable", title=e(survey.title))
+            await _say(update, context, text, keyboard, in_message=in_message)
         else:
-            await reply(update, t.get("survey.already_done", title=e(survey.title)))
+            text = t.get("survey.already_done", title=e(survey.title))
+            await _say(update, context, text, in_message=in_message)
         return
     first = dom.first_question(survey)
     assert first is not None  # the validator guarantees at least one question
-    resp = await store.start(survey.id, key, nag_id, first.id, now(context))
-    await reply(
-        update,
-        t.get(
-            "survey.intro",
-            title=e(survey.title),
-            intro=e(survey.intro),
-            privacy=e(survey.privacy),
-        ),
-    )
-    await ask(update, context, survey, resp.id)
+    resp = await store.start(survey.id, respondent, nag_id, first.id, now(context))
+    await _pause_others(update, context, respondent, resp.id)
+    # The intro goes above the first question, in the same message (see _intro_above).
+    await show(update, context, survey, resp, {}, in_message=in_message)
 
 
 async def start_from_link(update: Update, context: BotContext, survey_id: str) -> None:
@@ -148,9 +294,9 @@ async def survey_command(update: Update, context: BotContext) -> None:
     """List the surveys open to this resident (and any in progress)."""
     s = context.services
     t = texts(context)
-    resident = await s.residents.get(update.effective_chat.id)
+    resident = await s.residents.get(chat_id(update))
     nag_id = resident.nag_id if resident else None
-    key = respondent_key(s, update.effective_chat.id)
+    key = respondent_key(s, chat_id(update))
     day = today(s)
     done = set(await s.surveys.completed_surveys(key))
     in_progress = {sid for sid, status, _ in await s.surveys.held_for(key) if status == "open"}
@@ -185,31 +331,43 @@ async def survey_command(update: Update, context: BotContext) -> None:
 
 
 async def on_open(update: Update, context: BotContext) -> None:
-    """A survey chosen from the /survey list."""
+    """A survey chosen from the /survey list: the list message becomes the survey."""
     await answer(update)
     data = pressed(update, cd.SurveyOpen)
-    await open_survey(update, context, data.survey if data else "", via_link=False)
+    await open_survey(
+        update,
+        context,
+        data.survey if data else "",
+        via_link=False,
+        in_message=_pressed_message(update),
+    )
 
 
 async def on_change(update: Update, context: BotContext) -> None:
-    """Reopen a finished response of a survey that allows changing answers."""
+    """Reopen a finished response of a survey that allows changing answers (in that message)."""
     s = context.services
     t = texts(context)
     await answer(update)
     data = pressed(update, cd.SurveyChange)
     survey = s.content.survey_by_id.get(data.survey) if data else None
+    in_message = _pressed_message(update)
     if survey is None or not survey.changeable or dom.status(survey, today(s)) != "open":
-        await reply(update, t.get("survey.stale"))
+        await _say(update, context, t.get("survey.change_stale"), in_message=in_message)
         return
-    key = respondent_key(s, update.effective_chat.id)
+    key = respondent_key(s, chat_id(update))
     resp = await s.surveys.find(survey.id, key, "complete")
     first = dom.first_question(survey)
     if resp is None or first is None:
-        await reply(update, t.get("survey.stale"))
+        # Already reopened from another message (or stopped since): carry on as /survey would.
+        # The Change button was only offered to someone who had answered, link-only or not.
+        await open_survey(update, context, survey.id, via_link=True, in_message=in_message)
         return
     await s.surveys.reopen(resp.id, first.id, now(context))
-    await reply(update, t.get("survey.changing", title=e(survey.title)))
-    await ask(update, context, survey, resp.id)
+    await _pause_others(update, context, key, resp.id)
+    reopened = replace(resp, current=first.id, step=resp.step + 1, draft=None, message_id=None)
+    header = t.get("survey.changing")
+    answers = await s.surveys.answers(resp.id)
+    await show(update, context, survey, reopened, answers, header=header, in_message=in_message)
 
 
 # ---------------------------------------------------------------- answering
@@ -223,18 +381,24 @@ async def advance(
     q: Question,
     value: Answer,
 ) -> None:
-    """Save the answer to `q`, then ask the next question or finish."""
+    """Save the answer to `q`, show it under the question in place of the buttons, then ask the
+    next question in a new message, or finish."""
     s = context.services
+    t = texts(context)
     store = s.surveys
     answers = await store.answers(resp.id)
     answers[q.id] = value
     nxt = dom.next_question(survey, q, answers)
     await store.save_answer(resp.id, q.id, value, nxt.id if nxt else None, now(context))
+    answered = answered_text(t, survey, q, value, _header(t, survey, resp))
+    chat = chat_id(update)
+    for message_id in dict.fromkeys((_pressed_message(update), resp.message_id)):
+        if message_id is not None:
+            await _edit(context, chat, message_id, answered)
     if nxt is not None:
         # The state just written is known here: render from it rather than read it back.
-        moved = replace(resp, current=nxt.id, step=resp.step + 1, draft=())
-        text, keyboard = question_message(texts(context), survey, moved, answers)
-        await reply(update, text, keyboard)
+        moved = replace(resp, current=nxt.id, step=resp.step + 1, draft=None, message_id=None)
+        await show(update, context, survey, moved, answers)
         return
     keep = dom.final_route(survey, answers) or list(answers)
     await store.complete(
@@ -244,7 +408,7 @@ async def advance(
         now=now(context),
         today=today(s).isoformat(),
     )
-    await reply(update, texts(context).get("survey.thanks", thanks=e(survey.thanks)))
+    await reply(update, t.get("survey.thanks", thanks=e(survey.thanks)))
 
 
 SurveyButton = cd.SurveyAnswer | cd.SurveyToggle | cd.SurveyDone | cd.SurveyBack | cd.SurveySkip
@@ -256,31 +420,37 @@ async def _pressed_question(
     """The button, response, survey and question of a press on the CURRENT question.
 
     A press on an old message (another step, a finished or someone else's response) never
-    records anything: it would be a wrong answer. It is answered as out of date and the current
-    question is shown again. Returns None in that case (the press is already answered).
+    records anything: it would be a wrong answer. It gets a short pop-up, the old message loses
+    its buttons, and the current question is posted again only if no message shows it any more.
+    Returns None in that case (the press is already answered).
     """
     s = context.services
     data = pressed(update, kind)
     resp = await s.surveys.get(data.response) if data else None
-    key = respondent_key(s, update.effective_chat.id)
+    key = respondent_key(s, chat_id(update))
     survey = s.content.survey_by_id.get(resp.survey_id) if resp else None
     q = survey.question(resp.current) if survey and resp else None
     if (
-        data is None
-        or resp is None
-        or resp.respondent != key
-        or resp.status != "open"
-        or resp.step != data.step
-        or survey is None
-        or q is None
+        data is not None
+        and resp is not None
+        and resp.respondent == key
+        and resp.status == "open"
+        and resp.step == data.step
+        and survey is not None
+        and q is not None
     ):
-        await answer(update, texts(context).get("survey.stale"))
-        current = await s.surveys.current(key)
-        current_survey = s.content.survey_by_id.get(current.survey_id) if current else None
-        if current is not None and current_survey is not None:
-            await ask(update, context, current_survey, current.id)
-        return None
-    return data, resp, survey, q
+        return data, resp, survey, q
+    await answer(update, texts(context).get("survey.stale"))
+    current = await s.surveys.current(key)
+    pressed_in = _pressed_message(update)
+    if pressed_in is not None and (current is None or pressed_in != current.message_id):
+        message = update.callback_query.message if update.callback_query else None
+        if isinstance(message, Message) and message.reply_markup is not None:
+            await _buttons_off(context, chat_id(update), pressed_in)
+    current_survey = s.content.survey_by_id.get(current.survey_id) if current else None
+    if current is not None and current_survey is not None and pressed_in != current.message_id:
+        await ensure_shown(update, context, current_survey, current)
+    return None
 
 
 async def on_answer(update: Update, context: BotContext) -> None:
@@ -294,12 +464,16 @@ async def on_answer(update: Update, context: BotContext) -> None:
         await answer(update, texts(context).get("survey.stale"))
         return
     await answer(update)
-    await _close_keyboard(update)
     await advance(update, context, survey, resp, q, chosen)
 
 
+def _shown_picks(resp: Response, answers: dict[str, Answer], q: Question) -> tuple[str, ...]:
+    """The picks on screen: the draft being changed, else the answer given before."""
+    return resp.draft if resp.draft is not None else (answers.get(q.id) or ())
+
+
 async def _picks(context: BotContext, resp: Response, q: Question) -> tuple[str, ...]:
-    return resp.draft or ((await context.services.surveys.answers(resp.id)).get(q.id) or ())
+    return _shown_picks(resp, await context.services.surveys.answers(resp.id), q)
 
 
 async def on_toggle(update: Update, context: BotContext) -> None:
@@ -309,13 +483,15 @@ async def on_toggle(update: Update, context: BotContext) -> None:
         return
     data, resp, survey, q = pressed_q
     option = data.option if isinstance(data, cd.SurveyToggle) else ""
-    result = dom.toggle(q, await _picks(context, resp, q), option)
+    answers = await context.services.surveys.answers(resp.id)
+    result = dom.toggle(q, _shown_picks(resp, answers, q), option)
     if isinstance(result, dom.Invalid):
         await answer(update, texts(context).get(result.key, **result.values))
         return
     await answer(update)
     await context.services.surveys.set_draft(resp.id, result, now(context))
-    await ask(update, context, survey, resp.id, in_place=True)
+    drafted = replace(resp, draft=result)
+    await show(update, context, survey, drafted, answers, in_message=_pressed_message(update))
 
 
 async def on_done(update: Update, context: BotContext) -> None:
@@ -330,23 +506,24 @@ async def on_done(update: Update, context: BotContext) -> None:
         await answer(update, texts(context).get(problem.key, **problem.values))
         return
     await answer(update)
-    await _close_keyboard(update)
     await advance(update, context, survey, resp, q, picks or None)
 
 
 async def on_back(update: Update, context: BotContext) -> None:
-    """Back to the question asked before this one on the resident's route."""
+    """Back to the question asked before this one on the resident's route, in the same message."""
     pressed_q = await _pressed_question(update, context, cd.SurveyBack)
     if pressed_q is None:
         return
     _, resp, survey, q = pressed_q
-    prev = dom.previous_question(survey, q.id, await context.services.surveys.answers(resp.id))
+    answers = await context.services.surveys.answers(resp.id)
+    prev = dom.previous_question(survey, q.id, answers)
     await answer(update)
     if prev is None:
         return
-    await _close_keyboard(update)
-    await context.services.surveys.move(resp.id, prev.id, now(context))
-    await ask(update, context, survey, resp.id)
+    in_message = _pressed_message(update)
+    await context.services.surveys.move(resp.id, prev.id, now(context), in_message)
+    back = replace(resp, current=prev.id, step=resp.step + 1, draft=None, message_id=in_message)
+    await show(update, context, survey, back, answers, in_message=in_message)
 
 
 async def on_skip(update: Update, context: BotContext) -> None:
@@ -359,7 +536,6 @@ async def on_skip(update: Update, context: BotContext) -> None:
         await answer(update, texts(context).get("survey.required"))
         return
     await answer(update)
-    await _close_keyboard(update)
     await advance(update, context, survey, resp, q, None)
 
 
@@ -367,11 +543,13 @@ async def on_message(update: Update, context: BotContext) -> None:
     """Anything typed or sent while a survey is in progress: an answer, 'stop', or a re-ask."""
     s = context.services
     t = texts(context)
-    key = respondent_key(s, update.effective_chat.id)
+    key = respondent_key(s, chat_id(update))
     resp = await s.surveys.current(key)
     survey = s.content.survey_by_id.get(resp.survey_id) if resp else None
     q = survey.question(resp.current) if survey and resp else None
     msg = update.effective_message
+    if msg is None:
+        return
     if resp is None or survey is None or q is None:
         # The in-memory view was out of date: behave exactly as if no survey were in progress.
         if msg.text is not None:
@@ -382,7 +560,7 @@ async def on_message(update: Update, context: BotContext) -> None:
     text = msg.text
     if text is None:
         await reply(update, t.get("survey.bad_media"))
-        await ask(update, context, survey, resp.id)
+        await ensure_shown(update, context, survey, resp)
         return
     if dom.is_stop(text) or text.strip().lower().startswith("/cancel"):
         await cancel(update, context, resp, survey)
@@ -391,21 +569,47 @@ async def on_message(update: Update, context: BotContext) -> None:
     # before every flow); it is saved like any other and the survey goes on.
     parsed = dom.parse_typed(q, text)
     if isinstance(parsed, dom.Invalid):
+        # One short line saying what is expected; the question above keeps its buttons.
         await reply(update, t.get(parsed.key, **parsed.values))
-        await ask(update, context, survey, resp.id)
+        await ensure_shown(update, context, survey, resp)
         return
     await advance(update, context, survey, resp, q, parsed)
 
 
 async def cancel(update: Update, context: BotContext, resp: Response, survey: Survey) -> None:
-    await context.services.surveys.cancel(resp.id, now(context))
-    await reply(update, texts(context).get("survey.cancelled", title=e(survey.title)))
+    """Stop the survey in progress; stopping a change of answers keeps the answers if they
+    still make a whole route (the survey stays answered), else it starts the survey afresh."""
+    s = context.services
+    t = texts(context)
+    store = s.surveys
+    q = survey.question(resp.current)
+    changing = (
+        survey.changeable
+        and not survey.repeatable
+        and await store.has_completed(survey.id, resp.respondent)
+    )
+    answers = await store.answers(resp.id) if changing else {}
+    keep = dom.final_route(survey, answers) if changing else None
+    if keep is not None:
+        await store.complete(
+            resp, keep, anonymous=survey.anonymous, now=now(context), today=today(s).isoformat()
+        )
+    else:
+        await store.cancel(resp.id, now(context), forget_completion=changing)
+    if resp.message_id is not None and q is not None:
+        if keep is not None and q.id in answers:
+            closed = answered_text(t, survey, q, answers[q.id], _header(t, survey, resp))
+        else:
+            closed = closed_text(q, t.get("survey.answered_stopped"), _header(t, survey, resp))
+        await _edit(context, chat_id(update), resp.message_id, closed)
+    key: TextKey = "survey.change_stopped" if keep is not None else "survey.cancelled"
+    await reply(update, t.get(key, title=e(survey.title)))
 
 
 async def cancel_command(update: Update, context: BotContext) -> None:
     """Stop the survey in progress (its answers so far are deleted)."""
     s = context.services
-    resp = await s.surveys.current(respondent_key(s, update.effective_chat.id))
+    resp = await s.surveys.current(respondent_key(s, chat_id(update)))
     survey = s.content.survey_by_id.get(resp.survey_id) if resp else None
     if resp is None or survey is None:
         await reply(update, texts(context).get("survey.nothing_to_cancel"))
@@ -432,48 +636,120 @@ class InSurvey(filters.MessageFilter):
         return self.services.surveys.is_open(respondent_key(self.services, message.chat.id))
 
 
-def setup(app: Application, services: Services) -> None:
-    """Plug into /start deep links, /forget, /mydata, and load who has a survey open."""
-    services.hooks.survey_start = start_from_link
+# ---------------------------------------------------------------- the right of access
 
-    async def erase(chat_id: int) -> None:
-        await services.surveys.erase(respondent_key(services, chat_id))
 
-    async def mydata(chat_id: int, t: Texts) -> list[str]:
-        key = respondent_key(services, chat_id)
-        lines = []
-        for survey_id, status, n in await services.surveys.held_for(key):
+async def _collect(services: Services, chat_id: int) -> list[dict[str, Any]]:
+    """Every response still linked to this person (anonymous finished ones are not: that is the
+    point), with its answers, and the surveys they took part in."""
+    key = respondent_key(services, chat_id)
+    out: list[dict[str, Any]] = []
+    for resp in await services.surveys.responses_of(key):
+        survey = services.content.survey_by_id.get(resp.survey_id)
+        answers = await services.surveys.answers(resp.id)
+        entry: dict[str, Any] = {
+            "survey": resp.survey_id,
+            "title": survey.title if survey else resp.survey_id,
+            "status": str(resp.status),
+            "started": resp.started_on.isoformat(),
+            "finished": resp.completed_on.isoformat() if resp.completed_on else None,
+            "answers": [],
+        }
+        if resp.draft is not None:
+            entry["picks_not_yet_confirmed"] = list(resp.draft)
+        current = survey.question(resp.current) if survey else None
+        if resp.status == "open":
+            entry["current_question"] = current.text if current else resp.current
+            # The number of the message in this chat that shows that question (so an answer
+            # typed later can be shown under it); forgotten when the survey is finished.
+            entry["question_message"] = resp.message_id
+        for qid, answer_ in answers.items():
+            q = survey.question(qid) if survey else None
+            text = answer_text(services.texts(), q, answer_) if q else ", ".join(answer_ or ())
+            entry["answers"].append({"question": q.text if q else qid, "answer": text})
+        out.append(entry)
+    linked = {e["survey"] for e in out}
+    for survey_id in await services.surveys.completed_surveys(key):
+        if survey_id not in linked:  # an anonymous survey: only the note that they took part
             survey = services.content.survey_by_id.get(survey_id)
-            title = survey.title if survey else survey_id
-            lines.append(t.get("survey.mydata_response", title=e(title), status=status, n=n))
-        done = await services.surveys.completed_surveys(key)
-        if done:
-            titles = [(services.content.survey_by_id.get(sid) or sid) for sid in done]
-            names = ", ".join(e(getattr(x, "title", x)) for x in titles)
-            lines.append(t.get("survey.mydata_completed", titles=names))
-        return lines
-
-    async def load_open(app: Application) -> None:
-        await services_of(app).surveys.load_open()
-
-    services.hooks.erasers.append(erase)
-    services.hooks.mydata_sections.append(mydata)
-    app.bot_data.startup_hooks.append(load_open)
+            out.append(
+                {
+                    "survey": survey_id,
+                    "title": survey.title if survey else survey_id,
+                    "status": "anonymous",  # took part; the answers are not linked to them
+                    "answers": [],
+                }
+            )
+    return out
 
 
-COMMANDS = [
-    Command("survey", survey_command),
-    Command("cancel", cancel_command, in_menu=False),  # only meaningful inside a survey
-]
+STATUS_WORDS: dict[str, TextKey] = {
+    "open": "survey.mydata_open",
+    "complete": "survey.mydata_complete",
+    "anonymous": "survey.mydata_anonymous",
+}
 
 
-def register(app: Application) -> None:
-    services = services_of(app)
-    app.add_handler(on_button(cd.SurveyAnswer, on_answer))
-    app.add_handler(on_button(cd.SurveyToggle, on_toggle))
-    app.add_handler(on_button(cd.SurveyDone, on_done))
-    app.add_handler(on_button(cd.SurveyBack, on_back))
-    app.add_handler(on_button(cd.SurveySkip, on_skip))
-    app.add_handler(on_button(cd.SurveyOpen, on_open))
-    app.add_handler(on_button(cd.SurveyChange, on_change))
-    app.add_handler(MessageHandler(InSurvey(services) & ~filters.StatusUpdate.ALL, on_message))
+def _describe(t: Texts, data: list[dict[str, Any]], tz: ZoneInfo) -> list[str]:
+    lines = []
+    for entry in data:
+        status = STATUS_WORDS.get(entry["status"])
+        entry = {**entry, "status": t.get(status) if status else entry["status"]}
+        lines.append(
+            t.get(
+                "survey.mydata_response",
+                title=e(entry["title"]),
+                status=e(entry["status"]),
+                n=len(entry["answers"]),
+            )
+        )
+        for a in entry["answers"]:
+            answer_ = a["answer"] if len(a["answer"]) <= 200 else a["answer"][:199] + "…"
+            lines.append(
+                t.get("survey.mydata_answer", question=e(a["question"][:80]), answer=e(answer_))
+            )
+    return lines
+
+
+async def _erase(services: Services, chat_id: int) -> None:
+    await services.surveys.erase(respondent_key(services, chat_id))
+
+
+async def _load_open(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Who has a survey in progress, for the message filter (no query per message)."""
+    await services_of(app).surveys.load_open()
+
+
+def _handlers(services: Services) -> Sequence[Handler]:
+    buttons = (
+        (cd.SurveyAnswer, on_answer),
+        (cd.SurveyToggle, on_toggle),
+        (cd.SurveyDone, on_done),
+        (cd.SurveyBack, on_back),
+        (cd.SurveySkip, on_skip),
+        (cd.SurveyOpen, on_open),
+        (cd.SurveyChange, on_change),
+    )
+    out: list[Handler] = [(on_button(kind, cb), Group.FEATURES) for kind, cb in buttons]
+    answers = MessageHandler(InSurvey(services) & ~filters.StatusUpdate.ALL, on_message)
+    out.append((answers, Group.FEATURES))
+    return out
+
+
+FEATURE = Feature(
+    name="surveys",
+    commands=(
+        Command("survey", survey_command),
+        Command("cancel", cancel_command, in_menu=False),  # only meaningful inside a survey
+    ),
+    handlers=_handlers,
+    intents={"surveys": survey_command},
+    on_start=_load_open,
+    privacy=Privacy(
+        section="surveys",
+        tables=("survey_responses", "survey_answers", "survey_completions"),
+        collect=_collect,
+        describe=_describe,
+        erase=_erase,
+    ),
+)

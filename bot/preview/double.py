@@ -34,6 +34,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -208,6 +209,62 @@ def telegram_length(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
+_ENTITY_TAGS = {
+    "b": "bold", "strong": "bold", "i": "italic", "em": "italic", "u": "underline",
+    "ins": "underline", "s": "strikethrough", "strike": "strikethrough", "del": "strikethrough",
+    "code": "code", "pre": "pre", "a": "text_link", "tg-spoiler": "spoiler",
+    "blockquote": "blockquote",
+}  # fmt: skip
+
+
+class _EntityParser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.text = ""
+        self.entities: list[dict[str, Any]] = []
+        self.open: list[tuple[str, int, dict[str, Any]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        extra = {"url": dict(attrs).get("href") or ""} if tag == "a" else {}
+        self.open.append((tag, telegram_length(self.text), extra))
+
+    def handle_endtag(self, tag: str) -> None:
+        for i in range(len(self.open) - 1, -1, -1):
+            name, start, extra = self.open[i]
+            if name == tag:
+                del self.open[i]
+                length = telegram_length(self.text) - start
+                if tag in _ENTITY_TAGS and length > 0:
+                    kind = _ENTITY_TAGS[tag]
+                    self.entities.append({"type": kind, "offset": start, "length": length, **extra})
+                return
+
+    def handle_data(self, data: str) -> None:
+        self.text += data
+
+
+def as_received(text: str, parse_mode: str | None) -> tuple[str, list[dict[str, Any]]]:
+    """A sent text as Telegram gives it back in a Message: plain text plus entities."""
+    if (parse_mode or "").upper() != "HTML":
+        return text, []
+    parser = _EntityParser()
+    parser.feed(text)
+    parser.close()
+    return parser.text, sorted(parser.entities, key=lambda x: x["offset"])
+
+
+def received_message(stored: dict[str, Any]) -> dict[str, Any]:
+    """A stored message (as the bot sent it, HTML) as it arrives with a callback query."""
+    message = {k: v for k, v in stored.items() if not k.startswith("_")}
+    for field_name, entities_name in (("text", "entities"), ("caption", "caption_entities")):
+        if isinstance(message.get(field_name), str):
+            plain, entities = as_received(message[field_name], stored.get("_parse_mode"))
+            message[field_name] = plain
+            if entities:
+                message[entities_name] = entities
+    return message
+
+
 def _guess_mime(name: str) -> str:
     ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     return {
@@ -264,6 +321,7 @@ class BotApiDouble:
         self._next_message_id: dict[int, int] = {}
         self._queries: dict[str, int] = {}  # unanswered callback query id -> chat id
         self._query_ids = itertools.count(1)
+        self._albums = itertools.count(1)
         self.files: dict[str, StoredFile] = {}
         self.commands: dict[tuple[str, int | None], list[dict[str, str]]] = {}
         # rate limits
@@ -416,7 +474,7 @@ class BotApiDouble:
         if self.rules.messages and stored is None:
             raise KeyError(f"no message {message_id} in chat {chat_id}")
         message = (
-            dict(stored)
+            received_message(stored)
             if stored
             else {
                 "message_id": message_id,
@@ -659,6 +717,10 @@ class BotApiDouble:
             out.append(("text", str(params.get("text") or ""), MAX_TEXT))
         if "caption" in params and params["caption"] is not None:
             out.append(("caption", str(params["caption"]), MAX_CAPTION))
+        if method == "sendMediaGroup" and isinstance(params.get("media"), list):
+            for item in params["media"]:
+                if isinstance(item, dict) and item.get("caption") is not None:
+                    out.append(("caption", str(item["caption"]), MAX_CAPTION))
         return out
 
     def _check_html(self, method: str, params: dict[str, Any], _: Any) -> Failure | None:
@@ -844,6 +906,8 @@ class BotApiDouble:
                 ],
                 caption=params.get("caption"),
             )
+        if method == "sendMediaGroup":
+            return self._album(params, files)
         if method == "sendLocation":
             return self._message(
                 params,
@@ -861,12 +925,12 @@ class BotApiDouble:
                     self._emit({"type": "delete", "chat_id": chat_id, "message_id": message_id})
             return True
         if method == "answerCallbackQuery":
-            chat_id = self._queries.pop(str(params.get("callback_query_id")), None)
-            if chat_id is not None and self.history:
+            query_chat = self._queries.pop(str(params.get("callback_query_id")), None)
+            if query_chat is not None and self.history:
                 self._emit(
                     {
                         "type": "callback_answer",
-                        "chat_id": chat_id,
+                        "chat_id": query_chat,
                         "text": params.get("text") or "",
                         "show_alert": bool(params.get("show_alert")),
                         "url": params.get("url"),
@@ -877,6 +941,26 @@ class BotApiDouble:
             return self._commands(method, params)
         # deleteWebhook, sendChatAction, close, logOut...
         return True
+
+    def _album(
+        self, params: dict[str, Any], files: dict[str, tuple[str, bytes]]
+    ) -> list[dict[str, Any]]:
+        """sendMediaGroup: one message per photo, sharing a media_group_id (photos only)."""
+        group = f"G{next(self._albums)}"
+        out = []
+        for item in params.get("media") or []:
+            ref = str(item.get("media", ""))
+            name = ref.removeprefix("attach://")
+            upload = {"photo": files[name]} if name in files else {}
+            file_id = self._file({"photo": ref}, upload, "photo")
+            photo = [
+                {"file_id": file_id, "file_unique_id": file_id[:16], "width": 10, "height": 10}
+            ]
+            one = {"chat_id": params.get("chat_id"), "parse_mode": item.get("parse_mode")}
+            out.append(
+                self._message(one, photo=photo, caption=item.get("caption"), media_group_id=group)
+            )
+        return out
 
     def _commands(self, method: str, params: dict[str, Any]) -> Any:
         scope = params.get("scope") or {"type": "default"}

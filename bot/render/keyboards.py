@@ -31,11 +31,26 @@ def nag_keyboard(t: Texts, nag: Nag, reminders_on: bool) -> InlineKeyboardMarkup
     )
 
 
+def meeting_keyboard(t: Texts, nag: Nag, reminders_on: bool | None) -> InlineKeyboardMarkup:
+    """Under a next meeting: Add to calendar, and Remind me when it is the resident's own NAG
+    (`reminders_on` None for any other NAG)."""
+    row = [InlineKeyboardButton(t.get("button.calendar"), callback_data=cd.Calendar(nag.id).pack())]
+    if reminders_on is not None:
+        remind = t.get("button.remind_off" if reminders_on else "button.remind_on")
+        row.append(InlineKeyboardButton(remind, callback_data=cd.Remind(nag.id).pack()))
+    return InlineKeyboardMarkup([row])
+
+
 def nag_choice_keyboard(
-    nags: Sequence[Nag], kind: type[cd.Area | cd.Meetings], columns: int = 1
+    nags: Sequence[Nag],
+    kind: type[cd.Area | cd.Meetings],
+    more: Sequence[InlineKeyboardButton] = (),
 ) -> InlineKeyboardMarkup:
-    buttons = [InlineKeyboardButton(n.name, callback_data=kind(n.id).pack()) for n in nags]
-    rows = [buttons[i : i + columns] for i in range(0, len(buttons), columns)]
+    """One NAG per row by its short name (a phone shows ~28 characters a row), then `more`
+    (e.g. page buttons) on a last row."""
+    rows = [[InlineKeyboardButton(n.short_name, callback_data=kind(n.id).pack())] for n in nags]
+    if more:
+        rows.append(list(more))
     return InlineKeyboardMarkup(rows)
 
 
@@ -79,3 +94,15 @@ def question_keyboard(
     if nav:
         rows.append(nav)
     return InlineKeyboardMarkup(rows)
+
+
+def rating_keyboard(t: Texts, broadcast_id: int) -> InlineKeyboardMarkup:
+    """👍 Useful / 👎 Not useful under every broadcast message (id 0 for a preview: never valid)."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                _button(t.get("broadcast.btn_useful"), cd.Rate(broadcast_id, True)),
+                _button(t.get("broadcast.btn_not_useful"), cd.Rate(broadcast_id, False)),
+            ]
+        ]
+    )

@@ -17,10 +17,11 @@ from urllib.parse import quote_plus
 from zoneinfo import ZoneInfo
 
 from bot.content import Campaign, Nag, Question, ScheduledMessage, Survey, Texts
+from bot.content.keys import TextKey
 from bot.domain import surveys as dom
-from bot.domain.broadcasts import Audience
 from bot.domain.meetings import Meeting
 from bot.limits import MAX_MESSAGE
+from storage.model import Audience, AudienceKind
 
 
 def e(value: object) -> str:
@@ -44,6 +45,73 @@ def when(t: Texts, dt: datetime, tz: ZoneInfo) -> str:
     """ "Tuesday 24 November 2026, 18:30" on the local wall clock."""
     local = dt.astimezone(tz)
     return f"{t.weekday(local)} {local.day} {t.month(local)} {local.year}, {local:%H:%M}"
+
+
+def when_words(t: Texts, dt: datetime, tz: ZoneInfo, now: datetime) -> str:
+    """ "today at 18:00", "tomorrow at 10:00", "yesterday at 09:15", otherwise "Tuesday 24
+    November, 18:00" (with the year only when it is not this year), on the local wall clock."""
+    local, today = dt.astimezone(tz), now.astimezone(tz).date()
+    clock = f"{local:%H:%M}"
+    offset = (local.date() - today).days
+    if offset == 0:
+        return t.get("time.today_at", time=clock)
+    if offset == 1:
+        return t.get("time.tomorrow_at", time=clock)
+    if offset == -1:
+        return t.get("time.yesterday_at", time=clock)
+    year = f" {local.year}" if local.year != today.year else ""
+    return f"{t.weekday(local)} {local.day} {t.month(local)}{year}, {clock}"
+
+
+def when_short(t: Texts, dt: datetime, tz: ZoneInfo, now: datetime) -> str:
+    """Like `when_words` for one-line lists: "today at 18:00", "Wed 25 Nov, 10:00",
+    "Mon 11 Oct 2027, 10:00"."""
+    local, today = dt.astimezone(tz), now.astimezone(tz).date()
+    if abs((local.date() - today).days) <= 1:
+        return when_words(t, dt, tz, now)
+    year = f" {local.year}" if local.year != today.year else ""
+    return f"{t.weekday(local)[:3]} {local.day} {t.month_short(local)}{year}, {local:%H:%M}"
+
+
+def day_short(t: Texts, d: date, today: date) -> str:
+    """ "Sun 25 Oct" (with the year only when it is not `today`'s year)."""
+    year = f" {d.year}" if d.year != today.year else ""
+    return f"{t.weekday(d)[:3]} {d.day} {t.month_short(d)}{year}"
+
+
+def day_long(t: Texts, d: date, today: date) -> str:
+    """ "Sunday 25 October" (with the year only when it is not `today`'s year)."""
+    year = f" {d.year}" if d.year != today.year else ""
+    return f"{t.weekday(d)} {d.day} {t.month(d)}{year}"
+
+
+def officer_name(t: Texts, entry: tuple[int, str | None] | None, actor_id: int | None) -> str:
+    """Who did something, for officers' eyes: the name from the config, "officer #2" (their
+    place in the config) without one, "the bot" for automatic actions, never a Telegram id.
+
+    `entry` is `Config.officer_entry(actor_id)`.
+    """
+    if actor_id is None:
+        return t.get("broadcast.the_bot")
+    if entry is None:
+        return t.get("officer.former")
+    position, name = entry
+    return e(name) if name else t.get("officer.numbered", n=position)
+
+
+def snippet(text: str, limit: int = 60) -> str:
+    """A plain one-line start of a text (HTML tags dropped), cut at a word with "…"; not
+    escaped."""
+    # A title on its own line (as campaign messages have) reads "Title: first words".
+    lines = [" ".join(x.split()) for x in plain(text).strip().split("\n")]
+    lines = [x for x in lines if x]
+    line = lines[0] if lines else ""
+    if len(lines) > 1:
+        line = f"{line.rstrip(':.')}: {' '.join(lines[1:])}"
+    if len(line) <= limit:
+        return line
+    cut = line.rfind(" ", 0, limit - 1)
+    return line[: cut if cut > limit // 2 else limit - 1].rstrip(" ,.;:") + "…"
 
 
 def day(t: Texts, d: date) -> str:
@@ -73,26 +141,28 @@ def meeting_line(t: Texts, nag: Nag, m: Meeting, tz: ZoneInfo) -> str:
     )
 
 
+CARD_AREAS = 4  # places named on the NAG card (its name says the main ones already)
+
+
 def nag_card(t: Texts, nag: Nag, meetings: list[Meeting], tz: ZoneInfo) -> str:
+    """The NAG card, one phone screen: what it covers, its priorities, the next meeting, who to
+    contact. The full address is behind the map link; the calendar file has every detail."""
     parts = [t.get("nag.card_title", name=e(nag.name))]
-    parts.append(t.get("nag.card_areas", areas=e(", ".join(nag.areas)), council=e(nag.council)))
+    areas = list(nag.areas[:CARD_AREAS]) + (["…"] if len(nag.areas) > CARD_AREAS else [])
+    parts[0] += "\n" + t.get("nag.card_areas", areas=e(", ".join(areas)))
     prios = "\n".join(f"{i}. {e(p)}" for i, p in enumerate(nag.priorities, 1))
     parts.append(t.get("nag.card_priorities", priorities=prios))
     if meetings:
-        m = meetings[0]
-        venue = e(nag.venue.name) + ", " + e(nag.venue.address)
-        if nag.venue.postcode:
-            venue += " " + e(nag.venue.postcode)
-        parts.append(
-            t.get(
-                "nag.card_next",
-                when=e(when(t, m.start, tz)),
-                venue=venue,
-                map_url=attr(map_url(nag)),
-            )
+        venue = e(nag.venue.name) + (f", {e(nag.venue.postcode)}" if nag.venue.postcode else "")
+        meeting = t.get(
+            "nag.card_next",
+            when=e(when(t, meetings[0].start, tz)),
+            venue=venue,
+            map_url=attr(map_url(nag)),
         )
         if nag.venue.accessibility:
-            parts.append(t.get("nag.card_access", access=e(nag.venue.accessibility)))
+            meeting += "\n" + t.get("nag.card_access", access=e(nag.venue.accessibility))
+        parts.append(meeting)
     else:
         parts.append(t.get("nag.card_no_meeting"))
     c = nag.contact
@@ -102,11 +172,23 @@ def nag_card(t: Texts, nag: Nag, meetings: list[Meeting], tz: ZoneInfo) -> str:
     if c.email:
         contact.append(t.get("nag.contact_email", email=e(c.email)))
     if c.url:
-        contact.append(f'<a href="{attr(c.url)}">{e(c.url)}</a>')
-    parts.append(t.get("nag.card_contact", contact="\n".join(contact)))
-    if nag.links:
-        parts.append(" · ".join(f'<a href="{attr(x.url)}">{e(x.title)}</a>' for x in nag.links))
+        contact.append(t.get("nag.contact_website", url=attr(c.url)))
+    contact.extend(f'<a href="{attr(x.url)}">{e(x.title)}</a>' for x in nag.links)
+    parts.append(t.get("nag.card_contact", contact=" · ".join(contact)))
     return "\n\n".join(parts)
+
+
+def next_meeting_text(t: Texts, nag: Nag, meetings: list[Meeting], tz: ZoneInfo) -> str:
+    """One group's next meeting: when, where (with a map), who is welcome."""
+    if not meetings:
+        return t.get("meetings.none", name=e(nag.name))
+    return t.get(
+        "meetings.next",
+        name=e(nag.name),
+        when=e(when(t, meetings[0].start, tz)),
+        venue=e(nag.venue.name),
+        map_url=attr(map_url(nag)),
+    )
 
 
 def meetings_text(t: Texts, nag: Nag, meetings: list[Meeting], tz: ZoneInfo) -> str:
@@ -116,17 +198,33 @@ def meetings_text(t: Texts, nag: Nag, meetings: list[Meeting], tz: ZoneInfo) -> 
     return t.get("meetings.list", name=e(nag.name), meetings=lines)
 
 
-def campaign_text(t: Texts, c: Campaign, run: tuple[date, date], today: date) -> str:
-    status = "campaigns.now" if run[0] <= today else "campaigns.soon"
-    tips = "\n".join(t.get("campaigns.tip", tip=e(tip)) for tip in c.tips)
-    links = " · ".join(f'<a href="{attr(x.url)}">{e(x.title)}</a>' for x in c.links)
+def campaign_label(t: Texts, c: Campaign, run: tuple[date, date], today: date) -> str:
+    """A campaign's button in the /campaigns list: running now, or from its start date."""
+    if run[0] <= today:
+        return t.get("campaigns.label_now", title=c.title)
     return t.get(
-        "campaigns.item",
+        "campaigns.label_soon", title=c.title, start=f"{run[0].day} {t.month_short(run[0])}"
+    )
+
+
+def campaign_detail(
+    t: Texts,
+    c: Campaign,
+    run: tuple[date, date],
+    today: date,
+    tips: Sequence[str],
+    *,
+    more: bool = False,
+) -> str:
+    """One campaign: title, when, summary and some tips (`more`: the rest of the tips)."""
+    status: TextKey = "campaigns.now" if run[0] <= today else "campaigns.soon"
+    lines = "\n".join(t.get("campaigns.tip", tip=e(tip)) for tip in tips)
+    return t.get(
+        "campaigns.more" if more else "campaigns.detail",
         title=e(c.title),
-        status=t.get(status, start=day(t, run[0]), end=day(t, run[1])),
+        status=t.get(status, start=date_words(t, run[0]), end=date_words(t, run[1])),
         summary=e(c.summary),
-        tips=tips,
-        links=links,
+        tips=lines,
     ).rstrip()
 
 
@@ -177,15 +275,15 @@ def campaign_message_html(t: Texts, campaign: Campaign, message: ScheduledMessag
 
 def describe_audience(t: Texts, audience: Audience, nag_names: dict[str, str]) -> str:
     """Officer-facing description of an audience (escaped HTML)."""
-    if audience.kind == "nags":
+    if audience.kind == AudienceKind.NAGS:
         names = ", ".join(e(nag_names.get(n, n)) for n in audience.nags)
         return t.get("broadcast.audience_nags", names=names)
-    if audience.kind == "survey":
+    if audience.kind == AudienceKind.SURVEY:
         return t.get("broadcast.audience_survey", survey=e(audience.survey or ""))
-    if audience.kind == "reminder":
+    if audience.kind == AudienceKind.REMINDER:
         names = ", ".join(e(nag_names.get(n, n)) for n in audience.nags)
         return t.get("broadcast.audience_reminder", names=names)
-    if audience.kind == "personal":
+    if audience.kind == AudienceKind.PERSONAL:
         return t.get("broadcast.audience_personal")
     return t.get("broadcast.audience_all")
 
@@ -199,28 +297,77 @@ def answer_text(t: Texts, q: Question, ans: dom.Answer) -> str:
     return ", ".join(q.label(v) for v in ans)
 
 
-def question_text(t: Texts, survey: Survey, q: Question, answers: dom.Answers) -> str:
-    """A survey question: progress, the question, how to answer, and any earlier answer."""
-    n, total = dom.progress(survey, q.id, answers)
-    parts = [
-        t.get("survey.progress", title=e(survey.title), n=n, total=total),
-        f"<b>{e(q.text)}</b>",
-    ]
+def short_answer(text: str, limit: int = 100) -> str:
+    """A typed answer shortened for quoting back under its question (the whole is stored)."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def survey_intro(t: Texts, survey: Survey) -> str:
+    """The survey's title, what it is for and its privacy note (above its first question)."""
+    return t.get(
+        "survey.intro", title=e(survey.title), intro=e(survey.intro), privacy=e(survey.privacy)
+    )
+
+
+def progress_line(
+    t: Texts, survey: Survey, q: Question, answers: dom.Answers, *, titled: bool = True
+) -> str:
+    """ "Survey title · Question 6 of up to 10" (without the title right under the intro)."""
+    p = dom.progress(survey, q.id, answers)
+    key: TextKey = "survey.count" if p.fixed else "survey.count_up_to"
+    count = t.get(key, n=p.n, total=p.total)
+    if not titled:
+        return f"<i>{count}</i>"
+    return t.get("survey.progress", title=e(survey.title), count=count)
+
+
+def question_text(
+    t: Texts,
+    survey: Survey,
+    q: Question,
+    answers: dom.Answers,
+    header: str = "",
+    *,
+    titled: bool = True,
+) -> str:
+    """A survey question: `header` (HTML), progress, the question, how to answer, and any
+    earlier answer. `titled`: the progress line names the survey (not under its intro)."""
+    parts = [header] if header else []
+    parts += [progress_line(t, survey, q, answers, titled=titled), f"<b>{e(q.text)}</b>"]
     if q.type == "rating":
         lo, hi = q.scale
-        parts.append(
-            t.get("survey.hint_rating", min=lo, max=hi, low=e(q.low or lo), high=e(q.high or hi))
-        )
+        hint = t.get("survey.hint_rating", min=lo, max=hi, low=e(q.low or lo), high=e(q.high or hi))
     elif q.type == "text":
-        parts.append(t.get("survey.hint_text", max=q.max_length))
+        hint = t.get("survey.hint_text", max=q.max_length)
     elif q.type == "number":
-        parts.append(t.get("survey.hint_number", **dom.number_range(q)))
+        hint = t.get("survey.hint_number", **dom.number_range(q))
     elif q.type == "multi":
-        parts.append(t.get("survey.hint_multi", min=q.min or 0, max=q.max or len(q.options)))
+        hint = t.get("survey.hint_multi", min=q.min or 0, max=q.max or len(q.options))
     elif q.type == "top":
-        parts.append(t.get("survey.hint_top", n=q.pick))
+        hint = t.get("survey.hint_top", n=q.pick)
+    else:
+        hint = ""
     if not q.required:
-        parts.append(t.get("survey.hint_optional"))
+        hint = f"{hint} {t.get('survey.hint_optional')}".strip()
+    if hint:
+        parts.append(hint)
     if q.id in answers and q.type not in ("multi", "top"):
-        parts.append(t.get("survey.your_answer", answer=e(answer_text(t, q, answers[q.id]))))
+        said = short_answer(answer_text(t, q, answers[q.id]))
+        parts.append(t.get("survey.your_answer", answer=e(said)))
     return "\n\n".join(parts)
+
+
+def answered_text(t: Texts, survey: Survey, q: Question, ans: dom.Answer, header: str = "") -> str:
+    """A question once answered: the question and "✔ Your answer: …" (or "✔ Skipped")."""
+    if ans is None:
+        line = t.get("survey.answered_skipped")
+    else:
+        line = t.get("survey.answered", answer=e(short_answer(answer_text(t, q, ans))))
+    return closed_text(q, line, header)
+
+
+def closed_text(q: Question, line: str, header: str = "") -> str:
+    """A question that can no longer be answered here: the question, then `line` (HTML)."""
+    body = f"<b>{e(q.text)}</b>\n{line}"
+    return f"{header}\n\n{body}" if header else body

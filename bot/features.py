@@ -1,0 +1,62 @@
+"""The feature contract: each feature module declares one `Feature`; the composition root
+(bot/app.py) only assembles them.
+
+A feature declares its commands, its handlers (each in a named `Group`), the plain-words intents
+it answers (content/intents.yaml: "when's the next meeting?"), its jobs, its start and stop
+hooks, and, if it stores anything about a person, its part of /mydata and /forget (`Privacy`).
+Every database table must be claimed by some feature, either in a `Privacy` part or in
+`tables_without_personal_data` with the reason (tests/test_features.py checks the schema), so
+a new feature that stores something cannot forget the right of access or erasure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from telegram.ext import Application, BaseHandler, JobQueue
+
+from bot.content import Texts
+from bot.handlers.registry import Callback, Command, Group
+
+if TYPE_CHECKING:
+    from bot.context import Services
+
+Handler = tuple[BaseHandler[Any, Any, Any], Group]
+
+
+def no_handlers(services: Services) -> Sequence[Handler]:
+    return ()
+
+
+@dataclass(frozen=True)
+class Privacy:
+    """What a feature stores about one person: /mydata shows it (as text and in the JSON file),
+    /forget erases it.
+
+    `collect` returns JSON-able data (empty when nothing is stored); `describe` turns it into
+    readable lines; `erase` deletes it (None when deleting the resident's row removes it too,
+    through the database's cascades).
+    """
+
+    section: str
+    tables: tuple[str, ...]
+    collect: Callable[[Services, int], Awaitable[Any]]
+    describe: Callable[[Texts, Any, ZoneInfo], list[str]]
+    erase: Callable[[Services, int], Awaitable[None]] | None = None
+
+
+@dataclass(frozen=True)
+class Feature:
+    name: str
+    commands: tuple[Command, ...] = ()
+    handlers: Callable[[Services], Sequence[Handler]] = no_handlers
+    jobs: Callable[[JobQueue[Any], Services], None] | None = None
+    on_start: Callable[[Application[Any, Any, Any, Any, Any, Any]], Awaitable[None]] | None = None
+    on_stop: Callable[[Application[Any, Any, Any, Any, Any, Any]], Awaitable[None]] | None = None
+    privacy: Privacy | None = None
+    # Plain-words intents (content/intents.yaml ids) this feature answers, and menu buttons.
+    intents: Mapping[str, Callback] = field(default_factory=dict)
+    tables_without_personal_data: Mapping[str, str] = field(default_factory=dict)

@@ -1,0 +1,74 @@
+"""The main menu: buttons for what most residents come for (next meeting, their local group,
+tips, surveys, settings). A button does exactly what the same words typed would do: each is an
+intent id, answered by the feature that declared it (`Feature.intents`, see
+bot/handlers/menu.py). Only the newest menu keeps its buttons, so the chat never fills with
+old menus. Every flow that ends (an area chosen, consent given, /help) ends here.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.error import TelegramError
+
+from bot import callback_data as cd
+from bot.content import Nag, Texts
+from bot.content.keys import TextKey
+from bot.context import BotContext, Services
+from bot.handlers.common import chat_id, chat_store, reply, require_chat, texts
+from bot.render.text import e
+from storage.residents import Resident
+
+logger = logging.getLogger(__name__)
+
+# (intent, button label): two to a row, the last alone.
+MENU: tuple[tuple[str, TextKey], ...] = (
+    ("next_meeting", "button.menu_meeting"),
+    ("my_group", "button.menu_group"),
+    ("campaigns", "button.menu_tips"),
+    ("surveys", "button.menu_surveys"),
+    ("settings", "button.menu_settings"),
+)
+LAST_MENU = "menu_message_id"  # chat_data: the menu that still has its buttons
+
+
+def menu_keyboard(t: Texts) -> InlineKeyboardMarkup:
+    buttons = [
+        InlineKeyboardButton(t.get(label), callback_data=cd.Menu(intent).pack())
+        for intent, label in MENU
+    ]
+    return InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)])
+
+
+async def send_menu(update: Update, context: BotContext, text: str) -> None:
+    """Post `text` with the main menu, and take the buttons off the menu posted before."""
+    store = chat_store(context)
+    previous = store.pop(LAST_MENU, None)
+    if previous is not None:
+        try:
+            await context.bot.edit_message_reply_markup(
+                chat_id=require_chat(update).id, message_id=previous, reply_markup=None
+            )
+        except TelegramError:  # deleted, too old, or already without buttons: nothing to tidy
+            logger.debug("Could not take the buttons off an older menu")
+    sent = await reply(update, text, menu_keyboard(texts(context)))
+    if isinstance(sent, Message):
+        store[LAST_MENU] = sent.message_id
+
+
+async def show_menu(update: Update, context: BotContext, key: TextKey = "menu.prompt") -> None:
+    """The main menu under a short line (with the resident's area when one is set)."""
+    t = texts(context)
+    resident = await context.services.residents.get(chat_id(update))
+    nag = nag_of(context.services, resident)
+    if nag is not None and key == "menu.prompt":
+        await send_menu(update, context, t.get("menu.prompt_area", name=e(nag.short_name)))
+    else:
+        await send_menu(update, context, t.get(key))
+
+
+def nag_of(services: Services, resident: Resident | None) -> Nag | None:
+    if resident is None or resident.nag_id is None:
+        return None
+    return services.content.nag_by_id.get(resident.nag_id)
