@@ -227,3 +227,36 @@ async def test_every_resident_screen_fits_one_phone_screen(conversation_harness:
             await chat.tap("More tips")
     long = [s for s in chat.said if s.kind in ("message", "edit", "photo") and len(s.text) > SCREEN]
     assert not long, "\n\n".join(f"{len(s.text)}: {s.text}" for s in long)
+
+
+async def test_campaigns_that_matter_in_my_area_come_first(small_harness: Harness):
+    # Alpha's residents: "Local Campaign" (nags: [alpha]) before the other current one.
+    chat = Conversation(small_harness, RESIDENT)
+    await chat.say("/start nag_alpha")
+    said = await chat.say("/campaigns")
+    assert [label for label, _ in said[-1].buttons] == [
+        "🟢 📍 Local Campaign",
+        "🟢 Now Campaign",
+        "🗓 Later Campaign (from 11 Jan)",
+    ]
+    # Delta's residents see the current ones by start date, unmarked.
+    other = Conversation(small_harness, RESIDENT + 1)
+    await other.say("/start nag_delta")
+    said = await other.say("/campaigns")
+    assert [label for label, _ in said[-1].buttons][:2] == ["🟢 Now Campaign", "🟢 Local Campaign"]
+
+
+def test_a_campaign_for_an_unknown_nag_is_a_file_line_problem(tmp_path):
+    from bot.content import ContentError, load_content
+    from tests.conftest import LONDON, small_content_dir
+
+    folder = small_content_dir(tmp_path / "c")
+    path = folder / "campaigns.yaml"
+    text = path.read_text(encoding="utf-8").replace("nags: [alpha]", "nags: [alpha, nowhere]")
+    path.write_text(text, encoding="utf-8")
+    line = next(i for i, x in enumerate(text.splitlines(), 1) if "nags: [alpha, nowhere]" in x)
+    with pytest.raises(ContentError) as err:
+        load_content(folder, LONDON)
+    assert [str(p) for p in err.value.problems] == [
+        f"c/campaigns.yaml:{line}: nags: no NAG has the id 'nowhere'"
+    ]

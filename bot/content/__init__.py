@@ -55,7 +55,8 @@ def load_content(directory: Path, tz: ZoneInfo | None = None) -> Content:
     if not directory.is_dir():
         raise ContentError([Problem(str(directory), 1, "content folder not found")])
     nags = load_nags(col, directory / "nags.yaml", tz)
-    campaigns = load_campaigns(col, directory / "campaigns.yaml", directory)
+    nag_ids = frozenset(n.id for n in nags)
+    campaigns = load_campaigns(col, directory / "campaigns.yaml", directory, nag_ids)
     texts = load_texts(col, directory)
     survey_dir = directory / "surveys"
     en = texts["en"]
@@ -64,8 +65,7 @@ def load_content(directory: Path, tz: ZoneInfo | None = None) -> Content:
         if "button.survey_yes" in en and "button.survey_no" in en
         else ("Yes", "No")
     )
-    nag_ids = {n.id for n in nags}
-    surveys = load_surveys(col, survey_dir, nag_ids, yes_no) if survey_dir.is_dir() else []
+    surveys = load_surveys(col, survey_dir, set(nag_ids), yes_no) if survey_dir.is_dir() else []
     survey_files = sorted(survey_dir.glob("*.yaml")) if survey_dir.is_dir() else []
     safety = load_safety(col, directory / "safety.yaml")
     intents = load_intents(col, directory / "intents.yaml")

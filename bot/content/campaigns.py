@@ -110,6 +110,7 @@ class CampaignModel(Model):
     tips: list[str] = Field(min_length=1)
     links: list[Link] = []
     image: str | None = None
+    nags: list[str] = []  # NAG ids where it matters most: listed first for their residents
     messages: list[CampaignMessage] = []
     _id = field_validator("id")(check_with(ID_RE, "id (lower-case letters, digits, - or _)"))
 
@@ -135,6 +136,7 @@ class Campaign:
     links: tuple[Link, ...]
     image: str | None
     messages: tuple[ScheduledMessage, ...]
+    nags: tuple[str, ...] = ()  # where it matters most (its residents see it first)
 
     def day_in_run(self, spec: str, start: date) -> date:
         """The date `spec` (a message's day or on) means in the run starting on `start`.
@@ -181,9 +183,14 @@ def _same_day_in(d: date, year: int) -> date:
         return d.replace(year=year, day=28)
 
 
-def load_campaigns(col: Collector, path: Path, content_dir: Path) -> list[Campaign]:
+def load_campaigns(
+    col: Collector, path: Path, content_dir: Path, nag_ids: frozenset[str] = frozenset()
+) -> list[Campaign]:
     out: list[Campaign] = []
     for raw, loc, m in validated(col, path, "campaigns", CampaignModel):
+        for j, nag in enumerate(m.nags):
+            if nag not in nag_ids:
+                col.add(path, line_of(raw, (*loc, "nags", j)), f"nags: no NAG has the id {nag!r}")
         starts = parse_date(col, path, line_of(raw, (*loc, "starts")), m.starts)
         ends = parse_date(col, path, line_of(raw, (*loc, "ends")), m.ends)
         if starts and ends and ends < starts:
@@ -232,6 +239,7 @@ def load_campaigns(col: Collector, path: Path, content_dir: Path) -> list[Campai
                     links=tuple(m.links),
                     image=m.image,
                     messages=tuple(msgs),
+                    nags=tuple(m.nags),
                 )
             )
     return out

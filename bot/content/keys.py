@@ -206,6 +206,7 @@ TextKey = Literal[
     "campaigns.label_now",
     "campaigns.label_soon",
     "campaigns.list",
+    "campaigns.local",
     "campaigns.more",
     "campaigns.none",
     "campaigns.now",

@@ -1,5 +1,6 @@
 """/campaigns: a short list of crime-prevention campaigns (running now first, then those coming
-soon, marked; campaigns already over are hidden) -> tap one -> its picture, three tips, and
+soon, marked; those that matter most in the resident's area first in each; campaigns already
+over are hidden) -> tap one -> its picture, three tips, and
 "More tips". Each screen fits a phone."""
 
 from __future__ import annotations
@@ -17,7 +18,16 @@ from bot import callback_data as cd
 from bot.content import Campaign, Texts
 from bot.context import BotContext, Services
 from bot.features import Feature, Handler
-from bot.handlers.common import answer, now, on_button, pressed, reply, require_chat, texts
+from bot.handlers.common import (
+    answer,
+    chat_id,
+    now,
+    on_button,
+    pressed,
+    reply,
+    require_chat,
+    texts,
+)
 from bot.handlers.registry import Command, Group
 from bot.render.text import campaign_detail, campaign_label
 
@@ -27,14 +37,17 @@ UPCOMING_DAYS = 60  # campaigns starting within this many days are listed as com
 FIRST_TIPS = 3
 
 
-def listed(services: Services, today: date) -> list[tuple[tuple[date, date], Campaign]]:
-    """Campaigns running today, then those starting within UPCOMING_DAYS, by start date."""
+def listed(
+    services: Services, today: date, nag_id: str | None = None
+) -> list[tuple[tuple[date, date], Campaign]]:
+    """Campaigns running today, then those starting within UPCOMING_DAYS; in each, those that
+    matter most in the resident's area first, then by start date."""
     runs = []
     for c in services.content.campaigns:
         run = c.occurrence(today)
         if run and run[0] <= today + timedelta(days=UPCOMING_DAYS):
             runs.append((run, c))
-    runs.sort(key=lambda x: (x[0][0] > today, x[0][0]))
+    runs.sort(key=lambda x: (x[0][0] > today, nag_id not in x[1].nags, x[0][0]))
     return runs
 
 
@@ -50,11 +63,16 @@ async def campaigns_command(update: Update, context: BotContext) -> None:
     """The list: one button per campaign."""
     t = texts(context)
     today = _today(context)
-    runs = listed(context.services, today)
+    resident = await context.services.residents.get(chat_id(update))
+    nag_id = resident.nag_id if resident else None
+    runs = listed(context.services, today, nag_id)
     if not runs:
         await reply(update, t.get("campaigns.none"))
         return
-    rows = [_button(campaign_label(t, c, run, today), cd.CampaignOpen(c.id, 0)) for run, c in runs]
+    rows = [
+        _button(campaign_label(t, c, run, today, local=nag_id in c.nags), cd.CampaignOpen(c.id, 0))
+        for run, c in runs
+    ]
     await reply(update, t.get("campaigns.list"), InlineKeyboardMarkup(rows))
 
 

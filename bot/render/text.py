@@ -198,13 +198,15 @@ def meetings_text(t: Texts, nag: Nag, meetings: list[Meeting], tz: ZoneInfo) -> 
     return t.get("meetings.list", name=e(nag.name), meetings=lines)
 
 
-def campaign_label(t: Texts, c: Campaign, run: tuple[date, date], today: date) -> str:
-    """A campaign's button in the /campaigns list: running now, or from its start date."""
+def campaign_label(
+    t: Texts, c: Campaign, run: tuple[date, date], today: date, *, local: bool = False
+) -> str:
+    """A campaign's button in the /campaigns list: running now, or from its start date; marked
+    when it matters most in the resident's area."""
+    title = t.get("campaigns.local", title=c.title) if local else c.title
     if run[0] <= today:
-        return t.get("campaigns.label_now", title=c.title)
-    return t.get(
-        "campaigns.label_soon", title=c.title, start=f"{run[0].day} {t.month_short(run[0])}"
-    )
+        return t.get("campaigns.label_now", title=title)
+    return t.get("campaigns.label_soon", title=title, start=f"{run[0].day} {t.month_short(run[0])}")
 
 
 def campaign_detail(
