@@ -95,12 +95,13 @@ broadcast:
     return cfg
 
 
-def start_bot(cfg: Path, log: Path, pacer: str = "old") -> subprocess.Popen:
-    # bench/botrun.py is `safermk-bot` with the benchmark's switches (which pacer) read from
-    # the environment by the launcher only.
-    env = {**os.environ, "SAFERMK_BENCH_PACER": pacer}
+def start_bot(cfg: Path, log: Path, tree: str = ".") -> subprocess.Popen:
+    # bench/botrun.py is `safermk-bot` run from the source tree given (this one, or e.g. a
+    # worktree of an older commit, to compare the two side by side in one run).
+    source = ROOT if tree == "." else Path(tree).resolve()
+    env = {**os.environ, "PYTHONPATH": str(source)}
     return subprocess.Popen(
-        [PY, "-m", "bench.botrun", "--config", str(cfg), "run"],
+        [PY, str(ROOT / "bench" / "botrun.py"), "--config", str(cfg), "run"],
         stdout=log.open("ab"),
         stderr=subprocess.STDOUT,
         cwd=ROOT,
@@ -193,7 +194,7 @@ def start_fake(port: int, limit: int, latency: str, paid_limit: int) -> subproce
     return server
 
 
-def run_scenario(sc: Scenario, args: argparse.Namespace, pacer: str) -> dict:
+def run_scenario(sc: Scenario, args: argparse.Namespace, tree: str) -> dict:
     """One broadcast to `args.subscribers` through a fresh fake and a fresh bot process."""
     tmp = Path(tempfile.mkdtemp(prefix="bench-broadcast-"))
     extra = ""
@@ -207,7 +208,7 @@ def run_scenario(sc: Scenario, args: argparse.Namespace, pacer: str) -> dict:
     asker = Asker(api, sc.replies)
     try:
         asyncio.run(seed(tmp / "bench.sqlite3", args.subscribers))
-        bot = start_bot(cfg, log, pacer)
+        bot = start_bot(cfg, log, tree)
         # Residents start asking once the broadcast is under way (not while the bot starts).
         wait_delivered(api, args.subscribers, bot, stop_at=1)
         asker.start()
@@ -232,7 +233,7 @@ def run_scenario(sc: Scenario, args: argparse.Namespace, pacer: str) -> dict:
     span = (final["last"] or 0) - (final["first"] or 0)
     final.update(
         scenario=sc.name,
-        pacer=pacer,
+        tree="this tree" if tree == "." else Path(tree).name,
         subscribers=args.subscribers,
         rate=rate if not sc.paid else args.paid_rate,
         span=span,
@@ -250,7 +251,7 @@ def row(r: dict) -> str:
     worst = (r["reply_max"] or 0) * 1000
     per_10k = r["flood_429"] * 10_000 / max(1, r["accepted"])
     return (
-        f"| {r['scenario']} | {r['pacer']} | {r['rate']:g} | {r['subscribers']:,} "
+        f"| {r['scenario']} | {r['tree']} | {r['rate']:g} | {r['subscribers']:,} "
         f"| **{r['total_rate']:.2f}/s** | {r['bulk_rate']:.2f}/s "
         f"| {r['flood_429']} ({per_10k:.1f} per 10k) | {r['max_429_in_a_row']} "
         f"| {r['max_in_window']} | {r['duplicates']} | {r['missed']} "
@@ -259,7 +260,7 @@ def row(r: dict) -> str:
 
 
 TABLE_HEAD = (
-    "| scenario | pacer | configured /s | subscribers | achieved, bulk + replies | bulk only "
+    "| scenario | bot | configured /s | subscribers | achieved, bulk + replies | bulk only "
     "| 429s | most 429s in a row | max sends in any 1 s | duplicates | missed "
     "| reply p95 / max (replies) | bot peak RSS |\n"
     "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
@@ -278,7 +279,12 @@ def main() -> int:
         default="",
         help="comma-separated, run one after another and print a table: " + ", ".join(SCENARIOS),
     )
-    p.add_argument("--pacers", default="old", help="old (BroadcastLimiter), new (bot.pacing)")
+    p.add_argument(
+        "--trees",
+        default=".",
+        help="comma-separated source trees to run the bot from ('.' is this one), e.g. a worktree"
+        " of an older commit for a side-by-side comparison",
+    )
     p.add_argument("--paid-rate", type=int, default=1000, help="paid_rate_per_second (paid)")
     p.add_argument("--paid-limit", type=int, default=1000, help="the fake's paid sends/s")
     p.add_argument("--json", help="also write the scenario results here")
@@ -295,9 +301,9 @@ def main() -> int:
     if args.scenarios:
         results = []
         for name in args.scenarios.split(","):
-            for pacer in args.pacers.split(","):
+            for tree in args.trees.split(","):
                 t0 = time.monotonic()
-                r = run_scenario(SCENARIOS[name], args, pacer)
+                r = run_scenario(SCENARIOS[name], args, tree)
                 results.append(r)
                 print(f"[{time.monotonic() - t0:.0f} s] {row(r)}", flush=True)
         print()
@@ -313,12 +319,12 @@ def main() -> int:
     log = tmp / "bot.log"
     api = f"http://127.0.0.1:{args.port}"
     server = start_fake(args.port, args.limit, str(args.latency * 1000), args.paid_limit)
-    pacer = args.pacers.split(",")[0]
+    tree = args.trees.split(",")[0]
     try:
         t0 = time.monotonic()
         asyncio.run(seed(tmp / "bench.sqlite3", args.subscribers))
         print(f"seeded {args.subscribers} subscribers in {time.monotonic() - t0:.1f} s ({tmp})")
-        bot = start_bot(cfg, log, pacer)
+        bot = start_bot(cfg, log, tree)
         if args.rss_only:
             time.sleep(args.rss_only)
             stats = http(f"{api}/stats")
@@ -337,7 +343,7 @@ def main() -> int:
             bot.wait()
             killed_at = http(f"{api}/stats")["delivered"]
             print(f"kill -9 after {killed_at} delivered")
-            bot = start_bot(cfg, log, pacer)
+            bot = start_bot(cfg, log, tree)
             in_flight_bound = max(4, int(args.rate * 0.25 + 0.999)) * 2  # window + next claim
         stats, rss = wait_delivered(api, args.subscribers, bot)
         asker.halt.set()

@@ -65,7 +65,6 @@ VARIANTS = {
     "uvloop": ("SAFERMK_BENCH_UVLOOP", "1"),
     "seen": ("SAFERMK_BENCH_SEEN", "once"),
     "areacache": ("SAFERMK_BENCH_AREACACHE", "1"),
-    "pacer": ("SAFERMK_BENCH_PACER", "new"),
 }
 
 

@@ -1,8 +1,6 @@
 """Start the real bot (`safermk-bot ... run`) with benchmark-only switches, read from the
 environment by this launcher only (bot/ never reads them):
 
-  SAFERMK_BENCH_PACER=new     install bot.pacing.Pacer instead of bot.delivery.BroadcastLimiter
-                              (what the one-line swap in bot/app.py and bot/delivery.py does)
   SAFERMK_BENCH_UVLOOP=1      run the bot on uvloop's event loop (what bot/cli.py would do)
   SAFERMK_BENCH_SEEN=once     the last-seen write at most once a day per chat, residents or
                               not (what skipping the unchanged write in bot/handlers/retention.py
@@ -25,21 +23,6 @@ def _config_path(argv: list[str]) -> Path | None:
     if "--config" in argv:
         return Path(argv[argv.index("--config") + 1])
     return None
-
-
-def install_pacer(argv: list[str]) -> None:
-    import bot.app
-    import bot.delivery
-    from bot.config import load_config
-    from bot.pacing import Pacer
-
-    settings = load_config(_config_path(argv), require_token=False).settings.broadcast
-
-    def factory(_rate: float) -> Pacer:  # bot.app calls BroadcastLimiter(rate_per_second)
-        return Pacer.from_settings(settings)
-
-    bot.app.BroadcastLimiter = factory  # type: ignore[assignment,misc]
-    bot.delivery.BroadcastLimiter = Pacer  # type: ignore[misc]  # install()'s isinstance
 
 
 def install_seen_once() -> None:
@@ -76,8 +59,6 @@ def install_area_cache() -> None:
 
 def main() -> int:
     argv = sys.argv[1:]
-    if os.environ.get("SAFERMK_BENCH_PACER") == "new":
-        install_pacer(argv)
     if os.environ.get("SAFERMK_BENCH_SEEN") == "once":
         install_seen_once()
     if os.environ.get("SAFERMK_BENCH_AREACACHE") == "1":

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from bot.config import ConfigError, load_config, resolve_survey_secret
 from bot.content import Content, ContentError, load_content
+from bot.processing import new_event_loop
 from storage.db import DatabaseError
 
 logger = logging.getLogger("bot")
@@ -222,8 +223,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         len(content.campaigns),
         cfg.db_path,
     )
-    # run_polling takes the current loop: give it one whose unhandled errors are redacted.
-    loop = asyncio.new_event_loop()
+    # run_polling takes the current loop: give it one whose unhandled errors are redacted
+    # (uvloop's where installed: bot.processing.new_event_loop).
+    loop = new_event_loop()
     loop.set_exception_handler(loop_exception_handler(secrets))
     asyncio.set_event_loop(loop)
     try:

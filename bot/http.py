@@ -63,12 +63,7 @@ def decode_json(payload: bytes) -> Any:
 
 
 JSON_HEADERS = {"Content-Type": "application/json"}
-# Methods answered with the Message sent or edited, and what of it the bot ever reads.
-MESSAGE_METHODS = (
-    "sendMessage", "sendPhoto", "sendDocument", "sendLocation", "sendVideo", "sendAnimation",
-    "sendAudio", "sendVoice", "copyMessage", "forwardMessage",
-    "editMessageText", "editMessageCaption", "editMessageReplyMarkup", "editMessageMedia",
-)  # fmt: skip
+# What of a Message sent or edited the bot ever reads.
 KEPT_FIELDS = (
     "message_id", "date", "edit_date", "message_thread_id", "text", "caption", "photo",
     "document", "location", "video", "animation", "audio", "voice",
@@ -114,30 +109,18 @@ class AiohttpRequest(BaseRequest):
         # Parsed URLs by method URL (a few dozen methods): aiohttp parses a str on every request.
         self._urls: dict[str, URL] = {}
 
-    @staticmethod
-    def parse_json_payload(payload: bytes) -> dict[str, Any]:
-        return decode_json(payload)
+    def parse_json_payload(self, payload: bytes) -> dict[str, Any]:  # type: ignore[override]
+        """Decode an answer; a sent or edited Message keeps only what the bot reads of it.
 
-    async def post(
-        self,
-        url: str,
-        request_data: RequestData | None = None,
-        read_timeout: Any = BaseRequest.DEFAULT_NONE,
-        write_timeout: Any = BaseRequest.DEFAULT_NONE,
-        connect_timeout: Any = BaseRequest.DEFAULT_NONE,
-        pool_timeout: Any = BaseRequest.DEFAULT_NONE,
-    ) -> Any:
-        result = await super().post(
-            url,
-            request_data,
-            read_timeout=read_timeout,
-            write_timeout=write_timeout,
-            connect_timeout=connect_timeout,
-            pool_timeout=pool_timeout,
-        )
-        if self.lean_answers and isinstance(result, dict) and url.endswith(MESSAGE_METHODS):
-            return lean_message(result)
-        return result
+        (BaseRequest.post, which calls this, is final: the answer is recognised by its shape,
+        a result with a message_id and a chat, rather than by the method's name.)
+        """
+        answer = decode_json(payload)
+        if self.lean_answers and isinstance(answer, dict):
+            result = answer.get("result")
+            if isinstance(result, dict) and "message_id" in result and "chat" in result:
+                answer["result"] = lean_message(result)
+        return answer
 
     @property
     def read_timeout(self) -> float | None:

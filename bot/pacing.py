@@ -68,6 +68,7 @@ STARS_PER_PAID_MESSAGE = 0.1  # Telegram's fee per message above the free limit
 COUNTED_PREFIXES = ("send", "edit", "copy", "forward")
 UNCOUNTED = frozenset({"sendChatAction"})  # "typing...": delivers no message
 BULK_LANE = "bulk"
+Answer = bool | dict[str, Any] | list[dict[str, Any]]  # what a Bot API call returns
 
 BACKOFF = 0.85  # a 429 multiplies the budget fraction by this
 CREEP = 0.01  # each clean second adds this much of the budget back
@@ -433,13 +434,13 @@ class Pacer(BaseRateLimiter[dict[str, Any]]):
 
     async def process_request(
         self,
-        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[Any] | None]],
+        callback: Callable[..., Coroutine[Any, Any, Answer]],
         args: Any,
         kwargs: dict[str, Any],
         endpoint: str,
         data: dict[str, Any],
         rate_limit_args: dict[str, Any] | None,
-    ) -> bool | dict[str, Any] | list[Any] | None:
+    ) -> Answer:
         if not counted(endpoint):
             return await callback(*args, **kwargs)
         chat = data.get("chat_id")
@@ -464,12 +465,12 @@ class Pacer(BaseRateLimiter[dict[str, Any]]):
 
     async def _bulk_request(
         self,
-        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[Any] | None]],
+        callback: Callable[..., Coroutine[Any, Any, Answer]],
         args: Any,
         kwargs: dict[str, Any],
         data: dict[str, Any],
         chat_id: int | None,
-    ) -> bool | dict[str, Any] | list[Any] | None:
+    ) -> Answer:
         task = asyncio.current_task()
         ticket = self._tickets.pop(task, None) if task is not None else None
         if ticket is None:  # a bulk send whose sender did not acquire(): take the slot now

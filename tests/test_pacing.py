@@ -24,8 +24,8 @@ from bot import pacing
 from bot.pacing import BACKOFF, CREEP, Pacer, estimate
 from bot.preview.double import Rules
 from tests.conftest import close_harness, make_harness
-from tests.test_delivery import officer_broadcast
 from tests.fakes.botapi import FakeBotApi
+from tests.test_delivery import officer_broadcast
 
 BULK = {"lane": "bulk"}
 
