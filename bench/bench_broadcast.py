@@ -75,7 +75,7 @@ async def seed(db_path: Path, n: int) -> int:
     return bid
 
 
-def write_config(tmp: Path, port: int, rate: float, extra: str = "") -> Path:
+def write_config(tmp: Path, port: int, rate: float, extra: str = "", tree: str = ".") -> Path:
     cfg = tmp / "config.yaml"
     cfg.write_text(
         f"""telegram:
@@ -84,7 +84,7 @@ def write_config(tmp: Path, port: int, rate: float, extra: str = "") -> Path:
 storage:
   path: "{tmp / "bench.sqlite3"}"
 content:
-  dir: "{ROOT / "content"}"
+  dir: "{source_tree(tree) / "content"}"
 officers:
   - {{id: 900001, role: officer}}
 broadcast:
@@ -95,11 +95,14 @@ broadcast:
     return cfg
 
 
+def source_tree(tree: str) -> Path:
+    """'.' is this tree; any other is e.g. a worktree of an older commit, to compare with."""
+    return ROOT if tree == "." else Path(tree).resolve()
+
+
 def start_bot(cfg: Path, log: Path, tree: str = ".") -> subprocess.Popen:
-    # bench/botrun.py is `safermk-bot` run from the source tree given (this one, or e.g. a
-    # worktree of an older commit, to compare the two side by side in one run).
-    source = ROOT if tree == "." else Path(tree).resolve()
-    env = {**os.environ, "PYTHONPATH": str(source)}
+    # bench/botrun.py is `safermk-bot` run from the source tree given, with its content.
+    env = {**os.environ, "PYTHONPATH": str(source_tree(tree))}
     return subprocess.Popen(
         [PY, str(ROOT / "bench" / "botrun.py"), "--config", str(cfg), "run"],
         stdout=log.open("ab"),
@@ -201,7 +204,7 @@ def run_scenario(sc: Scenario, args: argparse.Namespace, tree: str) -> dict:
     rate = args.rate
     if sc.paid:
         extra = f"  paid: true\n  paid_rate_per_second: {args.paid_rate}\n"
-    cfg = write_config(tmp, args.port, rate, extra)
+    cfg = write_config(tmp, args.port, rate, extra, tree)
     log = tmp / "bot.log"
     api = f"http://127.0.0.1:{args.port}"
     server = start_fake(args.port, args.limit, sc.latency, args.paid_limit)

@@ -22,6 +22,7 @@ from bot.clock import FixedClock
 from bot.config import load_config
 from bot.content import Content, load_content
 from bot.context import Services
+from bot.pacing import Pacer
 from tests import builders as b
 from tests.fakes.botapi import Call, FakeBotApi, FakeRequest
 
@@ -146,6 +147,11 @@ async def make_harness(
     api = api or FakeBotApi()
     services = make_services(cfg, content, clock)
     app = build_application(services, request=FakeRequest(api), updates_request=FakeRequest(api))
+    # The bot's pacer waits in virtual time (a resident's 21st reply in a burst is held a
+    # second): tests never sleep. Delivery, installed at start-up, shares it.
+    pacer = app.bot.rate_limiter
+    assert isinstance(pacer, Pacer)
+    pacer.use_virtual_time()
     h = Harness(app, api, services, clock)
 
     async def record(update: object, context: Any) -> None:

@@ -275,3 +275,40 @@ async def test_long_typed_message_skips_the_picture_step(tmp_path, content):
     datas = [d for _, d in h.buttons(calls)]
     assert bw("img", "-") not in datas and bw("a", "all") in datas
     await close_harness(h)
+
+
+async def preview_summary(h, officer: int = OFFICER_ID) -> str:  # noqa: ANN001
+    """Walk the wizard (typed text, no picture, everyone, now) to the preview's summary."""
+    await h.send(officer, "/broadcast")
+    await h.press(officer, bw("t"))
+    await h.send(officer, "Road closed tonight on Saxon Gate")
+    await h.press(officer, bw("img", "-"))
+    await h.press(officer, bw("a", "all"))
+    calls = await h.press(officer, bw("w", "now"))
+    return calls[-1].text
+
+
+async def test_the_preview_says_how_long_the_sending_takes(tmp_path, content):
+    h = await harness(tmp_path, content)
+    await add_residents(h, range(1000, 1012))
+    summary = await preview_summary(h)
+    assert "<b>Takes:</b> under a minute" in summary
+    assert "Paid broadcast" not in summary, "paid broadcasts are off by default"
+    await add_residents(h, range(3000, 6000))  # 3,012 at 30/s (97% reached): 104 s
+    summary = await preview_summary(h)
+    assert "<b>Takes:</b> about 2 minutes" in summary
+    await close_harness(h)
+
+
+async def test_paid_broadcasts_show_the_cost_in_stars_before_confirming(tmp_path, content):
+    extra = "broadcast:\n  quiet_hours: ''\n  paid: true\n  paid_rate_per_second: 1000"
+    h = await harness(tmp_path, content, extra)
+    await add_residents(h, range(10_000, 20_000))
+    summary = await preview_summary(h)
+    # 10,000 at 970/s take 10.3 s, of which 30/s (309 messages) are free: 9,691 x 0.1 Star.
+    assert "<b>Takes:</b> under a minute" in summary
+    assert "up to 1,000 messages a second" in summary
+    assert "0.1 Star for each message above 30 a second: about 969 Stars here, 1,000 at most" in (
+        summary
+    )
+    await close_harness(h)

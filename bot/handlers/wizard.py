@@ -12,6 +12,7 @@ started again; nothing is scheduled until Confirm hands it to the broadcast serv
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -51,6 +52,7 @@ from bot.handlers.common import (
 )
 from bot.handlers.registry import Command, Group
 from bot.limits import MAX_CAPTION, MAX_MESSAGE
+from bot.pacing import estimate
 from bot.render.keyboards import rating_keyboard
 from bot.render.text import (
     campaign_message_html,
@@ -273,14 +275,40 @@ async def _summary(context: BotContext, draft: Draft) -> str:
     warning = _written_for_warning(context, draft, arrives)
     if warning:
         notes.append(warning)
+    b = s.config.settings.broadcast
+    pace = estimate(
+        count,
+        rate=b.rate_per_second,
+        paid=b.paid,
+        paid_rate=b.paid_rate_per_second,
+        stars_per_message=b.paid_stars_per_message,
+    )
+    if pace.paid:
+        notes.append(
+            t.get(
+                "broadcast.paid_cost",
+                rate=f"{b.paid_rate_per_second:,}",
+                per=f"{b.paid_stars_per_message:g}",
+                stars=f"{pace.stars:,.0f}",
+                most=f"{pace.stars_at_most:,.0f}",
+            )
+        )
     return t.get(
         "broadcast.preview_summary",
         count=count,
+        duration=_duration_words(t, pace.seconds),
         audience=describe_audience(t, draft.audience, names),
         when=e(at),
         urgent=t.get("broadcast.urgent_yes" if draft.urgent else "broadcast.urgent_no"),
         notes="".join(f"\n\n{n}" for n in notes),
     )
+
+
+def _duration_words(t: Texts, seconds: float) -> str:
+    """How long the sending takes, as an officer plans around it."""
+    if seconds < 60:
+        return t.get("broadcast.takes_under_minute")
+    return t.get("broadcast.takes_minutes", minutes=f"{math.ceil(seconds / 60):,}")
 
 
 async def _show_preview(update: Update, context: BotContext, draft: Draft) -> None:
