@@ -33,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 from storage.broadcasts import BroadcastStore  # noqa: E402
 from storage.db import Database  # noqa: E402
+from storage.model import Audience, AudienceKind, BroadcastKind, BroadcastSpec  # noqa: E402
 
 SUBSCRIBERS = 10_000_000
 REPLY_CHATS = 5_000_000
@@ -62,15 +63,14 @@ async def seed(db_path: Path, n: int) -> int:
                     for i in range(start, min(n, start + chunk))
                 ],
             )
-    bid, _ = await BroadcastStore(db).create(
-        kind="officer",
+    spec = BroadcastSpec(
+        kind=BroadcastKind.OFFICER,
         text="Benchmark: SaferMK test broadcast",
-        audience='{"kind": "all", "nags": [], "survey": null}',
-        requires="consent",
+        audience=Audience(AudienceKind.ALL),
         send_at=now,
-        now=now,
         created_by=1,
     )
+    bid, _ = await BroadcastStore(db).create(spec, now)
     await db.close()
     return bid
 
