@@ -34,15 +34,17 @@ class Residents:
     async def touch(
         self, chat_id: int, now: datetime, *, source: str | None = None, language: str = "en"
     ) -> Resident:
-        """Create the resident if new; mark them active again; keep the first sign-up source."""
+        """Create the resident if new; mark them active again and seen today; keep the first
+        sign-up source."""
         # One upsert statement: atomic on its own, and one hand-off to the database thread.
         row = await self.db.fetchone(
-            "INSERT INTO residents (chat_id, language, source, created_at, updated_at)"
-            " VALUES (?, ?, ?, ?, ?)"
+            "INSERT INTO residents (chat_id, language, source, created_at, updated_at, last_seen)"
+            " VALUES (?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (chat_id) DO UPDATE SET active = 1, updated_at = excluded.updated_at,"
-            " source = COALESCE(residents.source, excluded.source)"
+            " source = COALESCE(residents.source, excluded.source),"
+            " last_seen = max(COALESCE(residents.last_seen, ''), excluded.last_seen)"
             " RETURNING *",
-            (chat_id, language, source, ts(now), ts(now)),
+            (chat_id, language, source, ts(now), ts(now), now.date().isoformat()),
         )
         assert row is not None
         return from_row(Resident, row)

@@ -37,3 +37,19 @@ async def test_forbidden_on_reply_marks_resident_inactive(harness: Harness):
     harness.errors.clear()  # the Forbidden reached the error handler, as intended
     rows = await harness.rows("SELECT active FROM residents WHERE chat_id = ?", (CHAT,))
     assert rows[0]["active"] == 0
+
+
+async def test_writing_before_signing_up_still_records_the_day_of_sign_up(harness: Harness):
+    await harness.send(CHAT, "thanks")  # not a resident yet: noted for the day, nothing written
+    assert await harness.rows("SELECT * FROM residents WHERE chat_id = ?", (CHAT,)) == []
+    await harness.send(CHAT, "/start nag_olney")
+    await harness.send(CHAT, "/nag")
+    seen = "SELECT last_seen FROM residents WHERE chat_id = ?"
+    assert (await harness.rows(seen, (CHAT,)))[0]["last_seen"] == "2026-11-23", "signing up"
+    harness.clock.advance(days=1)
+    await harness.send(CHAT, "/nag")
+    assert (await harness.rows(seen, (CHAT,)))[0]["last_seen"] == "2026-11-24", "the next day"
+    harness.clock.advance(days=365)
+    assert await purge_expired(harness.services) == 0, "a year from the last use, not sign-up"
+    harness.clock.advance(days=1)
+    assert await purge_expired(harness.services) == 1

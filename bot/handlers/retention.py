@@ -1,11 +1,11 @@
 """Retention: remember the day each resident last used the bot; delete those gone a year.
 
 /privacy promises deletion 12 months after last use; this module keeps that promise. The
-"last seen" write happens at most once a day per resident (an in-memory note of the last day
-written), so it costs one dictionary lookup per update. It is best effort: it runs before every
-other handler, so it waits only briefly for a database lock, and a refusal is logged, not shown,
-and pauses these writes for 30 seconds (the day is written on one of the resident's later
-updates).
+"last seen" write happens at most once a day per chat (an in-memory note of the chats seen
+today; signing up counts as being seen), so it costs one set lookup per update. It is best
+effort: it runs before every other handler, so it waits only briefly for a database lock, and a
+refusal is logged, not shown, and pauses these writes for 30 seconds (the day is written on one
+of the resident's later updates).
 """
 
 from __future__ import annotations
@@ -47,13 +47,15 @@ async def note_seen(update: Update, context: BotContext) -> None:
         return  # during a long lock every update would otherwise pay the wait again
     try:
         with s.db.busy_timeout(QUICK_BUSY_MS):
-            recorded = await s.residents.mark_seen(chat.id, today)
+            await s.residents.mark_seen(chat.id, today)
     except DatabaseUnavailable as exc:
         cache.paused_until = now + SEEN_PAUSE
         logger.info("Last-seen days not recorded for a while (database %s)", exc.reason)
         return
-    if recorded:
-        cache.chats.add(chat.id)  # a brand-new resident is recorded on their next update
+    # Noted for the day whether or not they are a resident: one who signs up later today is
+    # recorded as seen by the sign-up itself (ResidentStore.upsert), so chats that are not
+    # residents cost no database write per update either.
+    cache.chats.add(chat.id)
 
 
 async def purge_expired(services: Services) -> int:
