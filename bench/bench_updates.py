@@ -52,6 +52,7 @@ BOT_CPU = 0
 FAKE_CPU = 1
 SRC = ROOT  # source tree the SaferMK bot runs from (--src)
 BASE_SRC: Path | None = None  # the "base" bot's tree (--base-src), e.g. the commit before
+PROFILE_DIR: Path | None = None  # --profile: py-spy records each SaferMK run here (raw format)
 
 BOTS = {
     "safermk": "SaferMK bot (aiohttp + per-chat ordered concurrency)",
@@ -196,9 +197,14 @@ def one_run(
                 name, value = VARIANTS[flag]
                 env[name] = value
         cwd = tree if bot.startswith(("safermk", "base")) else ROOT
+        command = bot_command(bot, write_config(tmp, url))
+        if PROFILE_DIR is not None and bot.startswith(("safermk", "base")):
+            out = PROFILE_DIR / f"{bot}-{stream}-{latency_ms:g}ms-{time.monotonic_ns()}.txt"
+            spy = Path(PY).with_name("py-spy")
+            command = [str(spy), "record", "-r", "250", "-f", "raw", "-o", str(out), "--"] + command
         spawned = time.monotonic()  # CLOCK_MONOTONIC: the fake's clock too
         proc = subprocess.Popen(
-            bot_command(bot, write_config(tmp, url)), cwd=cwd, env=env,
+            command, cwd=cwd, env=env,
             stdout=log, stderr=subprocess.STDOUT, preexec_fn=lambda: pin(BOT_CPU),
         )  # fmt: skip
         http_json(f"{url}/_bench/watch", {"pid": proc.pid})
@@ -324,8 +330,16 @@ def main(argv: list[str] | None = None) -> int:
         "snapshot of one commit, while the working tree is being edited",
     )  # fmt: skip
     p.add_argument("--base-src", type=Path, help="the tree of the 'base' bot (SaferMK before)")
+    p.add_argument(
+        "--profile", type=Path, metavar="DIR",
+        help="record each SaferMK run with py-spy (pip install py-spy) into DIR; summarise with"
+        " bench/profile_summary.py (figures include py-spy's own overhead: compare, don't quote)",
+    )  # fmt: skip
     args = p.parse_args(argv)
-    global SRC, BASE_SRC
+    global SRC, BASE_SRC, PROFILE_DIR
+    if args.profile:
+        PROFILE_DIR = args.profile.resolve()
+        PROFILE_DIR.mkdir(parents=True, exist_ok=True)
     SRC = args.src.resolve()
     BASE_SRC = args.base_src.resolve() if args.base_src else None
     pin(FAKE_CPU)  # the driver shares the fake's core; the bot has CPU 0 to itself

@@ -305,10 +305,8 @@ async def test_paid_broadcasts_show_the_cost_in_stars_before_confirming(tmp_path
     h = await harness(tmp_path, content, extra)
     await add_residents(h, range(10_000, 20_000))
     summary = await preview_summary(h)
-    # 10,000 at 970/s take 10.3 s, of which 30/s (309 messages) are free: 9,691 x 0.1 Star.
     assert "<b>Takes:</b> under a minute" in summary
     assert "up to 1,000 messages a second" in summary
-    assert "0.1 Star for each message above 30 a second: about 969 Stars here, 1,000 at most" in (
-        summary
-    )
+    # 10,000 messages at 0.1 Star: the most Telegram can bill for them
+    assert "0.1 Star for each message above its free 30 a second: up to 1,000 Stars" in summary
     await close_harness(h)

@@ -289,7 +289,8 @@ async def _summary(context: BotContext, draft: Draft) -> str:
                 "broadcast.paid_cost",
                 rate=f"{b.paid_rate_per_second:,}",
                 per=f"{b.paid_stars_per_message:g}",
-                stars=f"{pace.stars:,.0f}",
+                # The bound, not the estimate: which sends Telegram counts as above the free
+                # limit is not documented precisely, and an officer budgets for the most.
                 most=f"{pace.stars_at_most:,.0f}",
             )
         )
