@@ -243,6 +243,13 @@ def one_run(
                 run.fake_cpu_share = status["fake_cpu_s"] / status["wall_s"]
     finally:
         if proc is not None:
+            if PROFILE_DIR is not None:
+                # py-spy writes its file when interrupted (and stops the bot it started)
+                proc.send_signal(signal.SIGINT)
+                try:
+                    proc.wait(30)
+                except subprocess.TimeoutExpired:
+                    pass
             stop(proc)
         stop(fake)
     text = (tmp / "bot.log").read_text(errors="replace")

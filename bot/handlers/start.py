@@ -33,7 +33,7 @@ async def start(update: Update, context: BotContext) -> None:
         source = f"survey:{m.group(2)}"
     elif payload:
         source = "link"
-    existing = await s.residents.get(chat_id(update))
+    # One statement: a resident who already chose an area is one who has been here before.
     resident = await s.residents.touch(chat_id(update), now(context), source=source)
     if m and m.group(1) == "survey":
         await start_from_link(update, context, m.group(2))
@@ -42,7 +42,7 @@ async def start(update: Update, context: BotContext) -> None:
         await reply(update, t.get("start.welcome_qr", name=e(nag.name)))
         await area_chosen(update, context, nag, say_so=False)
         return
-    if existing is not None and resident.nag_id and resident.nag_id in s.content.nag_by_id:
+    if resident.nag_id and resident.nag_id in s.content.nag_by_id:
         name = s.content.nag_by_id[resident.nag_id].name
         back = t.get("start.welcome_back", name=e(name))
         if not resident.consent:
