@@ -77,7 +77,7 @@ def main() -> int:
     p.add_argument("--subscribers", type=int, default=2000)
     p.add_argument("--kills", type=int, default=20)
     p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--rate", type=float, default=25.0)
+    p.add_argument("--rate", type=float, default=30.0)
     p.add_argument("--limit", type=int, default=30, help="the fake API's sends per second")
     p.add_argument("--latency", type=float, default=0.03)
     p.add_argument("--port", type=int, default=8090)

@@ -204,7 +204,7 @@ def one_run(
             command = [str(spy), "record", "-r", "250", "-f", "raw", "-o", str(out), "--"] + command
         spawned = time.monotonic()  # CLOCK_MONOTONIC: the fake's clock too
         proc = subprocess.Popen(
-            command, cwd=cwd, env=env,
+            command, cwd=cwd, env=env, start_new_session=True,
             stdout=log, stderr=subprocess.STDOUT, preexec_fn=lambda: pin(BOT_CPU),
         )  # fmt: skip
         http_json(f"{url}/_bench/watch", {"pid": proc.pid})
@@ -251,6 +251,10 @@ def one_run(
                 except subprocess.TimeoutExpired:
                     pass
             stop(proc)
+            try:  # whatever it started (py-spy's bot) goes with it: no bot left polling
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
         stop(fake)
     text = (tmp / "bot.log").read_text(errors="replace")
     run.error_log_lines = sum(1 for ln in text.splitlines() if " ERROR " in ln or "Traceback" in ln)

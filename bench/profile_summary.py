@@ -2,9 +2,9 @@
 
 Reads py-spy's raw output (`py-spy record -f raw`, as `bench/bench_updates.py --profile DIR`
 writes it: one line per distinct stack, frames separated by ';', then the sample count) and
-prints, for each file given, the share of samples whose stack contains each item below
-(inclusive: a frame counts with everything it called). Idle samples (the event loop waiting in
-select/epoll) are left out of the total, so the shares are of CPU, not of wall time.
+prints, for each file given, the share of busy samples by where the CPU was (the innermost
+frame: self time, grouped by library). Samples of asyncio's loop waiting in select are left
+out, so the shares are of CPU, not of wall time.
 
   .venv/bin/python bench/profile_summary.py before.txt after.txt
 """
@@ -14,21 +14,20 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-IDLE = ("select (selectors.py", "_run_once (asyncio/base_events.py", "poll (", "_worker_thread")
-ITEMS: list[tuple[str, tuple[str, ...]]] = [
-    ("Telegram objects from JSON (de_json)", ("de_json (telegram/",)),
-    ("  of which TelegramObject.__setattr__", ("__setattr__ (telegram/",)),
-    ("JSON decode (answers, updates)", ("parse_json_payload", "decode_json")),
-    ("JSON encode (requests)", ("json_payload (telegram/", "encode_json")),
-    ("HTTP client (aiohttp)", ("aiohttp/",)),
-    ("SQLite via aiosqlite (loop side and thread)", ("aiosqlite/",)),
-    ("rate limiter (Pacer / BroadcastLimiter)", ("pacing.py", "process_request (bot/delivery.py")),
-    ("area search", ("search (bot/domain/areas.py",)),
-    ("safeguarding check", ("bot/domain/signposting.py", "bot/domain/safety")),
-    ("intents", ("bot/domain/intents.py",)),
-    ("handlers (bot/handlers/)", ("bot/handlers/",)),
-    ("event loop internals (asyncio / uvloop)", ("asyncio/", "uvloop")),
-]
+IDLE = ("select (selectors.py",)  # asyncio's loop waiting (uvloop waits in C: never sampled)
+# Each busy sample goes to the first group its *leaf* frame (where the CPU was) matches.
+GROUPS: list[tuple[str, tuple[str, ...]]] = [
+    ("event loop itself (uvloop's C code runs under this frame)", ("Application.__run (",)),
+    ("python-telegram-bot: objects from JSON (de_json, __setattr__)", ("de_json", "_de_json",
+     "__setattr__ (telegram/", "__init__ (telegram/")),
+    ("python-telegram-bot: the rest", ("(telegram/",)),
+    ("aiohttp", ("(aiohttp/", "(yarl/", "(multidict/")),
+    ("SQLite (aiosqlite's thread and hand-offs)", ("(aiosqlite/", "(sqlite3")),
+    ("type hints resolved at run time (typing.py)", ("(typing.py",)),
+    ("asyncio (tasks, futures, locks)", ("(asyncio/",)),
+    ("the bot's own code (bot/, storage/)", ("(bot/", "(storage/")),
+    ("JSON codec", ("(json/", "orjson")),
+]  # fmt: skip
 
 
 def load(path: Path) -> list[tuple[str, int]]:
@@ -41,14 +40,15 @@ def load(path: Path) -> list[tuple[str, int]]:
 
 
 def busy(stacks: list[tuple[str, int]]) -> list[tuple[str, int]]:
-    """Samples where the process was running Python (not waiting in the event loop's select)."""
-    out = []
-    for stack, n in stacks:
-        leaf = stack.rsplit(";", 1)[-1]
-        if any(marker in leaf for marker in IDLE):
-            continue
-        out.append((stack, n))
-    return out
+    """Samples where the process was running (not the asyncio loop waiting in select)."""
+    return [(st, n) for st, n in stacks if not any(m in st.rsplit(";", 1)[-1] for m in IDLE)]
+
+
+def group_of(leaf: str) -> str:
+    for name, needles in GROUPS:
+        if any(x in leaf for x in needles):
+            return name
+    return "other (standard library, imports, ...)"
 
 
 def main(argv: list[str]) -> int:
@@ -59,10 +59,11 @@ def main(argv: list[str]) -> int:
     totals = [sum(n for _, n in c) or 1 for c in columns]
     print("| what | " + " | ".join(Path(a).stem for a in argv) + " |")
     print("| --- |" + " --- |" * len(argv))
-    for name, needles in ITEMS:
+    names = [g for g, _ in GROUPS] + ["other (standard library, imports, ...)"]
+    for name in names:
         shares = []
         for stacks, total in zip(columns, totals, strict=True):
-            hit = sum(n for s, n in stacks if any(x in s for x in needles))
+            hit = sum(n for st, n in stacks if group_of(st.rsplit(";", 1)[-1]) == name)
             shares.append(f"{hit * 100 / total:.0f}%")
         print(f"| {name} | " + " | ".join(shares) + " |")
     print("| busy samples | " + " | ".join(f"{t:,}" for t in totals) + " |")
