@@ -112,6 +112,15 @@ def start_bot(cfg: Path, log: Path, tree: str = ".") -> subprocess.Popen:
     )
 
 
+def stop_bot(bot: subprocess.Popen) -> None:
+    """SIGTERM (a clean stop), then SIGKILL if it has not stopped within 30 s."""
+    bot.send_signal(signal.SIGTERM)
+    try:
+        bot.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        bot.kill()
+
+
 def peak_rss_mb(pid: int) -> float:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -223,11 +232,7 @@ def run_scenario(sc: Scenario, args: argparse.Namespace, tree: str) -> dict:
                 break
             time.sleep(0.1)
         rss = max(rss, peak_rss_mb(bot.pid))
-        bot.send_signal(signal.SIGTERM)
-        try:
-            bot.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            bot.kill()
+        stop_bot(bot)
         final = http(f"{api}/stats")
     finally:
         asker.halt.set()
@@ -350,11 +355,7 @@ def main() -> int:
             in_flight_bound = max(4, int(args.rate * 0.25 + 0.999)) * 2  # window + next claim
         stats, rss = wait_delivered(api, args.subscribers, bot)
         asker.halt.set()
-        bot.send_signal(signal.SIGTERM)
-        try:
-            bot.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            bot.kill()
+        stop_bot(bot)
         final = http(f"{api}/stats")
         span = (final["last"] or 0) - (final["first"] or 0)
         rate = (final["distinct"] - 1) / span if span > 0 else float("nan")

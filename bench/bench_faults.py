@@ -22,7 +22,6 @@ import argparse
 import asyncio
 import logging
 import os
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -33,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.bench_broadcast import PY, REPLY_CHATS, http, seed, write_config  # noqa: E402
+from bench.bench_broadcast import PY, REPLY_CHATS, http, seed, stop_bot, write_config  # noqa: E402
 
 
 def virtual(subscribers: int) -> None:
@@ -150,11 +149,7 @@ def real_lock(seconds: float, subscribers: int, port: int) -> int:
             time.sleep(0.02 if resumed is None else 0.2)
         time.sleep(2.0)
         cpu2 = cpu_seconds(bot.pid)
-        bot.send_signal(signal.SIGTERM)
-        try:
-            bot.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            bot.kill()
+        stop_bot(bot)
         final = http(f"{api}/stats")
         conn = sqlite3.connect(db_path)
         counts = dict(conn.execute("SELECT status, COUNT(*) FROM outbox GROUP BY status"))
