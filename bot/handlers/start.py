@@ -52,15 +52,23 @@ async def start(update: Update, context: BotContext) -> None:
             return
         await send_menu(update, context, f"{back} {t.get('menu.prompt')}")
         return
-    await reply(update, t.get("start.welcome"))
+    await welcome(update, context)
+
+
+async def welcome(update: Update, context: BotContext) -> None:
+    """The first welcome, then the question every other answer depends on: which area."""
+    await reply(update, texts(context).get("start.welcome"))
     await ask_for_area(update, context)
 
 
 async def hello(update: Update, context: BotContext) -> None:
-    """ "hi": the welcome for someone new, the menu for someone who has chosen an area."""
-    resident = await context.services.residents.get(chat_id(update))
-    if resident is None or resident.nag_id is None:
-        await start(update, context)
+    """ "hi": the welcome for someone new, the menu for someone who has chosen an area.
+
+    One statement, as /start makes: the same upsert records someone new and reads the rest."""
+    s = context.services
+    resident = await s.residents.touch(chat_id(update), now(context))
+    if resident.nag_id is None or resident.nag_id not in s.content.nag_by_id:
+        await welcome(update, context)
         return
     await show_menu(update, context, "menu.hello")
 
