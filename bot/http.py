@@ -137,7 +137,6 @@ class AiohttpRequest(BaseRequest):
             self._session = aiohttp.ClientSession(
                 connector=connector,
                 headers={"User-Agent": "safermk-bot (python-telegram-bot, aiohttp)"},
-                json_serialize=json.dumps,
             )
 
     async def shutdown(self) -> None:

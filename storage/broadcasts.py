@@ -754,17 +754,6 @@ class BroadcastStore:
             (broadcast_id, actor, action, detail, ts(now)),
         )
 
-    async def audit(
-        self,
-        broadcast_id: int | None,
-        actor: int | None,
-        action: AuditAction,
-        detail: str | None,
-        now: datetime,
-    ) -> None:
-        async with self.db.transaction() as tx:
-            await self._audit(tx, broadcast_id, actor, action, detail, now)
-
     async def audit_rows(self, broadcast_id: int) -> list[AuditRow]:
         rows = await self.db.fetchall(
             "SELECT * FROM broadcast_audit WHERE broadcast_id = ? ORDER BY id", (broadcast_id,)

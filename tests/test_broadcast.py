@@ -211,6 +211,7 @@ async def test_change_time_of_a_scheduled_broadcast_is_audited_and_rescheduled(t
     assert "go out instead" in calls[-1].text
     # Past times are refused, unreadable ones re-asked; nothing changes meanwhile.
     calls = await h.send(OFFICER_ID, "22/11/2026 10:00")
+    assert "already passed" in calls[-1].text
     assert (await h.services.broadcasts.get(bid)).send_at == later
     calls = await h.send(OFFICER_ID, "sometime soon")
     assert "couldn't read that time" in calls[-1].text
@@ -237,6 +238,7 @@ async def test_change_time_of_a_scheduled_broadcast_is_audited_and_rescheduled(t
     } in audit
     # The officer's next text is an ordinary message again, and a resident can't do this.
     calls = await h.send(OFFICER_ID, "27/11/2026 09:00")
+    assert not any("Move broadcast" in c.text for c in calls)
     assert (await h.services.broadcasts.get(bid)).send_at == b.send_at
     calls = await h.press(RESIDENT, cd.Retime(bid).pack())
     assert "out of date" in calls[-1].params.get("text", "")

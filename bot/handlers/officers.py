@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import ApplicationHandlerStop, MessageHandler, filters
 
 from bot import callback_data as cd
@@ -45,6 +45,7 @@ from bot.handlers.common import (
 )
 from bot.handlers.registry import Command, Group
 from bot.handlers.wizard import DRAFT, Draft, draft_of
+from bot.render.keyboards import button
 from bot.render.text import describe_audience, e, officer_name, snippet, when_short, when_words
 from storage.broadcasts import Broadcast
 from storage.model import Audience, AudienceKind, AuditAction, BroadcastKind, BroadcastStatus
@@ -76,10 +77,6 @@ ACTION_WORDS: dict[str, TextKey] = {
     AuditAction.CHANGE: "broadcast.action_change",
     AuditAction.EXPIRE: "broadcast.action_expire",
 }
-
-
-def _btn(label: str, data: cd.CallbackData) -> InlineKeyboardButton:
-    return InlineKeyboardButton(label, callback_data=data.pack())
 
 
 def epoch(dt: datetime) -> int:
@@ -170,30 +167,27 @@ def arrival_line(t: Texts, s: Services, planned: datetime, urgent: bool, current
 # ---------------------------------------------------------------- /scheduled: the list
 
 
-@dataclass(frozen=True)
-class Listed:
-    b: Broadcast
-    reach: Reach
-
-
-async def _listed(s: Services) -> tuple[list[Listed], list[Listed], int]:
-    """(the coming month, later automatic messages, meeting reminders nobody has asked for)."""
+async def _listed(s: Services) -> tuple[list[Broadcast], list[Broadcast], int, dict[int, Reach]]:
+    """(the coming month, later automatic messages, meeting reminders nobody has asked for, the
+    reach already counted). Only reminders not yet written out are counted here, to leave out
+    those with nobody to remind; the rest are counted for the page shown (list_view)."""
     current = s.clock.now()
-    soon: list[Listed] = []
-    later: list[Listed] = []
+    soon: list[Broadcast] = []
+    later: list[Broadcast] = []
     idle = 0
+    counted: dict[int, Reach] = {}
     for b in await s.broadcasts.active():
-        r = await reach(s, b)
-        if b.kind == BroadcastKind.REMINDER and not b.materialised and r.total == 0:
-            idle += 1  # nobody to remind (yet): it would send nothing
-            continue
+        if b.kind == BroadcastKind.REMINDER and not b.materialised:
+            counted[b.id] = r = await reach(s, b)
+            if r.total == 0:
+                idle += 1  # nobody to remind (yet): it would send nothing
+                continue
         automatic = b.kind != BroadcastKind.OFFICER
-        (later if automatic and b.due_at > current + MONTH else soon).append(Listed(b, r))
-    return soon, later, idle
+        (later if automatic and b.due_at > current + MONTH else soon).append(b)
+    return soon, later, idle, counted
 
 
-def _line(t: Texts, s: Services, item: Listed, current: datetime) -> str:
-    b, r = item.b, item.reach
+def _line(t: Texts, s: Services, b: Broadcast, r: Reach, current: datetime) -> str:
     what = _what(t, b, LIST_SNIPPET)
     audience = _short_audience(t, s, b.audience)
     if b.status == BroadcastStatus.SENDING:
@@ -224,7 +218,7 @@ def _line(t: Texts, s: Services, item: Listed, current: datetime) -> str:
 async def list_view(s: Services, t: Texts, later: bool, page: int) -> tuple[str, Any]:
     """One page of /scheduled: a line per broadcast and a Manage button for each."""
     current = s.clock.now()
-    soon, far, idle = await _listed(s)
+    soon, far, idle, counted = await _listed(s)
     items = far if later else soon
     if not soon and not far:
         return t.get("broadcast.none_scheduled"), None
@@ -233,25 +227,27 @@ async def list_view(s: Services, t: Texts, later: bool, page: int) -> tuple[str,
     shown = items[page * PAGE : (page + 1) * PAGE]
     head: TextKey = "broadcast.later_head" if later else "broadcast.scheduled_head"
     lines = [t.get(head, count=len(items))]
-    lines += [_line(t, s, item, current) for item in shown]
+    for b in shown:
+        r = counted.get(b.id) or await reach(s, b)
+        lines.append(_line(t, s, b, r, current))
     if not later and idle:
         lines.append(t.get("broadcast.idle_reminders", count=idle))
     if pages > 1:
         lines.append(t.get("broadcast.list_page", page=page + 1, pages=pages))
-    manage = [_btn(t.get("broadcast.btn_manage", id=i.b.id), cd.Manage(i.b.id)) for i in shown]
+    manage = [button(t.get("broadcast.btn_manage", id=b.id), cd.Manage(b.id)) for b in shown]
     rows = [manage[i : i + PER_ROW] for i in range(0, len(manage), PER_ROW)]
     nav = []
     if page > 0:
-        nav.append(_btn(t.get("broadcast.btn_prev"), cd.ScheduledList(later, page - 1)))
+        nav.append(button(t.get("broadcast.btn_prev"), cd.ScheduledList(later, page - 1)))
     if page + 1 < pages:
-        nav.append(_btn(t.get("broadcast.btn_next"), cd.ScheduledList(later, page + 1)))
+        nav.append(button(t.get("broadcast.btn_next"), cd.ScheduledList(later, page + 1)))
     if nav:
         rows.append(nav)
     if later:
-        rows.append([_btn(t.get("broadcast.btn_back_soon"), cd.ScheduledList(False, 0))])
+        rows.append([button(t.get("broadcast.btn_back_soon"), cd.ScheduledList(False, 0))])
     elif far:
         label = t.get("broadcast.btn_show_later", count=len(far))
-        rows.append([_btn(label, cd.ScheduledList(True, 0))])
+        rows.append([button(label, cd.ScheduledList(True, 0))])
     return "\n".join(lines), InlineKeyboardMarkup(rows) if rows else None
 
 
@@ -288,20 +284,20 @@ async def card_view(s: Services, t: Texts, b: Broadcast) -> tuple[str, InlineKey
             count=r.total,
         ),
     ]
-    back = [_btn(t.get("broadcast.btn_back_list"), cd.ScheduledList(False, 0))]
+    back = [button(t.get("broadcast.btn_back_list"), cd.ScheduledList(False, 0))]
     if b.status == BroadcastStatus.SCHEDULED:
         parts.append(arrival_line(t, s, b.due_at, b.urgent, current))
         rows = [
             [
-                _btn(t.get("broadcast.btn_send_now"), cd.SendNow(b.id)),
-                _btn(t.get("broadcast.btn_change_time"), cd.Retime(b.id)),
+                button(t.get("broadcast.btn_send_now"), cd.SendNow(b.id)),
+                button(t.get("broadcast.btn_change_time"), cd.Retime(b.id)),
             ],
-            [_btn(t.get("broadcast.btn_cancel_it"), cd.CancelBroadcast(b.id))],
+            [button(t.get("broadcast.btn_cancel_it"), cd.CancelBroadcast(b.id))],
             back,
         ]
     elif b.status == BroadcastStatus.SENDING:
         parts.append(t.get("broadcast.card_sending", sent=r.sent, remaining=r.remaining))
-        rows = [[_btn(t.get("broadcast.btn_stop_rest"), cd.CancelBroadcast(b.id))], back]
+        rows = [[button(t.get("broadcast.btn_stop_rest"), cd.CancelBroadcast(b.id))], back]
     else:
         parts.append(t.get(ENDED_KEYS[b.status], id=b.id))
         rows = [back]
@@ -353,7 +349,7 @@ def _confirm_keyboard(
     t: Texts, label: str, data: cd.CallbackData, bid: int
 ) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
-        [[_btn(label, data)], [_btn(t.get("broadcast.btn_back"), cd.Manage(bid))]]
+        [[button(label, data)], [button(t.get("broadcast.btn_back"), cd.Manage(bid))]]
     )
 
 
@@ -384,7 +380,7 @@ async def on_send_now(update: Update, context: BotContext) -> None:
     current = now(context)
     if not b.urgent and s.broadcasting.send_time(current, False) > current:
         # Held back by quiet hours: offer to send it now anyway, as urgent (audited so).
-        urgent = _btn(
+        urgent = button(
             t.get("broadcast.btn_send_urgent"), cd.ConfirmSendNow(b.id, epoch(b.due_at), True)
         )
         keyboard = InlineKeyboardMarkup([[urgent], *keyboard.inline_keyboard])
@@ -435,7 +431,7 @@ async def on_retime(update: Update, context: BotContext) -> None:
         id=b.id,
         when=e(when_words(t, b.due_at, s.config.tz, now(context))),
     )
-    back = InlineKeyboardMarkup([[_btn(t.get("broadcast.btn_back"), cd.Manage(b.id))]])
+    back = InlineKeyboardMarkup([[button(t.get("broadcast.btn_back"), cd.Manage(b.id))]])
     await edit_or_send(update, text, back)
 
 

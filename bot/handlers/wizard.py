@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler
 
@@ -53,7 +53,7 @@ from bot.handlers.common import (
 from bot.handlers.registry import Command, Group
 from bot.limits import MAX_CAPTION, MAX_MESSAGE
 from bot.pacing import estimate
-from bot.render.keyboards import rating_keyboard
+from bot.render.keyboards import button, rating_keyboard
 from bot.render.text import (
     campaign_message_html,
     day_long,
@@ -96,10 +96,6 @@ class Draft:
     urgent: bool = False
 
 
-def _btn(label: str, data: cd.CallbackData) -> InlineKeyboardButton:
-    return InlineKeyboardButton(label, callback_data=data.pack())
-
-
 def draft_of(context: BotContext) -> Draft | None:
     d = context.chat_data.get(DRAFT) if context.chat_data is not None else None
     return d if isinstance(d, Draft) else None
@@ -123,9 +119,9 @@ def _campaign_list(context: BotContext) -> tuple[str, InlineKeyboardMarkup]:
         else:
             day = day_short(t, start, today)
             label = t.get("broadcast.btn_campaign_soon", title=campaign.title, day=day)
-        rows.append([_btn(label, cd.WizardPickCampaign(campaign.id))])
-    rows.append([_btn(t.get("broadcast.btn_type_new"), cd.WizardTypeText())])
-    rows.append([_btn(t.get("broadcast.btn_abandon"), cd.WizardAbandon())])
+        rows.append([button(label, cd.WizardPickCampaign(campaign.id))])
+    rows.append([button(t.get("broadcast.btn_type_new"), cd.WizardTypeText())])
+    rows.append([button(t.get("broadcast.btn_abandon"), cd.WizardAbandon())])
     return t.get("broadcast.choose_content"), InlineKeyboardMarkup(rows)
 
 
@@ -143,8 +139,8 @@ def _message_list(
         first_words = e(_message_snippet(campaign, msg, PICKER_LINE))
         lines.append(t.get("broadcast.message_line", day=day, text=first_words))
         label = f"{day} · {_message_snippet(campaign, msg, PICKER_LABEL - len(day) - 3)}"
-        rows.append([_btn(label, cd.WizardCampaign(campaign.id, msg.id))])
-    rows.append([_btn(t.get("broadcast.btn_back"), cd.WizardCampaigns())])
+        rows.append([button(label, cd.WizardCampaign(campaign.id, msg.id))])
+    rows.append([button(t.get("broadcast.btn_back"), cd.WizardCampaigns())])
     dates = t.get(
         "broadcast.campaign_dates",
         start=day_short(t, run[0], today),
@@ -167,9 +163,9 @@ async def _ask_image(update: Update, context: BotContext, draft: Draft) -> None:
         return
     draft.step = "image"
     t = texts(context)
-    rows = [[_btn(t.get("broadcast.btn_no_image"), cd.WizardImage("-"))]]
+    rows = [[button(t.get("broadcast.btn_no_image"), cd.WizardImage("-"))]]
     rows += [
-        [_btn(t.get("broadcast.btn_image", title=c.title)[:60], cd.WizardImage(c.id))]
+        [button(t.get("broadcast.btn_image", title=c.title)[:60], cd.WizardImage(c.id))]
         for c in with_images
     ]
     await reply(update, t.get("broadcast.choose_image"), InlineKeyboardMarkup(rows))
@@ -179,12 +175,12 @@ async def _ask_audience(update: Update, context: BotContext, draft: Draft) -> No
     draft.step = "audience"
     t = texts(context)
     rows = [
-        [_btn(t.get("broadcast.btn_all"), cd.WizardAudience(AudienceKind.ALL))],
-        [_btn(t.get("broadcast.btn_nags"), cd.WizardAudience("nags"))],
+        [button(t.get("broadcast.btn_all"), cd.WizardAudience(AudienceKind.ALL))],
+        [button(t.get("broadcast.btn_nags"), cd.WizardAudience("nags"))],
     ]
     for survey in context.services.content.surveys:
         label = t.get("broadcast.btn_survey", title=survey.title)
-        rows.append([_btn(label[:60], cd.WizardSurvey(survey.id))])
+        rows.append([button(label[:60], cd.WizardSurvey(survey.id))])
     await edit_or_send(update, t.get("broadcast.choose_audience"), InlineKeyboardMarkup(rows))
 
 
@@ -195,11 +191,11 @@ def _nag_keyboard(context: BotContext, draft: Draft) -> InlineKeyboardMarkup:
     for i in range(0, len(nags), 2):
         rows.append(
             [
-                _btn(("✅ " if n.id in draft.picks else "") + n.name[:50], cd.WizardNag(n.id))
+                button(("✅ " if n.id in draft.picks else "") + n.name[:50], cd.WizardNag(n.id))
                 for n in nags[i : i + 2]
             ]
         )
-    rows.append([_btn(t.get("broadcast.btn_done"), cd.WizardNagsDone())])
+    rows.append([button(t.get("broadcast.btn_done"), cd.WizardNagsDone())])
     return InlineKeyboardMarkup(rows)
 
 
@@ -207,11 +203,11 @@ async def _ask_time(update: Update, context: BotContext, draft: Draft) -> None:
     draft.step = "time"
     t = texts(context)
     tz = context.services.config.tz
-    rows = [[_btn(t.get("broadcast.btn_now"), cd.WizardTime("now"))]]
+    rows = [[button(t.get("broadcast.btn_now"), cd.WizardTime("now"))]]
     for choice in quick_choices(now(context), tz):
         day = day_short(t, choice.at.astimezone(tz).date(), now(context).astimezone(tz).date())
         label = t.get(QUICK_LABELS[choice.key], when=day)
-        rows.append([_btn(label[:60], cd.WizardTime(choice.key))])
+        rows.append([button(label[:60], cd.WizardTime(choice.key))])
     await edit_or_send(update, t.get("broadcast.choose_time"), InlineKeyboardMarkup(rows))
 
 
@@ -248,12 +244,12 @@ def _preview_keyboard(context: BotContext, draft: Draft) -> InlineKeyboardMarkup
     return InlineKeyboardMarkup(
         [
             [
-                _btn(t.get("broadcast.btn_test"), cd.WizardTest()),
-                _btn(t.get("broadcast.btn_confirm"), cd.WizardConfirm(False)),
+                button(t.get("broadcast.btn_test"), cd.WizardTest()),
+                button(t.get("broadcast.btn_confirm"), cd.WizardConfirm(False)),
             ],
             [
-                _btn(urgent, cd.WizardUrgent()),
-                _btn(t.get("broadcast.btn_abandon"), cd.WizardAbandon()),
+                button(urgent, cd.WizardUrgent()),
+                button(t.get("broadcast.btn_abandon"), cd.WizardAbandon()),
             ],
         ]
     )
@@ -561,8 +557,8 @@ async def _confirm(
             ),
             InlineKeyboardMarkup(
                 [
-                    [_btn(t.get("broadcast.btn_send_anyway"), cd.WizardConfirm(True))],
-                    [_btn(t.get("broadcast.btn_abandon"), cd.WizardAbandon())],
+                    [button(t.get("broadcast.btn_send_anyway"), cd.WizardConfirm(True))],
+                    [button(t.get("broadcast.btn_abandon"), cd.WizardAbandon())],
                 ]
             ),
         )

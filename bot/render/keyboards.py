@@ -54,7 +54,7 @@ def nag_choice_keyboard(
     return InlineKeyboardMarkup(rows)
 
 
-def _button(label: str, data: cd.CallbackData) -> InlineKeyboardButton:
+def button(label: str, data: cd.CallbackData) -> InlineKeyboardButton:
     return InlineKeyboardButton(label, callback_data=data.pack())
 
 
@@ -71,11 +71,11 @@ def question_keyboard(
     at = (response_id, step)
     rows: list[list[InlineKeyboardButton]] = []
     if q.type in ("single", "yesno"):
-        rows = [[_button(o.label, cd.SurveyAnswer(*at, o.id))] for o in q.choices()]
+        rows = [[button(o.label, cd.SurveyAnswer(*at, o.id))] for o in q.choices()]
         if q.type == "yesno":
             rows = [[b[0] for b in rows]]
     elif q.type == "rating":
-        buttons = [_button(o.label, cd.SurveyAnswer(*at, o.id)) for o in q.choices()]
+        buttons = [button(o.label, cd.SurveyAnswer(*at, o.id)) for o in q.choices()]
         rows = [buttons] if len(buttons) <= 6 else [buttons[:6], buttons[6:]]
     elif q.type in ("multi", "top"):
         for o in q.options:
@@ -83,14 +83,14 @@ def question_keyboard(
                 mark = f"{list(picks).index(o.id) + 1}. " if q.type == "top" else "✅ "
             else:
                 mark = ""
-            rows.append([_button(mark + o.label, cd.SurveyToggle(*at, o.id))])
+            rows.append([button(mark + o.label, cd.SurveyToggle(*at, o.id))])
     nav = []
     if dom.previous_question(survey, q.id, answers) is not None:
-        nav.append(_button(t.get("button.survey_back"), cd.SurveyBack(*at)))
+        nav.append(button(t.get("button.survey_back"), cd.SurveyBack(*at)))
     if not q.required:
-        nav.append(_button(t.get("button.survey_skip"), cd.SurveySkip(*at)))
+        nav.append(button(t.get("button.survey_skip"), cd.SurveySkip(*at)))
     if q.type in ("multi", "top"):
-        nav.append(_button(t.get("button.survey_done"), cd.SurveyDone(*at)))
+        nav.append(button(t.get("button.survey_done"), cd.SurveyDone(*at)))
     if nav:
         rows.append(nav)
     return InlineKeyboardMarkup(rows)
@@ -101,8 +101,8 @@ def rating_keyboard(t: Texts, broadcast_id: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
             [
-                _button(t.get("broadcast.btn_useful"), cd.Rate(broadcast_id, True)),
-                _button(t.get("broadcast.btn_not_useful"), cd.Rate(broadcast_id, False)),
+                button(t.get("broadcast.btn_useful"), cd.Rate(broadcast_id, True)),
+                button(t.get("broadcast.btn_not_useful"), cd.Rate(broadcast_id, False)),
             ]
         ]
     )
