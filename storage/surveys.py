@@ -375,16 +375,6 @@ class SurveyStore:
         )
         return [_response(r) for r in rows]
 
-    async def held_for(self, respondent: str) -> list[tuple[str, str, int]]:
-        """(survey_id, status, answers stored) for every linkable response (/mydata)."""
-        rows = await self.db.fetchall(
-            "SELECT r.survey_id, r.status, COUNT(a.question_id) AS n FROM survey_responses r"
-            " LEFT JOIN survey_answers a ON a.response_id = r.id"
-            " WHERE r.respondent = ? GROUP BY r.id ORDER BY r.id",
-            (respondent,),
-        )
-        return [(r[0], r[1], r[2]) for r in rows]
-
     async def completed_surveys(self, respondent: str) -> list[str]:
         rows = await self.db.fetchall(
             "SELECT survey_id FROM survey_completions WHERE respondent = ? ORDER BY survey_id",

@@ -80,6 +80,23 @@ def test_caption_limit():
     assert (status, body["description"]) == (400, "Bad Request: message caption is too long")
 
 
+def test_albums_of_one_or_more_than_ten_are_refused():
+    api = double(Rules(limits=True))
+    photo = {"type": "photo", "media": "https://x.test/a.png"}
+    for n, status in ((1, 400), (2, 200), (10, 200), (11, 400)):
+        got = api.handle("sendMediaGroup", {"chat_id": CHAT, "media": [photo] * n}, {})
+        assert got[0] == status, n
+
+
+def test_results_charts_go_in_albums_telegram_accepts():
+    from bot.handlers.results import albums
+
+    for n in range(2, 40):
+        sizes = [len(a) for a in albums(list(range(n)))]
+        assert sum(sizes) == n and all(2 <= s <= 10 for s in sizes), (n, sizes)
+    assert [len(a) for a in albums(list(range(11)))] == [6, 5]
+
+
 def test_html_that_telegram_cannot_parse():
     api = double(Rules(html=True))
     assert send(api, "<b>bold</b> &amp; <a href='https://x.test'>link</a>")["ok"]

@@ -96,6 +96,23 @@ async def test_a_danger_message_that_names_a_place_is_signposted_not_taken_as_th
     assert row["nag_id"] == "fishermead"
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "when's the next meeting? someone keeps following me home",  # also the next-meeting words
+        "delete my data my ex is stalking me",  # also the forget words
+    ],
+)
+async def test_a_danger_message_that_also_asks_for_something_gets_only_the_help(
+    harness: Harness, content: Content, text: str
+):
+    await harness.send(CHAT, "/start nag_fishermead")
+    calls = await harness.send(CHAT, text)
+    assert content.safety.footer in calls[0].text
+    assert len(calls) == 1, "no meeting card, no 'Are you sure?': the help is the answer"
+    assert await harness.rows("SELECT chat_id FROM residents WHERE chat_id = ?", (CHAT,))
+
+
 async def test_survey_free_text_is_signposted_first_then_saved_and_the_survey_goes_on(
     harness: Harness, content: Content
 ):

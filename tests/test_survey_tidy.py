@@ -743,13 +743,13 @@ def test_every_shipped_survey_message_fits_one_screen_with_short_sentences(
             if i == 0:
                 intro = survey_intro(t, survey)
                 shown = [question_text(t, survey, q, {}, intro, titled=False)]
-                shown.append(answered_text(t, survey, q, big, intro))
+                shown.append(answered_text(t, q, big, intro))
             else:
                 shown = []
             # Later showings: resumed or changing, with the longest earlier answer.
             for header in headers:
                 shown.append(question_text(t, survey, q, {q.id: big}, header))
-                shown.append(answered_text(t, survey, q, big))
+                shown.append(answered_text(t, q, big))
             for text in shown:
                 longest = max(longest, len(visible_text(text, "HTML")))
     assert longest <= SCREEN, longest

@@ -33,7 +33,7 @@ from bot.handlers.common import (
     require_chat,
     texts,
 )
-from bot.handlers.navigation import show_menu
+from bot.handlers.navigation import nag_of, show_menu
 from bot.handlers.registry import Group
 from bot.render.keyboards import nag_choice_keyboard
 from bot.render.text import e, echo
@@ -85,7 +85,7 @@ async def area_chosen(
     if resident.consent_at is None:
         await reply(update, t.get("consent.ask", name=e(nag.name)), consent_keyboard(context))
     else:
-        await show_menu(update, context)
+        await show_menu(update, context, nag=nag)
 
 
 def _yes_no(
@@ -188,12 +188,12 @@ async def on_consent(update: Update, context: BotContext) -> None:
     yes = bool(data and data.yes)
     s = context.services
     chat_id = require_chat(update).id
-    await s.residents.touch(chat_id, now(context))
+    resident = await s.residents.touch(chat_id, now(context))
     await s.residents.set_consent(chat_id, yes, now(context))
     await answer(update)
     t = texts(context)
     await edit_or_send(update, t.get("consent.yes" if yes else "consent.no"))
-    await show_menu(update, context)
+    await show_menu(update, context, nag=nag_of(s, resident))
 
 
 def _handlers(services: Services) -> Sequence[Handler]:

@@ -57,12 +57,18 @@ async def send_menu(update: Update, context: BotContext, text: str) -> None:
         store[LAST_MENU] = sent.message_id
 
 
-async def show_menu(update: Update, context: BotContext, key: TextKey = "menu.prompt") -> None:
-    """The main menu under a short line (with the resident's area when one is set)."""
+async def show_menu(
+    update: Update, context: BotContext, key: TextKey = "menu.prompt", nag: Nag | None = None
+) -> None:
+    """The main menu under a short line (with the resident's area when one is set; a caller
+    that already knows the area passes it, and no database read is made)."""
     t = texts(context)
-    resident = await context.services.residents.get(chat_id(update))
-    nag = nag_of(context.services, resident)
-    if nag is not None and key == "menu.prompt":
+    if key != "menu.prompt":  # only the plain prompt names the area: nothing to look up
+        await send_menu(update, context, t.get(key))
+        return
+    if nag is None:
+        nag = nag_of(context.services, await context.services.residents.get(chat_id(update)))
+    if nag is not None:
         await send_menu(update, context, t.get("menu.prompt_area", name=e(nag.short_name)))
     else:
         await send_menu(update, context, t.get(key))

@@ -17,7 +17,7 @@ import logging
 import re
 from collections.abc import Sequence
 from datetime import date, datetime, time
-from typing import Any
+from typing import Any, TypeVar
 
 from telegram import (
     InlineKeyboardButton,
@@ -26,6 +26,7 @@ from telegram import (
     InputMediaPhoto,
     Update,
 )
+from telegram.constants import MediaGroupLimit
 from telegram.ext import Application, JobQueue
 
 from bot import callback_data as cd
@@ -48,7 +49,8 @@ logger = logging.getLogger(__name__)
 
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 SUMMARY_LIMIT = 1200  # characters of one summary message (about two phone screens)
-ALBUM = 10  # photos Telegram puts in one album
+T = TypeVar("T")
+ALBUM = MediaGroupLimit.MAX_MEDIA_LENGTH  # photos Telegram puts in one album (2 at least)
 
 
 def _pct(value: float | None) -> str:
@@ -334,16 +336,23 @@ async def _send_charts(
         png, name = photos[0]
         await chat.send_photo(InputFile(png, filename=name), caption=caption[:1024])
         return
-    for i in range(0, len(photos), ALBUM):
+    for i, album in enumerate(albums(photos)):
         media = [
             InputMediaPhoto(
                 InputFile(png, filename=name, attach=True),
                 caption=caption[:1024] if i == 0 and j == 0 else None,
                 parse_mode="HTML",
             )
-            for j, (png, name) in enumerate(photos[i : i + ALBUM])
+            for j, (png, name) in enumerate(album)
         ]
         await chat.send_media_group(media)
+
+
+def albums(items: list[T], most: int = ALBUM) -> list[list[T]]:
+    """Items in albums of even size: Telegram refuses an album of one (11 charts go as 6 + 5,
+    not 10 + 1). Two items or more."""
+    size = -(-len(items) // -(-len(items) // most))
+    return [items[i : i + size] for i in range(0, len(items), size)]
 
 
 async def results_command(update: Update, context: BotContext) -> None:

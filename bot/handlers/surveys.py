@@ -299,7 +299,7 @@ async def survey_command(update: Update, context: BotContext) -> None:
     key = respondent_key(s, chat_id(update))
     day = today(s)
     done = set(await s.surveys.completed_surveys(key))
-    in_progress = {sid for sid, status, _ in await s.surveys.held_for(key) if status == "open"}
+    in_progress = {r.survey_id for r in await s.surveys.open_of(key)}
     rows = []
     lines = [t.get("survey.list_header")]
     for survey in s.content.surveys:
@@ -390,7 +390,7 @@ async def advance(
     answers[q.id] = value
     nxt = dom.next_question(survey, q, answers)
     await store.save_answer(resp.id, q.id, value, nxt.id if nxt else None, now(context))
-    answered = answered_text(t, survey, q, value, _header(t, survey, resp))
+    answered = answered_text(t, q, value, _header(t, survey, resp))
     chat = chat_id(update)
     for message_id in dict.fromkeys((_pressed_message(update), resp.message_id)):
         if message_id is not None:
@@ -598,7 +598,7 @@ async def cancel(update: Update, context: BotContext, resp: Response, survey: Su
         await store.cancel(resp.id, now(context), forget_completion=changing)
     if resp.message_id is not None and q is not None:
         if keep is not None and q.id in answers:
-            closed = answered_text(t, survey, q, answers[q.id], _header(t, survey, resp))
+            closed = answered_text(t, q, answers[q.id], _header(t, survey, resp))
         else:
             closed = closed_text(q, t.get("survey.answered_stopped"), _header(t, survey, resp))
         await _edit(context, chat_id(update), resp.message_id, closed)

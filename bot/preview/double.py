@@ -73,6 +73,8 @@ CHAT_NOT_FOUND = "Bad Request: chat not found"
 BLOCKED = "Forbidden: bot was blocked by the user"
 TOO_LONG = "Bad Request: message is too long"
 CAPTION_TOO_LONG = "Bad Request: message caption is too long"
+# The double's own wording: Telegram takes albums of 2 to 10 photos and refuses others.
+ALBUM_SIZE = "Bad Request: an album must have 2 to 10 media"
 TEXT_EMPTY = "Bad Request: message text is empty"
 CANT_PARSE = "Bad Request: can't parse entities: "
 BUTTON_DATA_INVALID = "Bad Request: BUTTON_DATA_INVALID"
@@ -733,6 +735,8 @@ class BotApiDouble:
         return None
 
     def _check_limits(self, method: str, params: dict[str, Any], _: Any) -> Failure | None:
+        if method == "sendMediaGroup" and not 2 <= len(params.get("media") or []) <= 10:
+            return Failure(400, ALBUM_SIZE)
         mode = params.get("parse_mode")
         for name, text, limit in self._texts_of(method, params):
             shown = visible_text(text, mode).strip()

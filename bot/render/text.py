@@ -114,11 +114,6 @@ def snippet(text: str, limit: int = 60) -> str:
     return line[: cut if cut > limit // 2 else limit - 1].rstrip(" ,.;:") + "…"
 
 
-def day(t: Texts, d: date) -> str:
-    """ "Tue 24 Nov 2026"."""
-    return f"{t.weekday(d)[:3]} {d.day} {t.month_short(d)} {d.year}"
-
-
 def date_words(t: Texts, d: date) -> str:
     """ "24 November 2026"."""
     return f"{d.day} {t.month(d)} {d.year}"
@@ -360,7 +355,7 @@ def question_text(
     return "\n\n".join(parts)
 
 
-def answered_text(t: Texts, survey: Survey, q: Question, ans: dom.Answer, header: str = "") -> str:
+def answered_text(t: Texts, q: Question, ans: dom.Answer, header: str = "") -> str:
     """A question once answered: the question and "✔ Your answer: …" (or "✔ Skipped")."""
     if ans is None:
         line = t.get("survey.answered_skipped")
