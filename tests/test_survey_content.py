@@ -244,3 +244,23 @@ questions:
 def test_yaml_syntax_error_has_a_line(tmp_path: Path):
     out = problems_for(tmp_path, "questions:\n  - id: [unclosed\n")
     assert any(p.startswith("content/surveys/broken.yaml:") and "YAML syntax" in p for p in out)
+
+
+def test_too_many_conditions_on_a_multiple_choice_question_are_refused(tmp_path):
+    # Each follow-up shown for one option: 11 conditions on one question, 2 ** 11 combinations
+    # for the progress count on every question shown.
+    options = "".join(f"      - {{id: o{k}, label: Option {k}}}\n" for k in range(11))
+    follow = "".join(
+        f"  - id: f{k}\n    type: text\n    text: Tell us more about {k}?\n"
+        f"    show_if: {{question: worries, equals: o{k}}}\n"
+        for k in range(11)
+    )
+    body = (
+        "questions:\n  - id: worries\n    type: multi\n    text: Which worry you?\n"
+        "    min: 1\n    max: 3\n    options:\n" + options + follow
+    )
+    out = problems_for(tmp_path, body)
+    assert (
+        "content/surveys/broken.yaml:9: 11 rules and show_if depend on question 'worries';"
+        " at most 10 for a 'multi' question (split it into questions)" in out
+    ), out

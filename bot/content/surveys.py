@@ -20,6 +20,8 @@ from bot.content.base import Collector, parse_date, pydantic_problems
 from bot.content.yamlines import LineDict, YamlProblem, line_of, load_yaml
 from bot.limits import MAX_BUTTON_LABEL
 
+# Conditions about one multi / top / text question (their combinations are tried: 2 ** n).
+MAX_CONDITIONS_ON_PICKS = 10
 QuestionType = Literal["single", "multi", "rating", "yesno", "text", "number", "top"]
 CHOICE_TYPES = ("single", "multi", "top")
 END = "end"
@@ -346,6 +348,24 @@ def _validate(col: Any, path: Path, raw: Any, m: SurveyModel, nag_ids: set[str])
                 add(tloc, f"goto {target!r}: there is no question with that id")
             elif index[target] <= i:
                 add(tloc, f"goto {target!r} goes back to an earlier question: that makes a loop")
+
+    # The progress count ("Question 3 of 7") tries every combination of the conditions about a
+    # multiple-choice, top-N or free-text question: 2 ** n, on every question shown.
+    about: dict[str, set[str]] = {}
+    for q in m.questions:
+        if q.show_if is not None:
+            about.setdefault(q.show_if.question, set()).add(repr(q.show_if))
+        if isinstance(q.next, list):
+            for rule in q.next:
+                about.setdefault(q.id, set()).add(repr((rule.if_, rule.at_least, rule.at_most)))
+    for i, q in enumerate(m.questions):
+        n = len(about.get(q.id, ()))
+        if q.type in ("multi", "top", "text") and n > MAX_CONDITIONS_ON_PICKS:
+            add(
+                ("questions", i, "id"),
+                f"{n} rules and show_if depend on question {q.id!r}; at most"
+                f" {MAX_CONDITIONS_ON_PICKS} for a {q.type!r} question (split it into questions)",
+            )
 
     # Unreachable questions: walk every possible route from the first question.
     reachable = _reachable(m, index)
