@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -22,7 +22,6 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import Application
 
 from bot import callback_data as cd
-from bot.config import parse_quiet_hours
 from bot.domain.broadcasts import NOTICE_BEFORE, duplicate_window, effective_send_time
 from bot.render.text import e, first_line, when_words
 from storage.broadcasts import Broadcast
@@ -164,12 +163,8 @@ class BroadcastService:
     def send_time(self, planned: datetime, urgent: bool) -> datetime:
         """When residents get a broadcast planned for `planned`: the rule delivery applies
         (bot/delivery.py holds a non-urgent broadcast back until quiet hours end)."""
-        return effective_send_time(planned, urgent, self.quiet_hours, self.services.config.tz)
-
-    @property
-    def quiet_hours(self) -> tuple[time, time] | None:
-        """The configured quiet hours, or None when they are off."""
-        return parse_quiet_hours(self.services.config.settings.broadcast.quiet_hours or "")
+        config = self.services.config
+        return effective_send_time(planned, urgent, config.quiet_hours, config.tz)
 
     async def _reschedule(self, broadcast_id: int) -> None:
         b = await self.services.broadcasts.get(broadcast_id)

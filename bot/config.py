@@ -11,6 +11,7 @@ import secrets
 import tempfile
 from dataclasses import dataclass, field, replace
 from datetime import time
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -172,6 +173,11 @@ class Config:
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.settings.timezone)
+
+    @cached_property
+    def quiet_hours(self) -> tuple[time, time] | None:
+        """broadcast.quiet_hours, parsed once (None when they are off)."""
+        return parse_quiet_hours(self.settings.broadcast.quiet_hours or "")
 
     @property
     def db_path(self) -> Path:

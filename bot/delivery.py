@@ -53,7 +53,6 @@ from telegram.error import (
 )
 from telegram.ext import Application
 
-from bot.config import parse_quiet_hours
 from bot.context import Services, services_of
 from bot.domain.broadcasts import effective_send_time, sends_image
 from bot.pacing import Pacer, Sleep, retry_after
@@ -308,9 +307,8 @@ class Delivery:
 
     def _send_time(self, b: Broadcast, now: datetime) -> datetime:
         """When `b` may go out if it were sent at `now` (the officers' previews use the same)."""
-        s = self.services
-        quiet = parse_quiet_hours(s.config.settings.broadcast.quiet_hours or "")
-        return effective_send_time(now, b.urgent, quiet, s.config.tz)
+        config = self.services.config
+        return effective_send_time(now, b.urgent, config.quiet_hours, config.tz)
 
     def _quiet_now(self, b: Broadcast, now: datetime) -> bool:
         return self._send_time(b, now) > now

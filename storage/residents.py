@@ -67,6 +67,14 @@ class Residents:
             (int(on), ts(now), chat_id),
         )
 
+    async def stop_messages(self, chat_id: int, now: datetime) -> None:
+        """/stop: no campaign messages and no meeting reminders (one statement; nobody, no-op)."""
+        await self.db.execute(
+            "UPDATE residents SET consent = 0, consent_at = ?, remind_meetings = 0,"
+            " updated_at = ? WHERE chat_id = ?",
+            (ts(now), ts(now), chat_id),
+        )
+
     async def set_active(self, chat_id: int, active: bool, now: datetime) -> None:
         await self.db.execute(
             "UPDATE residents SET active = ?, updated_at = ? WHERE chat_id = ?",

@@ -24,6 +24,7 @@ from bot.handlers.common import (
     now,
     on_button,
     pressed,
+    remove_buttons,
     reply,
     require_chat,
     texts,
@@ -144,12 +145,7 @@ def _image(context: BotContext, c: Campaign) -> Path | None:
 async def on_list(update: Update, context: BotContext) -> None:
     """Back to the list from a campaign: its buttons are taken off, the list comes below."""
     await answer(update)
-    q = update.callback_query
-    if q is not None and isinstance(q.message, Message):
-        try:
-            await q.edit_message_reply_markup(None)
-        except BadRequest:
-            logger.debug("Could not take the buttons off a campaign")
+    await remove_buttons(update)
     await campaigns_command(update, context)
 
 

@@ -166,11 +166,7 @@ async def on_stop_confirm(update: Update, context: BotContext) -> None:
     if data is None or not data.yes:
         await edit_or_send(update, t.get("stop.kept"))
         return
-    s = context.services
-    chat = chat_id(update)
-    if await s.residents.get(chat) is not None:
-        await s.residents.set_consent(chat, False, now(context))
-        await s.residents.set_reminders(chat, False, now(context))
+    await context.services.residents.stop_messages(chat_id(update), now(context))
     await edit_or_send(update, t.get("stop.done"))
 
 

@@ -91,11 +91,7 @@ async def help_command(update: Update, context: BotContext) -> None:
 
 async def stop(update: Update, context: BotContext) -> None:
     """Opt out of campaign messages at once."""
-    s = context.services
-    resident = await s.residents.get(chat_id(update))
-    if resident is not None:
-        await s.residents.set_consent(resident.chat_id, False, now(context))
-        await s.residents.set_reminders(resident.chat_id, False, now(context))
+    await context.services.residents.stop_messages(chat_id(update), now(context))
     await reply(update, texts(context).get("stop.done"))
 
 
