@@ -251,6 +251,25 @@ async def test_confirm_after_the_broadcast_was_cancelled_is_refused(h: Harness):
     assert await audit(h, bid) == [(OFFICER_ID, "schedule"), (ADMIN_ID, "cancel")]
 
 
+async def test_stopping_a_broadcast_that_is_going_out_asks_first_then_sends_no_more(h: Harness):
+    bid = await officer_broadcast(h, "Road closed tonight", send_at=NOON)
+    b = await h.services.broadcasts.get(bid)
+    await h.services.broadcasts.materialise(b, NOON)  # going out: 40 in its outbox, none sent
+    officer = Conversation(h, OFFICER_ID, "officer")
+    await officer.say("/scheduled")
+    await officer.tap(f"Manage #{bid}")
+    assert "Going out now: 0 sent, 40 to go." in officer.last()
+    await officer.tap("Stop the rest")
+    assert "the other 40 will not get it" in officer.last()
+    assert (await h.services.broadcasts.get(bid)).status == "sending", "asks first"
+    await officer.tap("Yes, cancel it")
+    assert f"Broadcast #{bid} cancelled" in officer.last()
+    await h.services.delivery.run_due()
+    assert received(h, "Road closed") == []
+    assert (await h.services.broadcasts.get(bid)).status == "cancelled"
+    assert await audit(h, bid) == [(OFFICER_ID, "schedule"), (OFFICER_ID, "cancel")]
+
+
 async def test_confirm_after_the_time_was_changed_is_refused(h: Harness):
     bid = await officer_broadcast(h, "Street surgery on Thursday", send_at=LATER)
     officer = Conversation(h, OFFICER_ID, "officer")
