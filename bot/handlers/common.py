@@ -17,6 +17,7 @@ from bot.content import Nag, Texts
 from bot.context import BotContext
 from bot.handlers.registry import allowed
 from bot.render.text import split_message
+from bot.sending import edit_buttons, edit_text, send_text
 
 
 class NoChat(Exception):
@@ -57,8 +58,9 @@ def now(context: BotContext) -> datetime:
     return context.services.clock.now()
 
 
-async def reply(update: Update, text: str, reply_markup=None) -> Message | None:
-    """Send to the update's chat, splitting over-long text; the keyboard goes on the last part."""
+async def reply(update: Update, text: str, reply_markup=None) -> int | None:
+    """Send to the update's chat, splitting over-long text; the keyboard goes on the last part.
+    The id of the last message sent (None without a chat)."""
     chat = update.effective_chat
     if chat is None:
         return None
@@ -66,9 +68,7 @@ async def reply(update: Update, text: str, reply_markup=None) -> Message | None:
     sent = None
     for i, part in enumerate(parts):
         last = i == len(parts) - 1
-        sent = await chat.send_message(
-            part, parse_mode=ParseMode.HTML, reply_markup=reply_markup if last else None
-        )
+        sent = await send_text(chat.get_bot(), chat.id, part, reply_markup if last else None)
     return sent
 
 
@@ -94,7 +94,8 @@ async def edit_or_send(update: Update, text: str, reply_markup=None) -> None:
     q = update.callback_query
     if q is not None and q.message is not None:
         try:
-            await q.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=reply_markup)
+            msg = q.message
+            await edit_text(q.get_bot(), msg.chat.id, msg.message_id, text, reply_markup)
             return
         except BadRequest as exc:
             if "not modified" in str(exc).lower():
@@ -107,7 +108,7 @@ async def remove_buttons(update: Update) -> None:
     q = update.callback_query
     if q is not None and isinstance(q.message, Message):
         try:
-            await q.edit_message_reply_markup(None)
+            await edit_buttons(q.get_bot(), q.message.chat.id, q.message.message_id)
         except BadRequest:  # already without buttons, or too old to edit: nothing to tidy
             pass
 

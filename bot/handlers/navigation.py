@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 
 from bot import callback_data as cd
@@ -18,6 +18,7 @@ from bot.content.keys import TextKey
 from bot.context import BotContext, Services
 from bot.handlers.common import chat_id, chat_store, reply, require_chat, texts
 from bot.render.text import e
+from bot.sending import edit_buttons
 from storage.residents import Resident
 
 logger = logging.getLogger(__name__)
@@ -47,14 +48,12 @@ async def send_menu(update: Update, context: BotContext, text: str) -> None:
     previous = store.pop(LAST_MENU, None)
     if previous is not None:
         try:
-            await context.bot.edit_message_reply_markup(
-                chat_id=require_chat(update).id, message_id=previous, reply_markup=None
-            )
+            await edit_buttons(context.bot, require_chat(update).id, previous)
         except TelegramError:  # deleted, too old, or already without buttons: nothing to tidy
             logger.debug("Could not take the buttons off an older menu")
     sent = await reply(update, text, menu_keyboard(texts(context)))
-    if isinstance(sent, Message):
-        store[LAST_MENU] = sent.message_id
+    if sent is not None:
+        store[LAST_MENU] = sent
 
 
 async def show_menu(

@@ -14,7 +14,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import Application, MessageHandler, filters
 
@@ -47,6 +46,7 @@ from bot.render.text import (
     question_text,
     survey_intro,
 )
+from bot.sending import edit_buttons, edit_text
 from storage.surveys import Answer, Response
 
 logger = logging.getLogger(__name__)
@@ -112,13 +112,7 @@ async def _edit(
 ) -> bool:
     """Edit one of the bot's messages in this chat; False if it is gone or can't be edited."""
     try:
-        await context.bot.edit_message_text(
-            text,
-            chat_id=chat,
-            message_id=message_id,
-            parse_mode=ParseMode.HTML,
-            reply_markup=keyboard,
-        )
+        await edit_text(context.bot, chat, message_id, text, keyboard)
     except BadRequest as exc:
         if "not modified" in str(exc).lower():
             return True
@@ -131,7 +125,7 @@ async def _edit(
 async def _buttons_off(context: BotContext, chat: int, message_id: int) -> None:
     """Take the buttons off an old message, keeping its text."""
     try:
-        await context.bot.edit_message_reply_markup(chat_id=chat, message_id=message_id)
+        await edit_buttons(context.bot, chat, message_id)
     except BadRequest:
         logger.debug("Could not take the buttons off an old survey message")
 
@@ -164,8 +158,7 @@ async def show(
             await _buttons_off(context, chat, in_message)
         if old is not None and old != in_message:
             await _edit(context, chat, old, _moved(t, survey, below=True))
-        sent = await reply(update, text, keyboard)
-        shown = sent.message_id if sent is not None else None
+        shown = await reply(update, text, keyboard)
     if shown != old:
         await context.services.surveys.set_message(resp.id, shown)
 

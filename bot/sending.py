@@ -1,0 +1,90 @@
+"""The short way to send a text or change one: Bot API calls whose answer is not turned into
+python-telegram-bot objects.
+
+`Bot.send_message` builds a `RequestParameter` per argument (type checks, conversions), merges
+the Defaults, and turns the answer into a full `Message` (some ninety attributes, each set
+through `TelegramObject.__setattr__`). For a handler's reply that is most of the reply's CPU
+(bench/README.md, section 6), and the bot reads at most the message id of what it sent. These
+functions post the same JSON through the same request object and rate limiter (the Pacer), so
+the wire, the pacing and the errors are unchanged: a refused call raises python-telegram-bot's
+own exceptions (BadRequest, Forbidden, RetryAfter, ...) from `BaseRequest.post`.
+
+The parameters are the ones `Defaults` in bot/app.py adds to every send: HTML and no link
+previews. A call needing anything else (files, entities, reply parameters) uses the Bot.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import Bot, TelegramObject
+from telegram.constants import ParseMode
+from telegram.request import RequestData
+
+# RequestData (public, final) is built from RequestParameters, which python-telegram-bot marks as
+# internal. Constructed directly with JSON values, it skips `from_input`'s conversions; its
+# fields (name, value, input_files) are pinned by tests/test_sending.py against what the Bot's
+# own send_message puts on the wire, and pyproject.toml pins python-telegram-bot (22.8).
+from telegram.request._requestparameter import RequestParameter
+
+# What bot/app.py's Defaults put on every text: checked against them by tests/test_sending.py.
+TEXT_DEFAULTS: dict[str, Any] = {
+    "parse_mode": ParseMode.HTML.value,
+    "link_preview_options": {"is_disabled": True},
+}
+
+
+def _markup(reply_markup: TelegramObject | None) -> dict[str, Any] | None:
+    return None if reply_markup is None else reply_markup.to_dict()
+
+
+async def call(bot: Bot, endpoint: str, params: dict[str, Any]) -> Any:
+    """POST `params` (JSON values; None values are left out) to `endpoint`, through the bot's
+    rate limiter when it has one, as `ExtBot._do_post` does; the answer's `result`."""
+    data = {k: v for k, v in params.items() if v is not None}
+    request = bot.request
+    url = f"{bot.base_url}/{endpoint}"
+
+    async def post(endpoint: str, data: dict[str, Any]) -> Any:
+        # Built after the limiter has seen `data` (it may add allow_paid_broadcast).
+        body = RequestData([RequestParameter(k, v, None) for k, v in data.items()])
+        return await request.post(url, request_data=body)
+
+    limiter = getattr(bot, "rate_limiter", None)
+    if limiter is None:
+        return await post(endpoint, data)
+    return await limiter.process_request(
+        callback=post,
+        args=(endpoint, data),
+        kwargs={},
+        endpoint=endpoint,
+        data=data,
+        rate_limit_args=None,
+    )
+
+
+async def send_text(
+    bot: Bot, chat_id: int, text: str, reply_markup: TelegramObject | None = None
+) -> int:
+    """Send an HTML text (no link preview); the new message's id."""
+    params = {"chat_id": chat_id, "text": text, **TEXT_DEFAULTS}
+    params["reply_markup"] = _markup(reply_markup)
+    result = await call(bot, "sendMessage", params)
+    return int(result["message_id"])
+
+
+async def edit_text(
+    bot: Bot, chat_id: int, message_id: int, text: str, reply_markup: TelegramObject | None = None
+) -> None:
+    """Replace a message's text (and its buttons: none unless given)."""
+    params = {"chat_id": chat_id, "message_id": message_id, "text": text, **TEXT_DEFAULTS}
+    params["reply_markup"] = _markup(reply_markup)
+    await call(bot, "editMessageText", params)
+
+
+async def edit_buttons(
+    bot: Bot, chat_id: int, message_id: int, reply_markup: TelegramObject | None = None
+) -> None:
+    """Replace a message's buttons (None takes them off)."""
+    params = {"chat_id": chat_id, "message_id": message_id, "reply_markup": _markup(reply_markup)}
+    await call(bot, "editMessageReplyMarkup", params)
