@@ -55,7 +55,7 @@ BASE_SRC: Path | None = None  # the "base" bot's tree (--base-src), e.g. the com
 PROFILE_DIR: Path | None = None  # --profile: py-spy records each SaferMK run here (raw format)
 
 BOTS = {
-    "safermk": "SaferMK bot (aiohttp + per-chat ordered concurrency)",
+    "safermk": "SaferMK bot (own HTTP/1.1 pool + per-chat ordered concurrency)",
     "echo": "PTB echo bot, default (one update at a time)",
     "echo-concurrent": "PTB echo bot, concurrent_updates(True)",
     "aiogram": "aiogram 3 echo bot (handlers as tasks)",

@@ -115,25 +115,21 @@ def _shown_url(url: str) -> str:
 
 def _network_reason(err: BaseException) -> str:
     """A short cause for a failed request that never repeats the URL (it holds the token)."""
-    import aiohttp
-    from telegram.error import TimedOut
+    import ssl
+
+    from telegram.error import TelegramError, TimedOut
 
     if isinstance(err, TimedOut):
         return "no answer in time"
     cause = err.__cause__
-    if isinstance(cause, aiohttp.ClientSSLError):  # before its base class below
+    if isinstance(cause, ssl.SSLError):  # before its base class below
         return "the TLS (https) connection failed"
-    if isinstance(cause, aiohttp.ClientConnectorError):
-        if isinstance(cause.os_error, socket.gaierror):
-            return f"cannot find the host ({cause.os_error.strerror})"
-        errno = cause.os_error.errno
-        return os.strerror(errno) if errno else "cannot connect"
-    if isinstance(cause, aiohttp.ServerDisconnectedError):
-        return "the server closed the connection without answering"
-    if isinstance(cause, aiohttp.ClientResponseError):
-        return "the answer was not HTTP"
-    if isinstance(cause, aiohttp.InvalidURL):
-        return "the URL is not valid"
+    if isinstance(cause, socket.gaierror):
+        return f"cannot find the host ({cause.strerror})"
+    if isinstance(cause, OSError):
+        return os.strerror(cause.errno) if cause.errno else "cannot connect"
+    if cause is None and isinstance(err, TelegramError):
+        return err.message  # bot/http.py's own reasons: closed without answering, not HTTP, ...
     return type(cause or err).__name__
 
 
@@ -145,10 +141,10 @@ async def check_bot_api(api_url: str, token: str) -> tuple[int, str] | None:
     """
     from telegram.error import NetworkError
 
-    from bot.http import AiohttpRequest
+    from bot.http import BotApiRequest
 
     shown = _shown_url(api_url)
-    request = AiohttpRequest(connection_pool_size=1, read_timeout=20)
+    request = BotApiRequest(connection_pool_size=1, read_timeout=20)
     await request.initialize()
     try:
         status, payload = await request.do_request(f"{api_url}/bot{token}/getMe", "POST")

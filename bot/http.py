@@ -1,10 +1,21 @@
-"""The Bot API transport: an aiohttp-based python-telegram-bot BaseRequest.
+"""The Bot API transport: python-telegram-bot's BaseRequest over keep-alive HTTP/1.1
+connections of our own, with httptools (the C HTTP parser uvicorn uses) reading the answers.
 
 Why not the default HTTPXRequest: httpcore's pool scans every queued request against every
 connection on each assignment (quadratic; encode/httpcore #1035), so with many updates in flight
-CPU per request climbs from under 1 ms to 4-11 ms (see ../shared/PERFORMANCE.md). aiohttp's
-connector hands out keep-alive connections in O(1), which is what lets us process updates from
-different residents concurrently without paying for it in CPU.
+CPU per request climbs from under 1 ms to 4-11 ms (see ../shared/PERFORMANCE.md). Why not
+aiohttp's client (this module's first version): a general client pays per request for what the
+Bot API never needs (cookies, redirects, tracing hooks, header multidicts, a timeout object and a
+payload writer), and was the largest single share of the bot's CPU after python-telegram-bot's
+own (bench/README.md, section 6). The Bot API is one origin answering small JSON documents over
+keep-alive connections: a request here is one write of head and body, and its answer is parsed
+in C as it arrives. Connections are handed out in O(1) (idle ones LIFO; at the pool's limit a
+request waits for the next free one, at most `pool_timeout`).
+
+What it does not do: proxies, redirects, compression, HTTP/2 (the Bot API needs none of them).
+A connection is never reused after a request that did not finish (timed out, cancelled, broken
+answer), and one idle longer than KEEPALIVE_S is closed rather than reused. A request is never
+sent twice: a connection that breaks mid-request raises NetworkError, as aiohttp did.
 
 Lean answers: python-telegram-bot turns the answer to every send or edit into a full Message
 (sender, chat, entities, keyboard, link-preview options: ~100 us of CPU per reply, a third of a
@@ -20,14 +31,19 @@ json.dumps per parameter), else the standard library; the two give the same Pyth
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import secrets
+import ssl
+import time
+from collections import deque
 from typing import Any
+from urllib.parse import urlsplit
 
-import aiohttp
+import httptools
 from telegram.error import NetworkError, TelegramError, TimedOut
 from telegram.request import BaseRequest, RequestData
-from yarl import URL
 
 try:  # optional speed-up; the standard library is the fallback
     import orjson
@@ -62,7 +78,8 @@ def decode_json(payload: bytes) -> Any:
         raise TelegramError("Invalid server response") from exc
 
 
-JSON_HEADERS = {"Content-Type": "application/json"}
+USER_AGENT = b"safermk-bot (python-telegram-bot)"
+KEEPALIVE_S = 50.0  # an idle connection older than this is closed, not reused
 # What of a Message sent or edited the bot ever reads.
 KEPT_FIELDS = (
     "message_id", "date", "edit_date", "message_thread_id", "text", "caption", "photo",
@@ -79,13 +96,251 @@ def lean_message(message: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-class AiohttpRequest(BaseRequest):
-    """Keep-alive connection pool over aiohttp; one instance per purpose (updates, sending)."""
+class Origin:
+    """Where a URL's requests go, parsed once per URL: scheme, host, port and the request target."""
 
-    __slots__ = (
-        "_connect", "_limit", "_pool", "_read", "_session", "_timeouts", "_urls", "_write",
-        "lean_answers",
-    )  # fmt: skip
+    __slots__ = ("host", "key", "port", "tls", "target")
+
+    def __init__(self, url: str) -> None:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise NetworkError("the URL is not valid")  # the URL holds the token: not shown
+        self.tls = parts.scheme == "https"
+        self.host = parts.hostname
+        self.port = parts.port or (443 if self.tls else 80)
+        self.key = (self.tls, self.host, self.port)
+        path = parts.path or "/"
+        self.target = (path + ("?" + parts.query if parts.query else "")).encode("ascii")
+
+
+class Connection(asyncio.Protocol):
+    """One keep-alive connection: one request at a time, its answer parsed by httptools."""
+
+    def __init__(self, pool: AsyncPool, key: tuple[bool, str, int]) -> None:
+        self.pool = pool
+        self.key = key
+        self.transport: asyncio.Transport | None = None
+        self.parser = httptools.HttpResponseParser(self)
+        self.waiter: asyncio.Future[tuple[int, bytes]] | None = None
+        self.chunks: list[bytes] = []
+        self.headers_done = False
+        self.closed = False
+        self.reusable = False
+        self.idle_since = 0.0
+
+    # -- asyncio.Protocol
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def data_received(self, data: bytes) -> None:
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserError:
+            self._fail(NetworkError("the answer was not HTTP"))
+            self.close()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closed = True
+        waiter = self.waiter
+        if waiter is not None and not waiter.done():
+            if self.headers_done:
+                # An answer without a length ends with the connection; a cut one fails to parse.
+                waiter.set_result((self.parser.get_status_code(), b"".join(self.chunks)))
+            else:
+                waiter.set_exception(
+                    NetworkError("the server closed the connection without answering")
+                )
+        self.waiter = None
+        self.pool.lost(self)
+
+    # -- httptools callbacks
+    def on_headers_complete(self) -> None:
+        self.headers_done = True
+
+    def on_body(self, body: bytes) -> None:
+        self.chunks.append(body)
+
+    def on_message_complete(self) -> None:
+        waiter = self.waiter
+        self.waiter = None
+        self.reusable = self.parser.should_keep_alive()
+        if waiter is not None and not waiter.done():
+            waiter.set_result((self.parser.get_status_code(), b"".join(self.chunks)))
+
+    # -- used by the pool
+    def send(self, data: bytes, waiter: asyncio.Future[tuple[int, bytes]]) -> None:
+        self.waiter = waiter
+        self.chunks = []
+        self.headers_done = False
+        self.reusable = False
+        assert self.transport is not None
+        self.transport.write(data)
+
+    def _fail(self, exc: Exception) -> None:
+        waiter = self.waiter
+        self.waiter = None
+        if waiter is not None and not waiter.done():
+            waiter.set_exception(exc)
+
+    def close(self) -> None:
+        if not self.closed:
+            self.closed = True
+            if self.transport is not None:
+                self.transport.close()
+            self.pool.lost(self)
+
+
+class AsyncPool:
+    """Keep-alive connections to the Bot API's origins, at most `limit` open per origin."""
+
+    def __init__(self, limit: int, ssl_context: ssl.SSLContext | None = None) -> None:
+        self.limit = max(1, limit)
+        self._idle: dict[tuple[bool, str, int], list[Connection]] = {}
+        self._open: dict[tuple[bool, str, int], set[Connection]] = {}
+        self._waiters: dict[tuple[bool, str, int], deque[asyncio.Future[Connection | None]]] = {}
+        self._ssl = ssl_context  # the system's trusted CAs unless given (tests: their own CA)
+
+    def ssl_context(self) -> ssl.SSLContext:
+        if self._ssl is None:
+            self._ssl = ssl.create_default_context()
+        return self._ssl
+
+    async def acquire(
+        self, origin: Origin, connect_timeout: float | None, pool_timeout: float | None
+    ) -> Connection:
+        key = origin.key
+        idle = self._idle.get(key)
+        while idle:
+            conn = idle.pop()  # the most recently used: the likeliest to be alive
+            if not conn.closed and time.monotonic() - conn.idle_since < KEEPALIVE_S:
+                return conn
+            conn.close()
+        opened = self._open.setdefault(key, set())
+        while len(opened) >= self.limit:
+            waiter: asyncio.Future[Connection | None] = asyncio.get_running_loop().create_future()
+            self._waiters.setdefault(key, deque()).append(waiter)
+            try:
+                async with asyncio.timeout(pool_timeout):
+                    handed = await waiter
+            except BaseException as exc:
+                # Timed out or cancelled; if a connection (or a free place) was handed over
+                # meanwhile, pass it on rather than lose it.
+                if waiter.done() and not waiter.cancelled() and waiter.exception() is None:
+                    given = waiter.result()
+                    if given is not None:
+                        self.release(given)
+                    else:
+                        self._wake(key, None)
+                waiter.cancel()
+                if isinstance(exc, TimeoutError):
+                    raise TimedOut(
+                        "Pool timeout: all connections to the Bot API are busy"
+                    ) from None
+                raise
+            if handed is not None:
+                return handed  # passed on by a request that just finished with it
+        conn = Connection(self, key)
+        opened.add(conn)
+        loop = asyncio.get_running_loop()
+        try:
+            async with asyncio.timeout(connect_timeout):
+                await loop.create_connection(
+                    lambda: conn,
+                    origin.host,
+                    origin.port,
+                    ssl=self.ssl_context() if origin.tls else None,
+                )
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    def release(self, conn: Connection) -> None:
+        """A request finished with `conn`: reuse it (next waiter first) or close it."""
+        if conn.closed or not conn.reusable:
+            conn.close()
+            return
+        if not self._wake(conn.key, conn):
+            conn.idle_since = time.monotonic()
+            self._idle.setdefault(conn.key, []).append(conn)
+
+    def lost(self, conn: Connection) -> None:
+        """`conn` is closed: free its place and let a waiting request open a new one."""
+        opened = self._open.get(conn.key)
+        if opened is None or conn not in opened:
+            return  # already counted out
+        opened.discard(conn)
+        idle = self._idle.get(conn.key)
+        if idle and conn in idle:
+            idle.remove(conn)
+        self._wake(conn.key, None)
+
+    def _wake(self, key: tuple[bool, str, int], conn: Connection | None) -> bool:
+        """Give the first request still waiting `conn` (or, None, a place to open one)."""
+        waiters = self._waiters.get(key)
+        while waiters:
+            waiter = waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(conn)
+                return True
+        return False
+
+    def close(self) -> None:
+        for opened in list(self._open.values()):
+            for conn in list(opened):
+                conn.close()
+        for waiters in self._waiters.values():
+            for waiter in waiters:
+                if not waiter.done():
+                    waiter.set_exception(NetworkError("the bot is shutting down"))
+        self._idle.clear()
+        self._open.clear()
+        self._waiters.clear()
+
+
+def multipart(request_data: RequestData) -> tuple[bytes, bytes]:
+    """(body, content type) of a multipart/form-data upload: the parameters, then the files."""
+    boundary = secrets.token_hex(16).encode("ascii")
+    out: list[bytes] = []
+    for name, value in request_data.json_parameters.items():
+        out.append(
+            b'--%s\r\nContent-Disposition: form-data; name="%s"\r\n\r\n' % (boundary, _quoted(name))
+        )
+        out.append(value.encode("utf-8") + b"\r\n")
+    for name, part in request_data.multipart_data.items():
+        filename, content, mime = part  # (file name, bytes or a file, MIME type)
+        data = content if isinstance(content, bytes) else content.read()
+        out.append(
+            b'--%s\r\nContent-Disposition: form-data; name="%s"; filename="%s"\r\n'
+            b"Content-Type: %s\r\n\r\n"
+            % (
+                boundary,
+                _quoted(name),
+                _quoted(filename or name),
+                (mime or "application/octet-stream").encode("ascii"),
+            )
+        )
+        out.append(data + b"\r\n")
+    out.append(b"--%s--\r\n" % boundary)
+    return b"".join(out), b"multipart/form-data; boundary=" + boundary
+
+
+def _quoted(value: str) -> bytes:
+    """A form field or file name inside double quotes (quotes and line breaks escaped)."""
+    return (
+        value.replace("\\", "\\\\")
+        .replace('"', "%22")
+        .replace("\r", "%0D")
+        .replace("\n", "%0A")
+        .encode("utf-8")
+    )
+
+
+class BotApiRequest(BaseRequest):
+    """python-telegram-bot's request layer on AsyncPool; one instance per purpose (updates,
+    sending), each with its own connections."""
+
+    __slots__ = ("_connect", "_origins", "_pool", "_pool_wait", "_read", "_write", "lean_answers")
 
     def __init__(
         self,
@@ -96,18 +351,16 @@ class AiohttpRequest(BaseRequest):
         pool_timeout: float | None = 10.0,
         *,
         lean_answers: bool = True,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         self.lean_answers = lean_answers
-        self._limit = connection_pool_size
         self._read = read_timeout
         self._write = write_timeout
         self._connect = connect_timeout
-        self._pool = pool_timeout
-        self._session: aiohttp.ClientSession | None = None
-        # One ClientTimeout per distinct (read, connect, pool): built once, not per request.
-        self._timeouts: dict[tuple[Any, Any, Any], aiohttp.ClientTimeout] = {}
-        # Parsed URLs by method URL (a few dozen methods): aiohttp parses a str on every request.
-        self._urls: dict[str, URL] = {}
+        self._pool_wait = pool_timeout
+        self._pool = AsyncPool(connection_pool_size, ssl_context)
+        # Parsed targets by method URL (a few dozen methods).
+        self._origins: dict[str, Origin] = {}
 
     def parse_json_payload(self, payload: bytes) -> dict[str, Any]:  # type: ignore[override]
         """Decode an answer; a sent or edited Message keeps only what the bot reads of it.
@@ -127,22 +380,10 @@ class AiohttpRequest(BaseRequest):
         return self._read
 
     async def initialize(self) -> None:
-        if self._session is None or self._session.closed:
-            connector = aiohttp.TCPConnector(
-                limit=self._limit,
-                limit_per_host=self._limit,
-                keepalive_timeout=60,
-                ttl_dns_cache=300,
-            )
-            self._session = aiohttp.ClientSession(
-                connector=connector,
-                headers={"User-Agent": "safermk-bot (python-telegram-bot, aiohttp)"},
-            )
+        return None  # connections are opened on first use
 
     async def shutdown(self) -> None:
-        if self._session is not None and not self._session.closed:
-            await self._session.close()
-        self._session = None
+        self._pool.close()
 
     async def do_request(
         self,
@@ -154,45 +395,59 @@ class AiohttpRequest(BaseRequest):
         connect_timeout: Any = BaseRequest.DEFAULT_NONE,
         pool_timeout: Any = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
-        if self._session is None or self._session.closed:
-            raise RuntimeError("AiohttpRequest is not initialized")
         read = self._read if read_timeout is BaseRequest.DEFAULT_NONE else read_timeout
         connect = self._connect if connect_timeout is BaseRequest.DEFAULT_NONE else connect_timeout
-        pool = self._pool if pool_timeout is BaseRequest.DEFAULT_NONE else pool_timeout
-        timeout = self._timeouts.get((read, connect, pool))
-        if timeout is None:
-            total = None if read is None else read + (connect or 0) + (pool or 0) + 5
-            timeout = aiohttp.ClientTimeout(
-                total=total, sock_connect=connect, sock_read=read, connect=pool
-            )
-            if len(self._timeouts) < 64:
-                self._timeouts[(read, connect, pool)] = timeout
-        kwargs: dict[str, Any] = {}
-        if request_data is not None:
-            files = request_data.multipart_data
-            if files:
-                form = aiohttp.FormData()
-                for name, value in request_data.json_parameters.items():
-                    form.add_field(name, value)
-                for name, part in files.items():
-                    filename, content, mime = part  # (file name, bytes or stream, MIME type)
-                    form.add_field(name, content, filename=filename, content_type=mime)
-                kwargs["data"] = form
-            else:
-                # Nested values (keyboards, options) as JSON objects, in one encoding pass;
-                # the Bot API accepts them as well as PTB's JSON-encoded strings.
-                kwargs["data"] = encode_json(request_data.parameters)
-                kwargs["headers"] = JSON_HEADERS
-        target = self._urls.get(url)
-        if target is None:
-            target = URL(url)
-            if len(self._urls) < 256:
-                self._urls[url] = target
+        pool = self._pool_wait if pool_timeout is BaseRequest.DEFAULT_NONE else pool_timeout
+        origin = self._origins.get(url)
+        if origin is None:
+            origin = Origin(url)
+            if len(self._origins) < 256:
+                self._origins[url] = origin
+        wait = read
+        if request_data is None:
+            body, ctype = b"", None
+        elif request_data.contains_files:
+            body, ctype = multipart(request_data)
+            write = self._write if write_timeout is BaseRequest.DEFAULT_NONE else write_timeout
+            wait = None if read is None or write is None else read + write
+        else:
+            # Nested values (keyboards, options) as JSON objects, in one encoding pass;
+            # the Bot API accepts them as well as PTB's JSON-encoded strings.
+            body, ctype = encode_json(request_data.parameters), b"application/json"
+        head = b"%s %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: %s\r\nContent-Length: %d\r\n" % (
+            method.encode("ascii"),
+            origin.target,
+            origin.host.encode("idna"),
+            USER_AGENT,
+            len(body),
+        )
+        if ctype is not None:
+            head += b"Content-Type: %s\r\n" % ctype
         try:
-            async with self._session.request(method, target, timeout=timeout, **kwargs) as resp:
-                return resp.status, await resp.read()
+            conn = await self._pool.acquire(origin, connect, pool)
         except TimeoutError as err:
-            raise TimedOut("Timed out talking to the Bot API") from err
-        except aiohttp.ClientError as err:
+            raise TimedOut("Timed out connecting to the Bot API") from err
+        except OSError as err:
             # The URL (which contains the token) is never put in the message.
-            raise NetworkError(f"aiohttp.{err.__class__.__name__}") from err
+            raise NetworkError(
+                f"Could not connect to the Bot API ({err.__class__.__name__})"
+            ) from err
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[tuple[int, bytes]] = loop.create_future()
+        timer = None if wait is None else loop.call_later(wait, _expire, waiter)
+        try:
+            conn.send(head + b"\r\n" + body, waiter)
+            answer = await waiter
+        except BaseException:
+            conn.close()  # mid-request (timed out, cancelled, broken): never reused
+            raise
+        finally:
+            if timer is not None:
+                timer.cancel()
+        self._pool.release(conn)
+        return answer
+
+
+def _expire(waiter: asyncio.Future[tuple[int, bytes]]) -> None:
+    if not waiter.done():
+        waiter.set_exception(TimedOut("Timed out waiting for the Bot API"))

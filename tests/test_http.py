@@ -11,7 +11,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import TelegramError
 
 from bot import http
-from bot.http import AiohttpRequest, decode_json, encode_json
+from bot.http import BotApiRequest, decode_json, encode_json
 from bot.preview.double import BotApiDouble, Rules
 from bot.preview.transport import BotApiServer
 
@@ -56,7 +56,7 @@ async def test_a_message_with_a_keyboard_arrives_as_sent_and_the_answer_parses(
     api = BotApiDouble(Rules(html=True, keyboards=True))
     api.add_user(CHAT)
     server = await BotApiServer(api).start()
-    request = AiohttpRequest(lean_answers=lean)
+    request = BotApiRequest(lean_answers=lean)
     bot = Bot(TOKEN, base_url=f"{server.url}/bot", request=request, get_updates_request=request)
     try:
         await request.initialize()

@@ -5,11 +5,10 @@ from __future__ import annotations
 import io
 import logging
 
-import aiohttp
 import pytest
 from telegram.error import NetworkError
 
-from bot.http import AiohttpRequest
+from bot.http import BotApiRequest
 from bot.logsetup import RedactingFilter, redact, setup_logging
 
 REAL_SHAPED = "1234567890:" + "AbCdEfGhIjKlMnOpQrStUvWxYz012345678"  # built at run time
@@ -48,7 +47,7 @@ def test_http_libraries_are_quiet_at_info(log_stream: io.StringIO):
 
 
 async def test_network_error_from_transport_carries_no_url(log_stream: io.StringIO):
-    req = AiohttpRequest(connect_timeout=2, read_timeout=2)
+    req = BotApiRequest(connect_timeout=2, read_timeout=2)
     await req.initialize()
     try:
         with pytest.raises(NetworkError) as info:
@@ -59,7 +58,7 @@ async def test_network_error_from_transport_carries_no_url(log_stream: io.String
     assert REAL_SHAPED not in str(info.value)
     logging.getLogger("telegram.ext").error("polling failed", exc_info=info.value)
     assert REAL_SHAPED not in log_stream.getvalue()
-    assert isinstance(info.value.__cause__, aiohttp.ClientError)
+    assert isinstance(info.value.__cause__, ConnectionRefusedError)
 
 
 def test_redact_helper():

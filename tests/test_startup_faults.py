@@ -142,13 +142,13 @@ def test_wrong_api_url_path_404(tmp_path: Path):
 def test_server_answers_garbage(tmp_path: Path):
     with bot_api(ANSWERS["garbage"]) as (url, _):
         proc = run_bot(tmp_path, url)
-    assert_one_clean_line(proc, f"Could not reach the Bot API at {url}")
+    assert_one_clean_line(proc, f"Could not reach the Bot API at {url}: the answer was not HTTP")
 
 
 def test_nothing_listening(tmp_path: Path):
     url = f"http://127.0.0.1:{closed_port()}"
     proc = run_bot(tmp_path, url)
-    assert_one_clean_line(proc, f"Could not reach the Bot API at {url}")
+    assert_one_clean_line(proc, f"Could not reach the Bot API at {url}: Connection refused")
 
 
 def test_token_revoked_after_the_start_up_check(tmp_path: Path):
