@@ -63,7 +63,7 @@ from bot.handlers import (
     wizard,
 )
 from bot.handlers.registry import Callback, Command, allowed
-from bot.http import BotApiRequest
+from bot.http import BotApiRequest, PollingRequest
 from bot.pacing import Pacer
 from bot.processing import PerChatOrderedProcessor
 from storage.broadcasts import BroadcastStore
@@ -291,6 +291,7 @@ def build_application(
 ) -> Application[Any, Any, Any, Any, Any, Any]:
     """Build the Application with our transport, update processor and the features."""
     cfg = services.config
+    polling = updates_request or PollingRequest(connection_pool_size=2, read_timeout=30)
     # Connections are opened as needed, up to 256: with 256 updates in flight each may be
     # waiting on one round trip (64 capped the bot at about 1,200 updates/s with 30 ms answers).
     builder = (
@@ -299,9 +300,7 @@ def build_application(
         .base_url(f"{cfg.api_url}/bot")
         .base_file_url(f"{cfg.api_url}/file/bot")
         .request(request or BotApiRequest(connection_pool_size=256))
-        .get_updates_request(
-            updates_request or BotApiRequest(connection_pool_size=2, read_timeout=30)
-        )
+        .get_updates_request(polling)
         .context_types(ContextTypes(context=BotContext, bot_data=BotData))
         .defaults(
             Defaults(
@@ -316,6 +315,9 @@ def build_application(
         .post_shutdown(shutdown)
     )
     app = builder.build()
+    if isinstance(polling, PollingRequest):
+        # Read ahead only while the Updater is running (bot/http.py: PollingRequest).
+        polling.polling = lambda: app.updater is not None and app.updater.running
     app.bot_data.services = services
     services.features = tuple(features)
     services.commands = tuple(menu_order(c for f in services.features for c in f.commands))

@@ -38,6 +38,7 @@ import secrets
 import ssl
 import time
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -395,25 +396,47 @@ class BotApiRequest(BaseRequest):
         connect_timeout: Any = BaseRequest.DEFAULT_NONE,
         pool_timeout: Any = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
-        read = self._read if read_timeout is BaseRequest.DEFAULT_NONE else read_timeout
-        connect = self._connect if connect_timeout is BaseRequest.DEFAULT_NONE else connect_timeout
-        pool = self._pool_wait if pool_timeout is BaseRequest.DEFAULT_NONE else pool_timeout
-        origin = self._origins.get(url)
-        if origin is None:
-            origin = Origin(url)
-            if len(self._origins) < 256:
-                self._origins[url] = origin
+        read, write, connect, pool = self._timeouts(
+            read_timeout, write_timeout, connect_timeout, pool_timeout
+        )
         wait = read
         if request_data is None:
             body, ctype = b"", None
         elif request_data.contains_files:
             body, ctype = multipart(request_data)
-            write = self._write if write_timeout is BaseRequest.DEFAULT_NONE else write_timeout
             wait = None if read is None or write is None else read + write
         else:
             # Nested values (keyboards, options) as JSON objects, in one encoding pass;
             # the Bot API accepts them as well as PTB's JSON-encoded strings.
             body, ctype = encode_json(request_data.parameters), b"application/json"
+        return await self._exchange(url, method, body, ctype, wait, connect, pool)
+
+    def _timeouts(self, read: Any, write: Any, connect: Any, pool: Any) -> tuple[Any, ...]:
+        """The call's timeouts, this transport's own where python-telegram-bot left them."""
+        default = BaseRequest.DEFAULT_NONE
+        return (
+            self._read if read is default else read,
+            self._write if write is default else write,
+            self._connect if connect is default else connect,
+            self._pool_wait if pool is default else pool,
+        )
+
+    async def _exchange(
+        self,
+        url: str,
+        method: str,
+        body: bytes,
+        ctype: bytes | None,
+        wait: float | None,
+        connect: float | None,
+        pool: float | None,
+    ) -> tuple[int, bytes]:
+        """One request on a pooled connection: its (status, body)."""
+        origin = self._origins.get(url)
+        if origin is None:
+            origin = Origin(url)
+            if len(self._origins) < 256:
+                self._origins[url] = origin
         head = b"%s %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: %s\r\nContent-Length: %d\r\n" % (
             method.encode("ascii"),
             origin.target,
@@ -451,3 +474,109 @@ class BotApiRequest(BaseRequest):
 def _expire(waiter: asyncio.Future[tuple[int, bytes]]) -> None:
     if not waiter.done():
         waiter.set_exception(TimedOut("Timed out waiting for the Bot API"))
+
+
+Fetched = tuple[int, bytes]
+
+
+class PollingRequest(BotApiRequest):
+    """The getUpdates transport, reading one batch ahead.
+
+    python-telegram-bot asks for the next batch only after it has turned the last one into
+    Update objects and queued them, so with a full batch (100) waiting each round trip is paid
+    in series with that work: at 30 ms answers it capped the bot near 1,600 updates/s
+    (bench/README.md, section 6). When a batch comes back full, this asks for the next one at
+    once (its offset acknowledges the batch just received, as the Updater's next call would) and
+    hands that answer to the Updater's next call if it asks for exactly the same thing; any other
+    call (the Updater's last call at shutdown, say) cancels the read-ahead first, so there is
+    never more than one getUpdates in flight.
+
+    Nothing is acknowledged early: the read-ahead is sent from a task that runs only after the
+    Updater has queued the batch (its handling of an answer does not yield), and only while
+    `polling()` is true (app.py wires it to the Updater's `running`): a stopping Updater drops
+    the batch it was given so that Telegram sends it again, and then nothing must confirm it.
+    """
+
+    __slots__ = ("_ahead", "_parsed", "polling")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.polling: Callable[[], bool] = lambda: True
+        self._ahead: tuple[str, dict[str, Any], asyncio.Task[Fetched | None]] | None = None
+        self._parsed: tuple[bytes, dict[str, Any]] | None = None  # the last answer, decoded
+
+    def parse_json_payload(self, payload: bytes) -> dict[str, Any]:  # type: ignore[override]
+        parsed = self._parsed
+        self._parsed = None
+        if parsed is not None and parsed[0] is payload:
+            return parsed[1]
+        return super().parse_json_payload(payload)
+
+    async def shutdown(self) -> None:
+        await self._drop_ahead()
+        await super().shutdown()
+
+    async def _drop_ahead(self) -> None:
+        ahead, self._ahead = self._ahead, None
+        if ahead is not None:
+            ahead[2].cancel()
+            await asyncio.wait([ahead[2]])
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: Any = BaseRequest.DEFAULT_NONE,
+        write_timeout: Any = BaseRequest.DEFAULT_NONE,
+        connect_timeout: Any = BaseRequest.DEFAULT_NONE,
+        pool_timeout: Any = BaseRequest.DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
+        timeouts = (read_timeout, write_timeout, connect_timeout, pool_timeout)
+        params = request_data.parameters if request_data is not None else {}
+        answer: Fetched | None = None
+        ahead, self._ahead = self._ahead, None
+        if ahead is not None and ahead[0] == url and ahead[1] == params:
+            answer = await ahead[2]  # its failure is this call's failure, as if made now
+        elif ahead is not None:
+            self._ahead = ahead
+            await self._drop_ahead()
+        if answer is None:
+            answer = await super().do_request(url, method, request_data, *timeouts)
+        if url.endswith("/getUpdates"):
+            self._read_ahead(url, method, params, answer, timeouts)
+        return answer
+
+    def _read_ahead(
+        self, url: str, method: str, params: dict[str, Any], answer: Fetched, timeouts: Any
+    ) -> None:
+        status, payload = answer
+        if status != 200:
+            return
+        try:
+            decoded = super().parse_json_payload(payload)
+        except TelegramError:
+            return  # python-telegram-bot reports it when it parses the same bytes
+        self._parsed = (payload, decoded)
+        result = decoded.get("result")
+        limit = params.get("limit") or 100
+        if not isinstance(result, list) or len(result) < limit:
+            return  # nothing more is waiting: the Updater's next call long-polls as usual
+        last = result[-1].get("update_id") if isinstance(result[-1], dict) else None
+        if not isinstance(last, int):
+            return
+        following = {**params, "offset": last + 1}
+        task = asyncio.get_running_loop().create_task(
+            self._fetch(url, method, following, timeouts), name="read-ahead getUpdates"
+        )
+        self._ahead = (url, following, task)
+
+    async def _fetch(
+        self, url: str, method: str, params: dict[str, Any], timeouts: Any
+    ) -> Fetched | None:
+        if not self.polling():
+            return None  # stopping: the batch just received must stay unconfirmed
+        read, _, connect, pool = self._timeouts(*timeouts)
+        return await self._exchange(
+            url, method, encode_json(params), b"application/json", read, connect, pool
+        )
