@@ -134,6 +134,11 @@ class Connection(asyncio.Protocol):
         self.transport = transport  # type: ignore[assignment]
 
     def data_received(self, data: bytes) -> None:
+        if self.waiter is None:
+            # Nothing was asked (an idle connection, or bytes after a complete answer): the
+            # server is closing it or out of step; either way it is not used again.
+            self.close()
+            return
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserError:
@@ -155,6 +160,10 @@ class Connection(asyncio.Protocol):
         self.pool.lost(self)
 
     # -- httptools callbacks
+    def on_message_begin(self) -> None:
+        if self.waiter is None:  # a second answer to one request: out of step, never reused
+            self.close()
+
     def on_headers_complete(self) -> None:
         self.headers_done = True
 

@@ -96,6 +96,12 @@ class RawServer:
             return True
         if path == "/slow":
             await self.release.wait()
+        if path == "/extra":  # an answer, then bytes nobody asked for
+            w.write(
+                b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%sHTTP/1.1 408 X\r\n" % (len(OK), OK)
+            )
+            await w.drain()
+            return True
         if path == "/nolength":
             w.write(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n" + OK)
             await w.drain()
@@ -172,11 +178,13 @@ async def test_a_broken_answer_is_a_network_error_sent_once_and_the_next_request
     await req.shutdown()
 
 
-@pytest.mark.parametrize("path", ["/nolength", "/chunked", "/close"])
+@pytest.mark.parametrize("path", ["/nolength", "/chunked", "/close", "/extra"])
 async def test_unusual_but_valid_answers_parse(server: RawServer, path: str) -> None:
     req = BotApiRequest(connection_pool_size=1)
     assert await ask(req, server, path) == {"n": 1}
     assert await ask(req, server) == {"n": 1}
+    if path == "/extra":
+        assert server.connections == 2, "a connection with stray bytes is not reused"
     await req.shutdown()
 
 
