@@ -22,6 +22,7 @@ GROUPS: list[tuple[str, tuple[str, ...]]] = [
      "__setattr__ (telegram/", "__init__ (telegram/")),
     ("python-telegram-bot: the rest", ("(telegram/",)),
     ("aiohttp", ("(aiohttp/", "(yarl/", "(multidict/")),
+    ("the bot's HTTP transport (bot/http.py, httptools)", ("(bot/http.py", "httptools")),
     ("SQLite (aiosqlite's thread and hand-offs)", ("(aiosqlite/", "(sqlite3")),
     ("type hints resolved at run time (typing.py)", ("(typing.py",)),
     ("asyncio (tasks, futures, locks)", ("(asyncio/",)),

@@ -66,6 +66,14 @@ async def settle() -> None:
         await asyncio.sleep(0)
 
 
+def polling_bot(server: BotApiServer) -> tuple[Bot, PollingRequest]:
+    polling = PollingRequest()
+    bot = Bot(
+        TOKEN, base_url=f"{server.url}/bot", request=BotApiRequest(), get_updates_request=polling
+    )
+    return bot, polling
+
+
 def ids(updates: tuple[Update, ...]) -> list[int]:
     return [u.update_id for u in updates]
 
@@ -75,10 +83,7 @@ async def test_a_full_batch_is_followed_by_the_next_one_at_once_and_handed_over(
 ) -> None:
     seen = Recorded(server.api)
     push(server, 250)
-    polling = PollingRequest()
-    bot = Bot(
-        TOKEN, base_url=f"{server.url}/bot", request=BotApiRequest(), get_updates_request=polling
-    )
+    bot, polling = polling_bot(server)
     first = await bot.get_updates(offset=0, timeout=0)
     assert ids(first) == list(range(1, 101))
     await seen.next_call()  # the read-ahead, asking for what follows
@@ -102,10 +107,7 @@ async def test_a_different_call_cancels_the_read_ahead_and_is_answered_itself(
 ) -> None:
     seen = Recorded(server.api)
     push(server, 150)
-    polling = PollingRequest()
-    bot = Bot(
-        TOKEN, base_url=f"{server.url}/bot", request=BotApiRequest(), get_updates_request=polling
-    )
+    bot, polling = polling_bot(server)
     await bot.get_updates(offset=0, timeout=0)
     # Asked with another timeout before the read-ahead came back: it is dropped, not reused.
     again = await bot.get_updates(offset=101, timeout=1)
@@ -119,11 +121,8 @@ async def test_nothing_is_read_ahead_or_acknowledged_while_the_updater_is_stoppi
 ) -> None:
     seen = Recorded(server.api)
     push(server, 150)
-    polling = PollingRequest()
+    bot, polling = polling_bot(server)
     polling.polling = lambda: False
-    bot = Bot(
-        TOKEN, base_url=f"{server.url}/bot", request=BotApiRequest(), get_updates_request=polling
-    )
     assert len(await bot.get_updates(offset=0, timeout=0)) == 100
     await settle()
     assert seen.calls == [(0, 0)]
