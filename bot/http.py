@@ -528,8 +528,11 @@ class PollingRequest(BotApiRequest):
     async def _drop_ahead(self) -> None:
         ahead, self._ahead = self._ahead, None
         if ahead is not None:
-            ahead[2].cancel()
-            await asyncio.wait([ahead[2]])
+            task = ahead[2]
+            task.cancel()
+            await asyncio.wait([task])
+            if not task.cancelled():
+                task.exception()  # retrieved: a failed read-ahead nobody used is not an error
 
     async def do_request(
         self,

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from telegram import Bot, Update
+from telegram.error import NetworkError
 from telegram.ext import ApplicationBuilder, ContextTypes, TypeHandler
 
 from bot.http import BotApiRequest, PollingRequest
@@ -29,11 +30,16 @@ class Recorded:
         self.in_flight = 0
         self.most_in_flight = 0
         self.arrived = asyncio.Event()
+        self.fail_once: set[int] = set()  # offsets answered 500 the first time
         inner: Callable[[dict[str, Any]], Awaitable[dict[str, Any]]] = api.get_updates
 
         async def get_updates(params: dict[str, Any]) -> dict[str, Any]:
             self.calls.append((int(params.get("offset") or 0), float(params.get("timeout") or 0)))
             self.arrived.set()
+            offset = int(params.get("offset") or 0)
+            if offset in self.fail_once:
+                self.fail_once.discard(offset)
+                raise RuntimeError("the double answers 500")
             self.in_flight += 1
             self.most_in_flight = max(self.most_in_flight, self.in_flight)
             try:
@@ -113,6 +119,22 @@ async def test_a_different_call_cancels_the_read_ahead_and_is_answered_itself(
     again = await bot.get_updates(offset=101, timeout=1)
     assert ids(again) == list(range(101, 151))
     assert seen.calls[-1] == (101, 1)
+    await polling.shutdown()
+
+
+async def test_a_failed_read_ahead_is_the_next_calls_failure_and_the_call_after_it_works(
+    server: BotApiServer,
+) -> None:
+    seen = Recorded(server.api)
+    seen.fail_once.add(101)
+    push(server, 150)
+    bot, polling = polling_bot(server)
+    await bot.get_updates(offset=0, timeout=0)
+    await seen.next_call()
+    with pytest.raises(NetworkError):
+        await bot.get_updates(offset=101, timeout=0)
+    assert ids(await bot.get_updates(offset=101, timeout=0)) == list(range(101, 151))
+    assert [c[0] for c in seen.calls] == [0, 101, 101]
     await polling.shutdown()
 
 
