@@ -353,6 +353,21 @@ def _confirm_keyboard(
     )
 
 
+def _confirm_head(
+    t: Texts, s: Services, b: Broadcast, key: TextKey, count: int | None
+) -> list[str]:
+    """The first lines of every confirmation: what is asked, the text, and who gets it (with
+    how many when `count` is given)."""
+    audience = describe_audience(t, b.audience, _nag_names(s))
+    return [
+        t.get(key, id=b.id),
+        t.get("broadcast.card_text", text=_what(t, b, CARD_SNIPPET)),
+        t.get("broadcast.card_audience", audience=audience, count=count)
+        if count is not None
+        else t.get("broadcast.card_audience_only", audience=audience),
+    ]
+
+
 async def on_send_now(update: Update, context: BotContext) -> None:
     """Send now: says who gets it and when (quiet hours), then asks to confirm."""
     press = await _pressed_broadcast(update, context, cd.SendNow)
@@ -362,13 +377,7 @@ async def on_send_now(update: Update, context: BotContext) -> None:
     r = await reach(s, b)
     text = "\n".join(
         [
-            t.get("broadcast.confirm_send_now", id=b.id),
-            t.get("broadcast.card_text", text=_what(t, b, CARD_SNIPPET)),
-            t.get(
-                "broadcast.card_audience",
-                audience=describe_audience(t, b.audience, _nag_names(s)),
-                count=r.total,
-            ),
+            *_confirm_head(t, s, b, "broadcast.confirm_send_now", r.total),
             arrival_line(t, s, now(context), b.urgent, now(context)),
             t.get(
                 "broadcast.was_planned", when=e(when_words(t, b.due_at, s.config.tz, now(context)))
@@ -402,17 +411,7 @@ async def on_cancel(update: Update, context: BotContext) -> None:
             count=r.total,
             when=e(when_words(t, b.due_at, s.config.tz, now(context))),
         )
-    text = "\n".join(
-        [
-            t.get("broadcast.confirm_cancel", id=b.id),
-            t.get("broadcast.card_text", text=_what(t, b, CARD_SNIPPET)),
-            t.get(
-                "broadcast.card_audience_only",
-                audience=describe_audience(t, b.audience, _nag_names(s)),
-            ),
-            effect,
-        ]
-    )
+    text = "\n".join([*_confirm_head(t, s, b, "broadcast.confirm_cancel", None), effect])
     label = t.get("broadcast.btn_yes_cancel")
     await edit_or_send(
         update, text, _confirm_keyboard(t, label, cd.ConfirmCancel(b.id, epoch(b.due_at)), b.id)
@@ -447,13 +446,7 @@ async def retime_confirmation(update: Update, context: BotContext, bid: int, at:
     r = await reach(s, b)
     text = "\n".join(
         [
-            t.get("broadcast.confirm_retime", id=b.id),
-            t.get("broadcast.card_text", text=_what(t, b, CARD_SNIPPET)),
-            t.get(
-                "broadcast.card_audience",
-                audience=describe_audience(t, b.audience, _nag_names(s)),
-                count=r.total,
-            ),
+            *_confirm_head(t, s, b, "broadcast.confirm_retime", r.total),
             t.get(
                 "broadcast.retime_from_to",
                 old=e(when_words(t, b.due_at, tz, current)),
