@@ -5,14 +5,13 @@ stored before. The start-date filter still works, a week at a time."""
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from bot.content import Content
 from storage.db import Database
-from storage.migrations import _statements, migration_files
 from tests.conftest import LONDON, OFFICER_ID, Harness
+from tests.olddb import database_before
 from tests.test_surveys import CS, begin, tap
 
 MONDAY = datetime(2026, 11, 23, 9, 0, tzinfo=LONDON)
@@ -140,19 +139,7 @@ async def test_start_date_filter_works_a_week_at_a_time(harness: Harness):
 
 def _old_database(path: Path) -> None:
     """A database as migrations 001-005 left it, with rows stored the old way."""
-    conn = sqlite3.connect(path)
-    conn.execute(
-        "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
-        " applied_at TEXT NOT NULL)"
-    )
-    for version, name, sql in migration_files():
-        if version >= 6:
-            continue
-        for statement in _statements(sql):
-            conn.execute(statement)
-        conn.execute(
-            "INSERT INTO schema_migrations VALUES (?, ?, '2026-11-01T00:00:00')", (version, name)
-        )
+    conn = database_before(path, 6)
     old = [
         # id, survey, respondent, nag, status, started_on, updated_at, completed_on
         (1, CS, "anon:aaaa", "fishermead", "complete", "2026-11-25", "2026-11-25", "2026-11-25"),

@@ -18,7 +18,6 @@ from __future__ import annotations
 import itertools
 import json
 import re
-import sqlite3
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,11 +33,11 @@ from bot.content import Content, Question, Survey
 from bot.domain import surveys as dom
 from bot.preview.double import EDIT_NOT_FOUND, EDITS, NOT_MODIFIED, Failure
 from bot.render.text import answered_text, question_text, survey_intro
-from storage.migrations import _statements, migration_files
 from tests import builders as b
 from tests.conftest import ROOT, TEST_SECRET, Harness, close_harness, make_harness
 from tests.fakes.botapi import Call, FakeBotApi
 from tests.helpers import SCREEN, Conversation
+from tests.olddb import database_before
 
 RESIDENT = 733001
 MECHANICS = "mechanics"
@@ -795,19 +794,7 @@ async def test_the_message_number_is_kept_only_while_a_response_is_open(
 def _database_before_007(path: Path, chat_id: int) -> None:
     """A database as migrations 001-006 left it, with a survey in progress: its question was
     posted by the version before, so no message is recorded for it."""
-    conn = sqlite3.connect(path)
-    conn.execute(
-        "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
-        " applied_at TEXT NOT NULL)"
-    )
-    for version, name, sql in migration_files():
-        if version >= 7:
-            continue
-        for statement in _statements(sql):
-            conn.execute(statement)
-        conn.execute(
-            "INSERT INTO schema_migrations VALUES (?, ?, '2026-11-01T00:00:00')", (version, name)
-        )
+    conn = database_before(path, 7)
     conn.execute(
         "INSERT INTO survey_responses (id, survey_id, respondent, current, step, started_on,"
         " updated_at) VALUES (1, ?, ?, 'many', 2, '2026-11-20', '2026-11-20T10:00:00+00:00')",
