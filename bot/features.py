@@ -11,8 +11,9 @@ a new feature that stores something cannot forget the right of access or erasure
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import time, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -60,3 +61,21 @@ class Feature:
     # Plain-words intents (content/intents.yaml ids) this feature answers, and menu buttons.
     intents: Mapping[str, Callback] = field(default_factory=dict)
     tables_without_personal_data: Mapping[str, str] = field(default_factory=dict)
+
+
+def daily(
+    jq: JobQueue[Any],
+    callback: Callable[[Any], Coroutine[Any, Any, None]],
+    at: time,
+    name: str,
+    *,
+    grace: timedelta = timedelta(hours=6),
+) -> None:
+    """Run `callback` every day at `at` (give it the bot's time zone). A run missed while the
+    bot was down is made once at start if it is less than `grace` late."""
+    jq.run_daily(
+        callback,
+        at,
+        name=name,
+        job_kwargs={"misfire_grace_time": int(grace.total_seconds()), "coalesce": True},
+    )

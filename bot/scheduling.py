@@ -11,7 +11,7 @@ catches anything a job missed.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from telegram.ext import Application, JobQueue
@@ -20,7 +20,7 @@ from bot.content import ContentError, load_content
 from bot.context import BotContext, Services, services_of
 from bot.domain.broadcasts import fingerprint, plan_campaign, reminder_key
 from bot.domain.meetings import day_before, upcoming
-from bot.features import Feature
+from bot.features import Feature, daily
 from bot.render.text import campaign_message_html, e, when
 from storage.model import Audience, AudienceKind, BroadcastKind, BroadcastSpec
 
@@ -147,11 +147,12 @@ def jobs(jq: JobQueue[Any], services: Services) -> None:
         name="broadcast-sweep",
         job_kwargs={"misfire_grace_time": None, "coalesce": True},
     )
-    jq.run_daily(
+    daily(
+        jq,
         _nightly_job,
         time(0, 5, tzinfo=services.config.tz),
-        name="broadcast-plan",
-        job_kwargs={"misfire_grace_time": 3600, "coalesce": True},
+        "broadcast-plan",
+        grace=timedelta(hours=1),
     )
 
 

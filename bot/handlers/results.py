@@ -37,7 +37,7 @@ from bot.content.surveys import Survey, strip_instructions
 from bot.context import BotContext, Services, services_of
 from bot.domain import surveys as dom
 from bot.export import write_csv
-from bot.features import Feature, Handler
+from bot.features import Feature, Handler, daily
 from bot.handlers.common import answer, on_button, pressed, reply, require_chat, texts
 from bot.handlers.registry import Command, Group, allowed
 from bot.handlers.surveys import respondent_key, today
@@ -524,12 +524,7 @@ async def _on_start(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
 
 def _jobs(jq: JobQueue[Any], services: Services) -> None:
     """Every morning at 10:00: results of surveys that closed."""
-    jq.run_daily(
-        _results_job,
-        time(10, 0, tzinfo=services.config.tz),
-        name="surveys:you-said-we-did",
-        job_kwargs={"misfire_grace_time": 6 * 3600, "coalesce": True},
-    )
+    daily(jq, _results_job, time(10, 0, tzinfo=services.config.tz), "surveys:you-said-we-did")
 
 
 def _handlers(services: Services) -> Sequence[Handler]:

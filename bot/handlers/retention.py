@@ -19,7 +19,7 @@ from telegram import Update
 from telegram.ext import JobQueue, TypeHandler
 
 from bot.context import BotContext, Services
-from bot.features import Feature, Handler
+from bot.features import Feature, Handler, daily
 from bot.handlers.privacy import forget_everything
 from bot.handlers.registry import Group
 from storage.db import QUICK_BUSY_MS, DatabaseUnavailable
@@ -85,12 +85,7 @@ def _handlers(services: Services) -> Sequence[Handler]:
 
 
 def _jobs(jq: JobQueue[Any], services: Services) -> None:
-    jq.run_daily(
-        _purge_job,
-        time(3, 30, tzinfo=services.config.tz),
-        name="retention:purge",
-        job_kwargs={"misfire_grace_time": 6 * 3600, "coalesce": True},
-    )
+    daily(jq, _purge_job, time(3, 30, tzinfo=services.config.tz), "retention:purge")
 
 
 FEATURE = Feature(name="retention", handlers=_handlers, jobs=_jobs)
