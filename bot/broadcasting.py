@@ -138,13 +138,14 @@ class BroadcastService:
         expected_due: datetime | None = None,
         *,
         urgent: bool = False,
-    ) -> bool:
+    ) -> Broadcast | None:
+        """Send it now (if still due at `expected_due`); the broadcast as it now stands, None if
+        it could not be (already sent, cancelled, moved...)."""
         s = self.services
         now = s.clock.now()
         if not await s.broadcasts.send_now(broadcast_id, officer, now, expected_due, urgent):
-            return False
-        await self._reschedule(broadcast_id)
-        return True
+            return None
+        return await self._reschedule(broadcast_id)
 
     async def retime(
         self,
@@ -152,13 +153,14 @@ class BroadcastService:
         at: datetime,
         officer: int,
         expected_due: datetime | None = None,
-    ) -> bool:
+    ) -> Broadcast | None:
+        """Move it to `at` (if still due at `expected_due`); the broadcast as it now stands,
+        None if it could not be."""
         s = self.services
         now = s.clock.now()
         if not await s.broadcasts.reschedule(broadcast_id, at, officer, now, expected_due):
-            return False
-        await self._reschedule(broadcast_id)
-        return True
+            return None
+        return await self._reschedule(broadcast_id)
 
     def send_time(self, planned: datetime, urgent: bool) -> datetime:
         """When residents get a broadcast planned for `planned`: the rule delivery applies
@@ -166,10 +168,11 @@ class BroadcastService:
         config = self.services.config
         return effective_send_time(planned, urgent, config.quiet_hours, config.tz)
 
-    async def _reschedule(self, broadcast_id: int) -> None:
+    async def _reschedule(self, broadcast_id: int) -> Broadcast | None:
         b = await self.services.broadcasts.get(broadcast_id)
         if b is not None:
             self.schedule(b)
+        return b
 
     # ------------------------------------------------------------ expiry and notices
 

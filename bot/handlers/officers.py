@@ -497,12 +497,12 @@ async def on_confirm_send_now(update: Update, context: BotContext) -> None:
     s, t = context.services, texts(context)
     data = pressed(update, cd.ConfirmSendNow)
     urgent = bool(data and data.urgent)
-    if not await s.broadcasting.send_now(bid, officer, expected_due=due, urgent=urgent):
+    b = await s.broadcasting.send_now(bid, officer, expected_due=due, urgent=urgent)
+    if b is None:
         await reply(update, await refusal(s, t, bid))
         return
-    b = await s.broadcasts.get(bid)
     current = now(context)
-    arrives = s.broadcasting.send_time(current, b.urgent if b else False)
+    arrives = s.broadcasting.send_time(current, b.urgent)
     if arrives > current:
         when = e(when_words(t, arrives, s.config.tz, current))
         text = t.get("broadcast.goes_out_quiet", id=bid, when=when)
@@ -537,11 +537,11 @@ async def on_confirm_retime(update: Update, context: BotContext) -> None:
     if at <= current:
         await reply(update, t.get("broadcast.time_past"))
         return
-    if not await s.broadcasting.retime(data.broadcast, at, officer, from_epoch(data.due)):
+    b = await s.broadcasting.retime(data.broadcast, at, officer, from_epoch(data.due))
+    if b is None:
         await reply(update, await refusal(s, t, data.broadcast))
         return
-    b = await s.broadcasts.get(data.broadcast)
-    arrives = s.broadcasting.send_time(at, b.urgent if b else False)
+    arrives = s.broadcasting.send_time(at, b.urgent)
     tz = s.config.tz
     if arrives > at:
         text = t.get(
