@@ -15,7 +15,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from bot.clock import Clock
 from bot.config import Config
 from bot.content import Content, Texts
-from bot.content.safety import place_names
+from bot.content.safety import nag_place_names, place_names
 from bot.domain.areas import AreaIndex
 from bot.domain.intents import IntentRouter
 from bot.domain.safety import Detector
@@ -40,8 +40,7 @@ def safety_detector(content: Content) -> Detector:
 
 def intent_router(content: Content) -> IntentRouter:
     """Plain-language intents, with NAG names, areas and venues masked."""
-    names = [x for n in content.nags for x in (n.name, *n.areas, n.venue.name)]
-    return IntentRouter(content.intents, names)
+    return IntentRouter(content.intents, nag_place_names(content))
 
 
 @dataclass

@@ -203,11 +203,15 @@ def _check_phrase(add: Any, loc: tuple[Any, ...], phrase: str) -> None:
                 return
 
 
-def place_names(content: Any) -> list[str]:  # Any: bot.content.Content (imported by it)
-    """Names the bot itself uses, which must never raise an alarm on their own."""
-    names: list[str] = []
-    for n in content.nags:
-        names += [n.name, *n.areas, n.venue.name]
+def nag_place_names(content: Any) -> list[str]:  # Any: bot.content.Content (imported by it)
+    """Every NAG's name, areas and venue."""
+    return [x for n in content.nags for x in (n.name, *n.areas, n.venue.name)]
+
+
+def place_names(content: Any) -> list[str]:
+    """Names the bot itself uses, which must never raise an alarm on their own: the NAGs'
+    places and the campaigns' and surveys' titles."""
+    names = nag_place_names(content)
     names += [c.title for c in content.campaigns]
     names += [s.title for s in content.surveys]
     return names

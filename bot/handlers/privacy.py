@@ -21,7 +21,17 @@ from bot.content import Texts
 from bot.content.keys import TextKey
 from bot.context import BotContext, Services
 from bot.features import Feature, Handler, Privacy
-from bot.handlers.common import answer, chat_id, edit_or_send, now, on_button, pressed, reply, texts
+from bot.handlers.common import (
+    answer,
+    chat_id,
+    edit_or_send,
+    now,
+    on_button,
+    pressed,
+    reply,
+    require_chat,
+    texts,
+)
 from bot.handlers.registry import Command, Group
 from bot.render.text import date_words, e, when
 from storage.residents import Resident
@@ -86,9 +96,7 @@ async def mydata_command(update: Update, context: BotContext) -> None:
     """Send back everything stored about this person: readable, then the complete JSON file."""
     s = context.services
     t = texts(context)
-    chat = update.effective_chat
-    if chat is None:
-        return
+    chat = require_chat(update)
     data = await collect_everything(s, chat.id)
     if not data:
         await reply(update, t.get("mydata.none"))
@@ -141,7 +149,7 @@ async def on_forget(update: Update, context: BotContext) -> None:
     data = pressed(update, cd.Forget)
     t = texts(context)
     await answer(update)
-    if data is None or not data.yes or update.effective_chat is None:
+    if data is None or not data.yes:
         await edit_or_send(update, t.get("forget.cancelled"))
         return
     await forget_everything(context.services, chat_id(update))

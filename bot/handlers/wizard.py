@@ -285,8 +285,9 @@ async def _summary(context: BotContext, draft: Draft) -> str:
                 "broadcast.paid_cost",
                 rate=f"{b.paid_rate_per_second:,}",
                 per=f"{b.paid_stars_per_message:g}",
-                # The bound, not the estimate: which sends Telegram counts as above the free
+                # The estimate and the bound: which sends Telegram counts as above the free
                 # limit is not documented precisely, and an officer budgets for the most.
+                stars=f"{pace.stars:,.0f}",
                 most=f"{pace.stars_at_most:,.0f}",
             )
         )
