@@ -50,7 +50,6 @@ import asyncio
 import logging
 import math
 import time
-import warnings
 from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
@@ -98,10 +97,8 @@ def seconds(value: int | float | timedelta) -> float:
 
 
 def retry_after(exc: RetryAfter) -> float:
-    """Seconds Telegram asked us to wait, without v22.2+'s deprecation warning on the int form."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # PTBDeprecationWarning, only around this read
-        return seconds(exc.retry_after)
+    """Seconds Telegram asked us to wait (a timedelta: the bot opts in, see bot/__init__.py)."""
+    return seconds(exc.retry_after)
 
 
 def counted(endpoint: str) -> bool:
