@@ -16,13 +16,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardMarkup
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import Application
 
 from bot import callback_data as cd
 from bot.domain.broadcasts import NOTICE_BEFORE, duplicate_window, effective_send_time
+from bot.render.keyboards import button
 from bot.render.text import e, first_line, when_words
 from storage.broadcasts import Broadcast
 from storage.model import BroadcastKind, BroadcastSpec
@@ -228,9 +229,7 @@ class BroadcastService:
         sent = 0
         for b in await s.broadcasts.needing_notice(s.clock.now() + NOTICE_BEFORE):
             recipients = await s.broadcasts.count_audience(b.audience)
-            button = InlineKeyboardButton(
-                t.get("broadcast.btn_cancel"), callback_data=cd.CancelBroadcast(b.id).pack()
-            )
+            cancel = button(t.get("broadcast.btn_cancel"), cd.CancelBroadcast(b.id))
             await self.tell_officers(
                 t.get(
                     "broadcast.notice",
@@ -239,7 +238,7 @@ class BroadcastService:
                     when=e(when_words(t, b.due_at, s.config.tz, s.clock.now())),
                     count=recipients,
                 ),
-                InlineKeyboardMarkup([[button]]),
+                InlineKeyboardMarkup([[cancel]]),
             )
             await s.broadcasts.mark_notified(b.id)
             sent += 1

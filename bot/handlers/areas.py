@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from telegram import (
-    InlineKeyboardButton,
     InlineKeyboardMarkup,
     KeyboardButton,
     ReplyKeyboardMarkup,
@@ -35,7 +34,7 @@ from bot.handlers.common import (
 )
 from bot.handlers.navigation import nag_of, show_menu
 from bot.handlers.registry import Group
-from bot.render.keyboards import nag_choice_keyboard
+from bot.render.keyboards import button, nag_choice_keyboard
 from bot.render.text import e, echo
 
 MAX_QUERY = 100
@@ -60,12 +59,8 @@ def consent_keyboard(context: BotContext) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton(
-                    t.get("button.consent_yes"), callback_data=cd.Consent(True).pack()
-                ),
-                InlineKeyboardButton(
-                    t.get("button.consent_no"), callback_data=cd.Consent(False).pack()
-                ),
+                button(t.get("button.consent_yes"), cd.Consent(True)),
+                button(t.get("button.consent_no"), cd.Consent(False)),
             ]
         ]
     )
@@ -92,8 +87,8 @@ def _yes_no(
     t_yes: str, yes: cd.CallbackData, t_no: str, no: cd.CallbackData
 ) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(t_yes, callback_data=yes.pack())],
-         [InlineKeyboardButton(t_no, callback_data=no.pack())]]
+        [[button(t_yes, yes)],
+         [button(t_no, no)]]
     )  # fmt: skip
 
 

@@ -30,6 +30,7 @@ from bot.handlers.common import (
     texts,
 )
 from bot.handlers.registry import Command, Group
+from bot.render.keyboards import button
 from bot.render.text import campaign_detail, campaign_label
 
 logger = logging.getLogger(__name__)
@@ -57,7 +58,7 @@ def _today(context: BotContext) -> date:
 
 
 def _button(label: str, data: cd.CallbackData) -> list[InlineKeyboardButton]:
-    return [InlineKeyboardButton(label, callback_data=data.pack())]
+    return [button(label, data)]
 
 
 async def campaigns_command(update: Update, context: BotContext) -> None:

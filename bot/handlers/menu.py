@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Update
 
 from bot import callback_data as cd
 from bot.content import Texts
@@ -34,6 +34,7 @@ from bot.handlers.common import (
 )
 from bot.handlers.navigation import nag_of, show_menu
 from bot.handlers.registry import Command, Group
+from bot.render.keyboards import button
 from bot.render.text import e
 from storage.residents import Resident
 
@@ -86,10 +87,7 @@ def settings_screen(
             "reminders",
         ),
     ]
-    keyboard = [
-        [InlineKeyboardButton(t.get(label), callback_data=cd.Setting(item).pack())]
-        for label, item in rows
-    ]
+    keyboard = [[button(t.get(label), cd.Setting(item))] for label, item in rows]
     # A language button belongs here once a second texts.<lang>.yaml exists (texts() would then
     # pick the resident's stored language); with English only there is nothing to choose.
     return text, InlineKeyboardMarkup(keyboard)
@@ -147,12 +145,8 @@ async def stop_words(update: Update, context: BotContext) -> None:
     keyboard = InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton(
-                    t.get("button.stop_yes"), callback_data=cd.StopMessages(True).pack()
-                ),
-                InlineKeyboardButton(
-                    t.get("button.stop_no"), callback_data=cd.StopMessages(False).pack()
-                ),
+                button(t.get("button.stop_yes"), cd.StopMessages(True)),
+                button(t.get("button.stop_no"), cd.StopMessages(False)),
             ]
         ]
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update
+from telegram import InlineKeyboardMarkup, InputFile, Message, Update
 from telegram.error import BadRequest
 
 from bot import callback_data as cd
@@ -29,7 +29,7 @@ from bot.handlers.common import (
     texts,
 )
 from bot.handlers.registry import Command, Group
-from bot.render.keyboards import meeting_keyboard, nag_choice_keyboard, nag_keyboard
+from bot.render.keyboards import button, meeting_keyboard, nag_choice_keyboard, nag_keyboard
 from bot.render.text import meetings_text, nag_card, next_meeting_text
 
 logger = logging.getLogger(__name__)
@@ -64,9 +64,7 @@ async def nag_command(update: Update, context: BotContext) -> None:
 
 def _other_button(context: BotContext) -> InlineKeyboardMarkup:
     label = texts(context).get("button.other_nag")
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(label, callback_data=cd.OtherNags().pack())]]
-    )
+    return InlineKeyboardMarkup([[button(label, cd.OtherNags())]])
 
 
 async def meetings_command(update: Update, context: BotContext) -> None:
@@ -112,15 +110,9 @@ def nag_page(context: BotContext, page: int) -> tuple[str, InlineKeyboardMarkup]
     page = min(max(page, 0), pages - 1)
     more = []
     if page > 0:
-        more.append(
-            InlineKeyboardButton(
-                t.get("button.previous"), callback_data=cd.NagPage(page - 1).pack()
-            )
-        )
+        more.append(button(t.get("button.previous"), cd.NagPage(page - 1)))
     if page < pages - 1:
-        more.append(
-            InlineKeyboardButton(t.get("button.next"), callback_data=cd.NagPage(page + 1).pack())
-        )
+        more.append(button(t.get("button.next"), cd.NagPage(page + 1)))
     shown = nags[page * PAGE : (page + 1) * PAGE]
     text = t.get("meetings.pick_page", page=page + 1, pages=pages)
     return text, nag_choice_keyboard(shown, cd.Meetings, more)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 
 from bot import callback_data as cd
@@ -17,6 +17,7 @@ from bot.content import Nag, Texts
 from bot.content.keys import TextKey
 from bot.context import BotContext, Services
 from bot.handlers.common import chat_id, chat_store, reply, require_chat, texts
+from bot.render.keyboards import button
 from bot.render.text import e
 from bot.sending import edit_buttons
 from storage.residents import Resident
@@ -35,10 +36,7 @@ LAST_MENU = "menu_message_id"  # chat_data: the menu that still has its buttons
 
 
 def menu_keyboard(t: Texts) -> InlineKeyboardMarkup:
-    buttons = [
-        InlineKeyboardButton(t.get(label), callback_data=cd.Menu(intent).pack())
-        for intent, label in MENU
-    ]
+    buttons = [button(t.get(label), cd.Menu(intent)) for intent, label in MENU]
     return InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)])
 
 

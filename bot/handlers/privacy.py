@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
+from telegram import InlineKeyboardMarkup, InputFile, Update
 
 from bot import callback_data as cd
 from bot.content import Texts
@@ -33,6 +33,7 @@ from bot.handlers.common import (
     texts,
 )
 from bot.handlers.registry import Command, Group
+from bot.render.keyboards import button
 from bot.render.text import date_words, e, when
 from storage.residents import Resident
 
@@ -58,10 +59,7 @@ def privacy_page(t: Texts, page: int) -> tuple[str, InlineKeyboardMarkup]:
         buttons.append((t.get("button.previous"), page - 1))
         if page < len(PRIVACY_PAGES) - 1:
             buttons.append((t.get("button.next"), page + 1))
-    row = [
-        InlineKeyboardButton(label, callback_data=cd.PrivacyPage(to).pack())
-        for label, to in buttons
-    ]
+    row = [button(label, cd.PrivacyPage(to)) for label, to in buttons]
     text = t.get(PRIVACY_PAGES[page])
     if page > 0:
         text = t.get("privacy.page", page=page, pages=len(PRIVACY_PAGES) - 1) + "\n" + text
@@ -125,12 +123,8 @@ async def forget_command(update: Update, context: BotContext) -> None:
     keyboard = InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton(
-                    t.get("button.forget_yes"), callback_data=cd.Forget(True).pack()
-                ),
-                InlineKeyboardButton(
-                    t.get("button.forget_no"), callback_data=cd.Forget(False).pack()
-                ),
+                button(t.get("button.forget_yes"), cd.Forget(True)),
+                button(t.get("button.forget_no"), cd.Forget(False)),
             ]
         ]
     )

@@ -20,7 +20,6 @@ from datetime import date, datetime, time
 from typing import Any, TypeVar
 
 from telegram import (
-    InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputFile,
     InputMediaPhoto,
@@ -41,6 +40,7 @@ from bot.features import Feature, Handler, daily
 from bot.handlers.common import answer, on_button, pressed, reply, require_chat, texts
 from bot.handlers.registry import Command, Group, allowed
 from bot.handlers.surveys import respondent_key, today
+from bot.render.keyboards import button
 from bot.render.text import date_words, e, plain, split_message
 from storage.model import BroadcastKind
 from storage.surveys import week_of
@@ -407,9 +407,7 @@ async def list_surveys(update: Update, context: BotContext) -> None:
             )
         )
         if completed:
-            rows.append(
-                [InlineKeyboardButton(survey.title, callback_data=cd.Results(survey.id).pack())]
-            )
+            rows.append([button(survey.title, cd.Results(survey.id))])
     await reply(update, "\n".join(lines), InlineKeyboardMarkup(rows) if rows else None)
 
 

@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import Application, MessageHandler, filters
 
@@ -36,7 +36,7 @@ from bot.handlers.common import (
     texts,
 )
 from bot.handlers.registry import Command, Group
-from bot.render.keyboards import question_keyboard
+from bot.render.keyboards import button, question_keyboard
 from bot.render.text import (
     answer_text,
     answered_text,
@@ -255,14 +255,7 @@ async def open_survey(
     if not survey.repeatable and await store.has_completed(survey.id, respondent):
         if survey.changeable:
             keyboard = InlineKeyboardMarkup(
-                [
-                    [
-                        InlineKeyboardButton(
-                            t.get("button.survey_change"),
-                            callback_data=cd.SurveyChange(survey.id).pack(),
-                        )
-                    ]
-                ]
+                [[button(t.get("button.survey_change"), cd.SurveyChange(survey.id))]]
             )
             text = t.get("survey.done_changeable", title=e(survey.title))
             await _say(update, context, text, keyboard, in_message=in_message)
@@ -314,9 +307,7 @@ async def survey_command(update: Update, context: BotContext) -> None:
                 note=note,
             )
         )
-        rows.append(
-            [InlineKeyboardButton(survey.title, callback_data=cd.SurveyOpen(survey.id).pack())]
-        )
+        rows.append([button(survey.title, cd.SurveyOpen(survey.id))])
     if not rows:
         await reply(update, t.get("survey.list_none"))
         return

@@ -16,17 +16,9 @@ def nag_keyboard(t: Texts, nag: Nag, reminders_on: bool) -> InlineKeyboardMarkup
     remind = t.get("button.remind_off" if reminders_on else "button.remind_on")
     return InlineKeyboardMarkup(
         [
-            [
-                InlineKeyboardButton(
-                    t.get("button.calendar"), callback_data=cd.Calendar(nag.id).pack()
-                )
-            ],
-            [InlineKeyboardButton(remind, callback_data=cd.Remind(nag.id).pack())],
-            [
-                InlineKeyboardButton(
-                    t.get("button.change_area"), callback_data=cd.ChangeArea().pack()
-                )
-            ],
+            [button(t.get("button.calendar"), cd.Calendar(nag.id))],
+            [button(remind, cd.Remind(nag.id))],
+            [button(t.get("button.change_area"), cd.ChangeArea())],
         ]
     )
 
@@ -34,10 +26,10 @@ def nag_keyboard(t: Texts, nag: Nag, reminders_on: bool) -> InlineKeyboardMarkup
 def meeting_keyboard(t: Texts, nag: Nag, reminders_on: bool | None) -> InlineKeyboardMarkup:
     """Under a next meeting: Add to calendar, and Remind me when it is the resident's own NAG
     (`reminders_on` None for any other NAG)."""
-    row = [InlineKeyboardButton(t.get("button.calendar"), callback_data=cd.Calendar(nag.id).pack())]
+    row = [button(t.get("button.calendar"), cd.Calendar(nag.id))]
     if reminders_on is not None:
         remind = t.get("button.remind_off" if reminders_on else "button.remind_on")
-        row.append(InlineKeyboardButton(remind, callback_data=cd.Remind(nag.id).pack()))
+        row.append(button(remind, cd.Remind(nag.id)))
     return InlineKeyboardMarkup([row])
 
 
@@ -48,13 +40,14 @@ def nag_choice_keyboard(
 ) -> InlineKeyboardMarkup:
     """One NAG per row by its short name (a phone shows ~28 characters a row), then `more`
     (e.g. page buttons) on a last row."""
-    rows = [[InlineKeyboardButton(n.short_name, callback_data=kind(n.id).pack())] for n in nags]
+    rows = [[button(n.short_name, kind(n.id))] for n in nags]
     if more:
         rows.append(list(more))
     return InlineKeyboardMarkup(rows)
 
 
 def button(label: str, data: cd.CallbackData) -> InlineKeyboardButton:
+    """A button whose press comes back as `data` (every callback button goes through here)."""
     return InlineKeyboardButton(label, callback_data=data.pack())
 
 
