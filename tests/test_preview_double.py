@@ -248,6 +248,14 @@ def test_edits_need_a_message_that_changes():
     assert stored["text"] == "second" and "reply_markup" not in stored, (
         "an edit without reply_markup removes the keyboard, as in Telegram"
     )
+    status, body = api.handle(
+        "editMessageReplyMarkup",
+        {"chat_id": CHAT, "message_id": mid, "reply_markup": {"inline_keyboard": []}},
+        {},
+    )
+    assert status == 400 and "not modified" in body["description"], (
+        "an empty keyboard on a message without one changes nothing, as in Telegram"
+    )
     user = api.user_message(CHAT, "hello")
     status, body = api.handle(
         "editMessageText", {"chat_id": CHAT, "message_id": user["message_id"], "text": "x"}, {}

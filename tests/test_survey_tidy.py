@@ -31,7 +31,7 @@ from hypothesis import strategies as st
 from bot import callback_data as cd
 from bot.content import Content, Question, Survey
 from bot.domain import surveys as dom
-from bot.preview.double import EDIT_NOT_FOUND, EDITS, NOT_MODIFIED, Failure
+from bot.preview.double import EDITS, Rules
 from bot.render.text import answered_text, question_text, survey_intro
 from tests import builders as b
 from tests.conftest import ROOT, TEST_SECRET, Harness, close_harness, make_harness
@@ -84,32 +84,18 @@ def _print_figures(request: pytest.FixtureRequest) -> Any:
 # ---------------------------------------------------------------- the chat, checked at every step
 
 
-def answer_edits_as_telegram(api: FakeBotApi) -> dict[int, str]:
-    """Make the double refuse edits as Telegram does; returns the set that collects the refused
-    requests (so the transcript leaves them out: nothing changed on screen)."""
+def refused_edits(api: FakeBotApi) -> dict[int, str]:
+    """The edits the double refused as Telegram does (its `messages` rule: "message to edit not
+    found", "message is not modified"), by request, so the transcript leaves them out: nothing
+    changed on screen."""
     refused: dict[int, str] = {}
 
-    def markup(value: Any) -> Any:
-        return value if isinstance(value, dict) and value.get("inline_keyboard") else None
+    def observe(method: str, params: dict[str, Any], status: int, _: float) -> None:
+        if status != 200 and method in EDITS:
+            note = api.log(int(params["chat_id"])).refused[-1]
+            refused[id(params)] = note["description"].removeprefix("Bad Request: ")
 
-    def responder(method: str, params: dict[str, Any]) -> Failure | None:
-        if method not in EDITS:
-            return None
-        stored = api.log(int(params["chat_id"])).messages.get(int(params["message_id"]))
-        failure = None
-        if stored is None:
-            failure = Failure(400, EDIT_NOT_FOUND)
-        else:
-            same_text = method != "editMessageText" or stored.get("text") == params.get("text")
-            if same_text and markup(stored.get("reply_markup")) == markup(
-                params.get("reply_markup")
-            ):
-                failure = Failure(400, NOT_MODIFIED)
-        if failure is not None:
-            refused[id(params)] = failure.description.removeprefix("Bad Request: ")
-        return failure
-
-    api.responder = responder
+    api.observe(observe)
     return refused
 
 
@@ -198,8 +184,8 @@ class Tidy:
 
 
 async def _tidy(tmp_path: Path, content: Content) -> Tidy:
-    api = FakeBotApi(history=True)
-    refused = answer_edits_as_telegram(api)
+    api = FakeBotApi(Rules(messages=True))
+    refused = refused_edits(api)
     return Tidy(await make_harness(tmp_path, content, api=api), refused)
 
 

@@ -190,6 +190,12 @@ class ChatLog:
     refused: list[dict[str, Any]] = field(default_factory=list)
 
 
+def _keyboard(markup: Any) -> Any:
+    """A message's inline keyboard as Telegram compares it in an edit: none and an empty one are
+    the same (so removing the buttons of a message without any is "not modified")."""
+    return markup if isinstance(markup, dict) and markup.get("inline_keyboard") else None
+
+
 def _decode(value: Any) -> Any:
     if isinstance(value, str) and value[:1] in "[{":
         try:
@@ -707,7 +713,7 @@ class BotApiDouble:
             same = stored.get("caption") == params.get("caption")
         else:
             same = True
-        if same and stored.get("reply_markup") == markup:
+        if same and _keyboard(stored.get("reply_markup")) == _keyboard(markup):
             return Failure(400, NOT_MODIFIED)
         return None
 
