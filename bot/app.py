@@ -291,7 +291,9 @@ def build_application(
 ) -> Application[Any, Any, Any, Any, Any, Any]:
     """Build the Application with our transport, update processor and the features."""
     cfg = services.config
-    polling = updates_request or PollingRequest(connection_pool_size=2, read_timeout=30)
+    polling = updates_request or PollingRequest(
+        connection_pool_size=2, read_timeout=30, proxy=cfg.proxy
+    )
     # Connections are opened as needed, up to 256: with 256 updates in flight each may be
     # waiting on one round trip (64 capped the bot at about 1,200 updates/s with 30 ms answers).
     builder = (
@@ -299,7 +301,7 @@ def build_application(
         .token(cfg.token or "0:test")
         .base_url(f"{cfg.api_url}/bot")
         .base_file_url(f"{cfg.api_url}/file/bot")
-        .request(request or BotApiRequest(connection_pool_size=256))
+        .request(request or BotApiRequest(connection_pool_size=256, proxy=cfg.proxy))
         .get_updates_request(polling)
         .context_types(ContextTypes(context=BotContext, bot_data=BotData))
         .defaults(

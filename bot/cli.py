@@ -133,7 +133,9 @@ def _network_reason(err: BaseException) -> str:
     return type(cause or err).__name__
 
 
-async def check_bot_api(api_url: str, token: str) -> tuple[int, str] | None:
+async def check_bot_api(
+    api_url: str, token: str, proxy: str | None = None
+) -> tuple[int, str] | None:
     """Ask the Bot API who we are (getMe); return (exit code, one line) when it will not work.
 
     python-telegram-bot does the same call at start, but reports every failure as an exception
@@ -144,7 +146,7 @@ async def check_bot_api(api_url: str, token: str) -> tuple[int, str] | None:
     from bot.http import BotApiRequest
 
     shown = _shown_url(api_url)
-    request = BotApiRequest(connection_pool_size=1, read_timeout=20)
+    request = BotApiRequest(connection_pool_size=1, read_timeout=20, proxy=proxy)
     await request.initialize()
     try:
         status, payload = await request.do_request(f"{api_url}/bot{token}/getMe", "POST")
@@ -207,7 +209,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         _print_problems(err)
         print("The bot did not start: fix the content and try again.", file=sys.stderr)
         return 1
-    problem = asyncio.run(check_bot_api(cfg.api_url, cfg.token or ""))
+    problem = asyncio.run(check_bot_api(cfg.api_url, cfg.token or "", cfg.proxy))
     if problem is not None:
         code, line = problem
         print(redact(line, secrets), file=sys.stderr)

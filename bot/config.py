@@ -41,11 +41,22 @@ class _Strict(BaseModel):
 class TelegramSection(_Strict):
     token: SecretStr | None = None
     api_url: str = "https://api.telegram.org"
+    # An HTTP proxy the Bot API is reached through (CONNECT tunnels), e.g. a council network's
+    # http://proxy.example.gov.uk:3128; may hold user:password, so kept secret like the token.
+    proxy: SecretStr | None = None
 
     @field_validator("api_url")
     @classmethod
     def _url(cls, v: str) -> str:
         return check_api_url(v)
+
+    @field_validator("proxy")
+    @classmethod
+    def _proxy(cls, v: SecretStr | None) -> SecretStr | None:
+        if v is None or not v.get_secret_value().strip():
+            return None
+        check_proxy_url(v.get_secret_value())
+        return v
 
 
 class StorageSection(_Strict):
@@ -142,6 +153,27 @@ def check_api_url(value: str) -> str:
     return value.rstrip("/")
 
 
+def check_proxy_url(value: str) -> None:
+    """http://[user:password@]host:port, nothing else; the messages never repeat the value (it
+    may hold a password)."""
+    if re.search(r"\s", value):
+        raise ValueError("must be a URL without spaces")
+    parts = urlsplit(value)
+    if parts.scheme != "http" or not parts.hostname:
+        raise ValueError(
+            "must be an http:// proxy URL with a host name, e.g. http://proxy.example.org:3128 "
+            "(https:// and socks proxies are not supported)"
+        )
+    try:
+        port = parts.port
+    except ValueError:
+        raise ValueError("the port must be a number from 1 to 65535") from None
+    if port is None or port == 0:
+        raise ValueError("needs a port from 1 to 65535, e.g. http://proxy.example.org:3128")
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise ValueError("must be only http://[user:password@]host:port")
+
+
 def parse_quiet_hours(value: str) -> tuple[time, time] | None:
     """Parse "HH:MM-HH:MM" into two times, or None when malformed."""
     m = re.fullmatch(r"\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*", value)
@@ -169,6 +201,11 @@ class Config:
     @property
     def api_url(self) -> str:
         return self.settings.telegram.api_url
+
+    @property
+    def proxy(self) -> str | None:
+        p = self.settings.telegram.proxy
+        return p.get_secret_value() if p else None
 
     @property
     def tz(self) -> ZoneInfo:
@@ -271,6 +308,9 @@ def load_config(
         if env.get("TELEGRAM_API_URL"):
             telegram["api_url"] = env["TELEGRAM_API_URL"]
             from_env["telegram.api_url"] = "TELEGRAM_API_URL"
+        if env.get("TELEGRAM_PROXY"):
+            telegram["proxy"] = env["TELEGRAM_PROXY"]
+            from_env["telegram.proxy"] = "TELEGRAM_PROXY"
         raw = {**raw, "telegram": telegram}
     try:
         settings = Settings.model_validate(raw)

@@ -12,7 +12,13 @@ keep-alive connections: a request here is one write of head and body, and its an
 in C as it arrives. Connections are handed out in O(1) (idle ones LIFO; at the pool's limit a
 request waits for the next free one, at most `pool_timeout`).
 
-What it does not do: proxies, redirects, compression, HTTP/2 (the Bot API needs none of them).
+Proxies: with `proxy` (config telegram.proxy, an http://[user:password@]host:port URL) every
+connection is a CONNECT tunnel through it, TLS to the Bot API inside (the proxy sees only the
+host name); a proxy that refuses or asks for a password is named as the cause, and its URL is
+never shown (it may hold the password).
+
+What it does not do: redirects, compression, HTTP/2, socks or https:// proxies (the Bot API
+needs none of them).
 A connection is never reused after a request that did not finish (timed out, cancelled, broken
 answer), and one idle longer than KEEPALIVE_S is closed rather than reused. A request is never
 sent twice: a connection that breaks mid-request raises NetworkError, as aiohttp did.
@@ -32,15 +38,19 @@ json.dumps per parameter), else the standard library; the two give the same Pyth
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import logging
+import os
 import secrets
+import socket
 import ssl
 import time
 from collections import deque
 from collections.abc import Callable
+from http import HTTPStatus
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import httptools
 from telegram.error import NetworkError, TelegramError, TimedOut
@@ -81,6 +91,7 @@ def decode_json(payload: bytes) -> Any:
 
 USER_AGENT = b"safermk-bot (python-telegram-bot)"
 KEEPALIVE_S = 50.0  # an idle connection older than this is closed, not reused
+MAX_PROXY_ANSWER = 16_384  # a CONNECT answer's head longer than this is not a proxy speaking HTTP
 # What of a Message sent or edited the bot ever reads.
 KEPT_FIELDS = (
     "message_id", "date", "edit_date", "message_thread_id", "text", "caption", "photo",
@@ -112,6 +123,92 @@ class Origin:
         self.key = (self.tls, self.host, self.port)
         path = parts.path or "/"
         self.target = (path + ("?" + parts.query if parts.query else "")).encode("ascii")
+
+
+class Proxy:
+    """An HTTP proxy reached with CONNECT: its address and, if it has one, the Basic credential."""
+
+    __slots__ = ("auth", "host", "port")
+
+    def __init__(self, url: str) -> None:
+        parts = urlsplit(url)  # checked by the config (bot/config.py: check_proxy_url)
+        if parts.scheme != "http" or not parts.hostname or not parts.port:
+            raise ValueError("the proxy must be http://[user:password@]host:port")
+        self.host = parts.hostname
+        self.port = parts.port
+        self.auth = b""
+        if parts.username is not None:
+            pair = f"{unquote(parts.username)}:{unquote(parts.password or '')}".encode()
+            self.auth = b"Proxy-Authorization: Basic " + base64.b64encode(pair) + b"\r\n"
+
+    async def tunnel(self, origin: Origin) -> socket.socket:
+        """A connected socket through which bytes reach `origin` (after CONNECT answered 200)."""
+        loop = asyncio.get_running_loop()
+        try:
+            sock = await _connect(self.host, self.port)
+        except socket.gaierror as exc:
+            reason = f"no such host ({exc.strerror})"
+            raise NetworkError(f"could not reach the proxy: {reason}") from None
+        except OSError as exc:
+            reason = os.strerror(exc.errno) if exc.errno else "cannot connect"
+            raise NetworkError(f"could not reach the proxy: {reason}") from None
+        try:
+            host = f"[{origin.host}]" if ":" in origin.host else origin.host
+            target = f"{host}:{origin.port}".encode("idna")
+            await loop.sock_sendall(
+                sock,
+                b"CONNECT %s HTTP/1.1\r\nHost: %s\r\n%s\r\n" % (target, target, self.auth),
+            )
+            answer = b""
+            while b"\r\n\r\n" not in answer:
+                chunk = await loop.sock_recv(sock, 4096)
+                if not chunk:
+                    raise NetworkError("the proxy closed the connection without answering")
+                answer += chunk
+                if len(answer) > MAX_PROXY_ANSWER:
+                    raise NetworkError("the proxy's answer was not HTTP")
+            head, _, rest = answer.partition(b"\r\n\r\n")
+            fields = head.split(b"\r\n", 1)[0].split(b" ", 2)
+            if len(fields) < 2 or not fields[0].startswith(b"HTTP/1.") or not fields[1].isdigit():
+                raise NetworkError("the proxy's answer was not HTTP")
+            status = int(fields[1])
+            if status == HTTPStatus.PROXY_AUTHENTICATION_REQUIRED:
+                raise NetworkError(
+                    "the proxy asks for a user name and password (407): check telegram.proxy"
+                )
+            if not 200 <= status < 300:
+                try:
+                    phrase = HTTPStatus(status).phrase
+                except ValueError:
+                    phrase = "unknown status"
+                raise NetworkError(f"the proxy refused the tunnel ({status} {phrase})")
+            if rest:
+                raise NetworkError("the proxy sent bytes before the tunnel was open")
+        except BaseException:
+            sock.close()
+            raise
+        return sock
+
+
+async def _connect(host: str, port: int) -> socket.socket:
+    """A non-blocking TCP socket connected to host:port (each address in turn)."""
+    loop = asyncio.get_running_loop()
+    infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    failure: OSError = OSError(f"no address for {host}")
+    for family, kind, proto, _, address in infos:
+        sock = socket.socket(family, kind, proto)
+        sock.setblocking(False)
+        try:
+            await loop.sock_connect(sock, address)
+        except OSError as exc:
+            sock.close()
+            failure = exc
+            continue
+        except BaseException:
+            sock.close()
+            raise
+        return sock
+    raise failure
 
 
 class Connection(asyncio.Protocol):
@@ -203,8 +300,11 @@ class Connection(asyncio.Protocol):
 class AsyncPool:
     """Keep-alive connections to the Bot API's origins, at most `limit` open per origin."""
 
-    def __init__(self, limit: int, ssl_context: ssl.SSLContext | None = None) -> None:
+    def __init__(
+        self, limit: int, ssl_context: ssl.SSLContext | None = None, proxy: Proxy | None = None
+    ) -> None:
         self.limit = max(1, limit)
+        self.proxy = proxy
         self._idle: dict[tuple[bool, str, int], list[Connection]] = {}
         self._open: dict[tuple[bool, str, int], set[Connection]] = {}
         self._waiters: dict[tuple[bool, str, int], deque[asyncio.Future[Connection | None]]] = {}
@@ -254,12 +354,16 @@ class AsyncPool:
         loop = asyncio.get_running_loop()
         try:
             async with asyncio.timeout(connect_timeout):
-                await loop.create_connection(
-                    lambda: conn,
-                    origin.host,
-                    origin.port,
-                    ssl=self.ssl_context() if origin.tls else None,
-                )
+                tls = self.ssl_context() if origin.tls else None
+                if self.proxy is None:
+                    await loop.create_connection(lambda: conn, origin.host, origin.port, ssl=tls)
+                else:
+                    await loop.create_connection(
+                        lambda: conn,
+                        sock=await self.proxy.tunnel(origin),
+                        ssl=tls,
+                        server_hostname=origin.host if tls else None,
+                    )
         except BaseException:
             conn.close()
             raise
@@ -362,13 +466,14 @@ class BotApiRequest(BaseRequest):
         *,
         lean_answers: bool = True,
         ssl_context: ssl.SSLContext | None = None,
+        proxy: str | None = None,
     ) -> None:
         self.lean_answers = lean_answers
         self._read = read_timeout
         self._write = write_timeout
         self._connect = connect_timeout
         self._pool_wait = pool_timeout
-        self._pool = AsyncPool(connection_pool_size, ssl_context)
+        self._pool = AsyncPool(connection_pool_size, ssl_context, Proxy(proxy) if proxy else None)
         # Parsed targets by method URL (a few dozen methods).
         self._origins: dict[str, Origin] = {}
 

@@ -8,14 +8,18 @@ import signal
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests import builders as b
 from tests.conftest import TEST_TOKEN, write_config
+from tests.fakes.proxy import ConnectProxy
 from tests.fakes.server import FakeBotApiServer
 
 CHAT = 515151
 
 
-async def test_start_area_nag_over_real_http(tmp_path: Path):
+@pytest.mark.parametrize("through_proxy", [False, True], ids=["direct", "through a proxy"])
+async def test_start_area_nag_over_real_http(tmp_path: Path, through_proxy: bool):
     server = await FakeBotApiServer().start()
     config = write_config(tmp_path)
     env = {
@@ -23,6 +27,10 @@ async def test_start_area_nag_over_real_http(tmp_path: Path):
         "TELEGRAM_API_URL": server.url,
         "TELEGRAM_BOT_TOKEN": TEST_TOKEN,
     }
+    proxy = None
+    if through_proxy:  # telegram.proxy: the start-up check, polling and replies all tunnel
+        proxy = await ConnectProxy(credential="mk:proxy-pw").start()
+        env["TELEGRAM_PROXY"] = proxy.url("mk:proxy-pw")
     exe = Path(sys.executable).parent / "safermk-bot"
     proc = await asyncio.create_subprocess_exec(
         str(exe),
@@ -68,9 +76,16 @@ async def test_start_area_nag_over_real_http(tmp_path: Path):
             proc.send_signal(signal.SIGTERM)
         stdout, stderr = await asyncio.wait_for(proc.communicate(), timeout=30)
         await server.stop()
+        if proxy is not None:
+            await proxy.stop()
     log = (stdout + stderr).decode()
     assert proc.returncode == 0, log
     assert TEST_TOKEN not in log and TEST_TOKEN.split(":")[1] not in log
+    if proxy is not None:
+        host = server.url.removeprefix("http://")
+        assert proxy.tunnels >= 2 and set(proxy.targets) == {host}, "every connection tunnels"
+        assert set(proxy.credentials) == {"mk:proxy-pw"}
+        assert "proxy-pw" not in log
     assert "Starting: 28 NAGs" in log
     db = tmp_path / "bot.sqlite3"
     assert db.exists()
