@@ -41,6 +41,16 @@ def open_connections(req: BotApiRequest) -> int:
 
 
 async def test_https_through_the_proxy_with_its_credential_and_one_kept_alive_tunnel() -> None:
+    await https_through_the_proxy()
+
+
+def test_the_same_on_uvloop_the_bots_event_loop() -> None:
+    uvloop = pytest.importorskip("uvloop")
+    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+        runner.run(https_through_the_proxy())
+
+
+async def https_through_the_proxy() -> None:
     ca = trustme.CA()
     server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     ca.issue_cert("localhost").configure_cert(server_ctx)
