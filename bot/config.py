@@ -14,7 +14,7 @@ from datetime import time
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -135,43 +135,46 @@ class Settings(_Strict):
         return v
 
 
-def check_api_url(value: str) -> str:
-    """An http(s) root URL with a host, a valid port and no spaces; returned without a final /."""
+def _split_url(value: str, schemes: tuple[str, ...], wrong_scheme: str) -> SplitResult:
+    """`value` split, once it has no spaces, one of `schemes`, a host and, if it has a port, one
+    from 1 to 65535 (messages never repeat the value: a proxy's may hold a password)."""
     if re.search(r"\s", value):
         raise ValueError("must be a URL without spaces")
     parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError("must be an http:// or https:// URL with a host name")
+    if parts.scheme not in schemes or not parts.hostname:
+        raise ValueError(wrong_scheme)
     try:
-        parts.port  # noqa: B018 - raises ValueError for a port out of range or not a number
-    except ValueError:
+        port = parts.port
+    except ValueError:  # out of range or not a number
         raise ValueError("the port must be a number from 1 to 65535") from None
-    if parts.port == 0:
+    if port == 0:
         raise ValueError("the port must be a number from 1 to 65535")
+    return parts
+
+
+def check_api_url(value: str) -> str:
+    """An http(s) root URL with a host, a valid port and no spaces; returned without a final /."""
+    parts = _split_url(
+        value, ("http", "https"), "must be an http:// or https:// URL with a host name"
+    )
     if parts.query or parts.fragment:
         raise ValueError("must not have a ?query or #fragment (requests go to {api_url}/bot...)")
     return value.rstrip("/")
 
 
-def check_proxy_url(value: str) -> None:
-    """http://[user:password@]host:port, nothing else; the messages never repeat the value (it
-    may hold a password)."""
-    if re.search(r"\s", value):
-        raise ValueError("must be a URL without spaces")
-    parts = urlsplit(value)
-    if parts.scheme != "http" or not parts.hostname:
-        raise ValueError(
-            "must be an http:// proxy URL with a host name, e.g. http://proxy.example.org:3128 "
-            "(https:// and socks proxies are not supported)"
-        )
-    try:
-        port = parts.port
-    except ValueError:
-        raise ValueError("the port must be a number from 1 to 65535") from None
-    if port is None or port == 0:
+def check_proxy_url(value: str) -> SplitResult:
+    """http://[user:password@]host:port, nothing else; returned split."""
+    parts = _split_url(
+        value,
+        ("http",),
+        "must be an http:// proxy URL with a host name, e.g. http://proxy.example.org:3128 "
+        "(https:// and socks proxies are not supported)",
+    )
+    if parts.port is None:
         raise ValueError("needs a port from 1 to 65535, e.g. http://proxy.example.org:3128")
     if parts.path not in ("", "/") or parts.query or parts.fragment:
         raise ValueError("must be only http://[user:password@]host:port")
+    return parts
 
 
 def parse_quiet_hours(value: str) -> tuple[time, time] | None:

@@ -56,6 +56,8 @@ import httptools
 from telegram.error import NetworkError, TelegramError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
+from bot.config import check_proxy_url
+
 try:  # optional speed-up; the standard library is the fallback
     import orjson
 except ImportError:  # pragma: no cover - exercised where orjson is absent
@@ -131,9 +133,8 @@ class Proxy:
     __slots__ = ("auth", "host", "port")
 
     def __init__(self, url: str) -> None:
-        parts = urlsplit(url)  # checked by the config (bot/config.py: check_proxy_url)
-        if parts.scheme != "http" or not parts.hostname or not parts.port:
-            raise ValueError("the proxy must be http://[user:password@]host:port")
+        parts = check_proxy_url(url)  # the config's own check: ValueError if not valid
+        assert parts.hostname is not None and parts.port is not None
         self.host = parts.hostname
         self.port = parts.port
         self.auth = b""
