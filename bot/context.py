@@ -15,10 +15,12 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from bot.clock import Clock
 from bot.config import Config
 from bot.content import Content, Texts
+from bot.content.examples import AREA_LABELS, Examples
 from bot.content.safety import nag_place_names, place_names
 from bot.domain.areas import AreaIndex
 from bot.domain.intents import IntentRouter
 from bot.domain.safety import Detector
+from bot.domain.understanding import Training, Understanding
 from bot.runtime import SeenCache, Signposted
 from storage.broadcasts import BroadcastStore
 from storage.db import Database
@@ -43,6 +45,20 @@ def intent_router(content: Content) -> IntentRouter:
     return IntentRouter(content.intents, nag_place_names(content))
 
 
+def understanding_for(content: Content, examples: Examples | None = None) -> Understanding:
+    """The understanding layer for this content: its rules, and models trained on its examples
+    (or on `examples`, as the benchmark's cross-validation does)."""
+    ex = content.examples if examples is None else examples
+    training = Training(
+        topics=[(t.text, t.need, t.fair) for t in ex.topic_items()],
+        intents=list(ex.intent_items()),
+    )
+    return Understanding(
+        content.safety, content.intents, place_names(content), nag_place_names(content),
+        training, AREA_LABELS,
+    )  # fmt: skip
+
+
 @dataclass
 class Services:
     config: Config
@@ -56,6 +72,7 @@ class Services:
     areas: AreaIndex = field(init=False)
     safety: Detector = field(init=False)
     intents: IntentRouter = field(init=False)
+    understanding: Understanding = field(init=False)
     # Assembled by the composition root:
     features: tuple[Feature, ...] = ()
     commands: tuple[Command, ...] = ()  # in menu order
@@ -75,8 +92,9 @@ class Services:
         """Swap in freshly validated content (start-up and /reload) and what is built from it."""
         self.content = content
         self.areas = AreaIndex(content.nags)
-        self.safety = safety_detector(content)
-        self.intents = intent_router(content)
+        self.understanding = understanding_for(content)
+        self.safety = self.understanding.safety
+        self.intents = self.understanding.router
 
 
 class BotData:

@@ -14,7 +14,8 @@ from zoneinfo import ZoneInfo
 
 from bot.content.base import Collector, ContentError, Link, Problem
 from bot.content.campaigns import Campaign, ScheduledMessage, load_campaigns
-from bot.content.intents import load_intents
+from bot.content.examples import Examples, load_examples
+from bot.content.intents import INTENTS, load_intents
 from bot.content.nags import Contact, MeetingRule, Nag, Venue, load_nags
 from bot.content.readability import check_files
 from bot.content.safety import load_safety
@@ -38,6 +39,7 @@ class Content:
     surveys: tuple[Survey, ...]
     safety: Lexicon  # content/safety.yaml
     intents: Lexicon  # content/intents.yaml
+    examples: Examples = Examples()  # content/examples/: what the understanding layer learns
     warnings: tuple[Problem, ...] = ()
     nag_by_id: dict[str, Nag] = field(default_factory=dict)
     campaign_by_id: dict[str, Campaign] = field(default_factory=dict)
@@ -69,6 +71,8 @@ def load_content(directory: Path, tz: ZoneInfo | None = None) -> Content:
     survey_files = sorted(survey_dir.glob("*.yaml")) if survey_dir.is_dir() else []
     safety = load_safety(col, directory / "safety.yaml")
     intents = load_intents(col, directory / "intents.yaml")
+    topic_ids = {c.id for c in safety.categories} if safety else set()
+    examples = load_examples(col, directory, topic_ids, set(INTENTS))
     check_files(col, [directory / "campaigns.yaml", directory / "safety.yaml", *survey_files])
     if col.problems or safety is None or intents is None:
         raise ContentError(sorted(col.problems))
@@ -82,6 +86,7 @@ def load_content(directory: Path, tz: ZoneInfo | None = None) -> Content:
         surveys=tuple(surveys),
         safety=safety,
         intents=intents,
+        examples=examples,
         warnings=tuple(sorted(col.warnings)),
         nag_by_id={n.id: n for n in nags},
         campaign_by_id={c.id: c for c in campaigns},

@@ -22,6 +22,8 @@ from bot.domain.safety import Category, Lexicon
 INTENTS = (
     "forget", "privacy", "reminders", "stop", "subscribe", "change_area", "settings", "surveys",
     "next_meeting", "my_group", "mydata", "campaigns", "help", "greeting", "thanks",
+    "calendar", "join_group", "local_officers", "what_is_nag", "minutes", "feedback", "council",
+    "out_of_scope",
 )  # fmt: skip
 
 

@@ -8,6 +8,21 @@ from __future__ import annotations
 from typing import Literal
 
 TextKey = Literal[
+    "questions.calendar_no_area",
+    "questions.council",
+    "questions.feedback",
+    "questions.find_yours",
+    "questions.join",
+    "questions.join_next",
+    "questions.join_no_area",
+    "questions.minutes",
+    "questions.minutes_no_area",
+    "questions.minutes_none",
+    "questions.officers",
+    "questions.officers_no_area",
+    "questions.out_of_scope",
+    "questions.what_is_nag",
+    "questions.yours",
     "area.already",
     "area.ask",
     "area.choose_name",

@@ -425,6 +425,10 @@ class Detector:
                 i += 1
         return masked
 
+    def mask(self, words: Sequence[str]) -> list[bool]:
+        """Which of a message's normalised words belong to a safe phrase or a name the bot uses."""
+        return self._masked([stem(w) for w in words])
+
     def find(self, text: str) -> Finding:
         """The categories a message is about, in reply order."""
         tokens = words_of(text, self.lexicon.aliases)

@@ -24,7 +24,7 @@ async def on_text(update: Update, context: BotContext) -> None:
     """Free text, after the safeguarding check: plain words (content/intents.yaml), then an
     area search, then a fallback that depends on where the resident is."""
     text = message_text(update)
-    intent = context.services.intents.route(text[:MAX_WORDS_TEXT])
+    intent = context.services.understanding.intent(text[:MAX_WORDS_TEXT])
     if signposted(update, context):
         # The help just sent is the answer; it is not an area or a question. Only a bare "help"
         # (the danger answer came first) also gets the menu, in case they meant the bot's help.

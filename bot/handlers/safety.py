@@ -57,11 +57,11 @@ async def check(update: Update, context: BotContext) -> None:
     if not text.strip():
         return
     s = context.services
-    finding = s.safety.find(text)
+    finding = s.understanding.topics(text)
     if not finding:
         return
     s.signposted.add(update.update_id)
-    await reply(update, s.safety.reply(finding))
+    await reply(update, s.understanding.reply(finding))
     week = iso_week(now(context).astimezone(s.config.tz).date())
     try:
         await s.safety_counts.add(week, finding.categories)

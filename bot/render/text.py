@@ -160,6 +160,12 @@ def nag_card(t: Texts, nag: Nag, meetings: list[Meeting], tz: ZoneInfo) -> str:
         parts.append(meeting)
     else:
         parts.append(t.get("nag.card_no_meeting"))
+    parts.append(t.get("nag.card_contact", contact=contact_text(t, nag)))
+    return "\n\n".join(parts)
+
+
+def contact_text(t: Texts, nag: Nag, links: bool = True) -> str:
+    """Who to contact between meetings: the team, its phone, email and website (and links)."""
     c = nag.contact
     contact = [e(c.team)]
     if c.phone:
@@ -168,9 +174,9 @@ def nag_card(t: Texts, nag: Nag, meetings: list[Meeting], tz: ZoneInfo) -> str:
         contact.append(t.get("nag.contact_email", email=e(c.email)))
     if c.url:
         contact.append(t.get("nag.contact_website", url=attr(c.url)))
-    contact.extend(f'<a href="{attr(x.url)}">{e(x.title)}</a>' for x in nag.links)
-    parts.append(t.get("nag.card_contact", contact=" · ".join(contact)))
-    return "\n\n".join(parts)
+    if links:
+        contact.extend(f'<a href="{attr(x.url)}">{e(x.title)}</a>' for x in nag.links)
+    return " · ".join(contact)
 
 
 def next_meeting_text(t: Texts, nag: Nag, meetings: list[Meeting], tz: ZoneInfo) -> str:

@@ -1,0 +1,281 @@
+"""Understanding residents, measured: candidates side by side on the same labelled messages.
+
+    python -m bench.understanding              # tuning corpora (the model cross-validated)
+    python -m bench.understanding --heldout    # issue 19's held-out set: run once, at the end
+
+Topics (safeguarding help). A danger message is labelled with `need` (every topic whose help must
+appear) and `fair` (topics also acceptable); any other topic shown is help for a topic that is
+not there. Figures, as issue 19 asks:
+- some help: the reply shows at least one topic;
+- exactly right: every needed topic shown, none that is neither needed nor fair;
+- wrong topic: some topic shown that is neither needed nor fair;
+- false alarm: an ordinary message got any help.
+
+Intents: the share routed to the labelled intent; out of scope handled without a wrong feature.
+
+Candidates for topics: the hand-written rules alone (`rules`), the linear model alone (`model`),
+and the two together (`hybrid`, what the bot runs: bot/domain/understanding.py). The model is
+trained on content/examples/; on the tuning corpora its figures are by 5-fold cross-validation
+(each message scored by a model that never saw it), so they can be compared with the rules'.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "tests" / "data"
+HELDOUT_TOPICS = DATA / "heldout19_topics.yaml"
+HELDOUT_INTENTS = DATA / "heldout19_intents.yaml"
+
+
+@dataclass(frozen=True)
+class Labelled:
+    text: str
+    need: frozenset[str] = frozenset()  # empty: an ordinary message, no help wanted
+    fair: frozenset[str] = frozenset()
+    intent: str | None = None
+
+
+def load_topics(path: Path) -> list[Labelled]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    out = [
+        Labelled(str(d["text"]), frozenset(d["need"]), frozenset(d.get("fair") or ()))
+        for d in data.get("danger") or ()
+    ]
+    out += [Labelled(str(d["text"]), intent=d.get("intent")) for d in data.get("ordinary") or ()]
+    return out
+
+
+def load_intents(path: Path) -> list[Labelled]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return [Labelled(str(d["text"]), intent=str(d["intent"])) for d in data["messages"]]
+
+
+@dataclass
+class TopicScore:
+    danger: int = 0
+    some_help: int = 0
+    exact: int = 0
+    wrong: int = 0
+    ordinary: int = 0
+    alarms: int = 0
+    needed: Counter[str] = field(default_factory=Counter)
+    given: Counter[str] = field(default_factory=Counter)  # needed and shown
+    missed: Counter[str] = field(default_factory=Counter)
+    wrongly: Counter[str] = field(default_factory=Counter)  # shown, neither needed nor fair
+    examples_wrong: list[str] = field(default_factory=list)
+    examples_alarm: list[str] = field(default_factory=list)
+    examples_missed: list[str] = field(default_factory=list)
+
+    def add(self, item: Labelled, shown: Sequence[str]) -> None:
+        got = set(shown)
+        if not item.need:
+            self.ordinary += 1
+            if got:
+                self.alarms += 1
+                self.examples_alarm.append(f"{item.text!r} -> {sorted(got)}")
+            return
+        self.danger += 1
+        self.some_help += bool(got)
+        bad = got - item.need - item.fair
+        lacking = item.need - got
+        self.wrong += bool(bad)
+        self.exact += not bad and not lacking
+        for t in item.need:
+            self.needed[t] += 1
+            (self.given if t in got else self.missed)[t] += 1
+        for t in bad:
+            self.wrongly[t] += 1
+        if bad:
+            self.examples_wrong.append(f"{item.text!r} -> {sorted(got)} (need {sorted(item.need)})")
+        elif lacking:
+            self.examples_missed.append(
+                f"{item.text!r} -> {sorted(got)} (need {sorted(item.need)})"
+            )
+
+    def summary(self) -> str:
+        d, o = max(self.danger, 1), max(self.ordinary, 1)
+        return (
+            f"some help {self.some_help}/{self.danger} ({self.some_help / d:.1%}), exactly right "
+            f"{self.exact}/{self.danger} ({self.exact / d:.1%}), wrong topic {self.wrong}/"
+            f"{self.danger} ({self.wrong / d:.1%}), false alarms {self.alarms}/{self.ordinary} "
+            f"({self.alarms / o:.1%})"
+        )
+
+    def table(self, topics: Sequence[str]) -> str:
+        lines = [f"{'topic':18}{'needed':>7}{'given':>7}{'missed':>7}{'wrong':>7}"]
+        for t in topics:
+            lines.append(
+                f"{t:18}{self.needed[t]:>7}{self.given[t]:>7}{self.missed[t]:>7}"
+                f"{self.wrongly[t]:>7}"
+            )
+        return "\n".join(lines)
+
+
+@dataclass
+class IntentScore:
+    total: int = 0
+    right: int = 0
+    scope_total: int = 0  # out of scope and council
+    scope_ok: int = 0
+    confusion: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    examples: list[str] = field(default_factory=list)
+
+    def add(self, item: Labelled, got: str | None) -> None:
+        want = item.intent or "none"
+        got_ = got or "none"
+        self.total += 1
+        self.right += got_ == want
+        self.confusion[want][got_] += 1
+        if want in ("out_of_scope", "council"):
+            self.scope_total += 1
+            self.scope_ok += got_ in (want, "out_of_scope", "none", "help")
+        if got_ != want:
+            self.examples.append(f"{item.text!r}: {want} -> {got_}")
+
+    def summary(self) -> str:
+        return (
+            f"intents right {self.right}/{self.total} ({self.right / max(self.total, 1):.1%}); "
+            f"out of scope without a wrong feature {self.scope_ok}/{self.scope_total} "
+            f"({self.scope_ok / max(self.scope_total, 1):.1%})"
+        )
+
+
+# ---------------------------------------------------------------- the candidates
+
+
+def _understanding(content_dir: Path, examples: Any = None) -> Any:
+    from bot.content import load_content
+    from bot.context import understanding_for
+
+    content = load_content(content_dir)
+    return content, understanding_for(content, examples)
+
+
+def topic_candidates(
+    content_dir: Path, examples: Any = None
+) -> dict[str, Callable[[str], Sequence[str]]]:
+    content, u = _understanding(content_dir, examples)
+    shown = content.safety.max_blocks
+    return {
+        "rules": lambda text: u.rules_topics(text)[:shown],
+        "model": lambda text: u.model_topics(text)[:shown],
+        "hybrid": lambda text: u.topics(text).categories[:shown],
+    }
+
+
+def run(heldout: bool, folds: int = 5) -> str:
+    from bot.content import load_content
+    from bot.content.examples import split
+
+    out: list[str] = []
+    content_dir = ROOT / "content"
+    if heldout:
+        topic_sets = {"held-out": load_topics(HELDOUT_TOPICS)}
+        cands = topic_candidates(content_dir)
+        scores = {name: TopicScore() for name in cands}
+        for item in topic_sets["held-out"]:
+            for name, f in cands.items():
+                scores[name].add(item, f(item.text))
+        _report_topics(out, "held-out (issue 19)", scores)
+        intents = load_intents(HELDOUT_INTENTS)
+        _report_intents(out, "held-out (issue 19)", content_dir, intents, None)
+        return "\n".join(out)
+    examples = load_content(content_dir).examples
+    scores = {name: TopicScore() for name in ("rules", "model", "hybrid")}
+    intent_scores: dict[str, IntentScore] = {}
+    for k in range(folds):
+        train, test = split(examples, k, folds)
+        cands = topic_candidates(content_dir, train)
+        for item in test.topic_items():
+            lab = Labelled(item.text, item.need, item.fair)
+            for name, f in cands.items():
+                scores[name].add(lab, f(lab.text))
+        _, u = _understanding(content_dir, train)
+        for text, intent in test.intent_items():
+            for name, route in (("rules", u.rules_intent), ("model", u.model_intent),
+                                ("hybrid", u.intent)):  # fmt: skip
+                intent_scores.setdefault(name, IntentScore()).add(
+                    Labelled(text, intent=intent), route(text)
+                )
+    _report_topics(out, f"tuning examples, {folds}-fold cross-validation", scores)
+    out.append("\nIntents, tuning examples, cross-validated:")
+    for name, s in intent_scores.items():
+        out.append(f"  {name:7} {s.summary()}")
+    return "\n".join(out)
+
+
+def _report_topics(out: list[str], title: str, scores: dict[str, TopicScore]) -> None:
+    from bot.content import load_content
+
+    topics = [c.id for c in load_content(ROOT / "content").safety.categories]
+    out.append(f"Topics, {title}:")
+    for name, s in scores.items():
+        out.append(f"  {name:7} {s.summary()}")
+    best = scores.get("hybrid") or next(iter(scores.values()))
+    out.append("\nBy topic (hybrid): needed, given, missed, wrongly given")
+    out.append(best.table(topics))
+    for label, ex in (("wrong topic", best.examples_wrong), ("missed", best.examples_missed),
+                      ("false alarm", best.examples_alarm)):  # fmt: skip
+        for line in ex:
+            out.append(f"  {label}: {line}")
+
+
+def _report_intents(
+    out: list[str], title: str, content_dir: Path, items: list[Labelled], examples: Any
+) -> None:
+    _, u = _understanding(content_dir, examples)
+    out.append(f"\nIntents, {title}:")
+    for name, route in (("rules", u.rules_intent), ("model", u.model_intent), ("hybrid", u.intent)):
+        s = IntentScore()
+        for item in items:
+            s.add(item, route(item.text))
+        out.append(f"  {name:7} {s.summary()}")
+        if name == "hybrid":
+            out.extend(f"    {line}" for line in s.examples)
+
+
+def speed(texts: Sequence[str], repeat: int = 3) -> str:
+    """µs per message for the whole understanding layer on text it has never seen."""
+    _, u = _understanding(ROOT / "content")
+    times: list[float] = []
+    for r in range(repeat):
+        for i, text in enumerate(texts):
+            t = f"{text} {r}{i}"  # never the same text twice
+            start = time.perf_counter()
+            u.understand(t)
+            times.append((time.perf_counter() - start) * 1e6)
+    times.sort()
+    p99 = times[int(len(times) * 0.99)]
+    return f"understanding layer: median {statistics.median(times):.0f} µs, p99 {p99:.0f} µs " \
+           f"per message ({len(times)} unique messages)"  # fmt: skip
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--heldout", action="store_true")
+    parser.add_argument("--speed", action="store_true")
+    args = parser.parse_args(argv)
+    if args.speed:
+        from bot.content import load_content
+
+        ex = load_content(ROOT / "content").examples
+        print(speed([t for t, _ in ex.intent_items()] + [i.text for i in ex.topic_items()]))
+        return 0
+    print(run(args.heldout))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,182 @@
+"""A small linear text classifier, trained in-process on labelled examples (content/examples/).
+
+Pure: numpy only, no I/O, no download. It learns from the editors' labelled messages what the
+hand-written rules can only list: which words, word pairs and pieces of words go with each label
+("drugs" alone is a survey answer, "drugged me" is not). The understanding layer
+(bot/domain/understanding.py) uses it beside the rules; bench/understanding.py measures the
+candidates on the same held-out set.
+
+Features of a message (its normalised words, as the safeguarding check reads them):
+- each word's stem, and each pair of neighbouring stems;
+- pieces of each word three to five letters long, with its edges marked ("<kni", "nife>"), so
+  typos, slang and endings still share most of their features with the words they resemble.
+Each message's features count once and are scaled to unit length, so a long story does not
+outweigh a short cry for help.
+
+Each label is one logistic regression against all the others (a message may need several kinds
+of help at once), trained by stochastic gradient descent with a fixed seed: the same examples
+always give the same model. Examples a label may fairly have ("fair") teach that label nothing.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from bot.domain.safety import stem, words_of
+
+EPOCHS = 12
+RATE = 0.5
+L2 = 1e-5
+MAX_POSITIVE_WEIGHT = 6.0  # a rare label's examples weigh up to this many times a negative one
+NGRAMS = (3, 4, 5)
+BATCH = 8  # examples per step: numpy's overhead shared, the steps still small
+
+
+@lru_cache(maxsize=65536)
+def word_features(word: str) -> tuple[str, ...]:
+    """A word's own features: its stem and its pieces (cached: most words repeat)."""
+    s = stem(word)
+    marked = f"<{word}>"
+    pieces = {
+        marked[i : i + n] for n in NGRAMS if len(marked) >= n for i in range(len(marked) - n + 1)
+    }
+    return (f"w {s}", *sorted(f"c {p}" for p in pieces))
+
+
+def features(words: Sequence[str]) -> set[str]:
+    """Every feature of a message given as its normalised (and masked) words."""
+    out: set[str] = set()
+    previous = "^"
+    for w in words:
+        out.update(word_features(w))
+        s = stem(w)
+        out.add(f"b {previous} {s}")
+        previous = s
+    if words:
+        out.add(f"b {previous} $")
+    return out
+
+
+@dataclass(frozen=True)
+class Example:
+    words: tuple[str, ...]  # normalised, as `features` reads them
+    positive: frozenset[str]  # labels this message has
+    fair: frozenset[str] = frozenset()  # labels it may have: neither taught nor punished
+
+
+class LinearModel:
+    """One-against-the-rest logistic regression over hashed-free sparse features."""
+
+    def __init__(self, labels: Sequence[str], vocabulary: dict[str, int], weights: np.ndarray,
+                 bias: np.ndarray) -> None:  # fmt: skip
+        self.labels = tuple(labels)
+        self._vocabulary = vocabulary
+        self._weights = weights  # (features, labels)
+        self._bias = bias
+
+    @classmethod
+    def train(
+        cls, labels: Sequence[str], examples: Sequence[Example], seed: int = 0
+    ) -> LinearModel:
+        """Fit the model to the examples (a second or less for a few thousand)."""
+        vocabulary: dict[str, int] = {}
+        rows: list[np.ndarray] = []
+        for ex in examples:
+            ids = [vocabulary.setdefault(f, len(vocabulary)) for f in sorted(features(ex.words))]
+            rows.append(np.array(ids, dtype=np.int64))
+        index = {label: i for i, label in enumerate(labels)}
+        n_labels = len(labels)
+        targets = np.zeros((len(examples), n_labels))
+        masks = np.ones((len(examples), n_labels))
+        for r, ex in enumerate(examples):
+            for label in ex.positive:
+                targets[r, index[label]] = 1.0
+            for label in ex.fair - ex.positive:
+                masks[r, index[label]] = 0.0
+        positives = targets.sum(axis=0)
+        negatives = len(examples) - positives
+        up = np.clip(negatives / np.maximum(positives, 1) / 4, 1.0, MAX_POSITIVE_WEIGHT)
+        weight_of = masks * np.where(targets > 0, up, 1.0)
+        weights = np.zeros((len(vocabulary), n_labels))
+        bias = np.zeros(n_labels)
+        lengths = np.array([len(r) for r in rows])
+        scales = 1.0 / np.sqrt(np.maximum(lengths, 1))
+        rng = np.random.default_rng(seed)
+        step = 0
+        for _epoch in range(EPOCHS):
+            order = rng.permutation(len(examples))
+            for start in range(0, len(order), BATCH):
+                batch = [r for r in order[start : start + BATCH] if lengths[r]]
+                if not batch:
+                    continue
+                flat = np.concatenate([rows[r] for r in batch])
+                counts = lengths[batch]
+                firsts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+                scale = scales[batch][:, None]
+                score = np.add.reduceat(weights[flat], firsts, axis=0) * scale + bias
+                p = 1.0 / (1.0 + np.exp(-score))
+                grad = (p - targets[batch]) * weight_of[batch]
+                rate = RATE / (1.0 + 0.0005 * step)
+                np.add.at(weights, flat, np.repeat(-rate * grad * scale, counts, axis=0))
+                weights[flat] *= 1.0 - rate * L2
+                bias -= rate * grad.sum(axis=0) * 0.1
+                step += len(batch)
+        return cls(labels, vocabulary, weights.astype(np.float32), bias.astype(np.float32))
+
+    def scores(self, words: Sequence[str]) -> dict[str, float]:
+        """Each label's probability for a message (its normalised words)."""
+        vocabulary = self._vocabulary
+        ids = [i for f in features(words) if (i := vocabulary.get(f)) is not None]
+        if not ids:
+            raw = self._bias
+        else:
+            raw = self._weights[ids].sum(axis=0) / math.sqrt(len(features(words))) + self._bias
+        probs = 1.0 / (1.0 + np.exp(-raw.astype(np.float64)))
+        return dict(zip(self.labels, (float(p) for p in probs), strict=True))
+
+    def strongest(self, words: Sequence[str], label: str, n: int = 3) -> list[str]:
+        """The features that pushed most towards `label` (for editors' explanations)."""
+        col = self.labels.index(label)
+        found = [(float(self._weights[i, col]), f) for f in features(words)
+                 if (i := self._vocabulary.get(f)) is not None]  # fmt: skip
+        found.sort(reverse=True)
+        return [_readable(f) for w, f in found[:n] if w > 0]
+
+
+def _readable(feature: str) -> str:
+    kind, _, rest = feature.partition(" ")
+    if kind == "w":
+        return f"word '{rest}'"
+    if kind == "b":
+        return f"words '{rest.replace('^', '(start)').replace('$', '(end)')}'"
+    return f"letters '{rest}'"
+
+
+def normalised(text: str, aliases: dict[str, str], mask: Callable[[list[str]], list[bool]]
+               | None = None) -> tuple[str, ...]:  # fmt: skip
+    """The words of a message as the model reads them: the safeguarding check's normalisation,
+    with the names the bot uses (places, campaign titles) replaced by one placeholder word."""
+    words = words_of(text, aliases)
+    if mask is None or not words:
+        return tuple(words)
+    masked = mask(words)
+    out: list[str] = []
+    for w, m in zip(words, masked, strict=True):
+        if not m:
+            out.append(w)
+        elif not out or out[-1] != "placename":
+            out.append("placename")
+    return tuple(out)
+
+
+def labels_of(examples: Iterable[Example]) -> list[str]:
+    seen: dict[str, None] = {}
+    for ex in examples:
+        for label in sorted(ex.positive | ex.fair):
+            seen.setdefault(label, None)
+    return list(seen)

@@ -1,0 +1,180 @@
+"""Understanding a resident's free text: which help it needs, and which feature it asks for.
+
+Pure. Two readers look at every message, and the measurements in bench/understanding.py decide
+how their answers combine (bench/README.md §7 has the figures):
+
+- the **rules** (bot/domain/safety.py over content/safety.yaml and content/intents.yaml): words,
+  phrases and groups of words that editors list, for what must never be missed;
+- the **model** (bot/domain/textmodel.py), trained at start-up on the labelled messages of
+  content/examples/, which weighs every word and piece of a word by what the examples showed.
+
+Topics (safeguarding). When the model is sure a message is ordinary ("that film killed me",
+"get in touch", "drugs" as a survey answer), nothing is sent. Otherwise a topic the rules find is
+kept unless the model is all but sure it is not there; a topic the rules miss is added when the
+model is confident of it ("he forced me when I said no"). The rules' 999 line stays when it is
+the only help left, or when the model also thinks it likely (not for a bike stolen last week).
+If the model overrules every topic the rules found but still thinks the message is about danger,
+the likeliest of them stays: some help is the floor. The thresholds were chosen by
+cross-validation on content/examples/ (bench/understanding.py).
+
+Intents. The model's intent is taken when it is confident; otherwise the rules' (first match in
+content/intents.yaml); otherwise nothing, and the caller tries an area search.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from bot.domain.intents import IntentRouter
+from bot.domain.safety import Detector, Finding, Lexicon
+from bot.domain.textmodel import Example, LinearModel, normalised
+
+NONE = "none"  # the model's label for "no intent"
+DANGER = "any danger"  # the model's label for "some help is needed", beside each topic's
+URGENT = "emergency"
+KEEP_RULE_TOPIC = 0.12  # a topic the rules found stays unless the model scores it below this
+KEEP_URGENT = 0.3  # the rules' 999 line stays beside other help from this score
+KEEP_SOME_HELP = 0.2  # all the rules' topics overruled: the likeliest stays from this
+ORDINARY = 0.1  # below this chance of danger, and no topic likely, the message is ordinary
+ADD_MODEL_TOPIC = 0.65  # a topic the rules missed is added at this score or above
+TAKE_MODEL_INTENT = 0.55
+MAX_TEXT = 500  # characters read (a long story is not read twice over)
+
+# Trained models by what they were trained on: the tests and /reload build the same many times.
+_TRAINED: dict[tuple[object, ...], tuple[LinearModel, LinearModel]] = {}
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What one message is about: the help it needs (most urgent first) and the intent."""
+
+    finding: Finding
+    intent: str | None
+
+
+@dataclass(frozen=True)
+class Training:
+    """Labelled examples as the models learn them (built by bot/context.py from content)."""
+
+    topics: Sequence[tuple[str, frozenset[str], frozenset[str]]]  # text, need, fair
+    intents: Sequence[tuple[str, str]]  # text, intent (or an area label)
+
+
+class Understanding:
+    def __init__(
+        self,
+        safety: Lexicon,
+        intents: Lexicon,
+        safety_names: Iterable[str],
+        place_names: Iterable[str],
+        training: Training,
+        area_labels: Sequence[str] = (),
+    ) -> None:
+        safety_names = tuple(safety_names)
+        self.safety = Detector(safety, safety_names)
+        self.router = IntentRouter(intents, place_names)
+        self._aliases = safety.aliases
+        self._order = [c.id for c in safety.categories]
+        self._area_labels = frozenset(area_labels)
+        key = (
+            tuple(training.topics), tuple(training.intents), tuple(sorted(self._aliases.items())),
+            safety_names, tuple(safety.safe_phrases), tuple(self._order),
+        )  # fmt: skip
+        models = _TRAINED.get(key)
+        if models is None:
+            models = self._train(training)
+            if len(_TRAINED) >= 4:
+                _TRAINED.pop(next(iter(_TRAINED)))
+            _TRAINED[key] = models
+        self.topic_model, self.intent_model = models
+
+    def _train(self, training: Training) -> tuple[LinearModel, LinearModel]:
+        topic_examples = [
+            Example(self._words(text), need | ({DANGER} if need else set()), fair)
+            for text, need, fair in training.topics
+        ]
+        # Every plain-words example is a message that needs no help.
+        topic_examples += [Example(self._words(t), frozenset()) for t, _ in training.intents]
+        topic_model = LinearModel.train([*self._order, DANGER], topic_examples)
+        intent_examples = [Example(self._words(t), frozenset({i})) for t, i in training.intents]
+        intent_examples += [
+            Example(self._words(text), frozenset({NONE}))
+            for text, need, _ in training.topics
+            if need
+        ]
+        labels = sorted({i for _, i in training.intents} | {NONE})
+        return topic_model, LinearModel.train(labels, intent_examples)
+
+    def _words(self, text: str) -> tuple[str, ...]:
+        return normalised(text[:MAX_TEXT], self._aliases, self.safety.mask)
+
+    # ------------------------------------------------------------ topics
+
+    def rules_topics(self, text: str) -> tuple[str, ...]:
+        return self.safety.find(text[:MAX_TEXT]).categories
+
+    def model_topics(self, text: str) -> tuple[str, ...]:
+        scores = self.topic_model.scores(self._words(text))
+        return tuple(t for t in self._order if scores[t] >= 0.5)
+
+    def topics(self, text: str) -> Finding:
+        """The help a message needs, most urgent first (empty: none)."""
+        text = text[:MAX_TEXT]
+        found = self.safety.find(text).categories
+        scores = self.topic_model.scores(self._words(text))
+        if scores[DANGER] < ORDINARY and max(scores[t] for t in self._order) < ADD_MODEL_TOPIC:
+            return Finding()
+        kept = {t for t in found if t != URGENT and scores[t] >= KEEP_RULE_TOPIC}
+        kept |= {t for t in self._order if scores[t] >= ADD_MODEL_TOPIC}
+        if URGENT in found and (not kept or scores[URGENT] >= KEEP_URGENT):
+            kept.add(URGENT)
+        if found and not kept and scores[DANGER] >= KEEP_SOME_HELP:
+            kept.add(max(found, key=scores.__getitem__))
+        return Finding(tuple(t for t in self._order if t in kept))
+
+    def reply(self, finding: Finding) -> str:
+        return self.safety.reply(finding)
+
+    # ------------------------------------------------------------ intents
+
+    def rules_intent(self, text: str) -> str | None:
+        return self.router.route(text[:MAX_TEXT])
+
+    def model_intent(self, text: str) -> str | None:
+        label, _ = self._best_intent(text)
+        return None if label in (NONE, *self._area_labels) else label
+
+    def _best_intent(self, text: str) -> tuple[str, float]:
+        scores = self.intent_model.scores(self._words(text))
+        label = max(scores, key=scores.__getitem__)
+        return label, scores[label]
+
+    def intent(self, text: str) -> str | None:
+        """The feature a message asks for, or None (then it may be an area)."""
+        label, score = self._best_intent(text)
+        if score >= TAKE_MODEL_INTENT:
+            return None if label in (NONE, *self._area_labels) else label
+        return self.router.route(text[:MAX_TEXT])
+
+    def understand(self, text: str) -> Reading:
+        return Reading(self.topics(text), self.intent(text))
+
+    # ------------------------------------------------------------ for editors
+
+    def explain_topics(self, text: str) -> list[tuple[str, str]]:
+        """(topic, why) for each topic found: the rule that matched and what the model said."""
+        text = text[:MAX_TEXT]
+        rules = dict(self.safety.explain(text))
+        words = self._words(text)
+        scores = self.topic_model.scores(words)
+        out = []
+        for t in self.topics(text).categories:
+            why = [f"rule '{rules[t]}'"] if t in rules else []
+            clues = ", ".join(self.topic_model.strongest(words, t))
+            why.append(f"examples {scores[t]:.0%}" + (f" ({clues})" if clues else ""))
+            out.append((t, "; ".join(why)))
+        for t, rule in rules.items():
+            if t not in dict(out):
+                out.append((f"not {t}", f"rule '{rule}' overruled: examples {scores[t]:.0%}"))
+        return out
