@@ -105,8 +105,10 @@ def test_yaml_syntax_error_has_line(copy: Path):
     idx = next(i for i, ln in enumerate(lines) if ln.strip().startswith("title:"))
     lines[idx] = lines[idx] + ": : ["
     camp.write_text("\n".join(lines))
-    probs = _problems(copy)
-    assert any(p.startswith("content/campaigns.yaml:") and "YAML syntax" in p for p in probs)
+    assert _problems(copy) == [
+        f"content/campaigns.yaml:{idx + 1}: a colon and a space ': ' in the middle of a text: "
+        "put the whole text in quotes, or check this line's indentation"
+    ]
 
 
 def test_text_too_long_and_button_label_too_long(copy: Path):

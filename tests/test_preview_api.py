@@ -268,6 +268,23 @@ async def test_content_edits_are_checked_and_swapped_in(preview: Preview, http):
     assert [len(e["problems"]) for e in content_events] == [1, 0]
 
 
+async def test_a_yaml_slip_is_one_line_in_the_banner_at_the_slip(preview: Preview, http):
+    texts = preview.config.content_dir / "texts.en.yaml"
+    good = texts.read_text(encoding="utf-8")
+    # A quote left open: YAML reads on into the next line; every text would look missing.
+    texts.write_text(good.replace('"Covers {areas}"', '"Covers {areas}', 1), "utf-8")
+    assert await preview.watcher.check()
+    line = next(i for i, t in enumerate(good.splitlines(), 1) if '"Covers {areas}"' in t)
+    assert (await state(http, preview))["problems"] == [
+        f'content/texts.en.yaml:{line}: a quote " opened here is never closed (YAML reads on to line '
+        f'{line + 1}): end the text with "'
+    ]
+    assert preview.content.t().get("nag.card_areas", areas="X") == "Covers X", "old content kept"
+    texts.write_text(good, "utf-8")
+    assert await preview.watcher.check()
+    assert (await state(http, preview))["problems"] == []
+
+
 # ---------------------------------------------------------------- the command
 
 

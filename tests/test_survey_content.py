@@ -243,7 +243,9 @@ questions:
 
 def test_yaml_syntax_error_has_a_line(tmp_path: Path):
     out = problems_for(tmp_path, "questions:\n  - id: [unclosed\n")
-    assert any(p.startswith("content/surveys/broken.yaml:") and "YAML syntax" in p for p in out)
+    assert out == [
+        "content/surveys/broken.yaml:9: a [ or { opened here is never closed (or a comma is missing)"
+    ]
 
 
 def test_too_many_conditions_on_a_multiple_choice_question_are_refused(tmp_path):

@@ -57,7 +57,8 @@ def load_content(directory: Path, tz: ZoneInfo | None = None) -> Content:
     if not directory.is_dir():
         raise ContentError([Problem(str(directory), 1, "content folder not found")])
     nags = load_nags(col, directory / "nags.yaml", tz)
-    nag_ids = frozenset(n.id for n in nags)
+    # None when nags.yaml cannot be read: every NAG named elsewhere would look unknown.
+    nag_ids = frozenset(n.id for n in nags) if col.readable(directory / "nags.yaml") else None
     campaigns = load_campaigns(col, directory / "campaigns.yaml", directory, nag_ids)
     texts = load_texts(col, directory)
     survey_dir = directory / "surveys"
@@ -67,7 +68,7 @@ def load_content(directory: Path, tz: ZoneInfo | None = None) -> Content:
         if "button.survey_yes" in en and "button.survey_no" in en
         else ("Yes", "No")
     )
-    surveys = load_surveys(col, survey_dir, set(nag_ids), yes_no) if survey_dir.is_dir() else []
+    surveys = load_surveys(col, survey_dir, nag_ids, yes_no) if survey_dir.is_dir() else []
     survey_files = sorted(survey_dir.glob("*.yaml")) if survey_dir.is_dir() else []
     safety = load_safety(col, directory / "safety.yaml")
     intents = load_intents(col, directory / "intents.yaml")
@@ -75,7 +76,7 @@ def load_content(directory: Path, tz: ZoneInfo | None = None) -> Content:
     examples = load_examples(col, directory, topic_ids, set(INTENTS))
     check_files(col, [directory / "campaigns.yaml", directory / "safety.yaml", *survey_files])
     if col.problems or safety is None or intents is None:
-        raise ContentError(sorted(col.problems))
+        raise ContentError(col.sorted_problems())
     # Intents share the safeguarding check's normalisation: its text-speak first.
     intents = replace(intents, aliases={**safety.aliases, **intents.aliases})
     return Content(

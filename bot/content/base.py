@@ -72,6 +72,9 @@ class Collector:
         self.base = base
         self.problems: list[Problem] = []
         self.warnings: list[Problem] = []
+        # Files that cannot be read at all: checks that need their entries are skipped, since
+        # every entry would look missing and bury the one slip.
+        self.unreadable: set[Path] = set()
 
     def _name(self, path: Path) -> str:
         try:
@@ -85,6 +88,19 @@ class Collector:
     def warn(self, path: Path, line: int, message: str) -> None:
         """Something an editor should look at, which does not stop the bot."""
         self.warnings.append(Problem(self._name(path), line, message))
+
+    def unreadable_file(self, path: Path, slip: YamlProblem) -> None:
+        """A file that is not valid YAML: its one problem, at the slip."""
+        self.unreadable.add(path)
+        self.add(path, slip.line, slip.message)
+
+    def readable(self, *paths: Path) -> bool:
+        return not self.unreadable.intersection(paths)
+
+    def sorted_problems(self) -> list[Problem]:
+        """By file and line, files that cannot be read first: fix those before anything else."""
+        first = {self._name(p) for p in self.unreadable}
+        return sorted(self.problems, key=lambda p: (p.file not in first, p))
 
 
 def pydantic_problems(
@@ -153,8 +169,8 @@ def load_file(col: Collector, path: Path) -> Any:
         return None
     try:
         return load_yaml(path)
-    except YamlProblem as p:
-        col.add(path, p.line, p.message)
+    except YamlProblem as slip:
+        col.unreadable_file(path, slip)
         return None
 
 
@@ -191,8 +207,8 @@ def load_mapping(
         return None
     try:
         raw = load_yaml(path)
-    except YamlProblem as bad:
-        col.add(path, bad.line, bad.message)
+    except YamlProblem as slip:
+        col.unreadable_file(path, slip)
         return None
     if not isinstance(raw, LineDict):
         col.add(path, 1, f"the file must be a mapping with {shape}")

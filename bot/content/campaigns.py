@@ -184,12 +184,13 @@ def _same_day_in(d: date, year: int) -> date:
 
 
 def load_campaigns(
-    col: Collector, path: Path, content_dir: Path, nag_ids: frozenset[str] = frozenset()
+    col: Collector, path: Path, content_dir: Path, nag_ids: frozenset[str] | None = frozenset()
 ) -> list[Campaign]:
+    """campaigns.yaml; NAG ids are checked against `nag_ids` (None: nags.yaml is unreadable)."""
     out: list[Campaign] = []
     for raw, loc, m in validated(col, path, "campaigns", CampaignModel):
         for j, nag in enumerate(m.nags):
-            if nag not in nag_ids:
+            if nag_ids is not None and nag not in nag_ids:
                 col.add(path, line_of(raw, (*loc, "nags", j)), f"nags: no NAG has the id {nag!r}")
         starts = parse_date(col, path, line_of(raw, (*loc, "starts")), m.starts)
         ends = parse_date(col, path, line_of(raw, (*loc, "ends")), m.ends)

@@ -245,9 +245,14 @@ class SurveyModel(_Model):
 
 
 def load_surveys(
-    col: Collector, survey_dir: Path, nag_ids: set[str], yes_no: tuple[str, str] = ("Yes", "No")
+    col: Collector,
+    survey_dir: Path,
+    nag_ids: frozenset[str] | None,
+    yes_no: tuple[str, str] = ("Yes", "No"),
 ) -> list[Survey]:
     """Load every survey file; report problems to `col` (col.add(path, line, message)).
+
+    NAG ids are checked against `nag_ids`, unless it is None (nags.yaml cannot be read).
 
     `yes_no`: the labels of yes/no answers (from the texts), used on buttons, in results and CSVs.
     """
@@ -256,8 +261,8 @@ def load_surveys(
     for path in sorted(survey_dir.glob("*.yaml")):
         try:
             raw = load_yaml(path)
-        except YamlProblem as p:
-            col.add(path, p.line, p.message)
+        except YamlProblem as slip:
+            col.unreadable_file(path, slip)
             continue
         if not isinstance(raw, LineDict):
             col.add(path, 1, "a survey file must be a mapping with id:, title:, questions: ...")
@@ -282,7 +287,9 @@ def load_surveys(
     return surveys
 
 
-def _validate(col: Any, path: Path, raw: Any, m: SurveyModel, nag_ids: set[str]) -> None:
+def _validate(
+    col: Any, path: Path, raw: Any, m: SurveyModel, nag_ids: frozenset[str] | None
+) -> None:
     def add(loc: tuple[Any, ...], message: str) -> None:
         col.add(path, line_of(raw, loc), message)
 
@@ -304,7 +311,7 @@ def _validate(col: Any, path: Path, raw: Any, m: SurveyModel, nag_ids: set[str])
     if m.audience != "nags" and m.nags:
         add(("nags",), "nags: only applies with 'audience: nags'")
     for j, nag in enumerate(m.nags):
-        if nag not in nag_ids:
+        if nag_ids is not None and nag not in nag_ids:
             add(("nags", j), f"unknown NAG {nag!r} (not in nags.yaml)")
     if m.changeable and m.anonymous:
         add(

@@ -98,9 +98,11 @@ def load_texts(col: Collector, directory: Path) -> dict[str, Texts]:
     """
     texts: dict[str, Texts] = {}
     by_lang: dict[str, dict[str, str]] = {}
+    files: dict[str, list[Path]] = {}
     for path in sorted(directory.glob("texts.*.yaml")):
         lang = path.name.split(".")[1]
         strings = by_lang.setdefault(lang, {})
+        files.setdefault(lang, []).append(path)
         for key, value in _load_file_texts(col, path).items():
             if key in strings:
                 col.add(path, 1, f"{key}: defined in two texts.{lang}.* files")
@@ -110,12 +112,18 @@ def load_texts(col: Collector, directory: Path) -> dict[str, Texts]:
     if not en_path.exists():
         col.add(en_path, 1, "file is missing")
     texts["en"] = Texts("en", en)
+    # A file that cannot be read has no keys: saying each is missing would bury its one slip.
+    en_read = col.readable(*files.get("en", []))
     for lang, strings in by_lang.items():
         if lang == "en":
             continue
+        texts[lang] = Texts(lang, {**en, **strings})
+        if not (en_read and col.readable(*files[lang])):
+            continue
         for missing in sorted(set(en) - set(strings)):
             col.add(directory / f"texts.{lang}.yaml", 1, f"{missing}: missing (present in English)")
-        texts[lang] = Texts(lang, {**en, **strings})
+    if not en_read:
+        return texts
     used = set(get_args(TextKey))
     for missing in sorted(used - set(en)):
         col.add(en_path, 1, f"{missing}: the bot needs this text but it is missing")

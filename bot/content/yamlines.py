@@ -11,6 +11,8 @@ from typing import Any
 
 import yaml
 
+from bot.content.yamlslips import explain
+
 
 class LineDict(dict):
     line: int = 0
@@ -38,7 +40,10 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
             key = key_node.value
         if key in out:
             raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r}", key_node.start_mark
+                None,
+                None,
+                f"{key} is written twice (first on line {out.key_lines[key]})",
+                key_node.start_mark,
             )
         out[key] = loader.construct_object(value_node, deep=True)
         out.key_lines[key] = key_node.start_mark.line + 1
@@ -70,15 +75,15 @@ class YamlProblem(Exception):
 
 
 def load_yaml(path: Path) -> Any:
-    """Parse one YAML file with line numbers; raise YamlProblem on a syntax error."""
+    """Parse one YAML file with line numbers; raise YamlProblem, at the slip, if it cannot be."""
     try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else 1
-        raise YamlProblem(line, f"YAML syntax: {exc.problem or exc.context}") from None
+        text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise YamlProblem(1, "file is not UTF-8 text") from None
+    try:
+        return yaml.load(text, Loader=_Loader)  # noqa: S506
+    except yaml.MarkedYAMLError as exc:
+        raise YamlProblem(*explain(text, exc)) from None
 
 
 def line_of(data: Any, loc: tuple[Any, ...]) -> int:
