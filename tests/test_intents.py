@@ -12,10 +12,9 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-import yaml
 
 from bot.content import Content
-from bot.context import intent_router
+from bot.context import intent_router, understanding_for
 from tests.conftest import Harness
 from tests.helpers import Conversation
 
@@ -28,39 +27,26 @@ MIN_HOLDOUT = 0.60
 RESIDENT = 555001
 
 
-def _measure(content: Content, name: str) -> tuple[float, list[str]]:
-    data = yaml.safe_load((DATA / name).read_text(encoding="utf-8"))
-    router = intent_router(content)
+def test_the_examples_route_at_least_90_percent_right(content: Content):
+    """Plain words on the examples the model learns from (tuned figures: see
+    tests/test_safety_corpus.py for the held-out ones)."""
+    u = understanding_for(content)
     per: Counter[str] = Counter()
     ok: Counter[str] = Counter()
     misses = []
-    for item in data["messages"]:
-        want = None if item["intent"] == "none" else item["intent"]
-        got = router.route(item["text"])
-        per[item["intent"]] += 1
-        if got == want:
-            ok[item["intent"]] += 1
-        else:
-            misses.append(f"  {item['text']!r}: wanted {item['intent']}, got {got or 'none'}")
+    for text, label in content.examples.intent_items():
+        want = None if label in ("area", "outside_mk") else label
+        got = u.intent(text)
+        per[label] += 1
+        ok[label] += got == want
+        if got != want:
+            misses.append(f"  {text!r}: wanted {label}, got {got or 'none'}")
     n = sum(per.values())
     rate = sum(ok.values()) / n
-    lines = [f"{name}: {sum(ok.values())}/{n} routed right ({rate:.1%})"]
+    lines = [f"examples: {sum(ok.values())}/{n} routed right ({rate:.1%})"]
     lines += [f"  {k:14} {ok[k]}/{per[k]}" for k in sorted(per)]
-    REPORTS.append("\n".join(lines + (["misses:", *misses] if misses else [])))
-    return rate, misses
-
-
-def test_the_corpus_routes_at_least_90_percent_right(content: Content):
-    data = yaml.safe_load((DATA / "intents_corpus.yaml").read_text(encoding="utf-8"))
-    assert len(data["messages"]) >= 150
-    assert {m["intent"] for m in data["messages"]} >= {i.id for i in content.intents.categories}
-    rate, misses = _measure(content, "intents_corpus.yaml")
+    REPORTS.append("\n".join(lines))
     assert rate >= MIN_CORPUS, "\n".join(misses)
-
-
-def test_the_held_out_messages_are_reported(content: Content):
-    rate, misses = _measure(content, "intents_holdout.yaml")
-    assert rate >= MIN_HOLDOUT, "\n".join(misses)
 
 
 def test_every_intent_in_the_content_has_an_answer(harness: Harness):
@@ -181,7 +167,7 @@ async def test_menu_buttons_do_what_the_words_do(conversation_harness: Harness):
     [
         ("hi", "What would you like to do?"),
         ("thanks", "You're welcome"),
-        ("what do you store about me", "Your privacy, in short"),
+        ("what's your privacy policy", "Your privacy, in short"),
         ("change my area", "Where do you live?"),
         ("remind me about meetings", "Your settings"),
         ("delete my data", "Are you sure?"),

@@ -245,8 +245,8 @@ async def test_blocking_marks_inactive_and_start_reactivates(harness: Harness):
 
 async def test_bad_input_is_answered_safely(harness: Harness):
     # HTML comes back escaped
-    calls = await harness.send(CHAT, "<b>hello</b> <script>")
-    assert "&lt;b&gt;hello&lt;/b&gt;" in calls[-1].text and "<script>" not in calls[-1].text
+    calls = await harness.send(CHAT, "<b>zzqx</b> <script>")
+    assert "&lt;b&gt;zzqx&lt;/b&gt;" in calls[-1].text and "<script>" not in calls[-1].text
     # 5,000 characters: a short, escaped answer
     calls = await harness.send(CHAT, "zq" * 2500)
     assert len(calls[-1].text) < 1000

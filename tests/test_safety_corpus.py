@@ -1,90 +1,80 @@
-"""Safeguarding measured on the labelled corpus (tests/data/safety_corpus.yaml, written before the
-lexicon was tuned): recall per category, overall, and the false-alarm rate on ordinary messages,
-plus every NAG name, area and venue the content lists. The confusion table is printed at the end
-of every test run (tests/conftest.py, pytest_terminal_summary).
+"""The understanding layer measured on labelled messages (issue 19), printed on every test run.
 
-"Right help" means the expected category (or its `also`) is among the blocks the reply shows
-(at most max_blocks, most urgent first); "any help" means some safeguarding reply was sent.
+- **Examples** (content/examples/): what the model learns from and the rules were tuned on, so
+  these figures are the tuned ones: danger messages labelled with every topic they need (`need`)
+  and the topics also fair (`fair`), ordinary messages with crime words, plain words by intent.
+- **Held-out** (tests/data/heldout19_*.yaml): written blind from the issue's text before any
+  tuning, never tuned on. Reported, with a floor that only catches a collapse.
+
+"Exactly right" means every needed topic is among the topics shown (at most max_blocks) and no
+topic shown is neither needed nor fair. bench/understanding.py prints the same figures for the
+rules alone and the model alone, and cross-validated figures for the examples.
 """
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
-from pathlib import Path
-
-import yaml
-
+from bench.understanding import (
+    HELDOUT_INTENTS,
+    HELDOUT_TOPICS,
+    IntentScore,
+    Labelled,
+    TopicScore,
+    load_intents,
+    load_topics,
+)
 from bot.content import Content
 from bot.content.safety import place_names
-from bot.context import safety_detector
+from bot.context import understanding_for
 
-CORPUS = Path(__file__).parent / "data" / "safety_corpus.yaml"
 REPORTS: list[str] = []  # printed by conftest's terminal summary
 
-MIN_OVERALL = 0.98
-MIN_CATEGORY = 0.95
-MAX_FALSE_ALARMS = 0.02
+
+def _topics(content: Content, items: list[Labelled]) -> TopicScore:
+    u = understanding_for(content)
+    score = TopicScore()
+    for item in items:
+        score.add(item, u.topics(item.text).categories[: content.safety.max_blocks])
+    return score
 
 
-def test_recall_per_category_and_false_alarms_meet_the_targets(content: Content):
-    data = yaml.safe_load(CORPUS.read_text(encoding="utf-8"))
-    detector = safety_detector(content)
-    shown = content.safety.max_blocks
-    categories = [c.id for c in content.safety.categories]
-
-    table: dict[str, Counter[str]] = defaultdict(Counter)
-    right: Counter[str] = Counter()
-    any_help: Counter[str] = Counter()
-    total: Counter[str] = Counter()
-    for item in data["danger"]:
-        expected = item["category"]
-        assert expected in categories, f"corpus uses unknown category {expected!r}"
-        found = detector.find(item["text"]).categories[:shown]
-        total[expected] += 1
-        table[expected][found[0] if found else "none"] += 1
-        any_help[expected] += bool(found)
-        right[expected] += bool({expected, *item.get("also", ())} & set(found))
-
-    ordinary = list(data["ordinary"]) + place_names(content)
-    alarms = [text for text in ordinary if detector.find(text)]
-    for text in ordinary:
-        found = detector.find(text).categories
-        table["ordinary"][found[0] if found else "none"] += 1
-
-    n = sum(total.values())
-    overall_right = sum(right.values()) / n
-    overall_any = sum(any_help.values()) / n
-    false_rate = len(alarms) / len(ordinary)
-    REPORTS.append(
-        _report(
-            table, categories, total, right, any_help, overall_right, overall_any, alarms, ordinary
-        )
-    )
-
-    assert overall_any >= MIN_OVERALL, f"any help {overall_any:.1%}"
-    assert overall_right >= MIN_OVERALL, f"right help {overall_right:.1%}"
-    for c in categories:
-        assert total[c] >= 10, f"the corpus needs more {c} messages"
-        assert right[c] / total[c] >= MIN_CATEGORY, f"{c}: {right[c]}/{total[c]}"
-    assert false_rate <= MAX_FALSE_ALARMS, f"false alarms {len(alarms)}: {alarms}"
+def _report(title: str, content: Content, score: TopicScore) -> str:
+    topics = [c.id for c in content.safety.categories]
+    return f"{title}: {score.summary()}\n{score.table(topics)}"
 
 
-def _report(
-    table, categories, total, right, any_help, overall_right, overall_any, alarms, ordinary
-) -> str:  # noqa: ANN001
-    cols = ["none", *categories]
-    short = {c: c[:6] for c in cols}
-    lines = [
-        "Safeguarding corpus: rows = labelled category, columns = first help shown",
-        f"{'':18}{'recall':>8}" + "".join(f"{short[c]:>7}" for c in cols),
-    ]
-    for row in [*categories, "ordinary"]:
-        rate = f"{right[row]}/{total[row]}" if row != "ordinary" else f"{len(alarms)} FA"
-        lines.append(f"{row:18}{rate:>8}" + "".join(f"{table[row][c] or '.':>7}" for c in cols))
-    n = sum(total.values())
-    lines.append(
-        f"right help {sum(right.values())}/{n} ({overall_right:.1%}), any help "
-        f"{sum(any_help.values())}/{n} ({overall_any:.1%}), false alarms {len(alarms)}/{len(ordinary)}"
-        f" ({len(alarms) / len(ordinary):.1%})"
-    )
-    return "\n".join(lines)
+def test_the_examples_cover_what_the_issue_asks(content: Content):
+    ex = content.examples
+    danger = [t for t in ex.topics if t.need]
+    crime_words = [t for t in ex.topics if not t.need]
+    intents = list(ex.intent_items())
+    assert len(danger) >= 300 and len(crime_words) >= 100 and len(intents) >= 400
+    assert {t for d in danger for t in d.need} == {c.id for c in content.safety.categories}
+    assert {i for _, i in intents} >= {c.id for c in content.intents.categories}
+
+
+def test_tuned_figures_on_the_examples(content: Content):
+    ex = content.examples
+    items = [Labelled(t.text, t.need, t.fair) for t in ex.topics]
+    items += [Labelled(text) for text, _ in ex.intents]
+    items += [Labelled(name) for name in place_names(content)]
+    score = _topics(content, items)
+    REPORTS.append(_report("Examples (tuned on)", content, score))
+    # Floors at what the layer reaches now (2026-12-07), so a change that loses ground fails.
+    assert score.some_help / score.danger >= 0.99, score.examples_missed
+    assert score.exact / score.danger >= 0.85, score.examples_wrong
+    assert score.wrong / score.danger <= 0.13, score.examples_wrong
+    assert score.alarms / score.ordinary <= 0.05, score.examples_alarm
+
+
+def test_held_out_figures_are_reported(content: Content):
+    score = _topics(content, load_topics(HELDOUT_TOPICS))
+    REPORTS.append(_report("Held-out (never tuned on)", content, score))
+    u = understanding_for(content)
+    intents = IntentScore()
+    for item in load_intents(HELDOUT_INTENTS):
+        want = item.intent if item.intent not in ("area", "outside_mk") else None
+        intents.add(Labelled(item.text, intent=want), u.intent(item.text))
+    REPORTS.append(f"Held-out plain words: {intents.summary()}")
+    # Floors that catch a collapse only: these figures are reported, not tuned for.
+    assert score.some_help / score.danger >= 0.85
+    assert intents.right / intents.total >= 0.5

@@ -13,8 +13,8 @@ Topics (safeguarding). When the model is sure a message is ordinary ("that film 
 kept unless the model is all but sure it is not there; a topic the rules miss is added when the
 model is confident of it ("he forced me when I said no"). The rules' 999 line stays when it is
 the only help left, or when the model also thinks it likely (not for a bike stolen last week).
-If the model overrules every topic the rules found but still thinks the message is about danger,
-the likeliest of them stays: some help is the floor. The thresholds were chosen by
+If the model overrules every topic the rules found in a message it does not think ordinary, the
+likeliest topic stays: some help is the floor. The thresholds were chosen by
 cross-validation on content/examples/ (bench/understanding.py).
 
 Intents. The model's intent is taken when it is confident; otherwise the rules' (first match in
@@ -35,14 +35,14 @@ DANGER = "any danger"  # the model's label for "some help is needed", beside eac
 URGENT = "emergency"
 KEEP_RULE_TOPIC = 0.12  # a topic the rules found stays unless the model scores it below this
 KEEP_URGENT = 0.3  # the rules' 999 line stays beside other help from this score
-KEEP_SOME_HELP = 0.2  # all the rules' topics overruled: the likeliest stays from this
-ORDINARY = 0.1  # below this chance of danger, and no topic likely, the message is ordinary
+ORDINARY = 0.1  # below this chance of danger, and no topic at SURE_NOT, the message is ordinary
+SURE_NOT = 0.3
 ADD_MODEL_TOPIC = 0.65  # a topic the rules missed is added at this score or above
 TAKE_MODEL_INTENT = 0.55
 MAX_TEXT = 500  # characters read (a long story is not read twice over)
 
 # Trained models by what they were trained on: the tests and /reload build the same many times.
-_TRAINED: dict[tuple[object, ...], tuple[LinearModel, LinearModel]] = {}
+_TRAINED: dict[tuple[object, ...], tuple[LinearModel | None, LinearModel | None]] = {}
 
 
 @dataclass(frozen=True)
@@ -89,14 +89,22 @@ class Understanding:
             _TRAINED[key] = models
         self.topic_model, self.intent_model = models
 
-    def _train(self, training: Training) -> tuple[LinearModel, LinearModel]:
+    def _train(self, training: Training) -> tuple[LinearModel | None, LinearModel | None]:
+        """The topic and intent models, each None when there is nothing to learn it from."""
+        topics = self._topic_model(training) if training.topics else None
+        intents = self._intent_model(training) if training.intents else None
+        return topics, intents
+
+    def _topic_model(self, training: Training) -> LinearModel:
         topic_examples = [
             Example(self._words(text), need | ({DANGER} if need else set()), fair)
             for text, need, fair in training.topics
         ]
         # Every plain-words example is a message that needs no help.
         topic_examples += [Example(self._words(t), frozenset()) for t, _ in training.intents]
-        topic_model = LinearModel.train([*self._order, DANGER], topic_examples)
+        return LinearModel.train([*self._order, DANGER], topic_examples)
+
+    def _intent_model(self, training: Training) -> LinearModel:
         intent_examples = [Example(self._words(t), frozenset({i})) for t, i in training.intents]
         intent_examples += [
             Example(self._words(text), frozenset({NONE}))
@@ -104,7 +112,7 @@ class Understanding:
             if need
         ]
         labels = sorted({i for _, i in training.intents} | {NONE})
-        return topic_model, LinearModel.train(labels, intent_examples)
+        return LinearModel.train(labels, intent_examples)
 
     def _words(self, text: str) -> tuple[str, ...]:
         return normalised(text[:MAX_TEXT], self._aliases, self.safety.mask)
@@ -115,6 +123,8 @@ class Understanding:
         return self.safety.find(text[:MAX_TEXT]).categories
 
     def model_topics(self, text: str) -> tuple[str, ...]:
+        if self.topic_model is None:
+            return ()
         scores = self.topic_model.scores(self._words(text))
         return tuple(t for t in self._order if scores[t] >= 0.5)
 
@@ -122,15 +132,20 @@ class Understanding:
         """The help a message needs, most urgent first (empty: none)."""
         text = text[:MAX_TEXT]
         found = self.safety.find(text).categories
+        if self.topic_model is None:
+            return Finding(found)
         scores = self.topic_model.scores(self._words(text))
-        if scores[DANGER] < ORDINARY and max(scores[t] for t in self._order) < ADD_MODEL_TOPIC:
+        if scores[DANGER] < ORDINARY and max(scores[t] for t in self._order) < SURE_NOT:
             return Finding()
         kept = {t for t in found if t != URGENT and scores[t] >= KEEP_RULE_TOPIC}
         kept |= {t for t in self._order if scores[t] >= ADD_MODEL_TOPIC}
         if URGENT in found and (not kept or scores[URGENT] >= KEEP_URGENT):
             kept.add(URGENT)
-        if found and not kept and scores[DANGER] >= KEEP_SOME_HELP:
-            kept.add(max(found, key=scores.__getitem__))
+        if found and not kept and scores[DANGER] >= ORDINARY:  # some help: the likeliest
+            likeliest = max(self._order, key=scores.__getitem__)
+            kept.add(
+                likeliest if scores[likeliest] >= SURE_NOT else max(found, key=scores.__getitem__)
+            )
         return Finding(tuple(t for t in self._order if t in kept))
 
     def reply(self, finding: Finding) -> str:
@@ -146,6 +161,8 @@ class Understanding:
         return None if label in (NONE, *self._area_labels) else label
 
     def _best_intent(self, text: str) -> tuple[str, float]:
+        if self.intent_model is None:
+            return NONE, 0.0
         scores = self.intent_model.scores(self._words(text))
         label = max(scores, key=scores.__getitem__)
         return label, scores[label]
@@ -167,6 +184,8 @@ class Understanding:
         text = text[:MAX_TEXT]
         rules = dict(self.safety.explain(text))
         words = self._words(text)
+        if self.topic_model is None:
+            return [(t, f"rule '{rule}'") for t, rule in rules.items()]
         scores = self.topic_model.scores(words)
         out = []
         for t in self.topics(text).categories:
