@@ -8,8 +8,10 @@ ids' `[A-Za-z0-9_-]`. Handlers are routed one per class with
 `CallbackQueryHandler(callback, pattern=Cls.filter())`, and the content validator checks the
 length of every button the content creates with the same classes. Pure: no telegram import.
 
-Formats already in residents' chats (ratings `br:<id>:1`, officers' `bx:<id>`, areas `a:<id>`)
-are kept, so old buttons keep working; booleans read 1/0 and the older y/n.
+Formats already in residents' chats (ratings `br:<id>:1`, officers' `bx:<id>`) are kept, so
+old buttons keep working; booleans read 1/0 and the older y/n. Area answers (`a:<id>:<step>`,
+`an:<step>`) carry the step of the question they answer: the older `a:<id>` and `an` belong to a
+question that has moved on, and are answered as out of date.
 """
 
 from __future__ import annotations
@@ -106,9 +108,10 @@ def parse_id(text: str) -> int | None:
 
 @dataclasses.dataclass(frozen=True)
 class Area(CallbackData, prefix="a"):
-    """Choose this NAG as my area."""
+    """Choose this NAG as my area: the answer to area question `step` (residents.area_step)."""
 
     nag: str
+    step: int
 
 
 @dataclasses.dataclass(frozen=True)
@@ -158,7 +161,9 @@ class Forget(CallbackData, prefix="f"):
 
 @dataclasses.dataclass(frozen=True)
 class AreaRetry(CallbackData, prefix="an"):
-    """ "No, that's not my area": ask for it again."""
+    """ "No, that's not my area" to area question `step`: ask for it again."""
+
+    step: int
 
 
 @dataclasses.dataclass(frozen=True)

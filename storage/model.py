@@ -21,6 +21,14 @@ class BroadcastKind(StrEnum):
     SURVEY_RESULTS = "survey_results"  # "you said, we did": one text per recipient
 
 
+class AreaQuestion(StrEnum):
+    """The area question open with a resident (residents.area_question)."""
+
+    NONE = "none"
+    OFFERED = "offered"  # a choice or "Is this right?" with buttons, no keyboard of ours up
+    ASKED = "asked"  # "Where do you live?": the share-location keyboard is up
+
+
 class BroadcastStatus(StrEnum):
     SCHEDULED = "scheduled"
     SENDING = "sending"

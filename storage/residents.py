@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from storage.db import Database, from_row, ts
+from storage.model import AreaQuestion
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,13 @@ class Resident:
     created_at: datetime
     updated_at: datetime
     last_seen: date | None = None
+    area_question: AreaQuestion = AreaQuestion.NONE
+    area_step: int = 0
+
+    @property
+    def asked_for_area(self) -> bool:
+        """Whether an answer naming a place is expected: no area yet, or one was asked for."""
+        return self.nag_id is None or self.area_question is not AreaQuestion.NONE
 
 
 class Residents:
@@ -49,10 +57,35 @@ class Residents:
         assert row is not None
         return from_row(Resident, row)
 
-    async def set_nag(self, chat_id: int, nag_id: str, now: datetime) -> None:
+    async def set_nag(self, chat_id: int, nag_id: str | None, now: datetime) -> None:
+        """Set (or, with None, clear) the resident's area; the area question is answered."""
         await self.db.execute(
-            "UPDATE residents SET nag_id = ?, updated_at = ? WHERE chat_id = ?",
-            (nag_id, ts(now), chat_id),
+            "UPDATE residents SET nag_id = ?, updated_at = ?, area_step = area_step + 1,"
+            " area_question = ? WHERE chat_id = ?",
+            (nag_id, ts(now), AreaQuestion.NONE, chat_id),
+        )
+
+    async def open_area_question(self, chat_id: int, kind: AreaQuestion, now: datetime) -> int:
+        """A new area question (earlier buttons stop acting); its step. An offer made while the
+        keyboard is up keeps it recorded as up."""
+        row = await self.db.fetchone(
+            "UPDATE residents SET area_step = area_step + 1, updated_at = ?,"
+            " area_question = CASE WHEN area_question = ? THEN area_question ELSE ? END"
+            " WHERE chat_id = ? RETURNING area_step",
+            (ts(now), AreaQuestion.ASKED, kind, chat_id),
+        )
+        return int(row[0]) if row else 0
+
+    async def close_area_question(
+        self, chat_id: int, now: datetime, keep: AreaQuestion = AreaQuestion.NONE
+    ) -> None:
+        """The area question was answered or left: its buttons stop acting, and `keep` is what
+        stays open (ASKED while the share-location keyboard is still up for someone who has no
+        area yet)."""
+        await self.db.execute(
+            "UPDATE residents SET area_step = area_step + 1, area_question = ?, updated_at = ?"
+            " WHERE chat_id = ? AND area_question != ?",
+            (keep, ts(now), chat_id, AreaQuestion.NONE),
         )
 
     async def set_consent(self, chat_id: int, consent: bool, now: datetime) -> None:

@@ -176,6 +176,15 @@ class Conversation:
                 count += 1
         return count
 
+    def reply_keyboard_up(self) -> bool:
+        """Whether a reply keyboard (share location) is showing: the newest message that sent
+        one or its removal decides."""
+        for m in reversed(self.messages()):
+            keyboard = m.get("_keyboard")
+            if keyboard is not None:
+                return not keyboard.get("remove_keyboard")
+        return False
+
     def live_question_keyboards(self) -> int:
         return self.live_keyboards(SURVEY_QUESTION_BUTTONS)
 

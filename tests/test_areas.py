@@ -119,3 +119,42 @@ def test_any_uk_postcode_outside_the_nags_is_outside_with_its_full_postcode(
 @pytest.mark.parametrize("text", ["QQ1 1AA", "A1", "the", "park", "and"])
 def test_not_postcodes_nor_places(index: AreaIndex, text: str):
     assert index.search(text).kind == "none"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["what's the weather like tomorrow", "is the swimming pool open on sunday",
+     "kids on motorbikes keep racing past my house", "book me a taxi to the station"],
+)  # fmt: skip
+def test_sentences_are_not_places_even_when_asked(index: AreaIndex, text: str):
+    assert index.search(text).kind == "none"
+    assert index.search(text, asking=True).kind == "none"
+
+
+def test_a_place_in_a_sentence_counts_only_when_asked(index: AreaIndex):
+    text = "when does the bus to Bletchley leave"
+    assert index.search(text).kind == "none"
+    assert index.search(text, asking=True).kind == "name"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("Bletchly", {"central-bletchley", "west-bletchley"}),
+     ("Stratfrd", {"stony-stratford", "fenny-stratford"}), ("my postcode is MK6 2LP", {"fishermead"})],
+)  # fmt: skip
+def test_every_close_match_is_offered(index: AreaIndex, text: str, expected: set[str]):
+    assert {n.id for n in index.search(text).nags} == expected
+
+
+def test_moving_away_names_the_place_left(index: AreaIndex):
+    r = index.search("I don't live in Fishermead any more")
+    assert r.kind == "moved" and [n.id for n in r.nags] == ["fishermead"]
+
+
+@pytest.mark.parametrize(
+    ("lat", "lon", "inside"),
+    [(52.136, -0.467, False), (51.917, -0.661, False), (52.0, -0.987, False),
+     (52.153, -0.701, True), (52.10, -0.71, True), (52.163, -0.617, True)],
+)  # fmt: skip
+def test_inside_milton_keynes(index: AreaIndex, lat: float, lon: float, inside: bool):
+    assert index.inside(lat, lon) is inside

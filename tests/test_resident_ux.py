@@ -217,7 +217,7 @@ async def test_every_resident_screen_fits_one_phone_screen(conversation_harness:
     for text in ("/help", "/settings", "/privacy", "/campaigns", "/meetings", "/mydata"):
         await chat.say(text)
     for nag in h.services.content.nags:
-        await chat.tap_data(1, cd.Area(nag.id).pack())
+        await h.services.residents.set_nag(RESIDENT, nag.id, h.clock.now())
         await chat.say("/nag")
         await chat.say("next meeting")
     await chat.say("/campaigns")

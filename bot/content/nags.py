@@ -37,6 +37,7 @@ WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "last": -1}
 # Milton Keynes and a generous margin: catches swapped or mistyped coordinates.
 MK_BOUNDS = (51.90, 52.25, -1.00, -0.50)
+AREA_STEP_MAX = 10**9  # the longest step an area button is checked with
 
 
 class Point(Model):
@@ -149,9 +150,14 @@ class Nag:
 def load_nags(col: Collector, path: Path, tz: ZoneInfo) -> list[Nag]:
     nags: list[Nag] = []
     for raw, loc, m in validated(col, path, "nags", NagModel):
-        for kind in (cd.Area, cd.Calendar, cd.Remind, cd.Meetings):
+        for data in (
+            cd.Area(m.id, AREA_STEP_MAX),
+            cd.Calendar(m.id),
+            cd.Remind(m.id),
+            cd.Meetings(m.id),
+        ):
             try:
-                kind(m.id).pack()
+                data.pack()
             except ValueError:
                 col.add(path, line_of(raw, (*loc, "id")), "id too long for Telegram's button data")
                 break

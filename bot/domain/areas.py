@@ -1,4 +1,12 @@
-"""Find a resident's NAG from a postcode, a place name (typos tolerated) or a location."""
+"""Find a resident's NAG from a postcode, a place name (typos tolerated) or a location.
+
+Places only when a place is meant. A message is "mostly a place" when, after filler words ("I
+live in", "my area is", "near", "please"), what is left is a postcode or a place name (a typo
+allowed). Anything else is a sentence: it is an area answer only while the bot is asking for an
+area (`asking`), and even then an ordinary English word is never taken for a typo of a place
+("weather" is not a misspelt anything). A place named inside a sentence is otherwise left to the
+intents that want one ("when does the Olney group meet", see `named`).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +18,7 @@ from typing import Literal
 from rapidfuzz import fuzz, process, utils
 
 from bot.content import Nag
+from bot.domain.safety import common_words
 
 # Outward code MK + 1-2 digits, then optionally the sector digit and the two unit letters.
 _POSTCODE = re.compile(r"^MK(\d{1,2})(?:(\d)([A-Z]{2})?)?$")
@@ -28,15 +37,33 @@ NAME_SPREAD = 4.0  # other places within this many points of the best are offere
 MAX_CHOICES = 8
 # Words that are part of place names but never name a place on their own.
 STOPWORDS = frozenset({"the", "and", "park", "green", "village", "villages", "estate", "town"})
+# Words around a place that do not change what it is ("I live in Olney please", "my area is MK6").
+FILLER = frozenset(
+    """i im i m ive i ve me my we our us live lives living in at near by around the a an its it s
+    is area postcode place please pls thanks thank you hi hello ok okay yes yeah its just""".split()
+)
+TYPO_CUTOFF = 80.0  # a word this close to a word of a place name is taken for a misspelling
+TYPO_MIN_LEN = 4  # shorter words are never corrected ("hal", "mk")
+# "I don't live in Fishermead any more", "we moved away from Olney": the place is the old one.
+_MOVED_AWAY = re.compile(
+    r"\b(?:(?:don t|dont|do not|no longer|not) (?:live|living|stay|staying)"
+    r"|moved (?:away |out )?(?:from|of))\b"
+)
+# A shared location further than this from every NAG's centre is outside Milton Keynes. The
+# borough's rural edge (Cold Brayfield) is about 6 km from the nearest centre; towns beyond it
+# (Bedford 16 km, Leighton Buzzard 9 km, Buckingham 11 km) are well past it.
+MK_REACH_KM = 6.5
 
 
 @dataclass(frozen=True)
 class SearchResult:
     """What a search found. `kind`: a postcode (or sector/district) inside MK, a place name
-    (exact, or a word of several places' names), a single "fuzzy" guess to confirm, nothing, or
-    a valid postcode "outside" the NAGs' districts (`matched` is then the full postcode)."""
+    (exact, or a word of several places' names), "fuzzy" guesses from a misspelling (one to
+    confirm, or several offered together), nothing, a valid postcode "outside" the NAGs'
+    districts (`matched` is then the full postcode), or "moved" away from the places in `nags`
+    ("I don't live in Fishermead any more": a new area is wanted, not these)."""
 
-    kind: Literal["postcode", "name", "fuzzy", "none", "outside"]
+    kind: Literal["postcode", "name", "fuzzy", "none", "outside", "moved"]
     nags: tuple[Nag, ...]
     matched: str = ""
 
@@ -111,6 +138,10 @@ class AreaIndex:
             for name in (nag.name, nag.short_name, *nag.areas):
                 self._names.append(utils.default_process(name))
                 self._owners.append(nag)
+        # Every word of a place name, for typos corrected word by word ("Bletchly" -> bletchley).
+        self._words = sorted({w for name in self._names for w in name.split()} - STOPWORDS)
+        self._word_set = frozenset(self._words)
+        self._common = common_words()
 
     def by_postcode(self, pc: Postcode, full: str | None = None) -> SearchResult:
         if pc.sector and pc.sector in self.by_sector:
@@ -161,37 +192,125 @@ class AreaIndex:
         order = exact + [i for i in in_text + holding if i not in exact]
         return self._owners_of(order), bool(exact)
 
-    def search(self, text: str) -> SearchResult:
-        """Postcode first (anywhere in the UK), then place names, then typos tolerated."""
+    def search(self, text: str, *, asking: bool = False) -> SearchResult:
+        """Postcode first (anywhere in the UK), then place names, then typos tolerated.
+
+        A message that is mostly a place (or postcode) is always searched; a sentence with
+        other words only when `asking` (the bot asked for an area), and then only for the
+        places it names or words that are not ordinary English."""
         text = text.strip()
         if not text:
             return SearchResult("none", ())
+        found = self._postcode(text)
+        if found is not None:
+            return found
+        query = utils.default_process(text)
+        if not query or len(query) < 3 or query in STOPWORDS:
+            return SearchResult("none", ())
+        if _MOVED_AWAY.search(query):
+            left, _ = self.named(text)
+            if left:
+                return SearchResult("moved", left, text)
+        words = [w for w in query.split() if w not in FILLER]
+        core = " ".join(words)
+        if not core or core in STOPWORDS:
+            return SearchResult("none", ())
+        if core != query:
+            found = self._postcode(core)  # "my postcode is MK6 3AX"
+            if found is not None:
+                return found
+        corrections = {w: self._typo_of(w) for w in words if w not in self._word_set}
+        if not any(not c for c in corrections.values()):
+            # Mostly a place: every word left is a word of a place name, or a typo of one.
+            return self._place(core, words, corrections)
+        guess = self._whole(core, words)
+        if guess is not None:
+            return guess  # "Coffee Hal": a short typo, read with the rest of the name
+        if not asking:
+            return SearchResult("none", ())
+        nags, _ = self.named(text)
+        if nags:
+            return SearchResult("name", nags, text)
+        typos = [c for c in corrections.values() if c]
+        nags = self._owners_of([i for c in typos for i in self._holding(c)])
+        return SearchResult("fuzzy", nags, text) if nags else SearchResult("none", ())
+
+    def _postcode(self, text: str) -> SearchResult | None:
         full = uk_postcode(text)
         pc = parse_postcode(text, self.districts)
         if pc is not None:
             return self.by_postcode(pc, full)
         if full is not None:
             return SearchResult("outside", (), full)
-        query = utils.default_process(text)
-        if not query or len(query) < 3 or query in STOPWORDS:
-            return SearchResult("none", ())
-        nags, _ = self.named(text)
-        if nags:
-            return SearchResult("name", nags, text)
+        return None
+
+    def _typo_of(self, word: str) -> tuple[str, ...]:
+        """Words of place names that `word` may be a misspelling of (none for an ordinary
+        English word, a short word or a number)."""
+        if len(word) < TYPO_MIN_LEN or word in self._common or not word.isalpha():
+            return ()
         hits = process.extract(
-            query,
+            word, self._words, scorer=fuzz.ratio, score_cutoff=TYPO_CUTOFF, limit=MAX_CHOICES
+        )
+        if not hits:
+            return ()
+        best = hits[0][1]
+        return tuple(w for w, score, _ in hits if score >= best - NAME_SPREAD)
+
+    def _holding(self, words: tuple[str, ...]) -> list[int]:
+        """Indexes of the place names holding any of `words` as a whole word."""
+        return [
+            i for i, name in enumerate(self._names) if any(f" {w} " in f" {name} " for w in words)
+        ]
+
+    def _place(
+        self, core: str, words: list[str], corrections: dict[str, tuple[str, ...]]
+    ) -> SearchResult:
+        if not corrections:
+            nags, _ = self.named(core)
+            if nags:
+                return SearchResult("name", nags, core)
+        else:
+            # Each typo read as its closest place word(s): "bletchly" -> every Bletchley.
+            phrases = [" ".join(corrections.get(w, (w,))[0] for w in words)]
+            for w, options in corrections.items():
+                phrases += [
+                    " ".join(o if x == w else x for x in phrases[0].split()) for o in options[1:]
+                ]
+            nags = self._owners_of([i for p in phrases for i in self._named_indexes(p)])
+            if nags:
+                return SearchResult("fuzzy", nags, core)
+        return self._whole(core, words) or SearchResult("none", ())
+
+    def _named_indexes(self, phrase: str) -> list[int]:
+        """The names equal to `phrase` first, then those holding it as whole words."""
+        exact = [i for i, name in enumerate(self._names) if name == phrase]
+        return exact + [i for i, name in enumerate(self._names) if f" {phrase} " in f" {name} "]
+
+    def _whole(self, core: str, words: list[str]) -> SearchResult | None:
+        """The whole message read as one misspelt name ("coffee hal"), when it has a word of a
+        place name or one that is not ordinary English."""
+        if not any(w in self._word_set or w not in self._common for w in words):
+            return None
+        hits = process.extract(
+            core,
             self._names,
-            scorer=fuzz.WRatio,
+            scorer=fuzz.ratio,
             processor=None,
             score_cutoff=NAME_CUTOFF,
             limit=MAX_CHOICES * 3,
         )
         if not hits:
-            return SearchResult("none", ())
+            return None
         best = hits[0][1]
         nags = self._owners_of([idx for _, score, idx in hits if score >= best - NAME_SPREAD])
-        # One guess from a misspelling is confirmed ("Is this right?"), never set silently.
-        return SearchResult("fuzzy" if len(nags) == 1 else "name", nags, text)
+        exact = hits[0][1] == 100
+        return SearchResult("name" if exact else "fuzzy", nags, core)
+
+    def inside(self, lat: float, lon: float) -> bool:
+        """Whether a point is in Milton Keynes (near enough to some NAG's centre)."""
+        nearest = self.nearest(lat, lon)
+        return bool(nearest) and nearest[0][1] <= MK_REACH_KM
 
     def nearest(self, lat: float, lon: float, limit: int = 1) -> list[tuple[Nag, float]]:
         ranked = sorted(

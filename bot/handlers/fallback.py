@@ -9,7 +9,7 @@ from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
 from bot.context import BotContext, Services
 from bot.features import Feature, Handler
-from bot.handlers.areas import location_keyboard, search_text
+from bot.handlers.areas import ask_again_no_area, leave_area_question, search_text
 from bot.handlers.common import answer, chat_id, message_text, reply, texts
 from bot.handlers.menu import answer_intent
 from bot.handlers.navigation import send_menu
@@ -34,21 +34,26 @@ async def on_text(update: Update, context: BotContext) -> None:
     if not text.strip():
         await reply(update, texts(context).get("fallback.empty"))
         return
-    if intent is not None and await answer_intent(update, context, intent):
-        return
+    if intent is not None:
+        if intent != "change_area" and intent in context.services.intent_answers:
+            await leave_area_question(update, context)  # "change my area" asks it again
+        if await answer_intent(update, context, intent):
+            return
     if await search_text(update, context, text):
         return
     await not_understood(update, context, text)
 
 
 async def not_understood(update: Update, context: BotContext, text: str) -> None:
-    """With an area set, the menu; without one, the way to set it (the first thing to do)."""
+    """With an area set, the menu (an area question left open has moved on); without one, the
+    way to set it (the first thing to do)."""
     t = texts(context)
     resident = await context.services.residents.get(chat_id(update))
     if resident is not None and resident.nag_id is not None:
+        await leave_area_question(update, context)
         await send_menu(update, context, t.get("fallback.text", query=echo(text)))
         return
-    await reply(update, t.get("fallback.no_area", query=echo(text)), location_keyboard(context))
+    await ask_again_no_area(update, context, t.get("fallback.no_area", query=echo(text)))
 
 
 async def on_other_message(update: Update, context: BotContext) -> None:

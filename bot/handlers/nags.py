@@ -72,7 +72,7 @@ async def meetings_command(update: Update, context: BotContext) -> None:
     s = context.services
     if context.args:
         query = " ".join(context.args)
-        result = s.areas.search(query[:100])
+        result = s.areas.search(query[:100], asking=True)  # a look-up names a place
         if len(result.nags) == 1:
             await _send_meetings(update, context, result.nags[0])
             return

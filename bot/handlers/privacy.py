@@ -170,6 +170,9 @@ async def _collect(services: Services, chat_id: int) -> dict[str, Any]:
         "first_used": _iso(r.created_at),
         "last_changed": _iso(r.updated_at),
         "last_used_day": r.last_seen.isoformat() if r.last_seen else None,
+        # Whether the bot is waiting for an area answer (none, offered, asked), and the number
+        # of area questions so far (old area buttons are recognised by it).
+        "area_question": {"open": str(r.area_question), "step": r.area_step},
     }
 
 

@@ -22,6 +22,7 @@ class Group(IntEnum):
     SEEN = -30  # retention: note the day a resident was last seen (never stops anything)
     OFFICER_INPUT = -20  # an officer typing into a wizard: consumed, never seen as free text
     SAFETY = -10  # every other piece of free text: the safeguarding check, before any flow
+    QUESTIONS = -5  # a command or a button elsewhere: an open area question has moved on
     FEATURES = 0  # commands, flows and buttons, then the fallback
 
 

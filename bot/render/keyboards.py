@@ -3,7 +3,7 @@ telegram). Button data comes from bot/callback_data.py's typed classes."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -35,11 +35,11 @@ def meeting_keyboard(t: Texts, nag: Nag, reminders_on: bool | None) -> InlineKey
 
 def nag_choice_keyboard(
     nags: Sequence[Nag],
-    kind: type[cd.Area | cd.Meetings],
+    kind: Callable[[str], cd.CallbackData],
     more: Sequence[InlineKeyboardButton] = (),
 ) -> InlineKeyboardMarkup:
-    """One NAG per row by its short name (a phone shows ~28 characters a row), then `more`
-    (e.g. page buttons) on a last row."""
+    """One NAG per row by its short name (a phone shows ~28 characters a row), each button
+    `kind(nag id)`, then `more` (e.g. page buttons) on a last row."""
     rows = [[button(n.short_name, kind(n.id))] for n in nags]
     if more:
         rows.append(list(more))
