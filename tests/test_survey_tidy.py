@@ -806,7 +806,7 @@ async def test_a_survey_started_before_migration_007_carries_on(
         (row,) = await tidy.h.rows("SELECT * FROM survey_responses")
         assert row["message_id"] is None
         versions = await tidy.h.rows("SELECT version, name FROM schema_migrations")
-        assert versions[-1] == {"version": 7, "name": "survey_message"}
+        assert {"version": 7, "name": "survey_message"} in versions
         chat = tidy.chat(RESIDENT)
         said = await chat.say("Xray")  # multi-choice: the buttons are needed
         assert chat.sent_in(said)[0] == (
