@@ -34,6 +34,8 @@ async def on_text(update: Update, context: BotContext) -> None:
     if not text.strip():
         await reply(update, texts(context).get("fallback.empty"))
         return
+    if intent == "change_area" and await search_text(update, context, text):
+        return  # "I don't live in Fishermead any more", "we moved to Olney": the place decides
     if intent is not None:
         if intent != "change_area" and intent in context.services.intent_answers:
             await leave_area_question(update, context)  # "change my area" asks it again
