@@ -240,7 +240,9 @@ def _report_intents(
     for name, route in (("rules", u.rules_intent), ("model", u.model_intent), ("hybrid", u.intent)):
         s = IntentScore()
         for item in items:
-            s.add(item, route(item.text))
+            # A place or postcode (in MK or not) is the area search's, not an intent.
+            want = None if item.intent in ("area", "outside_mk") else item.intent
+            s.add(Labelled(item.text, intent=want), route(item.text))
         out.append(f"  {name:7} {s.summary()}")
         if name == "hybrid":
             out.extend(f"    {line}" for line in s.examples)

@@ -72,7 +72,8 @@ def load_content(directory: Path, tz: ZoneInfo | None = None) -> Content:
     survey_files = sorted(survey_dir.glob("*.yaml")) if survey_dir.is_dir() else []
     safety = load_safety(col, directory / "safety.yaml")
     intents = load_intents(col, directory / "intents.yaml")
-    topic_ids = {c.id for c in safety.categories} if safety else set()
+    # An unreadable safety.yaml is reported once: its topics are not checked against it then.
+    topic_ids = {c.id for c in safety.categories} if safety else None
     examples = load_examples(col, directory, topic_ids, set(INTENTS))
     check_files(col, [directory / "campaigns.yaml", directory / "safety.yaml", *survey_files])
     if col.problems or safety is None or intents is None:

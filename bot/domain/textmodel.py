@@ -131,11 +131,12 @@ class LinearModel:
     def scores(self, words: Sequence[str]) -> dict[str, float]:
         """Each label's probability for a message (its normalised words)."""
         vocabulary = self._vocabulary
-        ids = [i for f in features(words) if (i := vocabulary.get(f)) is not None]
+        found = features(words)
+        ids = [i for f in found if (i := vocabulary.get(f)) is not None]
         if not ids:
             raw = self._bias
         else:
-            raw = self._weights[ids].sum(axis=0) / math.sqrt(len(features(words))) + self._bias
+            raw = self._weights[ids].sum(axis=0) / math.sqrt(len(found)) + self._bias
         probs = 1.0 / (1.0 + np.exp(-raw.astype(np.float64)))
         return dict(zip(self.labels, (float(p) for p in probs), strict=True))
 

@@ -77,6 +77,7 @@ class Understanding:
         self._aliases = safety.aliases
         self._order = [c.id for c in safety.categories]
         self._area_labels = frozenset(area_labels)
+        self._recent: dict[str, tuple[str, ...]] = {}
         key = (
             tuple(training.topics), tuple(training.intents), tuple(sorted(self._aliases.items())),
             safety_names, tuple(safety.safe_phrases), tuple(self._order),
@@ -115,7 +116,14 @@ class Understanding:
         return LinearModel.train(labels, intent_examples)
 
     def _words(self, text: str) -> tuple[str, ...]:
-        return normalised(text[:MAX_TEXT], self._aliases, self.safety.mask)
+        """The message as the models read it (the last few kept: topics and intent both ask)."""
+        words = self._recent.get(text)
+        if words is None:
+            words = normalised(text[:MAX_TEXT], self._aliases, self.safety.mask)
+            if len(self._recent) >= 64:
+                self._recent.clear()
+            self._recent[text] = words
+        return words
 
     # ------------------------------------------------------------ topics
 
