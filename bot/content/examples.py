@@ -72,7 +72,9 @@ def split(examples: Examples, k: int, folds: int) -> tuple[Examples, Examples]:
     return train, test
 
 
-def load_examples(col: Collector, directory: Path, topics: set[str], intents: set[str]) -> Examples:
+def load_examples(
+    col: Collector, directory: Path, topics: set[str] | None, intents: set[str]
+) -> Examples:
     """Every file of content/examples/, checked against the topic and intent ids."""
     folder = directory / "examples"
     if not folder.is_dir():  # optional: without examples the rules alone decide
