@@ -112,7 +112,7 @@ async def test_a_survey_link_opened_by_someone_new_asks_area_and_consent_then_st
         assert resp["survey_id"] == CS and resp["nag_id"] == "fishermead"
         row = await _resident(h)
         assert row["consent"] == 1 and row["pending"] is None
-        # Once there, it is not offered again: "hi" is the menu.
+        # Carried on once: the destination is gone, so the menu is the menu again.
         said = await chat.say("/menu")
         assert "Question" not in said[-1].text
         # A link-only survey (partner organisations) needs no area: it starts at once.
