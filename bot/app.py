@@ -59,11 +59,12 @@ from bot.handlers import (
     results,
     retention,
     safety,
+    stale,
     start,
     surveys,
     wizard,
 )
-from bot.handlers.registry import Callback, Command, allowed
+from bot.handlers.registry import Callback, Command, Destination, allowed
 from bot.http import BotApiRequest, PollingRequest
 from bot.pacing import Pacer
 from bot.processing import PerChatOrderedProcessor
@@ -82,6 +83,7 @@ logger = logging.getLogger(__name__)
 FEATURES: tuple[Feature, ...] = (
     privacy.FEATURE,
     safety.FEATURE,
+    stale.FEATURE,
     start.FEATURE,
     wizard.FEATURE,
     officers.FEATURE,
@@ -284,6 +286,17 @@ def intent_answers(features: Iterable[Feature]) -> dict[str, Callback]:
     return out
 
 
+def destinations(features: Iterable[Feature]) -> dict[str, Destination]:
+    """Which feature carries a resident on to each kind of pending destination (one each)."""
+    out: dict[str, Destination] = {}
+    for feature in features:
+        for kind, go in feature.destinations.items():
+            if kind in out or ":" in kind:
+                raise ValueError(f"destination {kind!r} is declared twice or has a ':'")
+            out[kind] = go
+    return out
+
+
 def build_application(
     services: Services,
     *,
@@ -326,6 +339,7 @@ def build_application(
     services.features = tuple(features)
     services.commands = tuple(menu_order(c for f in services.features for c in f.commands))
     services.intent_answers = intent_answers(services.features)
+    services.destinations = destinations(services.features)
     services.delivery = install(app, services)
     services.broadcasting = BroadcastService(app, services)
     services.broadcasting.attach(services.delivery)

@@ -185,9 +185,12 @@ class Menu(CallbackData, prefix="mn"):
 
 @dataclasses.dataclass(frozen=True)
 class Setting(CallbackData, prefix="se"):
-    """/settings: change one setting (area, messages, reminders, language)."""
+    """/settings: change one setting (area, messages, reminders, language) to `on`. The value
+    is in the button, not "the other one", so a press made twice or on an old screen sets what
+    the button said and never flips the setting back (ignored for the area)."""
 
     item: str
+    on: bool
 
 
 @dataclasses.dataclass(frozen=True)
@@ -262,6 +265,16 @@ class SurveyBack(CallbackData, prefix="sb"):
 class SurveySkip(CallbackData, prefix="sk"):
     response: int
     step: int
+
+
+@dataclasses.dataclass(frozen=True)
+class SurveyLeave(CallbackData, prefix="sl"):
+    """ "stop" or /cancel in a survey with answers saved: leave (deleting them) or carry on.
+    Valid only while the response is still open at `step`."""
+
+    response: int
+    step: int
+    leave: bool
 
 
 # ---------------------------------------------------------------- broadcasts

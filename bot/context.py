@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from bot.broadcasting import BroadcastService
     from bot.delivery import Delivery
     from bot.features import Feature
-    from bot.handlers.registry import Callback, Command
+    from bot.handlers.registry import Callback, Command, Destination
 
 
 def safety_detector(content: Content) -> Detector:
@@ -77,6 +77,7 @@ class Services:
     features: tuple[Feature, ...] = ()
     commands: tuple[Command, ...] = ()  # in menu order
     intent_answers: dict[str, Callback] = field(default_factory=dict)  # intent id -> answer
+    destinations: dict[str, Destination] = field(default_factory=dict)  # pending kind -> go
     delivery: Delivery = field(init=False, repr=False)
     broadcasting: BroadcastService = field(init=False, repr=False)
     seen: SeenCache = field(default_factory=SeenCache)

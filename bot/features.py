@@ -2,7 +2,8 @@
 (bot/app.py) only assembles them.
 
 A feature declares its commands, its handlers (each in a named `Group`), the plain-words intents
-it answers (content/intents.yaml: "when's the next meeting?"), its jobs, its start and stop
+it answers (content/intents.yaml: "when's the next meeting?"), the destinations it can carry a
+resident on to after asking for their area first (a survey link), its jobs, its start and stop
 hooks, and, if it stores anything about a person, its part of /mydata and /forget (`Privacy`).
 Every database table must be claimed by some feature, either in a `Privacy` part or in
 `tables_without_personal_data` with the reason (tests/test_features.py checks the schema), so
@@ -20,7 +21,7 @@ from zoneinfo import ZoneInfo
 from telegram.ext import Application, BaseHandler, JobQueue
 
 from bot.content import Texts
-from bot.handlers.registry import Callback, Command, Group
+from bot.handlers.registry import Callback, Command, Destination, Group
 
 if TYPE_CHECKING:
     from bot.context import Services
@@ -60,6 +61,9 @@ class Feature:
     privacy: Privacy | None = None
     # Plain-words intents (content/intents.yaml ids) this feature answers, and menu buttons.
     intents: Mapping[str, Callback] = field(default_factory=dict)
+    # Where a resident can be carried on to once the bot has asked what it needed first (an
+    # area, consent): kind -> callback; the resident's row keeps "kind:argument" meanwhile.
+    destinations: Mapping[str, Destination] = field(default_factory=dict)
     tables_without_personal_data: Mapping[str, str] = field(default_factory=dict)
 
 

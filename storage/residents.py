@@ -22,6 +22,7 @@ class Resident:
     created_at: datetime
     updated_at: datetime
     last_seen: date | None = None
+    pending: str | None = None  # where they were going when asked for an area first
     area_question: AreaQuestion = AreaQuestion.NONE
     area_step: int = 0
 
@@ -93,6 +94,22 @@ class Residents:
             "UPDATE residents SET consent = ?, consent_at = ?, updated_at = ? WHERE chat_id = ?",
             (int(consent), ts(now), ts(now), chat_id),
         )
+
+    async def set_pending(self, chat_id: int, pending: str | None, now: datetime) -> None:
+        """Remember where the resident was going (None: nowhere) while the bot asks first."""
+        await self.db.execute(
+            "UPDATE residents SET pending = ?, updated_at = ? WHERE chat_id = ?",
+            (pending, ts(now), chat_id),
+        )
+
+    async def take_pending(self, chat_id: int, pending: str) -> bool:
+        """Clear `pending` if it is still the resident's destination; True if this call did
+        (one statement: two presses at once cannot both carry on to it)."""
+        taken = await self.db.execute(
+            "UPDATE residents SET pending = NULL WHERE chat_id = ? AND pending = ?",
+            (chat_id, pending),
+        )
+        return taken > 0
 
     async def set_reminders(self, chat_id: int, on: bool, now: datetime) -> None:
         await self.db.execute(

@@ -120,6 +120,13 @@ class Harness:
     async def press(self, chat_id: int, data: str, message_id: int = 1) -> list[Call]:
         return await self.push(b.callback_update(chat_id, data, message_id))
 
+    async def press_newest(self, chat_id: int, data: str) -> list[Call]:
+        """Tap `data` under the newest message in the chat (a question just asked): questions
+        that move on (/forget, "stop", consent asked again) refuse a press on any other."""
+        newest = self.api.newest_message_id(chat_id)
+        assert newest is not None, "no message to press on"
+        return await self.press(chat_id, data, newest)
+
     def last_text(self, chat_id: int) -> str:
         texts = self.api.texts(chat_id)
         return texts[-1] if texts else ""
@@ -133,6 +140,16 @@ class Harness:
 
     async def rows(self, sql: str, params: tuple = ()) -> list[dict[str, Any]]:
         return [dict(r) for r in await self.db.fetchall(sql, params)]
+
+    async def settle_in(self, chat_id: int, nag_id: str | None = None) -> None:
+        """Make `chat_id` a resident with an area (the first NAG unless given) who said yes to
+        messages: what a survey open to everyone asks for first. Written straight to the
+        database, so nothing appears in the chat."""
+        now = self.clock.now()
+        residents = self.services.residents
+        await residents.touch(chat_id, now)
+        await residents.set_nag(chat_id, nag_id or self.services.content.nags[0].id, now)
+        await residents.set_consent(chat_id, True, now)
 
 
 async def make_harness(

@@ -95,7 +95,7 @@ async def test_forget_leaves_no_row_about_the_person(harness: Harness):
     await h.services.delivery.run_due()
     await h.press(CHAT, cd.Rate(bid, True).pack())
     await h.send(CHAT, "/forget")
-    await h.press(CHAT, cd.Forget(True).pack())
+    await h.press_newest(CHAT, cd.Forget(True).pack())
     key = pseudonym(TEST_SECRET, CHAT)
     tables = [
         r["name"] for r in await h.rows("SELECT name FROM sqlite_master WHERE type = 'table'")

@@ -205,7 +205,7 @@ async def test_mydata_and_forget_leave_no_row(harness: Harness):
     calls = await harness.send(CHAT, "/forget")
     assert ("Yes, delete everything", "f:1") in calls[-1].buttons
     assert await resident(harness) is not None, "nothing is deleted before the confirm button"
-    await harness.press(CHAT, "f:1")
+    await harness.press_newest(CHAT, "f:1")
     for table in await harness.rows("SELECT name FROM sqlite_master WHERE type='table'"):
         name = table["name"]
         if name == "schema_migrations":
@@ -220,7 +220,7 @@ async def test_mydata_and_forget_leave_no_row(harness: Harness):
 async def test_forget_cancel_keeps_data(harness: Harness):
     await harness.send(CHAT, "/start nag_fishermead")
     await harness.send(CHAT, "/forget")
-    await harness.press(CHAT, "f:0")
+    await harness.press_newest(CHAT, "f:0")
     assert await resident(harness) is not None
 
 
@@ -314,7 +314,7 @@ async def test_start_again_after_stop_offers_consent_again(harness: Harness):
     calls = await harness.send(CHAT, "/start")
     assert any("Welcome back" in c.text for c in calls)
     assert ("✅ Yes please", "c:1") in harness.buttons(calls)
-    await harness.press(CHAT, "c:1")
+    await harness.press_newest(CHAT, "c:1")
     assert (await resident(harness))["consent"] == 1
 
 

@@ -185,6 +185,7 @@ async def test_results_is_officer_only(harness: Harness):
 
 async def test_results_list_shows_completion_rate_and_status(harness: Harness):
     await answer_safety_yes_route(harness, RESIDENT)
+    await harness.settle_in(RESIDENT + 1)
     await harness.send(RESIDENT + 1, f"/start survey_{CS}")  # started, not finished
     calls = await harness.send(OFFICER_ID, "/results")
     text = calls[-1].text

@@ -19,9 +19,7 @@ FISHERMEAD = (700001, 700002, 700003)
 
 
 async def join_nag(h: Harness, chat: int, nag: str) -> None:
-    now = h.clock.now()
-    await h.services.residents.touch(chat, now)
-    await h.services.residents.set_nag(chat, nag, now)
+    await h.settle_in(chat, nag)
 
 
 async def answer_with_text(h: Harness, chat: int, text: str) -> None:
@@ -115,7 +113,10 @@ async def test_stopped_anonymous_survey_keeps_only_the_week(harness: Harness):
     await join_nag(harness, 700001, "fishermead")
     await begin(harness, CS, 700001)
     await tap(harness, "4", 700001)
-    await harness.send(700001, "/cancel")
+    calls = await harness.send(700001, "/cancel")
+    leave = calls[-1].buttons[0][1]  # "Leave and delete my answers": an answer is saved
+    assert leave is not None
+    await harness.press_newest(700001, leave)
     (row,) = await harness.rows("SELECT * FROM survey_responses")
     assert row["status"] == "cancelled"
     assert row["started_on"] == row["updated_at"] == "2026-11-23"

@@ -107,9 +107,15 @@ class TidyChat(Conversation):
         super().__init__(harness, chat_id)
         self.refused = refused
         self.refused_here: list[str] = []
+        self.settled = False
         FIGURES.journeys += 1
 
     async def _push(self, update: dict[str, Any]) -> list[Any]:
+        if not self.settled:
+            # A resident with an area who answered the consent question: what surveys open to
+            # everyone ask for first (tests/test_surveys.py tests that door).
+            self.settled = True
+            await self.h.settle_in(self.chat_id)
         before = len(self.h.api.calls)
         said = await super()._push(update)
         for call in self.h.api.calls[before:]:
@@ -468,8 +474,12 @@ async def test_cancel_takes_the_buttons_off_the_question(small: Tidy) -> None:
     await chat.say("/start survey_mechanics")
     await chat.tap("Apple")
     said = await chat.say("/cancel")
-    assert chat.screen()[-2] == "Pick some.\n🛑 Not answered: you stopped the survey."
     assert chat.sent_in(said) == [
+        "🛑 Leave “Mechanics Survey”? The answers you've given so far will be deleted."
+    ], "an answer is saved: it asks first"
+    said = await chat.tap("Leave and delete my answers")
+    assert chat.screen()[-2] == "Pick some.\n🛑 Not answered: you stopped the survey."
+    assert chat.screen()[-1:] == [
         "🛑 You've stopped “Mechanics Survey”. The answers you gave to it have been deleted. "
         "Send /survey to start again."
     ]
@@ -628,8 +638,9 @@ async def test_stopping_a_change_that_left_the_route_unfinished_starts_afresh(
     await chat.say("/start survey_mechanics")
     await chat.tap("Change my answers")
     await chat.tap("Apple")  # "Pick some." is now on the route, unanswered
-    said = await chat.say("/cancel")
-    assert chat.sent_in(said)[0].startswith("🛑 You've stopped “Mechanics Survey”.")
+    await chat.say("/cancel")
+    await chat.tap("Leave and delete my answers")
+    assert chat.screen()[-1].startswith("🛑 You've stopped “Mechanics Survey”.")
     assert await small.h.rows("SELECT * FROM survey_completions") == []
     assert await small.h.rows("SELECT * FROM survey_answers") == []
     said = await chat.say("/start survey_mechanics")
@@ -904,7 +915,13 @@ class Walk:
             said = await self.chat.say(f"/start survey_{self.survey.id}")
             assert len(self.chat.sent_in(said)) == 1
         else:
-            await self.chat.say(self.draw(st.sampled_from(["/cancel", "stop"])))
+            said = await self.chat.say(self.draw(st.sampled_from(["/cancel", "stop"])))
+            if any(s.text.startswith("🛑 Leave") for s in said):  # answers saved: asked first
+                if not self.draw(st.booleans()):
+                    await self.chat.tap("Carry on", exact=True)
+                    await self.check()
+                    return True
+                await self.chat.tap("Leave and delete my answers")
             # Stopping a change of answers keeps them when they make a whole route.
             final = dom.final_route(self.survey, self.expected) if self.reopened else None
             self.expected = {qid: self.expected[qid] for qid in final} if final else {}

@@ -59,6 +59,10 @@ async def responses(h: Harness) -> list[dict]:
 
 
 async def begin(h: Harness, survey_id: str = CS, chat: int = CHAT) -> list[Call]:
+    """Open a survey by its link as a resident who has an area and answered the consent
+    question (what a survey open to everyone asks for first; see test_survey_doors.py)."""
+    if not await h.rows("SELECT 1 FROM residents WHERE chat_id = ?", (chat,)):
+        await h.settle_in(chat)
     return await h.send(chat, f"/start survey_{survey_id}")
 
 
@@ -219,6 +223,7 @@ def _latest_keyboard(h: Harness) -> Call:
 
 
 async def test_survey_list_shows_open_surveys_but_not_link_only(harness: Harness):
+    await harness.settle_in(CHAT)
     calls = await harness.send(CHAT, "/survey")
     data = [d for _, d in harness.buttons(calls)]
     assert cd.SurveyOpen(CS).pack() in data
@@ -250,7 +255,7 @@ async def test_resume_after_the_application_is_rebuilt_on_the_same_database(
         assert "Question 4 of" in calls[-1].text and "worry you most" in calls[-1].text
         a = await answers(later)
         assert a["unsafe_why"] == ["Fishermead underpass"]
-        assert (await later.rows("SELECT nag_id FROM residents"))[0]["nag_id"] is None
+        assert (await later.rows("SELECT nag_id FROM residents"))[0]["nag_id"] != "fishermead"
         calls = await later.send(CHAT, "/survey")
         assert "started this one" in calls[-1].text
         # The pressed /survey list becomes the question, welcome line on top (one message).
@@ -394,7 +399,10 @@ async def test_stop_cancels_and_deletes_answers_then_text_is_an_area_search_agai
     await begin(harness)
     await tap(harness, "4")
     calls = await harness.send(CHAT, "stop")
-    assert "stopped" in calls[0].text
+    assert "deleted" in calls[-1].text, "answers are saved: it asks first"
+    assert await answers(harness) == {"safe_day": ["4"]}
+    calls = await harness.press_newest(CHAT, data_for(calls[-1], "Leave and delete my answers"))
+    assert "stopped" in calls[-1].text
     assert await answers(harness) == {}
     (resp,) = await responses(harness)
     assert resp["status"] == "cancelled" and resp["respondent"].startswith("anon:")
@@ -500,7 +508,7 @@ async def test_forget_deletes_in_progress_and_linkable_survey_data(harness: Harn
     text = calls[-2].text  # then the JSON file
     assert "Partnership Review" in text and "finished" in text
     await harness.send(CHAT, "/forget")
-    await harness.press(CHAT, cd.Forget(True).pack())
+    await harness.press_newest(CHAT, cd.Forget(True).pack())
     key = pseudonym(SECRET, CHAT)
     assert await harness.rows("SELECT * FROM survey_responses WHERE respondent = ?", (key,)) == []
     assert await harness.rows("SELECT * FROM survey_completions") == []

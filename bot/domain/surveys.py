@@ -34,6 +34,7 @@ def pseudonym(secret: str, chat_id: int) -> str:
 # ---------------------------------------------------------------- availability
 
 Status = Literal["upcoming", "open", "closed"]
+Need = Literal["area", "consent"]
 
 
 def status(survey: Survey, today: date) -> Status:
@@ -44,10 +45,36 @@ def status(survey: Survey, today: date) -> Status:
     return "open"
 
 
+def needs_area(survey: Survey) -> bool:
+    """Whether a resident must choose their area before starting `survey`.
+
+    The results of a survey open to everyone or to listed NAGs are read per NAG: officers' view
+    of one NAG, each NAG's top three priorities, and the "you said, we did" message, which
+    carries the resident's own NAG's figures. A response without a NAG counts in none of those,
+    and a NAG list can't be checked without one. A link-only survey (the partnership review) is
+    answered by partner organisations about the partnership, not about where someone lives; its
+    results are read as a whole, so a home area would be a needless question and a split that
+    means nothing."""
+    return survey.audience != "link"
+
+
+def first_need(survey: Survey, *, has_area: bool, consent_answered: bool) -> Need | None:
+    """What to ask before starting `survey`, one thing at a time: the area, then (once) whether
+    they want messages, which is how its results reach them. None: start it now."""
+    if not needs_area(survey):
+        return None
+    if not has_area:
+        return "area"
+    if not consent_answered:
+        return "consent"
+    return None
+
+
 def listed_for(survey: Survey, nag_id: str | None) -> bool:
-    """Shown in /survey: everyone, or the resident's NAG is listed (link-only never listed)."""
+    """Shown in /survey: everyone with an area, or the resident's NAG is listed (link-only never
+    listed). Without an area nothing is listed: every listed survey needs one (`needs_area`)."""
     if survey.audience == "everyone":
-        return True
+        return nag_id is not None
     if survey.audience == "nags":
         return nag_id is not None and nag_id in survey.nags
     return False

@@ -304,7 +304,8 @@ _AREA_BUTTONS = (cd.Area, cd.AreaRetry, cd.ChangeArea, cd.Consent)
 
 
 def _not_about_the_area(data: object) -> bool:
-    if cd.Setting.unpack(data) == cd.Setting("area"):
+    setting = cd.Setting.unpack(data)
+    if setting is not None and setting.item == "area":
         return False
     return not any(kind.unpack(data) is not None for kind in _AREA_BUTTONS)
 

@@ -34,6 +34,7 @@ from bot.handlers.common import (
 )
 from bot.handlers.navigation import nag_of, show_menu
 from bot.handlers.registry import Command, Group
+from bot.handlers.stale import ask, moved_on, settle
 from bot.render.keyboards import button
 from bot.render.text import e
 from storage.residents import Resident
@@ -79,15 +80,21 @@ def settings_screen(
         messages=_on_off(t, messages),
         reminders=_on_off(t, reminders),
     )
-    rows: list[tuple[TextKey, str]] = [
-        ("button.settings_area", "area"),
-        ("button.settings_messages_off" if messages else "button.settings_messages_on", "messages"),
+    # Each button sets the value it names (see cd.Setting), so a late or second press is safe.
+    rows: list[tuple[TextKey, str, bool]] = [
+        ("button.settings_area", "area", False),
+        (
+            "button.settings_messages_off" if messages else "button.settings_messages_on",
+            "messages",
+            not messages,
+        ),
         (
             "button.settings_reminders_off" if reminders else "button.settings_reminders_on",
             "reminders",
+            not reminders,
         ),
     ]
-    keyboard = [[button(t.get(label), cd.Setting(item))] for label, item in rows]
+    keyboard = [[button(t.get(label), cd.Setting(item, on))] for label, item, on in rows]
     # A language button belongs here once a second texts.<lang>.yaml exists (texts() would then
     # pick the resident's stored language); with English only there is nothing to choose.
     return text, InlineKeyboardMarkup(keyboard)
@@ -115,17 +122,20 @@ async def on_setting(update: Update, context: BotContext) -> None:
         await answer(update, t.get("common.stale_button"))
         return
     resident = await s.residents.touch(chat, now(context))
+    on = bool(data and data.on)
     toast: TextKey
+    # A setting already at the button's value (pressed twice, or an old screen) is left as it
+    # is, its time of change included; the screen is redrawn as things are now.
     if item == "messages":
-        on = not resident.consent
-        await s.residents.set_consent(chat, on, now(context))
+        if resident.consent != on:
+            await s.residents.set_consent(chat, on, now(context))
         toast = "settings.messages_on" if on else "settings.messages_off"
     else:
         if resident.nag_id is None:
             await answer(update, t.get("settings.need_area"))
             return
-        on = not resident.remind_meetings
-        await s.residents.set_reminders(chat, on, now(context))
+        if resident.remind_meetings != on:
+            await s.residents.set_reminders(chat, on, now(context))
         toast = "remind.on" if on else "remind.off"
     await answer(update, t.get(toast))
     text, keyboard = settings_screen(t, s, await s.residents.get(chat))
@@ -150,10 +160,14 @@ async def stop_words(update: Update, context: BotContext) -> None:
             ]
         ]
     )
-    await reply(update, t.get("stop.confirm"), keyboard)
+    await ask(update, context, "stop", t.get("stop.confirm"), keyboard)
 
 
 async def on_stop_confirm(update: Update, context: BotContext) -> None:
+    """Yes or No under the "stop" question, if it is still the current one."""
+    if not settle(update, context, "stop"):
+        await moved_on(update, context)  # a late Yes must not undo messages turned on since
+        return
     data = pressed(update, cd.StopMessages)
     t = texts(context)
     await answer(update)
@@ -174,7 +188,8 @@ async def start_words(update: Update, context: BotContext) -> None:
     elif resident is not None and resident.consent:
         await reply(update, t.get("consent.already", name=e(nag.name)))
     else:
-        await reply(update, t.get("consent.ask", name=e(nag.name)), consent_keyboard(context))
+        keyboard = consent_keyboard(context)
+        await ask(update, context, "consent", t.get("consent.ask", name=e(nag.name)), keyboard)
 
 
 async def thanks_words(update: Update, context: BotContext) -> None:

@@ -2,7 +2,9 @@
 tips, surveys, settings). A button does exactly what the same words typed would do: each is an
 intent id, answered by the feature that declared it (`Feature.intents`, see
 bot/handlers/menu.py). Only the newest menu keeps its buttons, so the chat never fills with
-old menus. Every flow that ends (an area chosen, consent given, /help) ends here.
+old menus. Every flow that ends (an area chosen, consent given, /help) ends here, unless the
+resident came in by a door that needed those first (a survey link): then the bot carries on to
+where they were going instead (`carry_on`).
 """
 
 from __future__ import annotations
@@ -58,13 +60,17 @@ async def show_menu(
     update: Update, context: BotContext, key: TextKey = "menu.prompt", nag: Nag | None = None
 ) -> None:
     """The main menu under a short line (with the resident's area when one is set; a caller
-    that already knows the area passes it, and no database read is made)."""
+    that already knows the area may pass it). A resident with somewhere to go that waited for
+    their area and consent is carried on there instead."""
     t = texts(context)
-    if key != "menu.prompt":  # only the plain prompt names the area: nothing to look up
+    resident = await context.services.residents.get(chat_id(update))
+    if await carry_on(update, context, resident):
+        return
+    if key != "menu.prompt":  # only the plain prompt names the area
         await send_menu(update, context, t.get(key))
         return
     if nag is None:
-        nag = nag_of(context.services, await context.services.residents.get(chat_id(update)))
+        nag = nag_of(context.services, resident)
     if nag is not None:
         await send_menu(update, context, t.get("menu.prompt_area", name=e(nag.short_name)))
     else:
@@ -75,3 +81,25 @@ def nag_of(services: Services, resident: Resident | None) -> Nag | None:
     if resident is None or resident.nag_id is None:
         return None
     return services.content.nag_by_id.get(resident.nag_id)
+
+
+async def carry_on(update: Update, context: BotContext, resident: Resident | None) -> bool:
+    """Carry the resident on to the destination they were asked their area for (a survey link
+    opened first), once they have an area and have answered the consent question; True if so.
+
+    The destination is taken from the resident's row in one statement, so a button pressed
+    twice carries on once; one no feature declares any more (an older version's) is dropped."""
+    s = context.services
+    if resident is None or resident.pending is None:
+        return False
+    if nag_of(s, resident) is None or resident.consent_at is None:
+        return False  # still being asked: the menu, and the destination keeps waiting
+    if not await s.residents.take_pending(resident.chat_id, resident.pending):
+        return False
+    kind, _, argument = resident.pending.partition(":")
+    go = s.destinations.get(kind)
+    if go is None:
+        logger.info("A pending destination of an unknown kind was dropped: %s", kind)
+        return False
+    await go(update, context, argument)
+    return True

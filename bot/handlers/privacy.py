@@ -33,6 +33,7 @@ from bot.handlers.common import (
     texts,
 )
 from bot.handlers.registry import Command, Group
+from bot.handlers.stale import ask, moved_on, settle
 from bot.render.keyboards import button
 from bot.render.text import date_words, e, when
 from storage.residents import Resident
@@ -128,7 +129,7 @@ async def forget_command(update: Update, context: BotContext) -> None:
             ]
         ]
     )
-    await reply(update, t.get("forget.confirm"), keyboard)
+    await ask(update, context, "forget", t.get("forget.confirm"), keyboard)
 
 
 async def forget_everything(services: Services, chat_id: int) -> None:
@@ -140,6 +141,10 @@ async def forget_everything(services: Services, chat_id: int) -> None:
 
 
 async def on_forget(update: Update, context: BotContext) -> None:
+    """Yes or No under /forget's question, if it is still the current one."""
+    if not settle(update, context, "forget"):
+        await moved_on(update, context)  # a late Yes must not delete what came since
+        return
     data = pressed(update, cd.Forget)
     t = texts(context)
     await answer(update)
@@ -173,6 +178,7 @@ async def _collect(services: Services, chat_id: int) -> dict[str, Any]:
         # Whether the bot is waiting for an area answer (none, offered, asked), and the number
         # of area questions so far (old area buttons are recognised by it).
         "area_question": {"open": str(r.area_question), "step": r.area_step},
+        "waiting_to_open": r.pending,
     }
 
 
@@ -187,7 +193,8 @@ def _describe(t: Texts, d: dict[str, Any], tz: ZoneInfo) -> list[str]:
         return e(when(t, datetime.fromisoformat(value), tz)) if value else "—"
 
     last = d["last_used_day"] or d["first_used"][:10]
-    return [
+    pending = d.get("waiting_to_open")
+    lines = [
         t.get("mydata.chat_id", value=d["chat_id"]),
         t.get("mydata.nag", value=e(d["area"]["name"] or d["area"]["id"] or "—")),
         t.get("mydata.language", value=e(d["language"])),
@@ -202,6 +209,9 @@ def _describe(t: Texts, d: dict[str, Any], tz: ZoneInfo) -> list[str]:
         t.get("mydata.created", value=in_words(d["first_used"])),
         t.get("mydata.last_seen", value=e(date_words(t, datetime.fromisoformat(last).date()))),
     ]
+    if pending:
+        lines.append(t.get("mydata.pending", value=e(pending)))
+    return lines
 
 
 def _handlers(services: Services) -> Sequence[Handler]:

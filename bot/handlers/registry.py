@@ -13,6 +13,9 @@ from bot.content.keys import TextKey
 from bot.context import BotContext
 
 Callback = Callable[[Update, BotContext], Awaitable[Any]]
+# Carries a resident on to where they were going (a survey link opened before choosing an
+# area); the str is what the feature stored with it, e.g. the survey's id.
+Destination = Callable[[Update, BotContext, str], Awaitable[Any]]
 
 
 class Group(IntEnum):
@@ -22,6 +25,7 @@ class Group(IntEnum):
     SEEN = -30  # retention: note the day a resident was last seen (never stops anything)
     OFFICER_INPUT = -20  # an officer typing into a wizard: consumed, never seen as free text
     SAFETY = -10  # every other piece of free text: the safeguarding check, before any flow
+    STALE = -6  # a press on a question that has moved on: answered so, and stopped here
     QUESTIONS = -5  # a command or a button elsewhere: an open area question has moved on
     FEATURES = 0  # commands, flows and buttons, then the fallback
 

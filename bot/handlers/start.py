@@ -12,6 +12,7 @@ from bot.handlers.areas import area_chosen, ask_for_area, consent_keyboard
 from bot.handlers.common import chat_id, now, reply, texts
 from bot.handlers.navigation import send_menu, show_menu
 from bot.handlers.registry import Command, allowed
+from bot.handlers.stale import ask
 from bot.handlers.surveys import start_from_link
 from bot.render.text import e
 
@@ -48,7 +49,8 @@ async def start(update: Update, context: BotContext) -> None:
         if not resident.consent:
             # Someone who said no, or sent /stop, can opt in again from here.
             await reply(update, back)
-            await reply(update, t.get("consent.ask", name=e(name)), consent_keyboard(context))
+            keyboard = consent_keyboard(context)
+            await ask(update, context, "consent", t.get("consent.ask", name=e(name)), keyboard)
             return
         await send_menu(update, context, f"{back} {t.get('menu.prompt')}")
         return

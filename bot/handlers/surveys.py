@@ -25,17 +25,21 @@ from bot.context import BotContext, Services, services_of
 from bot.domain import surveys as dom
 from bot.features import Feature, Handler, Privacy
 from bot.handlers import fallback
+from bot.handlers.areas import ask_for_area, consent_keyboard
 from bot.handlers.common import (
     answer,
     chat_id,
     now,
     on_button,
     pressed,
+    remove_buttons,
     reply,
     require_chat,
     texts,
 )
+from bot.handlers.navigation import nag_of
 from bot.handlers.registry import Command, Group
+from bot.handlers.stale import ask
 from bot.render.keyboards import button, question_keyboard
 from bot.render.text import (
     answer_text,
@@ -50,6 +54,11 @@ from bot.sending import edit_buttons, edit_text
 from storage.surveys import Answer, Response
 
 logger = logging.getLogger(__name__)
+
+# Kinds of pending destination (the resident's row keeps "kind:argument" while the bot asks for
+# their area first; bot/handlers/navigation.py carries them on).
+TO_SURVEY = "survey"  # argument: the survey's id
+TO_LIST = "surveys"  # the /survey list
 
 
 # ---------------------------------------------------------------- helpers
@@ -236,9 +245,19 @@ async def open_survey(
     store = s.surveys
     existing = await store.find(survey.id, respondent, "open")
     resident = await s.residents.get(chat)
-    nag_id = resident.nag_id if resident else None
+    nag = nag_of(s, resident)
+    nag_id = nag.id if nag else None
+    need = dom.first_need(
+        survey,
+        has_area=nag is not None,
+        consent_answered=resident is not None and resident.consent_at is not None,
+    )
     # A survey already started carries on however it is reached (a link-only one from the
-    # /survey list, which lists it while it is in progress).
+    # /survey list, which lists it while it is in progress); one that needs something the
+    # resident hasn't given yet waits for it, and then starts (bot/handlers/navigation.py).
+    if existing is None and need is not None:
+        await ask_first(update, context, need, f"{TO_SURVEY}:{survey.id}", survey.title)
+        return
     if existing is None and not dom.may_open(survey, nag_id, via_link):
         text = t.get("survey.not_for_you", title=e(survey.title))
         await _say(update, context, text, in_message=in_message)
@@ -271,9 +290,39 @@ async def open_survey(
     await show(update, context, survey, resp, {}, in_message=in_message)
 
 
+async def ask_first(
+    update: Update, context: BotContext, need: dom.Need, destination: str, title: str
+) -> None:
+    """Ask for what a survey needs before it starts (the area, or the consent question once);
+    the resident's row remembers where they were going, so it survives a restart."""
+    s = context.services
+    t = texts(context)
+    chat = chat_id(update)
+    await s.residents.touch(chat, now(context))
+    await s.residents.set_pending(chat, destination, now(context))
+    nag = nag_of(s, await s.residents.get(chat))
+    if need == "area" or nag is None:
+        await reply(update, t.get("survey.area_first", title=e(title)))
+        await ask_for_area(update, context)
+        return
+    first = t.get("survey.consent_first", title=e(title))
+    text = f"{first}\n{t.get('consent.ask', name=e(nag.name))}"
+    await ask(update, context, "consent", text, consent_keyboard(context))
+
+
 async def start_from_link(update: Update, context: BotContext, survey_id: str) -> None:
-    """Deep link /start survey_<id>: open that survey directly."""
+    """Deep link /start survey_<id>: open that survey directly (asking for the area first if
+    it needs one)."""
     await open_survey(update, context, survey_id, via_link=True)
+
+
+async def _go_to_survey(update: Update, context: BotContext, survey_id: str) -> None:
+    """Carry on to the survey whose link was opened before the area was chosen."""
+    await open_survey(update, context, survey_id, via_link=True)
+
+
+async def _go_to_list(update: Update, context: BotContext, _: str) -> None:
+    await survey_command(update, context)
 
 
 async def survey_command(update: Update, context: BotContext) -> None:
@@ -281,11 +330,19 @@ async def survey_command(update: Update, context: BotContext) -> None:
     s = context.services
     t = texts(context)
     resident = await s.residents.get(chat_id(update))
-    nag_id = resident.nag_id if resident else None
+    nag = nag_of(s, resident)
+    nag_id = nag.id if nag else None
     key = respondent_key(s, chat_id(update))
     day = today(s)
     done = set(await s.surveys.completed_surveys(key))
     in_progress = {r.survey_id for r in await s.surveys.open_of(key)}
+    if nag is None and not in_progress:
+        # Every listed survey needs an area (dom.needs_area): ask for it, then show the list.
+        await s.residents.touch(chat_id(update), now(context))
+        await s.residents.set_pending(chat_id(update), f"{TO_LIST}:", now(context))
+        await reply(update, t.get("survey.list_area_first"))
+        await ask_for_area(update, context)
+        return
     rows = []
     lines = [t.get("survey.list_header")]
     for survey in s.content.surveys:
@@ -547,7 +604,7 @@ async def on_message(update: Update, context: BotContext) -> None:
         await ensure_shown(update, context, survey, resp)
         return
     if dom.is_stop(text) or text.strip().lower().startswith("/cancel"):
-        await cancel(update, context, resp, survey)
+        await leave(update, context, resp, survey)
         return
     # A worrying answer was already answered with the right help (bot/handlers/safety.py runs
     # before every flow); it is saved like any other and the survey goes on.
@@ -560,20 +617,81 @@ async def on_message(update: Update, context: BotContext) -> None:
     await advance(update, context, survey, resp, q, parsed)
 
 
-async def cancel(update: Update, context: BotContext, resp: Response, survey: Survey) -> None:
-    """Stop the survey in progress; stopping a change of answers keeps the answers if they
-    still make a whole route (the survey stays answered), else it starts the survey afresh."""
-    s = context.services
-    t = texts(context)
-    store = s.surveys
-    q = survey.question(resp.current)
+async def _on_leaving(
+    context: BotContext, resp: Response, survey: Survey
+) -> tuple[bool, dict[str, Answer], list[str] | None]:
+    """What stopping `resp` would do: whether it is a change of a finished survey's answers,
+    the answers saved, and the answers kept (None: all are deleted)."""
+    store = context.services.surveys
     changing = (
         survey.changeable
         and not survey.repeatable
         and await store.has_completed(survey.id, resp.respondent)
     )
-    answers = await store.answers(resp.id) if changing else {}
+    answers = await store.answers(resp.id)
     keep = dom.final_route(survey, answers) if changing else None
+    return changing, answers, keep
+
+
+async def leave(update: Update, context: BotContext, resp: Response, survey: Survey) -> None:
+    """ "stop" or /cancel in a survey: leave at once when no saved answer would be deleted,
+    else ask first (the buttons hold the step, so they act only while it is still current)."""
+    _, answers, keep = await _on_leaving(context, resp, survey)
+    if not answers or keep is not None:
+        await cancel(update, context, resp, survey)
+        return
+    t = texts(context)
+    keyboard = InlineKeyboardMarkup(
+        [
+            [button(t.get("button.survey_leave"), cd.SurveyLeave(resp.id, resp.step, True))],
+            [button(t.get("button.survey_stay"), cd.SurveyLeave(resp.id, resp.step, False))],
+        ]
+    )
+    await reply(update, t.get("survey.leave_confirm", title=e(survey.title)), keyboard)
+
+
+async def on_leave(update: Update, context: BotContext) -> None:
+    """ "Leave and delete my answers" or "Carry on", if the survey is still where it was asked."""
+    s = context.services
+    t = texts(context)
+    data = pressed(update, cd.SurveyLeave)
+    resp = await s.surveys.get(data.response) if data else None
+    survey = s.content.survey_by_id.get(resp.survey_id) if resp else None
+    if (
+        data is None
+        or resp is None
+        or survey is None
+        or resp.respondent != respondent_key(s, chat_id(update))
+        or resp.status != "open"
+        or resp.step != data.step
+    ):
+        # Answered, left or changed since: this question has moved on.
+        await answer(update, t.get("common.moved_on"))
+        await remove_buttons(update)
+        return
+    await answer(update)
+    if data.leave:
+        await cancel(update, context, resp, survey, in_message=_pressed_message(update))
+        return
+    await _say(update, context, t.get("survey.carry_on"), in_message=_pressed_message(update))
+    await ensure_shown(update, context, survey, resp)
+
+
+async def cancel(
+    update: Update,
+    context: BotContext,
+    resp: Response,
+    survey: Survey,
+    in_message: int | None = None,
+) -> None:
+    """Stop the survey in progress; stopping a change of answers keeps the answers if they
+    still make a whole route (the survey stays answered), else it starts the survey afresh.
+    Says so in `in_message` (the pressed confirm) when given."""
+    s = context.services
+    t = texts(context)
+    store = s.surveys
+    q = survey.question(resp.current)
+    changing, answers, keep = await _on_leaving(context, resp, survey)
     if keep is not None:
         await store.complete(
             resp, keep, anonymous=survey.anonymous, now=now(context), today=today(s).isoformat()
@@ -587,18 +705,18 @@ async def cancel(update: Update, context: BotContext, resp: Response, survey: Su
             closed = closed_text(q, t.get("survey.answered_stopped"), _header(t, survey, resp))
         await _edit(context, chat_id(update), resp.message_id, closed)
     key: TextKey = "survey.change_stopped" if keep is not None else "survey.cancelled"
-    await reply(update, t.get(key, title=e(survey.title)))
+    await _say(update, context, t.get(key, title=e(survey.title)), in_message=in_message)
 
 
 async def cancel_command(update: Update, context: BotContext) -> None:
-    """Stop the survey in progress (its answers so far are deleted)."""
+    """Stop the survey in progress (asking first if its answers so far would be deleted)."""
     s = context.services
     resp = await s.surveys.current(respondent_key(s, chat_id(update)))
     survey = s.content.survey_by_id.get(resp.survey_id) if resp else None
     if resp is None or survey is None:
         await reply(update, texts(context).get("survey.nothing_to_cancel"))
         return
-    await cancel(update, context, resp, survey)
+    await leave(update, context, resp, survey)
 
 
 # ---------------------------------------------------------------- wiring
@@ -713,6 +831,7 @@ def _handlers(services: Services) -> Sequence[Handler]:
         (cd.SurveySkip, on_skip),
         (cd.SurveyOpen, on_open),
         (cd.SurveyChange, on_change),
+        (cd.SurveyLeave, on_leave),
     )
     out: list[Handler] = [(on_button(kind, cb), Group.FEATURES) for kind, cb in buttons]
     answers = MessageHandler(InSurvey(services) & ~filters.StatusUpdate.ALL, on_message)
@@ -728,6 +847,7 @@ FEATURE = Feature(
     ),
     handlers=_handlers,
     intents={"surveys": survey_command},
+    destinations={TO_SURVEY: _go_to_survey, TO_LIST: _go_to_list},
     on_start=_load_open,
     privacy=Privacy(
         section="surveys",

@@ -419,6 +419,11 @@ class BotApiDouble:
             "first_name": self._user(chat_id)["first_name"],
         }
 
+    def newest_message_id(self, chat_id: int) -> int | None:
+        """The id of the newest message in the chat, from either side (None: no message yet)."""
+        n = self._next_message_id.get(chat_id)
+        return n - 1 if n is not None else None
+
     def _message_id(self, chat_id: int) -> int:
         # Telegram numbers the messages of a private chat in one sequence for both sides.
         n = self._next_message_id.get(chat_id, 1000)
