@@ -93,6 +93,9 @@ class Finding:
     """What a message is about: matched category ids in reply order (empty: nothing found)."""
 
     categories: tuple[str, ...] = ()
+    # Found by more than one word in order (a phrase, a group, a whole message): stronger
+    # evidence than one word alone ("knife" in "knife crime workshop").
+    strong: frozenset[str] = frozenset()
 
     def __bool__(self) -> bool:
         return bool(self.categories)
@@ -440,9 +443,11 @@ class Detector:
             frozenset() if m else self._terms_of(t) for t, m in zip(tokens, masked, strict=True)
         ]
         matched: set[int] = set()
+        strong: set[int] = set()
         whole = self._exactly.get(tuple(stems))
         if whole is not None:
             matched.add(whole)
+            strong.add(whole)
         where: dict[int, list[int]] = {}  # term id -> positions in the message
         for i, here in enumerate(terms):
             for tid in here:
@@ -451,27 +456,33 @@ class Detector:
         for tid, starts in where.items():
             for pid in self._starts.get(tid, ()):
                 pattern = self._patterns[pid]
-                if pattern.category in (cued if pattern.cue else matched):
+                if pattern.category in (cued if pattern.cue else matched) and (
+                    pattern.cue or pattern.category in strong or len(pattern.positions) == 1
+                ):
                     continue
                 if any(_follows(terms, i + 1, pattern.positions, 1) for i in starts):
                     (cued if pattern.cue else matched).add(pattern.category)
+                    if not pattern.cue and len(pattern.positions) > 1:
+                        strong.add(pattern.category)
                     if self._why is not None:
                         self._why.setdefault(pattern.category, pattern.source)
         present = set(where)
         candidates = sorted({i for tid in present for i in self._together_by_term.get(tid, ())})
         for index in candidates:
             t = self._together[index]
-            if t.category in matched or any(n.isdisjoint(present) for n in t.needed[1:]):
+            if t.category in strong or any(n.isdisjoint(present) for n in t.needed[1:]):
                 continue
             if _together(terms, where, t.groups):
                 matched.add(t.category)
+                strong.add(t.category)
                 if self._why is not None:
                     self._why.setdefault(t.category, t.source)
         # Rule 6: a cue of urgency only counts alongside another category.
         if matched and cued - matched and any(c not in cued for c in matched):
             matched |= cued
         order = sorted(matched)
-        return Finding(tuple(self.lexicon.categories[i].id for i in order))
+        ids = self.lexicon.categories
+        return Finding(tuple(ids[i].id for i in order), frozenset(ids[i].id for i in strong))
 
     def explain(self, text: str) -> list[tuple[str, str]]:
         """(category id, the lexicon entry that matched first) for each category found."""

@@ -29,10 +29,10 @@ import numpy as np
 
 from bot.domain.safety import stem, words_of
 
-EPOCHS = 12
-RATE = 0.5
+EPOCHS = 20
+RATE = 0.7
 L2 = 1e-5
-MAX_POSITIVE_WEIGHT = 6.0  # a rare label's examples weigh up to this many times a negative one
+MAX_POSITIVE_WEIGHT = 4.0  # a rare label's examples weigh up to this many times a negative one
 NGRAMS = (3, 4, 5)
 BATCH = 8  # examples per step: numpy's overhead shared, the steps still small
 
@@ -48,9 +48,10 @@ def word_features(word: str) -> tuple[str, ...]:
     return (f"w {s}", *sorted(f"c {p}" for p in pieces))
 
 
-def features(words: Sequence[str]) -> set[str]:
-    """Every feature of a message given as its normalised (and masked) words."""
-    out: set[str] = set()
+def features(words: Sequence[str], hints: Sequence[str] = ()) -> set[str]:
+    """Every feature of a message given as its normalised (and masked) words, and `hints`: what
+    the hand-written rules found in it, which the model learns how far to trust."""
+    out: set[str] = {f"r {h}" for h in hints}
     previous = "^"
     for w in words:
         out.update(word_features(w))
@@ -67,6 +68,7 @@ class Example:
     words: tuple[str, ...]  # normalised, as `features` reads them
     positive: frozenset[str]  # labels this message has
     fair: frozenset[str] = frozenset()  # labels it may have: neither taught nor punished
+    hints: tuple[str, ...] = ()  # what the rules found (see `features`)
 
 
 class LinearModel:
@@ -87,7 +89,10 @@ class LinearModel:
         vocabulary: dict[str, int] = {}
         rows: list[np.ndarray] = []
         for ex in examples:
-            ids = [vocabulary.setdefault(f, len(vocabulary)) for f in sorted(features(ex.words))]
+            ids = [
+                vocabulary.setdefault(f, len(vocabulary))
+                for f in sorted(features(ex.words, ex.hints))
+            ]
             rows.append(np.array(ids, dtype=np.int64))
         index = {label: i for i, label in enumerate(labels)}
         n_labels = len(labels)
@@ -128,10 +133,10 @@ class LinearModel:
                 step += len(batch)
         return cls(labels, vocabulary, weights.astype(np.float32), bias.astype(np.float32))
 
-    def scores(self, words: Sequence[str]) -> dict[str, float]:
-        """Each label's probability for a message (its normalised words)."""
+    def scores(self, words: Sequence[str], hints: Sequence[str] = ()) -> dict[str, float]:
+        """Each label's probability for a message (its normalised words, the rules' hints)."""
         vocabulary = self._vocabulary
-        found = features(words)
+        found = features(words, hints)
         ids = [i for f in found if (i := vocabulary.get(f)) is not None]
         if not ids:
             raw = self._bias
@@ -140,10 +145,12 @@ class LinearModel:
         probs = 1.0 / (1.0 + np.exp(-raw.astype(np.float64)))
         return dict(zip(self.labels, (float(p) for p in probs), strict=True))
 
-    def strongest(self, words: Sequence[str], label: str, n: int = 3) -> list[str]:
+    def strongest(
+        self, words: Sequence[str], label: str, n: int = 3, hints: Sequence[str] = ()
+    ) -> list[str]:
         """The features that pushed most towards `label` (for editors' explanations)."""
         col = self.labels.index(label)
-        found = [(float(self._weights[i, col]), f) for f in features(words)
+        found = [(float(self._weights[i, col]), f) for f in features(words, hints)
                  if (i := self._vocabulary.get(f)) is not None]  # fmt: skip
         found.sort(reverse=True)
         return [_readable(f) for w, f in found[:n] if w > 0]
@@ -153,6 +160,8 @@ def _readable(feature: str) -> str:
     kind, _, rest = feature.partition(" ")
     if kind == "w":
         return f"word '{rest}'"
+    if kind == "r":
+        return f"rules found '{rest}'"
     if kind == "b":
         return f"words '{rest.replace('^', '(start)').replace('$', '(end)')}'"
     return f"letters '{rest}'"

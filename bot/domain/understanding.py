@@ -6,19 +6,20 @@ how their answers combine (bench/README.md §7 has the figures):
 - the **rules** (bot/domain/safety.py over content/safety.yaml and content/intents.yaml): words,
   phrases and groups of words that editors list, for what must never be missed;
 - the **model** (bot/domain/textmodel.py), trained at start-up on the labelled messages of
-  content/examples/, which weighs every word and piece of a word by what the examples showed.
+  content/examples/, which weighs every word and piece of a word by what the examples showed,
+  and also what the rules found (so it learns how far to trust each rule: STACKED).
 
-Topics (safeguarding). When the model is sure a message is ordinary ("that film killed me",
-"get in touch", "drugs" as a survey answer), nothing is sent. Otherwise a topic the rules find is
-kept unless the model is all but sure it is not there; a topic the rules miss is added when the
+Topics (safeguarding). When the model thinks a message ordinary ("get in touch", "drugs" as a
+survey answer) and the rules found no immediate danger, nothing is sent. Otherwise a topic the rules find is kept
+unless the model thinks it unlikely; a topic the rules miss is added when the
 model is confident of it ("he forced me when I said no"). The rules' 999 line stays when it is
 the only help left, or when the model also thinks it likely (not for a bike stolen last week).
 If the model overrules every topic the rules found in a message it does not think ordinary, the
 likeliest topic stays: some help is the floor. The thresholds were chosen by
 cross-validation on content/examples/ (bench/understanding.py).
 
-Intents. The model's intent is taken when it is confident; otherwise the rules' (first match in
-content/intents.yaml); otherwise nothing, and the caller tries an area search.
+Intents. The model's intent (it sees the rules' first match in content/intents.yaml as a hint),
+or the rules' when the model is unsure; "none" or a place, and the caller tries an area search.
 """
 
 from __future__ import annotations
@@ -33,12 +34,13 @@ from bot.domain.textmodel import Example, LinearModel, normalised
 NONE = "none"  # the model's label for "no intent"
 DANGER = "any danger"  # the model's label for "some help is needed", beside each topic's
 URGENT = "emergency"
-KEEP_RULE_TOPIC = 0.12  # a topic the rules found stays unless the model scores it below this
-KEEP_URGENT = 0.3  # the rules' 999 line stays beside other help from this score
-ORDINARY = 0.1  # below this chance of danger, and no topic at SURE_NOT, the message is ordinary
-SURE_NOT = 0.3
-ADD_MODEL_TOPIC = 0.65  # a topic the rules missed is added at this score or above
-TAKE_MODEL_INTENT = 0.55
+KEEP_RULE_TOPIC = 0.3  # a topic the rules found stays unless the model scores it below this
+KEEP_URGENT = 0.5  # the rules' 999 line stays beside other help from this score
+ORDINARY = 0.3  # below this chance of danger, and no topic at SURE_NOT, the message is ordinary
+SURE_NOT = 0.3  # (chosen by bench/understanding.py's cross-validation, 2026-12-07)
+ADD_MODEL_TOPIC = 0.5  # a topic the rules missed is added at this score or above
+TAKE_MODEL_INTENT = 0.2
+STACKED = True  # the models also see what the rules found, and learn how far to trust it
 MAX_TEXT = 500  # characters read (a long story is not read twice over)
 
 # Trained models by what they were trained on: the tests and /reload build the same many times.
@@ -80,7 +82,7 @@ class Understanding:
         self._recent: dict[str, tuple[str, ...]] = {}
         key = (
             tuple(training.topics), tuple(training.intents), tuple(sorted(self._aliases.items())),
-            safety_names, tuple(safety.safe_phrases), tuple(self._order),
+            safety_names, tuple(safety.safe_phrases), tuple(self._order), STACKED,
         )  # fmt: skip
         models = _TRAINED.get(key)
         if models is None:
@@ -98,17 +100,24 @@ class Understanding:
 
     def _topic_model(self, training: Training) -> LinearModel:
         topic_examples = [
-            Example(self._words(text), need | ({DANGER} if need else set()), fair)
+            Example(
+                self._words(text), need | ({DANGER} if need else set()), fair, self._hints(text)
+            )
             for text, need, fair in training.topics
         ]
         # Every plain-words example is a message that needs no help.
-        topic_examples += [Example(self._words(t), frozenset()) for t, _ in training.intents]
+        topic_examples += [
+            Example(self._words(t), frozenset(), hints=self._hints(t)) for t, _ in training.intents
+        ]
         return LinearModel.train([*self._order, DANGER], topic_examples)
 
     def _intent_model(self, training: Training) -> LinearModel:
-        intent_examples = [Example(self._words(t), frozenset({i})) for t, i in training.intents]
+        intent_examples = [
+            Example(self._words(t), frozenset({i}), hints=self._intent_hints(t))
+            for t, i in training.intents
+        ]
         intent_examples += [
-            Example(self._words(text), frozenset({NONE}))
+            Example(self._words(text), frozenset({NONE}), hints=self._intent_hints(text))
             for text, need, _ in training.topics
             if need
         ]
@@ -125,6 +134,16 @@ class Understanding:
             self._recent[text] = words
         return words
 
+    def _hints(self, text: str) -> tuple[str, ...]:
+        """What the safeguarding rules found: features the topic model weighs (if STACKED)."""
+        return self.safety.find(text[:MAX_TEXT]).categories if STACKED else ()
+
+    def _intent_hints(self, text: str) -> tuple[str, ...]:
+        if not STACKED:
+            return ()
+        found = self.router.route(text[:MAX_TEXT])
+        return (found,) if found else ()
+
     # ------------------------------------------------------------ topics
 
     def rules_topics(self, text: str) -> tuple[str, ...]:
@@ -133,21 +152,25 @@ class Understanding:
     def model_topics(self, text: str) -> tuple[str, ...]:
         if self.topic_model is None:
             return ()
-        scores = self.topic_model.scores(self._words(text))
+        scores = self.topic_model.scores(self._words(text), self._hints(text))
         return tuple(t for t in self._order if scores[t] >= 0.5)
 
     def topics(self, text: str) -> Finding:
         """The help a message needs, most urgent first (empty: none)."""
         text = text[:MAX_TEXT]
-        found = self.safety.find(text).categories
+        finding = self.safety.find(text)
+        found = finding.categories
         if self.topic_model is None:
-            return Finding(found)
-        scores = self.topic_model.scores(self._words(text))
-        if scores[DANGER] < ORDINARY and max(scores[t] for t in self._order) < SURE_NOT:
+            return finding
+        scores = self.topic_model.scores(self._words(text), found if STACKED else ())
+        # The rules' 999 line found by a phrase ("he's got a knife") always stays; found by one
+        # word ("knife crime workshop") the model may overrule it like any other topic.
+        urgent = URGENT in finding.strong
+        if not urgent and scores[DANGER] < ORDINARY and max(scores.values()) < SURE_NOT:
             return Finding()
         kept = {t for t in found if t != URGENT and scores[t] >= KEEP_RULE_TOPIC}
         kept |= {t for t in self._order if scores[t] >= ADD_MODEL_TOPIC}
-        if URGENT in found and (not kept or scores[URGENT] >= KEEP_URGENT):
+        if urgent or URGENT in found and (not kept or scores[URGENT] >= KEEP_URGENT):
             kept.add(URGENT)
         if found and not kept and scores[DANGER] >= ORDINARY:  # some help: the likeliest
             likeliest = max(self._order, key=scores.__getitem__)
@@ -171,16 +194,18 @@ class Understanding:
     def _best_intent(self, text: str) -> tuple[str, float]:
         if self.intent_model is None:
             return NONE, 0.0
-        scores = self.intent_model.scores(self._words(text))
+        scores = self.intent_model.scores(self._words(text), self._intent_hints(text))
         label = max(scores, key=scores.__getitem__)
         return label, scores[label]
 
     def intent(self, text: str) -> str | None:
-        """The feature a message asks for, or None (then it may be an area)."""
+        """The feature a message asks for, or None (then it may be an area). The model decides,
+        seeing what the rules found (cross-validated, it routed more messages right than the
+        rules or either-when-confident); without examples, the rules alone."""
         label, score = self._best_intent(text)
-        if score >= TAKE_MODEL_INTENT:
-            return None if label in (NONE, *self._area_labels) else label
-        return self.router.route(text[:MAX_TEXT])
+        if score < TAKE_MODEL_INTENT:  # unsure (or no examples): the rules' first match
+            return self.router.route(text[:MAX_TEXT])
+        return None if label in (NONE, *self._area_labels) else label
 
     def understand(self, text: str) -> Reading:
         return Reading(self.topics(text), self.intent(text))
@@ -194,11 +219,11 @@ class Understanding:
         words = self._words(text)
         if self.topic_model is None:
             return [(t, f"rule '{rule}'") for t, rule in rules.items()]
-        scores = self.topic_model.scores(words)
+        scores = self.topic_model.scores(words, self._hints(text))
         out = []
         for t in self.topics(text).categories:
             why = [f"rule '{rules[t]}'"] if t in rules else []
-            clues = ", ".join(self.topic_model.strongest(words, t))
+            clues = ", ".join(self.topic_model.strongest(words, t, hints=self._hints(text)))
             why.append(f"examples {scores[t]:.0%}" + (f" ({clues})" if clues else ""))
             out.append((t, "; ".join(why)))
         for t, rule in rules.items():
