@@ -61,17 +61,8 @@ def cmd_check_content(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_signpost(args: argparse.Namespace) -> int:
-    """Show editors which safeguarding categories messages fall in and the reply they would get."""
-    import html
-    import re
-
-    from bot.context import safety_detector
-
-    loaded = _content_for(args, args.content)
-    if isinstance(loaded, int):
-        return loaded
-    content, _ = loaded
+def _messages(args: argparse.Namespace) -> list[str] | int:
+    """The messages to try: given in quotes, or one per line of --file (2: none or unreadable)."""
     messages = list(args.text)
     if args.file:
         try:
@@ -85,20 +76,60 @@ def cmd_signpost(args: argparse.Namespace) -> int:
             "Give a message in quotes, or --file FILE with one message per line.", file=sys.stderr
         )
         return 2
-    detector = safety_detector(content)
+    return messages
+
+
+def cmd_signpost(args: argparse.Namespace) -> int:
+    """Show editors which help messages get, why (the rule, the examples) and the reply."""
+    import html
+    import re
+
+    from bot.context import understanding_for
+
+    loaded = _content_for(args, args.content)
+    if isinstance(loaded, int):
+        return loaded
+    messages = _messages(args)
+    if isinstance(messages, int):
+        return messages
+    understanding = understanding_for(loaded[0])
     found = 0
     for text in messages:
         print(f"> {text}")
-        why = detector.explain(text)
-        if not why:
+        why = understanding.explain_topics(text)
+        finding = understanding.topics(text)
+        for cat, reason in why:
+            if cat.startswith("not "):
+                print(f"  {cat}: {reason}")
+        if not finding:
             print("  no alarm: the bot answers as usual\n")
             continue
         found += 1
-        print("  " + "; ".join(f"{cat} (matched {entry!r})" for cat, entry in why))
-        reply = detector.reply(detector.find(text))
-        plain = html.unescape(re.sub(r"<[^>]+>", "", reply))
+        print(
+            "  " + "; ".join(f"{cat} (matched {r})" for cat, r in why if cat in finding.categories)
+        )
+        plain = html.unescape(re.sub(r"<[^>]+>", "", understanding.reply(finding)))
         print("\n".join("  | " + line for line in plain.splitlines()) + "\n")
     print(f"{found} of {len(messages)} message(s) would get safeguarding help.")
+    return 0
+
+
+def cmd_intent(args: argparse.Namespace) -> int:
+    """Show editors which feature plain words go to, and what decided it."""
+    from bot.context import understanding_for
+
+    loaded = _content_for(args, args.content)
+    if isinstance(loaded, int):
+        return loaded
+    messages = _messages(args)
+    if isinstance(messages, int):
+        return messages
+    understanding = understanding_for(loaded[0])
+    for text in messages:
+        intent, why = understanding.explain_intent(text)
+        print(f"> {text}\n  {intent or 'no intent: tried as an area, then not understood'}: {why}")
+        if understanding.topics(text):
+            print("  (the safeguarding help comes first: see safermk-bot signpost)")
     return 0
 
 
@@ -295,13 +326,21 @@ def parser() -> argparse.ArgumentParser:
     check.add_argument("--config", dest="config", default=argparse.SUPPRESS)
     check.set_defaults(func=cmd_check_content)
     sign = sub.add_parser(
-        "signpost", help="try messages against the safeguarding lexicon (content/safety.yaml)"
+        "signpost", help="try messages against the safeguarding check (safety.yaml, examples)"
     )
     sign.add_argument("text", nargs="*", help="message(s) to try, each in quotes")
     sign.add_argument("--file", help="a text file with one message per line")
     sign.add_argument("--content", help="content folder (default from config)")
     sign.add_argument("--config", dest="config", default=argparse.SUPPRESS)
     sign.set_defaults(func=cmd_signpost)
+    intent = sub.add_parser(
+        "intent", help="try plain words against the intents (content/intents.yaml, examples)"
+    )
+    intent.add_argument("text", nargs="*", help="message(s) to try, each in quotes")
+    intent.add_argument("--file", help="a text file with one message per line")
+    intent.add_argument("--content", help="content folder (default from config)")
+    intent.add_argument("--config", dest="config", default=argparse.SUPPRESS)
+    intent.set_defaults(func=cmd_intent)
     preview = sub.add_parser(
         "preview", help="the bot in a web page, against a built-in Bot API double (no token)"
     )

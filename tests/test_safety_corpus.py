@@ -61,9 +61,9 @@ def test_tuned_figures_on_the_examples(content: Content):
     REPORTS.append(_report("Examples (tuned on)", content, score))
     # Floors at what the layer reaches now (2026-12-07), so a change that loses ground fails.
     assert score.some_help / score.danger >= 0.99, score.examples_missed
-    assert score.exact / score.danger >= 0.85, score.examples_wrong
-    assert score.wrong / score.danger <= 0.13, score.examples_wrong
-    assert score.alarms / score.ordinary <= 0.05, score.examples_alarm
+    assert score.exact / score.danger >= 0.87, score.examples_wrong
+    assert score.wrong / score.danger <= 0.12, score.examples_wrong
+    assert score.alarms / score.ordinary <= 0.035, score.examples_alarm
 
 
 def test_held_out_figures_are_reported(content: Content):

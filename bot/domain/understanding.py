@@ -10,13 +10,14 @@ how their answers combine (bench/README.md §7 has the figures):
   and also what the rules found (so it learns how far to trust each rule: STACKED).
 
 Topics (safeguarding). When the model thinks a message ordinary ("get in touch", "drugs" as a
-survey answer) and the rules found no immediate danger, nothing is sent. Otherwise a topic the rules find is kept
-unless the model thinks it unlikely; a topic the rules miss is added when the
-model is confident of it ("he forced me when I said no"). The rules' 999 line stays when it is
-the only help left, or when the model also thinks it likely (not for a bike stolen last week).
-If the model overrules every topic the rules found in a message it does not think ordinary, the
-likeliest topic stays: some help is the floor. The thresholds were chosen by
-cross-validation on content/examples/ (bench/understanding.py).
+survey answer) and no phrase of the rules found immediate danger, nothing is sent. Otherwise a
+topic the rules find is kept unless the model thinks it unlikely, and a topic the rules miss is
+added when the model is confident of it ("he forced me when I said no"). The rules' 999 line
+stays when a phrase found it ("he's got a knife"), when it is the only help left, or when the
+model also thinks it likely (not for a bike stolen last week). If the model overrules every topic
+the rules found in a message it does not think ordinary, the likeliest topic stays: some help is
+the floor. The thresholds were chosen by cross-validation on content/examples/
+(bench/understanding.py).
 
 Intents. The model's intent (it sees the rules' first match in content/intents.yaml as a hint),
 or the rules' when the model is unsure; "none" or a place, and the caller tries an area search.
@@ -39,7 +40,9 @@ KEEP_URGENT = 0.5  # the rules' 999 line stays beside other help from this score
 ORDINARY = 0.3  # below this chance of danger, and no topic at SURE_NOT, the message is ordinary
 SURE_NOT = 0.3  # (chosen by bench/understanding.py's cross-validation, 2026-12-07)
 ADD_MODEL_TOPIC = 0.5  # a topic the rules missed is added at this score or above
-TAKE_MODEL_INTENT = 0.2
+TAKE_MODEL_INTENT = 0.3
+OUT_OF_SCOPE = "out_of_scope"
+SURE_OUT_OF_SCOPE = 0.5
 STACKED = True  # the models also see what the rules found, and learn how far to trust it
 MAX_TEXT = 500  # characters read (a long story is not read twice over)
 
@@ -172,7 +175,7 @@ class Understanding:
         kept |= {t for t in self._order if scores[t] >= ADD_MODEL_TOPIC}
         if urgent or URGENT in found and (not kept or scores[URGENT] >= KEEP_URGENT):
             kept.add(URGENT)
-        if found and not kept and scores[DANGER] >= ORDINARY:  # some help: the likeliest
+        if found and not kept:  # not ordinary, and the rules saw danger: the likeliest help
             likeliest = max(self._order, key=scores.__getitem__)
             kept.add(
                 likeliest if scores[likeliest] >= SURE_NOT else max(found, key=scores.__getitem__)
@@ -203,7 +206,9 @@ class Understanding:
         seeing what the rules found (cross-validated, it routed more messages right than the
         rules or either-when-confident); without examples, the rules alone."""
         label, score = self._best_intent(text)
-        if score < TAKE_MODEL_INTENT:  # unsure (or no examples): the rules' first match
+        if score < (SURE_OUT_OF_SCOPE if label == OUT_OF_SCOPE else TAKE_MODEL_INTENT):
+            # Unsure (or no examples): the rules' first match. "Not something I can help with"
+            # needs more certainty than a feature: gibberish is "not understood".
             return self.router.route(text[:MAX_TEXT])
         return None if label in (NONE, *self._area_labels) else label
 
@@ -230,3 +235,18 @@ class Understanding:
             if t not in dict(out):
                 out.append((f"not {t}", f"rule '{rule}' overruled: examples {scores[t]:.0%}"))
         return out
+
+    def explain_intent(self, text: str) -> tuple[str | None, str]:
+        """The intent a message routes to, and what decided it (the model or a rule)."""
+        label, score = self._best_intent(text)
+        rule = self.router.explain(text[:MAX_TEXT])
+        ruled = f"rule '{rule[0][1]}' of {rule[0][0]}" if rule else "no rule matched"
+        if self.intent(text) != self.model_intent(text) or self.intent_model is None:
+            return self.router.route(text[:MAX_TEXT]), f"{ruled} (examples unsure: {score:.0%})"
+        intent = None if label in (NONE, *self._area_labels) else label
+        clues = ", ".join(
+            self.intent_model.strongest(self._words(text), label, hints=self._intent_hints(text))
+        )
+        return intent, f"examples {score:.0%} for {label}" + (f" ({clues})" if clues else "") + (
+            f"; {ruled}"
+        )
