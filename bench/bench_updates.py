@@ -323,7 +323,10 @@ def summarise(runs: list[Run], configs: list[Config]) -> str:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     p.add_argument("--bots", default="safermk,echo,aiogram,echo-concurrent")
-    p.add_argument("--streams", default="text,journey", help="text and/or journey")
+    p.add_argument(
+        "--streams", default="text,journey",
+        help="any of text, journey, hello, unique (bench/fake_api.py: make_updates)",
+    )  # fmt: skip
     p.add_argument("--latencies", default="0,30", help="added ms per Bot API answer")
     p.add_argument("--runs", type=int, default=3)
     p.add_argument("--n", type=int, default=5000, help="updates per run")

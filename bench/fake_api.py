@@ -34,11 +34,16 @@ import asyncio
 import itertools
 import json
 import os
+import random
 import sys
 import time
 from collections.abc import Callable
+from functools import cache
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
+
+import yaml
 
 from bot.preview.double import BotApiDouble
 
@@ -66,6 +71,7 @@ PLAIN_TEXTS = [
     "ok",
     "cheers",
 ]
+EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "content" / "examples"
 SENDS = {"sendMessage", "sendDocument", "sendPhoto", "editMessageText"}
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
@@ -81,13 +87,44 @@ def journey_text(chat_index: int, step: int) -> str:
     return "/campaigns"
 
 
+@cache
+def example_texts() -> tuple[str, ...]:
+    """Every labelled message of content/examples/*.yaml (danger, ordinary and plain-words
+    intents), in an order shuffled once with a fixed seed so any prefix of the stream has the
+    corpora's mix. Never tests/data/heldout*: that set stays blind."""
+    texts: list[str] = []
+    for path in sorted(EXAMPLES_DIR.glob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for key in ("danger", "ordinary", "messages"):
+            texts.extend(str(item["text"]) for item in data.get(key) or ())
+    random.Random(19).shuffle(texts)
+    return tuple(texts)
+
+
+def stream_text(stream: str, i: int, chat_index: int, step: int) -> str:
+    """The text of update i (0-based) of a stream; see make_updates."""
+    if stream == "text":
+        return PLAIN_TEXTS[(chat_index + step) % len(PLAIN_TEXTS)]
+    if stream == "hello":  # issue 19's independent benchmark: "hello 1", "hello 2", ...
+        return f"hello {i + 1}"
+    if stream == "unique":  # every other message a greeting, the rest the corpora; message
+        if i % 2 == 0:  # i + 1 ends with the number i + 1, so no text comes twice
+            return f"hello {i + 1}"
+        examples = example_texts()
+        return f"{examples[i // 2 % len(examples)]} {i + 1}"
+    return journey_text(chat_index, step)
+
+
 def make_updates(
     n: int, chats: int, first_chat_id: int = 100_001, stream: str = "journey"
 ) -> list[dict[str, Any]]:
     """N updates from `chats` chats, round-robin: every chat's 1st update, then every 2nd, ...
 
     stream "journey": each chat does /start, an area search, /nag, /campaigns (JOURNEY); "text":
-    plain text messages (PLAIN_TEXTS, varied by chat and step)."""
+    plain text messages (PLAIN_TEXTS, varied by chat and step: eight strings repeating).
+    Unique text, no message twice (issue 19): "hello" sends "hello 1", "hello 2", ...; "unique"
+    alternates greetings ("hello 1", "hello 3", ...) with the messages of content/examples/*.yaml
+    (shuffled once, cycling), each followed by the update's number ("... 1418")."""
     chats = max(1, min(chats, n))
     now = int(time.time())
     out: list[dict[str, Any]] = []
@@ -95,10 +132,7 @@ def make_updates(
     for i in range(n):
         step, c = divmod(i, chats)
         chat_id = first_chat_id + c
-        if stream == "text":
-            text = PLAIN_TEXTS[(c + step) % len(PLAIN_TEXTS)]
-        else:
-            text = journey_text(c, step)
+        text = stream_text(stream, i, c, step)
         msg: dict[str, Any] = {
             "message_id": next(mid),
             "date": now,
@@ -366,7 +400,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--latency-ms", type=float, default=0.0)
     p.add_argument("--preload", type=int, default=5000, help="N updates to serve")
     p.add_argument("--chats", type=int, default=1000, help="from this many distinct chats")
-    p.add_argument("--stream", choices=["journey", "text"], default="journey")
+    p.add_argument("--stream", choices=["journey", "text", "hello", "unique"], default="journey")
     p.add_argument("--cpu", type=int, default=None, help="pin this process to one CPU core")
     p.add_argument("--watch-pid", type=int, default=None, help="bot pid (else POST /_bench/watch)")
     p.add_argument("--no-hold", action="store_true", help="serve getUpdates without a watch pid")
