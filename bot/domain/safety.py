@@ -134,6 +134,8 @@ IRREGULAR = {
 
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
+    if word.isdigit() and word.isascii():  # "4001": Snowball has no rule for digits (35 µs)
+        return word
     return _stemmer.stemWord(IRREGULAR.get(word, word))
 
 

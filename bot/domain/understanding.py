@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from bot.domain.intents import IntentRouter
 from bot.domain.safety import Detector, Finding, Lexicon
@@ -82,7 +83,10 @@ class Understanding:
         self._aliases = safety.aliases
         self._order = [c.id for c in safety.categories]
         self._area_labels = frozenset(area_labels)
+        # The last few messages' words and rules' intent: the safeguarding check and the fallback,
+        # a few awaits apart with up to 256 updates in flight between them, read the same text.
         self._recent: dict[str, tuple[str, ...]] = {}
+        self._routed: dict[str, str | None] = {}
         key = (
             tuple(training.topics), tuple(training.intents), tuple(sorted(self._aliases.items())),
             safety_names, tuple(safety.safe_phrases), tuple(self._order), STACKED,
@@ -132,10 +136,16 @@ class Understanding:
         words = self._recent.get(text)
         if words is None:
             words = normalised(text[:MAX_TEXT], self._aliases, self.safety.mask)
-            if len(self._recent) >= 64:
-                self._recent.clear()
-            self._recent[text] = words
+            _remember(self._recent, text, words)
         return words
+
+    def _rules_intent(self, text: str) -> str | None:
+        """The rules' first match (kept: the model's hint and the fallback both ask for it)."""
+        if text in self._routed:
+            return self._routed[text]
+        found = self.router.route(text[:MAX_TEXT])
+        _remember(self._routed, text, found)
+        return found
 
     def _hints(self, text: str) -> tuple[str, ...]:
         """What the safeguarding rules found: features the topic model weighs (if STACKED)."""
@@ -144,7 +154,7 @@ class Understanding:
     def _intent_hints(self, text: str) -> tuple[str, ...]:
         if not STACKED:
             return ()
-        found = self.router.route(text[:MAX_TEXT])
+        found = self._rules_intent(text)
         return (found,) if found else ()
 
     # ------------------------------------------------------------ topics
@@ -209,7 +219,7 @@ class Understanding:
         if score < (SURE_OUT_OF_SCOPE if label == OUT_OF_SCOPE else TAKE_MODEL_INTENT):
             # Unsure (or no examples): the rules' first match. "Not something I can help with"
             # needs more certainty than a feature: gibberish is "not understood".
-            return self.router.route(text[:MAX_TEXT])
+            return self._rules_intent(text)
         return None if label in (NONE, *self._area_labels) else label
 
     def understand(self, text: str) -> Reading:
@@ -250,3 +260,13 @@ class Understanding:
         return intent, f"examples {score:.0%} for {label}" + (f" ({clues})" if clues else "") + (
             f"; {ruled}"
         )
+
+
+RECENT = 512  # messages whose words and rules' intent are kept (in memory, oldest first out)
+
+
+def _remember(memo: dict[str, Any], text: str, value: Any) -> None:
+    if len(memo) >= RECENT:
+        del memo[next(iter(memo))]
+    memo[text] = value
+
