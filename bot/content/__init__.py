@@ -72,6 +72,12 @@ def load_content(directory: Path, tz: ZoneInfo | None = None) -> Content:
     survey_files = sorted(survey_dir.glob("*.yaml")) if survey_dir.is_dir() else []
     safety = load_safety(col, directory / "safety.yaml")
     intents = load_intents(col, directory / "intents.yaml")
+    if safety is not None:
+        known = {c.id for c in safety.categories}
+        for c in campaigns:
+            for topic in set(c.topics) - known:
+                problem = f"campaign {c.id}: unknown topic {topic!r}"
+                col.add(directory / "campaigns.yaml", 1, problem)
     # An unreadable safety.yaml is reported once: its topics are not checked against it then.
     topic_ids = {c.id for c in safety.categories} if safety else None
     examples = load_examples(col, directory, topic_ids, set(INTENTS))

@@ -111,6 +111,7 @@ class CampaignModel(Model):
     links: list[Link] = []
     image: str | None = None
     nags: list[str] = []  # NAG ids where it matters most: listed first for their residents
+    topics: list[str] = []  # safeguarding topics it gives advice on ("fraud tips" opens it)
     messages: list[CampaignMessage] = []
     _id = field_validator("id")(check_with(ID_RE, "id (lower-case letters, digits, - or _)"))
 
@@ -137,6 +138,7 @@ class Campaign:
     image: str | None
     messages: tuple[ScheduledMessage, ...]
     nags: tuple[str, ...] = ()  # where it matters most (its residents see it first)
+    topics: tuple[str, ...] = ()  # safeguarding topics its tips are about
 
     def day_in_run(self, spec: str, start: date) -> date:
         """The date `spec` (a message's day or on) means in the run starting on `start`.
@@ -241,6 +243,7 @@ def load_campaigns(
                     image=m.image,
                     messages=tuple(msgs),
                     nags=tuple(m.nags),
+                    topics=tuple(m.topics),
                 )
             )
     return out

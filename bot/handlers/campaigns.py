@@ -21,6 +21,7 @@ from bot.features import Feature, Handler
 from bot.handlers.common import (
     answer,
     chat_id,
+    message_text,
     now,
     on_button,
     pressed,
@@ -103,8 +104,29 @@ async def on_open(update: Update, context: BotContext) -> None:
         return
     await answer(update)
     run, c = found[data.campaign]
-    text, keyboard = _detail(t, c, run, today, data.page)
-    if data.page == 1 and await _edit(update, text, keyboard):
+    await _show(update, context, c, run, data.page)
+
+
+async def tips_words(update: Update, context: BotContext) -> None:
+    """Plain words asking for tips ("fraud tips", "how do I spot a scam"): the tips of the
+    campaign about that topic when one is listed (running first), otherwise the list."""
+    text = message_text(update) if update.message else ""
+    wanted = set(context.services.understanding.rules_topics(text)) if text else set()
+    today = _today(context)
+    for run, c in listed(context.services, today):
+        if wanted & set(c.topics):
+            await _show(update, context, c, run, 0)
+            return
+    await campaigns_command(update, context)
+
+
+async def _show(
+    update: Update, context: BotContext, c: Campaign, run: tuple[date, date], page: int
+) -> None:
+    """A campaign's tips: a new message with its picture (page 0), or the rest in place."""
+    t = texts(context)
+    text, keyboard = _detail(t, c, run, _today(context), page)
+    if page == 1 and await _edit(update, text, keyboard):
         return
     chat = require_chat(update)
     image = _image(context, c)
@@ -161,5 +183,5 @@ FEATURE = Feature(
     name="campaigns",
     commands=(Command("campaigns", campaigns_command),),
     handlers=_handlers,
-    intents={"campaigns": campaigns_command},
+    intents={"campaigns": tips_words},
 )
