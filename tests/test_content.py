@@ -189,3 +189,27 @@ def test_yearly_campaigns_keep_their_weekday(content):
     assert start == date(2027, 10, 18) and start.weekday() == 0  # Monday, as in 2026
     assert (end - start) == (loan.ends - loan.starts)
     assert loan.occurrence(date(2026, 10, 20)) == (loan.starts, loan.ends)  # this year's run
+
+
+def test_an_example_two_labels_claim_is_a_file_line_problem(tmp_path: Path):
+    """content/examples/: one message, one answer (issue 19)."""
+    import shutil
+
+    from bot.content import ContentError, load_content
+
+    folder = tmp_path / "content"
+    shutil.copytree(ROOT / "content", folder)
+    extra = folder / "examples" / "zz.yaml"
+    extra.write_text(
+        'messages:\n  - {intent: help, text: "Add to calendar!"}\n'
+        '  - {intent: nonsense, text: "something new"}\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(ContentError) as err:
+        load_content(folder)
+    problems = [str(p) for p in err.value.problems]
+    assert any(
+        p.startswith("content/examples/zz.yaml:2: 'Add to calendar!' is also labelled 'intent")
+        for p in problems
+    ), problems
+    assert "content/examples/zz.yaml:3: unknown intent 'nonsense'" in problems
