@@ -1,7 +1,7 @@
 """Understanding residents, measured: candidates side by side on the same labelled messages.
 
     python -m bench.understanding              # tuning corpora (the model cross-validated)
-    python -m bench.understanding --heldout    # issue 19's held-out set: run once, at the end
+    python -m bench.understanding --heldout    # issue 19's held-out sets (A, then B): at the end
 
 Topics (safeguarding help). A danger message is labelled with `need` (every topic whose help must
 appear) and `fair` (topics also acceptable); any other topic shown is help for a topic that is
@@ -37,6 +37,10 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"
 HELDOUT_TOPICS = DATA / "heldout19_topics.yaml"
 HELDOUT_INTENTS = DATA / "heldout19_intents.yaml"
+HELDOUT = {
+    "A": (HELDOUT_TOPICS, HELDOUT_INTENTS),  # run once mid-way (see bench/README.md §7)
+    "B": (DATA / "heldout19b_topics.yaml", DATA / "heldout19b_intents.yaml"),  # at the end only
+}
 
 
 @dataclass(frozen=True)
@@ -175,22 +179,23 @@ def topic_candidates(
     }
 
 
-def run(heldout: bool, folds: int = 5) -> str:
+def run(heldout: str | None, folds: int = 5) -> str:
     from bot.content import load_content
     from bot.content.examples import split
 
     out: list[str] = []
     content_dir = ROOT / "content"
     if heldout:
-        topic_sets = {"held-out": load_topics(HELDOUT_TOPICS)}
+        topics_path, intents_path = HELDOUT[heldout]
+        topic_sets = {"held-out": load_topics(topics_path)}
         cands = topic_candidates(content_dir)
         scores = {name: TopicScore() for name in cands}
         for item in topic_sets["held-out"]:
             for name, f in cands.items():
                 scores[name].add(item, f(item.text))
-        _report_topics(out, "held-out (issue 19)", scores)
-        intents = load_intents(HELDOUT_INTENTS)
-        _report_intents(out, "held-out (issue 19)", content_dir, intents, None)
+        _report_topics(out, f"held-out set {heldout} (issue 19)", scores)
+        intents = load_intents(intents_path)
+        _report_intents(out, f"held-out set {heldout} (issue 19)", content_dir, intents, None)
         return "\n".join(out)
     examples = load_content(content_dir).examples
     scores = {name: TopicScore() for name in ("rules", "model", "hybrid")}
@@ -266,7 +271,7 @@ def speed(texts: Sequence[str], repeat: int = 3) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--heldout", action="store_true")
+    parser.add_argument("--heldout", choices=sorted(HELDOUT), help="a held-out set (A or B)")
     parser.add_argument("--speed", action="store_true")
     args = parser.parse_args(argv)
     if args.speed:
