@@ -4,7 +4,8 @@ FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
-    MPLBACKEND=Agg
+    MPLBACKEND=Agg \
+    SAFERMK_MODEL_CACHE=/data/models
 
 WORKDIR /app
 COPY pyproject.toml README.md ./
@@ -21,7 +22,8 @@ RUN useradd --create-home --uid 10001 safermk \
 USER safermk
 
 # The SQLite database and the generated survey secret (survey-secret) live here; mount a
-# volume so they survive container restarts, and back them up together.
+# volume so they survive container restarts, and back them up together. models/ holds the
+# understanding layer's trained models (rebuilt from content/examples/ if removed).
 VOLUME ["/data"]
 
 # Check the content before starting; pass the token at run time:

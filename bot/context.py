@@ -20,7 +20,8 @@ from bot.content.safety import nag_place_names, place_names
 from bot.domain.areas import AreaIndex
 from bot.domain.intents import IntentRouter
 from bot.domain.safety import Detector
-from bot.domain.understanding import Training, Understanding
+from bot.domain.understanding import ModelStore, Training, Understanding
+from bot.modelstore import default_store
 from bot.runtime import SeenCache, Signposted
 from storage.broadcasts import BroadcastStore
 from storage.db import Database
@@ -45,7 +46,9 @@ def intent_router(content: Content) -> IntentRouter:
     return IntentRouter(content.intents, nag_place_names(content))
 
 
-def understanding_for(content: Content, examples: Examples | None = None) -> Understanding:
+def understanding_for(
+    content: Content, examples: Examples | None = None, store: ModelStore | None = None
+) -> Understanding:
     """The understanding layer for this content: its rules, and models trained on its examples
     (or on `examples`, as the benchmark's cross-validation does)."""
     ex = content.examples if examples is None else examples
@@ -55,7 +58,7 @@ def understanding_for(content: Content, examples: Examples | None = None) -> Und
     )
     return Understanding(
         content.safety, content.intents, place_names(content), nag_place_names(content),
-        training, AREA_LABELS,
+        training, AREA_LABELS, store,
     )  # fmt: skip
 
 
@@ -93,7 +96,7 @@ class Services:
         """Swap in freshly validated content (start-up and /reload) and what is built from it."""
         self.content = content
         self.areas = AreaIndex(content.nags)
-        self.understanding = understanding_for(content)
+        self.understanding = understanding_for(content, store=default_store())
         self.safety = self.understanding.safety
         self.intents = self.understanding.router
 

@@ -20,6 +20,7 @@ always give the same model. Examples a label may fairly have ("fair") teach that
 
 from __future__ import annotations
 
+import io
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -127,7 +128,7 @@ class LinearModel:
                 p = 1.0 / (1.0 + np.exp(-score))
                 grad = (p - targets[batch]) * weight_of[batch]
                 rate = RATE / (1.0 + 0.0005 * step)
-                np.add.at(weights, flat, np.repeat(-rate * grad * scale, counts, axis=0))
+                _scatter_add(weights, flat, np.repeat(-rate * grad * scale, counts, axis=0))
                 weights[flat] *= 1.0 - rate * L2
                 bias -= rate * grad.sum(axis=0) * 0.1
                 step += len(batch)
@@ -135,8 +136,11 @@ class LinearModel:
 
     def scores(self, words: Sequence[str], hints: Sequence[str] = ()) -> dict[str, float]:
         """Each label's probability for a message (its normalised words, the rules' hints)."""
+        return self.scores_of(features(words, hints))
+
+    def scores_of(self, found: set[str] | frozenset[str]) -> dict[str, float]:
+        """`scores` for a message's features already worked out (see `features`)."""
         vocabulary = self._vocabulary
-        found = features(words, hints)
         ids = [i for f in found if (i := vocabulary.get(f)) is not None]
         if not ids:
             raw = self._bias
@@ -144,6 +148,34 @@ class LinearModel:
             raw = self._weights[ids].sum(axis=0) / math.sqrt(len(found)) + self._bias
         probs = 1.0 / (1.0 + np.exp(-raw.astype(np.float64)))
         return dict(zip(self.labels, (float(p) for p in probs), strict=True))
+
+    @staticmethod
+    def dump_pair(first: LinearModel, second: LinearModel) -> bytes:
+        """Two models as bytes (numpy's .npz, no pickle)."""
+        out = io.BytesIO()
+        arrays: dict[str, np.ndarray] = {}
+        for n, m in enumerate((first, second)):
+            names = sorted(m._vocabulary, key=m._vocabulary.__getitem__)
+            arrays[f"labels{n}"] = np.array(m.labels, dtype=np.str_)
+            arrays[f"vocabulary{n}"] = np.array(names, dtype=np.str_)
+            arrays[f"weights{n}"] = m._weights
+            arrays[f"bias{n}"] = m._bias
+        np.savez(out, **arrays)  # type: ignore[arg-type]
+        return out.getvalue()
+
+    @classmethod
+    def load_pair(cls, data: bytes) -> tuple[LinearModel, LinearModel]:
+        with np.load(io.BytesIO(data), allow_pickle=False) as f:
+            models = [
+                cls(
+                    [str(x) for x in f[f"labels{n}"]],
+                    {str(v): i for i, v in enumerate(f[f"vocabulary{n}"])},
+                    f[f"weights{n}"],
+                    f[f"bias{n}"],
+                )
+                for n in (0, 1)
+            ]
+        return models[0], models[1]
 
     def strongest(
         self, words: Sequence[str], label: str, n: int = 3, hints: Sequence[str] = ()
@@ -154,6 +186,20 @@ class LinearModel:
                  if (i := self._vocabulary.get(f)) is not None]  # fmt: skip
         found.sort(reverse=True)
         return [_readable(f) for w, f in found[:n] if w > 0]
+
+
+def textmodel_settings() -> tuple[object, ...]:
+    """Everything of how a model is built here (part of a stored model's key)."""
+    return (EPOCHS, RATE, L2, MAX_POSITIVE_WEIGHT, NGRAMS, BATCH)
+
+
+def _scatter_add(weights: np.ndarray, ids: np.ndarray, rows: np.ndarray) -> None:
+    """weights[ids] += rows, with repeated ids summed (np.add.at, but sorted and reduced: about
+    ten times faster here, which is most of the start-up's training time)."""
+    order = np.argsort(ids, kind="stable")
+    ids = ids[order]
+    starts = np.flatnonzero(np.concatenate(([True], ids[1:] != ids[:-1])))
+    weights[ids[starts]] += np.add.reduceat(rows[order], starts, axis=0)
 
 
 def _readable(feature: str) -> str:

@@ -25,13 +25,14 @@ or the rules' when the model is unsure; "none" or a place, and the caller tries 
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from bot.domain.intents import IntentRouter
 from bot.domain.safety import Detector, Finding, Lexicon
-from bot.domain.textmodel import Example, LinearModel, normalised
+from bot.domain.textmodel import Example, LinearModel, features, normalised, textmodel_settings
 
 NONE = "none"  # the model's label for "no intent"
 DANGER = "any danger"  # the model's label for "some help is needed", beside each topic's
@@ -48,7 +49,8 @@ STACKED = True  # the models also see what the rules found, and learn how far to
 MAX_TEXT = 500  # characters read (a long story is not read twice over)
 
 # Trained models by what they were trained on: the tests and /reload build the same many times.
-_TRAINED: dict[tuple[object, ...], tuple[LinearModel | None, LinearModel | None]] = {}
+_TRAINED: dict[str, tuple[LinearModel | None, LinearModel | None]] = {}
+MODEL_VERSION = 1  # bump when features or training change, so stored models are not reused
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,7 @@ class Understanding:
         place_names: Iterable[str],
         training: Training,
         area_labels: Sequence[str] = (),
+        store: ModelStore | None = None,
     ) -> None:
         safety_names = tuple(safety_names)
         self.safety = Detector(safety, safety_names)
@@ -87,13 +90,24 @@ class Understanding:
         # a few awaits apart with up to 256 updates in flight between them, read the same text.
         self._recent: dict[str, tuple[str, ...]] = {}
         self._routed: dict[str, str | None] = {}
-        key = (
-            tuple(training.topics), tuple(training.intents), tuple(sorted(self._aliases.items())),
-            safety_names, tuple(safety.safe_phrases), tuple(self._order), STACKED,
-        )  # fmt: skip
+        self._base: dict[str, frozenset[str]] = {}
+        self._found: dict[str, Finding] = {}
+        # What the models depend on: the examples, both lexicons (the stacked hints), the names
+        # masked and how the model is built and trained.
+        key = hashlib.sha256(
+            repr(
+                (training.topics, training.intents, safety, intents, safety_names, STACKED,
+                 MODEL_VERSION, textmodel_settings())
+            ).encode()
+        ).hexdigest()  # fmt: skip
         models = _TRAINED.get(key)
+        if models is None and store is not None:
+            models = _load(store, key)
         if models is None:
             models = self._train(training)
+            if store is not None:
+                _save(store, key, models)
+        if key not in _TRAINED:
             if len(_TRAINED) >= 4:
                 _TRAINED.pop(next(iter(_TRAINED)))
             _TRAINED[key] = models
@@ -139,6 +153,14 @@ class Understanding:
             _remember(self._recent, text, words)
         return words
 
+    def _features(self, text: str, hints: Sequence[str]) -> frozenset[str]:
+        """The model's features of a message (the words' kept for the other model's call)."""
+        base = self._base.get(text)
+        if base is None:
+            base = frozenset(features(self._words(text)))
+            _remember(self._base, text, base)
+        return base | {f"r {h}" for h in hints} if hints else base
+
     def _rules_intent(self, text: str) -> str | None:
         """The rules' first match (kept: the model's hint and the fallback both ask for it)."""
         if text in self._routed:
@@ -169,13 +191,20 @@ class Understanding:
         return tuple(t for t in self._order if scores[t] >= 0.5)
 
     def topics(self, text: str) -> Finding:
-        """The help a message needs, most urgent first (empty: none)."""
+        """The help a message needs, most urgent first (empty: none; the last few kept)."""
         text = text[:MAX_TEXT]
+        known = self._found.get(text)
+        if known is None:
+            known = self._topics(text)
+            _remember(self._found, text, known)
+        return known
+
+    def _topics(self, text: str) -> Finding:
         finding = self.safety.find(text)
         found = finding.categories
         if self.topic_model is None:
             return finding
-        scores = self.topic_model.scores(self._words(text), found if STACKED else ())
+        scores = self.topic_model.scores_of(self._features(text, found if STACKED else ()))
         # The rules' 999 line found by a phrase ("he's got a knife") always stays; found by one
         # word ("knife crime workshop") the model may overrule it like any other topic.
         urgent = URGENT in finding.strong
@@ -207,7 +236,7 @@ class Understanding:
     def _best_intent(self, text: str) -> tuple[str, float]:
         if self.intent_model is None:
             return NONE, 0.0
-        scores = self.intent_model.scores(self._words(text), self._intent_hints(text))
+        scores = self.intent_model.scores_of(self._features(text, self._intent_hints(text)))
         label = max(scores, key=scores.__getitem__)
         return label, scores[label]
 
@@ -270,3 +299,28 @@ def _remember(memo: dict[str, Any], text: str, value: Any) -> None:
         del memo[next(iter(memo))]
     memo[text] = value
 
+
+class ModelStore(Protocol):
+    """Where trained models are kept between starts (bot/context.py gives a folder)."""
+
+    def get(self, key: str) -> bytes | None: ...
+
+    def put(self, key: str, data: bytes) -> None: ...
+
+
+def _save(
+    store: ModelStore, key: str, models: tuple[LinearModel | None, LinearModel | None]
+) -> None:
+    topics, intents = models
+    if topics is not None and intents is not None:
+        store.put(key, LinearModel.dump_pair(topics, intents))
+
+
+def _load(store: ModelStore, key: str) -> tuple[LinearModel | None, LinearModel | None] | None:
+    data = store.get(key)
+    if data is None:
+        return None
+    try:
+        return LinearModel.load_pair(data)
+    except (ValueError, KeyError, OSError):  # damaged or from another version: train again
+        return None
