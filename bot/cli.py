@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from bot.config import ConfigError, load_config, resolve_survey_secret
 from bot.content import Content, ContentError, load_content
+from bot.domain.understanding import Understanding
 from bot.processing import new_event_loop
 from storage.db import DatabaseError
 
@@ -79,12 +80,10 @@ def _messages(args: argparse.Namespace) -> list[str] | int:
     return messages
 
 
-def cmd_signpost(args: argparse.Namespace) -> int:
-    """Show editors which help messages get, why (the rule, the examples) and the reply."""
-    import html
-    import re
-
+def _understanding_and_messages(args: argparse.Namespace) -> tuple[Understanding, list[str]] | int:
+    """The content's understanding layer and the messages to try (an exit code on a problem)."""
     from bot.context import understanding_for
+    from bot.modelstore import default_store
 
     loaded = _content_for(args, args.content)
     if isinstance(loaded, int):
@@ -92,7 +91,18 @@ def cmd_signpost(args: argparse.Namespace) -> int:
     messages = _messages(args)
     if isinstance(messages, int):
         return messages
-    understanding = understanding_for(loaded[0])
+    return understanding_for(loaded[0], store=default_store()), messages
+
+
+def cmd_signpost(args: argparse.Namespace) -> int:
+    """Show editors which help messages get, why (the rule, the examples) and the reply."""
+    import html
+    import re
+
+    ready = _understanding_and_messages(args)
+    if isinstance(ready, int):
+        return ready
+    understanding, messages = ready
     found = 0
     for text in messages:
         print(f"> {text}")
@@ -116,15 +126,10 @@ def cmd_signpost(args: argparse.Namespace) -> int:
 
 def cmd_intent(args: argparse.Namespace) -> int:
     """Show editors which feature plain words go to, and what decided it."""
-    from bot.context import understanding_for
-
-    loaded = _content_for(args, args.content)
-    if isinstance(loaded, int):
-        return loaded
-    messages = _messages(args)
-    if isinstance(messages, int):
-        return messages
-    understanding = understanding_for(loaded[0])
+    ready = _understanding_and_messages(args)
+    if isinstance(ready, int):
+        return ready
+    understanding, messages = ready
     for text in messages:
         intent, why = understanding.explain_intent(text)
         print(f"> {text}\n  {intent or 'no intent: tried as an area, then not understood'}: {why}")

@@ -13,6 +13,7 @@ from telegram import InlineKeyboardMarkup, InputFile, Update
 
 from bot import callback_data as cd
 from bot.content import Nag
+from bot.content.keys import TextKey
 from bot.context import BotContext
 from bot.domain.calendar_file import meetings_ics
 from bot.domain.meetings import upcoming
@@ -32,6 +33,15 @@ async def _own_nag(update: Update, context: BotContext) -> Nag | None:
     if resident is None or resident.nag_id is None:
         return None
     return s.content.nag_by_id.get(resident.nag_id)
+
+
+async def _own_nag_or_ask(update: Update, context: BotContext, why: TextKey) -> Nag | None:
+    """The resident's group; without one, `why` they need an area, and the area question."""
+    nag = await _own_nag(update, context)
+    if nag is None:
+        await reply(update, texts(context).get(why))
+        await ask_for_area(update, context)
+    return nag
 
 
 def _card_button(context: BotContext) -> InlineKeyboardMarkup:
@@ -54,10 +64,8 @@ async def what_is_nag(update: Update, context: BotContext) -> None:
 async def join_group(update: Update, context: BotContext) -> None:
     """How to take part: anyone may come; the next meeting and who to contact."""
     t = texts(context)
-    nag = await _own_nag(update, context)
+    nag = await _own_nag_or_ask(update, context, "questions.join_no_area")
     if nag is None:
-        await reply(update, t.get("questions.join_no_area"))
-        await ask_for_area(update, context)
         return
     tz = context.services.config.tz
     meetings = upcoming(nag.meetings, now(context), tz, count=1)
@@ -75,10 +83,8 @@ async def join_group(update: Update, context: BotContext) -> None:
 async def local_officers(update: Update, context: BotContext) -> None:
     """The neighbourhood policing team for the resident's area (no personal names)."""
     t = texts(context)
-    nag = await _own_nag(update, context)
+    nag = await _own_nag_or_ask(update, context, "questions.officers_no_area")
     if nag is None:
-        await reply(update, t.get("questions.officers_no_area"))
-        await ask_for_area(update, context)
         return
     await reply(
         update,
@@ -90,10 +96,8 @@ async def local_officers(update: Update, context: BotContext) -> None:
 async def calendar(update: Update, context: BotContext) -> None:
     """The .ics file of the resident's group's next meetings (as the card's button sends)."""
     t = texts(context)
-    nag = await _own_nag(update, context)
+    nag = await _own_nag_or_ask(update, context, "questions.calendar_no_area")
     if nag is None:
-        await reply(update, t.get("questions.calendar_no_area"))
-        await ask_for_area(update, context)
         return
     tz = context.services.config.tz
     meetings = upcoming(nag.meetings, now(context), tz, count=ICS_MEETINGS)
@@ -110,10 +114,8 @@ async def calendar(update: Update, context: BotContext) -> None:
 async def minutes(update: Update, context: BotContext) -> None:
     """The group's published minutes where nags.yaml links them; otherwise who to ask."""
     t = texts(context)
-    nag = await _own_nag(update, context)
+    nag = await _own_nag_or_ask(update, context, "questions.minutes_no_area")
     if nag is None:
-        await reply(update, t.get("questions.minutes_no_area"))
-        await ask_for_area(update, context)
         return
     found = [x for x in nag.links if "minute" in x.title.lower()]
     if found:
