@@ -50,3 +50,22 @@ def test_a_damaged_or_unwritable_store_only_means_training(tmp_path: Path, conte
     u._TRAINED.clear()
     blocked = FolderStore(tmp_path / "file" / "models")  # a folder inside a file: cannot be made
     assert _answers(understanding_for(content, store=blocked)) == _answers(first)
+
+
+def test_the_stored_model_is_found_again_by_another_process(tmp_path: Path):
+    """The key does not depend on the process (a set's order changes with string hashing)."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    code = (
+        "from pathlib import Path; from bot.content import load_content; "
+        "from bot.context import understanding_for; from bot.modelstore import default_store; "
+        f"understanding_for(load_content(Path({str(ROOT / 'content')!r})), store=default_store())"
+    )
+    for seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": seed, "SAFERMK_MODEL_CACHE": str(tmp_path)}
+        subprocess.run([sys.executable, "-c", code], env=env, check=True, timeout=120)
+    assert len(list(tmp_path.glob("*.npz"))) == 1

@@ -96,8 +96,8 @@ class Understanding:
         # masked and how the model is built and trained.
         key = hashlib.sha256(
             repr(
-                (training.topics, training.intents, safety, intents, safety_names, STACKED,
-                 MODEL_VERSION, textmodel_settings())
+                (_canonical(training.topics), training.intents, safety, intents, safety_names,
+                 STACKED, MODEL_VERSION, textmodel_settings())
             ).encode()
         ).hexdigest()  # fmt: skip
         models = _TRAINED.get(key)
@@ -324,3 +324,9 @@ def _load(store: ModelStore, key: str) -> tuple[LinearModel | None, LinearModel 
         return LinearModel.load_pair(data)
     except (ValueError, KeyError, OSError):  # damaged or from another version: train again
         return None
+
+
+def _canonical(topics: Sequence[tuple[str, frozenset[str], frozenset[str]]]) -> list[object]:
+    """The examples with their labels sorted: a set's order changes from one process to the next
+    (string hashing), and a stored model's key must not."""
+    return [(text, sorted(need), sorted(fair)) for text, need, fair in topics]
