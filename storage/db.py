@@ -20,6 +20,7 @@ import dataclasses
 import functools
 import json
 import logging
+import os
 import re
 import sqlite3
 import typing
@@ -174,6 +175,20 @@ def _translate(exc: sqlite3.Error) -> sqlite3.Error:
     return new
 
 
+def _private(path: Path) -> None:
+    """The database file readable by the bot's user only (0600), like the survey secret. SQLite
+    gives its -wal and -shm files the database file's permissions when it creates them; files
+    left by an older version are tightened too. A failure here is left to the open to report."""
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        os.close(fd)
+        for p in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+            if p.exists() and p.stat().st_mode & 0o077:
+                p.chmod(0o600)
+    except OSError as exc:
+        logger.debug("Could not make the database file private: %s", exc.strerror)
+
+
 def open_problem(path: Path, exc: BaseException) -> str:
     """One line for an operator: which file, what is wrong with it."""
     reason = reason_of(exc)
@@ -234,6 +249,7 @@ class Database:
                     f"cannot open the database {self.path}: cannot create its folder"
                     f" ({exc.strerror})"
                 ) from exc
+            _private(self.path)
         try:
             conn = await aiosqlite.connect(str(self.path), isolation_level=None)
         except sqlite3.Error as exc:
