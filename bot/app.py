@@ -297,6 +297,15 @@ def destinations(features: Iterable[Feature]) -> dict[str, Destination]:
     return out
 
 
+def _stop_fatally(app: Application[Any, Any, Any, Any, Any, Any], s: Services, reason: str) -> None:
+    """The Bot API's answer means polling cannot go on (a revoked token, nonsense): stop the
+    bot, so that `run` exits non-zero with the reason and a supervisor restarts or pages."""
+    if s.fatal is None:
+        s.fatal = reason
+        logger.error("Stopping: %s", reason)
+        app.stop_running()
+
+
 def build_application(
     services: Services,
     *,
@@ -335,6 +344,7 @@ def build_application(
     if isinstance(polling, PollingRequest):
         # Read ahead only while the Updater is running (bot/http.py: PollingRequest).
         polling.polling = lambda: app.updater is not None and app.updater.running
+        polling.on_fatal = lambda reason: _stop_fatally(app, services, reason)
     app.bot_data.services = services
     services.features = tuple(features)
     services.commands = tuple(menu_order(c for f in services.features for c in f.commands))

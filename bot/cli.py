@@ -272,6 +272,10 @@ def cmd_run(args: argparse.Namespace) -> int:
             print(redact(_stopped_line(exc, cfg.api_url), secrets), file=sys.stderr)
             return 1
         app.run_polling(allowed_updates=["message", "callback_query", "my_chat_member"])
+        fatal = app.bot_data.services.fatal
+        if fatal is not None:  # stopped itself: the supervisor must know
+            print(redact(fatal, secrets), file=sys.stderr)
+            return 2 if "token" in fatal else 1
     except DatabaseError as exc:  # unusable file, read-only folder, not SQLite: one line
         print(redact(str(exc), secrets), file=sys.stderr)
         return 2

@@ -84,6 +84,7 @@ class Services:
     delivery: Delivery = field(init=False, repr=False)
     broadcasting: BroadcastService = field(init=False, repr=False)
     seen: SeenCache = field(default_factory=SeenCache)
+    fatal: str | None = None  # why the bot stopped itself (bot/app.py), for `run`'s exit
     signposted: Signposted = field(default_factory=Signposted)
 
     def __post_init__(self) -> None:

@@ -594,6 +594,9 @@ def _expire(waiter: asyncio.Future[tuple[int, bytes]]) -> None:
 Fetched = tuple[int, bytes]
 
 
+NOTHING: Fetched = (200, b'{"ok":true,"result":[]}')  # an empty batch of updates
+
+
 class PollingRequest(BotApiRequest):
     """The getUpdates transport, reading one batch ahead.
 
@@ -612,11 +615,14 @@ class PollingRequest(BotApiRequest):
     the batch it was given so that Telegram sends it again, and then nothing must confirm it.
     """
 
-    __slots__ = ("_ahead", "_parsed", "polling")
+    __slots__ = ("_ahead", "_fatal", "_parsed", "on_fatal", "polling")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.polling: Callable[[], bool] = lambda: True
+        # Called once with one line when an answer means the bot cannot go on (app.py stops it).
+        self.on_fatal: Callable[[str], None] = lambda reason: None
+        self._fatal: str | None = None
         self._ahead: tuple[str, dict[str, Any], asyncio.Task[Fetched | None]] | None = None
         self._parsed: tuple[bytes, dict[str, Any]] | None = None  # the last answer, decoded
 
@@ -650,6 +656,8 @@ class PollingRequest(BotApiRequest):
         connect_timeout: Any = BaseRequest.DEFAULT_NONE,
         pool_timeout: Any = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
+        if self._fatal is not None and url.endswith("/getUpdates"):
+            return NOTHING  # stopping after a fatal answer: nothing more is asked of Telegram
         timeouts = (read_timeout, write_timeout, connect_timeout, pool_timeout)
         params = request_data.parameters if request_data is not None else {}
         answer: Fetched | None = None
@@ -662,8 +670,35 @@ class PollingRequest(BotApiRequest):
         if answer is None:
             answer = await super().do_request(url, method, request_data, *timeouts)
         if url.endswith("/getUpdates"):
+            problem = self._fatal_answer(answer)
+            if problem is not None:
+                # Polling cannot go on. The Updater gets an empty batch rather than the refusal:
+                # python-telegram-bot would re-raise the refusal when stopping and skip the
+                # shutdown that closes the database, and the process would never exit.
+                self._fatal = problem
+                self.on_fatal(problem)
+                return NOTHING
             self._read_ahead(url, method, params, answer, timeouts)
         return answer
+
+    def _fatal_answer(self, answer: Fetched) -> str | None:
+        """One line when a getUpdates answer means the bot cannot work, else None."""
+        status, payload = answer
+        if status == 401:
+            return "Telegram refused the bot token (401 Unauthorized): it was revoked or changed"
+        if status == 404:
+            return (
+                "The Bot API answered getUpdates with 404: the token or telegram.api_url is wrong"
+            )
+        if status != 200:
+            return None  # 5xx, 429: python-telegram-bot retries them
+        try:
+            decoded = super().parse_json_payload(payload)
+        except TelegramError:
+            return "The Bot API answered getUpdates with something that is not JSON"
+        if not isinstance(decoded.get("result"), list):
+            return "The Bot API answered getUpdates without a list of updates"
+        return None
 
     def _read_ahead(
         self, url: str, method: str, params: dict[str, Any], answer: Fetched, timeouts: Any

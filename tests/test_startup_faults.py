@@ -217,3 +217,63 @@ async def test_event_loop_errors_are_logged_redacted():
     text = stream.getvalue()
     assert "Task exception was never retrieved" in text and "RuntimeError" in text
     assert TOKEN.split(":")[1] not in text and "my-configured-secret" not in text
+
+
+# ---------------------------------------------------------------- fatal while running (issue 20)
+
+
+class _ByMethod(socketserver.BaseRequestHandler):
+    """getMe answered as Telegram would, getUpdates with the test's answer, anything else ok."""
+
+    def handle(self) -> None:
+        data = b""
+        self.request.settimeout(5)
+        try:
+            while b"\r\n\r\n" not in data:
+                chunk = self.request.recv(65536)
+                if not chunk:
+                    return
+                data += chunk
+            line = data.split(b"\r\n", 1)[0]
+            self.server.requests.append(line)  # type: ignore[attr-defined]
+            if b"/getMe " in line:
+                answer = ANSWERS["getMe"]
+            elif b"/getUpdates " in line:
+                answer = self.server.updates  # type: ignore[attr-defined]
+            else:
+                answer = _http("200 OK", b'{"ok":true,"result":true}')
+            self.request.sendall(answer)
+        except OSError:
+            return
+
+
+@pytest.mark.parametrize(
+    ("updates", "expected", "code"),
+    [
+        (ANSWERS["401"], "Telegram refused the bot token (401 Unauthorized)", 2),
+        (_http("200 OK", b'{"ok":true,"result":{"not":"a list"}}'), "without a list of updates", 1),
+    ],
+)
+def test_a_fatal_answer_while_running_stops_the_bot_with_one_line(
+    tmp_path: Path, updates: bytes, expected: str, code: int
+):
+    """Start-up passes, then getUpdates is refused or answered with nonsense: the process closes
+    everything and exits non-zero with one line (it used to poll for ever, or hang on SIGTERM)."""
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _ByMethod)
+    server.daemon_threads = True
+    server.updates = updates  # type: ignore[attr-defined]
+    server.requests = []  # type: ignore[attr-defined]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        proc = run_bot(tmp_path, f"http://127.0.0.1:{server.server_address[1]}")
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == code, out
+    assert expected in proc.stderr.strip().splitlines()[-1], out
+    assert TOKEN not in out and "Traceback" not in out, out
+    polls = [r for r in server.requests if b"/getUpdates " in r]  # type: ignore[attr-defined]
+    assert len(polls) == 1, "asked once, then stopped: no retry loop"
