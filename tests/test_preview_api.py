@@ -237,13 +237,21 @@ async def test_bad_requests_get_clear_answers(preview: Preview, http):
     assert preview.api.pending == [], "nothing reached the bot"
 
 
+def _save(path: Path, text: str) -> None:
+    """Save as an editor does, all at once: the preview's own watcher also runs during the test,
+    and a file caught half-written is (rightly) a change of its own."""
+    tmp = path.parent.parent / (path.name + ".tmp")  # outside the watched folder
+    tmp.write_text(text, "utf-8")
+    os.replace(tmp, path)
+
+
 async def test_content_edits_are_checked_and_swapped_in(preview: Preview, http):
     nags = preview.config.content_dir / "nags.yaml"
     good = nags.read_text(encoding="utf-8")
     events: list[dict[str, Any]] = []
     preview.web._queues.add(queue := asyncio.Queue())
     # A mistake: the banner lists it with file:line, and the bot keeps the old content.
-    nags.write_text(good.replace("centre: {lat: 52.0410", "centre: {lat: 62.0410", 1), "utf-8")
+    _save(nags, good.replace("centre: {lat: 52.0410", "centre: {lat: 62.0410", 1))
     assert await preview.watcher.check()
     problems = (await state(http, preview))["problems"]
     assert len(problems) == 1 and problems[0].split(":")[0].endswith("nags.yaml")
@@ -252,9 +260,7 @@ async def test_content_edits_are_checked_and_swapped_in(preview: Preview, http):
     assert "centre: {lat: 62.0410" in nags.read_text("utf-8").splitlines()[line - 1]
     assert preview.content.nag_by_id["cmk"].lat == pytest.approx(52.041)
     # Fixed, with a renamed NAG: the new content is live without a restart.
-    nags.write_text(
-        good.replace("name: Central Milton Keynes & Campbell Park", "name: CMK Test"), "utf-8"
-    )
+    _save(nags, good.replace("name: Central Milton Keynes & Campbell Park", "name: CMK Test"))
     assert await preview.watcher.check()
     s = await state(http, preview)
     assert s["problems"] == []
@@ -265,7 +271,7 @@ async def test_content_edits_are_checked_and_swapped_in(preview: Preview, http):
     while not queue.empty():
         events.append(json.loads(queue.get_nowait()))
     content_events = [e for e in events if e["type"] == "content"]
-    assert [len(e["problems"]) for e in content_events] == [1, 0]
+    assert [len(e["problems"]) for e in content_events] == [1, 0], content_events
 
 
 async def test_a_yaml_slip_is_one_line_in_the_banner_at_the_slip(preview: Preview, http):

@@ -170,6 +170,11 @@ async def test_survey_two_answers_then_back(page: Any, preview: Preview, tmp_pat
     from playwright.async_api import expect
 
     await page.locator(f"#tab-{RESIDENT_B}").click()
+    # A survey of everyone needs the resident's area first (issue 19): a leaflet's NAG link.
+    await page.select_option("#link-select", "nag_fishermead")
+    await page.get_by_role("button", name="Open", exact=True).click()
+    await last_message(page, RESIDENT_B).get_by_role("button", name="Yes please").click()
+    await expect(last_message(page, RESIDENT_B)).to_contain_text("What would you like to do?")
     await page.select_option("#link-select", "survey_community-safety")
     await expect(page.locator("#link-url")).to_contain_text("start=survey_community-safety")
     await page.get_by_role("button", name="Open", exact=True).click()

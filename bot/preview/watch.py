@@ -48,15 +48,19 @@ class ContentWatcher:
         self.interval = interval
         self._last = snapshot(directory)
         self._task: asyncio.Task[None] | None = None
+        # One round at a time: a reload can take seconds (training the understanding layer), and
+        # a second round started meanwhile must not report the same change again.
+        self._lock = asyncio.Lock()
 
     async def check(self) -> bool:
         """One round: True (after on_change) if something changed since the last round."""
-        now = await asyncio.to_thread(snapshot, self.directory)
-        if now == self._last:
-            return False
-        self._last = now
-        await self.on_change()
-        return True
+        async with self._lock:
+            now = await asyncio.to_thread(snapshot, self.directory)
+            if now == self._last:
+                return False
+            self._last = now
+            await self.on_change()
+            return True
 
     async def _run(self) -> None:
         while True:
