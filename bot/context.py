@@ -93,11 +93,12 @@ class Services:
     def texts(self, lang: str = "en") -> Texts:
         return self.content.t(lang)
 
-    def set_content(self, content: Content) -> None:
-        """Swap in freshly validated content (start-up and /reload) and what is built from it."""
+    def set_content(self, content: Content, understanding: Understanding | None = None) -> None:
+        """Swap in freshly validated content (start-up and /reload) and what is built from it
+        (`understanding` when it was built already, off the event loop)."""
         self.content = content
         self.areas = AreaIndex(content.nags)
-        self.understanding = understanding_for(content, store=default_store())
+        self.understanding = understanding or understanding_for(content, store=default_store())
         self.safety = self.understanding.safety
         self.intents = self.understanding.router
 

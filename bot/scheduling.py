@@ -10,6 +10,7 @@ catches anything a job missed.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -17,10 +18,11 @@ from typing import Any
 from telegram.ext import Application, JobQueue
 
 from bot.content import ContentError, load_content
-from bot.context import BotContext, Services, services_of
+from bot.context import BotContext, Services, services_of, understanding_for
 from bot.domain.broadcasts import fingerprint, plan_campaign, reminder_key
 from bot.domain.meetings import day_before, upcoming
 from bot.features import Feature, daily
+from bot.modelstore import default_store
 from bot.render.text import campaign_message_html, e, when
 from storage.model import Audience, AudienceKind, BroadcastKind, BroadcastSpec
 
@@ -162,11 +164,14 @@ async def reload_content(app: Application) -> list[str]:
     Returns the problems (empty on success); on failure the old content stays.
     """
     s = services_of(app)
+    # Loading and training can take seconds (new examples, a renamed NAG): in a thread, so the
+    # bot goes on answering residents meanwhile; the swap itself happens here, in one step.
     try:
-        content = load_content(s.config.content_dir, s.config.tz)
+        content = await asyncio.to_thread(load_content, s.config.content_dir, s.config.tz)
     except ContentError as err:
         return [str(p) for p in err.problems]
-    s.set_content(content)
+    understanding = await asyncio.to_thread(understanding_for, content, None, default_store())
+    s.set_content(content, understanding)
     await plan(s)
     return []
 
