@@ -65,8 +65,9 @@ from bot.handlers import (
     wizard,
 )
 from bot.handlers.registry import Callback, Command, Destination, allowed
-from bot.http import BotApiRequest, PollingRequest
+from bot.http import BotApiRequest
 from bot.pacing import Pacer
+from bot.polling import PollingRequest
 from bot.processing import PerChatOrderedProcessor
 from storage.broadcasts import BroadcastStore
 from storage.db import Database, DatabaseUnavailable

@@ -38,25 +38,20 @@ json.dumps per parameter), else the standard library; the two give the same Pyth
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
 import logging
-import os
 import secrets
-import socket
 import ssl
 import time
 from collections import deque
-from collections.abc import Callable
-from http import HTTPStatus
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 import httptools
 from telegram.error import NetworkError, TelegramError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
-from bot.config import check_proxy_url
+from bot.proxy import Proxy
 
 try:  # optional speed-up; the standard library is the fallback
     import orjson
@@ -93,7 +88,6 @@ def decode_json(payload: bytes) -> Any:
 
 USER_AGENT = b"safermk-bot (python-telegram-bot)"
 KEEPALIVE_S = 50.0  # an idle connection older than this is closed, not reused
-MAX_PROXY_ANSWER = 16_384  # a CONNECT answer's head longer than this is not a proxy speaking HTTP
 # What of a Message sent or edited the bot ever reads.
 KEPT_FIELDS = (
     "message_id", "date", "edit_date", "message_thread_id", "text", "caption", "photo",
@@ -125,91 +119,6 @@ class Origin:
         self.key = (self.tls, self.host, self.port)
         path = parts.path or "/"
         self.target = (path + ("?" + parts.query if parts.query else "")).encode("ascii")
-
-
-class Proxy:
-    """An HTTP proxy reached with CONNECT: its address and, if it has one, the Basic credential."""
-
-    __slots__ = ("auth", "host", "port")
-
-    def __init__(self, url: str) -> None:
-        parts = check_proxy_url(url)  # the config's own check: ValueError if not valid
-        assert parts.hostname is not None and parts.port is not None
-        self.host = parts.hostname
-        self.port = parts.port
-        self.auth = b""
-        if parts.username is not None:
-            pair = f"{unquote(parts.username)}:{unquote(parts.password or '')}".encode()
-            self.auth = b"Proxy-Authorization: Basic " + base64.b64encode(pair) + b"\r\n"
-
-    async def tunnel(self, origin: Origin) -> socket.socket:
-        """A connected socket through which bytes reach `origin` (after CONNECT answered 200)."""
-        loop = asyncio.get_running_loop()
-        try:
-            sock = await _connect(self.host, self.port)
-        except socket.gaierror as exc:
-            reason = f"no such host ({exc.strerror})"
-            raise NetworkError(f"could not reach the proxy: {reason}") from None
-        except OSError as exc:
-            reason = os.strerror(exc.errno) if exc.errno else "cannot connect"
-            raise NetworkError(f"could not reach the proxy: {reason}") from None
-        try:
-            host = f"[{origin.host}]" if ":" in origin.host else origin.host
-            target = f"{host}:{origin.port}".encode("idna")
-            await loop.sock_sendall(
-                sock,
-                b"CONNECT %s HTTP/1.1\r\nHost: %s\r\n%s\r\n" % (target, target, self.auth),
-            )
-            answer = b""
-            while b"\r\n\r\n" not in answer:
-                chunk = await loop.sock_recv(sock, 4096)
-                if not chunk:
-                    raise NetworkError("the proxy closed the connection without answering")
-                answer += chunk
-                if len(answer) > MAX_PROXY_ANSWER:
-                    raise NetworkError("the proxy's answer was not HTTP")
-            head, _, rest = answer.partition(b"\r\n\r\n")
-            fields = head.split(b"\r\n", 1)[0].split(b" ", 2)
-            if len(fields) < 2 or not fields[0].startswith(b"HTTP/1.") or not fields[1].isdigit():
-                raise NetworkError("the proxy's answer was not HTTP")
-            status = int(fields[1])
-            if status == HTTPStatus.PROXY_AUTHENTICATION_REQUIRED:
-                raise NetworkError(
-                    "the proxy asks for a user name and password (407): check telegram.proxy"
-                )
-            if not 200 <= status < 300:
-                try:
-                    phrase = HTTPStatus(status).phrase
-                except ValueError:
-                    phrase = "unknown status"
-                raise NetworkError(f"the proxy refused the tunnel ({status} {phrase})")
-            if rest:
-                raise NetworkError("the proxy sent bytes before the tunnel was open")
-        except BaseException:
-            sock.close()
-            raise
-        return sock
-
-
-async def _connect(host: str, port: int) -> socket.socket:
-    """A non-blocking TCP socket connected to host:port (each address in turn)."""
-    loop = asyncio.get_running_loop()
-    infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    failure: OSError = OSError(f"no address for {host}")
-    for family, kind, proto, _, address in infos:
-        sock = socket.socket(family, kind, proto)
-        sock.setblocking(False)
-        try:
-            await loop.sock_connect(sock, address)
-        except OSError as exc:
-            sock.close()
-            failure = exc
-            continue
-        except BaseException:
-            sock.close()
-            raise
-        return sock
-    raise failure
 
 
 class Connection(asyncio.Protocol):
@@ -589,147 +498,3 @@ class BotApiRequest(BaseRequest):
 def _expire(waiter: asyncio.Future[tuple[int, bytes]]) -> None:
     if not waiter.done():
         waiter.set_exception(TimedOut("Timed out waiting for the Bot API"))
-
-
-Fetched = tuple[int, bytes]
-
-
-NOTHING: Fetched = (200, b'{"ok":true,"result":[]}')  # an empty batch of updates
-
-
-class PollingRequest(BotApiRequest):
-    """The getUpdates transport, reading one batch ahead.
-
-    python-telegram-bot asks for the next batch only after it has turned the last one into
-    Update objects and queued them, so with a full batch (100) waiting each round trip is paid
-    in series with that work: at 30 ms answers it capped the bot near 1,600 updates/s
-    (bench/README.md, section 6). When a batch comes back full, this asks for the next one at
-    once (its offset acknowledges the batch just received, as the Updater's next call would) and
-    hands that answer to the Updater's next call if it asks for exactly the same thing; any other
-    call (the Updater's last call at shutdown, say) cancels the read-ahead first, so there is
-    never more than one getUpdates in flight.
-
-    Nothing is acknowledged early: the read-ahead is sent from a task that runs only after the
-    Updater has queued the batch (its handling of an answer does not yield), and only while
-    `polling()` is true (app.py wires it to the Updater's `running`): a stopping Updater drops
-    the batch it was given so that Telegram sends it again, and then nothing must confirm it.
-    """
-
-    __slots__ = ("_ahead", "_fatal", "_parsed", "on_fatal", "polling")
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.polling: Callable[[], bool] = lambda: True
-        # Called once with one line when an answer means the bot cannot go on (app.py stops it).
-        self.on_fatal: Callable[[str], None] = lambda reason: None
-        self._fatal: str | None = None
-        self._ahead: tuple[str, dict[str, Any], asyncio.Task[Fetched | None]] | None = None
-        self._parsed: tuple[bytes, dict[str, Any]] | None = None  # the last answer, decoded
-
-    def parse_json_payload(self, payload: bytes) -> dict[str, Any]:  # type: ignore[override]
-        parsed = self._parsed
-        self._parsed = None
-        if parsed is not None and parsed[0] is payload:
-            return parsed[1]
-        return super().parse_json_payload(payload)
-
-    async def shutdown(self) -> None:
-        await self._drop_ahead()
-        await super().shutdown()
-
-    async def _drop_ahead(self) -> None:
-        ahead, self._ahead = self._ahead, None
-        if ahead is not None:
-            task = ahead[2]
-            task.cancel()
-            await asyncio.wait([task])
-            if not task.cancelled():
-                task.exception()  # retrieved: a failed read-ahead nobody used is not an error
-
-    async def do_request(
-        self,
-        url: str,
-        method: str,
-        request_data: RequestData | None = None,
-        read_timeout: Any = BaseRequest.DEFAULT_NONE,
-        write_timeout: Any = BaseRequest.DEFAULT_NONE,
-        connect_timeout: Any = BaseRequest.DEFAULT_NONE,
-        pool_timeout: Any = BaseRequest.DEFAULT_NONE,
-    ) -> tuple[int, bytes]:
-        if self._fatal is not None and url.endswith("/getUpdates"):
-            return NOTHING  # stopping after a fatal answer: nothing more is asked of Telegram
-        timeouts = (read_timeout, write_timeout, connect_timeout, pool_timeout)
-        params = request_data.parameters if request_data is not None else {}
-        answer: Fetched | None = None
-        ahead, self._ahead = self._ahead, None
-        if ahead is not None and ahead[0] == url and ahead[1] == params:
-            answer = await ahead[2]  # its failure is this call's failure, as if made now
-        elif ahead is not None:
-            self._ahead = ahead
-            await self._drop_ahead()
-        if answer is None:
-            answer = await super().do_request(url, method, request_data, *timeouts)
-        if url.endswith("/getUpdates"):
-            problem = self._fatal_answer(answer)
-            if problem is not None:
-                # Polling cannot go on. The Updater gets an empty batch rather than the refusal:
-                # python-telegram-bot would re-raise the refusal when stopping and skip the
-                # shutdown that closes the database, and the process would never exit.
-                self._fatal = problem
-                self.on_fatal(problem)
-                return NOTHING
-            self._read_ahead(url, method, params, answer, timeouts)
-        return answer
-
-    def _fatal_answer(self, answer: Fetched) -> str | None:
-        """One line when a getUpdates answer means the bot cannot work, else None."""
-        status, payload = answer
-        if status == 401:
-            return "Telegram refused the bot token (401 Unauthorized): it was revoked or changed"
-        if status == 404:
-            return (
-                "The Bot API answered getUpdates with 404: the token or telegram.api_url is wrong"
-            )
-        if status != 200:
-            return None  # 5xx, 429: python-telegram-bot retries them
-        try:
-            decoded = super().parse_json_payload(payload)
-        except TelegramError:
-            return "The Bot API answered getUpdates with something that is not JSON"
-        if not isinstance(decoded.get("result"), list):
-            return "The Bot API answered getUpdates without a list of updates"
-        return None
-
-    def _read_ahead(
-        self, url: str, method: str, params: dict[str, Any], answer: Fetched, timeouts: Any
-    ) -> None:
-        status, payload = answer
-        if status != 200:
-            return
-        try:
-            decoded = super().parse_json_payload(payload)
-        except TelegramError:
-            return  # python-telegram-bot reports it when it parses the same bytes
-        self._parsed = (payload, decoded)
-        result = decoded.get("result")
-        limit = params.get("limit") or 100
-        if not isinstance(result, list) or len(result) < limit:
-            return  # nothing more is waiting: the Updater's next call long-polls as usual
-        last = result[-1].get("update_id") if isinstance(result[-1], dict) else None
-        if not isinstance(last, int):
-            return
-        following = {**params, "offset": last + 1}
-        task = asyncio.get_running_loop().create_task(
-            self._fetch(url, method, following, timeouts), name="read-ahead getUpdates"
-        )
-        self._ahead = (url, following, task)
-
-    async def _fetch(
-        self, url: str, method: str, params: dict[str, Any], timeouts: Any
-    ) -> Fetched | None:
-        if not self.polling():
-            return None  # stopping: the batch just received must stay unconfirmed
-        read, _, connect, pool = self._timeouts(*timeouts)
-        return await self._exchange(
-            url, method, encode_json(params), b"application/json", read, connect, pool
-        )

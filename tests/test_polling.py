@@ -14,7 +14,8 @@ from telegram import Bot, Update
 from telegram.error import NetworkError
 from telegram.ext import ApplicationBuilder, ContextTypes, TypeHandler
 
-from bot.http import BotApiRequest, PollingRequest
+from bot.http import BotApiRequest
+from bot.polling import PollingRequest
 from bot.preview.double import BotApiDouble
 from bot.preview.transport import BotApiServer
 from tests import builders as b
