@@ -23,7 +23,7 @@ from typing import Any
 
 from bot.content.base import Collector, load_file
 from bot.content.yamlines import LineDict, LineList, line_of
-from bot.domain.safety import words_of
+from bot.domain.words import words_of
 
 # Labels of plain-words examples that are not intents the code routes: the area search takes
 # them (a place or postcode, in or outside Milton Keynes).

@@ -18,7 +18,7 @@ from typing import Literal
 from rapidfuzz import fuzz, process, utils
 
 from bot.content import Nag
-from bot.domain.safety import common_words
+from bot.domain.words import common_words
 
 # Outward code MK + 1-2 digits, then optionally the sector digit and the two unit letters.
 _POSTCODE = re.compile(r"^MK(\d{1,2})(?:(\d)([A-Z]{2})?)?$")

@@ -40,25 +40,25 @@ The reply puts the matched categories' help in the lexicon's order (most urgent 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
-from importlib import resources
 
-import snowballstemmer
 from rapidfuzz.distance import DamerauLevenshtein
+
+from bot.domain.words import (  # the text handling (stem, words_of: also imported from here)
+    FUZZY_LONGEST,
+    FUZZY_MIN,
+    allowed_typos,
+    common_words,
+    deletions,
+    inflections,
+    squeeze,
+    stem,
+    words_of,
+)
 
 MAX_GAP = 2  # other words allowed between two positions of a phrase
 WINDOW = 16  # words within which the groups of a `together` pattern must all appear
-FUZZY_MIN = 5  # shortest word (letters) that tolerates one typo
-FUZZY_TWO = 9  # shortest word that tolerates two
-FUZZY_LONGEST = 20  # longer "words" are not words: never searched for typos (cost grows as n²)
-_NOT_WORD = re.compile(r"[^\w*]+|_+")
-_CENSORED = re.compile(r"(?<=[^\W\d_])\*+(?=[^\W\d_])")  # "p*ki", "f**k": kept inside a word
-_APOSTROPHES = re.compile(r"['’‘`´]")
-_REPEATS = re.compile(r"(\w)\1{2,}")
-_SQUEEZE = re.compile(r"(\w)\1+")
 
 
 # ---------------------------------------------------------------- the lexicon (built by content)
@@ -99,93 +99,6 @@ class Finding:
 
     def __bool__(self) -> bool:
         return bool(self.categories)
-
-
-# ---------------------------------------------------------------- text handling
-
-
-@cache
-def common_words() -> frozenset[str]:
-    """English words frequent enough that they are never taken for a typo of a lexicon word."""
-    text = resources.files("bot.domain").joinpath("data/common_en.txt").read_text("utf-8")
-    return frozenset(w for w in text.split() if not w.startswith("#") and w.isalpha())
-
-
-_stemmer = snowballstemmer.stemmer("english")
-
-# Irregular verb forms count as their verb (Snowball only strips regular endings). Forms that are
-# common as other words are left out: left, lit, shot, found, felt, saw.
-IRREGULAR = {
-    form: base
-    for base, forms in {
-        "break": "broke broken", "steal": "stole stolen", "beat": "beaten",
-        "throw": "threw thrown", "take": "took taken", "run": "ran", "fight": "fought",
-        "catch": "caught", "bite": "bit bitten", "drive": "drove driven", "hide": "hid hidden",
-        "sell": "sold", "tell": "told", "spit": "spat", "strike": "struck", "swear": "swore sworn",
-        "tear": "tore torn", "wake": "woke woken", "hang": "hung", "keep": "kept", "lend": "lent",
-        "hold": "held", "send": "sent", "go": "went gone", "come": "came", "get": "got gotten",
-        "make": "made", "fall": "fell fallen", "sleep": "slept", "bring": "brought",
-        "stick": "stuck", "shake": "shook shaken", "ride": "rode ridden", "blow": "blew blown",
-        "burn": "burnt", "lose": "lost", "pay": "paid", "rape": "raped", "say": "said",
-    }.items()
-    for form in forms.split()
-}  # fmt: skip
-
-
-@lru_cache(maxsize=65536)
-def stem(word: str) -> str:
-    if word.isdigit() and word.isascii():  # "4001": Snowball has no rule for digits (35 µs)
-        return word
-    return _stemmer.stemWord(IRREGULAR.get(word, word))
-
-
-def squeeze(word: str) -> str:
-    """Doubled letters count once: "stabbed" and "stabed" are both "stabed"."""
-    return _SQUEEZE.sub(r"\1", word)
-
-
-def words_of(text: str, aliases: dict[str, str] | None = None) -> list[str]:
-    """Rule 1: the normalised words of a message."""
-    text = unicodedata.normalize("NFKC", text).lower()
-    text = _APOSTROPHES.sub("", text)
-    text = _NOT_WORD.sub(" ", text)
-    text = _REPEATS.sub(r"\1\1", text)
-    out: list[str] = []
-    for w in text.split():
-        if "*" in w:
-            w = _CENSORED.sub("*", w).strip("*").replace("**", "*")
-            if not w.replace("*", ""):
-                continue
-        alias = aliases.get(w) if aliases else None
-        out.extend(alias.split() if alias else (w,))
-    return out
-
-
-def _inflections(word: str) -> set[str]:
-    """Surface forms a typo is compared with: the word and its usual endings."""
-    forms = {word, word + "s", word + "ed", word + "ing", word + "er"}
-    if word.endswith("e"):
-        forms |= {word + "d", word[:-1] + "ing", word + "r"}
-    if word.endswith("y"):
-        forms |= {word[:-1] + "ies", word[:-1] + "ied"}
-    if len(word) >= 3 and word[-1] not in "aeiouwxy" and word[-2] in "aeiou":
-        forms |= {word + word[-1] + "ed", word + word[-1] + "ing", word + word[-1] + "er"}
-    return forms
-
-
-def _deletions(word: str, depth: int) -> set[str]:
-    out = {word}
-    frontier = {word}
-    for _ in range(depth):
-        frontier = {w[:i] + w[i + 1 :] for w in frontier for i in range(len(w))}
-        out |= frontier
-    return out
-
-
-def _allowed_typos(length: int) -> int:
-    if length >= FUZZY_TWO:
-        return 2
-    return 1 if length >= FUZZY_MIN else 0
 
 
 # ---------------------------------------------------------------- compiled patterns
@@ -268,15 +181,15 @@ class Detector:
             return tid
         self._by_stem.setdefault(stem(word), set()).add(tid)
         self._by_squeezed.setdefault(squeeze(stem(word)), set()).add(tid)
-        for form in _inflections(word):
+        for form in inflections(word):
             # Two typos only for the word as written: its inflections tolerate one (the index
             # of two-deletion variants is most of the detector's build time and memory).
-            depth = min(_allowed_typos(len(form)), 2 if form == word else 1)
+            depth = min(allowed_typos(len(form)), 2 if form == word else 1)
             if depth:
                 fi = len(self._forms)
                 self._forms.append((form, tid))
                 typos = self._typos
-                for variant in _deletions(form, depth):
+                for variant in deletions(form, depth):
                     found = typos.get(variant)
                     if found is None:
                         typos[variant] = [fi]
@@ -404,14 +317,14 @@ class Detector:
         }
 
     def _typo_terms(self, token: str) -> set[int]:
-        depth = _allowed_typos(len(token) + 2)  # the intended word may be longer
+        depth = allowed_typos(len(token) + 2)  # the intended word may be longer
         found: set[int] = set()
-        for variant in _deletions(token, max(depth, 1)):
+        for variant in deletions(token, max(depth, 1)):
             for fi in self._typos.get(variant, ()):
                 form, tid = self._forms[fi]
                 if tid in found:
                     continue
-                allowed = _allowed_typos(len(form))
+                allowed = allowed_typos(len(form))
                 if allowed and DamerauLevenshtein.distance(token, form) <= allowed:  # verify
                     found.add(tid)
         return found

@@ -28,7 +28,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from bot.domain.safety import stem, words_of
+from bot.domain.words import stem, words_of
 
 EPOCHS = 20
 RATE = 0.7
