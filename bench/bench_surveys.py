@@ -37,7 +37,7 @@ from bot.app import build_application, make_services, startup
 from bot.clock import FixedClock
 from bot.config import load_config
 from bot.content import load_content
-from bot.domain import surveys as dom
+from bot.domain import disclosure as dc
 from storage.db import Database
 from storage.surveys import SurveyStore
 from tests import builders as b
@@ -254,30 +254,30 @@ async def bench_results(db_path: Path) -> dict[str, float]:
     out: dict[str, float] = {}
     nags = [x.id for x in content.nags]
 
-    async def groups(survey_id: str, question_id: str | None = None) -> dom.Groups:
+    async def groups(survey_id: str, question_id: str | None = None) -> dc.Groups:
         # As bot/handlers/results.py: counts per (NAG, week), grouped into what may be shown.
         blocks = await store.blocks(survey_id, question_id)
         tallies = {
-            k: dom.Tally(c.completed, c.answered, c.values, c.ranks) for k, c in blocks.items()
+            k: dc.Tally(c.completed, c.answered, c.values, c.ranks) for k, c in blocks.items()
         }
-        return dom.group(tallies, nags, 5)
+        return dc.group(tallies, nags, 5)
 
     t0 = time.perf_counter()
     counts = await store.counts(cs.id)
-    dom.summarise(cs, counts.answered, counts.values, 5, completed=counts.completed)
+    dc.summarise(cs, counts.answered, counts.values, 5, completed=counts.completed)
     out["summary_all_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     g = await groups(cs.id)
-    sel = dom.select(g, nags[-1], "2026-11-16", 5)  # the synthetic data puts it in week 4
+    sel = dc.select(g, nags[-1], "2026-11-16", 5)  # the synthetic data puts it in week 4
     assert not isinstance(sel, str)
-    dom.protect_level(cs, g, sel.start, 5)
+    dc.protect_level(cs, g, sel.start, 5)
     out["summary_nag_since_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     q = pr.question("top3")
     assert q is not None
-    level = dom.protect_level(pr, await groups(pr.id, q.id), 0, 5)
+    level = dc.protect_level(pr, await groups(pr.id, q.id), 0, 5)
     for view in level.values():
-        dom.top_three(q, view)
+        dc.top_three(q, view)
     out["top3_per_nag_s"] = time.perf_counter() - t0
     out["responses"] = float((await store.counts(cs.id)).completed)
     await db.close()

@@ -20,7 +20,7 @@ from typing import TextIO
 from bot.config import Config
 from bot.content import ContentError, load_content
 from bot.content.surveys import Survey
-from bot.domain.surveys import Groups, Selection, Tally, csv_value, group, safe_cell, select
+from bot.domain.disclosure import Groups, Selection, Tally, csv_value, group, safe_cell, select
 from storage.db import Database
 from storage.surveys import SurveyStore, week_of
 

@@ -26,7 +26,7 @@ import pytest
 
 from bot.cli import main as real_cli_main
 from bot.content.surveys import Option, Question, Survey
-from bot.domain import surveys as dom
+from bot.domain import disclosure as dc
 from tests.conftest import OFFICER_ID, Harness, write_config
 from tests.test_surveys import CS
 
@@ -310,12 +310,12 @@ def _question(n: int, typ: str = "single", pick: int = 0) -> Question:
 
 
 def _published(q: Question, counts: tuple[int, ...], completed: int) -> tuple:
-    t = dom.Tally(
+    t = dc.Tally(
         completed=completed,
         answered={"q": sum(counts) // (q.pick if q.type == "top" else 1)},
         values={"q": {f"o{i}": c for i, c in enumerate(counts)}},
     )
-    r = dom.question_result(q, t, dom.hide_in_question(q, t, K), K)
+    r = dc.question_result(q, t, dc.hide_in_question(q, t, K), K)
     return (completed, r.answered, tuple((c.count, c.small) for c in r.cells))
 
 
@@ -384,13 +384,13 @@ def _survey() -> Survey:
 
 
 def _random_blocks(rng: random.Random, nags: list[str], weeks: list[str]) -> dict:
-    blocks: dict[tuple[str | None, str], dom.Tally] = {}
+    blocks: dict[tuple[str | None, str], dc.Tally] = {}
     for nag in [*nags, None]:
         for w in weeks:
             n = rng.choice([0, 0, 1, 2, 3, 5, 6, 9, 14])
             if not n:
                 continue
-            t = dom.Tally(completed=n)
+            t = dc.Tally(completed=n)
             yes = rng.randint(0, n)
             t.values["yn"] = {"yes": yes, "no": n - yes}
             t.answered["yn"] = n
@@ -413,14 +413,14 @@ def test_every_view_of_random_surveys_keeps_groups_and_differences_at_five(seed:
     if not blocks:
         return
     s = _survey()
-    groups = dom.group(blocks, nags, K)
+    groups = dc.group(blocks, nags, K)
     # Rule 1: every piece (one NAG, or the rest, between two allowed starts) is 0 or 5+.
     for pieces in groups.pieces.values():
         assert all(p.completed == 0 or p.completed >= K for p in pieces)
-    levels = {i: dom.protect_level(s, groups, i, K) for i in range(len(groups.starts))}
+    levels = {i: dc.protect_level(s, groups, i, K) for i in range(len(groups.starts))}
     views = {(nag, i): v for i, level in levels.items() for nag, v in level.items()}
 
-    def shown(view: dom.ViewResult, qid: str, value: str | None) -> bool:
+    def shown(view: dc.ViewResult, qid: str, value: str | None) -> bool:
         r = view.result(qid)
         assert r is not None
         if r.answered is None:
@@ -451,5 +451,5 @@ def test_every_view_of_random_surveys_keeps_groups_and_differences_at_five(seed:
 
 
 def test_rounding_is_to_the_nearest_multiple():
-    assert [dom.rounded(n, 5) for n in (5, 7, 8, 12, 13)] == [5, 5, 10, 10, 15]
-    assert dom.rounded(7, 1) == 7
+    assert [dc.rounded(n, 5) for n in (5, 7, 8, 12, 13)] == [5, 5, 10, 10, 15]
+    assert dc.rounded(7, 1) == 7

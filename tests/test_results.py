@@ -14,7 +14,7 @@ import pytest
 from bot.charts import bar_chart
 from bot.cli import main as real_cli_main
 from bot.content import Content
-from bot.domain import surveys as dom
+from bot.domain import disclosure as dc
 from bot.domain.surveys import pseudonym
 from bot.handlers.results import compose_you_said_we_did
 from tests.conftest import ADMIN_ID, LONDON, OFFICER_ID, Harness, write_config
@@ -78,7 +78,7 @@ def test_summarise_counts_percentages_and_suppression(content: Content):
         "contact": {"yes": 5, "no": 15},
         "hear": {"telegram": 17},
     }
-    res = {r.question.id: r for r in dom.summarise(s, answered, values, 5, completed=20)}
+    res = {r.question.id: r for r in dc.summarise(s, answered, values, 5, completed=20)}
     cells = {c.label: c for c in res["safe_day"].cells}
     assert cells["5"].count == 10 and cells["5"].percent == 50.0
     assert cells["1"].count is None and cells["1"].small, "2 < 5 is withheld"
@@ -103,18 +103,18 @@ def test_number_mean_and_median_from_counts(content: Content):
     s = survey(content, CS)
     res = {
         r.question.id: r
-        for r in dom.summarise(s, {"years": 6}, {"years": {"1": 1, "2": 2, "10": 3}}, 5)
+        for r in dc.summarise(s, {"years": 6}, {"years": {"1": 1, "2": 2, "10": 3}}, 5)
     }
     assert res["years"].mean == pytest.approx((1 + 4 + 30) / 6)
     assert res["years"].median == 6.0  # middle of 2 and 10
 
 
-def _groups(blocks: dict) -> dom.Groups:
+def _groups(blocks: dict) -> dc.Groups:
     tallies = {}
     for key, (n, values, ranks) in blocks.items():
         answered = {q: n for q in values}
-        tallies[key] = dom.Tally(n, answered, values, ranks)
-    return dom.group(tallies, ["fishermead", "woughton", "olney"], 5)
+        tallies[key] = dc.Tally(n, answered, values, ranks)
+    return dc.group(tallies, ["fishermead", "woughton", "olney"], 5)
 
 
 def test_top_three_ranks_by_count_with_ties_by_average_rank(content: Content):
@@ -132,20 +132,20 @@ def test_top_three_ranks_by_count_with_ties_by_average_rank(content: Content):
             ("olney", week): (sum(ol.values()) // 3 + 1, {"top3": ol}, {"top3": {}}),
         }
     )
-    level = dom.protect_level(s, groups, 0, 5)
-    top = dom.top_three(q, level["fishermead"])
+    level = dc.protect_level(s, groups, 0, 5)
+    top = dc.top_three(q, level["fishermead"])
     # asb and burglary tie on 7: burglary was ranked higher on average, so it comes first.
     assert [c.label for c in top] == ["Drugs", "Burglary", "Anti-social behaviour"]
     assert [c.count for c in top] == [10, 5, 5], "a NAG's figures are rounded to 5"
 
 
 def test_suppression_never_shows_a_count_below_threshold():
-    assert dom.suppress(4, 5) is None and dom.suppress(5, 5) == 5 and dom.suppress(0, 5) is None
+    assert dc.suppress(4, 5) is None and dc.suppress(5, 5) == 5 and dc.suppress(0, 5) is None
 
 
 def test_csv_cells_are_safe_from_spreadsheet_formulas():
-    assert dom.safe_cell("=HYPERLINK(1)") == "'=HYPERLINK(1)"
-    assert dom.safe_cell("-5") == "-5" and dom.safe_cell("@x") == "'@x"
+    assert dc.safe_cell("=HYPERLINK(1)") == "'=HYPERLINK(1)"
+    assert dc.safe_cell("-5") == "-5" and dc.safe_cell("@x") == "'@x"
 
 
 def test_chart_is_a_real_png():

@@ -34,6 +34,7 @@ from bot.content import Texts
 from bot.content.keys import TextKey
 from bot.content.surveys import Survey, strip_instructions
 from bot.context import BotContext, Services, services_of
+from bot.domain import disclosure as dc
 from bot.domain import surveys as dom
 from bot.export import write_csv
 from bot.features import Feature, Handler, daily
@@ -81,17 +82,17 @@ def _min_count(services: Services) -> int:
 
 async def load_groups(
     services: Services, survey: Survey, question_id: str | None = None, *, answers: bool = True
-) -> dom.Groups:
+) -> dc.Groups:
     """The survey's counts per (NAG, week) block, grouped into what may be shown (rule 1)."""
     blocks = await services.surveys.blocks(survey.id, question_id, answers=answers)
     tallies = {
-        key: dom.Tally(c.completed, c.answered, c.values, c.ranks) for key, c in blocks.items()
+        key: dc.Tally(c.completed, c.answered, c.values, c.ranks) for key, c in blocks.items()
     }
     order = [n.id for n in services.content.nags]
-    return dom.group(tallies, order, _min_count(services))
+    return dc.group(tallies, order, _min_count(services))
 
 
-def refusal_text(t: Texts, services: Services, refusal: dom.Refusal, nag_id: str | None) -> str:
+def refusal_text(t: Texts, services: Services, refusal: dc.Refusal, nag_id: str | None) -> str:
     """Why a NAG or start date can't be shown (the same words whatever the exact reason)."""
     k = _min_count(services)
     if refusal == "nag":
@@ -108,7 +109,7 @@ def view_blocks(
     services: Services,
     t: Texts,
     survey: Survey,
-    view: dom.ViewResult,
+    view: dc.ViewResult,
     asked_week: str | None = None,
     first_week: str | None = None,
 ) -> list[list[str]]:
@@ -193,7 +194,7 @@ def summary_parts(blocks: Sequence[Sequence[str]], limit: int = SUMMARY_LIMIT) -
     return [p for part in parts for p in split_message([part])]  # a huge one: Telegram's limit
 
 
-def _has_figures(r: dom.QuestionResult) -> bool:
+def _has_figures(r: dc.QuestionResult) -> bool:
     """Whether a question shows at least one count (else its figures are all "fewer than")."""
     return any(c.count is not None for c in r.cells)
 
@@ -203,7 +204,7 @@ def top_lines(
     t: Texts,
     survey: Survey,
     question_id: str,
-    level: dict[str | None, dom.ViewResult],
+    level: dict[str | None, dc.ViewResult],
 ) -> list[str]:
     """Each shown NAG's top three priorities, as its own view shows them; the rest together."""
     q = survey.question(question_id)
@@ -214,7 +215,7 @@ def top_lines(
         if nag_id is None:
             continue
         name = e(_nag_name(services, nag_id))
-        top = dom.top_three(q, view)
+        top = dc.top_three(q, view)
         if not top:
             lines.append(t.get("results.top_nag_withheld", nag=name, min=k))
             continue
@@ -226,15 +227,15 @@ def top_lines(
     return lines
 
 
-def _count(t: Texts, c: dom.Cell, k: int) -> str:
+def _count(t: Texts, c: dc.Cell, k: int) -> str:
     if c.count is not None:
         return str(c.count)
     return t.get("results.top_small" if c.small else "results.top_withheld", min=k)
 
 
-def _chartable(r: dom.QuestionResult) -> bool:
+def _chartable(r: dc.QuestionResult) -> bool:
     """A chart only when it has a bar to show: never one of nothing but "not shown"."""
-    return r.answered is not None and r.question.type in dom.CHOICE_TYPES and _has_figures(r)
+    return r.answered is not None and r.question.type in dc.CHOICE_TYPES and _has_figures(r)
 
 
 async def send_results(
@@ -251,28 +252,28 @@ async def send_results(
     k = _min_count(s)
     asked = week_of(since) if since else None
     top = next((q for q in survey.questions if q.type == "top"), None)
-    level: dict[str | None, dom.ViewResult] | None = None
+    level: dict[str | None, dc.ViewResult] | None = None
     if nag_id is None and since is None:
         # The whole survey: the fast GROUP BY path; no other view is involved.
         counts = await s.surveys.counts(survey.id)
-        results = dom.summarise(
+        results = dc.summarise(
             survey, counts.answered, counts.values, k, completed=counts.completed
         )
-        view = dom.ViewResult(None, None, counts.completed, tuple(results), dom.Tally(), False)
+        view = dc.ViewResult(None, None, counts.completed, tuple(results), dc.Tally(), False)
         groups = None
         if top is not None:
             groups = await load_groups(s, survey, top.id)
-            level = dom.protect_level(survey, groups, 0, k)
+            level = dc.protect_level(survey, groups, 0, k)
         elif counts.completed:
             groups = await load_groups(s, survey, answers=False)
-        selection = dom.select(groups, None, None, k) if groups else "small"
+        selection = dc.select(groups, None, None, k) if groups else "small"
     else:
         groups = await load_groups(s, survey)
-        selection = dom.select(groups, nag_id, asked, k)
+        selection = dc.select(groups, nag_id, asked, k)
         if isinstance(selection, str):
             await reply(update, refusal_text(t, s, selection, nag_id))
             return
-        level = dom.protect_level(survey, groups, selection.start, k)
+        level = dc.protect_level(survey, groups, selection.start, k)
         view = level[selection.nag]
     if view.completed < k:
         # Too little to show anything: one line (no empty figures, charts or CSV).
@@ -306,7 +307,7 @@ async def _send_charts(
     update: Update,
     context: BotContext,
     survey: Survey,
-    charts: Sequence[dom.QuestionResult],
+    charts: Sequence[dc.QuestionResult],
     completed: int,
 ) -> None:
     """One bar chart per question with a figure to show, as one album (the caption on its first
@@ -403,7 +404,7 @@ async def list_surveys(update: Update, context: BotContext) -> None:
                 status=_status_line(t, survey, day),
                 started=started,
                 completed=completed,
-                rate=_pct(dom.completion_rate(started, completed)),
+                rate=_pct(dc.completion_rate(started, completed)),
             )
         )
         if completed:
@@ -450,7 +451,7 @@ async def compose_you_said_we_did(
     participants = await services.surveys.participants(survey_id)
     if not participants:
         return []
-    level = dom.protect_level(survey, await load_groups(services, survey), 0, _min_count(services))
+    level = dc.protect_level(survey, await load_groups(services, survey), 0, _min_count(services))
     by_area: dict[str | None, str] = {}
 
     def message_for(nag_id: str) -> str:
@@ -469,7 +470,7 @@ async def compose_you_said_we_did(
     return out
 
 
-def _ysdw_text(services: Services, t: Texts, survey: Survey, view: dom.ViewResult) -> str:
+def _ysdw_text(services: Services, t: Texts, survey: Survey, view: dc.ViewResult) -> str:
     area = _nag_name(services, view.nag) if view.nag else t.get("results.ysdw_area_all")
     lines = [t.get("results.ysdw_header", title=e(survey.title), area=e(area))]
     for r in view.results:
