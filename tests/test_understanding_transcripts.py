@@ -109,6 +109,7 @@ async def test_ordinary_words_that_resemble_danger_get_no_helpline(
         ("who is my PCSO", "neighbourhood team"),
         ("how do I join the group", "Anyone can come"),
         ("what's a NAG?", "Neighbourhood Action Group"),
+        ("can I see the minutes of the last meeting", "minutes aren't published here"),
         ("who do I call about fly tipping", "City Council"),
         ("my neighbour's dog barks all night", "City Council"),
         ("what's the weather like tomorrow", "not something I can help with"),

@@ -22,7 +22,7 @@ from bot.handlers.areas import ask_for_area
 from bot.handlers.common import chat_id, now, reply, require_chat, texts
 from bot.handlers.navigation import send_menu
 from bot.render.keyboards import button
-from bot.render.text import contact_text, e, when
+from bot.render.text import attr, contact_text, e, when
 
 ICS_MEETINGS = 6
 
@@ -119,7 +119,7 @@ async def minutes(update: Update, context: BotContext) -> None:
         return
     found = [x for x in nag.links if "minute" in x.title.lower()]
     if found:
-        links = " · ".join(f'<a href="{x.url}">{e(x.title)}</a>' for x in found)
+        links = " · ".join(f'<a href="{attr(x.url)}">{e(x.title)}</a>' for x in found)
         await reply(update, t.get("questions.minutes", name=e(nag.name), links=links))
         return
     await reply(update, t.get("questions.minutes_none", contact=contact_text(t, nag, links=False)))
