@@ -22,6 +22,7 @@ from bot.domain.intents import IntentRouter
 from bot.domain.safety import Detector
 from bot.domain.understanding import ModelStore, Training, Understanding
 from bot.modelstore import default_store
+from bot.ops.status import OpsStatus
 from bot.runtime import SeenCache, Signposted
 from storage.broadcasts import BroadcastStore
 from storage.db import Database
@@ -86,8 +87,11 @@ class Services:
     seen: SeenCache = field(default_factory=SeenCache)
     fatal: str | None = None  # why the bot stopped itself (bot/app.py), for `run`'s exit
     signposted: Signposted = field(default_factory=Signposted)
+    # Open problems and the last good Bot API call (bot/ops/status.py): /readyz, alerts.
+    status: OpsStatus = field(init=False)
 
     def __post_init__(self) -> None:
+        self.status = OpsStatus(self.clock)
         self.set_content(self.content)
 
     def texts(self, lang: str = "en") -> Texts:

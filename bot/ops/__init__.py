@@ -1,0 +1,1 @@
+"""Operations: what the bot knows about its own health, for /readyz, /metrics and admin alerts."""
