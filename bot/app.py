@@ -12,6 +12,7 @@ import logging
 import os
 import tempfile
 from collections.abc import Callable, Iterable
+from datetime import timedelta
 from functools import wraps
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,7 @@ from bot.broadcasting import BroadcastService
 from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.content import Content
+from bot.content.keys import TextKey
 from bot.context import BotContext, BotData, Services, services_of
 from bot.delivery import install
 from bot.domain.surveys import pseudonym
@@ -66,9 +68,12 @@ from bot.handlers import (
 )
 from bot.handlers.registry import Callback, Command, Destination, allowed
 from bot.http import BotApiRequest
+from bot.ops.alerts import AdminAlerts
+from bot.ops.status import OpenProblem, Problem
 from bot.pacing import Pacer
 from bot.polling import PollingRequest
 from bot.processing import PerChatOrderedProcessor
+from bot.render.text import e, when_words
 from storage.broadcasts import BroadcastStore
 from storage.db import Database, DatabaseUnavailable
 from storage.residents import Residents
@@ -147,6 +152,9 @@ async def on_error(update: object, context: BotContext) -> None:
         # Locked, read-only or full: what they sent was not saved, and sending it again later
         # will work; say so rather than "something went wrong".
         logger.warning("Not saved: the database is %s (%s)", err.reason, err)
+        context.services.status.raise_problem(
+            Problem.DATABASE_UNWRITABLE, f"the database is {err.reason}"
+        )
         if isinstance(update, Update) and update.effective_chat is not None:
             try:
                 await update.effective_chat.send_message(
@@ -267,9 +275,17 @@ async def startup(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
             await feature.on_start(app)
 
 
+async def stopping(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """post_stop: alerts still being sent get a moment (bounded) while the bot can still send."""
+    alerts = services_of(app).alerts
+    if alerts is not None:
+        await alerts.drain()
+
+
 async def shutdown(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """post_shutdown: the features' stop hooks in reverse order, then the database."""
     s = services_of(app)
+    await stopping(app)
     for feature in reversed(s.features):
         if feature.on_stop is not None:
             await feature.on_stop(app)
@@ -304,7 +320,48 @@ def _stop_fatally(app: Application[Any, Any, Any, Any, Any, Any], s: Services, r
     if s.fatal is None:
         s.fatal = reason
         logger.error("Stopping: %s", reason)
+        # An admin alert where one can still go out (not with a revoked token, but the log has it)
+        problem = Problem.TOKEN_REFUSED if "token" in reason else Problem.STOPPED
+        s.status.raise_problem(problem, reason)
         app.stop_running()
+
+
+PROBLEM_TEXTS: dict[Problem, TextKey] = {
+    Problem.BROADCAST_EXPIRED: "alerts.broadcast_expired",
+    Problem.DELIVERY_FAILING: "alerts.delivery_failing",
+    Problem.DATABASE_UNWRITABLE: "alerts.database_unwritable",
+    Problem.TOKEN_REFUSED: "alerts.token_refused",
+    Problem.BOT_API_UNREACHABLE: "alerts.bot_api_unreachable",
+    Problem.OUTBOX_STUCK: "alerts.outbox_stuck",
+    Problem.STOPPED: "alerts.stopped",
+}
+
+
+def admin_alerts(app: Application[Any, Any, Any, Any, Any, Any], s: Services) -> AdminAlerts:
+    """Alerts go to the config's admins straight through the Bot API (never the outbox)."""
+    cfg = s.config.settings.alerts
+
+    async def send(chat_id: int, text: str) -> None:
+        await app.bot.send_message(chat_id, text, parse_mode=ParseMode.HTML)
+
+    def render(p: OpenProblem, recovered: bool) -> str:
+        t = s.texts()
+        what = t.get(PROBLEM_TEXTS[p.problem])
+        since = when_words(t, p.since, s.config.tz, s.clock.now())
+        if recovered:
+            return t.get("alerts.recovered", what=e(what), since=e(since))
+        return t.get("alerts.raised", what=e(what), detail=e(p.detail), since=e(since))
+
+    return AdminAlerts(
+        s.status,
+        s.clock,
+        lambda: s.config.admin_ids,
+        send,
+        render,
+        cooldown=timedelta(minutes=cfg.cooldown_minutes),
+        failing_after=timedelta(minutes=cfg.delivery_failing_minutes),
+        silent_after=timedelta(minutes=cfg.bot_api_silent_minutes),
+    )
 
 
 def build_application(
@@ -339,6 +396,7 @@ def build_application(
         .concurrent_updates(PerChatOrderedProcessor(256))
         .rate_limiter(Pacer.from_settings(cfg.settings.broadcast))
         .post_init(startup)
+        .post_stop(stopping)
         .post_shutdown(shutdown)
     )
     app = builder.build()
@@ -351,7 +409,9 @@ def build_application(
     services.commands = tuple(menu_order(c for f in services.features for c in f.commands))
     services.intent_answers = intent_answers(services.features)
     services.destinations = destinations(services.features)
+    services.alerts = admin_alerts(app, services)
     services.delivery = install(app, services)
+    services.delivery.on_send_result = services.alerts.send_result
     services.broadcasting = BroadcastService(app, services)
     services.broadcasting.attach(services.delivery)
 

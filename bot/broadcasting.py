@@ -23,6 +23,7 @@ from telegram.ext import Application
 
 from bot import callback_data as cd
 from bot.domain.broadcasts import NOTICE_BEFORE, duplicate_window, effective_send_time
+from bot.ops.status import Problem
 from bot.render.keyboards import button
 from bot.render.text import e, first_line, when_words
 from storage.broadcasts import Broadcast
@@ -183,6 +184,9 @@ class BroadcastService:
             return False
         logger.warning("Broadcast %d expired: %.1f hours late", b.id, hours)
         s = self.services
+        # For the log and /metrics; the notice below is the officers' (and admins') alert.
+        s.status.raise_problem(Problem.BROADCAST_EXPIRED, f"broadcast {b.id}, {hours:.1f} h late")
+        s.status.clear_problem(Problem.BROADCAST_EXPIRED)
         t = s.texts()
         await self.tell_officers(
             t.get(

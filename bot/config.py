@@ -116,6 +116,16 @@ class BroadcastSection(_Strict):
         return v
 
 
+class AlertsSection(_Strict):
+    # Admins (officers with role admin) get one Telegram message per problem (bot/ops/alerts.py),
+    # not again for the same problem within this many minutes, and one line when it is over.
+    cooldown_minutes: float = Field(default=60.0, gt=0)
+    # Broadcast sends failing (network, Telegram's 5xx) with no success for this long.
+    delivery_failing_minutes: float = Field(default=10.0, gt=0)
+    # No successful Bot API call for this long (polling asks at least every 30 seconds).
+    bot_api_silent_minutes: float = Field(default=5.0, gt=0)
+
+
 class Settings(_Strict):
     telegram: TelegramSection = TelegramSection()
     storage: StorageSection = StorageSection()
@@ -124,6 +134,7 @@ class Settings(_Strict):
     officers: list[Officer] = []
     survey: SurveySection = SurveySection()
     broadcast: BroadcastSection = BroadcastSection()
+    alerts: AlertsSection = AlertsSection()
 
     @field_validator("timezone")
     @classmethod
@@ -239,6 +250,10 @@ class Config:
 
     def role_of(self, user_id: int | None) -> str | None:
         return self.officer_roles.get(user_id) if user_id is not None else None
+
+    @property
+    def admin_ids(self) -> list[int]:
+        return [i for i, role in self.officer_roles.items() if role == "admin"]
 
     def officer_entry(self, user_id: int | None) -> tuple[int, str | None] | None:
         """(position in the config's officers list from 1, name or None) of an officer, or None

@@ -22,6 +22,7 @@ from bot.domain.intents import IntentRouter
 from bot.domain.safety import Detector
 from bot.domain.understanding import ModelStore, Training, Understanding
 from bot.modelstore import default_store
+from bot.ops.alerts import AdminAlerts
 from bot.ops.status import OpsStatus
 from bot.runtime import SeenCache, Signposted
 from storage.broadcasts import BroadcastStore
@@ -89,6 +90,7 @@ class Services:
     signposted: Signposted = field(default_factory=Signposted)
     # Open problems and the last good Bot API call (bot/ops/status.py): /readyz, alerts.
     status: OpsStatus = field(init=False)
+    alerts: AdminAlerts | None = field(default=None, repr=False)  # set by the composition root
 
     def __post_init__(self) -> None:
         self.status = OpsStatus(self.clock)

@@ -55,6 +55,7 @@ from telegram.ext import Application
 
 from bot.context import Services, services_of
 from bot.domain.broadcasts import effective_send_time, sends_image
+from bot.ops.status import Problem
 from bot.pacing import Pacer, Sleep, retry_after
 from bot.render.keyboards import rating_keyboard
 from storage.broadcasts import Broadcast, Claimed, Outcome
@@ -135,6 +136,8 @@ class Delivery:
         # send (expired, officers told; returns whether it was this call that expired it).
         self.on_deferred: Callable[[Broadcast], Awaitable[None]] | None = None
         self.on_expired: Callable[[Broadcast, datetime, float], Awaitable[bool]] | None = None
+        # Admin alerts hear of every send's fate: (went out?, why not), for "failing for N min".
+        self.on_send_result: Callable[[bool, str], None] | None = None
 
     @property
     def services(self) -> Services:
@@ -256,6 +259,9 @@ class Delivery:
         self.stats.db_errors += 1
         self._db_down = True
         self._db_reason = exc.reason
+        self.services.status.raise_problem(
+            Problem.DATABASE_UNWRITABLE, f"the database is {exc.reason}"
+        )
         if not self._outage:
             self._outage = True
             logger.warning(
@@ -290,6 +296,7 @@ class Delivery:
         if self._outage:
             self._outage = False
             logger.warning("Broadcast delivery resumed: the database is writable again")
+            self.services.status.clear_problem(Problem.DATABASE_UNWRITABLE)
 
     async def _take_slot(self) -> None:
         """Wait until fewer than `window` sends are unrecorded; DatabaseDown if none can be."""
@@ -497,6 +504,8 @@ class Delivery:
             except (TimedOut, NetworkError) as exc:  # also 5xx answers
                 # A timed-out request may have reached Telegram: the retry can then repeat it.
                 # Telegram offers no way to know, so this is the one at-least-once case.
+                if self.on_send_result is not None:
+                    self.on_send_result(False, type(exc).__name__)
                 attempts += 1
                 if attempts >= MAX_ATTEMPTS:
                     return Outcome(b.id, row.chat_id, OutboxStatus.FAILED, attempts, str(exc))
@@ -505,6 +514,8 @@ class Delivery:
                 continue
             except TelegramError as exc:  # e.g. ChatMigrated: nothing a retry would fix
                 return done(OutboxStatus.FAILED, str(exc))
+            if self.on_send_result is not None:
+                self.on_send_result(True, "")
             return done(OutboxStatus.SENT, message_id=msg.message_id, at=self.services.clock.now())
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 
-from tests.conftest import close_harness
+from tests.conftest import ADMIN_ID, close_harness
 from tests.faults import (
     TEXT,
     DbOutage,
@@ -48,6 +48,12 @@ async def test_read_only_for_30_s_mid_broadcast_loses_nothing_and_resumes_by_its
     assert progress == {"sent": len(chats)}, "delivered messages are recorded as sent"
     assert (await h.services.broadcasts.get(bid)).status == "done", "finished without restart"
     assert await report_counts(h, bid) == {"sent": len(chats), "remaining": 0, "failed": 0}
+    # The admin heard once that the database could not be written, and once that it is over.
+    alerts = h.api.texts(ADMIN_ID)
+    assert len(alerts) == 2, alerts
+    assert "database cannot be written" in alerts[0] and "read-only" in alerts[0]
+    assert alerts[1].startswith("✅") and "recovered" in alerts[1]
+    assert not h.services.status.open_problems()
 
     # No busy loop: a 30-second outage costs a handful of tries, each after a longer wait.
     stats = delivery.stats

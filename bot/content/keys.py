@@ -8,6 +8,15 @@ from __future__ import annotations
 from typing import Literal
 
 TextKey = Literal[
+    "alerts.raised",
+    "alerts.recovered",
+    "alerts.broadcast_expired",
+    "alerts.delivery_failing",
+    "alerts.database_unwritable",
+    "alerts.token_refused",
+    "alerts.bot_api_unreachable",
+    "alerts.outbox_stuck",
+    "alerts.stopped",
     "questions.calendar_no_area",
     "questions.council",
     "questions.feedback",

@@ -29,6 +29,7 @@ class Problem(StrEnum):
     TOKEN_REFUSED = "token_refused"  # the Bot API refused the token (revoked)
     BOT_API_UNREACHABLE = "bot_api_unreachable"  # no successful Bot API call for a while
     OUTBOX_STUCK = "outbox_stuck"  # a due outbox row has waited past the threshold
+    STOPPED = "stopped"  # the bot stopped itself (a fatal answer from the Bot API, say)
 
 
 # Problems that make the bot not ready (/readyz answers 503 while one is open). A broadcast
@@ -40,6 +41,7 @@ NOT_READY = frozenset(
         Problem.TOKEN_REFUSED,
         Problem.BOT_API_UNREACHABLE,
         Problem.OUTBOX_STUCK,
+        Problem.STOPPED,
     }
 )
 
