@@ -39,7 +39,8 @@ HELDOUT_TOPICS = DATA / "heldout19_topics.yaml"
 HELDOUT_INTENTS = DATA / "heldout19_intents.yaml"
 HELDOUT = {
     "A": (HELDOUT_TOPICS, HELDOUT_INTENTS),  # run once mid-way (see bench/README.md §7)
-    "B": (DATA / "heldout19b_topics.yaml", DATA / "heldout19b_intents.yaml"),  # at the end only
+    "B": (DATA / "heldout19b_topics.yaml", DATA / "heldout19b_intents.yaml"),  # end of round 1
+    "C": (DATA / "heldout19c_topics.yaml", DATA / "heldout19c_intents.yaml"),  # end of round 2
 }
 
 
@@ -271,7 +272,7 @@ def speed(texts: Sequence[str], repeat: int = 3) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--heldout", choices=sorted(HELDOUT), help="a held-out set (A or B)")
+    parser.add_argument("--heldout", choices=sorted(HELDOUT), help="a held-out set (A, B or C)")
     parser.add_argument("--speed", action="store_true")
     args = parser.parse_args(argv)
     if args.speed:
