@@ -116,6 +116,12 @@ class BroadcastSection(_Strict):
         return v
 
 
+class LoggingSection(_Strict):
+    # text: one readable line a record (a terminal, journald); json: one JSON object a line
+    # for a log collector. Both are redacted the same way (bot/logsetup.py).
+    format: Literal["text", "json"] = "text"
+
+
 class Settings(_Strict):
     telegram: TelegramSection = TelegramSection()
     storage: StorageSection = StorageSection()
@@ -124,6 +130,7 @@ class Settings(_Strict):
     officers: list[Officer] = []
     survey: SurveySection = SurveySection()
     broadcast: BroadcastSection = BroadcastSection()
+    logging: LoggingSection = LoggingSection()
 
     @field_validator("timezone")
     @classmethod
@@ -209,6 +216,10 @@ class Config:
     def proxy(self) -> str | None:
         p = self.settings.telegram.proxy
         return p.get_secret_value() if p else None
+
+    @property
+    def log_format(self) -> Literal["text", "json"]:
+        return self.settings.logging.format
 
     @property
     def tz(self) -> ZoneInfo:
@@ -315,6 +326,10 @@ def load_config(
             telegram["proxy"] = env["TELEGRAM_PROXY"]
             from_env["telegram.proxy"] = "TELEGRAM_PROXY"
         raw = {**raw, "telegram": telegram}
+    section = raw.get("logging")
+    if env.get("SAFERMK_LOG_FORMAT") and (section is None or isinstance(section, dict)):
+        raw = {**raw, "logging": {**(section or {}), "format": env["SAFERMK_LOG_FORMAT"]}}
+        from_env["logging.format"] = "SAFERMK_LOG_FORMAT"
     try:
         settings = Settings.model_validate(raw)
     except ValidationError as exc:
@@ -328,8 +343,14 @@ def load_config(
                 "TELEGRAM_BOT_TOKEN=<token> in the environment or telegram.token in config.yaml."
             )
         if not TOKEN_RE.match(token):
+            # Named as _describe names any value: by the environment variable it came from
+            # (which overrides the file, so the file is the wrong place to look), else the file.
+            if "telegram.token" in from_env:
+                where = "TELEGRAM_BOT_TOKEN (config key 'telegram.token')"
+            else:
+                where = (f"{source}: " if source else "") + "config key 'telegram.token'"
             raise ConfigError(
-                "config key 'telegram.token': does not look like a bot token from @BotFather "
+                f"{where}: does not look like a bot token from @BotFather "
                 "(digits, a colon, then 35 letters)"
             )
     roles: dict[int, str] = {o.id: o.role for o in settings.officers}

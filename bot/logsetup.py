@@ -4,19 +4,25 @@ Everything the bot writes to stderr passes through `redact`: log records (via Re
 and uncaught exceptions in the main thread, other threads and the event loop (via the hooks
 `install_excepthooks` and `loop_exception_handler` set), so neither the configured token nor
 anything shaped like a bot token can reach the terminal or a log collector.
+
+Records are written as text lines or, for a log collector, as one JSON object a line
+(`logging.format: json`); the redacting filter sits on the handler, so it runs before either
+formatter and both carry the same redacted text.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import re
 import sys
 import threading
 import traceback
 from collections.abc import Callable
+from datetime import UTC, datetime
 from types import TracebackType
-from typing import Any, TextIO
+from typing import Any, Literal, TextIO
 
 logger = logging.getLogger(__name__)
 
@@ -71,12 +77,47 @@ QUIET_LOGGERS: dict[str, int] = {
 }
 
 
+LogFormat = Literal["text", "json"]
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object a line: time (ISO 8601, UTC), level, logger, message, exc_info, stack.
+
+    It formats what RedactingFilter left on the record (the message with its arguments merged,
+    `exc_text`), so it adds no path around the redaction; json.dumps escapes newlines, so a
+    traceback stays inside its line.
+    """
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, str] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            entry["exc_info"] = record.exc_text
+        if record.stack_info:
+            entry["stack_info"] = record.stack_info
+        return json.dumps(entry, ensure_ascii=False)
+
+
 def setup_logging(
-    level: int = logging.INFO, secrets: tuple[str, ...] = (), stream: TextIO | None = None
+    level: int = logging.INFO,
+    secrets: tuple[str, ...] = (),
+    stream: TextIO | None = None,
+    log_format: LogFormat = "text",
 ) -> None:
     """One stderr handler with the redacting filter; the bot's own loggers at `level`."""
     handler = logging.StreamHandler(stream or sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    if log_format == "json":
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    # On the handler, not a logger: handlers filter a record before they format it, and every
+    # logger's records reach this one handler.
     handler.addFilter(RedactingFilter(secrets))
     root = logging.getLogger()
     for old in list(root.handlers):
