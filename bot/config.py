@@ -128,9 +128,9 @@ class Settings(_Strict):
     content: ContentSection = ContentSection()
     timezone: str = "Europe/London"
     officers: list[Officer] = []
+    logging: LoggingSection = LoggingSection()
     survey: SurveySection = SurveySection()
     broadcast: BroadcastSection = BroadcastSection()
-    logging: LoggingSection = LoggingSection()
 
     @field_validator("timezone")
     @classmethod
@@ -218,10 +218,6 @@ class Config:
         return p.get_secret_value() if p else None
 
     @property
-    def log_format(self) -> Literal["text", "json"]:
-        return self.settings.logging.format
-
-    @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.settings.timezone)
 
@@ -237,6 +233,10 @@ class Config:
     @property
     def content_dir(self) -> Path:
         return self.settings.content.dir
+
+    @property
+    def log_format(self) -> Literal["text", "json"]:
+        return self.settings.logging.format
 
     @property
     def survey_secret(self) -> str:
