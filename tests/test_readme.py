@@ -20,7 +20,7 @@ def _text() -> str:
 
 async def test_quick_start_postcode_sets_one_nag_at_once(tmp_path: Path, content: Content):
     m = re.search(
-        r"Type a postcode \(`([^`]+)` is in one NAG's\s+area, so \"Your area is now (.+?)\"",
+        r"Type a postcode \(`([^`]+)` is in one NAG's\s+area, so the bot answers \"Your area is now (.+?)\"",
         _text(),
     )
     assert m, "the Quick start names an example postcode and its NAG"
