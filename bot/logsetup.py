@@ -18,6 +18,7 @@ import logging
 import re
 import sys
 import threading
+import time
 import traceback
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -89,19 +90,43 @@ class JsonFormatter(logging.Formatter):
     """
 
     def format(self, record: logging.LogRecord) -> str:
-        entry: dict[str, str] = {
-            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
-            "level": record.levelname,
-            "logger": record.name,
-            "message": record.getMessage(),
-        }
         if record.exc_info and not record.exc_text:
             record.exc_text = self.formatException(record.exc_info)
-        if record.exc_text:
-            entry["exc_info"] = record.exc_text
-        if record.stack_info:
-            entry["stack_info"] = record.stack_info
-        return json.dumps(entry, ensure_ascii=False)
+        return json_line(
+            record.created,
+            record.levelname,
+            record.name,
+            record.getMessage(),
+            record.exc_text or None,
+            record.stack_info or None,
+        )
+
+
+def json_line(
+    created: float,
+    level: str,
+    logger_name: str,
+    message: str,
+    exc_info: str | None = None,
+    stack_info: str | None = None,
+) -> str:
+    """One log entry as a JSON object on one line (the text given is already redacted)."""
+    entry = {
+        "time": datetime.fromtimestamp(created, UTC).isoformat(timespec="milliseconds"),
+        "level": level,
+        "logger": logger_name,
+        "message": message,
+    }
+    if exc_info:
+        entry["exc_info"] = exc_info
+    if stack_info:
+        entry["stack_info"] = stack_info
+    return json.dumps(entry, ensure_ascii=False)
+
+
+def _logging_json() -> bool:
+    """Whether setup_logging chose JSON lines, so last-resort output should match them."""
+    return any(isinstance(h.formatter, JsonFormatter) for h in logging.getLogger().handlers)
 
 
 def setup_logging(
@@ -145,10 +170,19 @@ def install_excepthooks(secrets: tuple[str, ...] = (), stream: TextIO | None = N
     an unforeseen traceback (whose frames may hold the token in a URL) is shown without it.
     """
 
-    def write(text: str) -> None:
+    def write(heading: str | None, trace: str) -> None:
+        # Checked at each call: with logging.format json (set up after these hooks), a log
+        # collector reading one JSON object a line gets one here too. Redacted before
+        # json.dumps, whose escaping could otherwise hide a configured secret from `redact`.
+        if _logging_json():
+            message = redact(heading or trace.rstrip().rsplit("\n", 1)[-1], secrets)
+            text = json_line(time.time(), "CRITICAL", "uncaught", message, redact(trace, secrets))
+            text += "\n"
+        else:
+            text = redact((f"{heading}\n" if heading else "") + trace, secrets)
         out = stream or sys.stderr
         try:
-            out.write(redact(text, secrets))
+            out.write(text)
             out.flush()
         except (OSError, ValueError):  # stderr closed: nothing more can be said
             pass
@@ -156,20 +190,20 @@ def install_excepthooks(secrets: tuple[str, ...] = (), stream: TextIO | None = N
     def excepthook(
         exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None
     ) -> None:
-        write(_formatted(exc_type, exc, tb))
+        write(None, _formatted(exc_type, exc, tb))
 
     def thread_hook(args: threading.ExceptHookArgs) -> None:
         if args.exc_type is SystemExit:
             return
         name = args.thread.name if args.thread is not None else "a thread"
         write(
-            f"Uncaught error in {name}:\n"
-            + _formatted(args.exc_type, args.exc_value, args.exc_traceback)
+            f"Uncaught error in {name}:",
+            _formatted(args.exc_type, args.exc_value, args.exc_traceback),
         )
 
     def unraisable_hook(args: Any) -> None:
-        where = f"{args.err_msg or 'Exception ignored in'}: {args.object!r}\n"
-        write(where + _formatted(args.exc_type, args.exc_value, args.exc_traceback))
+        where = f"{args.err_msg or 'Exception ignored in'}: {args.object!r}"
+        write(where, _formatted(args.exc_type, args.exc_value, args.exc_traceback))
 
     sys.excepthook = excepthook
     threading.excepthook = thread_hook

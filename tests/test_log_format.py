@@ -5,12 +5,14 @@ from __future__ import annotations
 import io
 import json
 import logging
+import sys
+import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 import pytest
 
-from bot.logsetup import REDACTED, setup_logging
+from bot.logsetup import REDACTED, install_excepthooks, setup_logging
 
 # Built at run time so no token-shaped literal sits in the source.
 REAL_SHAPED = "1234567890:" + "AbCdEfGhIjKlMnOpQrStUvWxYz012345678"
@@ -75,3 +77,34 @@ def test_text_format_is_still_the_default():
     assert line.rstrip().endswith("INFO bot.test: plain")
     with pytest.raises(json.JSONDecodeError):
         json.loads(line)
+
+
+def test_uncaught_errors_are_json_lines_too(
+    json_stream: io.StringIO, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Python's own hooks come back after the test.
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+    monkeypatch.setattr(threading, "excepthook", threading.excepthook)
+    monkeypatch.setattr(sys, "unraisablehook", sys.unraisablehook)
+    # A secret with characters json.dumps escapes: redacted before, so still found.
+    odd = 'se"cret\\value'
+    install_excepthooks((CONFIGURED, odd), stream=json_stream)
+
+    def fail() -> None:
+        raise RuntimeError(f"GET /bot{REAL_SHAPED}/getMe as {CONFIGURED} with {odd}")
+
+    try:
+        fail()
+    except RuntimeError as exc:
+        sys.excepthook(type(exc), exc, exc.__traceback__)
+    worker = threading.Thread(target=fail, name="worker")
+    worker.start()
+    worker.join()
+    main, thread = _records(json_stream)
+    assert main["level"] == thread["level"] == "CRITICAL"
+    assert main["message"].startswith("RuntimeError: GET /bot" + REDACTED)
+    assert thread["message"] == "Uncaught error in worker:"
+    for entry in (main, thread):
+        assert entry["exc_info"].startswith("Traceback") and entry["exc_info"].count(REDACTED) == 3
+        assert REAL_SHAPED not in str(entry) and CONFIGURED not in str(entry)
+        assert odd not in entry["exc_info"] and odd not in entry["message"]
