@@ -232,7 +232,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     survey_secret = cfg.settings.survey.secret
     secrets = (cfg.token or "", survey_secret.get_secret_value() if survey_secret else "")
     install_excepthooks(secrets)
-    setup_logging(logging.DEBUG if args.verbose else logging.INFO, secrets=secrets)
+    setup_logging(
+        logging.DEBUG if args.verbose else logging.INFO, secrets=secrets, log_format=cfg.log_format
+    )
     if created is not None:
         logger.warning(
             "Generated the survey secret in %s: back it up together with the database "

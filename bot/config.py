@@ -126,12 +126,19 @@ class AlertsSection(_Strict):
     bot_api_silent_minutes: float = Field(default=5.0, gt=0)
 
 
+class LoggingSection(_Strict):
+    # text: one readable line a record (a terminal, journald); json: one JSON object a line
+    # for a log collector. Both are redacted the same way (bot/logsetup.py).
+    format: Literal["text", "json"] = "text"
+
+
 class Settings(_Strict):
     telegram: TelegramSection = TelegramSection()
     storage: StorageSection = StorageSection()
     content: ContentSection = ContentSection()
     timezone: str = "Europe/London"
     officers: list[Officer] = []
+    logging: LoggingSection = LoggingSection()
     survey: SurveySection = SurveySection()
     broadcast: BroadcastSection = BroadcastSection()
     alerts: AlertsSection = AlertsSection()
@@ -239,6 +246,10 @@ class Config:
         return self.settings.content.dir
 
     @property
+    def log_format(self) -> Literal["text", "json"]:
+        return self.settings.logging.format
+
+    @property
     def survey_secret(self) -> str:
         """The key of survey pseudonyms (resolved at start: configured, or the generated file)."""
         secret = self.settings.survey.secret
@@ -330,6 +341,10 @@ def load_config(
             telegram["proxy"] = env["TELEGRAM_PROXY"]
             from_env["telegram.proxy"] = "TELEGRAM_PROXY"
         raw = {**raw, "telegram": telegram}
+    section = raw.get("logging")
+    if env.get("SAFERMK_LOG_FORMAT") and (section is None or isinstance(section, dict)):
+        raw = {**raw, "logging": {**(section or {}), "format": env["SAFERMK_LOG_FORMAT"]}}
+        from_env["logging.format"] = "SAFERMK_LOG_FORMAT"
     try:
         settings = Settings.model_validate(raw)
     except ValidationError as exc:
@@ -343,8 +358,14 @@ def load_config(
                 "TELEGRAM_BOT_TOKEN=<token> in the environment or telegram.token in config.yaml."
             )
         if not TOKEN_RE.match(token):
+            # Named as _describe names any value: by the environment variable it came from
+            # (which overrides the file, so the file is the wrong place to look), else the file.
+            if "telegram.token" in from_env:
+                where = "TELEGRAM_BOT_TOKEN (config key 'telegram.token')"
+            else:
+                where = (f"{source}: " if source else "") + "config key 'telegram.token'"
             raise ConfigError(
-                "config key 'telegram.token': does not look like a bot token from @BotFather "
+                f"{where}: does not look like a bot token from @BotFather "
                 "(digits, a colon, then 35 letters)"
             )
     roles: dict[int, str] = {o.id: o.role for o in settings.officers}

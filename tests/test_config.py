@@ -82,3 +82,51 @@ def test_malformed_token_is_rejected_without_echoing_it(tmp_path: Path):
 def test_missing_explicit_config_file(tmp_path: Path):
     with pytest.raises(ConfigError, match="config file not found"):
         load_config(tmp_path / "nope.yaml", env={"TELEGRAM_BOT_TOKEN": TEST_TOKEN})
+
+
+def test_malformed_token_from_the_environment_names_the_variable(tmp_path: Path):
+    p = tmp_path / "c.yaml"
+    p.write_text("timezone: Europe/London\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(p, env={"TELEGRAM_BOT_TOKEN": "not-a-token-secret-value"})
+    message = str(info.value)
+    # The variable overrides the file, so the file is not where to look.
+    assert message.startswith("TELEGRAM_BOT_TOKEN ")
+    assert str(p) not in message and "not-a-token-secret-value" not in message
+
+
+def test_malformed_token_in_the_file_names_the_file_and_key(tmp_path: Path):
+    p = tmp_path / "c.yaml"
+    p.write_text('telegram:\n  token: "not-a-token-secret-value"\n')
+    with pytest.raises(ConfigError) as info:
+        load_config(p, env={})
+    message = str(info.value)
+    assert message.startswith(f"{p}: config key 'telegram.token': ")
+    assert "TELEGRAM_BOT_TOKEN" not in message and "not-a-token-secret-value" not in message
+
+
+def test_log_format_from_the_file_and_the_environment(tmp_path: Path):
+    p = tmp_path / "c.yaml"
+    p.write_text("logging:\n  format: json\n")
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("")
+    env = {"TELEGRAM_BOT_TOKEN": TEST_TOKEN}
+    assert load_config(empty, env).log_format == "text"
+    assert load_config(p, env).log_format == "json"
+    assert load_config(p, {**env, "SAFERMK_LOG_FORMAT": "text"}).log_format == "text"
+
+
+def test_bad_log_format_is_one_line_naming_the_key_or_variable(
+    tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch
+):
+    p = tmp_path / "c.yaml"
+    p.write_text("logging:\n  format: yaml\n")
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TEST_TOKEN)
+    monkeypatch.delenv("SAFERMK_LOG_FORMAT", raising=False)
+    assert main(["run", "--config", str(p)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"{p}: config key 'logging.format': ") and err.count("\n") == 1
+    monkeypatch.chdir(tmp_path)  # no ./config.yaml: the value comes only from the variable
+    with pytest.raises(ConfigError) as info:
+        load_config(None, env={"TELEGRAM_BOT_TOKEN": TEST_TOKEN, "SAFERMK_LOG_FORMAT": "xml"})
+    assert str(info.value).startswith("SAFERMK_LOG_FORMAT (config key 'logging.format'): ")
