@@ -180,14 +180,15 @@ def topic_candidates(
     }
 
 
-def run(heldout: str | None, folds: int = 5) -> str:
+def run(heldout: str | None, folds: int = 5, files: Sequence[str] | None = None) -> str:
     from bot.content import load_content
     from bot.content.examples import split
 
     out: list[str] = []
     content_dir = ROOT / "content"
-    if heldout:
-        topics_path, intents_path = HELDOUT[heldout]
+    if heldout or files:
+        topics_path, intents_path = (Path(files[0]), Path(files[1])) if files else HELDOUT[heldout]
+        heldout = heldout or "(files)"
         topic_sets = {"held-out": load_topics(topics_path)}
         cands = topic_candidates(content_dir)
         scores = {name: TopicScore() for name in cands}
@@ -274,6 +275,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--heldout", choices=sorted(HELDOUT), help="a held-out set (A, B or C)")
     parser.add_argument("--speed", action="store_true")
+    parser.add_argument("--files", nargs=2, metavar=("TOPICS", "INTENTS"),
+                        help="score two files in the held-out sets' format")  # fmt: skip
     args = parser.parse_args(argv)
     if args.speed:
         from bot.content import load_content
@@ -281,7 +284,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ex = load_content(ROOT / "content").examples
         print(speed([t for t, _ in ex.intent_items()] + [i.text for i in ex.topic_items()]))
         return 0
-    print(run(args.heldout))
+    print(run(args.heldout, files=args.files))
     return 0
 
 
