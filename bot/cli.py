@@ -14,9 +14,10 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
-from bot.config import ConfigError, load_config, resolve_survey_secret
+from bot.config import Config, ConfigError, load_config, resolve_survey_secret
 from bot.content import Content, ContentError, load_content
 from bot.domain.understanding import Understanding
+from bot.ops.instance import instance_lock
 from bot.processing import new_event_loop
 from storage.db import DatabaseError
 
@@ -218,13 +219,31 @@ async def check_bot_api(
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from bot.app import build_application, make_services
-    from bot.logsetup import install_excepthooks, loop_exception_handler, redact, setup_logging
-
     # Until the config is read, only the token's shape can be recognised.
+    from bot.logsetup import install_excepthooks
+
     install_excepthooks()
     try:
         cfg = load_config(Path(args.config) if args.config else None)
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    # Before anything touches the database or the secret beside it: a second bot on the same
+    # file would send every broadcast twice and fight over the updates.
+    lock = instance_lock(cfg.db_path)
+    if isinstance(lock, int):
+        return lock
+    try:
+        return _run_locked(args, cfg)
+    finally:
+        lock.release()
+
+
+def _run_locked(args: argparse.Namespace, cfg: Config) -> int:
+    from bot.app import build_application, make_services
+    from bot.logsetup import install_excepthooks, loop_exception_handler, redact, setup_logging
+
+    try:
         cfg, created = resolve_survey_secret(cfg, create=True)
     except ConfigError as exc:
         print(exc, file=sys.stderr)
