@@ -24,7 +24,15 @@ import os
 import re
 import sqlite3
 import typing
-from collections.abc import AsyncIterator, Callable, Hashable, Iterable, Iterator, Sequence
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Hashable,
+    Iterable,
+    Iterator,
+    Sequence,
+)
 from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, date, datetime
 from enum import StrEnum
@@ -65,6 +73,15 @@ _OPEN_PROBLEMS = {
 _busy_override: contextvars.ContextVar[int | None] = contextvars.ContextVar(
     "busy_override", default=None
 )
+# Set inside Database.erasing(): this task's erasures are scrubbed once, at the end of the block.
+_scrub_deferred: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "scrub_deferred", default=False
+)
+# Scrubbing (see Database.scrub): how long one checkpoint waits for readers, and how often it is
+# tried. Short waits, because the checkpoint holds the one connection every update needs.
+SCRUB_BUSY_MS = 250
+SCRUB_TRIES = 4
+SCRUB_PAUSE = 0.2  # seconds before the second try, then four times longer each time
 
 
 # ---------------------------------------------------------------- values across the boundary
@@ -189,6 +206,11 @@ def _private(path: Path) -> None:
         logger.debug("Could not make the database file private: %s", exc.strerror)
 
 
+async def _pragma_on(conn: aiosqlite.Connection, name: str) -> bool:
+    rows = list(await conn.execute_fetchall(f"PRAGMA {name}"))
+    return bool(rows and rows[0][0])
+
+
 def open_problem(path: Path, exc: BaseException) -> str:
     """One line for an operator: which file, what is wrong with it."""
     reason = reason_of(exc)
@@ -227,8 +249,16 @@ class Tx:
 class Database:
     """The bot's SQLite database."""
 
-    def __init__(self, path: Path | str, *, busy_ms: int = BUSY_MS) -> None:
+    def __init__(
+        self,
+        path: Path | str,
+        *,
+        busy_ms: int = BUSY_MS,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
         self.path = Path(path)
+        self._sleep = sleep  # between scrub tries (tests inject one that does not wait)
+        self.scrub_owed = False  # an erasure whose old copies may still be in the WAL
         self.busy_ms = busy_ms
         self._busy_now = busy_ms  # the busy timeout last set on the connection
         self._conn: aiosqlite.Connection | None = None
@@ -262,6 +292,8 @@ class Database:
             # Deleted rows (/forget, retention, unlinked survey answers) are overwritten with
             # zeros rather than left readable in free pages of the file.
             await conn.execute("PRAGMA secure_delete=ON")
+            if not await _pragma_on(conn, "secure_delete"):  # a build that cannot: say so now
+                raise sqlite3.OperationalError("this SQLite cannot turn secure_delete on")
             await conn.execute(f"PRAGMA busy_timeout={int(self.busy_ms)}")
             self._busy_now = self.busy_ms
             for name, (nargs, func) in self._functions.items():
@@ -374,6 +406,68 @@ class Database:
                 # transaction") until the bot restarts.
                 await self._rollback()
                 raise _translate(exc) from exc
+
+    # ------------------------------------------------------------ erasure that is real
+    # With secure_delete on, SQLite zeroes deleted cells and freed pages in the pages it writes,
+    # but in WAL mode it writes them to the -wal file: the frames holding the rows as they were
+    # before the DELETE stay in that file (and a checkpoint without TRUNCATE copies pages into
+    # the database but leaves the file's bytes in place) until overwritten, maybe days later.
+    # A TRUNCATE checkpoint copies the zeroed pages into the database and cuts the -wal to zero
+    # bytes. It costs a write of the pages changed since the last checkpoint and an fsync: fine
+    # for /forget and retention (rare) and for finishing an anonymous survey (a few a day).
+
+    async def erased(self) -> None:
+        """Storage calls this after a transaction that erased personal data: scrub now, or at
+        the end of the enclosing `erasing()` block of this task."""
+        self.scrub_owed = True
+        if not _scrub_deferred.get():
+            await self.scrub()
+
+    @asynccontextmanager
+    async def erasing(self) -> AsyncIterator[None]:
+        """Erasures inside the block are scrubbed once, when it ends (/forget erases several
+        features' rows; one checkpoint is enough)."""
+        if _scrub_deferred.get():
+            yield
+            return
+        token = _scrub_deferred.set(True)
+        try:
+            yield
+        finally:
+            _scrub_deferred.reset(token)
+            if self.scrub_owed:
+                await self.scrub()
+
+    async def scrub(self) -> bool:
+        """Checkpoint the WAL into the database and truncate it (see above); False if readers
+        kept blocking it after every try (logged; the next erasure tries again)."""
+        pause = SCRUB_PAUSE
+        for attempt in range(1, SCRUB_TRIES + 1):
+            if await self._checkpoint_truncate():
+                self.scrub_owed = False
+                return True
+            if attempt < SCRUB_TRIES:
+                await self._sleep(pause)  # without the lock: the bot carries on meanwhile
+                pause *= 4
+        logger.warning(
+            "Erased rows may stay in %s-wal until the next erasure: readers kept the "
+            "checkpoint from finishing",
+            self.path.name,
+        )
+        return False
+
+    async def _checkpoint_truncate(self) -> bool:
+        """One TRUNCATE checkpoint; True when it completed (nothing left in the -wal file)."""
+        with self.busy_timeout(SCRUB_BUSY_MS):
+            async with self._lock:
+                await self._apply_busy()
+                try:
+                    rows = list(await self.conn.execute_fetchall("PRAGMA wal_checkpoint(TRUNCATE)"))
+                except sqlite3.Error as exc:
+                    logger.warning("Checkpoint after an erasure failed: %s", exc)
+                    return False
+        # (busy, frames in the log, frames checkpointed); busy = 1 when readers blocked it.
+        return bool(rows) and rows[0][0] == 0
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[Tx]:
