@@ -1,4 +1,5 @@
-"""Command line: `safermk-bot run`, `preview`, `check-content`, and the survey export."""
+"""Command line: `safermk-bot run`, `preview`, `check-content`, the survey export, and backup and
+restore (bot/ops/backup_cli.py)."""
 
 from __future__ import annotations
 
@@ -386,7 +387,25 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("--since", help="YYYY-MM-DD")
     export.add_argument("--config", dest="config", default=argparse.SUPPRESS)
     export.set_defaults(func=cmd_export)
+    _ops_commands(sub)
     return p
+
+
+def _ops_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from bot.ops.backup_cli import cmd_backup, cmd_restore
+
+    backup = sub.add_parser(
+        "backup", help="copy the database and its secret files into a new folder in DEST"
+    )
+    backup.add_argument("dest", metavar="DEST", help="an existing folder for backups")
+    backup.add_argument("--config", dest="config", default=argparse.SUPPRESS)
+    backup.set_defaults(func=cmd_backup)
+    restore = sub.add_parser(
+        "restore", help="put a backup folder back in place of the database (bot stopped)"
+    )
+    restore.add_argument("src", metavar="SRC", help="a folder made by backup")
+    restore.add_argument("--config", dest="config", default=argparse.SUPPRESS)
+    restore.set_defaults(func=cmd_restore)
 
 
 def main(argv: list[str] | None = None) -> int:
