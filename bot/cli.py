@@ -226,6 +226,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     install_excepthooks()
     try:
         cfg = load_config(Path(args.config) if args.config else None)
+        resolve_survey_secret(cfg, create=False)  # a bad secret is refused before any file
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 2

@@ -135,6 +135,7 @@ async def test_secure_delete_is_on_and_scrub_waits_out_a_reader(tmp_path: Path, 
     reader = sqlite3.connect(tmp_path / "bot.sqlite3")
 
     async def pause(seconds: float) -> None:
+        assert not h.db._lock.locked(), "the bot's statements go on during the pause"
         pauses.append(seconds)
         reader.rollback()  # the reader finishes during the pause
 
