@@ -313,6 +313,9 @@ def restore_backup(
                 partial = place.with_name(f".{place.name}.restoring")
                 partial.unlink(missing_ok=True)
                 _copy_private(folder / name, partial)
+                if sha256_of(partial) != manifest["files"][name]:
+                    partial.unlink()
+                    raise BackupError(f"{place}: the copy differs from the backup (disk trouble?)")
                 partial.replace(place)
                 say(f"restored {name} to {place}")
         except OSError as exc:
