@@ -178,3 +178,15 @@ async def test_scrub_gives_up_after_its_tries_and_says_so(
     finally:
         reader.close()
         await close_harness(h)
+
+
+async def test_a_cancelled_response_leaves_no_copy_of_its_answers(harness: Harness):
+    h = harness
+    await h.settle_in(CHAT, "fishermead")
+    await begin(h, chat=CHAT)
+    await tap(h, "4", chat=CHAT)
+    await tap(h, "1", chat=CHAT)
+    await h.send(CHAT, SECRET_TEXT)
+    (row,) = await h.rows("SELECT id FROM survey_responses WHERE respondent = ?", (KEY,))
+    await h.services.surveys.cancel(row["id"], h.clock.now())
+    assert find_erased(Snapshot.take(h.db.path), [SECRET_TEXT]) == []
