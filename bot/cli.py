@@ -232,7 +232,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         return 2
     # Before anything touches the database or the secret beside it: a second bot on the same
     # file would send every broadcast twice and fight over the updates.
-    lock = instance_lock(cfg.db_path)
+    lock = instance_lock(cfg.db_path, "run")
     if isinstance(lock, int):
         return lock
     try:

@@ -47,9 +47,7 @@ class InstanceLock:
     def __init__(self, db_path: Path | str, command: str = "") -> None:
         self.db_path = Path(db_path)
         self.path = lock_path(self.db_path)
-        self.command = command or " ".join(
-            Path(a).name if i == 0 else a for i, a in enumerate(sys.argv)
-        )
+        self.command = command or Path(sys.argv[0]).name  # shown to a refused second start
         self._fd: int | None = None
 
     @property

@@ -4,6 +4,7 @@ so a kill -9 never leaves the database locked."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import stat
@@ -16,7 +17,9 @@ from pathlib import Path
 import pytest
 
 from storage.lock import AlreadyRunning, InstanceLock, lock_path
-from tests.conftest import ROOT, TEST_SECRET
+from tests import builders as b
+from tests.conftest import ROOT, TEST_SECRET, TEST_TOKEN, write_config
+from tests.fakes.server import FakeBotApiServer
 
 HOLD = (
     "import sys; from storage.lock import InstanceLock; "
@@ -130,3 +133,71 @@ def test_preview_on_a_locked_database_exits_1_and_fresh_removes_nothing(tmp_path
         result = _cli(tmp_path, "preview", "--db", str(db), "--port", "0", "--fresh")
         _assert_refused(result, db, proc.pid)
     assert db.exists()
+
+
+async def _start_bot(tmp_path: Path, api_url: str) -> asyncio.subprocess.Process:
+    env = {
+        **os.environ,
+        "TELEGRAM_API_URL": api_url,
+        "TELEGRAM_BOT_TOKEN": TEST_TOKEN,
+        "PYTHONPATH": str(ROOT),
+    }
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        "--config",
+        str(tmp_path / "config.yaml"),
+        env=env,
+        cwd=tmp_path,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+
+
+async def _answers(server: FakeBotApiServer, proc: asyncio.subprocess.Process, chat: int) -> None:
+    """Wait until the bot answers /start in `chat` (it runs and holds the lock); fail at once
+    if it exits instead."""
+    server.push(b.text_update(chat, "/start"))
+    exited = asyncio.ensure_future(proc.wait())
+    waiting = asyncio.ensure_future(
+        server.wait_for(lambda: bool(server.api.texts(chat)), timeout=60)
+    )
+    await asyncio.wait({exited, waiting}, return_when=asyncio.FIRST_COMPLETED)
+    if exited.done():
+        waiting.cancel()
+        _, err = await proc.communicate()
+        raise AssertionError(f"the bot exited ({proc.returncode}): {err.decode()[-2000:]}")
+    exited.cancel()
+    waiting.result()
+
+
+async def test_a_second_run_is_refused_and_a_kill_9_frees_the_database(tmp_path: Path):
+    """The real `run` twice on one database: the second exits 1 naming the first; after the
+    first is killed with SIGKILL, the next start runs at once."""
+    server = await FakeBotApiServer().start()
+    write_config(tmp_path)
+    db = tmp_path / "bot.sqlite3"
+    first = await _start_bot(tmp_path, server.url)
+    later: asyncio.subprocess.Process | None = None
+    try:
+        await _answers(server, first, 515151)
+        second = await _start_bot(tmp_path, server.url)
+        _, err = await asyncio.wait_for(second.communicate(), 60)
+        lines = err.decode().strip().splitlines()
+        assert second.returncode == 1 and len(lines) == 1, err.decode()
+        assert lines[0].startswith(f"the database {db} is in use by pid {first.pid} ")
+        assert "(safermk-bot run, started " in lines[0]
+
+        first.send_signal(signal.SIGKILL)
+        await first.communicate()
+        later = await _start_bot(tmp_path, server.url)
+        await _answers(server, later, 515152)
+    finally:
+        for proc in (first, later):
+            if proc is not None and proc.returncode is None:
+                proc.send_signal(signal.SIGTERM)
+                await asyncio.wait_for(proc.communicate(), 30)
+        await server.stop()
+    assert later.returncode == 0

@@ -13,11 +13,11 @@ from storage.lock import AlreadyRunning, InstanceLock, LockError
 IN_USE, CANNOT_LOCK = 1, 2
 
 
-def instance_lock(db_path: Path) -> InstanceLock | int:
-    """This process's lock on the database (hold it until exit), or the exit code after one line
-    on stderr naming the instance that holds it."""
+def instance_lock(db_path: Path, command: str) -> InstanceLock | int:
+    """This process's lock on the database for `command` (run, preview; hold it until exit), or
+    the exit code after one line on stderr naming the instance that holds it."""
     try:
-        return InstanceLock(db_path).acquire()
+        return InstanceLock(db_path, command=f"safermk-bot {command}").acquire()
     except AlreadyRunning as exc:
         print(exc, file=sys.stderr)
         return IN_USE

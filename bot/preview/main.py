@@ -204,7 +204,7 @@ def run_preview(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     # Before --fresh removes anything: a preview already running on this file keeps it.
-    lock = instance_lock(db)
+    lock = instance_lock(db, "preview")
     if isinstance(lock, int):
         return lock
     try:
