@@ -10,6 +10,10 @@ can exit); a statement that fails because the database is locked, read-only, ful
 right now raises `DatabaseUnavailable` (nothing was written; try again later). A write that is
 not critical (e.g. a resident's "last seen" day) can ask for a shorter wait on a lock with
 `Database.busy_timeout(ms)`, so an update never stalls for the full busy timeout behind it.
+
+Erased data does not linger: open() turns `secure_delete` on (and refuses a build that cannot),
+and storage calls `erased()` after each erasure, which checkpoints and truncates the -wal
+(storage/scrub.py).
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ from typing import Any, TypeVar, cast
 import aiosqlite
 
 from storage.migrations import apply_migrations
+from storage.scrub import SCRUB_BUSY_MS, Scrubbing
 
 logger = logging.getLogger(__name__)
 
@@ -73,15 +78,6 @@ _OPEN_PROBLEMS = {
 _busy_override: contextvars.ContextVar[int | None] = contextvars.ContextVar(
     "busy_override", default=None
 )
-# Set inside Database.erasing(): this task's erasures are scrubbed once, at the end of the block.
-_scrub_deferred: contextvars.ContextVar[bool] = contextvars.ContextVar(
-    "scrub_deferred", default=False
-)
-# Scrubbing (see Database.scrub): how long one checkpoint waits for readers, and how often it is
-# tried. Short waits, because the checkpoint holds the one connection every update needs.
-SCRUB_BUSY_MS = 250
-SCRUB_TRIES = 4
-SCRUB_PAUSE = 0.2  # seconds before the second try, then four times longer each time
 
 
 # ---------------------------------------------------------------- values across the boundary
@@ -246,7 +242,7 @@ class Tx:
         return list(await self._conn.execute_fetchall(sql, params))
 
 
-class Database:
+class Database(Scrubbing):
     """The bot's SQLite database."""
 
     def __init__(
@@ -407,57 +403,9 @@ class Database:
                 await self._rollback()
                 raise _translate(exc) from exc
 
-    # ------------------------------------------------------------ erasure that is real
-    # With secure_delete on, SQLite zeroes deleted cells and freed pages in the pages it writes,
-    # but in WAL mode it writes them to the -wal file: the frames holding the rows as they were
-    # before the DELETE stay in that file (and a checkpoint without TRUNCATE copies pages into
-    # the database but leaves the file's bytes in place) until overwritten, maybe days later.
-    # A TRUNCATE checkpoint copies the zeroed pages into the database and cuts the -wal to zero
-    # bytes. It costs a write of the pages changed since the last checkpoint and an fsync: fine
-    # for /forget and retention (rare) and for finishing an anonymous survey (a few a day).
-
-    async def erased(self) -> None:
-        """Storage calls this after a transaction that erased personal data: scrub now, or at
-        the end of the enclosing `erasing()` block of this task."""
-        self.scrub_owed = True
-        if not _scrub_deferred.get():
-            await self.scrub()
-
-    @asynccontextmanager
-    async def erasing(self) -> AsyncIterator[None]:
-        """Erasures inside the block are scrubbed once, when it ends (/forget erases several
-        features' rows; one checkpoint is enough)."""
-        if _scrub_deferred.get():
-            yield
-            return
-        token = _scrub_deferred.set(True)
-        try:
-            yield
-        finally:
-            _scrub_deferred.reset(token)
-            if self.scrub_owed:
-                await self.scrub()
-
-    async def scrub(self) -> bool:
-        """Checkpoint the WAL into the database and truncate it (see above); False if readers
-        kept blocking it after every try (logged; the next erasure tries again)."""
-        pause = SCRUB_PAUSE
-        for attempt in range(1, SCRUB_TRIES + 1):
-            if await self._checkpoint_truncate():
-                self.scrub_owed = False
-                return True
-            if attempt < SCRUB_TRIES:
-                await self._sleep(pause)  # without the lock: the bot carries on meanwhile
-                pause *= 4
-        logger.warning(
-            "Erased rows may stay in %s-wal until the next erasure: readers kept the "
-            "checkpoint from finishing",
-            self.path.name,
-        )
-        return False
-
     async def _checkpoint_truncate(self) -> bool:
-        """One TRUNCATE checkpoint; True when it completed (nothing left in the -wal file)."""
+        """One TRUNCATE checkpoint (storage/scrub.py); True when it completed (nothing left in
+        the -wal file)."""
         with self.busy_timeout(SCRUB_BUSY_MS):
             async with self._lock:
                 await self._apply_busy()
