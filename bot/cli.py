@@ -1,4 +1,5 @@
-"""Command line: `safermk-bot run`, `preview`, `check-content`, and the survey export."""
+"""Command line: `safermk-bot run`, `preview`, `check-content`, the survey export, and backup and
+restore (bot/ops/backup_cli.py)."""
 
 from __future__ import annotations
 
@@ -14,9 +15,10 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
-from bot.config import ConfigError, load_config, resolve_survey_secret
+from bot.config import Config, ConfigError, load_config, resolve_survey_secret
 from bot.content import Content, ContentError, load_content
 from bot.domain.understanding import Understanding
+from bot.ops.instance import instance_lock
 from bot.processing import new_event_loop
 from storage.db import DatabaseError
 
@@ -218,13 +220,32 @@ async def check_bot_api(
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from bot.app import build_application, make_services
-    from bot.logsetup import install_excepthooks, loop_exception_handler, redact, setup_logging
-
     # Until the config is read, only the token's shape can be recognised.
+    from bot.logsetup import install_excepthooks
+
     install_excepthooks()
     try:
         cfg = load_config(Path(args.config) if args.config else None)
+        resolve_survey_secret(cfg, create=False)  # a bad secret is refused before any file
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    # Before anything touches the database or the secret beside it: a second bot on the same
+    # file would send every broadcast twice and fight over the updates.
+    lock = instance_lock(cfg.db_path, "run")
+    if isinstance(lock, int):
+        return lock
+    try:
+        return _run_locked(args, cfg)
+    finally:
+        lock.release()
+
+
+def _run_locked(args: argparse.Namespace, cfg: Config) -> int:
+    from bot.app import build_application, make_services
+    from bot.logsetup import install_excepthooks, loop_exception_handler, redact, setup_logging
+
+    try:
         cfg, created = resolve_survey_secret(cfg, create=True)
     except ConfigError as exc:
         print(exc, file=sys.stderr)
@@ -369,7 +390,25 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("--since", help="YYYY-MM-DD")
     export.add_argument("--config", dest="config", default=argparse.SUPPRESS)
     export.set_defaults(func=cmd_export)
+    _ops_commands(sub)
     return p
+
+
+def _ops_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from bot.ops.backup_cli import cmd_backup, cmd_restore
+
+    backup = sub.add_parser(
+        "backup", help="copy the database and its secret files into a new folder in DEST"
+    )
+    backup.add_argument("dest", metavar="DEST", help="an existing folder for backups")
+    backup.add_argument("--config", dest="config", default=argparse.SUPPRESS)
+    backup.set_defaults(func=cmd_backup)
+    restore = sub.add_parser(
+        "restore", help="put a backup folder back in place of the database (bot stopped)"
+    )
+    restore.add_argument("src", metavar="SRC", help="a folder made by backup")
+    restore.add_argument("--config", dest="config", default=argparse.SUPPRESS)
+    restore.set_defaults(func=cmd_restore)
 
 
 def main(argv: list[str] | None = None) -> int:

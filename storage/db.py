@@ -10,6 +10,10 @@ can exit); a statement that fails because the database is locked, read-only, ful
 right now raises `DatabaseUnavailable` (nothing was written; try again later). A write that is
 not critical (e.g. a resident's "last seen" day) can ask for a shorter wait on a lock with
 `Database.busy_timeout(ms)`, so an update never stalls for the full busy timeout behind it.
+
+Erased data does not linger: open() turns `secure_delete` on (and refuses a build that cannot),
+and storage calls `erased()` after each erasure, which checkpoints and truncates the -wal
+(storage/scrub.py).
 """
 
 from __future__ import annotations
@@ -24,7 +28,15 @@ import os
 import re
 import sqlite3
 import typing
-from collections.abc import AsyncIterator, Callable, Hashable, Iterable, Iterator, Sequence
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Hashable,
+    Iterable,
+    Iterator,
+    Sequence,
+)
 from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, date, datetime
 from enum import StrEnum
@@ -34,6 +46,7 @@ from typing import Any, TypeVar, cast
 import aiosqlite
 
 from storage.migrations import apply_migrations
+from storage.scrub import SCRUB_BUSY_MS, Scrubbing
 
 logger = logging.getLogger(__name__)
 
@@ -189,6 +202,11 @@ def _private(path: Path) -> None:
         logger.debug("Could not make the database file private: %s", exc.strerror)
 
 
+async def _pragma_on(conn: aiosqlite.Connection, name: str) -> bool:
+    rows = list(await conn.execute_fetchall(f"PRAGMA {name}"))
+    return bool(rows and rows[0][0])
+
+
 def open_problem(path: Path, exc: BaseException) -> str:
     """One line for an operator: which file, what is wrong with it."""
     reason = reason_of(exc)
@@ -224,11 +242,19 @@ class Tx:
         return list(await self._conn.execute_fetchall(sql, params))
 
 
-class Database:
+class Database(Scrubbing):
     """The bot's SQLite database."""
 
-    def __init__(self, path: Path | str, *, busy_ms: int = BUSY_MS) -> None:
+    def __init__(
+        self,
+        path: Path | str,
+        *,
+        busy_ms: int = BUSY_MS,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
         self.path = Path(path)
+        self._sleep = sleep  # between scrub tries (tests inject one that does not wait)
+        self.scrub_owed = False  # an erasure whose old copies may still be in the WAL
         self.busy_ms = busy_ms
         self._busy_now = busy_ms  # the busy timeout last set on the connection
         self._conn: aiosqlite.Connection | None = None
@@ -262,6 +288,8 @@ class Database:
             # Deleted rows (/forget, retention, unlinked survey answers) are overwritten with
             # zeros rather than left readable in free pages of the file.
             await conn.execute("PRAGMA secure_delete=ON")
+            if not await _pragma_on(conn, "secure_delete"):  # a build that cannot: say so now
+                raise sqlite3.OperationalError("this SQLite cannot turn secure_delete on")
             await conn.execute(f"PRAGMA busy_timeout={int(self.busy_ms)}")
             self._busy_now = self.busy_ms
             for name, (nargs, func) in self._functions.items():
@@ -374,6 +402,20 @@ class Database:
                 # transaction") until the bot restarts.
                 await self._rollback()
                 raise _translate(exc) from exc
+
+    async def _checkpoint_truncate(self) -> bool:
+        """One TRUNCATE checkpoint (storage/scrub.py); True when it completed (nothing left in
+        the -wal file)."""
+        with self.busy_timeout(SCRUB_BUSY_MS):
+            async with self._lock:
+                await self._apply_busy()
+                try:
+                    rows = list(await self.conn.execute_fetchall("PRAGMA wal_checkpoint(TRUNCATE)"))
+                except sqlite3.Error as exc:
+                    logger.warning("Checkpoint after an erasure failed: %s", exc)
+                    return False
+        # (busy, frames in the log, frames checkpointed); busy = 1 when readers blocked it.
+        return bool(rows) and rows[0][0] == 0
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[Tx]:

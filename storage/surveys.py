@@ -316,6 +316,8 @@ class SurveyStore:
                 "INSERT OR IGNORE INTO survey_completions (survey_id, respondent) VALUES (?, ?)",
                 (response.survey_id, response.respondent),
             )
+        if anonymous:  # the answers as they were, under the pseudonym, must not stay in the WAL
+            await self.db.erased()
         await self._refresh(response.respondent)
 
     async def reopen(self, response_id: int, first: str, now: datetime) -> None:
@@ -355,6 +357,7 @@ class SurveyStore:
                 " started_on = ?, updated_at = ? WHERE id = ?",
                 (_unlinked(), week, week, response_id),
             )
+        await self.db.erased()  # the deleted answers
         if row is not None:
             await self._refresh(row[0])
 
@@ -365,6 +368,7 @@ class SurveyStore:
         async with self.db.transaction() as tx:
             n = await tx.execute("DELETE FROM survey_responses WHERE respondent = ?", (respondent,))
             await tx.execute("DELETE FROM survey_completions WHERE respondent = ?", (respondent,))
+        await self.db.erased()
         self._open.discard(respondent)
         return n
 

@@ -134,10 +134,12 @@ async def forget_command(update: Update, context: BotContext) -> None:
 
 async def forget_everything(services: Services, chat_id: int) -> None:
     """Every feature's erase, then the resident's row (whose deletion cascades to the rest)."""
-    for feature in services.features:
-        if feature.privacy is not None and feature.privacy.erase is not None:
-            await feature.privacy.erase(services, chat_id)
-    await services.residents.delete(chat_id)
+    # One checkpoint at the end scrubs the WAL of every feature's erased rows (storage/db.py).
+    async with services.db.erasing():
+        for feature in services.features:
+            if feature.privacy is not None and feature.privacy.erase is not None:
+                await feature.privacy.erase(services, chat_id)
+        await services.residents.delete(chat_id)
 
 
 async def on_forget(update: Update, context: BotContext) -> None:

@@ -19,6 +19,7 @@ from typing import Any
 from bot.clock import Clock
 from bot.config import Config, ConfigError, load_config
 from bot.content import Content, ContentError, load_content
+from bot.ops.instance import instance_lock
 from bot.preview.bot import PreviewBot
 from bot.preview.double import BotApiDouble, Rules
 from bot.preview.people import Person, people_of, preview_config
@@ -202,13 +203,19 @@ def run_preview(args: argparse.Namespace) -> int:
             "login, so anyone who can reach it can act as any person in it",
             file=sys.stderr,
         )
-    if args.fresh:
-        try:
-            remove_database(db)
-        except OSError as exc:
-            print(f"--fresh: could not remove {db}: {exc.strerror}", file=sys.stderr)
-            return 1
+    # Before --fresh removes anything: a preview already running on this file keeps it.
+    lock = instance_lock(db, "preview")
+    if isinstance(lock, int):
+        return lock
     try:
+        if args.fresh:
+            try:
+                remove_database(db)
+            except OSError as exc:
+                print(f"--fresh: could not remove {db}: {exc.strerror}", file=sys.stderr)
+                return 1
         return asyncio.run(serve(Preview(cfg, content, args.host, args.port)))
     except KeyboardInterrupt:  # a second Ctrl-C while stopping
         return 130
+    finally:
+        lock.release()
