@@ -37,11 +37,11 @@ from bot.domain.textmodel import Example, LinearModel, features, normalised, tex
 NONE = "none"  # the model's label for "no intent"
 DANGER = "any danger"  # the model's label for "some help is needed", beside each topic's
 URGENT = "emergency"
-KEEP_RULE_TOPIC = 0.3  # a topic the rules found stays unless the model scores it below this
-KEEP_URGENT = 0.5  # the rules' 999 line stays beside other help from this score
-ORDINARY = 0.3  # below this chance of danger, and no topic at SURE_NOT, the message is ordinary
-SURE_NOT = 0.3  # (chosen by bench/understanding.py's cross-validation, 2026-12-07)
-ADD_MODEL_TOPIC = 0.5  # a topic the rules missed is added at this score or above
+KEEP_RULE_TOPIC = 0.4  # a topic the rules found stays unless the model scores it below this
+KEEP_URGENT = 0.65  # the rules' 999 line stays beside other help from this score
+ORDINARY = 0.4  # below this chance of danger, and no topic at SURE_NOT, the message is ordinary
+SURE_NOT = 0.3  # (chosen by 5-fold cross-validation on content/examples/, round 2, 2026-12-07:
+ADD_MODEL_TOPIC = 0.55  # fewest wrong topics for at most a point less "some help")
 TAKE_MODEL_INTENT = 0.3
 OUT_OF_SCOPE = "out_of_scope"
 SURE_OUT_OF_SCOPE = 0.5
