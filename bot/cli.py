@@ -14,7 +14,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
-from bot.config import ConfigError, load_config, resolve_survey_secret
+from bot.config import ConfigError, load_config, resolve_survey_secret, resolve_webhook_secret
 from bot.content import Content, ContentError, load_content
 from bot.domain.understanding import Understanding
 from bot.processing import new_event_loop
@@ -220,17 +220,24 @@ async def check_bot_api(
 def cmd_run(args: argparse.Namespace) -> int:
     from bot.app import build_application, make_services
     from bot.logsetup import install_excepthooks, loop_exception_handler, redact, setup_logging
+    from bot.webhook import ALLOWED_UPDATES, run_webhook
 
     # Until the config is read, only the token's shape can be recognised.
     install_excepthooks()
     try:
         cfg = load_config(Path(args.config) if args.config else None)
         cfg, created = resolve_survey_secret(cfg, create=True)
+        cfg, created_hook = resolve_webhook_secret(cfg)
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 2
     survey_secret = cfg.settings.survey.secret
-    secrets = (cfg.token or "", survey_secret.get_secret_value() if survey_secret else "")
+    hook_secret = cfg.settings.telegram.webhook_secret
+    secrets = (
+        cfg.token or "",
+        survey_secret.get_secret_value() if survey_secret else "",
+        hook_secret.get_secret_value() if hook_secret else "",
+    )
     install_excepthooks(secrets)
     setup_logging(logging.DEBUG if args.verbose else logging.INFO, secrets=secrets)
     if created is not None:
@@ -239,6 +246,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             "(without it, survey pseudonyms change and one-response-per-resident breaks)",
             created,
         )
+    if created_hook is not None:
+        logger.info("Generated the webhook secret in %s (kept for restarts)", created_hook)
     try:
         content = load_content(cfg.content_dir, cfg.tz)
     except ContentError as err:
@@ -252,10 +261,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         return code
     app = build_application(make_services(cfg, content))
     logger.info(
-        "Starting: %d NAGs, %d campaigns, database %s",
+        "Starting: %d NAGs, %d campaigns, database %s, %s",
         len(content.nags),
         len(content.campaigns),
         cfg.db_path,
+        "webhook" if cfg.webhook else "long polling",
     )
     # run_polling takes the current loop: give it one whose unhandled errors are redacted
     # (uvloop's where installed: bot.processing.new_event_loop).
@@ -271,7 +281,10 @@ def cmd_run(args: argparse.Namespace) -> int:
             loop.run_until_complete(app.bot.shutdown())
             print(redact(_stopped_line(exc, cfg.api_url), secrets), file=sys.stderr)
             return 1
-        app.run_polling(allowed_updates=["message", "callback_query", "my_chat_member"])
+        if cfg.webhook:  # Telegram posts updates to our server: no Updater (bot/webhook.py)
+            run_webhook(app, loop)
+        else:  # python-telegram-bot's start_polling deletes a webhook left set before
+            app.run_polling(allowed_updates=ALLOWED_UPDATES)
         fatal = app.bot_data.services.fatal
         if fatal is not None:  # stopped itself: the supervisor must know
             print(redact(fatal, secrets), file=sys.stderr)
@@ -326,7 +339,7 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="safermk-bot", description="SaferMK community bot")
     p.add_argument("--config", help="config file (default ./config.yaml)")
     sub = p.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("run", help="start the bot (long polling)")
+    run = sub.add_parser("run", help="start the bot (long polling, or a webhook: config)")
     run.add_argument("--config", dest="config", default=argparse.SUPPRESS)
     run.add_argument("-v", "--verbose", action="store_true")
     run.set_defaults(func=cmd_run)

@@ -8,7 +8,7 @@ the broadcast delivery and service, and the small in-memory caches (bot/runtime.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
@@ -22,6 +22,7 @@ from bot.domain.intents import IntentRouter
 from bot.domain.safety import Detector
 from bot.domain.understanding import ModelStore, Training, Understanding
 from bot.modelstore import default_store
+from bot.ops.metrics import Metrics
 from bot.ops.status import OpsStatus
 from bot.runtime import SeenCache, Signposted
 from storage.broadcasts import BroadcastStore
@@ -63,6 +64,12 @@ def understanding_for(
     )  # fmt: skip
 
 
+class Lifecycle(Protocol):
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
 @dataclass
 class Services:
     config: Config
@@ -89,9 +96,14 @@ class Services:
     signposted: Signposted = field(default_factory=Signposted)
     # Open problems and the last good Bot API call (bot/ops/status.py): /readyz, alerts.
     status: OpsStatus = field(init=False)
+    # Prometheus metrics of this bot (bot/ops/metrics.py), served at /metrics.
+    metrics: Metrics = field(init=False, repr=False)
+    # The HTTP server (bot/ops/server.py) when configured: started and stopped by bot/app.py.
+    server: Lifecycle | None = None
 
     def __post_init__(self) -> None:
         self.status = OpsStatus(self.clock)
+        self.metrics = Metrics()
         self.set_content(self.content)
 
     def texts(self, lang: str = "en") -> Texts:

@@ -135,6 +135,8 @@ class Delivery:
         # send (expired, officers told; returns whether it was this call that expired it).
         self.on_deferred: Callable[[Broadcast], Awaitable[None]] | None = None
         self.on_expired: Callable[[Broadcast, datetime, float], Awaitable[bool]] | None = None
+        # Told the status of every broadcast message's outcome (metrics).
+        self.on_outcome: Callable[[str], None] | None = None
 
     @property
     def services(self) -> Services:
@@ -445,6 +447,8 @@ class Delivery:
         await self._flush()  # during an outage it returns at once: the worker's backoff writes
 
     def _count(self, outcome: Outcome) -> None:
+        if self.on_outcome is not None:
+            self.on_outcome(outcome.status)
         st = self.stats
         st.sent += outcome.status == "sent"
         st.blocked += outcome.status in ("blocked", "not_found")
