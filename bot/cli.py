@@ -220,6 +220,7 @@ async def check_bot_api(
 def cmd_run(args: argparse.Namespace) -> int:
     from bot.app import build_application, make_services
     from bot.logsetup import install_excepthooks, loop_exception_handler, redact, setup_logging
+    from bot.serving import stop_serving
     from bot.webhook import ALLOWED_UPDATES, run_webhook
 
     # Until the config is read, only the token's shape can be recognised.
@@ -282,7 +283,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             print(redact(_stopped_line(exc, cfg.api_url), secrets), file=sys.stderr)
             return 1
         if cfg.webhook:  # Telegram posts updates to our server: no Updater (bot/webhook.py)
-            run_webhook(app, loop)
+            run_webhook(app, loop, lambda: stop_serving(app.bot_data.services))
         else:  # python-telegram-bot's start_polling deletes a webhook left set before
             app.run_polling(allowed_updates=ALLOWED_UPDATES)
         fatal = app.bot_data.services.fatal

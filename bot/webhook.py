@@ -17,6 +17,7 @@ import asyncio
 import hmac
 import logging
 import signal
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
@@ -94,30 +95,40 @@ async def set_webhook(
     logger.info("Webhook set: Telegram posts updates to the configured telegram.webhook_url")
 
 
+def _exit() -> None:
+    raise SystemExit  # out of run_until_complete or run_forever, as run_polling's handler does
+
+
 def run_webhook(
-    app: Application[Any, Any, Any, Any, Any, Any], loop: asyncio.AbstractEventLoop
+    app: Application[Any, Any, Any, Any, Any, Any],
+    loop: asyncio.AbstractEventLoop,
+    stop_intake: Callable[[], Awaitable[None]],
 ) -> None:
     """Run the (initialised) Application without its Updater until SIGINT or SIGTERM or
     `app.stop_running()`, then stop and shut it down like `run_polling` does.
 
-    post_init (bot/app.py: startup) starts the HTTP server and sets the webhook; post_shutdown
-    stops the server. `loop` is closed at the end, as run_polling closes its loop.
+    post_init (bot/app.py: startup) starts the HTTP server and sets the webhook. On the way out
+    `stop_intake` (stopping the server) runs *before* the Application stops: an update accepted
+    after that would be answered 200 and then dropped with the rest of the queue, where a
+    refused connection makes Telegram send it again later. `loop` is closed at the end, as
+    run_polling closes its loop.
     """
     for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, loop.stop)
-    started = False
+        loop.add_signal_handler(sig, _exit)
     try:
         if app.post_init:
             loop.run_until_complete(app.post_init(app))
         loop.run_until_complete(app.start())
-        started = True
-        loop.run_forever()  # until a signal or app.stop_running() stops the loop
+        loop.run_forever()  # until a signal, or app.stop_running() stops the loop
+    except (KeyboardInterrupt, SystemExit):
+        logger.debug("Stop signal received: shutting down")
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
         try:
-            if started and app.running:
-                loop.run_until_complete(app.stop())
+            loop.run_until_complete(stop_intake())
+            if app.running:
+                loop.run_until_complete(app.stop())  # handles what was queued, then stops
                 if app.post_stop:
                     loop.run_until_complete(app.post_stop(app))
             loop.run_until_complete(app.shutdown())

@@ -20,6 +20,7 @@ from bot.content import Content
 from bot.context import Services
 from bot.ops.server import OpsServer
 from bot.pacing import Pacer
+from bot.serving import stop_serving
 from tests.conftest import LONDON, write_config
 from tests.fakes.server import FakeBotApiServer
 from tests.fakes.webhook import WebhookBotApi
@@ -66,6 +67,7 @@ class Bot:
     async def stop(self) -> None:
         if self.started:
             self.started = False
+            await stop_serving(self.services)  # as run_webhook: no intake, then drain
             if self.app.running:
                 await self.app.stop()
             await shutdown(self.app)

@@ -5,8 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import aiohttp
+import pytest
+
 from bot.content import Content
 from bot.ops.status import Problem
+from bot.serving import stop_serving
 from bot.webhook import ALLOWED_UPDATES
 from tests import builders as b
 from tests.fakes.webhook import WebhookBotApi
@@ -167,3 +171,19 @@ async def test_polling_without_http_keys_runs_no_server(tmp_path: Path, content:
     services = make_services(load_config(write_config(tmp_path), env={}), content)
     build_application(services)
     assert services.server is None
+
+
+async def test_stopping_refuses_new_updates_and_handles_those_accepted(
+    tmp_path: Path, content: Content
+):
+    bot = await start_bot(tmp_path, content)
+    try:
+        assert await bot.api.post(b.text_update(CHAT, "/start")) == 200
+        # run_webhook's order: the server stops taking updates, then the Application drains.
+        await stop_serving(bot.services)
+        with pytest.raises(aiohttp.ClientConnectionError):
+            await bot.api.post(b.text_update(CHAT, "/help"))  # Telegram will send it again
+        await bot.app.stop()
+        assert any("Welcome to" in t for t in bot.api.texts(CHAT)), "the accepted one was handled"
+    finally:
+        await bot.stop()
