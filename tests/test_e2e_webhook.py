@@ -82,3 +82,34 @@ async def test_run_in_webhook_mode_over_real_http(tmp_path: Path):
     assert api.webhook["secret_token"] not in log, "the webhook secret is redacted"
     assert "Starting: 28 NAGs" in log and "webhook" in log
     assert not api.sent("deleteWebhook"), "the webhook stays set across a restart"
+
+
+async def test_run_in_polling_mode_after_a_webhook_deletes_it_and_polls(tmp_path: Path):
+    api = WebhookBotApi()
+    api.webhook = {"url": "https://bot.example.org/hook", "secret_token": "x" * 40}
+    server = await FakeBotApiServer(api).start()
+    config = write_config(tmp_path)  # telegram.mode left out: polling
+    env = {**os.environ, "TELEGRAM_API_URL": server.url, "TELEGRAM_BOT_TOKEN": TEST_TOKEN}
+    env["PYTHONPATH"] = str(ROOT)
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", "--config", str(config), env=env, cwd=tmp_path,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        server.push(b.text_update(CHAT, "/start"))
+        exited = asyncio.ensure_future(proc.wait())
+        waiting = asyncio.ensure_future(
+            api.wait_for(lambda: any("Welcome to" in t for t in api.texts(CHAT)), timeout=60)
+        )
+        await asyncio.wait({exited, waiting}, return_when=asyncio.FIRST_COMPLETED)
+        assert not exited.done(), "the bot exited early"
+        exited.cancel()
+        waiting.result()
+        assert api.webhook is None and api.sent("deleteWebhook")
+        assert api.conflicts == 0, "deleteWebhook came before the first getUpdates"
+    finally:
+        if proc.returncode is None:
+            proc.send_signal(signal.SIGTERM)
+        stdout, stderr = await asyncio.wait_for(proc.communicate(), timeout=30)
+        await server.stop()
+    assert proc.returncode == 0, (stdout + stderr).decode()

@@ -16,6 +16,7 @@ from bot.ops.metrics import Metrics, outcome_of
 from bot.ops.status import Problem
 from tests import builders as b
 from tests.conftest import Harness, close_harness, write_config
+from tests.fakes.botapi import Failure
 from tests.test_delivery import add_residents, harness, officer_broadcast
 from tests.test_safety import BY_CATEGORY
 from tests.test_surveys import answer_safety_yes_route
@@ -83,6 +84,15 @@ async def test_broadcast_outcomes_and_a_stuck_outbox(tmp_path: Path, content: Co
         assert not s.status.is_open(Problem.OUTBOX_STUCK)
     finally:
         await close_harness(h)
+
+
+async def test_handler_errors_are_counted(harness: Harness):
+    harness.api.fail_next("sendMessage", Failure(500, "Internal Server Error"))
+    await harness.app.process_update(b.to_update(b.text_update(CHAT, "/help"), harness.app.bot))
+    assert harness.errors, "the failure reached the error handlers"
+    harness.errors.clear()
+    m, _ = await scrape(harness)
+    assert m[("safermk_handler_errors_total", ())] == 1
 
 
 def test_outcomes_of_bot_api_answers():
