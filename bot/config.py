@@ -532,6 +532,11 @@ def resolve_webhook_secret(cfg: Config) -> tuple[Config, Path | None]:
                 "the folder writable or set TELEGRAM_WEBHOOK_SECRET"
             ) from None
     value = _read_secret_file(path, "webhook secret")
+    if webhook_secret_problem(value) is not None:
+        raise ConfigError(
+            f"{path}: the webhook secret file holds characters Telegram does not accept (A-Z, "
+            "a-z, 0-9, _ and - only); delete it and the bot makes a new one at the next start"
+        )
     telegram = cfg.settings.telegram.model_copy(update={"webhook_secret": SecretStr(value)})
     settings = cfg.settings.model_copy(update={"telegram": telegram})
     return replace(cfg, settings=settings), path if created else None

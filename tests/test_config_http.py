@@ -106,3 +106,20 @@ def test_run_refuses_a_bad_webhook_config_with_exit_2(
     assert main(["run", "--config", str(path)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "telegram.webhook_url" in err[0]
+
+
+def test_a_webhook_secret_file_telegram_would_refuse_is_reported_in_one_line(tmp_path: Path):
+    text = f'telegram:\n  mode: webhook\n  webhook_url: "{HOOK}"\n'
+    (tmp_path / "webhook-secret").write_text("a secret with spaces in it, long enough anyway\n")
+    with pytest.raises(ConfigError) as err:
+        resolve_webhook_secret(load_config(config(tmp_path, text), env=ENV))
+    assert "webhook-secret: the webhook secret file holds characters" in str(err.value)
+    assert "spaces" not in str(err.value)
+
+
+def test_the_preview_never_starts_the_live_bots_server_or_webhook(tmp_path: Path):
+    from bot.preview.people import preview_config
+
+    text = f'telegram:\n  mode: webhook\n  webhook_url: "{HOOK}"\nhttp:\n  port: 9100\n'
+    cfg = preview_config(load_config(config(tmp_path, text), env=ENV), tmp_path / "p.sqlite3")
+    assert not cfg.webhook and not cfg.settings.http.wanted(cfg.webhook)
