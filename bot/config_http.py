@@ -65,6 +65,9 @@ def check_webhook_url(value: str) -> str:
         raise ValueError("Telegram posts only to ports 443, 80, 88 or 8443")
     if parts.query or parts.fragment:
         raise ValueError("must not have a ?query or #fragment")
+    if not re.fullmatch(r"[A-Za-z0-9/_.~-]*", parts.path):
+        # The path becomes a route of the local server, where { } and the like mean patterns.
+        raise ValueError("its path may hold only letters, digits and / _ . ~ -")
     if webhook_path(value) in OPS_PATHS:
         raise ValueError(f"its path must not be one of {', '.join(sorted(OPS_PATHS))}")
     return value

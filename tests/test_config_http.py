@@ -61,6 +61,7 @@ def test_webhook_mode_with_its_url_and_secret(tmp_path: Path):
             "Telegram posts only to ports 443, 80, 88 or 8443",
         ),
         ('telegram:\n  webhook_url: "https://bot.example.org/metrics"\n', "must not be one of"),
+        ('telegram:\n  webhook_url: "https://bot.example.org/{token}"\n', "may hold only"),
         ("telegram:\n  mode: push\n", "config key 'telegram.mode': Input should be 'polling'"),
         ("http:\n  port: 70000\n", "config key 'http.port': Input should be less than or equal"),
         ("http:\n  port: -1\n", "config key 'http.port': Input should be greater than or equal"),
