@@ -258,15 +258,20 @@ async def publish_commands(app: Application) -> None:
 
 
 async def startup(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """post_init: open the database, publish the menu, run the features' start hooks in order."""
+    """post_init: open the database, start the HTTP server (and set the webhook), publish the
+    menu, run the features' start hooks in order.
+
+    The server comes first so that a port in use stops the start before any feature has begun
+    (a broadcast, say); updates posted meanwhile wait in the queue until the Application starts.
+    """
     s = services_of(app)
     if not s.db.is_open:
         await s.db.open()
+    await start_serving(app, s)
     await publish_commands(app)
     for feature in s.features:
         if feature.on_start is not None:
             await feature.on_start(app)
-    await start_serving(app, s)
 
 
 async def shutdown(app: Application[Any, Any, Any, Any, Any, Any]) -> None:

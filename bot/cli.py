@@ -14,7 +14,13 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
-from bot.config import ConfigError, load_config, resolve_survey_secret, resolve_webhook_secret
+from bot.config import (
+    Config,
+    ConfigError,
+    load_config,
+    resolve_survey_secret,
+    resolve_webhook_secret,
+)
 from bot.content import Content, ContentError, load_content
 from bot.domain.understanding import Understanding
 from bot.processing import new_event_loop
@@ -232,23 +238,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 2
-    survey_secret = cfg.settings.survey.secret
-    hook_secret = cfg.settings.telegram.webhook_secret
-    secrets = (
-        cfg.token or "",
-        survey_secret.get_secret_value() if survey_secret else "",
-        hook_secret.get_secret_value() if hook_secret else "",
-    )
+    secrets = _secrets_of(cfg)
     install_excepthooks(secrets)
     setup_logging(logging.DEBUG if args.verbose else logging.INFO, secrets=secrets)
-    if created is not None:
-        logger.warning(
-            "Generated the survey secret in %s: back it up together with the database "
-            "(without it, survey pseudonyms change and one-response-per-resident breaks)",
-            created,
-        )
-    if created_hook is not None:
-        logger.info("Generated the webhook secret in %s (kept for restarts)", created_hook)
+    _log_generated(created, created_hook)
     try:
         content = load_content(cfg.content_dir, cfg.tz)
     except ContentError as err:
@@ -301,6 +294,28 @@ def cmd_run(args: argparse.Namespace) -> int:
         if not loop.is_closed():
             loop.close()
     return 0
+
+
+def _secrets_of(cfg: Config) -> tuple[str, ...]:
+    """What the log filter and the excepthooks redact: the token and every secret in use."""
+    survey = cfg.settings.survey.secret
+    hook = cfg.settings.telegram.webhook_secret
+    return (
+        cfg.token or "",
+        survey.get_secret_value() if survey else "",
+        hook.get_secret_value() if hook else "",
+    )
+
+
+def _log_generated(survey: Path | None, webhook: Path | None) -> None:
+    if survey is not None:
+        logger.warning(
+            "Generated the survey secret in %s: back it up together with the database "
+            "(without it, survey pseudonyms change and one-response-per-resident breaks)",
+            survey,
+        )
+    if webhook is not None:
+        logger.info("Generated the webhook secret in %s (kept for restarts)", webhook)
 
 
 def _stopped_line(exc: BaseException, api_url: str) -> str:

@@ -46,7 +46,7 @@ async def test_run_in_webhook_mode_over_real_http(tmp_path: Path):
     # `python -m bot` from this tree (the venv's safermk-bot script may run another checkout).
     env["PYTHONPATH"] = str(ROOT)
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", "--config", str(config), env=env, cwd=tmp_path,
+        sys.executable, "-m", "bot", "run", "-v", "--config", str(config), env=env, cwd=tmp_path,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
     assert proc.stderr is not None
@@ -92,7 +92,7 @@ async def test_run_in_polling_mode_after_a_webhook_deletes_it_and_polls(tmp_path
     env = {**os.environ, "TELEGRAM_API_URL": server.url, "TELEGRAM_BOT_TOKEN": TEST_TOKEN}
     env["PYTHONPATH"] = str(ROOT)
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", "--config", str(config), env=env, cwd=tmp_path,
+        sys.executable, "-m", "bot", "run", "-v", "--config", str(config), env=env, cwd=tmp_path,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
     try:

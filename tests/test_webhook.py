@@ -13,6 +13,7 @@ from bot.ops.status import Problem
 from bot.serving import stop_serving
 from bot.webhook import ALLOWED_UPDATES
 from tests import builders as b
+from tests.fakes.botapi import FakeBotApi, FakeRequest
 from tests.fakes.webhook import WebhookBotApi
 from tests.opskit import WEBHOOK_SECRET, WEBHOOK_URL, start_bot
 
@@ -187,3 +188,27 @@ async def test_stopping_refuses_new_updates_and_handles_those_accepted(
         assert any("Welcome to" in t for t in bot.api.texts(CHAT)), "the accepted one was handled"
     finally:
         await bot.stop()
+
+
+async def test_a_port_in_use_stops_the_start_with_one_line(tmp_path: Path, content: Content):
+    import socket
+
+    from bot.app import build_application, make_services, startup
+    from bot.config import load_config
+    from tests.conftest import write_config
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        cfg = load_config(write_config(tmp_path, f"http:\n  port: {port}\n"), env={})
+        services = make_services(cfg, content)
+        app = build_application(services, request=FakeRequest(FakeBotApi()))
+        await app.initialize()
+        try:
+            with pytest.raises(RuntimeError) as err:
+                await startup(app)
+            assert str(err.value).startswith(f"cannot listen on 127.0.0.1:{port} (http.host")
+        finally:
+            await services.db.close()
+            await app.shutdown()
