@@ -66,12 +66,26 @@ VARIANTS = {
     "uvloop": ("SAFERMK_BENCH_UVLOOP", "1"),
     "seen": ("SAFERMK_BENCH_SEEN", "once"),
     "areacache": ("SAFERMK_BENCH_AREACACHE", "1"),
+    "nometrics": ("SAFERMK_BENCH_METRICS", "0"),
 }
+# "safermk+webhook" runs the bot in webhook mode: the fake posts the same stream to the bot's
+# own HTTP server (bench/webhook_poster.py) instead of serving it to getUpdates.
+MODES = ("webhook",)
+WEBHOOK_SECRET = "bench-webhook-secret-" + "w" * 20
 
 
 def label(bot: str) -> str:
     base, *flags = bot.split("+")
     return BOTS[base] + "".join(f" + {f}" for f in flags)
+
+
+def free_port() -> int:
+    """A port free now, for the bot's HTTP server (the fake must know it before the bot starts)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 # Default N per (bot, latency ms): the slow configurations get fewer updates so each run takes
@@ -108,14 +122,21 @@ def pin(cpu: int) -> None:
         os.sched_setaffinity(0, {cpu})
 
 
-def write_config(tmp: Path, api_url: str) -> Path:
+def write_config(tmp: Path, api_url: str, webhook_port: int | None = None) -> Path:
     path = tmp / "config.yaml"
+    webhook = (
+        f'  mode: webhook\n  webhook_url: "https://bench.invalid/hook"\n'
+        f'  webhook_secret: "{WEBHOOK_SECRET}"\n'
+        if webhook_port
+        else ""
+    )
+    http = f"http:\n  port: {webhook_port}\n" if webhook_port else ""
     path.write_text(
         f"""
 telegram:
   token: "{TOKEN}"
   api_url: "{api_url}"
-storage:
+{webhook}{http}storage:
   path: "{tmp / "bench.sqlite3"}"
 content:
   dir: "{SRC / "content"}"
@@ -173,10 +194,12 @@ def one_run(
 ) -> Run:
     run = Run(bot, latency_ms, n, chats, stream)
     tmp = Path(tempfile.mkdtemp(prefix=f"bench-{bot}-"))
+    webhook_port = free_port() if "webhook" in bot.split("+") else None
+    to = ["--webhook-to", f"http://127.0.0.1:{webhook_port}"] if webhook_port else []
     fake = subprocess.Popen(
         [PY, "-m", "bench.fake_api", "--port", "0", "--latency-ms", str(latency_ms),
          "--preload", str(n), "--chats", str(chats), "--cpu", str(FAKE_CPU), "--no-report",
-         "--stream", stream],
+         "--stream", stream, *to],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=open(tmp / "fake.log", "wb"), text=True,
     )  # fmt: skip
     proc: subprocess.Popen | None = None
@@ -194,10 +217,12 @@ def one_run(
             assert tree is not None, "--base-src is needed for the base bot"
             env["PYTHONPATH"] = str(tree)  # the bot from its tree, bench/botrun.py from here
             for flag in bot.split("+")[1:]:
+                if flag in MODES:
+                    continue
                 name, value = VARIANTS[flag]
                 env[name] = value
         cwd = tree if bot.startswith(("safermk", "base")) else ROOT
-        command = bot_command(bot, write_config(tmp, url))
+        command = bot_command(bot, write_config(tmp, url, webhook_port))
         if PROFILE_DIR is not None and bot.startswith(("safermk", "base")):
             out = PROFILE_DIR / f"{bot}-{stream}-{latency_ms:g}ms-{time.monotonic_ns()}.txt"
             spy = Path(PY).with_name("py-spy")

@@ -7,6 +7,8 @@ environment by this launcher only (bot/ never reads them):
                               would give; measured only, the handler is the lead's)
   SAFERMK_BENCH_AREACACHE=1   AreaIndex.search results kept in a 4,096-entry LRU cache (what
                               caching the pure search in bot/domain/areas.py would give)
+  SAFERMK_BENCH_METRICS=0     build the Application without the metrics' hooks (what the
+                              counters, the DB timing histogram and the API labels cost)
 
 Usage: python -m bench.botrun --config <file> run   (the same arguments as safermk-bot; run
 as a script with PYTHONPATH=<tree> to start the bot of another source tree)
@@ -57,8 +59,21 @@ def install_area_cache() -> None:
     AreaIndex.search = lambda self, text: cached(self, text)  # type: ignore[method-assign]
 
 
+def install_metrics_off() -> None:
+    import bot.app as app
+
+    original = app.wire_ops
+
+    def wire_ops(application, services, with_metrics, requests):  # noqa: ANN001, ANN202
+        return original(application, services, False, requests)
+
+    app.wire_ops = wire_ops  # type: ignore[assignment]
+
+
 def main() -> int:
     argv = sys.argv[1:]
+    if os.environ.get("SAFERMK_BENCH_METRICS") == "0":
+        install_metrics_off()
     if os.environ.get("SAFERMK_BENCH_SEEN") == "once":
         install_seen_once()
     if os.environ.get("SAFERMK_BENCH_AREACACHE") == "1":

@@ -17,6 +17,11 @@ Behaviour:
   CPU time (user+sys, all threads, from /proc/<pid>/stat) of the watched bot process at t0
   and at each send, so CPU per update covers exactly the measured window.
 
+Webhook mode (`--webhook-to http://127.0.0.1:PORT`, the bot's own server): no getUpdates; once
+the bot has called setWebhook (and the watch pid is known) the N updates are posted to it with
+the secret, on `--webhook-connections` keep-alive connections (bench/webhook_poster.py); t0 is
+the first post, and an update counts as acknowledged when the bot answered it 200.
+
 Control endpoints (used by bench/bench_updates.py):
   POST /_bench/watch {"pid": 1234}   start serving getUpdates (held until then) and watch pid
   GET  /_bench/status                counters as JSON
@@ -45,6 +50,7 @@ from urllib.parse import parse_qsl
 
 import yaml
 
+from bench.webhook_poster import WebhookPoster
 from bot.preview.double import BotApiDouble
 
 # One resident's journey; chat i's k-th update is JOURNEY[k % 4] (the area query varies by chat).
@@ -188,6 +194,10 @@ class BenchApi:
         self.get_updates_calls = 0
         self.handed_out = 0
         self.requests = 0
+        self.webhook_to: str | None = None  # the bot's server, in webhook mode
+        self.webhook_connections = 40
+        self.webhook: dict[str, Any] | None = None  # setWebhook's parameters
+        self.refused = 0  # webhook posts the bot did not answer 200
 
     def watch(self, pid: int) -> None:
         self.watch_pid = pid
@@ -195,6 +205,27 @@ class BenchApi:
         held, self.held = self.held, []
         for answer in held:
             answer()
+        self._maybe_post()
+
+    def _maybe_post(self) -> None:
+        """Webhook mode: start posting once the webhook is set and the bot is watched."""
+        if self.webhook is None or not self.watching or self.t0 is not None:
+            return
+        assert self.webhook_to is not None
+        self.t0 = time.monotonic()
+        self.cpu0 = proc_cpu(self.watch_pid) if self.watch_pid else None
+        self.own_cpu0 = own_cpu()
+        poster = WebhookPoster(
+            self.updates, self.webhook_to, self.webhook, self.webhook_connections, self._answered
+        )
+        asyncio.get_running_loop().create_task(poster.start())
+
+    def _answered(self, status: int) -> None:
+        if status == 200:
+            self._acked += 1
+            self.handed_out += 1
+        else:
+            self.refused += 1
 
     def get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         if self.t0 is None:
@@ -213,6 +244,14 @@ class BenchApi:
 
     def call(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         """Answer any method but getUpdates (called when the answer is sent, after latency)."""
+        if method == "setWebhook" and self.webhook_to is not None:
+            self.webhook = params
+            self.ready_t = time.monotonic()
+            asyncio.get_running_loop().call_soon(self._maybe_post)
+        elif method == "getWebhookInfo":
+            url = (self.webhook or {}).get("url", "")
+            info = {"url": url, "has_custom_certificate": False, "pending_update_count": 0}
+            return 200, {"ok": True, "result": info}
         if method in SENDS:
             self.sends += 1
             self.last_send_t = time.monotonic()
@@ -239,6 +278,7 @@ class BenchApi:
             "get_updates_calls": self.get_updates_calls,
             "requests": self.requests,
             "methods": self.methods,
+            "refused": self.refused,
         }
 
 
@@ -369,6 +409,8 @@ class FakeHttp(asyncio.Protocol):
 async def serve(args: argparse.Namespace) -> None:
     updates = make_updates(args.preload, args.chats, stream=args.stream)
     api = BenchApi(updates, args.latency_ms / 1000.0)
+    api.webhook_to = args.webhook_to
+    api.webhook_connections = args.webhook_connections
     if args.watch_pid:
         api.watch(args.watch_pid)
     elif args.no_hold:
@@ -407,6 +449,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--quiet", type=float, default=1.0, help="seconds without sends = done")
     p.add_argument("--no-report", dest="report", action="store_false")
     p.add_argument("--exit-when-done", action="store_true")
+    p.add_argument("--webhook-to", help="webhook mode: post updates to the bot's server here")
+    p.add_argument("--webhook-connections", type=int, default=40, help="posts in flight at once")
     args = p.parse_args(argv)
     if args.cpu is not None and hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {args.cpu})

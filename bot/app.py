@@ -74,6 +74,7 @@ from bot.pacing import Pacer
 from bot.polling import PollingRequest
 from bot.processing import PerChatOrderedProcessor
 from bot.render.text import e, when_words
+from bot.serving import start_serving, stop_serving, wire_ops
 from storage.broadcasts import BroadcastStore
 from storage.db import Database, DatabaseUnavailable
 from storage.residents import Residents
@@ -265,10 +266,16 @@ async def publish_commands(app: Application) -> None:
 
 
 async def startup(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """post_init: open the database, publish the menu, run the features' start hooks in order."""
+    """post_init: open the database, start the HTTP server (and set the webhook), publish the
+    menu, run the features' start hooks in order.
+
+    The server comes first so that a port in use stops the start before any feature has begun
+    (a broadcast, say); updates posted meanwhile wait in the queue until the Application starts.
+    """
     s = services_of(app)
     if not s.db.is_open:
         await s.db.open()
+    await start_serving(app, s)
     await publish_commands(app)
     for feature in s.features:
         if feature.on_start is not None:
@@ -283,9 +290,12 @@ async def stopping(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
 
 
 async def shutdown(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """post_shutdown: the features' stop hooks in reverse order, then the database."""
+    """post_shutdown: the HTTP server, the features' stop hooks in reverse order, then the
+    database. (In webhook mode the webhook stays set: Telegram keeps the updates that arrive
+    while the bot restarts and posts them when it is back.)"""
     s = services_of(app)
     await stopping(app)
+    await stop_serving(s)
     for feature in reversed(s.features):
         if feature.on_stop is not None:
             await feature.on_stop(app)
@@ -360,7 +370,6 @@ def admin_alerts(app: Application[Any, Any, Any, Any, Any, Any], s: Services) ->
         render,
         cooldown=timedelta(minutes=cfg.cooldown_minutes),
         failing_after=timedelta(minutes=cfg.delivery_failing_minutes),
-        silent_after=timedelta(minutes=cfg.bot_api_silent_minutes),
     )
 
 
@@ -370,20 +379,23 @@ def build_application(
     request: BaseRequest | None = None,
     updates_request: BaseRequest | None = None,
     features: Iterable[Feature] = FEATURES,
+    metrics: bool = True,
 ) -> Application[Any, Any, Any, Any, Any, Any]:
-    """Build the Application with our transport, update processor and the features."""
+    """Build the Application with our transport, update processor and the features (and the
+    metrics' hooks unless `metrics` is false: the benchmark measures what they cost)."""
     cfg = services.config
     polling = updates_request or PollingRequest(
         connection_pool_size=2, read_timeout=30, proxy=cfg.proxy
     )
     # Connections are opened as needed, up to 256: with 256 updates in flight each may be
     # waiting on one round trip (64 capped the bot at about 1,200 updates/s with 30 ms answers).
+    sending = request or BotApiRequest(connection_pool_size=256, proxy=cfg.proxy)
     builder = (
         ApplicationBuilder()
         .token(cfg.token or "0:test")
         .base_url(f"{cfg.api_url}/bot")
         .base_file_url(f"{cfg.api_url}/file/bot")
-        .request(request or BotApiRequest(connection_pool_size=256, proxy=cfg.proxy))
+        .request(sending)
         .get_updates_request(polling)
         .context_types(ContextTypes(context=BotContext, bot_data=BotData))
         .defaults(
@@ -414,6 +426,7 @@ def build_application(
     services.delivery.on_send_result = services.alerts.send_result
     services.broadcasting = BroadcastService(app, services)
     services.broadcasting.attach(services.delivery)
+    wire_ops(app, services, metrics, (sending, polling))
 
     private = filters.ChatType.PRIVATE
     for c in services.commands:

@@ -15,7 +15,13 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
-from bot.config import Config, ConfigError, load_config, resolve_survey_secret
+from bot.config import (
+    Config,
+    ConfigError,
+    load_config,
+    resolve_survey_secret,
+    resolve_webhook_secret,
+)
 from bot.content import Content, ContentError, load_content
 from bot.domain.understanding import Understanding
 from bot.ops.instance import instance_lock
@@ -244,24 +250,21 @@ def cmd_run(args: argparse.Namespace) -> int:
 def _run_locked(args: argparse.Namespace, cfg: Config) -> int:
     from bot.app import build_application, make_services
     from bot.logsetup import install_excepthooks, loop_exception_handler, redact, setup_logging
+    from bot.serving import stop_serving
+    from bot.webhook import ALLOWED_UPDATES, run_webhook
 
     try:
         cfg, created = resolve_survey_secret(cfg, create=True)
+        cfg, created_hook = resolve_webhook_secret(cfg)
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 2
-    survey_secret = cfg.settings.survey.secret
-    secrets = (cfg.token or "", survey_secret.get_secret_value() if survey_secret else "")
+    secrets = _secrets_of(cfg)
     install_excepthooks(secrets)
     setup_logging(
         logging.DEBUG if args.verbose else logging.INFO, secrets=secrets, log_format=cfg.log_format
     )
-    if created is not None:
-        logger.warning(
-            "Generated the survey secret in %s: back it up together with the database "
-            "(without it, survey pseudonyms change and one-response-per-resident breaks)",
-            created,
-        )
+    _log_generated(created, created_hook)
     try:
         content = load_content(cfg.content_dir, cfg.tz)
     except ContentError as err:
@@ -275,10 +278,11 @@ def _run_locked(args: argparse.Namespace, cfg: Config) -> int:
         return code
     app = build_application(make_services(cfg, content))
     logger.info(
-        "Starting: %d NAGs, %d campaigns, database %s",
+        "Starting: %d NAGs, %d campaigns, database %s, %s",
         len(content.nags),
         len(content.campaigns),
         cfg.db_path,
+        "webhook" if cfg.webhook else "long polling",
     )
     # run_polling takes the current loop: give it one whose unhandled errors are redacted
     # (uvloop's where installed: bot.processing.new_event_loop).
@@ -294,7 +298,10 @@ def _run_locked(args: argparse.Namespace, cfg: Config) -> int:
             loop.run_until_complete(app.bot.shutdown())
             print(redact(_stopped_line(exc, cfg.api_url), secrets), file=sys.stderr)
             return 1
-        app.run_polling(allowed_updates=["message", "callback_query", "my_chat_member"])
+        if cfg.webhook:  # Telegram posts updates to our server: no Updater (bot/webhook.py)
+            run_webhook(app, loop, lambda: stop_serving(app.bot_data.services))
+        else:  # python-telegram-bot's start_polling deletes a webhook left set before
+            app.run_polling(allowed_updates=ALLOWED_UPDATES)
         fatal = app.bot_data.services.fatal
         if fatal is not None:  # stopped itself: the supervisor must know
             print(redact(fatal, secrets), file=sys.stderr)
@@ -310,6 +317,28 @@ def _run_locked(args: argparse.Namespace, cfg: Config) -> int:
         if not loop.is_closed():
             loop.close()
     return 0
+
+
+def _secrets_of(cfg: Config) -> tuple[str, ...]:
+    """What the log filter and the excepthooks redact: the token and every secret in use."""
+    survey = cfg.settings.survey.secret
+    hook = cfg.settings.telegram.webhook_secret
+    return (
+        cfg.token or "",
+        survey.get_secret_value() if survey else "",
+        hook.get_secret_value() if hook else "",
+    )
+
+
+def _log_generated(survey: Path | None, webhook: Path | None) -> None:
+    if survey is not None:
+        logger.warning(
+            "Generated the survey secret in %s: back it up together with the database "
+            "(without it, survey pseudonyms change and one-response-per-resident breaks)",
+            survey,
+        )
+    if webhook is not None:
+        logger.info("Generated the webhook secret in %s (kept for restarts)", webhook)
 
 
 def _stopped_line(exc: BaseException, api_url: str) -> str:
@@ -349,7 +378,7 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="safermk-bot", description="SaferMK community bot")
     p.add_argument("--config", help="config file (default ./config.yaml)")
     sub = p.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("run", help="start the bot (long polling)")
+    run = sub.add_parser("run", help="start the bot (long polling, or a webhook: config)")
     run.add_argument("--config", dest="config", default=argparse.SUPPRESS)
     run.add_argument("-v", "--verbose", action="store_true")
     run.set_defaults(func=cmd_run)

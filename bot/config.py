@@ -20,6 +20,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
+from bot.config_http import (
+    WEBHOOK_SECRET_FILE,
+    HttpSection,
+    check_webhook_url,
+    webhook_secret_problem,
+)
+
 DEFAULT_CONFIG_PATH = Path("config.yaml")
 TOKEN_RE = re.compile(r"^\d{5,15}:[A-Za-z0-9_-]{30,}$")
 # The value older example configs shipped with: public, so it protects nothing.
@@ -44,6 +51,27 @@ class TelegramSection(_Strict):
     # An HTTP proxy the Bot API is reached through (CONNECT tunnels), e.g. a council network's
     # http://proxy.example.gov.uk:3128; may hold user:password, so kept secret like the token.
     proxy: SecretStr | None = None
+    # polling (getUpdates, the default) or webhook (Telegram posts updates to webhook_url, the
+    # public https URL in front of the bot's HTTP server: see the http section).
+    mode: Literal["polling", "webhook"] = "polling"
+    webhook_url: str | None = None
+    # Telegram sends it with every update; None: generated once, kept beside the database.
+    webhook_secret: SecretStr | None = None
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url(cls, v: str | None) -> str | None:
+        return None if v is None or not v.strip() else check_webhook_url(v)
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _webhook_secret(cls, v: SecretStr | None) -> SecretStr | None:
+        if v is None:
+            return None
+        problem = webhook_secret_problem(v.get_secret_value())
+        if problem is not None:
+            raise ValueError(problem)
+        return v
 
     @field_validator("api_url")
     @classmethod
@@ -122,8 +150,6 @@ class AlertsSection(_Strict):
     cooldown_minutes: float = Field(default=60.0, gt=0)
     # Broadcast sends failing (network, Telegram's 5xx) with no success for this long.
     delivery_failing_minutes: float = Field(default=10.0, gt=0)
-    # No successful Bot API call for this long (polling asks at least every 30 seconds).
-    bot_api_silent_minutes: float = Field(default=5.0, gt=0)
 
 
 class LoggingSection(_Strict):
@@ -142,6 +168,7 @@ class Settings(_Strict):
     survey: SurveySection = SurveySection()
     broadcast: BroadcastSection = BroadcastSection()
     alerts: AlertsSection = AlertsSection()
+    http: HttpSection = HttpSection()
 
     @field_validator("timezone")
     @classmethod
@@ -227,6 +254,19 @@ class Config:
     def proxy(self) -> str | None:
         p = self.settings.telegram.proxy
         return p.get_secret_value() if p else None
+
+    @property
+    def webhook(self) -> bool:
+        """Whether Telegram posts updates to us (telegram.mode: webhook) rather than polling."""
+        return self.settings.telegram.mode == "webhook"
+
+    @property
+    def webhook_secret(self) -> str:
+        """The secret_token Telegram sends with every update (resolved at start)."""
+        secret = self.settings.telegram.webhook_secret
+        if secret is None:
+            raise ConfigError("config key 'telegram.webhook_secret': not resolved")
+        return secret.get_secret_value()
 
     @property
     def tz(self) -> ZoneInfo:
@@ -340,6 +380,9 @@ def load_config(
         if env.get("TELEGRAM_PROXY"):
             telegram["proxy"] = env["TELEGRAM_PROXY"]
             from_env["telegram.proxy"] = "TELEGRAM_PROXY"
+        if env.get("TELEGRAM_WEBHOOK_SECRET"):
+            telegram["webhook_secret"] = env["TELEGRAM_WEBHOOK_SECRET"]
+            from_env["telegram.webhook_secret"] = "TELEGRAM_WEBHOOK_SECRET"
         raw = {**raw, "telegram": telegram}
     section = raw.get("logging")
     if env.get("SAFERMK_LOG_FORMAT") and (section is None or isinstance(section, dict)):
@@ -349,6 +392,7 @@ def load_config(
         settings = Settings.model_validate(raw)
     except ValidationError as exc:
         raise ConfigError(_describe(exc, source, from_env)) from None
+    _check_mode(settings, source)
 
     token = settings.telegram.token.get_secret_value() if settings.telegram.token else ""
     if require_token:
@@ -370,6 +414,23 @@ def load_config(
             )
     roles: dict[int, str] = {o.id: o.role for o in settings.officers}
     return Config(settings=settings, source=source, officer_roles=roles)
+
+
+def _check_mode(settings: Settings, source: Path | None) -> None:
+    """Webhook mode needs its URL and the HTTP server (keys that only matter together)."""
+    where = f"{source}: " if source else ""
+    if settings.telegram.mode != "webhook":
+        return
+    if settings.telegram.webhook_url is None:
+        raise ConfigError(
+            f"{where}config key 'telegram.webhook_url': webhook mode needs the public https:// "
+            "URL Telegram posts updates to (or set telegram.mode: polling)"
+        )
+    if settings.http.enabled is False:
+        raise ConfigError(
+            f"{where}config key 'http.enabled': webhook mode needs the HTTP server (Telegram "
+            "posts updates to it); remove the key or set telegram.mode: polling"
+        )
 
 
 # ---------------------------------------------------------------- the survey secret
@@ -408,15 +469,15 @@ def _check_configured_secret(value: str, source: Path | None) -> None:
         )
 
 
-def _read_secret_file(path: Path) -> str:
+def _read_secret_file(path: Path, what: str = "survey secret") -> str:
     try:
         value = path.read_text(encoding="utf-8").strip()
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not text"
-        raise ConfigError(f"{path}: cannot read the survey secret ({reason})") from None
+        raise ConfigError(f"{path}: cannot read the {what} ({reason})") from None
     if len(value) < MIN_SECRET_LENGTH:
         raise ConfigError(
-            f"{path}: the survey secret file is damaged (shorter than {MIN_SECRET_LENGTH} "
+            f"{path}: the {what} file is damaged (shorter than {MIN_SECRET_LENGTH} "
             "characters); restore it from the backup taken with the database"
         )
     return value
@@ -430,7 +491,7 @@ def _create_secret_file(path: Path) -> bool:
     """
     value = secrets.token_urlsafe(32) + "\n"
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{SECRET_FILE_NAME}.")  # mode 0600
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")  # mode 0600
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             out.write(value)
@@ -480,3 +541,36 @@ def resolve_survey_secret(cfg: Config, *, create: bool = True) -> tuple[Config, 
     if not path.exists():
         return cfg, None
     return _with_secret(cfg, _read_secret_file(path)), path if created else None
+
+
+# ---------------------------------------------------------------- the webhook secret
+
+
+def resolve_webhook_secret(cfg: Config) -> tuple[Config, Path | None]:
+    """The config with its webhook secret settled (webhook mode only); also the file if just made.
+
+    Configured (TELEGRAM_WEBHOOK_SECRET or telegram.webhook_secret): used as is. Otherwise one
+    is generated on first start and kept (0600) in `webhook-secret` beside the database, so a
+    restart sends Telegram the same one.
+    """
+    if not cfg.webhook or cfg.settings.telegram.webhook_secret is not None:
+        return cfg, None
+    path = cfg.db_path.parent / WEBHOOK_SECRET_FILE
+    created = False
+    if not path.exists():
+        try:
+            created = _create_secret_file(path)
+        except OSError as exc:
+            raise ConfigError(
+                f"{path}: cannot create the webhook secret file ({exc.strerror or exc}); make "
+                "the folder writable or set TELEGRAM_WEBHOOK_SECRET"
+            ) from None
+    value = _read_secret_file(path, "webhook secret")
+    if webhook_secret_problem(value) is not None:
+        raise ConfigError(
+            f"{path}: the webhook secret file holds characters Telegram does not accept (A-Z, "
+            "a-z, 0-9, _ and - only); delete it and the bot makes a new one at the next start"
+        )
+    telegram = cfg.settings.telegram.model_copy(update={"webhook_secret": SecretStr(value)})
+    settings = cfg.settings.model_copy(update={"telegram": telegram})
+    return replace(cfg, settings=settings), path if created else None

@@ -8,7 +8,7 @@ the broadcast delivery and service, and the small in-memory caches (bot/runtime.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from telegram.ext import Application, CallbackContext, ExtBot
 
@@ -23,6 +23,7 @@ from bot.domain.safety import Detector
 from bot.domain.understanding import ModelStore, Training, Understanding
 from bot.modelstore import default_store
 from bot.ops.alerts import AdminAlerts
+from bot.ops.metrics import Metrics
 from bot.ops.status import OpsStatus
 from bot.runtime import SeenCache, Signposted
 from storage.broadcasts import BroadcastStore
@@ -64,6 +65,12 @@ def understanding_for(
     )  # fmt: skip
 
 
+class Lifecycle(Protocol):
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
 @dataclass
 class Services:
     config: Config
@@ -91,9 +98,14 @@ class Services:
     # Open problems and the last good Bot API call (bot/ops/status.py): /readyz, alerts.
     status: OpsStatus = field(init=False)
     alerts: AdminAlerts | None = field(default=None, repr=False)  # set by the composition root
+    # Prometheus metrics of this bot (bot/ops/metrics.py), served at /metrics.
+    metrics: Metrics = field(init=False, repr=False)
+    # The HTTP server (bot/ops/server.py) when configured: started and stopped by bot/app.py.
+    server: Lifecycle | None = None
 
     def __post_init__(self) -> None:
         self.status = OpsStatus(self.clock)
+        self.metrics = Metrics()
         self.set_content(self.content)
 
     def texts(self, lang: str = "en") -> Texts:

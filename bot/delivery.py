@@ -138,6 +138,8 @@ class Delivery:
         self.on_expired: Callable[[Broadcast, datetime, float], Awaitable[bool]] | None = None
         # Admin alerts hear of every send's fate: (went out?, why not), for "failing for N min".
         self.on_send_result: Callable[[bool, str], None] | None = None
+        # Told the status of every broadcast message's outcome (metrics).
+        self.on_outcome: Callable[[str], None] | None = None
 
     @property
     def services(self) -> Services:
@@ -452,6 +454,8 @@ class Delivery:
         await self._flush()  # during an outage it returns at once: the worker's backoff writes
 
     def _count(self, outcome: Outcome) -> None:
+        if self.on_outcome is not None:
+            self.on_outcome(outcome.status)
         st = self.stats
         st.sent += outcome.status == "sent"
         st.blocked += outcome.status in ("blocked", "not_found")

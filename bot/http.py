@@ -44,6 +44,7 @@ import secrets
 import ssl
 import time
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -364,7 +365,9 @@ class BotApiRequest(BaseRequest):
     """python-telegram-bot's request layer on AsyncPool; one instance per purpose (updates,
     sending), each with its own connections."""
 
-    __slots__ = ("_connect", "_origins", "_pool", "_pool_wait", "_read", "_write", "lean_answers")
+    __slots__ = (
+        "_connect", "_origins", "_pool", "_pool_wait", "_read", "_write", "lean_answers", "observe",
+    )  # fmt: skip
 
     def __init__(
         self,
@@ -386,6 +389,9 @@ class BotApiRequest(BaseRequest):
         self._pool = AsyncPool(connection_pool_size, ssl_context, Proxy(proxy) if proxy else None)
         # Parsed targets by method URL (a few dozen methods).
         self._origins: dict[str, Origin] = {}
+        # Told of every exchange: (method URL, HTTP status), status 0 when no answer came
+        # (network, timeout). The composition root hooks readiness and metrics in here.
+        self.observe: Callable[[str, int], None] | None = None
 
     def parse_json_payload(self, payload: bytes) -> dict[str, Any]:  # type: ignore[override]
         """Decode an answer; a sent or edited Message keeps only what the bot reads of it.
@@ -455,7 +461,28 @@ class BotApiRequest(BaseRequest):
         connect: float | None,
         pool: float | None,
     ) -> tuple[int, bytes]:
-        """One request on a pooled connection: its (status, body)."""
+        """One request on a pooled connection: its (status, body), shown to `observe`."""
+        observe = self.observe
+        if observe is None:
+            return await self._send(url, method, body, ctype, wait, connect, pool)
+        try:
+            answer = await self._send(url, method, body, ctype, wait, connect, pool)
+        except TelegramError:  # NetworkError, TimedOut: no answer
+            observe(url, 0)
+            raise
+        observe(url, answer[0])
+        return answer
+
+    async def _send(
+        self,
+        url: str,
+        method: str,
+        body: bytes,
+        ctype: bytes | None,
+        wait: float | None,
+        connect: float | None,
+        pool: float | None,
+    ) -> tuple[int, bytes]:
         origin = self._origins.get(url)
         if origin is None:
             origin = Origin(url)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from storage.db import Database, Tx, from_row, sql_in, ts
+from storage.db import Database, Tx, from_row, from_ts, sql_in, ts
 from storage.model import (
     ACTIVE,
     ENDED,
@@ -443,6 +443,24 @@ class BroadcastStore:
         return [from_row(Broadcast, r) for r in rows]
 
     # ------------------------------------------------------------ the outbox
+
+    async def outbox_due(self, now: datetime) -> tuple[int, datetime | None]:
+        """How many outbox rows are due to be sent now (their broadcast running or scheduled and
+        due, the row not yet sent) and when the oldest of them fell due (None: none).
+
+        For /readyz and /metrics: a row due long ago means the sender is stuck. Rows held back
+        by quiet hours are not due (their broadcast's due_at is moved past them).
+        """
+        row = await self.db.fetchone(
+            "SELECT COUNT(*) AS n, MIN(b.due_at) AS oldest FROM outbox o"
+            " JOIN broadcasts b ON b.id = o.broadcast_id"
+            f" WHERE b.status IN {ACTIVE_SQL} AND b.due_at <= ?"
+            f" AND o.status IN {sql_in(OS.PENDING, OS.SENDING)}",
+            (ts(now),),
+        )
+        if row is None or not row["n"]:
+            return 0, None
+        return int(row["n"]), from_ts(row["oldest"])
 
     async def materialise(self, b: Broadcast, now: datetime) -> int:
         """Write the outbox rows in SQL (INSERT ... SELECT, never through Python) and start."""

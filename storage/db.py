@@ -27,6 +27,7 @@ import logging
 import os
 import re
 import sqlite3
+import time
 import typing
 from collections.abc import (
     AsyncIterator,
@@ -260,6 +261,9 @@ class Database(Scrubbing):
         self._conn: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
         self._functions: dict[str, tuple[int, Any]] = {}
+        # Called with the seconds each transaction or read took (waiting for the connection
+        # included): the bot's metrics hook in here, since storage imports nothing of the bot.
+        self.on_timed: Callable[[float], None] | None = None
 
     async def open(self) -> Database:
         """Connect, check the file can be written, migrate; DatabaseError with one line if not.
@@ -381,27 +385,61 @@ class Database(Scrubbing):
 
         Raises DatabaseUnavailable when the database is locked, read-only, full or unreadable.
         """
+        started = time.perf_counter()
+        try:
+            async with self._lock:
+                await self._apply_busy()
+                try:
+                    await self.conn.execute("BEGIN IMMEDIATE")
+                except sqlite3.Error as exc:
+                    raise _translate(exc) from exc
+                try:
+                    yield Tx(self.conn)
+                except BaseException as exc:
+                    await self._rollback()
+                    if isinstance(exc, sqlite3.Error) and not isinstance(exc, DatabaseUnavailable):
+                        raise _translate(exc) from exc
+                    raise
+                try:
+                    await self.conn.execute("COMMIT")
+                except sqlite3.Error as exc:
+                    # A COMMIT refused (busy, disk full) leaves the transaction open: without
+                    # the rollback every later BEGIN would fail ("cannot start a transaction
+                    # within a transaction") until the bot restarts.
+                    await self._rollback()
+                    raise _translate(exc) from exc
+        finally:
+            if self.on_timed is not None:
+                self.on_timed(time.perf_counter() - started)
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[Tx]:
+        """Run reads (or single autocommit statements) without a transaction."""
+        started = time.perf_counter()
+        try:
+            async with self._lock:
+                await self._apply_busy()
+                try:
+                    yield Tx(self.conn)
+                except sqlite3.Error as exc:
+                    if isinstance(exc, DatabaseUnavailable):
+                        raise
+                    raise _translate(exc) from exc
+        finally:
+            if self.on_timed is not None:
+                self.on_timed(time.perf_counter() - started)
+
+    async def probe_write(self) -> None:
+        """Take the write lock and let it go again (BEGIN IMMEDIATE, ROLLBACK): nothing is
+        written, but a database that is read-only, locked past the busy timeout or unreadable
+        raises DatabaseUnavailable, as the next real write would (readiness checks)."""
         async with self._lock:
             await self._apply_busy()
             try:
                 await self.conn.execute("BEGIN IMMEDIATE")
             except sqlite3.Error as exc:
                 raise _translate(exc) from exc
-            try:
-                yield Tx(self.conn)
-            except BaseException as exc:
-                await self._rollback()
-                if isinstance(exc, sqlite3.Error) and not isinstance(exc, DatabaseUnavailable):
-                    raise _translate(exc) from exc
-                raise
-            try:
-                await self.conn.execute("COMMIT")
-            except sqlite3.Error as exc:
-                # A COMMIT refused (busy, disk full) leaves the transaction open: without the
-                # rollback every later BEGIN would fail ("cannot start a transaction within a
-                # transaction") until the bot restarts.
-                await self._rollback()
-                raise _translate(exc) from exc
+            await self._rollback()
 
     async def _checkpoint_truncate(self) -> bool:
         """One TRUNCATE checkpoint (storage/scrub.py); True when it completed (nothing left in
@@ -416,18 +454,6 @@ class Database(Scrubbing):
                     return False
         # (busy, frames in the log, frames checkpointed); busy = 1 when readers blocked it.
         return bool(rows) and rows[0][0] == 0
-
-    @asynccontextmanager
-    async def reading(self) -> AsyncIterator[Tx]:
-        """Run reads (or single autocommit statements) without a transaction."""
-        async with self._lock:
-            await self._apply_busy()
-            try:
-                yield Tx(self.conn)
-            except sqlite3.Error as exc:
-                if isinstance(exc, DatabaseUnavailable):
-                    raise
-                raise _translate(exc) from exc
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         async with self.reading() as tx:

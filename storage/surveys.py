@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import secrets
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -111,6 +111,9 @@ class SurveyStore:
         # Respondent keys with a survey in progress, mirrored in memory so the message filter can
         # decide without a query; loaded at start-up and kept in step by the methods below.
         self._open: set[str] = set()
+        # Called after each completed response (the bot's metrics count them; no argument, so
+        # nothing about the respondent leaves this module).
+        self.on_complete: Callable[[], None] | None = None
 
     async def load_open(self) -> None:
         self._open = await self.open_respondents()
@@ -319,6 +322,8 @@ class SurveyStore:
         if anonymous:  # the answers as they were, under the pseudonym, must not stay in the WAL
             await self.db.erased()
         await self._refresh(response.respondent)
+        if self.on_complete is not None:
+            self.on_complete()
 
     async def reopen(self, response_id: int, first: str, now: datetime) -> None:
         """Let a resident change the answers of a finished (non-anonymous) response."""

@@ -62,6 +62,7 @@ async def check(update: Update, context: BotContext) -> None:
         return
     s.signposted.add(update.update_id)
     await reply(update, s.understanding.reply(finding))
+    s.metrics.safeguarding(finding.categories)
     week = iso_week(now(context).astimezone(s.config.tz).date())
     try:
         await s.safety_counts.add(week, finding.categories)

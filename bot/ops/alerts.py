@@ -2,8 +2,8 @@
 
 `OpsStatus` (bot/ops/status.py) says when a problem opens and closes; this module turns that into
 at most one message per problem per `alerts.cooldown_minutes` to every admin in the config, and a
-short "recovered" line when a problem an admin was told about is over. It also watches for the
-slow problems nobody raises by themselves (delivery failing for minutes, the Bot API silent).
+short "recovered" line when a problem an admin was told about is over. It also watches for
+delivery failing for minutes (the Bot API silent and a stuck outbox are bot/ops/readiness.py's).
 
 Sending is injected (`Send`): this module imports nothing of `telegram`, so the composition root
 decides how a message goes out (directly, never through the broadcast outbox, which may be the
@@ -71,7 +71,6 @@ class AdminAlerts:
         *,
         cooldown: timedelta,
         failing_after: timedelta,
-        silent_after: timedelta,
     ) -> None:
         self.status = status
         self.clock = clock
@@ -80,7 +79,6 @@ class AdminAlerts:
         self.render = render
         self.cooldown = cooldown
         self.failing_after = failing_after
-        self.silent_after = silent_after
         self.delivery = DeliveryWatch()
         self._last_told: dict[Problem, datetime] = {}
         self._told_open: set[Problem] = set()
@@ -140,15 +138,6 @@ class AdminAlerts:
             self.status.raise_problem(
                 Problem.DELIVERY_FAILING,
                 f"broadcast sends have failed for {duration(now - since)} ({reason})",
-            )
-
-    def check(self) -> None:
-        """Run every minute: the Bot API silent too long is a problem of its own."""
-        silent = self.status.api_silent_for()
-        if silent is not None and silent >= self.silent_after:
-            self.status.raise_problem(
-                Problem.BOT_API_UNREACHABLE,
-                f"no successful Bot API call for {duration(silent)}",
             )
 
     async def drain(self) -> None:

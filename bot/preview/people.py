@@ -13,6 +13,7 @@ from pathlib import Path
 from pydantic import SecretStr
 
 from bot.config import Config, ContentSection, Officer, StorageSection, TelegramSection
+from bot.config_http import HttpSection
 
 # Preview-only survey secret: the preview's people are made up, so its pseudonyms protect
 # nothing; a fixed value keeps them stable across restarts of the same preview database.
@@ -50,6 +51,7 @@ def preview_config(cfg: Config, db: Path, content_dir: Path | None = None) -> Co
             "content": ContentSection(dir=content_dir or s.content.dir),
             "officers": officers,
             "survey": survey,
+            "http": HttpSection(),  # no ops server: its port is the live bot's
         }
     )
     return replace(cfg, settings=settings, officer_roles={o.id: o.role for o in officers})
