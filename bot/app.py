@@ -35,7 +35,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot import scheduling
+from bot import flood, scheduling
 from bot.broadcasting import BroadcastService
 from bot.clock import Clock, SystemClock
 from bot.config import Config
@@ -352,6 +352,7 @@ def build_application(
     services.intent_answers = intent_answers(services.features)
     services.destinations = destinations(services.features)
     services.delivery = install(app, services)
+    flood.install(app, services)  # the per-chat budget (issue 20)
     services.broadcasting = BroadcastService(app, services)
     services.broadcasting.attach(services.delivery)
 

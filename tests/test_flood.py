@@ -1,0 +1,203 @@
+"""Fair under load (issue 20): the per-chat budget in the update processor, through the real
+Application, and its mechanics on their own.
+
+Time is a manual clock the test moves (the processor's injected clock and sleep); the pacer
+runs in virtual time as everywhere in the harness. Nothing sleeps; nothing asserts a duration.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from telegram import Bot, Update
+
+from bot.content import Content
+from bot.processing import BURST, REFILL_S, PerChatOrderedProcessor
+from tests import builders as b
+from tests.conftest import OFFICER_ID, Harness, close_harness, make_harness
+
+CHAT = 424242
+SLOW = "faster than I can answer"
+HELP = "How I can help"
+DANGER = "my ex has a knife and says he will kill me tonight"
+
+
+class ManualTime:
+    """A monotonic clock that moves only when told; sleepers wake when it passes them."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self._moved = asyncio.Event()
+
+    def clock(self) -> float:
+        return self.now
+
+    async def sleep(self, delay: float) -> None:
+        deadline = self.now + delay
+        while self.now < deadline - 1e-9:
+            self._moved.clear()
+            await self._moved.wait()
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+        self._moved.set()
+
+
+async def flood_harness(tmp_path: Path, content: Content) -> tuple[Harness, ManualTime]:
+    h = await make_harness(tmp_path, content)
+    time = ManualTime()
+    proc = h.app.update_processor
+    assert isinstance(proc, PerChatOrderedProcessor) and proc.burst == BURST
+    proc.clock, proc.sleep = time.clock, time.sleep
+    return h, time
+
+
+def arrive(h: Harness, data: dict[str, Any]) -> asyncio.Task[None]:
+    """An update as the Application hands it on: a task through the update processor."""
+    update = Update.de_json(data, h.app.bot)
+    return asyncio.ensure_future(
+        h.app.update_processor.process_update(update, h.app.process_update(update))
+    )
+
+
+async def settle(h: Harness) -> None:
+    """Let the slow-down line (sent from its own task) go out."""
+    proc = h.app.update_processor
+    assert isinstance(proc, PerChatOrderedProcessor)
+    while proc._side_tasks:  # noqa: SLF001 - the test waits for exactly these tasks
+        await asyncio.wait(set(proc._side_tasks))  # noqa: SLF001
+
+
+def count(h: Harness, chat: int, words: str) -> int:
+    return sum(words in t for t in h.api.texts(chat))
+
+
+async def test_a_flood_gets_one_slow_down_and_only_its_newest_message_answered(tmp_path, content):
+    h, time = await flood_harness(tmp_path, content)
+    proc = h.app.update_processor
+    assert isinstance(proc, PerChatOrderedProcessor)
+    tasks = [arrive(h, b.text_update(CHAT, "/help")) for _ in range(19)]
+    tasks.append(arrive(h, b.text_update(CHAT, "/privacy")))  # the newest
+    await asyncio.gather(*tasks[:-1])
+    await settle(h)
+    assert count(h, CHAT, HELP) == BURST, "the budget's burst is answered at once"
+    assert count(h, CHAT, SLOW) == 1, "one slow-down line"
+    assert not tasks[-1].done(), "the newest waits for the budget"
+    before = len(h.api.texts(CHAT))
+    time.advance(REFILL_S)
+    await tasks[-1]
+    after = h.api.texts(CHAT)[before:]
+    assert len(after) == 1 and HELP not in after[0], "then only the newest is answered"
+    assert proc.dropped == 19 - BURST and proc.slowed == 1
+    # Still over budget a moment later: dropped again, and no second slow-down line.
+    more = [arrive(h, b.text_update(CHAT, "/help")) for _ in range(2)]
+    await more[0]
+    assert count(h, CHAT, SLOW) == 1
+    time.advance(REFILL_S)
+    await more[1]
+    assert count(h, CHAT, HELP) == BURST + 1 and proc.dropped == 19 - BURST + 1
+    await close_harness(h)
+
+
+async def test_danger_over_budget_is_never_dropped_and_answered_once(tmp_path, content):
+    h, time = await flood_harness(tmp_path, content)
+    proc = h.app.update_processor
+    assert isinstance(proc, PerChatOrderedProcessor)
+    tasks = [arrive(h, b.text_update(CHAT, "/help")) for _ in range(BURST + 5)]
+    tasks.append(arrive(h, b.text_update(CHAT, DANGER)))  # over budget, surplus behind it
+    tasks += [arrive(h, b.text_update(CHAT, "/help")) for _ in range(5)]
+    await asyncio.gather(*tasks[:-1])  # everything but the newest, with no time passing
+    await settle(h)
+    footer = content.safety.footer
+    assert count(h, CHAT, footer) == 1, "the safeguarding help, at once and once"
+    assert count(h, CHAT, HELP) == BURST
+    time.advance(REFILL_S)
+    await tasks[-1]
+    assert count(h, CHAT, footer) == 1 and count(h, CHAT, HELP) == BURST + 1
+    assert proc.dropped == 5 + 4, "the surplus before and after it, not the danger message"
+    await close_harness(h)
+
+
+async def test_officers_are_not_budgeted(tmp_path, content):
+    h, _ = await flood_harness(tmp_path, content)
+    tasks = [arrive(h, b.text_update(OFFICER_ID, "/help")) for _ in range(3 * BURST)]
+    await asyncio.gather(*tasks)
+    await settle(h)
+    assert count(h, OFFICER_ID, HELP) == 3 * BURST
+    assert count(h, OFFICER_ID, SLOW) == 0
+    await close_harness(h)
+
+
+async def test_stop_jumps_the_backlog_and_the_budget(tmp_path, content):
+    h, _ = await flood_harness(tmp_path, content)
+    await h.settle_in(CHAT)
+    tasks = [arrive(h, b.text_update(CHAT, "/help")) for _ in range(40)]
+    tasks.append(arrive(h, b.text_update(CHAT, "/stop")))
+    # No time passes: /stop is handled although the budget is spent and a line is waiting.
+    await tasks[-1]
+    texts = [t for t in h.api.texts(CHAT) if SLOW not in t]
+    done = next(i for i, t in enumerate(texts) if "You won't get any more" in t)
+    assert done == 1, "right after the update being handled, ahead of the waiting ones"
+    rows = await h.rows("SELECT consent FROM residents WHERE chat_id = ?", (CHAT,))
+    assert rows[0]["consent"] == 0
+    await asyncio.gather(*tasks[:BURST])
+    assert count(h, CHAT, HELP) == BURST
+    for t in tasks[BURST:-2]:
+        assert t.done(), "older surplus dropped"
+    tasks[-2].cancel()  # the newest /help would wait for the budget: not part of this test
+    await asyncio.gather(tasks[-2], return_exceptions=True)
+    await close_harness(h)
+
+
+# ---------------------------------------------------------------- the mechanism on its own
+
+BOT = Bot("12345:" + "A" * 35)
+
+
+def upd(chat_id: int, text: str) -> Update:
+    return Update.de_json(b.text_update(chat_id, text), BOT)
+
+
+async def test_a_full_line_drops_its_oldest_but_never_danger_or_stop():
+    proc = PerChatOrderedProcessor(8, backlog=3)
+    proc.urgent = lambda u: (u.message.text or "").startswith("danger")
+    proc.priority = lambda u: u.message.text == "/stop"
+    gate = asyncio.Event()
+    ran: list[str] = []
+
+    async def work(name: str) -> None:
+        if name == "first":
+            await gate.wait()
+        ran.append(name)
+
+    names = ["first", "danger 1", "a", "b", "/stop", "c", "d", "danger 2", "e"]
+    tasks = [asyncio.ensure_future(proc.process_update(upd(5, n), work(n))) for n in names]
+    await asyncio.sleep(0)
+    gate.set()
+    await asyncio.gather(*tasks)
+    # Line of 3: a, b, c and d were dropped in turn as newer ones came; danger and /stop stay.
+    assert ran == ["first", "/stop", "danger 1", "danger 2", "e"]
+    assert proc.backlog_dropped == 4
+    assert proc.chats_in_flight == 0
+
+
+async def test_budgets_are_forgotten_once_full_again():
+    """Memory stays bounded under many chats: an idle chat is forgotten once its bucket is full
+    (at once when it is, else by the sweep that runs when CHAT_MEMORY chats are remembered)."""
+    time = ManualTime()
+    proc = PerChatOrderedProcessor(8, clock=time.clock, sleep=time.sleep, burst=BURST)
+    done: list[int] = []
+
+    async def work(i: int) -> None:
+        done.append(i)
+
+    tasks = [asyncio.ensure_future(proc.process_update(upd(i, "hi"), work(i))) for i in range(50)]
+    await asyncio.gather(*tasks)
+    assert sorted(done) == list(range(50))
+    assert proc.chats_in_flight == 0
+    assert len(proc._chats) == 50  # noqa: SLF001 - each spent one token
+    time.advance(REFILL_S)
+    proc._sweep()  # noqa: SLF001
+    assert not proc._chats  # noqa: SLF001
