@@ -25,9 +25,13 @@ did) lets a few milliseconds of jitter put a 31st send into Telegram's second: a
 * **retry_after, exactly.** A 429 pauses the bulk lane until the answer's time plus
   `retry_after`, no less and no longer; when it lifts, bulk sends resume at their pace
   (1 / rate on average, at most BULK_BURST at once), never all together.
-* **Replies first, never starved.** Calls that are not bulk sends (replies to residents) are
-  counted in the same budget, and while a broadcast is sending they take a slot as soon as the
-  budget has one, ahead of any bulk send waiting. When no broadcast is sending they are never
+* **Replies first, never starved; broadcasts never starved either.** Calls that are not bulk
+  sends (replies to residents) are counted in the same budget, and while a broadcast is sending
+  they take a slot as soon as the budget has one, ahead of any bulk send waiting, up to their
+  share: while bulk sends wait, replies hold at most `limit - ceil(limit x BULK_SHARE)` slots
+  (18 of 30), so a broadcast keeps at least 12 of every 30 however many residents write (a
+  flood from 60 accounts used to take all 30 and stop a broadcast; issue 20). Within their
+  share replies still go first. When no broadcast is sending they are never
   held: Telegram's 30/s is a limit on bulk notifications, and a bot answering a rush of
   residents must not be slowed to it. They are not held by the bulk lane's pause either, and a
   reply refused with 429 is retried after the wait Telegram asked for (a resident never loses
@@ -86,6 +90,12 @@ REPLY_RETRIES = 3  # 429s a reply survives (waiting as asked each time) before g
 CHAT_INTERVAL = 1.0  # seconds between messages to one chat
 REPLY_CHAT_BURST = 20  # replies to one chat that may go at once before the 1/s rule holds them
 CHAT_MEMORY = 4096  # per-chat entries kept before the stale ones are dropped
+# The part of the free budget bulk sends keep while they have work, however many replies wait.
+# 0.4 rather than 1/3: a slot is held for one window *after* its answer, so 10 slots give a
+# little under 10 sends a second; 12 keep a broadcast above 10/s with round trips of up to
+# 200 ms, and leave replies 18/s, more than the per-chat budget lets 100 flooding accounts use
+# (bot/processing.py: one message per 6 s each once their burst is spent).
+BULK_SHARE = 0.4
 
 Sleep = Callable[[float], Awaitable[None]]
 Monotonic = Callable[[], float]
@@ -178,6 +188,9 @@ class Pacer(BaseRateLimiter[dict[str, Any]]):
         # With paid broadcasts, every send also counts against the paid limit; bulk sends only
         # against that one.
         self._all = Window(int(self.rate)) if paid else self._free
+        # Replies' own count, capped at their share while bulk sends wait (free mode only: a
+        # paid broadcast has its own, much larger budget).
+        self._replies = Window(max(1, limit - math.ceil(limit * BULK_SHARE)))
         self._spacing = 1.0 / self.rate
         self._bulk_tat = -math.inf  # GCRA: when the next bulk send is due at the average pace
         self._paused_until = -math.inf
@@ -219,6 +232,7 @@ class Pacer(BaseRateLimiter[dict[str, Any]]):
         self._learn_rtt = False
         self._free.clear()
         self._all.clear()
+        self._replies.clear()
         self._chat_answer.clear()
         self._reply_tat.clear()
         self._rtts.clear()
@@ -260,8 +274,21 @@ class Pacer(BaseRateLimiter[dict[str, Any]]):
 
     def _windows(self, bulk: bool) -> tuple[Window, ...]:
         if self._all is self._free:
-            return (self._free,)
+            return (self._free,) if bulk else (self._free, self._replies)
         return (self._all,) if bulk else (self._free, self._all)
+
+    @property
+    def _sharing(self) -> bool:
+        """Whether replies are held to their share: bulk sends have work (free mode)."""
+        return self._all is self._free and (self._bulk_waiting > 0 or self._bulk_open > 0)
+
+    def _replies_may_go(self, now: float) -> bool:
+        """A reply is waiting and its share has room: a bulk send lets it go first."""
+        if not self._replies_waiting:
+            return False
+        if self._all is not self._free:
+            return True
+        return self._replies.count(now, self._hold()) < self._replies.capacity
 
     def _ready_at(self, windows: tuple[Window, ...], now: float) -> float:
         hold = self._hold()
@@ -370,9 +397,10 @@ class Pacer(BaseRateLimiter[dict[str, Any]]):
                     self._chat_ready_at(chat_id),
                     self._ready_at(windows, now),
                 )
-                if ready <= now and not self._replies_waiting:
+                replies_first = self._replies_may_go(now)
+                if ready <= now and not replies_first:
                     break
-                if ready == math.inf or (ready <= now and self._replies_waiting):
+                if ready == math.inf or (ready <= now and replies_first):
                     # Only an answer (or a reply being served) can free what we wait for.
                     self._changed.clear()
                     await self._changed.wait()
@@ -403,8 +431,14 @@ class Pacer(BaseRateLimiter[dict[str, Any]]):
         try:
             while True:
                 now = self.clock()
-                # Replies share the budget with a broadcast; on their own they are not held.
-                ready = self._ready_at(windows, now) if self.broadcasting(now) else now
+                # Replies share the budget with a broadcast (up to their share while it has
+                # sends waiting); on their own they are not held.
+                if not self.broadcasting(now):
+                    ready = now
+                elif self._sharing:
+                    ready = self._ready_at(windows, now)
+                else:
+                    ready = self._ready_at(tuple(w for w in windows if w is not self._replies), now)
                 if chat_id is not None:
                     tat = self._reply_tat.get(chat_id, now)
                     burst = (self.reply_chat_burst - 1) * CHAT_INTERVAL

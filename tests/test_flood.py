@@ -201,3 +201,40 @@ async def test_budgets_are_forgotten_once_full_again():
     time.advance(REFILL_S)
     proc._sweep()  # noqa: SLF001
     assert not proc._chats  # noqa: SLF001
+
+
+# ---------------------------------------------------------------- broadcasts keep their share
+
+
+def test_a_broadcast_keeps_its_share_under_a_flood_of_replies() -> None:
+    """Sixty accounts' worth of replies (20 each, all at once, then more every second) during a
+    300-recipient broadcast, in the pacer's virtual time: bulk sends keep at least their share in
+    every full second, replies still fill the rest, and Telegram's 30/s holds."""
+    from bot import pacing
+    from tests.test_pacing import Server, broadcast, max_in_window, pacer, reply, run
+
+    async def main() -> list[tuple[float, int | None, dict[str, Any]]]:
+        p = pacer(rate=30)
+        server = Server(21, base=0.015, jitter=0.020)
+
+        async def residents() -> None:
+            await asyncio.sleep(0.5)  # the broadcast is sending (before it, replies are not held)
+            for _ in range(12):
+                burst = [reply(p, server, 5_000_000 + a) for a in range(60) for _ in range(2)]
+                await asyncio.gather(*burst, asyncio.sleep(1.0))
+
+        await asyncio.gather(broadcast(p, server, range(10_000_000, 10_000_300)), residents())
+        return server.arrivals
+
+    arrivals = run(main())
+    bulk = [t for t, c, _ in arrivals if c is not None and c >= 10_000_000]
+    replies = [t for t, c, _ in arrivals if c is not None and c < 10_000_000]
+    assert len(bulk) == 300, "every recipient once"
+    # While the broadcast sends (outside one, replies are not held: Telegram's 30/s limits
+    # bulk notifications, and the backlog of replies goes at once when it ends).
+    during = [t for t, _, _ in arrivals if t <= max(bulk)]
+    assert max_in_window(during) <= pacing.TELEGRAM_LIMIT
+    seconds = [sum(1 for t in bulk if s <= t < s + 1) for s in range(1, 10)]
+    assert min(seconds) >= 10, f"bulk sends per virtual second under the flood: {seconds}"
+    busy = [sum(1 for t in replies if s <= t < s + 1) for s in range(1, 10)]
+    assert min(busy) >= 15, f"replies still take most of the budget: {busy}"
