@@ -14,6 +14,9 @@ from telegram.request import BaseRequest, RequestData
 from bot.http import BotApiRequest, encode_json
 
 Fetched = tuple[int, bytes]
+# Bytes of one getUpdates answer read at most: 100 updates of a few KB each, with room for long
+# messages quoting others (a larger answer fails like a broken connection, and is asked again).
+MAX_UPDATES_ANSWER = 16 << 20
 
 
 NOTHING: Fetched = (200, b'{"ok":true,"result":[]}')  # an empty batch of updates
@@ -40,6 +43,7 @@ class PollingRequest(BotApiRequest):
     __slots__ = ("_ahead", "_fatal", "_parsed", "on_fatal", "polling")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max_answer", MAX_UPDATES_ANSWER)
         super().__init__(*args, **kwargs)
         self.polling: Callable[[], bool] = lambda: True
         # Called once with one line when an answer means the bot cannot go on (app.py stops it).
