@@ -69,6 +69,7 @@ from bot.http import BotApiRequest
 from bot.pacing import Pacer
 from bot.polling import PollingRequest
 from bot.processing import PerChatOrderedProcessor
+from bot.stopping import StoppingApplication
 from storage.broadcasts import BroadcastStore
 from storage.db import Database, DatabaseUnavailable
 from storage.residents import Residents
@@ -340,6 +341,7 @@ def build_application(
         .rate_limiter(Pacer.from_settings(cfg.settings.broadcast))
         .post_init(startup)
         .post_shutdown(shutdown)
+        .application_class(StoppingApplication)  # a stop bounded in time (bot/stopping.py)
     )
     app = builder.build()
     if isinstance(polling, PollingRequest):

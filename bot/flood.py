@@ -23,6 +23,7 @@ from telegram.ext import Application
 
 from bot.context import Services
 from bot.handlers.safety import free_text
+from bot.pacing import Pacer
 from bot.processing import BACKLOG, BURST, REFILL_S, PerChatOrderedProcessor
 
 logger = logging.getLogger(__name__)
@@ -74,3 +75,8 @@ def install(app: Application[Any, Any, Any, Any, Any, Any], services: Services) 
             logger.info("Slow-down line not sent: %s", type(exc).__name__)
 
     processor.on_slow_down = slow_down
+    pacer = getattr(app.bot, "rate_limiter", None)
+    if isinstance(pacer, Pacer):
+        # Waiting replies go least-busy chat first: a flooding account's answers wait behind
+        # a resident asking one thing.
+        pacer.chat_load = processor.load

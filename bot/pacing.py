@@ -51,6 +51,7 @@ each sleep stays meaningful). `estimate()` is the officer's preview: duration an
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import math
 import time
@@ -86,6 +87,8 @@ GUARD_FRACTION = 0.1  # ... or less this share of it, whichever is larger
 # budget free up unevenly under jitter, and strict spacing would waste some; after a pause only
 # this many go together, then one by one (no thundering herd).
 BULK_BURST = 3
+# Waiting replies go fewest-recent-replies first; a chat's count halves in about 20 s.
+REPLY_MEMORY_S = 30.0
 REPLY_RETRIES = 3  # 429s a reply survives (waiting as asked each time) before giving up
 CHAT_INTERVAL = 1.0  # seconds between messages to one chat
 REPLY_CHAT_BURST = 20  # replies to one chat that may go at once before the 1/s rule holds them
@@ -160,6 +163,20 @@ class Ticket:
         self.closed = False
 
 
+class _ReplyWaiter:
+    """A reply waiting for a slot: served in (key, arrival) order."""
+
+    __slots__ = ("chat_id", "done", "eligible", "key", "seq", "turn")
+
+    def __init__(self, chat_id: int | None, key: float, seq: int, eligible: float) -> None:
+        self.chat_id = chat_id
+        self.key = key  # its chat's recent replies when it asked (fewest first)
+        self.seq = seq
+        self.eligible = eligible  # real time from which its chat's pace lets it go
+        self.turn = asyncio.Event()  # set when it becomes the first in line
+        self.done = False
+
+
 class Pacer(BaseRateLimiter[dict[str, Any]]):
     """Telegram's budget shared by replies (first) and broadcast sends (paced, paused on 429)."""
 
@@ -206,6 +223,13 @@ class Pacer(BaseRateLimiter[dict[str, Any]]):
         self._bulk_answered = -math.inf  # when the last bulk send was answered
         self._bulk_lock = asyncio.Lock()
         self._replies_waiting = 0
+        self._reply_waiters: list[_ReplyWaiter] = []  # waiting replies, in the order asked
+        # How busy a chat is by what it sends (bot/processing.py: messages spent from its
+        # budget), added to its replies' rank: set by bot/flood.py.
+        self.chat_load: Callable[[int], float] = lambda chat_id: 0.0
+        self._reply_seq = itertools.count()
+        # chat -> (replies asked for lately, decaying with REPLY_MEMORY_S; when last counted)
+        self._reply_load: dict[int, tuple[float, float]] = {}
         self._changed = asyncio.Event()  # a send was answered or a reply was granted
 
     @classmethod
@@ -235,6 +259,7 @@ class Pacer(BaseRateLimiter[dict[str, Any]]):
         self._replies.clear()
         self._chat_answer.clear()
         self._reply_tat.clear()
+        self._reply_load.clear()
         self._rtts.clear()
         self._rtt_samples = 0
         self._tickets.clear()
@@ -283,8 +308,10 @@ class Pacer(BaseRateLimiter[dict[str, Any]]):
         return self._all is self._free and (self._bulk_waiting > 0 or self._bulk_open > 0)
 
     def _replies_may_go(self, now: float) -> bool:
-        """A reply is waiting and its share has room: a bulk send lets it go first."""
-        if not self._replies_waiting:
+        """A reply may go now and its share has room: a bulk send lets it go first. (A reply
+        held only by its own chat's pace does not hold bulk sends.)"""
+        head = self._reply_head()
+        if head is None or head.eligible > now:
             return False
         if self._all is not self._free:
             return True
@@ -314,6 +341,8 @@ class Pacer(BaseRateLimiter[dict[str, Any]]):
                 horizon = now - CHAT_INTERVAL * 2 / MIN_FRACTION
                 self._chat_answer = {c: t for c, t in self._chat_answer.items() if t > horizon}
                 self._reply_tat = {c: t for c, t in self._reply_tat.items() if t > now}
+                old = now - 5 * REPLY_MEMORY_S
+                self._reply_load = {c: v for c, v in self._reply_load.items() if v[1] > old}
         return Ticket(chat_id, windows, bulk)
 
     def _close(self, ticket: Ticket) -> None:
@@ -425,40 +454,91 @@ class Pacer(BaseRateLimiter[dict[str, Any]]):
             or now < self._bulk_answered + self._hold()
         )
 
+    def _reply_ready_at(self, windows: tuple[Window, ...], now: float) -> float:
+        """When the budget lets a reply go: at once outside a broadcast; within the replies'
+        share while bulk sends wait; else within the whole budget."""
+        if not self.broadcasting(now):
+            return now
+        if self._sharing:
+            return self._ready_at(windows, now)
+        return self._ready_at(tuple(w for w in windows if w is not self._replies), now)
+
+    def _reply_head(self) -> _ReplyWaiter | None:
+        """The waiting reply to serve next: least busy chat first, then the order asked.
+
+        A scan rather than a heap: a chat's load changes while its reply waits (its messages
+        keep coming), and a few hundred waiters cost microseconds per grant.
+        """
+        waiters = self._reply_waiters
+        if not waiters:
+            return None
+        load = self.chat_load
+
+        def rank(w: _ReplyWaiter) -> tuple[float, int]:
+            return (w.key + (load(w.chat_id) if w.chat_id is not None else 0.0), w.seq)
+
+        return min(waiters, key=rank)
+
     async def _reply_slot(self, chat_id: int | None) -> Ticket:
+        """A slot for a reply, fairly among chats.
+
+        Waiting replies are served least-busy chat first (issue 20: a quiet resident's answer
+        waited behind a flood's). A chat's rank is its recent replies (a count decaying with
+        REPLY_MEMORY_S, taken when the reply asked) plus `chat_load`, what it has been sending
+        lately (the update processor's budget spent). So a resident asking one thing goes
+        ahead of every account that floods, and among busy chats the least busy goes first;
+        equal ranks go in the order asked.
+        Separately, the chat's own pace (a burst of `reply_chat_burst`, then one a second, in
+        real time) says from when a reply may go; a reply held by it holds the line behind it
+        for at most that second (the per-chat budget, bot/processing.py, keeps such chats rare).
+        """
         windows = self._windows(bulk=False)
-        waiting = False
+        now = self.clock()
+        burst = (self.reply_chat_burst - 1) * CHAT_INTERVAL
+        eligible = now
+        key = 0.0
+        if chat_id is not None:
+            tat = max(self._reply_tat.get(chat_id, now), now)
+            self._reply_tat[chat_id] = tat + CHAT_INTERVAL
+            eligible = tat - burst
+            load, since = self._reply_load.get(chat_id, (0.0, now))
+            key = load * math.exp((since - now) / REPLY_MEMORY_S)
+            self._reply_load[chat_id] = (key + 1.0, now)
+        if (
+            self._reply_head() is None
+            and eligible <= now
+            and self._reply_ready_at(windows, now) <= now
+        ):
+            return self._open(chat_id, windows, now)
+        me = _ReplyWaiter(chat_id, key, next(self._reply_seq), eligible)
+        self._reply_waiters.append(me)
+        self._replies_waiting += 1
         try:
             while True:
+                head = self._reply_head()
+                if head is not me:
+                    if head is not None:
+                        head.turn.set()  # ranks moved: make sure the first in line contends
+                    me.turn.clear()
+                    await me.turn.wait()  # the reply ahead was served (or gave up)
+                    continue
                 now = self.clock()
-                # Replies share the budget with a broadcast (up to their share while it has
-                # sends waiting); on their own they are not held.
-                if not self.broadcasting(now):
-                    ready = now
-                elif self._sharing:
-                    ready = self._ready_at(windows, now)
-                else:
-                    ready = self._ready_at(tuple(w for w in windows if w is not self._replies), now)
-                if chat_id is not None:
-                    tat = self._reply_tat.get(chat_id, now)
-                    burst = (self.reply_chat_burst - 1) * CHAT_INTERVAL
-                    ready = max(ready, tat - burst)
+                ready = max(self._reply_ready_at(windows, now), eligible)
                 if ready <= now:
                     break
-                if not waiting:
-                    waiting = True
-                    self._replies_waiting += 1
                 if ready == math.inf:
                     self._changed.clear()
                     await self._changed.wait()
                 else:
                     await self.sleep(ready - now)
         finally:
-            if waiting:
-                self._replies_waiting -= 1
-                self._changed.set()  # a bulk send waiting behind this reply may go now
-        if chat_id is not None:
-            self._reply_tat[chat_id] = max(self._reply_tat.get(chat_id, now), now) + CHAT_INTERVAL
+            me.done = True
+            self._reply_waiters.remove(me)
+            self._replies_waiting -= 1
+            following = self._reply_head()
+            if following is not None:
+                following.turn.set()
+            self._changed.set()  # a bulk send waiting behind this reply may go now
         return self._open(chat_id, windows, now)
 
     # ------------------------------------------------------------ every request

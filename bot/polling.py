@@ -13,6 +13,8 @@ from telegram.request import BaseRequest, RequestData
 
 from bot.http import BotApiRequest, encode_json
 
+STOP_POLL_READ_S = 2.0  # the last getUpdates at a stop waits at most this (bot/stopping.py)
+
 Fetched = tuple[int, bytes]
 # Bytes of one getUpdates answer read at most: 100 updates of a few KB each, with room for long
 # messages quoting others (a larger answer fails like a broken connection, and is asked again).
@@ -94,6 +96,12 @@ class PollingRequest(BotApiRequest):
             self._ahead = ahead
             await self._drop_ahead()
         if answer is None:
+            if not self.polling() and url.endswith("/getUpdates"):
+                # The Updater's last call at a stop (it does not long-poll): a silent Bot API
+                # must not hold the stop for the whole read timeout (bot/stopping.py).
+                read = self._timeouts(*timeouts)[0]
+                timeouts = (STOP_POLL_READ_S if read is None else min(read, STOP_POLL_READ_S),
+                            *timeouts[1:])  # fmt: skip
             answer = await super().do_request(url, method, request_data, *timeouts)
         if url.endswith("/getUpdates"):
             problem = self._fatal_answer(answer)

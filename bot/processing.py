@@ -178,10 +178,27 @@ class PerChatOrderedProcessor(BaseUpdateProcessor):
         self._sweep_at = CHAT_MEMORY
         self._stopping = False
         self._side_tasks: set[asyncio.Task[None]] = set()
+        self._running: set[asyncio.Task[Any]] = set()  # tasks inside process_update
+
+    def cancel_all(self) -> int:
+        """Stopping and out of time: cancel every update still being handled or waiting."""
+        self.release()
+        tasks = [t for t in self._running if not t.done()]
+        for task in tasks:
+            task.cancel()
+        return len(tasks)
 
     @property
     def chats_in_flight(self) -> int:
         return sum(1 for c in self._chats.values() if not c.idle)
+
+    def load(self, chat_id: int) -> float:
+        """How much of its budget a chat has spent lately (0: none or not budgeted)."""
+        chat = self._chats.get(chat_id)
+        if chat is None or self.burst is None:
+            return 0.0
+        since = (self.clock() - chat.stamp) / self.refill_s
+        return max(0.0, self.burst - min(float(self.burst), chat.tokens + since))
 
     def release(self) -> None:
         """Stopping: answer every waiting surplus message now rather than hold the shutdown."""
@@ -199,6 +216,10 @@ class PerChatOrderedProcessor(BaseUpdateProcessor):
         the line's order is the order the Application created the tasks in, and an update
         waiting for its own chat never holds one of the slots other chats need.
         """
+        task = asyncio.current_task()
+        if task is not None:
+            self._running.add(task)
+            task.add_done_callback(self._running.discard)
         key = chat_key(update)
         if key is None or not isinstance(update, Update):
             await super().process_update(update, coroutine)

@@ -238,3 +238,44 @@ def test_a_broadcast_keeps_its_share_under_a_flood_of_replies() -> None:
     assert min(seconds) >= 10, f"bulk sends per virtual second under the flood: {seconds}"
     busy = [sum(1 for t in replies if s <= t < s + 1) for s in range(1, 10)]
     assert min(busy) >= 15, f"replies still take most of the budget: {busy}"
+
+
+def test_a_quiet_residents_reply_goes_ahead_of_a_floods_backlog() -> None:
+    """Sixty chats with nine answers each waiting (a budget's burst and the slow-down line)
+    during a broadcast: a resident asking one thing is answered with the next free slot, not
+    after the flood's answers (the reply lane serves the least busy chat first)."""
+    from tests.test_pacing import Server, broadcast, pacer, reply, run
+
+    async def main() -> tuple[list[float], list[int]]:
+        p = pacer(rate=30)
+        # What the update processor reports: the flooding chats spent their whole budget.
+        p.chat_load = lambda chat_id: 8.0 if chat_id >= 6_000_000 else 1.0
+        server = Server(22, base=0.015, jitter=0.020)
+        loop = asyncio.get_running_loop()
+        waits: list[float] = []
+
+        async def quiet(i: int) -> None:
+            await asyncio.sleep(1.0 + 0.3 * i)
+            t = loop.time()
+            await reply(p, server, 5_500_000 + i)
+            waits.append(loop.time() - t)
+
+        async def flood() -> None:
+            await asyncio.sleep(0.5)
+            await asyncio.gather(
+                *(reply(p, server, 6_000_000 + a) for a in range(60) for _ in range(9))
+            )
+
+        await asyncio.gather(
+            broadcast(p, server, range(10_000_000, 10_000_300)),
+            flood(),
+            *(quiet(i) for i in range(10)),
+        )
+        served = [c for _, c, _ in server.arrivals if c is not None and c < 10_000_000]
+        return waits, served
+
+    waits, served = run(main())
+    assert len(served) == 60 * 9 + 10, "every reply sent"
+    # At most until the reply share's next slot frees (a window after an earlier answer);
+    # behind the flood it was 2-7 s (a round of 60 chats at 18 a second, and more).
+    assert max(waits) < 1.0, f"quiet residents waited {max(waits):.2f} virtual seconds"
