@@ -35,7 +35,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot import flood, scheduling
+from bot import dbwatch, flood, scheduling
 from bot.broadcasting import BroadcastService
 from bot.clock import Clock, SystemClock
 from bot.config import Config
@@ -101,6 +101,7 @@ FEATURES: tuple[Feature, ...] = (
     membership.FEATURE,
     retention.FEATURE,
     scheduling.FEATURE,
+    dbwatch.FEATURE,
     fallback.FEATURE,
 )
 

@@ -55,10 +55,12 @@ class StoppingApplication(Application):
     stop_cut = STOP_CUT_S
     hard_stop = STOP_HARD_S
     _watchdog: threading.Timer | None = None
+    _polling = False  # inside run_polling: the process ends when it returns
 
     def arm_watchdog(self) -> None:
-        """From the stop signal on, the process ends within `hard_stop` seconds."""
-        if self._watchdog is None and self.hard_stop > 0:
+        """From the stop signal on, the process ends within `hard_stop` seconds (only while
+        run_polling runs the process: an Application driven by tests is never shot)."""
+        if self._polling and self._watchdog is None and self.hard_stop > 0:
             self._watchdog = threading.Timer(self.hard_stop, _hard_exit)
             self._watchdog.daemon = True
             self._watchdog.start()
@@ -69,9 +71,11 @@ class StoppingApplication(Application):
             self._watchdog = None
 
     def run_polling(self, *args: Any, **kwargs: Any) -> None:
+        self._polling = True
         try:
             super().run_polling(*args, **kwargs)
         finally:
+            self._polling = False
             self.disarm_watchdog()  # stopped in time: the watchdog has nothing left to guard
 
     def _raise_system_exit(self) -> None:  # type: ignore[override]  # a staticmethod upstream
