@@ -455,9 +455,11 @@ class Pacer(BaseRateLimiter[dict[str, Any]]):
         )
 
     def _reply_ready_at(self, windows: tuple[Window, ...], now: float) -> float:
-        """When the budget lets a reply go: at once outside a broadcast; within the replies'
-        share while bulk sends wait; else within the whole budget."""
-        if not self.broadcasting(now):
+        """When the budget lets a reply go: at once outside a broadcast (unless replies are
+        already waiting: a backlog left by a broadcast drains within the budget rather than all
+        at once into 429s); within the replies' share while bulk sends wait; else within the
+        whole budget."""
+        if not self.broadcasting(now) and not self._reply_waiters:
             return now
         if self._sharing:
             return self._ready_at(windows, now)
