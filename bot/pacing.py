@@ -223,6 +223,7 @@ class Pacer(BaseRateLimiter[dict[str, Any]]):
         self._bulk_answered = -math.inf  # when the last bulk send was answered
         self._bulk_lock = asyncio.Lock()
         self._replies_waiting = 0
+        self._reply_next = -math.inf  # GCRA: when the next reply is due while sharing
         self._reply_waiters: list[_ReplyWaiter] = []  # waiting replies, in the order asked
         # How busy a chat is by what it sends (bot/processing.py: messages spent from its
         # budget), added to its replies' rank: set by bot/flood.py.
@@ -264,6 +265,7 @@ class Pacer(BaseRateLimiter[dict[str, Any]]):
         self._rtt_samples = 0
         self._tickets.clear()
         self._bulk_tat = self._paused_until = self._clean_since = -math.inf
+        self._reply_next = -math.inf
 
     async def initialize(self) -> None:
         return None
@@ -462,8 +464,20 @@ class Pacer(BaseRateLimiter[dict[str, Any]]):
         if not self.broadcasting(now) and not self._reply_waiters:
             return now
         if self._sharing:
-            return self._ready_at(windows, now)
+            # Spaced like bulk sends (at most BULK_BURST at once): grants in bursts would free
+            # their slots in bursts a window later, and a reply arriving between two bursts
+            # would wait up to a second for the next one.
+            paced = self._reply_next - (BULK_BURST - 1) * self._reply_spacing
+            return max(self._ready_at(windows, now), paced)
         return self._ready_at(tuple(w for w in windows if w is not self._replies), now)
+
+    @property
+    def _reply_spacing(self) -> float:
+        return 1.0 / (self._replies.capacity * self.fraction)
+
+    def _reply_granted(self, now: float) -> None:
+        if self._sharing:
+            self._reply_next = max(self._reply_next, now) + self._reply_spacing
 
     def _reply_head(self) -> _ReplyWaiter | None:
         """The waiting reply to serve next: least busy chat first, then the order asked.
@@ -511,6 +525,7 @@ class Pacer(BaseRateLimiter[dict[str, Any]]):
             and eligible <= now
             and self._reply_ready_at(windows, now) <= now
         ):
+            self._reply_granted(now)
             return self._open(chat_id, windows, now)
         me = _ReplyWaiter(chat_id, key, next(self._reply_seq), eligible)
         self._reply_waiters.append(me)
@@ -541,6 +556,7 @@ class Pacer(BaseRateLimiter[dict[str, Any]]):
             if following is not None:
                 following.turn.set()
             self._changed.set()  # a bulk send waiting behind this reply may go now
+        self._reply_granted(now)
         return self._open(chat_id, windows, now)
 
     # ------------------------------------------------------------ every request

@@ -276,9 +276,10 @@ def test_a_quiet_residents_reply_goes_ahead_of_a_floods_backlog() -> None:
 
     waits, served = run(main())
     assert len(served) == 60 * 9 + 10, "every reply sent"
-    # At most until the reply share's next slot frees (a window after an earlier answer);
-    # behind the flood it was 2-7 s (a round of 60 chats at 18 a second, and more).
-    assert max(waits) < 1.0, f"quiet residents waited {max(waits):.2f} virtual seconds"
+    # The next reply slot (replies are spaced at 18 a second while they share the budget) and a
+    # round trip; behind the flood it was 2-7 s (a round of 60 chats at 18 a second, and more),
+    # and up to a second with grants in bursts.
+    assert max(waits) < 0.5, f"quiet residents waited {max(waits):.2f} virtual seconds"
 
 
 def test_the_reply_backlog_a_broadcast_leaves_drains_within_the_budget() -> None:
