@@ -8,8 +8,10 @@ check answers is never dropped, and the slow-down line comes from content/texts.
 Why 8 at once, then one every 6 s (10 a minute): a resident typing, or tapping through a survey
 (a few seconds per question to read it), never reaches it, while a flood of 300 costs 9 answers
 instead of 300. Sixty flooding accounts then need at most 60 x 10 / 60 = 10 replies a second
-after their first burst, inside the share of Telegram's 30/s the pacer keeps for replies (two
-thirds; bot/pacing.py), so broadcasts keep their third.
+after their first burst, inside the share of Telegram's 30/s the pacer keeps for replies while a
+broadcast sends (18; bot/pacing.py), and the pacer serves the least busy chats' replies first
+(`Pacer.chat_load` is this processor's `load`), so a resident asking one thing is not answered
+after a flood.
 """
 
 from __future__ import annotations

@@ -31,11 +31,15 @@ did) lets a few milliseconds of jitter put a 31st send into Telegram's second: a
   share: while bulk sends wait, replies hold at most `limit - ceil(limit x BULK_SHARE)` slots
   (18 of 30), so a broadcast keeps at least 12 of every 30 however many residents write (a
   flood from 60 accounts used to take all 30 and stop a broadcast; issue 20). Within their
-  share replies still go first. When no broadcast is sending they are never
-  held: Telegram's 30/s is a limit on bulk notifications, and a bot answering a rush of
-  residents must not be slowed to it. They are not held by the bulk lane's pause either, and a
-  reply refused with 429 is retried after the wait Telegram asked for (a resident never loses
-  an answer to flood control).
+  share replies still go first, spaced at 18/s (not in bursts). When no broadcast is sending
+  they are never held: Telegram's 30/s is a limit on bulk notifications, and a bot answering
+  a rush of residents must not be slowed to it. They are not held by the bulk lane's pause
+  either, and a reply refused with 429 is retried after the wait Telegram asked for (a
+  resident never loses an answer to flood control).
+* **Replies fairly among chats.** Waiting replies go least-busy chat first (`chat_load`: what
+  the chat sent lately, from the update processor, plus its recent replies), so a resident
+  asking one thing is not answered after a flooding account's backlog; a backlog left when a
+  broadcast ends drains within the budget rather than all at once.
 * **One message per second per chat.** A bulk send waits until one second after the chat's last
   send was answered; replies to one chat may burst (a handler's answer is often two or three
   messages) up to `reply_chat_burst`, then are held to one a second.
