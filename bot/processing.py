@@ -11,9 +11,10 @@ Fair under load (issue 20). One account sending hundreds of messages used to be 
 one for minutes (each answer paced at one a second), its own /stop waiting behind the backlog, and
 sixty such accounts took Telegram's whole budget from everyone else. So each chat has a budget:
 
-* **A token bucket**: BURST messages (and button presses) at once, then one every REFILL_S
-  seconds (10 a minute). A person typing, or answering a survey by buttons, stays well inside
-  it; only floods reach it. The check is a few float operations per update: no database call.
+* **A token bucket**: BURST messages at once, then one every REFILL_S seconds (10 a minute);
+  a button press costs half a message (PRESS_COST: 16 at once, then one every 3 s). A person
+  typing, or tapping through a survey, stays well inside it; only floods reach it. The check is
+  a few float operations per update: no database call.
 * **Over budget**, the resident gets one slow-down line (`on_slow_down`, once until the bucket is
   full again), and only their newest message waits for the next token; an older one still
   waiting is dropped unanswered (`dropped` counts them). So a burst of 300 is answered 8 + 1
@@ -51,6 +52,7 @@ logger = logging.getLogger(__name__)
 
 BURST = 8  # messages a chat may send at once before the budget holds it
 REFILL_S = 6.0  # then one message per this many seconds (10 a minute)
+PRESS_COST = 0.5  # a button press spends half a message's token
 BACKLOG = 16  # updates of one chat waiting in line, beyond the one being handled
 CHAT_MEMORY = 10_000  # chats whose budget is remembered before idle, refilled ones are forgotten
 
@@ -96,6 +98,12 @@ def budgeted(update: object) -> bool:
         or update.edited_message is not None
         or update.callback_query is not None
     )
+
+
+def cost(update: Update) -> float:
+    """Tokens an update spends: a button press half a message's (someone tapping through a
+    survey answers faster than anyone types, and each press is one small answer)."""
+    return PRESS_COST if update.callback_query is not None else 1.0
 
 
 def _never(update: Update) -> bool:
@@ -234,9 +242,9 @@ class PerChatOrderedProcessor(BaseUpdateProcessor):
                 self.burst is not None
                 and not (exempt or priority or self._stopping)
                 and budgeted(update)
-                and not self._spend(chat)
+                and not self._spend(chat, cost(update))
                 and not self.urgent(update)
-                and not await self._wait_for_budget(key, chat)
+                and not await self._wait_for_budget(key, chat, cost(update))
             ):
                 _discard(coroutine)
                 return
@@ -255,17 +263,17 @@ class PerChatOrderedProcessor(BaseUpdateProcessor):
 
     # ------------------------------------------------------------ the budget
 
-    def _spend(self, chat: _Chat) -> bool:
+    def _spend(self, chat: _Chat, price: float) -> bool:
         """Take a token if there is one (a newer message makes a waiting surplus one moot)."""
         self._refill(chat)
-        if chat.tokens < 1.0:
+        if chat.tokens < price:
             return False
-        chat.tokens -= 1.0
+        chat.tokens -= price
         if chat.deferred is not None and not chat.deferred.done():
             chat.deferred.set_result(False)
         return True
 
-    async def _wait_for_budget(self, key: int, chat: _Chat) -> bool:
+    async def _wait_for_budget(self, key: int, chat: _Chat, price: float) -> bool:
         """Over budget: tell them once, then wait for a token unless a newer message comes."""
         if not chat.warned:
             chat.warned = True
@@ -278,11 +286,12 @@ class PerChatOrderedProcessor(BaseUpdateProcessor):
         try:
             while not mine.done():
                 self._refill(chat)
-                if chat.tokens >= 1.0:
-                    chat.tokens -= 1.0
+                if chat.tokens >= price:
+                    chat.tokens -= price
                     mine.set_result(True)
                     break
-                sleeper = asyncio.ensure_future(self.sleep((1.0 - chat.tokens) * self.refill_s))
+                wait = (price - chat.tokens) * self.refill_s
+                sleeper = asyncio.ensure_future(self.sleep(wait))
                 try:
                     await asyncio.wait((mine, sleeper), return_when=asyncio.FIRST_COMPLETED)
                 finally:

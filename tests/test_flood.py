@@ -299,3 +299,22 @@ def test_the_reply_backlog_a_broadcast_leaves_drains_within_the_budget() -> None
         return server.times()
 
     assert max_in_window(run(main())) <= 30
+
+
+async def test_button_presses_cost_half_a_message():
+    """Someone tapping through a survey: twice the burst of presses goes at once, then the
+    budget holds the rest like messages."""
+    time = ManualTime()
+    proc = PerChatOrderedProcessor(8, clock=time.clock, sleep=time.sleep, burst=BURST)
+    ran: list[int] = []
+
+    async def work(i: int) -> None:
+        ran.append(i)
+
+    presses = [Update.de_json(b.callback_update(9, "x", 1), BOT) for _ in range(2 * BURST + 1)]
+    tasks = [asyncio.ensure_future(proc.process_update(u, work(i))) for i, u in enumerate(presses)]
+    await asyncio.gather(*tasks[:-1])
+    assert ran == list(range(2 * BURST)) and not tasks[-1].done()
+    time.advance(REFILL_S / 2)
+    await tasks[-1]
+    assert ran[-1] == 2 * BURST and proc.dropped == 0 and proc.slowed == 1
