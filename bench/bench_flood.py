@@ -8,7 +8,7 @@ API double over HTTP in its own process on 127.0.0.1: 30 sends per sliding secon
 each resident comes back from its /replies, with the fake's (monotonic) clock, which the driver
 shares. Real time on a shared, noisy machine: the figures move from run to run.
 
-Checked: the broadcast's pace during the flood (bulk sends per second, from /stats samples),
+Checked: the broadcast's pace during the flood (its sends per whole second at the double),
 every recipient once; the quiet residents' reply times (p95, from their push to the first
 answer); each flooding account got one slow-down line and an answer to its newest message
 (/privacy); each danger message got the safeguarding help once; the burst account's /stop
@@ -117,7 +117,6 @@ def main() -> int:
                 quiet_pushed[QUIET + i] = push(api, QUIET + i, "/help")
                 time.sleep(0.3)
 
-        samples: list[tuple[float, int]] = []
         cpu0 = cpu_seconds(bot.pid)
         t_flood = time.monotonic()
         asker = threading.Thread(target=quiet)
@@ -125,13 +124,11 @@ def main() -> int:
         for m in range(args.messages):
             for a in range(args.accounts):
                 push(api, FLOOD + a, flood_text(a, m, args.messages))
-            samples.append((time.monotonic(), http(f"{api}/stats")["delivered"]))
         t_pushed = time.monotonic()
         asker.join()
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             stats = http(f"{api}/stats")
-            samples.append((time.monotonic(), stats["delivered"]))
             replies = http(f"{api}/replies")
             answered = sum(
                 any(PRIVACY in t for _, t in replies.get(str(FLOOD + a), []))
@@ -176,12 +173,13 @@ def main() -> int:
     # The broadcast's pace while the flood was being answered.
     first, last = phase1["first"], phase1["last"]
     overall = args.recipients / (last - first) if last and first and last > first else 0.0
-    rates = []  # over each span of at least a second between samples, while sending
-    for i, (t0, d0) in enumerate(samples):
-        later = [(t1, d1) for t1, d1 in samples[i + 1 :] if t1 - t0 >= 1.0]
-        if later and t0 >= t_flood and later[0][1] < args.recipients:
-            t1, d1 = later[0]
-            rates.append((d1 - d0) / (t1 - t0))
+    # Broadcast sends per second at the double (arrival times), over every whole second from
+    # the flood's start to the last broadcast send.
+    bulk = sorted(replies.get("bulk", []))
+    rates = [
+        float(sum(1 for t in bulk if s <= t < s + 1.0))
+        for s in (t_flood + k for k in range(int((bulk[-1] if bulk else t_flood) - t_flood)))
+    ]
     lat = [replies[str(c)][0][0] - t for c, t in quiet_pushed.items() if str(c) in replies]
     slow = [
         sum(SLOW in t for _, t in replies.get(str(FLOOD + a), [])) for a in range(args.accounts)
@@ -198,9 +196,10 @@ def main() -> int:
           f"{t_pushed - t_flood:.1f} s during a {args.recipients}-recipient broadcast")  # fmt: skip
     median = sorted(rates)[len(rates) // 2] if rates else 0.0
     print(f"broadcast: {phase1['distinct']} of {args.recipients} reached, {phase1['duplicates']}"
-          f" duplicates, {overall:.1f}/s first to last send; per-sample pace during the flood:"
+          f" duplicates, {overall:.1f}/s first to last send; each second from the flood on:"
           f" min {min(rates, default=0):.1f}/s, median {median:.1f}/s;"
           f" 429s {phase1['flood_429']}; most in a second {phase1['max_in_window']}")  # fmt: skip
+    print("broadcast sends in each second from the flood on:", [int(r) for r in rates])
     print(f"quiet residents: {len(lat)} of {args.quiet} answered; p95 {p95(lat):.2f} s,"
           f" max {max(lat, default=float('nan')):.2f} s")  # fmt: skip
     print(f"flood accounts: slow-down lines per account {sorted(set(slow))};"
@@ -216,7 +215,10 @@ def main() -> int:
     ok = (
         phase1["distinct"] == args.recipients
         and phase1["duplicates"] == 0
-        and min(rates, default=0) >= 10
+        # The first second is the switch from 30/s: the broadcast's slots of the second before
+        # expire and replies take their 18 first. Every second after it keeps 10 or more.
+        and min(rates[1:], default=0) >= 10
+        and overall >= 10
         and p95(lat) < 1.0
         and len(lat) == args.quiet
         and set(slow) == {1}

@@ -11,7 +11,8 @@ Extra endpoints for the benchmark drivers (not part of the Bot API):
   POST /push  {"chat_id": n, "text": "/help"}   queue an update for getUpdates, timestamped
   GET  /stats                                    counts, duplicates, 429s, windows, reply times
   GET  /replies                                  every message sent to a resident (chat ids
-                                                 5,000,000 to 9,999,999): time, method, text
+                                                 5,000,000 to 9,999,999): time and text; and
+                                                 under "bulk" each broadcast send's arrival
   POST /silence {"polls": bool, "sends": bool}   stop answering getUpdates / everything else
                                                  (requests are held, never answered, until
                                                  the client hangs up; bench/bench_sigterm.py)
@@ -78,6 +79,7 @@ class Counters:
         self.latencies: list[float] = []
         self.paid = 0  # accepted sends that carried allow_paid_broadcast
         self.replies: dict[int, list[tuple[float, str]]] = {}  # resident -> (time, text)
+        self.bulk_times: list[float] = []  # arrival of every accepted broadcast send
 
     def observe(self, method: str, params: dict[str, Any], status: int, now: float) -> None:
         if not counted(method):
@@ -97,6 +99,7 @@ class Counters:
             text = params.get("text") or params.get("caption") or ""
             self.replies.setdefault(chat, []).append((now, str(text)))
         if chat >= SUBSCRIBERS:
+            self.bulk_times.append(now)
             self.delivered[chat] += 1
             self.first = self.first if self.first is not None else now
             self.last = now
@@ -172,7 +175,9 @@ async def main() -> None:
         return web.json_response(counters.stats(api))
 
     async def replies(request: web.Request) -> web.Response:
-        return web.json_response({str(c): v for c, v in counters.replies.items()})
+        out: dict[str, Any] = {str(c): v for c, v in counters.replies.items()}
+        out["bulk"] = counters.bulk_times  # not a chat: when each broadcast send arrived
+        return web.json_response(out)
 
     async def silence(request: web.Request) -> web.Response:
         body = await request.json()

@@ -212,6 +212,8 @@ class Pacer(BaseRateLimiter[dict[str, Any]]):
         # Replies' own count, capped at their share while bulk sends wait (free mode only: a
         # paid broadcast has its own, much larger budget).
         self._replies = Window(max(1, limit - math.ceil(limit * BULK_SHARE)))
+        # Bulk sends' own count: below their share they do not wait for replies.
+        self._bulk_win = Window(math.ceil(limit * BULK_SHARE))
         self._spacing = 1.0 / self.rate
         self._bulk_tat = -math.inf  # GCRA: when the next bulk send is due at the average pace
         self._paused_until = -math.inf
@@ -262,6 +264,7 @@ class Pacer(BaseRateLimiter[dict[str, Any]]):
         self._free.clear()
         self._all.clear()
         self._replies.clear()
+        self._bulk_win.clear()
         self._chat_answer.clear()
         self._reply_tat.clear()
         self._reply_load.clear()
@@ -314,8 +317,8 @@ class Pacer(BaseRateLimiter[dict[str, Any]]):
         return self._all is self._free and (self._bulk_waiting > 0 or self._bulk_open > 0)
 
     def _replies_may_go(self, now: float) -> bool:
-        """A reply may go now and its share has room: a bulk send lets it go first. (A reply
-        held only by its own chat's pace does not hold bulk sends.)"""
+        """A reply may go now and its share has room: a bulk send beyond its own share lets it
+        go first. (A reply held only by its own chat's pace does not hold bulk sends.)"""
         head = self._reply_head()
         if head is None or head.eligible > now:
             return False
@@ -432,7 +435,11 @@ class Pacer(BaseRateLimiter[dict[str, Any]]):
                     self._chat_ready_at(chat_id),
                     self._ready_at(windows, now),
                 )
-                replies_first = self._replies_may_go(now)
+                # Replies first, except into the bulk sends' own share (BULK_SHARE).
+                replies_first = self._replies_may_go(now) and (
+                    self._all is not self._free
+                    or self._bulk_win.count(now, self._hold()) >= self._bulk_win.capacity
+                )
                 if ready <= now and not replies_first:
                     break
                 if ready == math.inf or (ready <= now and replies_first):
@@ -443,7 +450,8 @@ class Pacer(BaseRateLimiter[dict[str, Any]]):
                     await self.sleep(ready - now)
             self._creep(now)
             self._bulk_tat = max(self._bulk_tat, now) + self._spacing / self.fraction
-            return self._open(chat_id, windows, now, bulk=True)
+            counted = windows + (self._bulk_win,) if self._all is self._free else windows
+            return self._open(chat_id, counted, now, bulk=True)
 
     def _task_done(self, task: asyncio.Task[Any]) -> None:
         ticket = self._tickets.pop(task, None)
