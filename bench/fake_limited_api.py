@@ -10,6 +10,12 @@ counts a send when it "arrives", and jitter can reorder sends as a real network 
 Extra endpoints for the benchmark drivers (not part of the Bot API):
   POST /push  {"chat_id": n, "text": "/help"}   queue an update for getUpdates, timestamped
   GET  /stats                                    counts, duplicates, 429s, windows, reply times
+  GET  /replies                                  every message sent to a resident (chat ids
+                                                 5,000,000 to 9,999,999): time and text; and
+                                                 under "bulk" each broadcast send's arrival
+  POST /silence {"polls": bool, "sends": bool}   stop answering getUpdates / everything else
+                                                 (requests are held, never answered, until
+                                                 the client hangs up; bench/bench_sigterm.py)
 
 Run: .venv/bin/python bench/fake_limited_api.py --port 8089 --limit 30 --latency 0.03
 """
@@ -45,6 +51,19 @@ def max_in_window(times: list[float], span: float = 1.0) -> int:
     return best
 
 
+class Silenceable(BotApiServer):
+    """The double's HTTP server, able to go silent (a Bot API that accepts and never answers)."""
+
+    silent_polls = False
+    silent_sends = False
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        polls = request.match_info["method"] == "getUpdates"
+        if (self.silent_polls and polls) or (self.silent_sends and not polls):
+            await asyncio.Event().wait()  # held until the client gives up (or for ever)
+        return await super()._handle(request)
+
+
 class Counters:
     """What the drivers read from /stats, fed by the double's observer (every answer)."""
 
@@ -59,6 +78,8 @@ class Counters:
         self.pushed: dict[int, float] = {}
         self.latencies: list[float] = []
         self.paid = 0  # accepted sends that carried allow_paid_broadcast
+        self.replies: dict[int, list[tuple[float, str]]] = {}  # resident -> (time, text)
+        self.bulk_times: list[float] = []  # arrival of every accepted broadcast send
 
     def observe(self, method: str, params: dict[str, Any], status: int, now: float) -> None:
         if not counted(method):
@@ -74,7 +95,11 @@ class Counters:
         self.accepted.append(now)
         self.paid += params.get("allow_paid_broadcast") in (True, "true", "True")
         chat = int(params.get("chat_id", 0))
+        if REPLY_CHATS <= chat < SUBSCRIBERS:
+            text = params.get("text") or params.get("caption") or ""
+            self.replies.setdefault(chat, []).append((now, str(text)))
         if chat >= SUBSCRIBERS:
+            self.bulk_times.append(now)
             self.delivered[chat] += 1
             self.first = self.first if self.first is not None else now
             self.last = now
@@ -117,9 +142,18 @@ async def main() -> None:
     p.add_argument("--paid-limit", type=int, default=1000, help="... with allow_paid_broadcast")
     p.add_argument("--latency", type=float, default=0.03, help="seconds added to every answer")
     p.add_argument("--jitter", default="", help="LOW,HIGH ms: a delay per answer from this range")
+    p.add_argument(
+        "--chat-burst", type=int, default=1, help="sends one chat may get at once (then 1/s)"
+    )
     args = p.parse_args()
     api = BotApiDouble(
-        Rules(rate=True, per_second=args.limit, paid_per_second=args.paid_limit), record=False
+        Rules(
+            rate=True,
+            per_second=args.limit,
+            paid_per_second=args.paid_limit,
+            chat_burst=args.chat_burst,
+        ),
+        record=False,
     )
     if args.jitter:
         low, high = (float(v) / 1000 for v in args.jitter.split(","))
@@ -128,7 +162,7 @@ async def main() -> None:
         api.latency = args.latency
     counters = Counters()
     api.observe(counters.observe)
-    server = BotApiServer(api)  # the double itself adds the latency (and jitter)
+    server = Silenceable(api)  # the double itself adds the latency (and jitter)
 
     async def push(request: web.Request) -> web.Response:
         body = await request.json()
@@ -140,9 +174,22 @@ async def main() -> None:
     async def stats(request: web.Request) -> web.Response:
         return web.json_response(counters.stats(api))
 
+    async def replies(request: web.Request) -> web.Response:
+        out: dict[str, Any] = {str(c): v for c, v in counters.replies.items()}
+        out["bulk"] = counters.bulk_times  # not a chat: when each broadcast send arrived
+        return web.json_response(out)
+
+    async def silence(request: web.Request) -> web.Response:
+        body = await request.json()
+        server.silent_polls = bool(body.get("polls", False))
+        server.silent_sends = bool(body.get("sends", False))
+        return web.json_response({"ok": True})
+
     app = web.Application(client_max_size=20 * 1024 * 1024)
     app.router.add_post("/push", push)
     app.router.add_get("/stats", stats)
+    app.router.add_post("/silence", silence)
+    app.router.add_get("/replies", replies)
     server.routes(app)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()

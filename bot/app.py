@@ -36,7 +36,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot import scheduling
+from bot import dbwatch, flood, scheduling
 from bot.broadcasting import BroadcastService
 from bot.clock import Clock, SystemClock
 from bot.config import Config
@@ -75,6 +75,7 @@ from bot.polling import PollingRequest
 from bot.processing import PerChatOrderedProcessor
 from bot.render.text import e, when_words
 from bot.serving import start_serving, stop_serving, wire_ops
+from bot.stopping import StoppingApplication
 from storage.broadcasts import BroadcastStore
 from storage.db import Database, DatabaseUnavailable
 from storage.residents import Residents
@@ -106,6 +107,7 @@ FEATURES: tuple[Feature, ...] = (
     membership.FEATURE,
     retention.FEATURE,
     scheduling.FEATURE,
+    dbwatch.FEATURE,
     fallback.FEATURE,
 )
 
@@ -410,6 +412,7 @@ def build_application(
         .post_init(startup)
         .post_stop(stopping)
         .post_shutdown(shutdown)
+        .application_class(StoppingApplication)  # a stop bounded in time (bot/stopping.py)
     )
     app = builder.build()
     if isinstance(polling, PollingRequest):
@@ -424,6 +427,7 @@ def build_application(
     services.alerts = admin_alerts(app, services)
     services.delivery = install(app, services)
     services.delivery.on_send_result = services.alerts.send_result
+    flood.install(app, services)  # the per-chat budget (issue 20)
     services.broadcasting = BroadcastService(app, services)
     services.broadcasting.attach(services.delivery)
     wire_ops(app, services, metrics, (sending, polling))

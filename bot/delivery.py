@@ -121,6 +121,7 @@ class Delivery:
         self._stop = False
         self._bound_to_running_app = False
         self._photo_ids: dict[int, str] = {}
+        self._in_flight: set[asyncio.Task[None]] = set()  # sends whose request is out
         self.stats = RunStats()
         # The pending-results buffer: outcomes known but not yet written, by (broadcast, chat).
         self._results: dict[tuple[int, int], Outcome] = {}
@@ -176,7 +177,22 @@ class Delivery:
 
     async def stop(self) -> None:
         self._stop = True
+        self._changed.set()  # a worker waiting for a free slot sees the stop
         await self.wait_idle()
+
+    def abandon(self) -> int:
+        """Stopping and the Bot API is not answering: give up the sends still in flight.
+
+        Their rows stay 'sending' and are sent again after the restart (Telegram may or may not
+        have them: the one place a stop can repeat a message); every result already known is
+        still written by the worker, which then returns. Returns how many were given up.
+        """
+        self._stop = True
+        self._changed.set()  # a worker waiting for a free slot sees the stop
+        pending = [t for t in self._in_flight if not t.done()]
+        for task in pending:
+            task.cancel()
+        return len(pending)
 
     def stopping(self) -> bool:
         return self._stop or (self._bound_to_running_app and not self.app.running)
@@ -300,15 +316,18 @@ class Delivery:
             logger.warning("Broadcast delivery resumed: the database is writable again")
             self.services.status.clear_problem(Problem.DATABASE_UNWRITABLE)
 
-    async def _take_slot(self) -> None:
-        """Wait until fewer than `window` sends are unrecorded; DatabaseDown if none can be."""
+    async def _take_slot(self) -> bool:
+        """Wait until fewer than `window` sends are unrecorded (False: stopping meanwhile);
+        DatabaseDown if none can be."""
         while True:
             if self._db_down:
                 raise DatabaseDown
+            if self.stopping():
+                return False
             if self._unrecorded < self.window:
                 self._unrecorded += 1
                 self.stats.max_unrecorded = max(self.stats.max_unrecorded, self._unrecorded)
-                return
+                return True
             self._changed.clear()
             await self._changed.wait()
 
@@ -368,7 +387,7 @@ class Delivery:
         # its sends and the buffer was written first), so rows still 'sending' were claimed and
         # never sent (e.g. a batch cut short by an outage): they go back to the queue.
         await store.requeue_sending(b.id)
-        in_flight: set[asyncio.Task[None]] = set()
+        in_flight = self._in_flight
         try:
             while True:
                 if self.stopping():
@@ -392,10 +411,9 @@ class Delivery:
                         raise DatabaseDown
                     continue
                 for i, row in enumerate(batch):
-                    if self.stopping():
+                    if self.stopping() or not await self._take_slot():
                         await self._release(b, batch[i:])
                         return False
-                    await self._take_slot()
                     task = asyncio.create_task(self._send_row(b, row))
                     in_flight.add(task)
                     task.add_done_callback(in_flight.discard)
@@ -443,6 +461,12 @@ class Delivery:
         """Send one row and put its outcome in the buffer, then write the buffer."""
         try:
             outcome = await self._send_row_inner(b, row)
+        except asyncio.CancelledError:
+            # Given up at a stop (abandon): no result; the row stays 'sending' and is sent
+            # again after the restart. Its slot is free, so the worker can finish.
+            self._unrecorded -= 1
+            self._changed.set()
+            raise
         except Exception:  # a bug must not leave the row 'sending' and the broadcast stuck
             logger.exception("Broadcast %d: unexpected error on one message", b.id)
             outcome = Outcome(

@@ -19,6 +19,10 @@ never shown (it may hold the password).
 
 What it does not do: redirects, compression, HTTP/2, socks or https:// proxies (the Bot API
 needs none of them).
+Answers are capped in size (MAX_ANSWER; getUpdates MAX_UPDATES_ANSWER, bot/polling.py): a
+server that sends more (a broken proxy, an endless body) gets the connection closed once the cap
+is passed, and the call fails with NetworkError, which the usual retry paths handle. Without it an
+endless answer grew the bot to 5 GB in 30 s (issue 20).
 A connection is never reused after a request that did not finish (timed out, cancelled, broken
 answer), and one idle longer than KEEPALIVE_S is closed rather than reused. A request is never
 sent twice: a connection that breaks mid-request raises NetworkError, as aiohttp did.
@@ -89,6 +93,9 @@ def decode_json(payload: bytes) -> Any:
 
 USER_AGENT = b"safermk-bot (python-telegram-bot)"
 KEEPALIVE_S = 50.0  # an idle connection older than this is closed, not reused
+# Bytes of one answer (head and body) read at most. A send's answer (a Message, up to ten for an
+# album) is a few KB; 1 MB leaves room for anything the Bot API answers to a method call.
+MAX_ANSWER = 1 << 20
 # What of a Message sent or edited the bot ever reads.
 KEPT_FIELDS = (
     "message_id", "date", "edit_date", "message_thread_id", "text", "caption", "photo",
@@ -132,6 +139,8 @@ class Connection(asyncio.Protocol):
         self.parser = httptools.HttpResponseParser(self)
         self.waiter: asyncio.Future[tuple[int, bytes]] | None = None
         self.chunks: list[bytes] = []
+        self.received = 0  # bytes of the current answer so far
+        self.limit = MAX_ANSWER
         self.headers_done = False
         self.closed = False
         self.reusable = False
@@ -145,6 +154,12 @@ class Connection(asyncio.Protocol):
         if self.waiter is None:
             # Nothing was asked (an idle connection, or bytes after a complete answer): the
             # server is closing it or out of step; either way it is not used again.
+            self.close()
+            return
+        self.received += len(data)
+        if self.received > self.limit:
+            # Never reused: the rest of the answer would be read as the next one's.
+            self._fail(NetworkError(f"The Bot API's answer was larger than {self.limit >> 20} MB"))
             self.close()
             return
         try:
@@ -186,8 +201,12 @@ class Connection(asyncio.Protocol):
             waiter.set_result((self.parser.get_status_code(), b"".join(self.chunks)))
 
     # -- used by the pool
-    def send(self, data: bytes, waiter: asyncio.Future[tuple[int, bytes]]) -> None:
+    def send(
+        self, data: bytes, waiter: asyncio.Future[tuple[int, bytes]], limit: int = MAX_ANSWER
+    ) -> None:
         self.waiter = waiter
+        self.limit = limit
+        self.received = 0
         self.chunks = []
         self.headers_done = False
         self.reusable = False
@@ -367,6 +386,7 @@ class BotApiRequest(BaseRequest):
 
     __slots__ = (
         "_connect", "_origins", "_pool", "_pool_wait", "_read", "_write", "lean_answers", "observe",
+        "max_answer",
     )  # fmt: skip
 
     def __init__(
@@ -380,8 +400,10 @@ class BotApiRequest(BaseRequest):
         lean_answers: bool = True,
         ssl_context: ssl.SSLContext | None = None,
         proxy: str | None = None,
+        max_answer: int = MAX_ANSWER,
     ) -> None:
         self.lean_answers = lean_answers
+        self.max_answer = max_answer  # bytes of one answer read at most
         self._read = read_timeout
         self._write = write_timeout
         self._connect = connect_timeout
@@ -510,7 +532,7 @@ class BotApiRequest(BaseRequest):
         waiter: asyncio.Future[tuple[int, bytes]] = loop.create_future()
         timer = None if wait is None else loop.call_later(wait, _expire, waiter)
         try:
-            conn.send(head + b"\r\n" + body, waiter)
+            conn.send(head + b"\r\n" + body, waiter, self.max_answer)
             answer = await waiter
         except BaseException:
             conn.close()  # mid-request (timed out, cancelled, broken): never reused

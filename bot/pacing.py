@@ -25,13 +25,21 @@ did) lets a few milliseconds of jitter put a 31st send into Telegram's second: a
 * **retry_after, exactly.** A 429 pauses the bulk lane until the answer's time plus
   `retry_after`, no less and no longer; when it lifts, bulk sends resume at their pace
   (1 / rate on average, at most BULK_BURST at once), never all together.
-* **Replies first, never starved.** Calls that are not bulk sends (replies to residents) are
-  counted in the same budget, and while a broadcast is sending they take a slot as soon as the
-  budget has one, ahead of any bulk send waiting. When no broadcast is sending they are never
-  held: Telegram's 30/s is a limit on bulk notifications, and a bot answering a rush of
-  residents must not be slowed to it. They are not held by the bulk lane's pause either, and a
-  reply refused with 429 is retried after the wait Telegram asked for (a resident never loses
-  an answer to flood control).
+* **Replies first, never starved; broadcasts never starved either.** Calls that are not bulk
+  sends (replies to residents) are counted in the same budget, and while a broadcast is sending
+  they take a slot as soon as the budget has one, ahead of any bulk send waiting, up to their
+  share: while bulk sends wait, replies hold at most `limit - ceil(limit x BULK_SHARE)` slots
+  (18 of 30), so a broadcast keeps at least 12 of every 30 however many residents write (a
+  flood from 60 accounts used to take all 30 and stop a broadcast; issue 20). Within their
+  share replies still go first, spaced at 18/s (not in bursts). When no broadcast is sending
+  they are never held: Telegram's 30/s is a limit on bulk notifications, and a bot answering
+  a rush of residents must not be slowed to it. They are not held by the bulk lane's pause
+  either, and a reply refused with 429 is retried after the wait Telegram asked for (a
+  resident never loses an answer to flood control).
+* **Replies fairly among chats.** Waiting replies go least-busy chat first (`chat_load`: what
+  the chat sent lately, from the update processor, plus its recent replies), so a resident
+  asking one thing is not answered after a flooding account's backlog; a backlog left when a
+  broadcast ends drains within the budget rather than all at once.
 * **One message per second per chat.** A bulk send waits until one second after the chat's last
   send was answered; replies to one chat may burst (a handler's answer is often two or three
   messages) up to `reply_chat_burst`, then are held to one a second.
@@ -47,6 +55,7 @@ each sleep stays meaningful). `estimate()` is the officer's preview: duration an
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import math
 import time
@@ -82,10 +91,18 @@ GUARD_FRACTION = 0.1  # ... or less this share of it, whichever is larger
 # budget free up unevenly under jitter, and strict spacing would waste some; after a pause only
 # this many go together, then one by one (no thundering herd).
 BULK_BURST = 3
+# Waiting replies go fewest-recent-replies first; a chat's count halves in about 20 s.
+REPLY_MEMORY_S = 30.0
 REPLY_RETRIES = 3  # 429s a reply survives (waiting as asked each time) before giving up
 CHAT_INTERVAL = 1.0  # seconds between messages to one chat
 REPLY_CHAT_BURST = 20  # replies to one chat that may go at once before the 1/s rule holds them
 CHAT_MEMORY = 4096  # per-chat entries kept before the stale ones are dropped
+# The part of the free budget bulk sends keep while they have work, however many replies wait.
+# 0.4 rather than 1/3: a slot is held for one window *after* its answer, so 10 slots give a
+# little under 10 sends a second; 12 keep a broadcast above 10/s with round trips of up to
+# 200 ms, and leave replies 18/s, more than the per-chat budget lets 100 flooding accounts use
+# (bot/processing.py: one message per 6 s each once their burst is spent).
+BULK_SHARE = 0.4
 
 Sleep = Callable[[float], Awaitable[None]]
 Monotonic = Callable[[], float]
@@ -150,6 +167,20 @@ class Ticket:
         self.closed = False
 
 
+class _ReplyWaiter:
+    """A reply waiting for a slot: served in (key, arrival) order."""
+
+    __slots__ = ("chat_id", "done", "eligible", "key", "seq", "turn")
+
+    def __init__(self, chat_id: int | None, key: float, seq: int, eligible: float) -> None:
+        self.chat_id = chat_id
+        self.key = key  # its chat's recent replies when it asked (fewest first)
+        self.seq = seq
+        self.eligible = eligible  # real time from which its chat's pace lets it go
+        self.turn = asyncio.Event()  # set when it becomes the first in line
+        self.done = False
+
+
 class Pacer(BaseRateLimiter[dict[str, Any]]):
     """Telegram's budget shared by replies (first) and broadcast sends (paced, paused on 429)."""
 
@@ -178,6 +209,11 @@ class Pacer(BaseRateLimiter[dict[str, Any]]):
         # With paid broadcasts, every send also counts against the paid limit; bulk sends only
         # against that one.
         self._all = Window(int(self.rate)) if paid else self._free
+        # Replies' own count, capped at their share while bulk sends wait (free mode only: a
+        # paid broadcast has its own, much larger budget).
+        self._replies = Window(max(1, limit - math.ceil(limit * BULK_SHARE)))
+        # Bulk sends' own count: below their share they do not wait for replies.
+        self._bulk_win = Window(math.ceil(limit * BULK_SHARE))
         self._spacing = 1.0 / self.rate
         self._bulk_tat = -math.inf  # GCRA: when the next bulk send is due at the average pace
         self._paused_until = -math.inf
@@ -193,6 +229,14 @@ class Pacer(BaseRateLimiter[dict[str, Any]]):
         self._bulk_answered = -math.inf  # when the last bulk send was answered
         self._bulk_lock = asyncio.Lock()
         self._replies_waiting = 0
+        self._reply_next = -math.inf  # GCRA: when the next reply is due while sharing
+        self._reply_waiters: list[_ReplyWaiter] = []  # waiting replies, in the order asked
+        # How busy a chat is by what it sends (bot/processing.py: messages spent from its
+        # budget), added to its replies' rank: set by bot/flood.py.
+        self.chat_load: Callable[[int], float] = lambda chat_id: 0.0
+        self._reply_seq = itertools.count()
+        # chat -> (replies asked for lately, decaying with REPLY_MEMORY_S; when last counted)
+        self._reply_load: dict[int, tuple[float, float]] = {}
         self._changed = asyncio.Event()  # a send was answered or a reply was granted
 
     @classmethod
@@ -219,12 +263,16 @@ class Pacer(BaseRateLimiter[dict[str, Any]]):
         self._learn_rtt = False
         self._free.clear()
         self._all.clear()
+        self._replies.clear()
+        self._bulk_win.clear()
         self._chat_answer.clear()
         self._reply_tat.clear()
+        self._reply_load.clear()
         self._rtts.clear()
         self._rtt_samples = 0
         self._tickets.clear()
         self._bulk_tat = self._paused_until = self._clean_since = -math.inf
+        self._reply_next = -math.inf
 
     async def initialize(self) -> None:
         return None
@@ -260,8 +308,23 @@ class Pacer(BaseRateLimiter[dict[str, Any]]):
 
     def _windows(self, bulk: bool) -> tuple[Window, ...]:
         if self._all is self._free:
-            return (self._free,)
+            return (self._free,) if bulk else (self._free, self._replies)
         return (self._all,) if bulk else (self._free, self._all)
+
+    @property
+    def _sharing(self) -> bool:
+        """Whether replies are held to their share: bulk sends have work (free mode)."""
+        return self._all is self._free and (self._bulk_waiting > 0 or self._bulk_open > 0)
+
+    def _replies_may_go(self, now: float) -> bool:
+        """A reply may go now and its share has room: a bulk send beyond its own share lets it
+        go first. (A reply held only by its own chat's pace does not hold bulk sends.)"""
+        head = self._reply_head()
+        if head is None or head.eligible > now:
+            return False
+        if self._all is not self._free:
+            return True
+        return self._replies.count(now, self._hold()) < self._replies.capacity
 
     def _ready_at(self, windows: tuple[Window, ...], now: float) -> float:
         hold = self._hold()
@@ -287,6 +350,8 @@ class Pacer(BaseRateLimiter[dict[str, Any]]):
                 horizon = now - CHAT_INTERVAL * 2 / MIN_FRACTION
                 self._chat_answer = {c: t for c, t in self._chat_answer.items() if t > horizon}
                 self._reply_tat = {c: t for c, t in self._reply_tat.items() if t > now}
+                old = now - 5 * REPLY_MEMORY_S
+                self._reply_load = {c: v for c, v in self._reply_load.items() if v[1] > old}
         return Ticket(chat_id, windows, bulk)
 
     def _close(self, ticket: Ticket) -> None:
@@ -370,9 +435,14 @@ class Pacer(BaseRateLimiter[dict[str, Any]]):
                     self._chat_ready_at(chat_id),
                     self._ready_at(windows, now),
                 )
-                if ready <= now and not self._replies_waiting:
+                # Replies first, except into the bulk sends' own share (BULK_SHARE).
+                replies_first = self._replies_may_go(now) and (
+                    self._all is not self._free
+                    or self._bulk_win.count(now, self._hold()) >= self._bulk_win.capacity
+                )
+                if ready <= now and not replies_first:
                     break
-                if ready == math.inf or (ready <= now and self._replies_waiting):
+                if ready == math.inf or (ready <= now and replies_first):
                     # Only an answer (or a reply being served) can free what we wait for.
                     self._changed.clear()
                     await self._changed.wait()
@@ -380,7 +450,8 @@ class Pacer(BaseRateLimiter[dict[str, Any]]):
                     await self.sleep(ready - now)
             self._creep(now)
             self._bulk_tat = max(self._bulk_tat, now) + self._spacing / self.fraction
-            return self._open(chat_id, windows, now, bulk=True)
+            counted = windows + (self._bulk_win,) if self._all is self._free else windows
+            return self._open(chat_id, counted, now, bulk=True)
 
     def _task_done(self, task: asyncio.Task[Any]) -> None:
         ticket = self._tickets.pop(task, None)
@@ -397,34 +468,107 @@ class Pacer(BaseRateLimiter[dict[str, Any]]):
             or now < self._bulk_answered + self._hold()
         )
 
+    def _reply_ready_at(self, windows: tuple[Window, ...], now: float) -> float:
+        """When the budget lets a reply go: at once outside a broadcast (unless replies are
+        already waiting: a backlog left by a broadcast drains within the budget rather than all
+        at once into 429s); within the replies' share while bulk sends wait; else within the
+        whole budget."""
+        if not self.broadcasting(now) and not self._reply_waiters:
+            return now
+        if self._sharing:
+            # Spaced like bulk sends (at most BULK_BURST at once): grants in bursts would free
+            # their slots in bursts a window later, and a reply arriving between two bursts
+            # would wait up to a second for the next one.
+            paced = self._reply_next - (BULK_BURST - 1) * self._reply_spacing
+            return max(self._ready_at(windows, now), paced)
+        return self._ready_at(tuple(w for w in windows if w is not self._replies), now)
+
+    @property
+    def _reply_spacing(self) -> float:
+        return 1.0 / (self._replies.capacity * self.fraction)
+
+    def _reply_granted(self, now: float) -> None:
+        if self._sharing:
+            self._reply_next = max(self._reply_next, now) + self._reply_spacing
+
+    def _reply_head(self) -> _ReplyWaiter | None:
+        """The waiting reply to serve next: least busy chat first, then the order asked.
+
+        A scan rather than a heap: a chat's load changes while its reply waits (its messages
+        keep coming), and a few hundred waiters cost microseconds per grant.
+        """
+        waiters = self._reply_waiters
+        if not waiters:
+            return None
+        load = self.chat_load
+
+        def rank(w: _ReplyWaiter) -> tuple[float, int]:
+            return (w.key + (load(w.chat_id) if w.chat_id is not None else 0.0), w.seq)
+
+        return min(waiters, key=rank)
+
     async def _reply_slot(self, chat_id: int | None) -> Ticket:
+        """A slot for a reply, fairly among chats.
+
+        Waiting replies are served least-busy chat first (issue 20: a quiet resident's answer
+        waited behind a flood's). A chat's rank is its recent replies (a count decaying with
+        REPLY_MEMORY_S, taken when the reply asked) plus `chat_load`, what it has been sending
+        lately (the update processor's budget spent). So a resident asking one thing goes
+        ahead of every account that floods, and among busy chats the least busy goes first;
+        equal ranks go in the order asked.
+        Separately, the chat's own pace (a burst of `reply_chat_burst`, then one a second, in
+        real time) says from when a reply may go; a reply held by it holds the line behind it
+        for at most that second (the per-chat budget, bot/processing.py, keeps such chats rare).
+        """
         windows = self._windows(bulk=False)
-        waiting = False
+        now = self.clock()
+        burst = (self.reply_chat_burst - 1) * CHAT_INTERVAL
+        eligible = now
+        key = 0.0
+        if chat_id is not None:
+            tat = max(self._reply_tat.get(chat_id, now), now)
+            self._reply_tat[chat_id] = tat + CHAT_INTERVAL
+            eligible = tat - burst
+            load, since = self._reply_load.get(chat_id, (0.0, now))
+            key = load * math.exp((since - now) / REPLY_MEMORY_S)
+            self._reply_load[chat_id] = (key + 1.0, now)
+        if (
+            self._reply_head() is None
+            and eligible <= now
+            and self._reply_ready_at(windows, now) <= now
+        ):
+            self._reply_granted(now)
+            return self._open(chat_id, windows, now)
+        me = _ReplyWaiter(chat_id, key, next(self._reply_seq), eligible)
+        self._reply_waiters.append(me)
+        self._replies_waiting += 1
         try:
             while True:
+                head = self._reply_head()
+                if head is not me:
+                    if head is not None:
+                        head.turn.set()  # ranks moved: make sure the first in line contends
+                    me.turn.clear()
+                    await me.turn.wait()  # the reply ahead was served (or gave up)
+                    continue
                 now = self.clock()
-                # Replies share the budget with a broadcast; on their own they are not held.
-                ready = self._ready_at(windows, now) if self.broadcasting(now) else now
-                if chat_id is not None:
-                    tat = self._reply_tat.get(chat_id, now)
-                    burst = (self.reply_chat_burst - 1) * CHAT_INTERVAL
-                    ready = max(ready, tat - burst)
+                ready = max(self._reply_ready_at(windows, now), eligible)
                 if ready <= now:
                     break
-                if not waiting:
-                    waiting = True
-                    self._replies_waiting += 1
                 if ready == math.inf:
                     self._changed.clear()
                     await self._changed.wait()
                 else:
                     await self.sleep(ready - now)
         finally:
-            if waiting:
-                self._replies_waiting -= 1
-                self._changed.set()  # a bulk send waiting behind this reply may go now
-        if chat_id is not None:
-            self._reply_tat[chat_id] = max(self._reply_tat.get(chat_id, now), now) + CHAT_INTERVAL
+            me.done = True
+            self._reply_waiters.remove(me)
+            self._replies_waiting -= 1
+            following = self._reply_head()
+            if following is not None:
+                following.turn.set()
+            self._changed.set()  # a bulk send waiting behind this reply may go now
+        self._reply_granted(now)
         return self._open(chat_id, windows, now)
 
     # ------------------------------------------------------------ every request

@@ -13,7 +13,12 @@ from telegram.request import BaseRequest, RequestData
 
 from bot.http import BotApiRequest, encode_json
 
+STOP_POLL_READ_S = 2.0  # the last getUpdates at a stop waits at most this (bot/stopping.py)
+
 Fetched = tuple[int, bytes]
+# Bytes of one getUpdates answer read at most: 100 updates of a few KB each, with room for long
+# messages quoting others (a larger answer fails like a broken connection, and is asked again).
+MAX_UPDATES_ANSWER = 16 << 20
 
 
 NOTHING: Fetched = (200, b'{"ok":true,"result":[]}')  # an empty batch of updates
@@ -40,6 +45,7 @@ class PollingRequest(BotApiRequest):
     __slots__ = ("_ahead", "_fatal", "_parsed", "on_fatal", "polling")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max_answer", MAX_UPDATES_ANSWER)
         super().__init__(*args, **kwargs)
         self.polling: Callable[[], bool] = lambda: True
         # Called once with one line when an answer means the bot cannot go on (app.py stops it).
@@ -90,6 +96,12 @@ class PollingRequest(BotApiRequest):
             self._ahead = ahead
             await self._drop_ahead()
         if answer is None:
+            if not self.polling() and url.endswith("/getUpdates"):
+                # The Updater's last call at a stop (it does not long-poll): a silent Bot API
+                # must not hold the stop for the whole read timeout (bot/stopping.py).
+                read = self._timeouts(*timeouts)[0]
+                timeouts = (STOP_POLL_READ_S if read is None else min(read, STOP_POLL_READ_S),
+                            *timeouts[1:])  # fmt: skip
             answer = await super().do_request(url, method, request_data, *timeouts)
         if url.endswith("/getUpdates"):
             problem = self._fatal_answer(answer)

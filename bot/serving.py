@@ -18,6 +18,7 @@ from bot.http import BotApiRequest
 from bot.ops import readiness
 from bot.ops.server import OpsServer
 from bot.pacing import Pacer
+from bot.processing import PerChatOrderedProcessor
 from bot.webhook import WebhookReceiver, set_webhook
 
 # Before every other group (bot.handlers.registry.Group starts at -30): each update is counted
@@ -58,6 +59,8 @@ def wire_ops(
         services.db.on_timed = m.db_seconds.observe
         services.delivery.on_outcome = m.broadcast_outcome
         services.surveys.on_complete = m.survey_completions.inc
+        if isinstance(app.update_processor, PerChatOrderedProcessor):
+            m.watch_flood(app.update_processor)
     http = cfg.settings.http
     if http.wanted(cfg.webhook):
         pacer = app.bot.rate_limiter

@@ -269,6 +269,7 @@ TextKey = Literal[
     "common.moved_on",
     "common.no",
     "common.not_saved",
+    "common.slow_down",
     "common.stale_button",
     "common.yes",
     "consent.already",

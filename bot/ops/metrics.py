@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextvars
 from collections.abc import Iterable
+from functools import partial
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
@@ -59,6 +60,10 @@ def outcome_of(status: int) -> str:
 def method_of(url: str) -> str:
     """The Bot API method of a request URL ({api_url}/bot{token}/{method}): the last part."""
     return url[url.rfind("/") + 1 :]
+
+
+def _count_of(counts: Any, attr: str) -> float:
+    return float(getattr(counts, attr))
 
 
 class Metrics:
@@ -138,6 +143,24 @@ class Metrics:
             f"{PREFIX}_problem_open", "1 while the problem is open, else 0", ["problem"], registry=r
         )
         self._problems = {p: problems.labels(problem=p.value) for p in Problem}
+
+    def watch_flood(self, counts: Any) -> None:
+        """The update processor's flood counters (bot/processing.py), read at scrape time."""
+        for name, attr, doc in (
+            (
+                "flood_dropped_messages",
+                "dropped",
+                "Surplus messages dropped (a newer one was answered)",
+            ),
+            (
+                "flood_backlog_dropped",
+                "backlog_dropped",
+                "Updates dropped from a full per-chat line",
+            ),
+            ("flood_slow_down_lines", "slowed", "Slow-down lines sent to residents over budget"),
+        ):
+            gauge = Gauge(f"{PREFIX}_{name}", doc, registry=self.registry)
+            gauge.set_function(partial(_count_of, counts, attr))
 
     # ---------------------------------------------------------------- hot paths
 
