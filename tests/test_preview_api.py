@@ -65,7 +65,8 @@ async def until_bot_says(p: Preview, chat: int, fragment: str) -> dict[str, Any]
                 return m
         return None
 
-    await p.api.wait_for(lambda: found() is not None, timeout=20)
+    # A hang detector: a content edit may retrain the models (~9 s alone, more on a busy machine).
+    await p.api.wait_for(lambda: found() is not None, timeout=60)
     message = found()
     assert message is not None
     return message
