@@ -11,14 +11,16 @@ time the officer was shown, and the change happens only while the broadcast is s
 (one SQL statement checks and changes), so a second press, or a press after the broadcast was
 sent, moved or cancelled, changes nothing and says why. The officer's role is checked on every
 press: buttons can be forwarded.
+
+What the views count and list (reach, the /scheduled pages, the delivery report and its audit
+rows) comes from bot/services/officers.py; this module parses, renders and replies.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -47,13 +49,13 @@ from bot.handlers.registry import Command, Group
 from bot.handlers.wizard import DRAFT, Draft, draft_of
 from bot.render.keyboards import button
 from bot.render.text import describe_audience, e, officer_name, snippet, when_short, when_words
-from storage.broadcasts import Broadcast
+from bot.services import officers as ro
+from bot.services.officers import Reach
+from storage.broadcasts import AuditRow, Broadcast
 from storage.model import Audience, AudienceKind, AuditAction, BroadcastKind, BroadcastStatus
 
 logger = logging.getLogger(__name__)
 
-MONTH = timedelta(days=31)  # automatic messages further ahead are folded away
-PAGE = 8  # broadcasts per page of /scheduled
 PER_ROW = 3  # "Manage #12" buttons side by side (short enough for a phone)
 LIST_SNIPPET = 40  # characters of a message in a /scheduled line
 CARD_SNIPPET = 160  # ... and on its card and confirmations
@@ -91,23 +93,8 @@ def from_epoch(seconds: int) -> datetime:
 # ---------------------------------------------------------------- describing a broadcast
 
 
-@dataclass(frozen=True)
-class Reach:
-    """How many residents a broadcast reaches: all it will go to, and (once it has started)
-    how many have it and how many are still to go."""
-
-    total: int
-    sent: int = 0
-    remaining: int = 0
-
-
 async def reach(s: Services, b: Broadcast) -> Reach:
-    if not b.materialised:
-        count = await s.broadcasts.count_audience(b.audience)
-        return Reach(count, 0, count)
-    counts = await s.broadcasts.progress(b.id)
-    remaining = counts.get("pending", 0) + counts.get("sending", 0)
-    return Reach(counts.get("sent", 0) + remaining, counts.get("sent", 0), remaining)
+    return await ro.reach(s.broadcasts, b)
 
 
 def _short_audience(t: Texts, s: Services, audience: Audience) -> str:
@@ -167,26 +154,6 @@ def arrival_line(t: Texts, s: Services, planned: datetime, urgent: bool, current
 # ---------------------------------------------------------------- /scheduled: the list
 
 
-async def _listed(s: Services) -> tuple[list[Broadcast], list[Broadcast], int, dict[int, Reach]]:
-    """(the coming month, later automatic messages, meeting reminders nobody has asked for, the
-    reach already counted). Only reminders not yet written out are counted here, to leave out
-    those with nobody to remind; the rest are counted for the page shown (list_view)."""
-    current = s.clock.now()
-    soon: list[Broadcast] = []
-    later: list[Broadcast] = []
-    idle = 0
-    counted: dict[int, Reach] = {}
-    for b in await s.broadcasts.active():
-        if b.kind == BroadcastKind.REMINDER and not b.materialised:
-            counted[b.id] = r = await reach(s, b)
-            if r.total == 0:
-                idle += 1  # nobody to remind (yet): it would send nothing
-                continue
-        automatic = b.kind != BroadcastKind.OFFICER
-        (later if automatic and b.due_at > current + MONTH else soon).append(b)
-    return soon, later, idle, counted
-
-
 def _line(t: Texts, s: Services, b: Broadcast, r: Reach, current: datetime) -> str:
     what = _what(t, b, LIST_SNIPPET)
     audience = _short_audience(t, s, b.audience)
@@ -218,23 +185,20 @@ def _line(t: Texts, s: Services, b: Broadcast, r: Reach, current: datetime) -> s
 async def list_view(s: Services, t: Texts, later: bool, page: int) -> tuple[str, Any]:
     """One page of /scheduled: a line per broadcast and a Manage button for each."""
     current = s.clock.now()
-    soon, far, idle, counted = await _listed(s)
-    items = far if later else soon
-    if not soon and not far:
+    listed = await ro.scheduled_page(s.broadcasts, current, later, page)
+    if listed.empty:
         return t.get("broadcast.none_scheduled"), None
-    pages = max(1, -(-len(items) // PAGE))
-    page = min(max(page, 0), pages - 1)
-    shown = items[page * PAGE : (page + 1) * PAGE]
+    page, pages = listed.page, listed.pages
     head: TextKey = "broadcast.later_head" if later else "broadcast.scheduled_head"
-    lines = [t.get(head, count=len(items))]
-    for b in shown:
-        r = counted.get(b.id) or await reach(s, b)
-        lines.append(_line(t, s, b, r, current))
-    if not later and idle:
-        lines.append(t.get("broadcast.idle_reminders", count=idle))
+    lines = [t.get(head, count=listed.count)]
+    lines += [_line(t, s, b, r, current) for b, r in listed.shown]
+    if not later and listed.idle:
+        lines.append(t.get("broadcast.idle_reminders", count=listed.idle))
     if pages > 1:
         lines.append(t.get("broadcast.list_page", page=page + 1, pages=pages))
-    manage = [button(t.get("broadcast.btn_manage", id=b.id), cd.Manage(b.id)) for b in shown]
+    manage = [
+        button(t.get("broadcast.btn_manage", id=b.id), cd.Manage(b.id)) for b, _ in listed.shown
+    ]
     rows = [manage[i : i + PER_ROW] for i in range(0, len(manage), PER_ROW)]
     nav = []
     if page > 0:
@@ -245,8 +209,8 @@ async def list_view(s: Services, t: Texts, later: bool, page: int) -> tuple[str,
         rows.append(nav)
     if later:
         rows.append([button(t.get("broadcast.btn_back_soon"), cd.ScheduledList(False, 0))])
-    elif far:
-        label = t.get("broadcast.btn_show_later", count=len(far))
+    elif listed.later_count:
+        label = t.get("broadcast.btn_show_later", count=listed.later_count)
         rows.append([button(label, cd.ScheduledList(True, 0))])
     return "\n".join(lines), InlineKeyboardMarkup(rows) if rows else None
 
@@ -581,15 +545,13 @@ async def report_command(update: Update, context: BotContext) -> None:
     s = context.services
     t = texts(context)
     bid = cd.parse_id(context.args[0]) if context.args else None
-    b = await s.broadcasts.get(bid) if bid is not None else None
-    if b is None:
+    r = await ro.report(s.broadcasts, bid) if bid is not None else None
+    if r is None:
         recent = await s.broadcasts.recent(5)
-        ids = ", ".join(f"#{r.id}" for r in recent) or "–"
+        ids = ", ".join(f"#{b.id}" for b in recent) or "–"
         await reply(update, t.get("broadcast.report_usage", ids=ids))
         return
-    counts = await s.broadcasts.progress(b.id)
-    useful, not_useful = await s.broadcasts.ratings(b.id)
-    tz, current = s.config.tz, now(context)
+    b, tz, current = r.broadcast, s.config.tz, now(context)
     await reply(
         update,
         t.get(
@@ -599,24 +561,24 @@ async def report_command(update: Update, context: BotContext) -> None:
             status=t.get(STATUS_WORDS[b.status]),
             when=e(when_words(t, b.send_at, tz, current)),
             audience=describe_audience(t, b.audience, _nag_names(s)),
-            sent=counts.get("sent", 0),
-            remaining=counts.get("pending", 0) + counts.get("sending", 0),
-            blocked=counts.get("blocked", 0),
-            not_found=counts.get("not_found", 0),
-            failed=counts.get("failed", 0),
-            skipped=counts.get("skipped", 0),
-            unsent=counts.get("cancelled", 0) + counts.get("expired", 0),
-            useful=useful,
-            not_useful=not_useful,
-            trail=await audit_trail(s, t, b.id, current),
+            sent=r.sent,
+            remaining=r.remaining,
+            blocked=r.blocked,
+            not_found=r.not_found,
+            failed=r.failed,
+            skipped=r.skipped,
+            unsent=r.unsent,
+            useful=r.useful,
+            not_useful=r.not_useful,
+            trail=audit_trail(s, t, r.audit, current),
         ),
     )
 
 
-async def audit_trail(s: Services, t: Texts, bid: int, current: datetime) -> str:
+def audit_trail(s: Services, t: Texts, rows: Sequence[AuditRow], current: datetime) -> str:
     """The broadcast's history: when, what and who (officers by their name in the config)."""
     lines = []
-    for a in await s.broadcasts.audit_rows(bid):
+    for a in rows:
         action = t.get(ACTION_WORDS[a.action]) if a.action in ACTION_WORDS else e(a.action)
         when = e(when_words(t, a.at, s.config.tz, current))
         if a.actor_id is None:
@@ -631,15 +593,7 @@ async def audit_trail(s: Services, t: Texts, bid: int, current: datetime) -> str
 
 
 async def _collect(services: Services, chat_id: int) -> list[dict[str, Any]]:
-    return [
-        {
-            "broadcast": a.broadcast_id,
-            "action": str(a.action),
-            "detail": a.detail,
-            "at": a.at.isoformat(),
-        }
-        for a in await services.broadcasts.actions_by(chat_id)
-    ]
+    return await ro.actions_of(services.broadcasts, chat_id)
 
 
 def _describe(t: Texts, data: list[dict[str, Any]], tz: ZoneInfo) -> list[str]:
