@@ -38,7 +38,8 @@ from bot.domain import surveys as dom
 from bot.features import Feature, Handler, daily
 from bot.handlers.common import answer, on_button, pressed, reply, require_chat, texts
 from bot.handlers.registry import Command, Group, allowed
-from bot.handlers.surveys import respondent_key, today
+from bot.handlers.survey_data import respondent_key
+from bot.handlers.survey_screen import today
 from bot.render.keyboards import button
 from bot.render.text import date_words, e, plain, split_message
 from bot.services import results as rs
