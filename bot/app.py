@@ -421,17 +421,15 @@ def build_application(
     app.bot_data.services = services
     assembled = tuple(features)
     commands = tuple(menu_order(c for f in assembled for c in f.commands))
-    services.features = assembled
-    services.commands = commands
+    services.features, services.commands = assembled, commands
     services.intent_answers = intent_answers(assembled)
     services.destinations = destinations(assembled)
     services.alerts = admin_alerts(app, services)
     delivery = install(app, services)
     delivery.on_send_result = services.alerts.send_result
-    services.delivery = delivery
     broadcasting = BroadcastService(app, services)
     broadcasting.attach(delivery)
-    services.broadcasting = broadcasting
+    services.delivery, services.broadcasting = delivery, broadcasting
     wire_ops(app, services, metrics, (sending, polling))
 
     private = filters.ChatType.PRIVATE
