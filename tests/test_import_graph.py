@@ -112,10 +112,21 @@ def _a_cycle(graph: dict[str, set[str]], group: set[str]) -> list[str]:
     raise AssertionError(f"no cycle in {group}")
 
 
-def test_the_graph_sees_type_only_and_local_imports():
+def test_the_graph_sees_type_only_and_local_imports(tmp_path: Path):
     g = import_graph()
     assert "storage.db" in g["storage"]  # a package's own re-export
     assert "bot.context" in g["bot.handlers.results"]
+    module = tmp_path / "m.py"
+    module.write_text(
+        "from typing import TYPE_CHECKING\n"
+        "if TYPE_CHECKING:\n    from bot.context import Services\n"
+        "def f():\n    import storage.db\n    from bot import callback_data\n"
+        "from . import clock\n",
+        encoding="utf-8",
+    )
+    known = modules()
+    found = imports_of("bot.m", module, known)
+    assert found == {"bot.context", "storage.db", "bot.callback_data", "bot.clock"}
 
 
 def test_cycles_are_found_and_named():
