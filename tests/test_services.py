@@ -14,6 +14,7 @@ import pytest
 from bot.content import Content
 from bot.services import officers as ro
 from bot.services import results as rs
+from bot.services import surveys as sv
 from storage.broadcasts import BroadcastStore
 from storage.db import Database
 from storage.model import Audience, AudienceKind, AuditAction, BroadcastKind, BroadcastSpec
@@ -191,3 +192,45 @@ async def test_report_and_audit_and_an_officers_own_actions(db: Database):
     actions = await ro.actions_of(store, OFFICER)
     assert [(a["broadcast"], a["action"]) for a in actions] == [(bid, "schedule")]
     assert await ro.actions_of(store, OFFICER + 1) == []
+
+
+# ---------------------------------------------------------------- opening a survey
+
+
+async def test_opening_a_survey_from_closed_to_started_to_resumed(db: Database, content: Content):
+    store, s = SurveyStore(db), survey(content, CS)
+    day = date(2026, 11, 25)
+
+    async def opening(nag: str | None, on: date = day, **kw: bool) -> sv.Opening:
+        args = {"consent_answered": True, "via_link": False, **kw}
+        return await sv.opening(store, s, "r1", nag, day=on, **args)
+
+    assert (await opening("fishermead", date(2027, 4, 1))).kind == "closed"
+    assert (await opening("fishermead", date(2026, 10, 1))).kind == "upcoming"
+    assert await opening(None) == sv.Opening("ask_first", need="area")
+    assert (await opening("fishermead")).kind == "start"
+    resp = await sv.start(store, s, "r1", "fishermead", NOW)
+    assert resp.current == s.questions[0].id
+    resumed = await opening(None)
+    assert resumed.kind == "resume" and resumed.existing is not None
+    assert resumed.existing.id == resp.id, "one in progress resumes, area or not"
+
+
+async def test_opening_a_link_only_or_answered_survey(db: Database, content: Content):
+    store, review = SurveyStore(db), survey(content, "partnership-review")
+    day = date(2026, 11, 25)
+
+    async def kind(respondent: str, via_link: bool) -> str:
+        o = await sv.opening(
+            store, review, respondent, "fishermead", consent_answered=True, day=day,
+            via_link=via_link,
+        )  # fmt: skip
+        return o.kind
+
+    assert await kind("r1", via_link=False) == "not_for_you", "link-only: not from the list"
+    assert await kind("r1", via_link=True) == "start"
+    await db.execute(
+        "INSERT INTO survey_completions (survey_id, respondent) VALUES (?, ?)", (review.id, "r1")
+    )
+    assert await kind("r1", via_link=True) == "done"
+    assert await kind("r2", via_link=True) == "start"

@@ -20,6 +20,7 @@ from telegram.ext import Application, MessageHandler, filters
 
 from bot import callback_data as cd
 from bot.content.keys import TextKey
+from bot.content.surveys import Survey
 from bot.context import BotContext, Services, services_of
 from bot.domain import surveys as dom
 from bot.features import Feature, Handler, Privacy
@@ -52,6 +53,7 @@ from bot.render.text import (
     date_words,
     e,
 )
+from bot.services import surveys as sv
 
 logger = logging.getLogger(__name__)
 
@@ -73,7 +75,7 @@ async def open_survey(
     in_message: int | None = None,
 ) -> None:
     """Start, resume or refuse a survey for this resident, saying why (in `in_message`, the
-    pressed /survey list, when given)."""
+    pressed /survey list, when given). What happens is bot/services/surveys.py's `opening`."""
     s = context.services
     t = texts(context)
     chat = require_chat(update).id
@@ -81,59 +83,58 @@ async def open_survey(
     if survey is None:
         await say(update, context, t.get("survey.unknown"), in_message=in_message)
         return
-    state = dom.status(survey, today(s))
-    if state != "open":
-        key: TextKey = "survey.closed" if state == "closed" else "survey.not_yet"
-        text = t.get(key, title=e(survey.title), opens=date_words(t, survey.opens))
-        await say(update, context, text, in_message=in_message)
-        return
     respondent = respondent_key(s, chat)
-    store = s.surveys
-    existing = await store.find(survey.id, respondent, "open")
     resident = await s.residents.get(chat)
     nag = nag_of(s, resident)
     nag_id = nag.id if nag else None
-    need = dom.first_need(
-        survey,
-        has_area=nag is not None,
-        consent_answered=resident is not None and resident.consent_at is not None,
-    )
-    # A survey already started carries on however it is reached (a link-only one from the
-    # /survey list, which lists it while it is in progress); one that needs something the
-    # resident hasn't given yet waits for it, and then starts (bot/handlers/navigation.py).
-    if existing is None and need is not None:
-        await ask_first(update, context, need, f"{TO_SURVEY}:{survey.id}", survey.title)
-        return
-    if existing is None and not dom.may_open(survey, nag_id, via_link):
-        text = t.get("survey.not_for_you", title=e(survey.title))
+    consent = resident is not None and resident.consent_at is not None
+    o = await sv.opening(
+        s.surveys, survey, respondent, nag_id, consent_answered=consent, day=today(s),
+        via_link=via_link,
+    )  # fmt: skip
+    title = e(survey.title)
+    if o.kind in ("closed", "upcoming"):
+        key: TextKey = "survey.closed" if o.kind == "closed" else "survey.not_yet"
+        text = t.get(key, title=title, opens=date_words(t, survey.opens))
         await say(update, context, text, in_message=in_message)
-        return
-    if existing is not None:
-        await store.touch(existing.id, now(context))
-        await pause_others(update, context, respondent, existing.id)
+    elif o.kind == "ask_first":
+        # It starts once the resident has given it (bot/handlers/navigation.py).
+        assert o.need is not None
+        await ask_first(update, context, o.need, f"{TO_SURVEY}:{survey.id}", survey.title)
+    elif o.kind == "not_for_you":
+        await say(update, context, t.get("survey.not_for_you", title=title), in_message=in_message)
+    elif o.kind == "resume":
+        assert o.existing is not None
+        await s.surveys.touch(o.existing.id, now(context))
+        await pause_others(update, context, respondent, o.existing.id)
+        answers = await s.surveys.answers(o.existing.id)
         welcome = t.get("survey.resume")
-        answers = await store.answers(existing.id)
         await show(
-            update, context, survey, existing, answers, header=welcome, in_message=in_message
+            update, context, survey, o.existing, answers, header=welcome, in_message=in_message
         )
-        return
-    if not survey.repeatable and await store.has_completed(survey.id, respondent):
-        if survey.changeable:
-            keyboard = InlineKeyboardMarkup(
-                [[button(t.get("button.survey_change"), cd.SurveyChange(survey.id))]]
-            )
-            text = t.get("survey.done_changeable", title=e(survey.title))
-            await say(update, context, text, keyboard, in_message=in_message)
-        else:
-            text = t.get("survey.already_done", title=e(survey.title))
-            await say(update, context, text, in_message=in_message)
-        return
-    first = dom.first_question(survey)
-    assert first is not None  # the validator guarantees at least one question
-    resp = await store.start(survey.id, respondent, nag_id, first.id, now(context))
-    await pause_others(update, context, respondent, resp.id)
-    # The intro goes above the first question, in the same message (see intro_above).
-    await show(update, context, survey, resp, {}, in_message=in_message)
+    elif o.kind == "done":
+        await _say_done(update, context, survey, in_message)
+    else:
+        resp = await sv.start(s.surveys, survey, respondent, nag_id, now(context))
+        await pause_others(update, context, respondent, resp.id)
+        # The intro goes above the first question, in the same message (see intro_above).
+        await show(update, context, survey, resp, {}, in_message=in_message)
+
+
+async def _say_done(
+    update: Update, context: BotContext, survey: Survey, in_message: int | None
+) -> None:
+    """The survey was answered already: say so, offering to change the answers if it may."""
+    t = texts(context)
+    if survey.changeable:
+        keyboard = InlineKeyboardMarkup(
+            [[button(t.get("button.survey_change"), cd.SurveyChange(survey.id))]]
+        )
+        text = t.get("survey.done_changeable", title=e(survey.title))
+        await say(update, context, text, keyboard, in_message=in_message)
+    else:
+        text = t.get("survey.already_done", title=e(survey.title))
+        await say(update, context, text, in_message=in_message)
 
 
 async def ask_first(
