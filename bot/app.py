@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from datetime import timedelta
 from functools import wraps
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from telegram import (
     BotCommand,
@@ -42,7 +42,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.content import Content
 from bot.content.keys import TextKey
-from bot.context import BotContext, BotData, Services, services_of
+from bot.context import BotContext, BotData, MenuCommand, Services, services_of
 from bot.delivery import install
 from bot.domain.surveys import pseudonym
 from bot.features import Feature
@@ -83,6 +83,8 @@ from storage.safety import SafetyCounts
 from storage.surveys import SurveyStore
 
 logger = logging.getLogger(__name__)
+
+C = TypeVar("C", bound=MenuCommand)
 
 # Every feature, in the order their handlers are registered within a group (handlers in other
 # groups run in the group order of bot.handlers.registry.Group). Flows that keep state (surveys,
@@ -188,13 +190,13 @@ MENU_ORDER = [
 ]  # fmt: skip
 
 
-def menu_order(commands: Iterable[Command]) -> list[Command]:
+def menu_order(commands: Iterable[C]) -> list[C]:
     rank = {name: i for i, name in enumerate(MENU_ORDER)}
     return sorted(commands, key=lambda c: rank.get(c.name, len(rank)))
 
 
 def command_menu(
-    commands: Iterable[Command], services: Services, role: str | None
+    commands: Iterable[MenuCommand], services: Services, role: str | None
 ) -> list[BotCommand]:
     t = services.texts()
     return [
@@ -420,22 +422,24 @@ def build_application(
         polling.polling = lambda: app.updater is not None and app.updater.running
         polling.on_fatal = lambda reason: _stop_fatally(app, services, reason)
     app.bot_data.services = services
-    services.features = tuple(features)
-    services.commands = tuple(menu_order(c for f in services.features for c in f.commands))
-    services.intent_answers = intent_answers(services.features)
-    services.destinations = destinations(services.features)
+    assembled = tuple(features)
+    commands = tuple(menu_order(c for f in assembled for c in f.commands))
+    services.features, services.commands = assembled, commands
+    services.intent_answers = intent_answers(assembled)
+    services.destinations = destinations(assembled)
     services.alerts = admin_alerts(app, services)
-    services.delivery = install(app, services)
-    services.delivery.on_send_result = services.alerts.send_result
+    delivery = install(app, services)
+    delivery.on_send_result = services.alerts.send_result
+    broadcasting = BroadcastService(app, services)
+    broadcasting.attach(delivery)
+    services.delivery, services.broadcasting = delivery, broadcasting
     flood.install(app, services)  # the per-chat budget (issue 20)
-    services.broadcasting = BroadcastService(app, services)
-    services.broadcasting.attach(services.delivery)
     wire_ops(app, services, metrics, (sending, polling))
 
     private = filters.ChatType.PRIVATE
-    for c in services.commands:
+    for c in commands:
         app.add_handler(CommandHandler(c.name, _guard(c), filters=private))
-    for feature in services.features:
+    for feature in assembled:
         for handler, group in feature.handlers(services):
             app.add_handler(handler, group=group)
         if feature.jobs is not None and app.job_queue is not None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +23,7 @@ from telegram.ext import Application
 from bot import callback_data as cd
 from bot.domain.broadcasts import NOTICE_BEFORE, duplicate_window, effective_send_time
 from bot.ops.status import Problem
+from bot.ports import Created, DeliveryPort, Duplicate
 from bot.render.keyboards import button
 from bot.render.text import e, first_line, when_words
 from storage.broadcasts import Broadcast
@@ -42,25 +42,13 @@ def job_name(broadcast_id: int) -> str:
     return f"{JOB_PREFIX}{broadcast_id}"
 
 
-@dataclass(frozen=True)
-class Created:
-    broadcast: Broadcast
-
-
-@dataclass(frozen=True)
-class Duplicate:
-    """The same text to the same audience within the duplicate window: ask again first."""
-
-    other: Broadcast
-
-
 class BroadcastService:
     def __init__(self, app: Application[Any, Any, Any, Any, Any, Any], services: Services) -> None:
         self.app = app
         self.services = services
 
     @property
-    def delivery(self) -> Delivery:
+    def delivery(self) -> DeliveryPort:
         return self.services.delivery
 
     def kick(self) -> None:

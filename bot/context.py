@@ -3,19 +3,29 @@
 `Services` is built once in the composition root (bot/app.py) and holds everything a feature may
 need: configuration, content and what is derived from it, the clock, the database repositories,
 the broadcast delivery and service, and the small in-memory caches (bot/runtime.py).
+
+This module sits below everything that uses it: what the composition root assembles into
+`Services` after building it (the features and their commands, delivery, the broadcast
+service) is named here only by the Protocols below and in bot/ports.py, so no module it
+imports imports it back (tests/test_import_graph.py). The handler callback types live here
+too, since they are functions of the `BotContext`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Literal, Protocol
+from zoneinfo import ZoneInfo
 
+from telegram import Update
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.clock import Clock
 from bot.config import Config
 from bot.content import Content, Texts
 from bot.content.examples import AREA_LABELS, Examples
+from bot.content.keys import TextKey
 from bot.content.safety import nag_place_names, place_names
 from bot.domain.areas import AreaIndex
 from bot.domain.intents import IntentRouter
@@ -25,18 +35,13 @@ from bot.modelstore import default_store
 from bot.ops.alerts import AdminAlerts
 from bot.ops.metrics import Metrics
 from bot.ops.status import OpsStatus
+from bot.ports import BroadcastingPort, DeliveryPort
 from bot.runtime import SeenCache, Signposted
 from storage.broadcasts import BroadcastStore
 from storage.db import Database
 from storage.residents import Residents
 from storage.safety import SafetyCounts
 from storage.surveys import SurveyStore
-
-if TYPE_CHECKING:
-    from bot.broadcasting import BroadcastService
-    from bot.delivery import Delivery
-    from bot.features import Feature
-    from bot.handlers.registry import Callback, Command, Destination
 
 
 def safety_detector(content: Content) -> Detector:
@@ -71,6 +76,51 @@ class Lifecycle(Protocol):
     async def stop(self) -> None: ...
 
 
+Audience = Literal["resident", "officer", "admin"]
+AppHook = Callable[[Application[Any, Any, Any, Any, Any, Any]], Awaitable[None]]
+
+
+class MenuCommand(Protocol):
+    """A command as the menu, /help and the handlers read it (bot/handlers/registry.py)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def callback(self) -> Callback: ...
+    @property
+    def audience(self) -> Audience: ...
+    @property
+    def in_menu(self) -> bool: ...
+    @property
+    def text_key(self) -> TextKey: ...
+
+
+class PrivacyPart(Protocol):
+    """A feature's part of /mydata and /forget (bot/features.py: Privacy)."""
+
+    @property
+    def section(self) -> str: ...
+    @property
+    def collect(self) -> Callable[[Services, int], Awaitable[Any]]: ...
+    @property
+    def describe(self) -> Callable[[Texts, Any, ZoneInfo], list[str]]: ...
+    @property
+    def erase(self) -> Callable[[Services, int], Awaitable[None]] | None: ...
+
+
+class FeatureParts(Protocol):
+    """What the running bot reads of a feature (bot/features.py: Feature)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def privacy(self) -> PrivacyPart | None: ...
+    @property
+    def on_start(self) -> AppHook | None: ...
+    @property
+    def on_stop(self) -> AppHook | None: ...
+
+
 @dataclass
 class Services:
     config: Config
@@ -86,12 +136,12 @@ class Services:
     intents: IntentRouter = field(init=False)
     understanding: Understanding = field(init=False)
     # Assembled by the composition root:
-    features: tuple[Feature, ...] = ()
-    commands: tuple[Command, ...] = ()  # in menu order
+    features: tuple[FeatureParts, ...] = ()
+    commands: tuple[MenuCommand, ...] = ()  # in menu order
     intent_answers: dict[str, Callback] = field(default_factory=dict)  # intent id -> answer
     destinations: dict[str, Destination] = field(default_factory=dict)  # pending kind -> go
-    delivery: Delivery = field(init=False, repr=False)
-    broadcasting: BroadcastService = field(init=False, repr=False)
+    delivery: DeliveryPort = field(init=False, repr=False)
+    broadcasting: BroadcastingPort = field(init=False, repr=False)
     seen: SeenCache = field(default_factory=SeenCache)
     fatal: str | None = None  # why the bot stopped itself (bot/app.py), for `run`'s exit
     signposted: Signposted = field(default_factory=Signposted)
@@ -134,6 +184,12 @@ class BotContext(CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any], Bo
         if s is None:
             raise RuntimeError("services are not wired")
         return s
+
+
+Callback = Callable[[Update, BotContext], Awaitable[Any]]
+# Carries a resident on to where they were going (a survey link opened before choosing an
+# area); the str is what the feature stored with it, e.g. the survey's id.
+Destination = Callable[[Update, BotContext, str], Awaitable[Any]]
 
 
 def services_of(app: Application[Any, Any, Any, Any, Any, Any]) -> Services:

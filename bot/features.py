@@ -15,16 +15,14 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import time, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from telegram.ext import Application, BaseHandler, JobQueue
 
 from bot.content import Texts
-from bot.handlers.registry import Callback, Command, Destination, Group
-
-if TYPE_CHECKING:
-    from bot.context import Services
+from bot.context import Callback, Destination, Services
+from bot.handlers.registry import Command, Group
 
 Handler = tuple[BaseHandler[Any, Any, Any], Group]
 

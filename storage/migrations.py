@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from importlib import resources
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
-if TYPE_CHECKING:
-    from storage.db import Tx
+
+class Tx(Protocol):
+    """What migrating needs of a transaction (storage/db.py: Tx, which imports this module)."""
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int: ...
+
+    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> Sequence[Sequence[Any]]: ...
+
 
 _NAME = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
 

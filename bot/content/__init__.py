@@ -19,7 +19,8 @@ from bot.content.intents import INTENTS, load_intents
 from bot.content.nags import Contact, MeetingRule, Nag, Venue, load_nags
 from bot.content.readability import check_files
 from bot.content.safety import load_safety
-from bot.content.surveys import END, Condition, Jump, Option, Question, Survey, load_surveys
+from bot.content.survey_loading import load_surveys
+from bot.content.surveys import END, Condition, Jump, Option, Question, Survey
 from bot.content.texts import Texts, load_texts
 from bot.domain.safety import Lexicon
 

@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import IntEnum
-from typing import Any, Literal, cast
-
-from telegram import Update
+from typing import cast
 
 from bot.content.keys import TextKey
-from bot.context import BotContext
+from bot.context import Audience, Callback, Destination
 
-Callback = Callable[[Update, BotContext], Awaitable[Any]]
-# Carries a resident on to where they were going (a survey link opened before choosing an
-# area); the str is what the feature stored with it, e.g. the survey's id.
-Destination = Callable[[Update, BotContext, str], Awaitable[Any]]
+__all__ = ["Audience", "Callback", "Command", "Destination", "Group", "allowed"]
 
 
 class Group(IntEnum):
@@ -28,9 +22,6 @@ class Group(IntEnum):
     STALE = -6  # a press on a question that has moved on: answered so, and stopped here
     QUESTIONS = -5  # a command or a button elsewhere: an open area question has moved on
     FEATURES = 0  # commands, flows and buttons, then the fallback
-
-
-Audience = Literal["resident", "officer", "admin"]
 
 
 @dataclass(frozen=True)

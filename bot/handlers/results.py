@@ -5,14 +5,13 @@ What an officer gets in chat: with too little data, one line saying so; otherwis
 question boundaries when it would not fit a screen or two), the charts of the questions that
 have a figure to show as one album with a caption, and the CSV file.
 
-Also composes the "you said, we did" messages sent to participants when a survey closes. Counts
-come from SQL GROUP BY (storage/surveys.py); arithmetic, small-number suppression and the rules
-that stop a small group being worked out by comparing results come from bot/domain/surveys.py.
+Also composes the "you said, we did" messages sent to participants when a survey closes. What
+is shown (the view asked for, suppression, the figures each question can show, the CSV) comes
+from bot/services/results.py; this module only renders it.
 """
 
 from __future__ import annotations
 
-import io
 import logging
 import re
 from collections.abc import Sequence
@@ -36,15 +35,15 @@ from bot.content.surveys import Survey, strip_instructions
 from bot.context import BotContext, Services, services_of
 from bot.domain import disclosure as dc
 from bot.domain import surveys as dom
-from bot.export import write_csv
 from bot.features import Feature, Handler, daily
 from bot.handlers.common import answer, on_button, pressed, reply, require_chat, texts
 from bot.handlers.registry import Command, Group, allowed
-from bot.handlers.surveys import respondent_key, today
+from bot.handlers.survey_data import respondent_key
+from bot.handlers.survey_screen import today
 from bot.render.keyboards import button
 from bot.render.text import date_words, e, plain, split_message
+from bot.services import results as rs
 from storage.model import BroadcastKind
-from storage.surveys import week_of
 
 logger = logging.getLogger(__name__)
 
@@ -62,8 +61,7 @@ def _num(value: float | None) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".") if value is not None else "–"
 
 
-def _status_line(t: Texts, survey: Survey, day: date) -> str:
-    state = dom.status(survey, day)
+def _status_line(t: Texts, survey: Survey, state: str) -> str:
     if state == "open":
         return t.get("results.status_open", closes=date_words(t, survey.closes))
     if state == "closed":
@@ -80,16 +78,8 @@ def _min_count(services: Services) -> int:
     return services.config.settings.survey.min_count
 
 
-async def load_groups(
-    services: Services, survey: Survey, question_id: str | None = None, *, answers: bool = True
-) -> dc.Groups:
-    """The survey's counts per (NAG, week) block, grouped into what may be shown (rule 1)."""
-    blocks = await services.surveys.blocks(survey.id, question_id, answers=answers)
-    tallies = {
-        key: dc.Tally(c.completed, c.answered, c.values, c.ranks) for key, c in blocks.items()
-    }
-    order = [n.id for n in services.content.nags]
-    return dc.group(tallies, order, _min_count(services))
+def _nag_order(services: Services) -> list[str]:
+    return [n.id for n in services.content.nags]
 
 
 def refusal_text(t: Texts, services: Services, refusal: dc.Refusal, nag_id: str | None) -> str:
@@ -105,74 +95,71 @@ def _nag_name(services: Services, nag_id: str | None) -> str:
     return nag.name if nag else (nag_id or "—")
 
 
-def view_blocks(
-    services: Services,
-    t: Texts,
-    survey: Survey,
-    view: dc.ViewResult,
-    asked_week: str | None = None,
-    first_week: str | None = None,
-) -> list[list[str]]:
+def _filters(t: Texts, services: Services, results: rs.SurveyResults) -> str:
+    """The summary's filters in words: the NAG, and the start week (moved, or not usable)."""
+    k = results.min_count
+    out = ""
+    if results.view.nag:
+        out += t.get("results.filter_nag", nag=e(_nag_name(services, results.view.nag)))
+    since = results.since
+    if since is None:
+        return out
+    if since.kind == "moved":
+        words = {"since": _week(t, since.week), "asked": _week(t, since.asked), "min": k}
+        return out + t.get("results.filter_since_moved", **words)
+    if since.kind == "all_weeks":
+        return out + t.get("results.filter_since_all", asked=_week(t, since.asked), min=k)
+    return out + t.get("results.filter_since", since=_week(t, since.week))
+
+
+def _question_lines(t: Texts, f: rs.Figures, k: int) -> list[str]:
+    """One question's block: its figures, what is hidden and why, its average."""
+    r, q = f.result, f.result.question
+    lines = [t.get("results.question", n=f.number, text=e(q.short_title), answered=r.answered)]
+    for c in r.cells:
+        if c.count is not None:
+            lines.append(
+                t.get("results.cell", label=e(c.label), count=c.count, percent=_pct(c.percent))
+            )
+    # Hidden figures in one line each: under the threshold, and withheld (>= it, but
+    # showing it would let one under the threshold be worked out).
+    if f.small:
+        small = "; ".join(e(label) for label in f.small)
+        lines.append(t.get("results.cells_small", labels=small, min=k))
+    if f.withheld:
+        held = "; ".join(e(label) for label in f.withheld)
+        lines.append(t.get("results.cells_withheld", labels=held, min=k))
+    if q.type == "number":
+        lines.append(t.get("results.mean_median", mean=_num(r.mean), median=_num(r.median)))
+    elif q.type == "rating":
+        if r.mean is None and r.hidden_cells:
+            lines.append(t.get("results.mean_withheld"))
+        else:
+            lines.append(t.get("results.mean", mean=_num(r.mean)))
+    elif q.type == "text":
+        lines.append(t.get("results.text_answers"))
+    return lines
+
+
+def view_blocks(services: Services, t: Texts, results: rs.SurveyResults) -> list[list[str]]:
     """The summary as blocks of lines: the header, then one block per question (so a long
     summary is split between questions, never inside one)."""
-    k = _min_count(services)
-    since, asked = _week(t, view.start), _week(t, asked_week)
-    filters = ""
-    if view.nag:
-        filters += t.get("results.filter_nag", nag=e(_nag_name(services, view.nag)))
-    if view.start and asked_week and asked_week != view.start:
-        filters += t.get("results.filter_since_moved", since=since, asked=asked, min=k)
-    elif view.start:
-        filters += t.get("results.filter_since", since=since)
-    elif asked_week and first_week and asked_week > first_week:
-        filters += t.get("results.filter_since_all", asked=asked, min=k)
-    elif asked_week:
-        filters += t.get("results.filter_since", since=asked)  # nothing came before it
+    k, view = results.min_count, results.view
+    filters = _filters(t, services, results)
+    title = e(results.survey.title)
     header = [
-        t.get(
-            "results.header",
-            title=e(survey.title),
-            filters=filters,
-            completed=view.completed,
-            min=k,
-        )
+        t.get("results.header", title=title, filters=filters, completed=view.completed, min=k)
     ]
     if view.rounded:
         header.append(t.get("results.rounded", base=k))
     blocks = [header]
-    nothing: list[str] = []  # questions with no figure to show, listed together at the end
-    for i, r in enumerate(view.results, 1):
-        q = r.question
-        title = e(q.short_title)
-        if r.answered is None or (r.cells and not _has_figures(r) and r.mean is None):
-            nothing.append(f"{i}. {title}")
-            continue
-        lines = [t.get("results.question", n=i, text=title, answered=r.answered)]
-        blocks.append(lines)
-        for c in r.cells:
-            if c.count is not None:
-                lines.append(
-                    t.get("results.cell", label=e(c.label), count=c.count, percent=_pct(c.percent))
-                )
-        # Hidden figures in one line each: under the threshold, and withheld (>= it, but
-        # showing it would let one under the threshold be worked out).
-        small = [e(c.label) for c in r.cells if c.count is None and c.small]
-        held = [e(c.label) for c in r.cells if c.count is None and not c.small]
-        if small:
-            lines.append(t.get("results.cells_small", labels="; ".join(small), min=k))
-        if held:
-            lines.append(t.get("results.cells_withheld", labels="; ".join(held), min=k))
-        if q.type == "number":
-            lines.append(t.get("results.mean_median", mean=_num(r.mean), median=_num(r.median)))
-        elif q.type == "rating":
-            if r.mean is None and r.hidden_cells:
-                lines.append(t.get("results.mean_withheld"))
-            else:
-                lines.append(t.get("results.mean", mean=_num(r.mean)))
-        elif q.type == "text":
-            lines.append(t.get("results.text_answers"))
-    if nothing:  # right under the header: what is missing, before what is there
+    # Questions with no figure to show are listed together, right under the header: what is
+    # missing, before what is there.
+    nothing = [f"{f.number}. {e(f.result.question.short_title)}" for f in results.figures
+               if f.nothing]  # fmt: skip
+    if nothing:
         header.append(t.get("results.nothing_to_show", questions="; ".join(nothing), min=k))
+    blocks += [_question_lines(t, f, k) for f in results.figures if not f.nothing]
     return blocks
 
 
@@ -194,35 +181,22 @@ def summary_parts(blocks: Sequence[Sequence[str]], limit: int = SUMMARY_LIMIT) -
     return [p for part in parts for p in split_message([part])]  # a huge one: Telegram's limit
 
 
-def _has_figures(r: dc.QuestionResult) -> bool:
-    """Whether a question shows at least one count (else its figures are all "fewer than")."""
-    return any(c.count is not None for c in r.cells)
-
-
 def top_lines(
-    services: Services,
-    t: Texts,
-    survey: Survey,
-    question_id: str,
-    level: dict[str | None, dc.ViewResult],
+    services: Services, t: Texts, survey: Survey, top: rs.TopPriorities, k: int
 ) -> list[str]:
     """Each shown NAG's top three priorities, as its own view shows them; the rest together."""
-    q = survey.question(question_id)
+    q = survey.question(top.question)
     assert q is not None
-    k = _min_count(services)
     lines = [t.get("results.top_header", text=e(q.short_title))]
-    for nag_id, view in level.items():
-        if nag_id is None:
-            continue
-        name = e(_nag_name(services, nag_id))
-        top = dc.top_three(q, view)
-        if not top:
+    for nag in top.nags:
+        name = e(_nag_name(services, nag.nag))
+        if not nag.top:
             lines.append(t.get("results.top_nag_withheld", nag=name, min=k))
             continue
-        shown = "; ".join(f"{i}. {e(c.label)} ({_count(t, c, k)})" for i, c in enumerate(top, 1))
-        lines.append(t.get("results.top_nag", nag=name, respondents=view.completed, top=shown))
-    parent = level[None]
-    if parent.tally.completed > sum(v.tally.completed for n, v in level.items() if n is not None):
+        ranked = enumerate(nag.top, 1)
+        shown = "; ".join(f"{i}. {e(c.label)} ({_count(t, c, k)})" for i, c in ranked)
+        lines.append(t.get("results.top_nag", nag=name, respondents=nag.completed, top=shown))
+    if top.others_hidden:
         lines.append(t.get("results.top_other", min=k))
     return lines
 
@@ -233,72 +207,39 @@ def _count(t: Texts, c: dc.Cell, k: int) -> str:
     return t.get("results.top_small" if c.small else "results.top_withheld", min=k)
 
 
-def _chartable(r: dc.QuestionResult) -> bool:
-    """A chart only when it has a bar to show: never one of nothing but "not shown"."""
-    return r.answered is not None and r.question.type in dc.CHOICE_TYPES and _has_figures(r)
-
-
 async def send_results(
     update: Update, context: BotContext, survey: Survey, nag_id: str | None, since: str | None
 ) -> None:
     """One line when there is too little to show; else the summary, the charts of the
-    questions with figures to show (one album), then the CSV file.
-
-    The whole survey is exact; a NAG or a start date is checked and protected first (see the
-    rules in bot/domain/surveys.py), and refused with a reason when it would show too few.
-    """
+    questions with figures to show (one album), then the CSV file. A NAG or a start date that
+    would show too few is refused with a reason (bot/services/results.py)."""
     s = context.services
     t = texts(context)
     k = _min_count(s)
-    asked = week_of(since) if since else None
-    top = next((q for q in survey.questions if q.type == "top"), None)
-    level: dict[str | None, dc.ViewResult] | None = None
-    if nag_id is None and since is None:
-        # The whole survey: the fast GROUP BY path; no other view is involved.
-        counts = await s.surveys.counts(survey.id)
-        results = dc.summarise(
-            survey, counts.answered, counts.values, k, completed=counts.completed
-        )
-        view = dc.ViewResult(None, None, counts.completed, tuple(results), dc.Tally(), False)
-        groups = None
-        if top is not None:
-            groups = await load_groups(s, survey, top.id)
-            level = dc.protect_level(survey, groups, 0, k)
-        elif counts.completed:
-            groups = await load_groups(s, survey, answers=False)
-        selection = dc.select(groups, None, None, k) if groups else "small"
-    else:
-        groups = await load_groups(s, survey)
-        selection = dc.select(groups, nag_id, asked, k)
-        if isinstance(selection, str):
-            await reply(update, refusal_text(t, s, selection, nag_id))
-            return
-        level = dc.protect_level(survey, groups, selection.start, k)
-        view = level[selection.nag]
-    if view.completed < k:
+    results = await rs.survey_results(s.surveys, survey, _nag_order(s), k, nag_id, since)
+    if isinstance(results, rs.Refused):
+        await reply(update, refusal_text(t, s, results.reason, nag_id))
+        return
+    if not results.enough:
         # Too little to show anything: one line (no empty figures, charts or CSV).
-        key: TextKey = "results.none_yet" if view.completed == 0 else "results.too_few"
+        key: TextKey = "results.none_yet" if results.view.completed == 0 else "results.too_few"
         await reply(update, t.get(key, title=e(survey.title), min=k))
         return
-    first = groups.starts[0] if groups and groups.starts else None
-    blocks = view_blocks(s, t, survey, view, asked, first)
-    if nag_id is None and top is not None and level is not None:
-        blocks.append(["", *top_lines(s, t, survey, top.id, level)])
+    blocks = view_blocks(s, t, results)
+    if results.top is not None:
+        blocks.append(["", *top_lines(s, t, survey, results.top, k)])
     for part in summary_parts(blocks):
         await reply(update, part)
     chat = require_chat(update)
-    charts = [r for r in view.results if _chartable(r)]
+    charts = [f.result for f in results.charts]
     if charts:
-        await _send_charts(update, context, survey, charts, view.completed)
-    if isinstance(selection, str) or groups is None:
+        await _send_charts(update, context, survey, charts, results.view.completed)
+    csv = await rs.csv_file(s.surveys, results)
+    if csv is None:
         await reply(update, t.get("results.no_csv", min=k))
         return
-    buf = io.StringIO()
-    await write_csv(s.surveys, survey, buf, groups, selection)
-    start = groups.starts[selection.start] if selection.start else None
-    name = f"{survey.id}{'-' + nag_id if nag_id else ''}{'-from-' + start if start else ''}.csv"
     await chat.send_document(
-        InputFile(buf.getvalue().encode("utf-8"), filename=name),
+        InputFile(csv.text.encode("utf-8"), filename=csv.name),
         caption=t.get("results.csv_caption", title=e(survey.title)),
     )
 
@@ -390,25 +331,22 @@ async def list_surveys(update: Update, context: BotContext) -> None:
     if not s.content.surveys:
         await reply(update, t.get("results.none"))
         return
-    overview = await s.surveys.overview()
-    day = today(s)
     lines = [t.get("results.list_header")]
     rows = []
-    for survey in s.content.surveys:
-        started, completed = overview.get(survey.id, (0, 0))
+    for p in await rs.progress(s.surveys, s.content.surveys, today(s)):
         lines.append(
             t.get(
                 "results.list_item",
-                title=e(survey.title),
-                id=e(survey.id),
-                status=_status_line(t, survey, day),
-                started=started,
-                completed=completed,
-                rate=_pct(dc.completion_rate(started, completed)),
+                title=e(p.survey.title),
+                id=e(p.survey.id),
+                status=_status_line(t, p.survey, p.status),
+                started=p.started,
+                completed=p.completed,
+                rate=_pct(p.rate),
             )
         )
-        if completed:
-            rows.append([button(survey.title, cd.Results(survey.id))])
+        if p.completed:
+            rows.append([button(p.survey.title, cd.Results(p.survey.id))])
     await reply(update, "\n".join(lines), InlineKeyboardMarkup(rows) if rows else None)
 
 
@@ -448,25 +386,20 @@ async def compose_you_said_we_did(
     if survey is None or await services.surveys.results_sent(survey_id):
         return []
     t = services.texts()
-    participants = await services.surveys.participants(survey_id)
-    if not participants:
-        return []
-    level = dc.protect_level(survey, await load_groups(services, survey), 0, _min_count(services))
-    by_area: dict[str | None, str] = {}
-
-    def message_for(nag_id: str) -> str:
-        area = nag_id if nag_id in level else None
-        if area not in by_area:
-            by_area[area] = _ysdw_text(services, t, survey, level[area])
-        return by_area[area]
-
+    views = await rs.participant_views(
+        services.surveys,
+        survey,
+        _nag_order(services),
+        _min_count(services),
+        lambda chat_id: respondent_key(services, chat_id),
+    )
+    by_area: dict[str | None, str] = {}  # one text per NAG shown (None: Milton Keynes-wide)
     out: list[tuple[int, str]] = []
-    async for batch in services.surveys.opted_in_residents():
-        for chat_id, nag_id in batch:
-            if respondent_key(services, chat_id) in participants:
-                text = message_for(nag_id)
-                if text:
-                    out.append((chat_id, text))
+    for chat_id, view in views:
+        if view.nag not in by_area:
+            by_area[view.nag] = _ysdw_text(services, t, survey, view)
+        if by_area[view.nag]:
+            out.append((chat_id, by_area[view.nag]))
     return out
 
 

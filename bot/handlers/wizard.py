@@ -23,7 +23,6 @@ from telegram.constants import ParseMode
 from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler
 
 from bot import callback_data as cd
-from bot.broadcasting import Duplicate
 from bot.content import Campaign, ScheduledMessage, Texts
 from bot.content.keys import TextKey
 from bot.context import BotContext, Services
@@ -53,6 +52,7 @@ from bot.handlers.common import (
 from bot.handlers.registry import Command, Group
 from bot.limits import MAX_CAPTION, MAX_MESSAGE
 from bot.pacing import estimate
+from bot.ports import Duplicate
 from bot.render.keyboards import button, rating_keyboard
 from bot.render.text import (
     campaign_message_html,

@@ -1,0 +1,263 @@
+"""Broadcasts in words, for officers: a /scheduled line and page, a broadcast's card, when
+residents get it (delivery's quiet-hours rule), the heads of confirmations, why a confirmation
+changed nothing, and the audit trail (split from bot/handlers/officers.py). The figures come
+from bot/services/officers.py.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from telegram import InlineKeyboardMarkup
+
+from bot import callback_data as cd
+from bot.content import Texts
+from bot.content.keys import TextKey
+from bot.context import Services
+from bot.render.keyboards import button
+from bot.render.text import describe_audience, e, officer_name, snippet, when_short, when_words
+from bot.services import officers as ro
+from bot.services.officers import Reach
+from storage.broadcasts import AuditRow, Broadcast
+from storage.model import Audience, AudienceKind, AuditAction, BroadcastKind, BroadcastStatus
+
+logger = logging.getLogger(__name__)
+
+PER_ROW = 3  # "Manage #12" buttons side by side (short enough for a phone)
+
+LIST_SNIPPET = 40  # characters of a message in a /scheduled line
+
+CARD_SNIPPET = 160  # ... and on its card and confirmations
+
+ENDED_KEYS: dict[str, TextKey] = {
+    BroadcastStatus.DONE: "broadcast.refused_done",
+    BroadcastStatus.CANCELLED: "broadcast.refused_cancelled",
+    BroadcastStatus.EXPIRED: "broadcast.refused_expired",
+}
+
+STATUS_WORDS: dict[str, TextKey] = {
+    BroadcastStatus.SCHEDULED: "broadcast.status_scheduled",
+    BroadcastStatus.SENDING: "broadcast.status_sending",
+    BroadcastStatus.DONE: "broadcast.status_done",
+    BroadcastStatus.CANCELLED: "broadcast.status_cancelled",
+    BroadcastStatus.EXPIRED: "broadcast.status_expired",
+}
+
+ACTION_WORDS: dict[str, TextKey] = {
+    AuditAction.SCHEDULE: "broadcast.action_schedule",
+    AuditAction.CANCEL: "broadcast.action_cancel",
+    AuditAction.SEND_NOW: "broadcast.action_send_now",
+    AuditAction.CHANGE: "broadcast.action_change",
+    AuditAction.EXPIRE: "broadcast.action_expire",
+}
+
+
+def epoch(dt: datetime) -> int:
+    """A time as whole Unix seconds (what a Confirm button carries; storage keeps seconds)."""
+    return int(dt.timestamp())
+
+
+def from_epoch(seconds: int) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)
+
+
+async def reach(s: Services, b: Broadcast) -> Reach:
+    return await ro.reach(s.broadcasts, b)
+
+
+def short_audience(t: Texts, s: Services, audience: Audience) -> str:
+    """A few words for a /scheduled line: "everyone", "Fishermead", "3 NAGs"."""
+    nags = [e(n.short_name) for i in audience.nags if (n := s.content.nag_by_id.get(i))]
+    if audience.kind in (AudienceKind.NAGS, AudienceKind.REMINDER):
+        names = ", ".join(nags) if len(nags) <= 2 else t.get("broadcast.short_nags", n=len(nags))
+        key: TextKey = (
+            "broadcast.short_reminder"
+            if audience.kind == AudienceKind.REMINDER
+            else "broadcast.short_in"
+        )
+        return t.get(key, names=names)
+    if audience.kind == AudienceKind.SURVEY:
+        return t.get("broadcast.short_survey")
+    if audience.kind == AudienceKind.PERSONAL:
+        return t.get("broadcast.short_personal")
+    return t.get("broadcast.short_all")
+
+
+def message_words(t: Texts, b: Broadcast, limit: int) -> str:
+    """The message in a few words (escaped)."""
+    if b.kind == BroadcastKind.REMINDER:
+        return t.get("broadcast.what_reminder")
+    if b.kind == BroadcastKind.SURVEY_RESULTS:
+        return t.get("broadcast.what_results")
+    return e(snippet(b.text or "", limit))
+
+
+def origin(t: Texts, s: Services, b: Broadcast) -> str:
+    if b.kind == BroadcastKind.CAMPAIGN:
+        return t.get("broadcast.origin_campaign")
+    if b.kind == BroadcastKind.REMINDER:
+        return t.get("broadcast.origin_reminder")
+    if b.kind == BroadcastKind.SURVEY_RESULTS:
+        return t.get("broadcast.origin_results")
+    who = officer_name(t, s.config.officer_entry(b.created_by), b.created_by)
+    return t.get("broadcast.origin_officer", who=who)
+
+
+def nag_names(s: Services) -> dict[str, str]:
+    return {n.id: n.name for n in s.content.nags}
+
+
+def arrival_line(t: Texts, s: Services, planned: datetime, urgent: bool, current: datetime) -> str:
+    """When residents get a broadcast planned for `planned`, by delivery's own rule: the time,
+    or the quiet-hours line when it is held back (no quiet-hours words otherwise)."""
+    tz = s.config.tz
+    arrives = s.broadcasting.send_time(max(planned, current), urgent)
+    if arrives > max(planned, current):
+        return t.get("broadcast.quiet_gets_it", when=e(when_words(t, arrives, tz, current)))
+    if planned <= current:
+        return t.get("broadcast.gets_it_now")
+    return t.get("broadcast.gets_it_at", when=e(when_words(t, planned, tz, current)))
+
+
+def list_line(t: Texts, s: Services, b: Broadcast, r: Reach, current: datetime) -> str:
+    what = message_words(t, b, LIST_SNIPPET)
+    audience = short_audience(t, s, b.audience)
+    if b.status == BroadcastStatus.SENDING:
+        line = t.get(
+            "broadcast.list_item_sending",
+            id=b.id,
+            what=what,
+            audience=audience,
+            sent=r.sent,
+            total=r.total,
+        )
+    else:
+        line = t.get(
+            "broadcast.list_item",
+            id=b.id,
+            when=e(when_short(t, b.due_at, s.config.tz, current)),
+            what=what,
+            audience=audience,
+            count=r.total,
+        )
+    if b.kind == BroadcastKind.OFFICER:
+        # Who scheduled it, in short: "Sam" of "Sam (Safer Neighbourhood Team)".
+        who = officer_name(t, s.config.officer_entry(b.created_by), b.created_by)
+        line += t.get("broadcast.list_by", who=who.split(" (")[0])
+    return line
+
+
+async def list_view(s: Services, t: Texts, later: bool, page: int) -> tuple[str, Any]:
+    """One page of /scheduled: a line per broadcast and a Manage button for each."""
+    current = s.clock.now()
+    listed = await ro.scheduled_page(s.broadcasts, current, later, page)
+    if listed.empty:
+        return t.get("broadcast.none_scheduled"), None
+    page, pages = listed.page, listed.pages
+    head: TextKey = "broadcast.later_head" if later else "broadcast.scheduled_head"
+    lines = [t.get(head, count=listed.count)]
+    lines += [list_line(t, s, b, r, current) for b, r in listed.shown]
+    if not later and listed.idle:
+        lines.append(t.get("broadcast.idle_reminders", count=listed.idle))
+    if pages > 1:
+        lines.append(t.get("broadcast.list_page", page=page + 1, pages=pages))
+    manage = [
+        button(t.get("broadcast.btn_manage", id=b.id), cd.Manage(b.id)) for b, _ in listed.shown
+    ]
+    rows = [manage[i : i + PER_ROW] for i in range(0, len(manage), PER_ROW)]
+    nav = []
+    if page > 0:
+        nav.append(button(t.get("broadcast.btn_prev"), cd.ScheduledList(later, page - 1)))
+    if page + 1 < pages:
+        nav.append(button(t.get("broadcast.btn_next"), cd.ScheduledList(later, page + 1)))
+    if nav:
+        rows.append(nav)
+    if later:
+        rows.append([button(t.get("broadcast.btn_back_soon"), cd.ScheduledList(False, 0))])
+    elif listed.later_count:
+        label = t.get("broadcast.btn_show_later", count=listed.later_count)
+        rows.append([button(label, cd.ScheduledList(True, 0))])
+    return "\n".join(lines), InlineKeyboardMarkup(rows) if rows else None
+
+
+async def card_view(s: Services, t: Texts, b: Broadcast) -> tuple[str, InlineKeyboardMarkup]:
+    """What the broadcast is, who gets it, when, and what can be done with it."""
+    current = s.clock.now()
+    r = await reach(s, b)
+    parts = [
+        t.get("broadcast.card_head", id=b.id, origin=origin(t, s, b)),
+        t.get("broadcast.card_text", text=message_words(t, b, CARD_SNIPPET)),
+        t.get(
+            "broadcast.card_audience",
+            audience=describe_audience(t, b.audience, nag_names(s)),
+            count=r.total,
+        ),
+    ]
+    back = [button(t.get("broadcast.btn_back_list"), cd.ScheduledList(False, 0))]
+    if b.status == BroadcastStatus.SCHEDULED:
+        parts.append(arrival_line(t, s, b.due_at, b.urgent, current))
+        rows = [
+            [
+                button(t.get("broadcast.btn_send_now"), cd.SendNow(b.id)),
+                button(t.get("broadcast.btn_change_time"), cd.Retime(b.id)),
+            ],
+            [button(t.get("broadcast.btn_cancel_it"), cd.CancelBroadcast(b.id))],
+            back,
+        ]
+    elif b.status == BroadcastStatus.SENDING:
+        parts.append(t.get("broadcast.card_sending", sent=r.sent, remaining=r.remaining))
+        rows = [[button(t.get("broadcast.btn_stop_rest"), cd.CancelBroadcast(b.id))], back]
+    else:
+        parts.append(t.get(ENDED_KEYS[b.status], id=b.id))
+        rows = [back]
+    return "\n".join(parts), InlineKeyboardMarkup(rows)
+
+
+def confirm_keyboard(t: Texts, label: str, data: cd.CallbackData, bid: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [[button(label, data)], [button(t.get("broadcast.btn_back"), cd.Manage(bid))]]
+    )
+
+
+def confirm_head(t: Texts, s: Services, b: Broadcast, key: TextKey, count: int | None) -> list[str]:
+    """The first lines of every confirmation: what is asked, the text, and who gets it (with
+    how many when `count` is given)."""
+    audience = describe_audience(t, b.audience, nag_names(s))
+    return [
+        t.get(key, id=b.id),
+        t.get("broadcast.card_text", text=message_words(t, b, CARD_SNIPPET)),
+        t.get("broadcast.card_audience", audience=audience, count=count)
+        if count is not None
+        else t.get("broadcast.card_audience_only", audience=audience),
+    ]
+
+
+async def refusal(s: Services, t: Texts, bid: int) -> str:
+    """Why a confirmation changed nothing: the broadcast's state now, in words."""
+    b = await s.broadcasts.get(bid)
+    if b is None:
+        return t.get("common.stale_button")
+    if b.status in ENDED_KEYS:
+        return t.get(ENDED_KEYS[b.status], id=b.id)
+    current = s.clock.now()
+    if b.status == BroadcastStatus.SENDING or b.due_at <= current:
+        return t.get("broadcast.refused_sending", id=b.id)
+    when = e(when_words(t, b.due_at, s.config.tz, current))
+    return t.get("broadcast.refused_moved", id=b.id, when=when)
+
+
+def audit_trail(s: Services, t: Texts, rows: Sequence[AuditRow], current: datetime) -> str:
+    """The broadcast's history: when, what and who (officers by their name in the config)."""
+    lines = []
+    for a in rows:
+        action = t.get(ACTION_WORDS[a.action]) if a.action in ACTION_WORDS else e(a.action)
+        when = e(when_words(t, a.at, s.config.tz, current))
+        if a.actor_id is None:
+            lines.append(t.get("broadcast.audit_line_auto", when=when, action=action))
+            continue
+        who = officer_name(t, s.config.officer_entry(a.actor_id), a.actor_id)
+        lines.append(t.get("broadcast.audit_line", when=when, action=action, who=who))
+    return "\n".join(lines)

@@ -1,0 +1,285 @@
+"""Survey results with small-number suppression, as plain values for any front end.
+
+Counts come from SQL GROUP BY (storage/surveys.py); arithmetic, suppression and the rules that
+stop a small group being worked out by comparing results come from bot/domain/disclosure.py.
+This module picks the view an officer asked for (the whole survey, one NAG, from a start week),
+refuses it when it would show too few, and says which figures each question can show, which
+charts there are, each NAG's top priorities, and the CSV file; bot/handlers/results.py renders
+that in chat.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+
+from bot.content.surveys import Survey
+from bot.domain import disclosure as dc
+from bot.domain import surveys as dom
+from bot.export import write_csv
+from storage.surveys import SurveyStore, week_of
+
+
+@dataclass(frozen=True)
+class Refused:
+    """A NAG or start date that can't be shown (the same reason whatever the exact cause)."""
+
+    reason: dc.Refusal
+    nag: str | None
+
+
+@dataclass(frozen=True)
+class Figures:
+    """What one question of a view can show: its counts, and the labels of figures hidden
+    because they are under the threshold (`small`) or would let one be worked out (`withheld`).
+    `nothing` when it has no figure at all to show."""
+
+    number: int  # 1-based, as the question is numbered in the summary
+    result: dc.QuestionResult
+    small: tuple[str, ...]
+    withheld: tuple[str, ...]
+    nothing: bool
+
+    @property
+    def chartable(self) -> bool:
+        """A chart only when it has a bar to show: never one of nothing but "not shown"."""
+        r = self.result
+        return r.answered is not None and r.question.type in dc.CHOICE_TYPES and has_figures(r)
+
+
+SinceKind = Literal["moved", "since", "all_weeks", "first"]
+
+
+@dataclass(frozen=True)
+class Since:
+    """How the summary describes its start week: `moved` (asked for `asked`, shown from `week`,
+    the nearest usable), `since` (from `week`), `all_weeks` (asked for a week, but it could not be
+    used: everything is shown), `first` (asked for the first week: nothing came before it)."""
+
+    kind: SinceKind
+    week: str | None = None
+    asked: str | None = None
+
+
+@dataclass(frozen=True)
+class NagTop:
+    """One NAG's top priorities (empty when withheld) as its own view shows them."""
+
+    nag: str
+    completed: int
+    top: tuple[dc.Cell, ...]
+
+
+@dataclass(frozen=True)
+class TopPriorities:
+    question: str  # the "top N" question's id
+    nags: tuple[NagTop, ...]
+    others_hidden: bool  # responses of NAGs not shown exist (shown together, not by NAG)
+
+
+@dataclass(frozen=True)
+class CsvFile:
+    name: str
+    text: str
+
+
+@dataclass(frozen=True)
+class SurveyResults:
+    """One view of a survey's results, ready to render. `enough` is False when fewer than
+    `min_count` responses are in it (then nothing else should be shown)."""
+
+    survey: Survey
+    nag: str | None  # the NAG asked for
+    view: dc.ViewResult
+    min_count: int
+    since: Since | None
+    figures: tuple[Figures, ...]
+    top: TopPriorities | None
+    groups: dc.Groups | None
+    selection: dc.Selection | None  # None: no CSV can be made (too few responses overall)
+
+    @property
+    def enough(self) -> bool:
+        return self.view.completed >= self.min_count
+
+    @property
+    def charts(self) -> tuple[Figures, ...]:
+        return tuple(f for f in self.figures if f.chartable)
+
+
+@dataclass(frozen=True)
+class SurveyProgress:
+    survey: Survey
+    status: str  # "open", "closed" or "upcoming" (bot/domain/surveys.py)
+    started: int
+    completed: int
+    rate: float | None  # per cent completed of started
+
+
+def has_figures(r: dc.QuestionResult) -> bool:
+    """Whether a question shows at least one count (else its figures are all "fewer than")."""
+    return any(c.count is not None for c in r.cells)
+
+
+def figures(view: dc.ViewResult) -> tuple[Figures, ...]:
+    out = []
+    for i, r in enumerate(view.results, 1):
+        nothing = r.answered is None or bool(r.cells and not has_figures(r) and r.mean is None)
+        small = tuple(c.label for c in r.cells if c.count is None and c.small)
+        held = tuple(c.label for c in r.cells if c.count is None and not c.small)
+        out.append(Figures(i, r, small, held, nothing))
+    return tuple(out)
+
+
+def since_of(view: dc.ViewResult, asked: str | None, first: str | None) -> Since | None:
+    """How the view's start relates to the week asked for (`asked`) and the first week."""
+    if view.start and asked and asked != view.start:
+        return Since("moved", view.start, asked)
+    if view.start:
+        return Since("since", view.start)
+    if asked and first and asked > first:
+        return Since("all_weeks", None, asked)
+    if asked:
+        return Since("first", asked)
+    return None
+
+
+async def load_groups(
+    store: SurveyStore,
+    survey: Survey,
+    nag_order: Sequence[str],
+    min_count: int,
+    question_id: str | None = None,
+    *,
+    answers: bool = True,
+) -> dc.Groups:
+    """The survey's counts per (NAG, week) block, grouped into what may be shown (rule 1)."""
+    blocks = await store.blocks(survey.id, question_id, answers=answers)
+    tallies = {
+        key: dc.Tally(c.completed, c.answered, c.values, c.ranks) for key, c in blocks.items()
+    }
+    return dc.group(tallies, nag_order, min_count)
+
+
+def top_priorities(
+    survey: Survey, question_id: str, level: dict[str | None, dc.ViewResult]
+) -> TopPriorities:
+    """Each shown NAG's top three priorities, as its own view shows them."""
+    q = survey.question(question_id)
+    assert q is not None
+    nags = tuple(
+        NagTop(nag_id, view.completed, tuple(dc.top_three(q, view)))
+        for nag_id, view in level.items()
+        if nag_id is not None
+    )
+    parent = level[None]
+    shown = sum(v.tally.completed for n, v in level.items() if n is not None)
+    return TopPriorities(question_id, nags, parent.tally.completed > shown)
+
+
+async def survey_results(
+    store: SurveyStore,
+    survey: Survey,
+    nag_order: Sequence[str],
+    min_count: int,
+    nag_id: str | None = None,
+    since: str | None = None,
+) -> SurveyResults | Refused:
+    """The results of `survey`, for one NAG and from one date when given.
+
+    The whole survey is exact; a NAG or a start date is checked and protected first (see the
+    rules in bot/domain/disclosure.py), and refused with a reason when it would show too few.
+    """
+    k = min_count
+    asked = week_of(since) if since else None
+    top = next((q for q in survey.questions if q.type == "top"), None)
+    level: dict[str | None, dc.ViewResult] | None = None
+    groups: dc.Groups | None = None
+    if nag_id is None and since is None:
+        # The whole survey: the fast GROUP BY path; no other view is involved.
+        counts = await store.counts(survey.id)
+        results = dc.summarise(
+            survey, counts.answered, counts.values, k, completed=counts.completed
+        )
+        view = dc.ViewResult(None, None, counts.completed, tuple(results), dc.Tally(), False)
+        if top is not None:
+            groups = await load_groups(store, survey, nag_order, k, top.id)
+            level = dc.protect_level(survey, groups, 0, k)
+        elif counts.completed:
+            groups = await load_groups(store, survey, nag_order, k, answers=False)
+        selection = dc.select(groups, None, None, k) if groups else "small"
+    else:
+        groups = await load_groups(store, survey, nag_order, k)
+        selection = dc.select(groups, nag_id, asked, k)
+        if isinstance(selection, str):
+            return Refused(selection, nag_id)
+        level = dc.protect_level(survey, groups, selection.start, k)
+        view = level[selection.nag]
+    first = groups.starts[0] if groups and groups.starts else None
+    tops = None
+    if nag_id is None and top is not None and level is not None:
+        tops = top_priorities(survey, top.id, level)
+    return SurveyResults(
+        survey=survey,
+        nag=nag_id,
+        view=view,
+        min_count=k,
+        since=since_of(view, asked, first),
+        figures=figures(view),
+        top=tops,
+        groups=groups,
+        selection=None if isinstance(selection, str) else selection,
+    )
+
+
+async def csv_file(store: SurveyStore, results: SurveyResults) -> CsvFile | None:
+    """The responses of the view as a CSV file (None when too few responses overall)."""
+    groups, selection = results.groups, results.selection
+    if groups is None or selection is None:
+        return None
+    buf = io.StringIO()
+    await write_csv(store, results.survey, buf, groups, selection)
+    start = groups.starts[selection.start] if selection.start else None
+    nag, survey_id = results.nag, results.survey.id
+    name = f"{survey_id}{'-' + nag if nag else ''}{'-from-' + start if start else ''}.csv"
+    return CsvFile(name, buf.getvalue())
+
+
+async def progress(
+    store: SurveyStore, surveys: Sequence[Survey], day: date
+) -> list[SurveyProgress]:
+    """Each survey's status on `day`, responses started and completed, and completion rate."""
+    overview = await store.overview()
+    out = []
+    for survey in surveys:
+        started, completed = overview.get(survey.id, (0, 0))
+        rate = dc.completion_rate(started, completed)
+        out.append(SurveyProgress(survey, dom.status(survey, day), started, completed, rate))
+    return out
+
+
+async def participant_views(
+    store: SurveyStore,
+    survey: Survey,
+    nag_order: Sequence[str],
+    min_count: int,
+    respondent: Callable[[int], str],
+) -> list[tuple[int, dc.ViewResult]]:
+    """(chat_id, view) for each participant of `survey` who agreed to messages: their NAG's view
+    as officers would see it (rounded, protected against comparison with the Milton Keynes-wide
+    figures), or the Milton Keynes-wide view when their NAG can't be shown. `respondent` turns
+    a chat id into the survey's pseudonym."""
+    participants = await store.participants(survey.id)
+    if not participants:
+        return []
+    groups = await load_groups(store, survey, nag_order, min_count)
+    level = dc.protect_level(survey, groups, 0, min_count)
+    out: list[tuple[int, dc.ViewResult]] = []
+    async for batch in store.opted_in_residents():
+        for chat_id, nag_id in batch:
+            if respondent(chat_id) in participants:
+                out.append((chat_id, level[nag_id if nag_id in level else None]))
+    return out

@@ -1,0 +1,236 @@
+"""The application services (bot/services/) with plain values: a real SQLite database in a
+temporary folder through the storage classes, the real content, and no Telegram at all."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import AsyncIterator
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.content import Content
+from bot.services import officers as ro
+from bot.services import results as rs
+from bot.services import surveys as sv
+from storage.broadcasts import BroadcastStore
+from storage.db import Database
+from storage.model import Audience, AudienceKind, AuditAction, BroadcastKind, BroadcastSpec
+from storage.residents import Residents
+from storage.surveys import SurveyStore
+from tests.conftest import LONDON
+from tests.test_results import seed_safety, survey
+from tests.test_surveys import CS
+
+K = 5  # the threshold the content's surveys use in these tests
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=LONDON)
+OFFICER = 777
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    database = await Database(tmp_path / "bot.db").open()
+    yield database
+    await database.close()
+
+
+class Stores:
+    """Just what seed_safety reaches for (`h.services.surveys`)."""
+
+    def __init__(self, db: Database) -> None:
+        self.services = self
+        self.surveys = SurveyStore(db)
+
+
+def nag_order(content: Content) -> list[str]:
+    return [n.id for n in content.nags]
+
+
+# ---------------------------------------------------------------- survey results
+
+
+async def test_whole_survey_is_exact_with_figures_and_csv(db: Database, content: Content):
+    await seed_safety(Stores(db))  # type: ignore[arg-type]
+    store = SurveyStore(db)
+    s = survey(content, CS)
+    res = await rs.survey_results(store, s, nag_order(content), K)
+    assert isinstance(res, rs.SurveyResults)
+    assert res.enough and res.view.completed == 17 and not res.view.rounded
+    assert res.since is None and res.nag is None
+    assert [f.number for f in res.figures] == list(range(1, len(s.questions) + 1))
+    by_id = {f.result.question.id: f for f in res.figures}
+    assert by_id["unsafe_why"].nothing, "nobody was asked it: nothing to show"
+    assert not by_id["years"].nothing and not by_id["years"].chartable, "a number: no chart"
+    worries = by_id["worries"]
+    assert not worries.nothing and worries.chartable
+    assert "Burglary" in worries.small, "3 < 5"
+    assert all(f.chartable for f in res.charts)
+    csv_ = await rs.csv_file(store, res)
+    assert csv_ is not None and csv_.name == f"{CS}.csv"
+    rows = list(csv.reader(io.StringIO(csv_.text)))
+    assert len(rows) == 1 + 17
+
+
+async def test_a_nag_with_too_few_is_refused_and_a_big_one_is_rounded(
+    db: Database, content: Content
+):
+    await seed_safety(Stores(db))  # type: ignore[arg-type]
+    store, s = SurveyStore(db), survey(content, CS)
+    refused = await rs.survey_results(store, s, nag_order(content), K, "woughton")
+    assert refused == rs.Refused("nag", "woughton")
+    fm = await rs.survey_results(store, s, nag_order(content), K, "fishermead")
+    assert isinstance(fm, rs.SurveyResults)
+    assert fm.view.nag == "fishermead" and fm.view.rounded and fm.view.completed == 10
+    csv_ = await rs.csv_file(store, fm)
+    assert csv_ is not None and csv_.name == f"{CS}-fishermead.csv"
+
+
+async def test_no_responses_is_not_enough_and_has_no_csv(db: Database, content: Content):
+    store, s = SurveyStore(db), survey(content, CS)
+    res = await rs.survey_results(store, s, nag_order(content), K)
+    assert isinstance(res, rs.SurveyResults)
+    assert not res.enough and res.view.completed == 0
+    assert await rs.csv_file(store, res) is None
+
+
+async def test_progress_counts_started_and_completed(db: Database, content: Content):
+    await seed_safety(Stores(db))  # type: ignore[arg-type]
+    rows = await rs.progress(SurveyStore(db), content.surveys, date(2026, 11, 25))
+    assert [p.survey.id for p in rows] == [s.id for s in content.surveys]
+    cs = next(p for p in rows if p.survey.id == CS)
+    assert (cs.status, cs.started, cs.completed, cs.rate) == ("open", 17, 17, 100.0)
+
+
+def test_since_says_how_the_start_week_was_used():
+    def view(start: str | None):
+        from bot.domain import disclosure as dc
+
+        return dc.ViewResult(None, start, 10, (), dc.Tally(), start is not None)
+
+    assert rs.since_of(view(None), None, None) is None
+    assert rs.since_of(view("2026-11-09"), "2026-11-16", "2026-11-02") == rs.Since(
+        "moved", "2026-11-09", "2026-11-16"
+    )
+    assert rs.since_of(view("2026-11-09"), "2026-11-09", None) == rs.Since("since", "2026-11-09")
+    assert rs.since_of(view(None), "2026-11-16", "2026-11-02") == rs.Since(
+        "all_weeks", None, "2026-11-16"
+    )
+    assert rs.since_of(view(None), "2026-11-02", "2026-11-02") == rs.Since("first", "2026-11-02")
+
+
+async def test_participants_get_their_nags_view_or_the_whole(db: Database, content: Content):
+    await seed_safety(Stores(db))  # type: ignore[arg-type]
+    residents = Residents(db)
+    for chat, nag in ((1, "fishermead"), (2, "olney"), (3, "fishermead"), (4, "fishermead")):
+        await residents.touch(chat, NOW)
+        await residents.set_nag(chat, nag, NOW)
+        await residents.set_consent(chat, chat != 4, NOW)  # 4 did not agree to messages
+    for chat in (1, 2, 4):  # 3 never took part
+        await db.execute(
+            "INSERT INTO survey_completions (survey_id, respondent) VALUES (?, ?)", (CS, f"r{chat}")
+        )
+    views = await rs.participant_views(
+        SurveyStore(db), survey(content, CS), nag_order(content), K, lambda c: f"r{c}"
+    )
+    got = {chat: view.nag for chat, view in views}
+    assert got == {1: "fishermead", 2: None}, "Olney can't be shown: the whole survey instead"
+
+
+# ---------------------------------------------------------------- officers' broadcast views
+
+
+async def resident(db: Database, chat: int, consent: bool = True) -> None:
+    residents = Residents(db)
+    await residents.touch(chat, NOW)
+    await residents.set_nag(chat, "fishermead", NOW)
+    await residents.set_consent(chat, consent, NOW)
+
+
+async def officer_broadcast(store: BroadcastStore, text: str, at: datetime) -> int:
+    spec = BroadcastSpec(
+        BroadcastKind.OFFICER, text, Audience(AudienceKind.ALL), at, created_by=OFFICER
+    )
+    bid, created = await store.create(spec, NOW)
+    assert created
+    return bid
+
+
+async def test_reach_counts_who_agreed_to_messages(db: Database):
+    for chat in (1, 2, 3):
+        await resident(db, chat, consent=chat != 3)
+    store = BroadcastStore(db)
+    b = await store.get(await officer_broadcast(store, "Hello", NOW + timedelta(hours=2)))
+    assert b is not None
+    assert await ro.reach(store, b) == ro.Reach(2, 0, 2)
+
+
+async def test_scheduled_pages_are_clamped(db: Database):
+    store = BroadcastStore(db)
+    empty = await ro.scheduled_page(store, NOW, later=False, page=0)
+    assert empty.empty and empty.pages == 1 and empty.shown == ()
+    for i in range(10):
+        await officer_broadcast(store, f"Message {i}", NOW + timedelta(hours=i + 1))
+    first = await ro.scheduled_page(store, NOW, later=False, page=0)
+    assert (first.page, first.pages, first.count, len(first.shown)) == (0, 2, 10, ro.PAGE)
+    assert [b.text for b, _ in first.shown][:2] == ["Message 0", "Message 1"], "soonest first"
+    last = await ro.scheduled_page(store, NOW, later=False, page=9)
+    assert (last.page, len(last.shown)) == (1, 2)
+    later = await ro.scheduled_page(store, NOW, later=True, page=0)
+    assert later.count == 0 and later.soon_count == 10 and not later.empty
+
+
+async def test_report_and_audit_and_an_officers_own_actions(db: Database):
+    store = BroadcastStore(db)
+    assert await ro.report(store, 404) is None
+    bid = await officer_broadcast(store, "Hello", NOW + timedelta(hours=2))
+    report = await ro.report(store, bid)
+    assert report is not None and report.broadcast.id == bid
+    assert (report.sent, report.remaining, report.failed, report.useful) == (0, 0, 0, 0)
+    assert [(a.action, a.actor_id) for a in report.audit] == [(AuditAction.SCHEDULE, OFFICER)]
+    actions = await ro.actions_of(store, OFFICER)
+    assert [(a["broadcast"], a["action"]) for a in actions] == [(bid, "schedule")]
+    assert await ro.actions_of(store, OFFICER + 1) == []
+
+
+# ---------------------------------------------------------------- opening a survey
+
+
+async def test_opening_a_survey_from_closed_to_started_to_resumed(db: Database, content: Content):
+    store, s = SurveyStore(db), survey(content, CS)
+    day = date(2026, 11, 25)
+
+    async def opening(nag: str | None, on: date = day, **kw: bool) -> sv.Opening:
+        args = {"consent_answered": True, "via_link": False, **kw}
+        return await sv.opening(store, s, "r1", nag, day=on, **args)
+
+    assert (await opening("fishermead", date(2027, 4, 1))).kind == "closed"
+    assert (await opening("fishermead", date(2026, 10, 1))).kind == "upcoming"
+    assert await opening(None) == sv.Opening("ask_first", need="area")
+    assert (await opening("fishermead")).kind == "start"
+    resp = await sv.start(store, s, "r1", "fishermead", NOW)
+    assert resp.current == s.questions[0].id
+    resumed = await opening(None)
+    assert resumed.kind == "resume" and resumed.existing is not None
+    assert resumed.existing.id == resp.id, "one in progress resumes, area or not"
+
+
+async def test_opening_a_link_only_or_answered_survey(db: Database, content: Content):
+    store, review = SurveyStore(db), survey(content, "partnership-review")
+    day = date(2026, 11, 25)
+
+    async def kind(respondent: str, via_link: bool) -> str:
+        o = await sv.opening(
+            store, review, respondent, "fishermead", consent_answered=True, day=day,
+            via_link=via_link,
+        )  # fmt: skip
+        return o.kind
+
+    assert await kind("r1", via_link=False) == "not_for_you", "link-only: not from the list"
+    assert await kind("r1", via_link=True) == "start"
+    await db.execute(
+        "INSERT INTO survey_completions (survey_id, respondent) VALUES (?, ?)", (review.id, "r1")
+    )
+    assert await kind("r1", via_link=True) == "done"
+    assert await kind("r2", via_link=True) == "start"
