@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 from bench.bench_broadcast import PY, http, seed, write_config  # noqa: E402
 from bench.bench_crash import broadcast_status, outbox  # noqa: E402
 from bench.bench_sigterm import start_bot, wait_until_sending  # noqa: E402
-from bot.pacing import REPLY_CHAT_BURST  # noqa: E402
+from bot.telegram.pacing import REPLY_CHAT_BURST  # noqa: E402
 
 FLOOD = 6_000_000  # flooding accounts' chat ids
 QUIET = 5_000_000  # quiet residents

@@ -3,7 +3,8 @@ update of the journey stream calls it.
 
 The hooks (bot/serving.py wires them): one `update_seen` per update (the TypeHandler before
 every group, with python-telegram-bot's dispatch of that handler), one `api_call` per Bot API
-exchange (bot/http.py's observer, with the contextvar read that tells a reply), one histogram
+exchange (bot/telegram/http.py's observer, with the contextvar read that tells a reply), one
+histogram
 `observe` per database transaction or read (storage/db.py's on_timed). How often: the journey
 stream (bench/fake_api.py: make_updates) through the real Application in this process, against
 the in-process Bot API double, counting Bot API calls and database calls per update.

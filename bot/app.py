@@ -36,7 +36,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot import dbwatch, flood, scheduling
+from bot import dbwatch, scheduling
 from bot.broadcasting import BroadcastService
 from bot.clock import Clock, SystemClock
 from bot.config import Config
@@ -67,15 +67,16 @@ from bot.handlers import (
     wizard,
 )
 from bot.handlers.registry import Callback, Command, Destination, allowed
-from bot.http import BotApiRequest
 from bot.ops.alerts import AdminAlerts
 from bot.ops.status import OpenProblem, Problem
-from bot.pacing import Pacer
-from bot.polling import PollingRequest
-from bot.processing import PerChatOrderedProcessor
 from bot.render.text import e, when_words
 from bot.serving import start_serving, stop_serving, wire_ops
-from bot.stopping import StoppingApplication
+from bot.telegram import flood
+from bot.telegram.http import BotApiRequest
+from bot.telegram.pacing import Pacer
+from bot.telegram.polling import PollingRequest
+from bot.telegram.processing import PerChatOrderedProcessor
+from bot.telegram.stopping import StoppingApplication
 from storage.broadcasts import BroadcastStore
 from storage.db import Database, DatabaseUnavailable
 from storage.residents import Residents
@@ -414,11 +415,11 @@ def build_application(
         .post_init(startup)
         .post_stop(stopping)
         .post_shutdown(shutdown)
-        .application_class(StoppingApplication)  # a stop bounded in time (bot/stopping.py)
+        .application_class(StoppingApplication)  # a stop bounded in time (bot/telegram/stopping.py)
     )
     app = builder.build()
     if isinstance(polling, PollingRequest):
-        # Read ahead only while the Updater is running (bot/http.py: PollingRequest).
+        # Read ahead only while the Updater is running (bot/telegram/http.py: PollingRequest).
         polling.polling = lambda: app.updater is not None and app.updater.running
         polling.on_fatal = lambda reason: _stop_fatally(app, services, reason)
     app.bot_data.services = services

@@ -25,7 +25,7 @@ from bot.config import (
 from bot.content import Content, ContentError, load_content
 from bot.domain.understanding import Understanding
 from bot.ops.instance import instance_lock
-from bot.processing import new_event_loop
+from bot.telegram.processing import new_event_loop
 from storage.db import DatabaseError
 
 logger = logging.getLogger("bot")
@@ -173,7 +173,8 @@ def _network_reason(err: BaseException) -> str:
     if isinstance(cause, OSError):
         return os.strerror(cause.errno) if cause.errno else "cannot connect"
     if cause is None and isinstance(err, TelegramError):
-        return err.message  # bot/http.py's own reasons: closed without answering, not HTTP, ...
+        # bot/telegram/http.py's own reasons: closed without answering, not HTTP, ...
+        return err.message
     return type(cause or err).__name__
 
 
@@ -187,7 +188,7 @@ async def check_bot_api(
     """
     from telegram.error import NetworkError
 
-    from bot.http import BotApiRequest
+    from bot.telegram.http import BotApiRequest
 
     shown = _shown_url(api_url)
     request = BotApiRequest(connection_pool_size=1, read_timeout=20, proxy=proxy)
@@ -251,7 +252,7 @@ def _run_locked(args: argparse.Namespace, cfg: Config) -> int:
     from bot.app import build_application, make_services
     from bot.logsetup import install_excepthooks, loop_exception_handler, redact, setup_logging
     from bot.serving import stop_serving
-    from bot.webhook import ALLOWED_UPDATES, run_webhook
+    from bot.telegram.webhook import ALLOWED_UPDATES, run_webhook
 
     try:
         cfg, created = resolve_survey_secret(cfg, create=True)
@@ -285,7 +286,7 @@ def _run_locked(args: argparse.Namespace, cfg: Config) -> int:
         "webhook" if cfg.webhook else "long polling",
     )
     # run_polling takes the current loop: give it one whose unhandled errors are redacted
-    # (uvloop's where installed: bot.processing.new_event_loop).
+    # (uvloop's where installed: bot.telegram.processing.new_event_loop).
     loop = new_event_loop()
     loop.set_exception_handler(loop_exception_handler(secrets))
     asyncio.set_event_loop(loop)
@@ -298,7 +299,8 @@ def _run_locked(args: argparse.Namespace, cfg: Config) -> int:
             loop.run_until_complete(app.bot.shutdown())
             print(redact(_stopped_line(exc, cfg.api_url), secrets), file=sys.stderr)
             return 1
-        if cfg.webhook:  # Telegram posts updates to our server: no Updater (bot/webhook.py)
+        # Telegram posts updates to our server: no Updater (bot/telegram/webhook.py)
+        if cfg.webhook:
             run_webhook(app, loop, lambda: stop_serving(app.bot_data.services))
         else:  # python-telegram-bot's start_polling deletes a webhook left set before
             app.run_polling(allowed_updates=ALLOWED_UPDATES)

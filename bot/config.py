@@ -125,7 +125,7 @@ class SurveySection(_Strict):
 
 
 class BroadcastSection(_Strict):
-    # Telegram's free limit is about 30 messages a second; bot/pacing.py keeps every send
+    # Telegram's free limit is about 30 messages a second; bot/telegram/pacing.py keeps every send
     # (broadcast and replies) inside it, measured at 30 (bench/README.md, section 5).
     rate_per_second: float = Field(default=30.0, gt=0, le=30)
     quiet_hours: str = "21:00-08:00"

@@ -2,7 +2,8 @@
 
 Two pieces:
 
-* `bot.pacing.Pacer`, the bot's python-telegram-bot rate limiter: replies to residents first,
+* `bot.telegram.pacing.Pacer`, the bot's python-telegram-bot rate limiter: replies to residents
+first,
   broadcast sends in the bulk lane at Telegram's pace (a send holds its slot from start to
   answer, an adaptive margin, retry_after honoured exactly, one message a second per chat).
   Its module docstring explains the design.
@@ -56,8 +57,8 @@ from telegram.ext import Application
 from bot.context import Services, services_of
 from bot.domain.broadcasts import effective_send_time, sends_image
 from bot.ops.status import Problem
-from bot.pacing import Pacer, Sleep, retry_after
 from bot.render.keyboards import rating_keyboard
+from bot.telegram.pacing import Pacer, Sleep, retry_after
 from storage.broadcasts import Broadcast, Claimed, Outcome
 from storage.db import DatabaseUnavailable
 from storage.model import OutboxStatus

@@ -14,12 +14,12 @@ from telegram.request import BaseRequest
 
 from bot.config_http import webhook_path
 from bot.context import BotContext, Services
-from bot.http import BotApiRequest
 from bot.ops import readiness
 from bot.ops.server import OpsServer
-from bot.pacing import Pacer
-from bot.processing import PerChatOrderedProcessor
-from bot.webhook import WebhookReceiver, set_webhook
+from bot.telegram.http import BotApiRequest
+from bot.telegram.pacing import Pacer
+from bot.telegram.processing import PerChatOrderedProcessor
+from bot.telegram.webhook import WebhookReceiver, set_webhook
 
 # Before every other group (bot.handlers.registry.Group starts at -30): each update is counted
 # once, whichever handlers then take it.

@@ -22,7 +22,7 @@ from bot.clock import FixedClock
 from bot.config import load_config
 from bot.content import Content, load_content
 from bot.context import Services
-from bot.pacing import Pacer
+from bot.telegram.pacing import Pacer
 from tests import builders as b
 from tests.fakes.botapi import Call, FakeBotApi, FakeRequest
 

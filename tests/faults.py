@@ -99,7 +99,7 @@ class FaultyRequest(FakeRequest):
         if fault:
             self.faults[fault] += 1
         if fault == RESET:
-            raise NetworkError("aiohttp.ClientOSError")  # what bot.http raises on a reset
+            raise NetworkError("aiohttp.ClientOSError")  # what bot.telegram.http raises on a reset
         if fault == CONNECT_TIMEOUT:
             raise TimedOut("Timed out talking to the Bot API")
         if fault == HANG:

@@ -19,8 +19,8 @@ from bot.config import load_config
 from bot.content import Content
 from bot.context import Services
 from bot.ops.server import OpsServer
-from bot.pacing import Pacer
 from bot.serving import stop_serving
+from bot.telegram.pacing import Pacer
 from tests.conftest import LONDON, write_config
 from tests.fakes.server import FakeBotApiServer
 from tests.fakes.webhook import WebhookBotApi

@@ -1,4 +1,4 @@
-"""Bot API answers are capped in size (bot/http.py, bot/polling.py): a server on 127.0.0.1 that
+"""Bot API answers are capped in size (bot/telegram/http.py, bot/telegram/polling.py): a server on 127.0.0.1 that
 streams an endless body makes the call fail with NetworkError once the cap is passed, memory
 stays bounded, and the next call works on a fresh connection."""
 
@@ -12,8 +12,8 @@ import pytest
 from telegram import Bot
 from telegram.error import NetworkError
 
-from bot.http import MAX_ANSWER, BotApiRequest
-from bot.polling import MAX_UPDATES_ANSWER, PollingRequest
+from bot.telegram.http import MAX_ANSWER, BotApiRequest
+from bot.telegram.polling import MAX_UPDATES_ANSWER, PollingRequest
 
 TOKEN = "123456789:" + "A" * 35
 CHUNK = b"x" * 65536

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import ConfigError, load_config
-from bot.pacing import Pacer
+from bot.telegram.pacing import Pacer
 
 TOKEN = "123456789:" + "A" * 35
 

@@ -93,7 +93,7 @@ async def test_each_consenting_resident_gets_it_once_with_rating_buttons(tmp_pat
 async def test_pacing_keeps_the_rate_on_average_and_telegrams_limit_in_every_second(
     tmp_path, content
 ):
-    from bot.pacing import BULK_BURST, TELEGRAM_LIMIT
+    from bot.telegram.pacing import BULK_BURST, TELEGRAM_LIMIT
 
     h = await harness(tmp_path, content, NO_QUIET + "\n  rate_per_second: 25")
     limiter = h.services.delivery.limiter
@@ -333,7 +333,7 @@ async def test_replies_pass_while_the_bulk_lane_is_paused(tmp_path, content):
 
 
 async def test_replies_count_against_the_shared_budget_and_bulk_waits_for_it():
-    from bot.pacing import TELEGRAM_LIMIT, Pacer
+    from bot.telegram.pacing import TELEGRAM_LIMIT, Pacer
 
     limiter = Pacer(25)
     limiter.use_virtual_time()

@@ -1,4 +1,4 @@
-"""The bot's event loop (bot.processing.new_event_loop): uvloop unless switched off."""
+"""The bot's event loop (bot.telegram.processing.new_event_loop): uvloop unless switched off."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from bot.processing import new_event_loop, uvloop_wanted
+from bot.telegram.processing import new_event_loop, uvloop_wanted
 
 
 @pytest.mark.parametrize("value", ["0", "false", "No", " off "])

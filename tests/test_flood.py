@@ -15,7 +15,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from telegram import Bot, Update
 
 from bot.content import Content
-from bot.processing import BURST, REFILL_S, PerChatOrderedProcessor
+from bot.telegram.processing import BURST, REFILL_S, PerChatOrderedProcessor
 from tests import builders as b
 from tests.conftest import OFFICER_ID, Harness, close_harness, make_harness
 
@@ -216,7 +216,7 @@ def test_a_broadcast_keeps_its_share_under_a_flood_of_replies() -> None:
     """Sixty accounts' worth of replies (20 each, all at once, then more every second) during a
     300-recipient broadcast, in the pacer's virtual time: bulk sends keep at least their share in
     every full second, replies still fill the rest, and Telegram's 30/s holds."""
-    from bot import pacing
+    from bot.telegram import pacing
     from tests.test_pacing import Server, broadcast, max_in_window, pacer, reply, run
 
     async def main() -> list[tuple[float, int | None, dict[str, Any]]]:

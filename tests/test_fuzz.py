@@ -20,7 +20,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.htmlcheck import html_problem
+from bot.telegram.htmlcheck import html_problem
 from tests import builders as b
 from tests.conftest import ADMIN_ID, OFFICER_ID, Harness
 from tests.fakes.botapi import Call

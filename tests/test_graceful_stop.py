@@ -1,4 +1,4 @@
-"""SIGTERM during a broadcast (bot/stopping.py): the real `python -m bot run` against the Bot API
+"""SIGTERM during a broadcast (bot/telegram/stopping.py): the real `python -m bot run` against the Bot API
 double over HTTP on 127.0.0.1, stopped three times (the API answering; silent on getUpdates;
 silent altogether) and restarted on the same database each time until the broadcast is done.
 

@@ -1,4 +1,4 @@
-"""The Bot API transport (bot/http.py) against the Bot API double over HTTP on 127.0.0.1:
+"""The Bot API transport (bot/telegram/http.py) against the Bot API double over HTTP on 127.0.0.1:
 what arrives is what the bot meant to send, answers parse as python-telegram-bot's own, and the
 orjson path and the standard-library path agree."""
 
@@ -10,10 +10,10 @@ import pytest
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import TelegramError
 
-from bot import http
-from bot.http import BotApiRequest, decode_json, encode_json
 from bot.preview.double import BotApiDouble, Rules
 from bot.preview.transport import BotApiServer
+from bot.telegram import http
+from bot.telegram.http import BotApiRequest, decode_json, encode_json
 
 TOKEN = "123456789:" + "A" * 35
 CHAT = 4242

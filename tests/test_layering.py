@@ -1,6 +1,6 @@
 """The architecture's rules, checked on the source (STYLE.md): telegram is imported only under
 bot/ and never its private modules; storage/ imports nothing from bot/; the pure layers
-(bot/domain, bot/content, bot/render/text.py, bot/limits.py, bot/callback_data.py) import neither
+(bot/domain, bot/content, bot/render/text.py, bot/telegram/limits.py, bot/callback_data.py) import neither
 telegram nor the database; storage/model.py is pure too, so the domain may share its types; the
 application services (bot/services/) import neither telegram, the handlers, the web framework nor
 SQL (they call the storage classes, which own it), not even through another bot module."""
@@ -11,8 +11,8 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PURE = ["bot/domain", "bot/content", "bot/render/text.py", "bot/limits.py", "bot/callback_data.py",
-        "bot/htmlcheck.py", "bot/runtime.py", "storage/model.py"]  # fmt: skip
+PURE = ["bot/domain", "bot/content", "bot/render/text.py", "bot/telegram/limits.py", "bot/callback_data.py",
+        "bot/telegram/htmlcheck.py", "bot/runtime.py", "storage/model.py"]  # fmt: skip
 
 
 def imports(path: Path) -> set[str]:

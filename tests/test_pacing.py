@@ -1,4 +1,4 @@
-"""The pacer (bot/pacing.py) in virtual time: an event loop whose clock jumps to the next timer,
+"""The pacer (bot/telegram/pacing.py) in virtual time: an event loop whose clock jumps to the next timer,
 so thousands of paced sends through a simulated Bot API with network latency and jitter run in
 milliseconds, and every figure below is in the loop's (virtual) seconds, never the wall clock.
 
@@ -20,9 +20,9 @@ from typing import Any
 import pytest
 from telegram.error import RetryAfter
 
-from bot import pacing
-from bot.pacing import BACKOFF, CREEP, Pacer, estimate
 from bot.preview.double import Rules
+from bot.telegram import pacing
+from bot.telegram.pacing import BACKOFF, CREEP, Pacer, estimate
 from tests.conftest import close_harness, make_harness
 from tests.fakes.botapi import FakeBotApi
 from tests.test_delivery import officer_broadcast

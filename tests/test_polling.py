@@ -1,4 +1,4 @@
-"""getUpdates read ahead (bot/http.py: PollingRequest) against the Bot API double over HTTP on
+"""getUpdates read ahead (bot/telegram/http.py: PollingRequest) against the Bot API double over HTTP on
 127.0.0.1: a full batch makes the next one be fetched at once and handed to the next call;
 never two getUpdates at a time; nothing acknowledged while the Updater is stopping; and a real
 Application stopped in the middle of a stream and started again handles every update once."""
@@ -14,10 +14,10 @@ from telegram import Bot, Update
 from telegram.error import NetworkError
 from telegram.ext import ApplicationBuilder, ContextTypes, TypeHandler
 
-from bot.http import BotApiRequest
-from bot.polling import PollingRequest
 from bot.preview.double import BotApiDouble
 from bot.preview.transport import BotApiServer
+from bot.telegram.http import BotApiRequest
+from bot.telegram.polling import PollingRequest
 from tests import builders as b
 
 TOKEN = "123456789:" + "P" * 35

@@ -6,7 +6,7 @@ import asyncio
 
 from telegram import Bot, Update
 
-from bot.processing import PerChatOrderedProcessor, chat_key
+from bot.telegram.processing import PerChatOrderedProcessor, chat_key
 from tests import builders as b
 
 BOT = Bot("12345:" + "A" * 35)

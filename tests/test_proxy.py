@@ -16,7 +16,7 @@ from telegram.error import NetworkError
 
 from bot.cli import check_bot_api
 from bot.config import ConfigError, load_config
-from bot.http import BotApiRequest
+from bot.telegram.http import BotApiRequest
 from tests.conftest import TEST_TOKEN
 from tests.fakes.proxy import ConnectProxy
 from tests.test_transport import RawServer, ask

@@ -1,4 +1,4 @@
-"""bot/sending.py, the short way to send and edit texts: through the real Application's bot, the
+"""bot/telegram/sending.py, the short way to send and edit texts: through the real Application's bot, the
 Bot API double sees exactly what python-telegram-bot's own methods (with the app's Defaults) put
 on the wire, refusals raise the same exceptions, and the Pacer paces and retries these calls
 as it does the Bot's."""
@@ -11,8 +11,8 @@ import pytest
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden
 
-from bot import sending
-from bot.pacing import Pacer
+from bot.telegram import sending
+from bot.telegram.pacing import Pacer
 from tests.conftest import Harness
 from tests.fakes.botapi import Failure
 

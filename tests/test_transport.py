@@ -1,4 +1,4 @@
-"""The Bot API transport's connections (bot/http.py) against a raw HTTP server on 127.0.0.1 that
+"""The Bot API transport's connections (bot/telegram/http.py) against a raw HTTP server on 127.0.0.1 that
 misbehaves on demand: keep-alive reuse, the pool's limit and its waiters, timeouts, broken and
 unusual answers, connections closed by the server, cancellation, and TLS. After every fault the
 next request must work, no request is ever sent twice, and no connection is left open."""
@@ -13,7 +13,7 @@ import pytest
 import trustme
 from telegram.error import NetworkError, TimedOut
 
-from bot.http import AsyncPool, BotApiRequest, Origin
+from bot.telegram.http import AsyncPool, BotApiRequest, Origin
 
 OK = b'{"ok":true,"result":{"n":1}}'
 

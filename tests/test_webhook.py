@@ -11,7 +11,7 @@ import pytest
 from bot.content import Content
 from bot.ops.status import Problem
 from bot.serving import stop_serving
-from bot.webhook import ALLOWED_UPDATES
+from bot.telegram.webhook import ALLOWED_UPDATES
 from tests import builders as b
 from tests.fakes.botapi import FakeBotApi, FakeRequest
 from tests.fakes.webhook import WebhookBotApi

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from bot.content.yamlines import LineDict, LineList, YamlProblem, line_of, load_yaml
-from bot.limits import MAX_BUTTON_LABEL
+from bot.telegram.limits import MAX_BUTTON_LABEL
 
 MAX_ID = 32  # characters of a NAG or campaign id
 

@@ -29,7 +29,7 @@ from bot.content.base import (
     validated,
 )
 from bot.content.yamlines import line_of
-from bot.limits import MAX_BUTTON_LABEL, MAX_MESSAGE
+from bot.telegram.limits import MAX_BUTTON_LABEL, MAX_MESSAGE
 
 # ---------------------------------------------------------------- days in the calendar
 

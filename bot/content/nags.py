@@ -27,7 +27,7 @@ from bot.content.base import (
     validated,
 )
 from bot.content.yamlines import LineDict, LineList, YamlProblem, line_of, load_yaml
-from bot.limits import MAX_BUTTON_LABEL, MAX_SHORT_NAME
+from bot.telegram.limits import MAX_BUTTON_LABEL, MAX_SHORT_NAME
 
 POSTCODE_AREA_RE = re.compile(r"^MK\d{1,2}(?: \d)?$")
 EVERY_RE = re.compile(

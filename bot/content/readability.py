@@ -16,7 +16,7 @@ from typing import Any
 
 from bot.content.base import Collector
 from bot.content.yamlines import LineDict, LineList, YamlProblem, load_yaml
-from bot.limits import MAX_SCREEN, MAX_SENTENCE_WORDS
+from bot.telegram.limits import MAX_SCREEN, MAX_SENTENCE_WORDS
 
 PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
 TYPICAL_VALUE = "x" * 12  # a name, a date or a number, as filled in

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from bot.content.base import Collector, load_mapping
 from bot.content.yamlines import line_of
 from bot.domain.safety import Category, Lexicon, words_of
-from bot.htmlcheck import html_problem
+from bot.telegram.htmlcheck import html_problem
 
 MAX_BLOCK = 350  # characters of one category's reply
 MAX_FOOTER = 300

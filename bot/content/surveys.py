@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
-from bot.limits import MAX_BUTTON_LABEL
+from bot.telegram.limits import MAX_BUTTON_LABEL
 
 # Conditions about one multi / top / text question (their combinations are tried: 2 ** n).
 MAX_CONDITIONS_ON_PICKS = 10

@@ -18,7 +18,7 @@ from bot.content.base import Collector, load_file
 from bot.content.keys import TextKey
 from bot.content.readability import check_texts
 from bot.content.yamlines import LineDict
-from bot.limits import MAX_BUTTON_LABEL, MAX_COMMAND_DESCRIPTION, MAX_MESSAGE
+from bot.telegram.limits import MAX_BUTTON_LABEL, MAX_COMMAND_DESCRIPTION, MAX_MESSAGE
 
 
 class Texts:

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from bot.content import Campaign, ScheduledMessage
 from bot.content.campaigns import clocks_go_back  # noqa: F401 - re-exported
-from bot.limits import MAX_CAPTION
+from bot.telegram.limits import MAX_CAPTION
 
 UTC = ZoneInfo("UTC")
 

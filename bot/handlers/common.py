@@ -17,7 +17,7 @@ from bot.content import Nag, Texts
 from bot.context import BotContext
 from bot.handlers.registry import allowed
 from bot.render.text import split_message
-from bot.sending import edit_buttons, edit_text, send_text
+from bot.telegram.sending import edit_buttons, edit_text, send_text
 
 
 class NoChat(Exception):

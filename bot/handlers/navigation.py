@@ -21,7 +21,7 @@ from bot.context import BotContext, Services
 from bot.handlers.common import chat_id, chat_store, reply, require_chat, texts
 from bot.render.keyboards import button
 from bot.render.text import e
-from bot.sending import edit_buttons
+from bot.telegram.sending import edit_buttons
 from storage.residents import Resident
 
 logger = logging.getLogger(__name__)

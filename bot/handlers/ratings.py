@@ -20,8 +20,8 @@ from bot.context import BotContext, Services
 from bot.features import Feature, Handler, Privacy
 from bot.handlers.common import answer, chat_id, now, on_button, pressed, texts
 from bot.handlers.registry import Group
-from bot.limits import MAX_CAPTION, MAX_MESSAGE
 from bot.render.text import date_words, e, first_line, plain
+from bot.telegram.limits import MAX_CAPTION, MAX_MESSAGE
 from storage.model import OutboxStatus
 
 logger = logging.getLogger(__name__)

@@ -37,7 +37,7 @@ from bot.handlers.common import (
     texts,
 )
 from bot.handlers.registry import Group
-from bot.sending import edit_buttons
+from bot.telegram.sending import edit_buttons
 
 logger = logging.getLogger(__name__)
 

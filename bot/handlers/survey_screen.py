@@ -29,7 +29,7 @@ from bot.render.text import (
     question_text,
     survey_intro,
 )
-from bot.sending import edit_buttons, edit_text
+from bot.telegram.sending import edit_buttons, edit_text
 from storage.surveys import Answer, Response
 
 logger = logging.getLogger(__name__)

@@ -50,8 +50,6 @@ from bot.handlers.common import (
     texts,
 )
 from bot.handlers.registry import Command, Group
-from bot.limits import MAX_CAPTION, MAX_MESSAGE
-from bot.pacing import estimate
 from bot.ports import Duplicate
 from bot.render.keyboards import button, rating_keyboard
 from bot.render.text import (
@@ -63,6 +61,8 @@ from bot.render.text import (
     snippet,
     when_words,
 )
+from bot.telegram.limits import MAX_CAPTION, MAX_MESSAGE
+from bot.telegram.pacing import estimate
 from storage.model import Audience, AudienceKind, BroadcastKind, BroadcastSpec
 
 logger = logging.getLogger(__name__)

@@ -145,7 +145,8 @@ class Metrics:
         self._problems = {p: problems.labels(problem=p.value) for p in Problem}
 
     def watch_flood(self, counts: Any) -> None:
-        """The update processor's flood counters (bot/processing.py), read at scrape time."""
+        """The update processor's flood counters (bot/telegram/processing.py), read at scrape
+        time."""
         for name, attr, doc in (
             (
                 "flood_dropped_messages",
@@ -177,7 +178,7 @@ class Metrics:
             self._kinds["other"].inc()
 
     def api_call(self, url: str, status: int) -> None:
-        """Count one Bot API exchange (bot/http.py's observer); a reply when it is one."""
+        """Count one Bot API exchange (bot/telegram/http.py's observer); a reply when it is one."""
         bound = self._api_children.get((url, status))
         if bound is None:
             bound = self._bind_api(url, status)

@@ -1,5 +1,5 @@
 """The one HTTP server in the bot's process (aiohttp): /healthz, /readyz, /metrics and, in
-webhook mode, the route Telegram posts updates to (handled by bot/webhook.py).
+webhook mode, the route Telegram posts updates to (handled by bot/telegram/webhook.py).
 
 Answers are small JSON documents or Prometheus text; a request that fails inside a handler gets
 a plain 500 from aiohttp with the error logged once (no traceback to the client). No access log:

@@ -38,7 +38,7 @@ from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urlsplit
 
-from bot.htmlcheck import html_problem
+from bot.telegram.htmlcheck import html_problem
 
 logger = logging.getLogger(__name__)
 

@@ -20,7 +20,7 @@ from bot.content import Campaign, Nag, Question, ScheduledMessage, Survey, Texts
 from bot.content.keys import TextKey
 from bot.domain import surveys as dom
 from bot.domain.meetings import Meeting
-from bot.limits import MAX_MESSAGE
+from bot.telegram.limits import MAX_MESSAGE
 from storage.model import Audience, AudienceKind
 
 

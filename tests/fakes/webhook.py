@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
-from bot.webhook import SECRET_HEADER
+from bot.telegram.webhook import SECRET_HEADER
 from tests.fakes.botapi import FakeBotApi
 
 CONFLICT = (

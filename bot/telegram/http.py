@@ -19,7 +19,7 @@ never shown (it may hold the password).
 
 What it does not do: redirects, compression, HTTP/2, socks or https:// proxies (the Bot API
 needs none of them).
-Answers are capped in size (MAX_ANSWER; getUpdates MAX_UPDATES_ANSWER, bot/polling.py): a
+Answers are capped in size (MAX_ANSWER; getUpdates MAX_UPDATES_ANSWER, bot/telegram/polling.py): a
 server that sends more (a broken proxy, an endless body) gets the connection closed once the cap
 is passed, and the call fails with NetworkError, which the usual retry paths handle. Without it an
 endless answer grew the bot to 5 GB in 30 s (issue 20).
@@ -56,7 +56,7 @@ import httptools
 from telegram.error import NetworkError, TelegramError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
-from bot.proxy import Proxy
+from bot.telegram.proxy import Proxy
 
 try:  # optional speed-up; the standard library is the fallback
     import orjson

@@ -2,7 +2,8 @@
 when someone floods the bot.
 
 python-telegram-bot's `concurrent_updates(True)` gives no ordering at all, and its slowness here
-came from the HTTP pool (see bot/http.py), not from concurrency itself. This processor chains each
+came from the HTTP pool (see bot/telegram/http.py), not from concurrency itself. This processor
+chains each
 chat's updates: an update waits for the previous update of the same chat to finish, while updates
 of other chats run alongside. The Application creates the processing tasks in arrival order and
 asyncio starts tasks in creation order, so the chain order is the arrival order.
@@ -28,7 +29,8 @@ sixty such accounts took Telegram's whole budget from everyone else. So each cha
   that is neither danger nor /stop is dropped (`backlog_dropped`).
 * Officers (`exempt`) and updates that are not a message or a button press are not budgeted.
 
-The hooks are plain callables set by the composition root (bot/flood.py); the defaults budget
+The hooks are plain callables set by the composition root (bot/telegram/flood.py); the defaults
+budget
 everything and recognise nothing, so this module knows nothing of content or config.
 
 It also picks the event loop the bot runs on (`new_event_loop`): uvloop where it is installed
@@ -169,11 +171,12 @@ class PerChatOrderedProcessor(BaseUpdateProcessor):
         self.clock = clock
         self.sleep = sleep
         # The budget (None: none) and the bound on a chat's line (None: unbounded); the bot
-        # sets BURST, REFILL_S and BACKLOG (bot/flood.py).
+        # sets BURST, REFILL_S and BACKLOG (bot/telegram/flood.py).
         self.burst = burst
         self.refill_s = refill_s
         self.backlog = backlog
-        # Hooks (bot/flood.py): not budgeted (officers); jumps the line (/stop); never dropped
+        # Hooks (bot/telegram/flood.py): not budgeted (officers); jumps the line (/stop); never
+        # dropped
         # (danger); the one slow-down line.
         self.exempt: Callable[[Update], bool] = _never
         self.priority: Callable[[Update], bool] = _never

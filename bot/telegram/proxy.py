@@ -1,5 +1,5 @@
 """An HTTP proxy the bot must use to reach Telegram (config telegram.proxy): its address and
-Basic credential, and the CONNECT exchange that opens a tunnel through it (bot/http.py)."""
+Basic credential, and the CONNECT exchange that opens a tunnel through it (bot/telegram/http.py)."""
 
 from __future__ import annotations
 
@@ -17,10 +17,11 @@ from bot.config import check_proxy_url
 
 
 class Origin(Protocol):
-    """Where the tunnel leads (bot/http.py's Origin): a host name and a port."""
+    """Where the tunnel leads (bot/telegram/http.py's Origin): a host name and a port."""
 
     host: str
     port: int
+
 
 MAX_PROXY_ANSWER = 16_384  # a CONNECT answer's head longer than this is not a proxy speaking HTTP
 

@@ -101,7 +101,7 @@ CHAT_MEMORY = 4096  # per-chat entries kept before the stale ones are dropped
 # 0.4 rather than 1/3: a slot is held for one window *after* its answer, so 10 slots give a
 # little under 10 sends a second; 12 keep a broadcast above 10/s with round trips of up to
 # 200 ms, and leave replies 18/s, more than the per-chat budget lets 100 flooding accounts use
-# (bot/processing.py: one message per 6 s each once their burst is spent).
+# (bot/telegram/processing.py: one message per 6 s each once their burst is spent).
 BULK_SHARE = 0.4
 
 Sleep = Callable[[float], Awaitable[None]]
@@ -231,8 +231,8 @@ class Pacer(BaseRateLimiter[dict[str, Any]]):
         self._replies_waiting = 0
         self._reply_next = -math.inf  # GCRA: when the next reply is due while sharing
         self._reply_waiters: list[_ReplyWaiter] = []  # waiting replies, in the order asked
-        # How busy a chat is by what it sends (bot/processing.py: messages spent from its
-        # budget), added to its replies' rank: set by bot/flood.py.
+        # How busy a chat is by what it sends (bot/telegram/processing.py: messages spent from its
+        # budget), added to its replies' rank: set by bot/telegram/flood.py.
         self.chat_load: Callable[[int], float] = lambda chat_id: 0.0
         self._reply_seq = itertools.count()
         # chat -> (replies asked for lately, decaying with REPLY_MEMORY_S; when last counted)
@@ -518,7 +518,8 @@ class Pacer(BaseRateLimiter[dict[str, Any]]):
         equal ranks go in the order asked.
         Separately, the chat's own pace (a burst of `reply_chat_burst`, then one a second, in
         real time) says from when a reply may go; a reply held by it holds the line behind it
-        for at most that second (the per-chat budget, bot/processing.py, keeps such chats rare).
+        for at most that second (the per-chat budget, bot/telegram/processing.py, keeps such chats
+        rare).
         """
         windows = self._windows(bulk=False)
         now = self.clock()

@@ -25,8 +25,8 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import Application
 
-from bot.http import decode_json
 from bot.ops.metrics import Metrics
+from bot.telegram.http import decode_json
 
 logger = logging.getLogger(__name__)
 

@@ -5,7 +5,8 @@ A SIGTERM used to take up to 31 s when the Bot API was silent: the Updater's las
 Application.stop() then waited, without a bound, for every handler and every broadcast send still
 waiting on an answer. Now, from the stop signal:
 
-* the last getUpdates waits at most STOP_POLL_READ_S (bot/polling.py); if it gets no answer,
+* the last getUpdates waits at most STOP_POLL_READ_S (bot/telegram/polling.py); if it gets no
+answer,
   Telegram sends those updates again after the restart, which is better than being killed;
 * `Application.stop()` waits STOP_GRACE_S for handlers, jobs and broadcast sends to finish (the
   sends' results are written as each answer arrives); after that the sends still waiting are
@@ -29,7 +30,7 @@ from typing import Any
 
 from telegram.ext import Application
 
-from bot.processing import PerChatOrderedProcessor
+from bot.telegram.processing import PerChatOrderedProcessor
 
 logger = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""getUpdates over the bot's own transport (bot/http.py): one batch read ahead while the
+"""getUpdates over the bot's own transport (bot/telegram/http.py): one batch read ahead while the
 Updater works, and an answer that means polling cannot go on (a revoked token, nonsense) reported
 once so that the bot stops cleanly (bot/app.py)."""
 
@@ -11,9 +11,10 @@ from typing import Any
 from telegram.error import TelegramError
 from telegram.request import BaseRequest, RequestData
 
-from bot.http import BotApiRequest, encode_json
+from bot.telegram.http import BotApiRequest, encode_json
 
-STOP_POLL_READ_S = 2.0  # the last getUpdates at a stop waits at most this (bot/stopping.py)
+# the last getUpdates at a stop waits at most this (bot/telegram/stopping.py)
+STOP_POLL_READ_S = 2.0
 
 Fetched = tuple[int, bytes]
 # Bytes of one getUpdates answer read at most: 100 updates of a few KB each, with room for long
@@ -98,7 +99,7 @@ class PollingRequest(BotApiRequest):
         if answer is None:
             if not self.polling() and url.endswith("/getUpdates"):
                 # The Updater's last call at a stop (it does not long-poll): a silent Bot API
-                # must not hold the stop for the whole read timeout (bot/stopping.py).
+                # must not hold the stop for the whole read timeout (bot/telegram/stopping.py).
                 read = self._timeouts(*timeouts)[0]
                 timeouts = (STOP_POLL_READ_S if read is None else min(read, STOP_POLL_READ_S),
                             *timeouts[1:])  # fmt: skip

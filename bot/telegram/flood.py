@@ -1,6 +1,7 @@
 """Fair under load: the per-chat budget's policy, wired into the update processor.
 
-bot/processing.py holds the mechanism (a token bucket per chat, one line per chat, the newest
+bot/telegram/processing.py holds the mechanism (a token bucket per chat, one line per chat, the
+newest
 surplus message kept); this module says who and what it applies to, from the bot's config and
 content: officers are not budgeted, /stop and /forget jump the line, a message the safeguarding
 check answers is never dropped, and the slow-down line comes from content/texts.en.yaml.
@@ -9,7 +10,8 @@ Why 8 at once, then one every 6 s (10 a minute): a resident typing, or tapping t
 (a few seconds per question to read it), never reaches it, while a flood of 300 costs 9 answers
 instead of 300. Sixty flooding accounts then need at most 60 x 10 / 60 = 10 replies a second
 after their first burst, inside the share of Telegram's 30/s the pacer keeps for replies while a
-broadcast sends (18; bot/pacing.py), and the pacer serves the least busy chats' replies first
+broadcast sends (18; bot/telegram/pacing.py), and the pacer serves the least busy chats' replies
+first
 (`Pacer.chat_load` is this processor's `load`), so a resident asking one thing is not answered
 after a flood.
 """
@@ -25,8 +27,8 @@ from telegram.ext import Application
 
 from bot.context import Services
 from bot.handlers.safety import free_text
-from bot.pacing import Pacer
-from bot.processing import BACKLOG, BURST, REFILL_S, PerChatOrderedProcessor
+from bot.telegram.pacing import Pacer
+from bot.telegram.processing import BACKLOG, BURST, REFILL_S, PerChatOrderedProcessor
 
 logger = logging.getLogger(__name__)
 
