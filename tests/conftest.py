@@ -242,3 +242,24 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         for report in reports:
             terminalreporter.write_sep("-", title)
             terminalreporter.write_line(report)
+
+
+# The slow part of the suite: real `python -m bot run` processes, the browser, training models,
+# fuzzing and random walks. `.ci/run` runs everything; while working, `-m "not slow"` runs the
+# rest (README, "Run the tests").
+SLOW_FILES = {
+    "test_graceful_stop.py", "test_fuzz.py", "test_modelstore.py", "test_preview_browser.py",
+    "test_e2e.py", "test_e2e_webhook.py", "test_startup_faults.py", "test_survey_tidy.py",
+    "test_instance_lock.py", "test_dbwatch.py", "test_export_cli.py", "test_faults_db.py",
+    "test_preview_api.py", "test_config_hardening.py",
+}  # fmt: skip
+SLOW_TESTS = {
+    "test_cli_export_streams_csv_with_filters", "test_two_start_dates_give_no_small_count",
+    "test_signpost_command_reads_a_file", "test_check_content_cli",
+}  # fmt: skip
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.name in SLOW_FILES or item.name.split("[")[0] in SLOW_TESTS:
+            item.add_marker(pytest.mark.slow)
