@@ -50,7 +50,8 @@ did) lets a few milliseconds of jitter put a 31st send into Telegram's second: a
 
 Waiting goes through an injectable monotonic clock and sleep (`use_virtual_time()` for tests).
 Bulk waiters queue on one lock, so one of them sleeps at a time (a virtual clock advanced by
-each sleep stays meaningful). `estimate()` is the officer's preview: duration and Stars.
+each sleep stays meaningful). `estimate()`, the officer's preview (duration and Stars), is in
+bot/telegram/estimate.py and importable from here.
 """
 
 from __future__ import annotations
@@ -61,20 +62,20 @@ import math
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
+from bot.telegram.estimate import Estimate as Estimate  # re-exported: the officer's preview
+from bot.telegram.estimate import estimate as estimate
+from bot.telegram.limits import PAID_LIMIT, TELEGRAM_LIMIT
+from bot.telegram.limits import STARS_PER_PAID_MESSAGE as STARS_PER_PAID_MESSAGE
 from bot.telegram.reply_order import CHAT_INTERVAL, REPLY_CHAT_BURST, ReplyOrder
 
 logger = logging.getLogger(__name__)
 
-TELEGRAM_LIMIT = 30  # messages per second overall, Telegram's documented free ceiling
-PAID_LIMIT = 1000  # messages per second with allow_paid_broadcast
-STARS_PER_PAID_MESSAGE = 0.1  # Telegram's fee per message above the free limit
 COUNTED_PREFIXES = ("send", "edit", "copy", "forward")
 UNCOUNTED = frozenset({"sendChatAction"})  # "typing...": delivers no message
 BULK_LANE = "bulk"
@@ -580,54 +581,3 @@ class Pacer(BaseRateLimiter[dict[str, Any]]):
         finally:
             if ticket is not None:
                 self._close(ticket)
-
-
-# ---------------------------------------------------------------- the officer's preview
-
-
-@dataclass(frozen=True)
-class Estimate:
-    """How long a broadcast to `recipients` takes, and what it costs in Telegram Stars."""
-
-    recipients: int
-    rate: float  # messages per second it is paced at
-    seconds: float
-    paid: bool
-    billed_messages: int  # paid sends above the free limit (what Telegram bills)
-    stars: float  # billed_messages x stars per message
-    stars_at_most: float  # if every paid send were billed
-
-
-def estimate(
-    recipients: int,
-    *,
-    rate: float = float(TELEGRAM_LIMIT),
-    paid: bool = False,
-    paid_rate: float = float(PAID_LIMIT),
-    stars_per_message: float = STARS_PER_PAID_MESSAGE,
-    free_limit: float = float(TELEGRAM_LIMIT),
-    efficiency: float = 0.97,
-) -> Estimate:
-    """Duration and cost of sending one message to each of `recipients`.
-
-    Free: paced at `rate` (at most Telegram's 30/s); the pacer reaches about `efficiency` of it
-    (measured: bench/README.md, section 5). Paid: at `paid_rate`, with Telegram billing each
-    message above its free limit (0.1 Star each): about recipients x (1 - 30 / paid_rate).
-    `stars_at_most` is the bound if every message carrying allow_paid_broadcast were billed.
-    """
-    recipients = max(0, recipients)
-    pace = min(paid_rate, PAID_LIMIT) if paid else min(rate, free_limit)
-    pace = max(pace * efficiency, 1e-9)
-    duration = recipients / pace
-    billed = 0
-    if paid:
-        billed = max(0, recipients - math.floor(free_limit * duration))
-    return Estimate(
-        recipients=recipients,
-        rate=pace,
-        seconds=duration,
-        paid=paid,
-        billed_messages=billed,
-        stars=round(billed * stars_per_message, 1),
-        stars_at_most=round(recipients * stars_per_message, 1) if paid else 0.0,
-    )
