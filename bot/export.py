@@ -18,9 +18,18 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.config import Config
-from bot.content import ContentError, load_content
+from bot.content import Content, ContentError, load_content
 from bot.content.surveys import Survey
-from bot.domain.disclosure import Groups, Selection, Tally, csv_value, group, safe_cell, select
+from bot.domain.disclosure import (
+    Groups,
+    Refusal,
+    Selection,
+    Tally,
+    csv_value,
+    group,
+    safe_cell,
+    select,
+)
 from storage.db import Database
 from storage.surveys import SurveyStore, week_of
 
@@ -96,75 +105,92 @@ def run_export(cfg: Config, args: argparse.Namespace) -> int:
         known = ", ".join(s.id for s in content.surveys) or "none"
         print(f"unknown survey {args.survey!r} (known: {known})", file=sys.stderr)
         return 2
-    if args.nag and args.nag not in content.nag_by_id:
-        print(f"unknown NAG {args.nag!r}", file=sys.stderr)
+    problem = _argument_problem(cfg, args, content)
+    if problem is not None:
+        print(problem, file=sys.stderr)
         return 2
-    since = None
+    since = date.fromisoformat(args.since).isoformat() if args.since else None
+    return asyncio.run(_export(cfg, args, content, survey, since))
+
+
+def _argument_problem(cfg: Config, args: argparse.Namespace, content: Content) -> str | None:
+    """What is wrong with --nag, --since, the database or --out (None: nothing)."""
+    if args.nag and args.nag not in content.nag_by_id:
+        return f"unknown NAG {args.nag!r}"
     if args.since:
         try:
-            since = date.fromisoformat(args.since).isoformat()
+            date.fromisoformat(args.since)
         except ValueError:
-            print(f"--since {args.since!r} is not a date like 2026-12-01", file=sys.stderr)
-            return 2
+            return f"--since {args.since!r} is not a date like 2026-12-01"
     if not cfg.db_path.exists():
-        print(f"database {cfg.db_path} not found", file=sys.stderr)
-        return 2
-
+        return f"database {cfg.db_path} not found"
     out_path = Path(args.out)
     if out_path.is_dir():
-        print(
-            f"--out {args.out} is a folder: give a file name, e.g. {out_path / 'results.csv'}",
-            file=sys.stderr,
+        return f"--out {args.out} is a folder: give a file name, e.g. {out_path / 'results.csv'}"
+    return None
+
+
+async def _export(
+    cfg: Config, args: argparse.Namespace, content: Content, survey: Survey, since: str | None
+) -> int:
+    """Check the selection against the threshold, then write the file (an exit code)."""
+    db = await Database(cfg.db_path).open()
+    try:
+        store = SurveyStore(db)
+        blocks = await store.blocks(survey.id, answers=False)
+        k = cfg.settings.survey.min_count
+        groups = group(
+            {key: Tally(c.completed) for key, c in blocks.items()},
+            [n.id for n in content.nags],
+            k,
         )
-        return 2
+        selection = select(groups, args.nag, week_of(since) if since else None, k)
+        if not isinstance(selection, Selection):
+            print(_refusal(selection, args.nag, k), file=sys.stderr)
+            return REFUSED
+        n = await _write_file(store, survey, args.out, groups, selection)
+        if n is None:
+            return 2
+        print(f"{args.out}: {n} responses{_moved(groups, selection, since, k)}")
+        return 0
+    finally:
+        await db.close()
 
-    async def export() -> int:
-        db = await Database(cfg.db_path).open()
-        try:
-            store = SurveyStore(db)
-            blocks = await store.blocks(survey.id, answers=False)
-            k = cfg.settings.survey.min_count
-            groups = group(
-                {key: Tally(c.completed) for key, c in blocks.items()},
-                [n.id for n in content.nags],
-                k,
-            )
-            selection = select(groups, args.nag, week_of(since) if since else None, k)
-            if selection == "nag":
-                print(
-                    f"NAG {args.nag!r} can't be exported: it has fewer than {k} responses, or"
-                    f" exporting it would let NAGs with fewer than {k} be worked out",
-                    file=sys.stderr,
-                )
-                return REFUSED
-            if selection == "small":
-                print(
-                    f"nothing exported: this selection has fewer than {k} completed responses",
-                    file=sys.stderr,
-                )
-                return REFUSED
-            try:
-                out = open(out_path, "w", newline="", encoding="utf-8")
-            except OSError as err:
-                print(f"cannot write {args.out}: {err.strerror or err}", file=sys.stderr)
-                return 2
-            try:
-                with out:
-                    n = await write_csv(store, survey, out, groups, selection)
-            except OSError as err:
-                # Disk full or the like: no half-written file is left to be mistaken for results.
-                out_path.unlink(missing_ok=True)
-                print(f"cannot write {args.out}: {err.strerror or err}", file=sys.stderr)
-                return 2
-            start = groups.starts[selection.start] if selection.start else None
-            first = groups.starts[0] if groups.starts else ""
-            moved = ""
-            if since and start != week_of(since) and week_of(since) > first:
-                where = f"the week of {start}" if start else "the first response"
-                moved = f" (from {where}: the nearest start that keeps every group at {k} or more)"
-            print(f"{args.out}: {n} responses{moved}")
-            return 0
-        finally:
-            await db.close()
 
-    return asyncio.run(export())
+def _refusal(refusal: Refusal, nag: str | None, k: int) -> str:
+    if refusal == "nag":
+        return (
+            f"NAG {nag!r} can't be exported: it has fewer than {k} responses, or"
+            f" exporting it would let NAGs with fewer than {k} be worked out"
+        )
+    return f"nothing exported: this selection has fewer than {k} completed responses"
+
+
+async def _write_file(
+    store: SurveyStore, survey: Survey, out_name: str, groups: Groups, selection: Selection
+) -> int | None:
+    """Write the CSV to `out_name`; the rows written, or None (reported) when it cannot."""
+    out_path = Path(out_name)
+    try:
+        out = open(out_path, "w", newline="", encoding="utf-8")
+    except OSError as err:
+        print(f"cannot write {out_name}: {err.strerror or err}", file=sys.stderr)
+        return None
+    try:
+        with out:
+            return await write_csv(store, survey, out, groups, selection)
+    except OSError as err:
+        # Disk full or the like: no half-written file is left to be mistaken for results.
+        out_path.unlink(missing_ok=True)
+        print(f"cannot write {out_name}: {err.strerror or err}", file=sys.stderr)
+        return None
+
+
+def _moved(groups: Groups, selection: Selection, since: str | None, k: int) -> str:
+    """Why the export starts earlier than --since asked, if it does ("" if not)."""
+    start = groups.starts[selection.start] if selection.start else None
+    first = groups.starts[0] if groups.starts else ""
+    if since and start != week_of(since) and week_of(since) > first:
+        where = f"the week of {start}" if start else "the first response"
+        return f" (from {where}: the nearest start that keeps every group at {k} or more)"
+    return ""

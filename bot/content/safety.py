@@ -9,6 +9,7 @@ date (a warning: helplines change). Imports neither telegram nor SQL.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -68,6 +69,9 @@ _STOP_WORDS = frozenset(
 )
 
 
+Add = Callable[[tuple[Any, ...], str], None]  # reports a problem at a place in the file
+
+
 def load_safety(col: Collector, path: Path) -> Lexicon | None:
     """Load and check content/safety.yaml; report problems to `col` (col.add(path, line, msg))."""
     loaded = load_mapping(
@@ -85,6 +89,19 @@ def load_safety(col: Collector, path: Path) -> Lexicon | None:
     def add(loc: tuple[Any, ...], message: str) -> None:
         col.add(path, line_of(raw, loc), message)
 
+    _check_checked_on(col, path, raw, m, add)
+    _check_top(add, m)
+    seen: dict[str, int] = {}
+    for ci, c in enumerate(m.categories):
+        _check_category(add, ci, c, seen, m.groups)
+    _check_longest_reply(add, m)
+    if len(col.problems) > before:
+        return None
+    return _lexicon(m)
+
+
+def _check_checked_on(col: Collector, path: Path, raw: Any, m: SafetyModel, add: Add) -> None:
+    """checked_on is a date, and not an old one (a warning: helplines change)."""
     try:
         checked = date.fromisoformat(m.checked_on)
         age = (date.today() - checked).days
@@ -96,6 +113,10 @@ def load_safety(col: Collector, path: Path) -> Lexicon | None:
             )
     except ValueError:
         add(("checked_on",), f"{m.checked_on!r} is not a date like 2026-11-24")
+
+
+def _check_top(add: Add, m: SafetyModel) -> None:
+    """The footer, the aliases and the safe phrases."""
     problem = html_problem(m.footer)
     if problem:
         add(("footer",), f"footer: {problem}")
@@ -107,33 +128,41 @@ def load_safety(col: Collector, path: Path) -> Lexicon | None:
     for i, phrase in enumerate(m.safe_phrases):
         if not words_of(phrase):
             add(("safe_phrases", i), "an empty safe phrase")
-    seen: dict[str, int] = {}
-    for ci, c in enumerate(m.categories):
-        loc = ("categories", ci)
-        if c.id in seen:
-            add((*loc, "id"), f"category id {c.id!r} is used twice")
-        seen[c.id] = ci
-        problem = html_problem(c.reply)
-        if problem:
-            add((*loc, "reply"), f"reply: {problem}")
-        if len(c.reply) > MAX_BLOCK:
-            add((*loc, "reply"), f"reply: {len(c.reply)} characters, keep it under {MAX_BLOCK}")
-        if not (c.words or c.phrases or c.together or c.exactly):
-            add(loc, f"category {c.id!r} has no words or phrases: nothing would match it")
-        if c.cues and ci != 0:
-            add((*loc, "cues"), "cues only make sense in the first (most urgent) category")
-        for j, w in enumerate(c.words):
-            _check_word(add, (*loc, "words", j), w)
-        for key in ("phrases", "cues"):
-            for j, p in enumerate(getattr(c, key)):
-                _check_phrase(add, (*loc, key, j), p)
-        for key in ("words", "phrases", "together", "cues"):
-            for j, p in enumerate(getattr(c, key)):
-                for g in _unknown_groups(p, m.groups):
-                    add((*loc, key, j), f"@{g}: no such group under groups:")
-        for j, p in enumerate(c.together):
-            if len([g for g in p.split("+") if words_of(g.replace("|", " "))]) < 2:
-                add((*loc, "together", j), f"{p!r}: give two or more groups joined by +")
+
+
+def _check_category(
+    add: Add, ci: int, c: CategoryModel, seen: dict[str, int], groups: dict[str, str]
+) -> None:
+    """One category: its id (unique), reply, and every word and phrase (`seen`: ids so far)."""
+    loc = ("categories", ci)
+    if c.id in seen:
+        add((*loc, "id"), f"category id {c.id!r} is used twice")
+    seen[c.id] = ci
+    problem = html_problem(c.reply)
+    if problem:
+        add((*loc, "reply"), f"reply: {problem}")
+    if len(c.reply) > MAX_BLOCK:
+        add((*loc, "reply"), f"reply: {len(c.reply)} characters, keep it under {MAX_BLOCK}")
+    if not (c.words or c.phrases or c.together or c.exactly):
+        add(loc, f"category {c.id!r} has no words or phrases: nothing would match it")
+    if c.cues and ci != 0:
+        add((*loc, "cues"), "cues only make sense in the first (most urgent) category")
+    for j, w in enumerate(c.words):
+        _check_word(add, (*loc, "words", j), w)
+    for key in ("phrases", "cues"):
+        for j, p in enumerate(getattr(c, key)):
+            _check_phrase(add, (*loc, key, j), p)
+    for key in ("words", "phrases", "together", "cues"):
+        for j, p in enumerate(getattr(c, key)):
+            for g in _unknown_groups(p, groups):
+                add((*loc, key, j), f"@{g}: no such group under groups:")
+    for j, p in enumerate(c.together):
+        if len([g for g in p.split("+") if words_of(g.replace("|", " "))]) < 2:
+            add((*loc, "together", j), f"{p!r}: give two or more groups joined by +")
+
+
+def _check_longest_reply(add: Add, m: SafetyModel) -> None:
+    """The longest possible reply (max_blocks longest blocks + footer) fits MAX_REPLY."""
     blocks = sorted((len(c.reply) for c in m.categories), reverse=True)[: m.max_blocks]
     worst = sum(blocks) + len(m.footer) + 2 * len(blocks)
     if worst > MAX_REPLY:
@@ -142,8 +171,10 @@ def load_safety(col: Collector, path: Path) -> Lexicon | None:
             f"the longest possible reply is {worst} characters (over {MAX_REPLY}, about two"
             " phone screens): shorten replies or lower max_blocks",
         )
-    if len(col.problems) > before:
-        return None
+
+
+def _lexicon(m: SafetyModel) -> Lexicon:
+    """The checked file as the domain's Lexicon."""
     return Lexicon(
         categories=tuple(
             Category(

@@ -1,5 +1,8 @@
 """Telegram's limits, defined once for content checks, rendering, buttons and the Bot API double."""
 
+TELEGRAM_LIMIT = 30  # messages per second overall, Telegram's documented free ceiling
+PAID_LIMIT = 1000  # messages per second with allow_paid_broadcast
+STARS_PER_PAID_MESSAGE = 0.1  # Telegram's fee per message above the free limit
 MAX_MESSAGE = 4096  # characters of a message's text
 MAX_CAPTION = 1024  # characters of a photo or document caption
 MAX_BUTTON_LABEL = 64  # characters we allow on a button (Telegram cuts long labels on phones)

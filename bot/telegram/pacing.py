@@ -39,7 +39,8 @@ did) lets a few milliseconds of jitter put a 31st send into Telegram's second: a
 * **Replies fairly among chats.** Waiting replies go least-busy chat first (`chat_load`: what
   the chat sent lately, from the update processor, plus its recent replies), so a resident
   asking one thing is not answered after a flooding account's backlog; a backlog left when a
-  broadcast ends drains within the budget rather than all at once.
+  broadcast ends drains within the budget rather than all at once. Which reply goes next, and
+  each chat's own pace, live in bot/telegram/reply_order.py.
 * **One message per second per chat.** A bulk send waits until one second after the chat's last
   send was answered; replies to one chat may burst (a handler's answer is often two or three
   messages) up to `reply_chat_burst`, then are held to one a second.
@@ -49,30 +50,32 @@ did) lets a few milliseconds of jitter put a 31st send into Telegram's second: a
 
 Waiting goes through an injectable monotonic clock and sleep (`use_virtual_time()` for tests).
 Bulk waiters queue on one lock, so one of them sleeps at a time (a virtual clock advanced by
-each sleep stays meaningful). `estimate()` is the officer's preview: duration and Stars.
+each sleep stays meaningful). `estimate()`, the officer's preview (duration and Stars), is in
+bot/telegram/estimate.py and importable from here.
 """
 
 from __future__ import annotations
 
 import asyncio
-import itertools
 import logging
 import math
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
+from bot.telegram.estimate import Estimate as Estimate  # re-exported: the officer's preview
+from bot.telegram.estimate import estimate as estimate
+from bot.telegram.limits import PAID_LIMIT, TELEGRAM_LIMIT
+from bot.telegram.limits import STARS_PER_PAID_MESSAGE as STARS_PER_PAID_MESSAGE
+from bot.telegram.reply_order import CHAT_INTERVAL, REPLY_CHAT_BURST, ReplyOrder
+
 logger = logging.getLogger(__name__)
 
-TELEGRAM_LIMIT = 30  # messages per second overall, Telegram's documented free ceiling
-PAID_LIMIT = 1000  # messages per second with allow_paid_broadcast
-STARS_PER_PAID_MESSAGE = 0.1  # Telegram's fee per message above the free limit
 COUNTED_PREFIXES = ("send", "edit", "copy", "forward")
 UNCOUNTED = frozenset({"sendChatAction"})  # "typing...": delivers no message
 BULK_LANE = "bulk"
@@ -91,11 +94,7 @@ GUARD_FRACTION = 0.1  # ... or less this share of it, whichever is larger
 # budget free up unevenly under jitter, and strict spacing would waste some; after a pause only
 # this many go together, then one by one (no thundering herd).
 BULK_BURST = 3
-# Waiting replies go fewest-recent-replies first; a chat's count halves in about 20 s.
-REPLY_MEMORY_S = 30.0
 REPLY_RETRIES = 3  # 429s a reply survives (waiting as asked each time) before giving up
-CHAT_INTERVAL = 1.0  # seconds between messages to one chat
-REPLY_CHAT_BURST = 20  # replies to one chat that may go at once before the 1/s rule holds them
 CHAT_MEMORY = 4096  # per-chat entries kept before the stale ones are dropped
 # The part of the free budget bulk sends keep while they have work, however many replies wait.
 # 0.4 rather than 1/3: a slot is held for one window *after* its answer, so 10 slots give a
@@ -167,20 +166,6 @@ class Ticket:
         self.closed = False
 
 
-class _ReplyWaiter:
-    """A reply waiting for a slot: served in (key, arrival) order."""
-
-    __slots__ = ("chat_id", "done", "eligible", "key", "seq", "turn")
-
-    def __init__(self, chat_id: int | None, key: float, seq: int, eligible: float) -> None:
-        self.chat_id = chat_id
-        self.key = key  # its chat's recent replies when it asked (fewest first)
-        self.seq = seq
-        self.eligible = eligible  # real time from which its chat's pace lets it go
-        self.turn = asyncio.Event()  # set when it becomes the first in line
-        self.done = False
-
-
 class Pacer(BaseRateLimiter[dict[str, Any]]):
     """Telegram's budget shared by replies (first) and broadcast sends (paced, paused on 429)."""
 
@@ -201,7 +186,7 @@ class Pacer(BaseRateLimiter[dict[str, Any]]):
         self.limit = limit
         self.clock = clock
         self.sleep = sleep
-        self.reply_chat_burst = max(1, reply_chat_burst)
+        self._order = ReplyOrder(reply_chat_burst)  # which waiting reply goes next
         self.fraction = 1.0  # AIMD: the share of the budget in use (window = 1 s / fraction)
         self.flood_pauses = 0  # pauses the sender asked for (429s on bulk sends)
         self.floods = 0  # 429 answers seen, any lane
@@ -222,21 +207,12 @@ class Pacer(BaseRateLimiter[dict[str, Any]]):
         self._rtt_samples = 0
         self._learn_rtt = True
         self._chat_answer: dict[int, float] = {}  # chat -> last answer (inf while in flight)
-        self._reply_tat: dict[int, float] = {}  # chat -> reply burst bucket (GCRA)
         self._tickets: dict[asyncio.Task[Any], Ticket] = {}  # bulk slots taken by a task
         self._bulk_open = 0  # bulk sends granted and not answered
         self._bulk_waiting = 0  # bulk sends waiting for a slot
         self._bulk_answered = -math.inf  # when the last bulk send was answered
         self._bulk_lock = asyncio.Lock()
         self._replies_waiting = 0
-        self._reply_next = -math.inf  # GCRA: when the next reply is due while sharing
-        self._reply_waiters: list[_ReplyWaiter] = []  # waiting replies, in the order asked
-        # How busy a chat is by what it sends (bot/telegram/processing.py: messages spent from its
-        # budget), added to its replies' rank: set by bot/telegram/flood.py.
-        self.chat_load: Callable[[int], float] = lambda chat_id: 0.0
-        self._reply_seq = itertools.count()
-        # chat -> (replies asked for lately, decaying with REPLY_MEMORY_S; when last counted)
-        self._reply_load: dict[int, tuple[float, float]] = {}
         self._changed = asyncio.Event()  # a send was answered or a reply was granted
 
     @classmethod
@@ -247,6 +223,21 @@ class Pacer(BaseRateLimiter[dict[str, Any]]):
             paid=bool(getattr(broadcast, "paid", False)),
             paid_rate=float(getattr(broadcast, "paid_rate_per_second", PAID_LIMIT)),
         )
+
+    @property
+    def chat_load(self) -> Callable[[int], float]:
+        """How busy a chat is by what it sends (bot/telegram/processing.py: messages spent from
+        its budget), added to its replies' rank: set by bot/telegram/flood.py."""
+        return self._order.chat_load
+
+    @chat_load.setter
+    def chat_load(self, load: Callable[[int], float]) -> None:
+        self._order.chat_load = load
+
+    @property
+    def reply_chat_burst(self) -> int:
+        """Replies to one chat that may go at once before the 1/s rule holds them."""
+        return self._order.chat_burst
 
     def use_virtual_time(self) -> None:
         """Tests: waiting advances a virtual clock instead of sleeping."""
@@ -266,13 +257,11 @@ class Pacer(BaseRateLimiter[dict[str, Any]]):
         self._replies.clear()
         self._bulk_win.clear()
         self._chat_answer.clear()
-        self._reply_tat.clear()
-        self._reply_load.clear()
+        self._order.clear()
         self._rtts.clear()
         self._rtt_samples = 0
         self._tickets.clear()
         self._bulk_tat = self._paused_until = self._clean_since = -math.inf
-        self._reply_next = -math.inf
 
     async def initialize(self) -> None:
         return None
@@ -319,7 +308,7 @@ class Pacer(BaseRateLimiter[dict[str, Any]]):
     def _replies_may_go(self, now: float) -> bool:
         """A reply may go now and its share has room: a bulk send beyond its own share lets it
         go first. (A reply held only by its own chat's pace does not hold bulk sends.)"""
-        head = self._reply_head()
+        head = self._order.head()
         if head is None or head.eligible > now:
             return False
         if self._all is not self._free:
@@ -349,9 +338,7 @@ class Pacer(BaseRateLimiter[dict[str, Any]]):
             if len(self._chat_answer) > CHAT_MEMORY:
                 horizon = now - CHAT_INTERVAL * 2 / MIN_FRACTION
                 self._chat_answer = {c: t for c, t in self._chat_answer.items() if t > horizon}
-                self._reply_tat = {c: t for c, t in self._reply_tat.items() if t > now}
-                old = now - 5 * REPLY_MEMORY_S
-                self._reply_load = {c: v for c, v in self._reply_load.items() if v[1] > old}
+                self._order.forget(now)
         return Ticket(chat_id, windows, bulk)
 
     def _close(self, ticket: Ticket) -> None:
@@ -473,13 +460,13 @@ class Pacer(BaseRateLimiter[dict[str, Any]]):
         already waiting: a backlog left by a broadcast drains within the budget rather than all
         at once into 429s); within the replies' share while bulk sends wait; else within the
         whole budget."""
-        if not self.broadcasting(now) and not self._reply_waiters:
+        if not self.broadcasting(now) and not self._order.waiters:
             return now
         if self._sharing:
             # Spaced like bulk sends (at most BULK_BURST at once): grants in bursts would free
             # their slots in bursts a window later, and a reply arriving between two bursts
             # would wait up to a second for the next one.
-            paced = self._reply_next - (BULK_BURST - 1) * self._reply_spacing
+            paced = self._order.due(self._reply_spacing, BULK_BURST)
             return max(self._ready_at(windows, now), paced)
         return self._ready_at(tuple(w for w in windows if w is not self._replies), now)
 
@@ -489,23 +476,7 @@ class Pacer(BaseRateLimiter[dict[str, Any]]):
 
     def _reply_granted(self, now: float) -> None:
         if self._sharing:
-            self._reply_next = max(self._reply_next, now) + self._reply_spacing
-
-    def _reply_head(self) -> _ReplyWaiter | None:
-        """The waiting reply to serve next: least busy chat first, then the order asked.
-
-        A scan rather than a heap: a chat's load changes while its reply waits (its messages
-        keep coming), and a few hundred waiters cost microseconds per grant.
-        """
-        waiters = self._reply_waiters
-        if not waiters:
-            return None
-        load = self.chat_load
-
-        def rank(w: _ReplyWaiter) -> tuple[float, int]:
-            return (w.key + (load(w.chat_id) if w.chat_id is not None else 0.0), w.seq)
-
-        return min(waiters, key=rank)
+            self._order.space(now, self._reply_spacing)
 
     async def _reply_slot(self, chat_id: int | None) -> Ticket:
         """A slot for a reply, fairly among chats.
@@ -523,35 +494,16 @@ class Pacer(BaseRateLimiter[dict[str, Any]]):
         """
         windows = self._windows(bulk=False)
         now = self.clock()
-        burst = (self.reply_chat_burst - 1) * CHAT_INTERVAL
-        eligible = now
-        key = 0.0
-        if chat_id is not None:
-            tat = max(self._reply_tat.get(chat_id, now), now)
-            self._reply_tat[chat_id] = tat + CHAT_INTERVAL
-            eligible = tat - burst
-            load, since = self._reply_load.get(chat_id, (0.0, now))
-            key = load * math.exp((since - now) / REPLY_MEMORY_S)
-            self._reply_load[chat_id] = (key + 1.0, now)
-        if (
-            self._reply_head() is None
-            and eligible <= now
-            and self._reply_ready_at(windows, now) <= now
-        ):
+        order = self._order
+        key, eligible = order.ask(chat_id, now)
+        if order.head() is None and eligible <= now and self._reply_ready_at(windows, now) <= now:
             self._reply_granted(now)
             return self._open(chat_id, windows, now)
-        me = _ReplyWaiter(chat_id, key, next(self._reply_seq), eligible)
-        self._reply_waiters.append(me)
+        me = order.join(chat_id, key, eligible)
         self._replies_waiting += 1
         try:
             while True:
-                head = self._reply_head()
-                if head is not me:
-                    if head is not None:
-                        head.turn.set()  # ranks moved: make sure the first in line contends
-                    me.turn.clear()
-                    await me.turn.wait()  # the reply ahead was served (or gave up)
-                    continue
+                await order.wait_turn(me)
                 now = self.clock()
                 ready = max(self._reply_ready_at(windows, now), eligible)
                 if ready <= now:
@@ -562,12 +514,8 @@ class Pacer(BaseRateLimiter[dict[str, Any]]):
                 else:
                     await self.sleep(ready - now)
         finally:
-            me.done = True
-            self._reply_waiters.remove(me)
+            order.leave(me)
             self._replies_waiting -= 1
-            following = self._reply_head()
-            if following is not None:
-                following.turn.set()
             self._changed.set()  # a bulk send waiting behind this reply may go now
         self._reply_granted(now)
         return self._open(chat_id, windows, now)
@@ -633,54 +581,3 @@ class Pacer(BaseRateLimiter[dict[str, Any]]):
         finally:
             if ticket is not None:
                 self._close(ticket)
-
-
-# ---------------------------------------------------------------- the officer's preview
-
-
-@dataclass(frozen=True)
-class Estimate:
-    """How long a broadcast to `recipients` takes, and what it costs in Telegram Stars."""
-
-    recipients: int
-    rate: float  # messages per second it is paced at
-    seconds: float
-    paid: bool
-    billed_messages: int  # paid sends above the free limit (what Telegram bills)
-    stars: float  # billed_messages x stars per message
-    stars_at_most: float  # if every paid send were billed
-
-
-def estimate(
-    recipients: int,
-    *,
-    rate: float = float(TELEGRAM_LIMIT),
-    paid: bool = False,
-    paid_rate: float = float(PAID_LIMIT),
-    stars_per_message: float = STARS_PER_PAID_MESSAGE,
-    free_limit: float = float(TELEGRAM_LIMIT),
-    efficiency: float = 0.97,
-) -> Estimate:
-    """Duration and cost of sending one message to each of `recipients`.
-
-    Free: paced at `rate` (at most Telegram's 30/s); the pacer reaches about `efficiency` of it
-    (measured: bench/README.md, section 5). Paid: at `paid_rate`, with Telegram billing each
-    message above its free limit (0.1 Star each): about recipients x (1 - 30 / paid_rate).
-    `stars_at_most` is the bound if every message carrying allow_paid_broadcast were billed.
-    """
-    recipients = max(0, recipients)
-    pace = min(paid_rate, PAID_LIMIT) if paid else min(rate, free_limit)
-    pace = max(pace * efficiency, 1e-9)
-    duration = recipients / pace
-    billed = 0
-    if paid:
-        billed = max(0, recipients - math.floor(free_limit * duration))
-    return Estimate(
-        recipients=recipients,
-        rate=pace,
-        seconds=duration,
-        paid=paid,
-        billed_messages=billed,
-        stars=round(billed * stars_per_message, 1),
-        stars_at_most=round(recipients * stars_per_message, 1) if paid else 0.0,
-    )
