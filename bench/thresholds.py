@@ -24,6 +24,7 @@ GRID: dict[str, list[float]] = {
     "SURE_NOT": [0.3, 0.4],
     "ADD_MODEL_TOPIC": [0.5, 0.55, 0.6, 0.7],
     "KEEP_URGENT": [0.5, 0.65, 0.8],
+    "KEEP_LONE_URGENT": [0.0, 0.3],
 }
 
 

@@ -39,6 +39,8 @@ DANGER = "any danger"  # the model's label for "some help is needed", beside eac
 URGENT = "emergency"
 KEEP_RULE_TOPIC = 0.4  # a topic the rules found stays unless the model scores it below this
 KEEP_URGENT = 0.65  # the rules' 999 line stays beside other help from this score
+KEEP_LONE_URGENT = 0.3  # ... and as the only help, found by one word ("kill", "robbed"): below
+# it the 999 line is dropped, and help for another topic is given only if the model backs one
 ORDINARY = 0.4  # below this chance of danger, and no topic at SURE_NOT, the message is ordinary
 SURE_NOT = 0.3  # (chosen by 5-fold cross-validation on content/examples/, round 2, 2026-12-07:
 ADD_MODEL_TOPIC = 0.55  # fewest wrong topics for at most a point less "some help")
@@ -212,13 +214,20 @@ class Understanding:
             return Finding()
         kept = {t for t in found if t != URGENT and scores[t] >= KEEP_RULE_TOPIC}
         kept |= {t for t in self._order if scores[t] >= ADD_MODEL_TOPIC}
-        if urgent or URGENT in found and (not kept or scores[URGENT] >= KEEP_URGENT):
+        vetoed = False  # the rules' 999 line, found by one word, that the model does not back
+        if urgent:
             kept.add(URGENT)
+        elif URGENT in found:
+            if scores[URGENT] >= (KEEP_URGENT if kept else KEEP_LONE_URGENT):
+                kept.add(URGENT)
+            else:
+                vetoed = not kept
         if found and not kept:  # not ordinary, and the rules saw danger: the likeliest help
             likeliest = max(self._order, key=scores.__getitem__)
-            kept.add(
-                likeliest if scores[likeliest] >= SURE_NOT else max(found, key=scores.__getitem__)
-            )
+            if scores[likeliest] >= SURE_NOT and not (vetoed and likeliest == URGENT):
+                kept.add(likeliest)
+            elif not (vetoed and set(found) == {URGENT}):
+                kept.add(max(found, key=scores.__getitem__))
         return Finding(tuple(t for t in self._order if t in kept))
 
     def reply(self, finding: Finding) -> str:
