@@ -41,6 +41,7 @@ HELDOUT = {
     "A": (HELDOUT_TOPICS, HELDOUT_INTENTS),  # run once mid-way (see bench/README.md §7)
     "B": (DATA / "heldout19b_topics.yaml", DATA / "heldout19b_intents.yaml"),  # end of round 1
     "C": (DATA / "heldout19c_topics.yaml", DATA / "heldout19c_intents.yaml"),  # end of round 2
+    "D": (DATA / "heldout19d_topics.yaml", DATA / "heldout19d_intents.yaml"),  # after the lone-999 veto
 }
 
 
@@ -273,7 +274,7 @@ def speed(texts: Sequence[str], repeat: int = 3) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--heldout", choices=sorted(HELDOUT), help="a held-out set (A, B or C)")
+    parser.add_argument("--heldout", choices=sorted(HELDOUT), help="a held-out set (A, B, C or D)")
     parser.add_argument("--speed", action="store_true")
     parser.add_argument("--files", nargs=2, metavar=("TOPICS", "INTENTS"),
                         help="score two files in the held-out sets' format")  # fmt: skip
