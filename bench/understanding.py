@@ -41,7 +41,8 @@ HELDOUT = {
     "A": (HELDOUT_TOPICS, HELDOUT_INTENTS),  # run once mid-way (see bench/README.md §7)
     "B": (DATA / "heldout19b_topics.yaml", DATA / "heldout19b_intents.yaml"),  # end of round 1
     "C": (DATA / "heldout19c_topics.yaml", DATA / "heldout19c_intents.yaml"),  # end of round 2
-    "D": (DATA / "heldout19d_topics.yaml", DATA / "heldout19d_intents.yaml"),  # after the lone-999 veto
+    # after round 3's veto of a lone one-word 999 line:
+    "D": (DATA / "heldout19d_topics.yaml", DATA / "heldout19d_intents.yaml"),
 }
 
 
