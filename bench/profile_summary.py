@@ -22,7 +22,7 @@ GROUPS: list[tuple[str, tuple[str, ...]]] = [
      "__setattr__ (telegram/", "__init__ (telegram/")),
     ("python-telegram-bot: the rest", ("(telegram/",)),
     ("aiohttp", ("(aiohttp/", "(yarl/", "(multidict/")),
-    ("the bot's HTTP transport (bot/telegram/http.py, httptools)", ("(bot/telegram/http.py",
+    ("the bot's HTTP transport (bot/telegram/http.py, httptools)", ("(bot/telegram/http",
     "httptools")),
     ("SQLite (aiosqlite's thread and hand-offs)", ("(aiosqlite/", "(sqlite3")),
     ("type hints resolved at run time (typing.py)", ("(typing.py",)),

@@ -12,7 +12,7 @@ from telegram.error import TelegramError
 
 from bot.preview.double import BotApiDouble, Rules
 from bot.preview.transport import BotApiServer
-from bot.telegram import http
+from bot.telegram import http_codec
 from bot.telegram.http import BotApiRequest, decode_json, encode_json
 
 TOKEN = "123456789:" + "A" * 35
@@ -28,8 +28,8 @@ VALUES: list[Any] = [
 @pytest.fixture(params=["orjson", "stdlib"])
 def codec(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     if request.param == "stdlib":
-        monkeypatch.setattr(http, "orjson", None)
-    elif http.orjson is None:
+        monkeypatch.setattr(http_codec, "orjson", None)
+    elif http_codec.orjson is None:
         pytest.skip("orjson is not installed")
     return request.param
 
