@@ -1,0 +1,222 @@
+"""The broadcast wizard's screens: the campaigns to pick from, the picture, audience and time
+questions, and the preview exactly as residents will see it, with when they will actually get it
+(quiet hours, by delivery's own rule), how many, how long, and any warning that a message was
+written for another day. Each ask_* sets the draft's step it waits in.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.constants import ParseMode
+
+from bot import callback_data as cd
+from bot.content.keys import TextKey
+from bot.context import BotContext
+from bot.delivery import photo_source
+from bot.domain.broadcasts import pickable_campaigns, quick_choices, sends_image, written_for
+from bot.handlers.common import chat_id, edit_or_send, now, reply, texts
+from bot.handlers.wizard_draft import Draft
+from bot.render.keyboards import button, rating_keyboard
+from bot.render.text import day_long, day_short, describe_audience, e, when_words
+from bot.render.wizard import duration_words, message_snippet
+from bot.telegram.limits import MAX_CAPTION
+from bot.telegram.pacing import estimate
+from storage.model import AudienceKind
+
+QUICK_LABELS: dict[str, TextKey] = {
+    "today_1800": "broadcast.quick_today_1800",
+    "tomorrow_1000": "broadcast.quick_tomorrow_1000",
+    "tomorrow_1800": "broadcast.quick_tomorrow_1800",
+}
+
+
+def campaign_list(context: BotContext) -> tuple[str, InlineKeyboardMarkup]:
+    """Campaigns running now or starting soon (those over are left out), then "type a new one"."""
+    t = texts(context)
+    today = now(context).astimezone(context.services.config.tz).date()
+    rows = []
+    for campaign, (start, _) in pickable_campaigns(context.services.content.campaigns, today):
+        if start <= today:
+            label = t.get("broadcast.btn_campaign_now", title=campaign.title)
+        else:
+            day = day_short(t, start, today)
+            label = t.get("broadcast.btn_campaign_soon", title=campaign.title, day=day)
+        rows.append([button(label, cd.WizardPickCampaign(campaign.id))])
+    rows.append([button(t.get("broadcast.btn_type_new"), cd.WizardTypeText())])
+    rows.append([button(t.get("broadcast.btn_abandon"), cd.WizardAbandon())])
+    return t.get("broadcast.choose_content"), InlineKeyboardMarkup(rows)
+
+
+async def ask_image(update: Update, context: BotContext, draft: Draft) -> None:
+    """A typed message may carry a campaign's image (if the text fits an image caption)."""
+    with_images = [c for c in context.services.content.campaigns if c.image]
+    if not with_images or len(draft.text or "") > MAX_CAPTION:
+        await ask_audience(update, context, draft)
+        return
+    draft.step = "image"
+    t = texts(context)
+    rows = [[button(t.get("broadcast.btn_no_image"), cd.WizardImage("-"))]]
+    rows += [
+        [button(t.get("broadcast.btn_image", title=c.title)[:60], cd.WizardImage(c.id))]
+        for c in with_images
+    ]
+    await reply(update, t.get("broadcast.choose_image"), InlineKeyboardMarkup(rows))
+
+
+async def ask_audience(update: Update, context: BotContext, draft: Draft) -> None:
+    draft.step = "audience"
+    t = texts(context)
+    rows = [
+        [button(t.get("broadcast.btn_all"), cd.WizardAudience(AudienceKind.ALL))],
+        [button(t.get("broadcast.btn_nags"), cd.WizardAudience("nags"))],
+    ]
+    for survey in context.services.content.surveys:
+        label = t.get("broadcast.btn_survey", title=survey.title)
+        rows.append([button(label[:60], cd.WizardSurvey(survey.id))])
+    await edit_or_send(update, t.get("broadcast.choose_audience"), InlineKeyboardMarkup(rows))
+
+
+def nag_keyboard(context: BotContext, draft: Draft) -> InlineKeyboardMarkup:
+    t = texts(context)
+    rows = []
+    nags = sorted(context.services.content.nags, key=lambda n: n.name)
+    for i in range(0, len(nags), 2):
+        rows.append(
+            [
+                button(("✅ " if n.id in draft.picks else "") + n.name[:50], cd.WizardNag(n.id))
+                for n in nags[i : i + 2]
+            ]
+        )
+    rows.append([button(t.get("broadcast.btn_done"), cd.WizardNagsDone())])
+    return InlineKeyboardMarkup(rows)
+
+
+async def ask_time(update: Update, context: BotContext, draft: Draft) -> None:
+    draft.step = "time"
+    t = texts(context)
+    tz = context.services.config.tz
+    rows = [[button(t.get("broadcast.btn_now"), cd.WizardTime("now"))]]
+    for choice in quick_choices(now(context), tz):
+        day = day_short(t, choice.at.astimezone(tz).date(), now(context).astimezone(tz).date())
+        label = t.get(QUICK_LABELS[choice.key], when=day)
+        rows.append([button(label[:60], cd.WizardTime(choice.key))])
+    await edit_or_send(update, t.get("broadcast.choose_time"), InlineKeyboardMarkup(rows))
+
+
+def send_time(context: BotContext, draft: Draft) -> tuple[datetime, datetime]:
+    """(planned, when residents get it): the time chosen (now for "now") and the same time
+    moved past quiet hours unless urgent, by the rule delivery applies."""
+    current = now(context)
+    planned = current if draft.send_now or draft.send_at is None else draft.send_at
+    return planned, context.services.broadcasting.send_time(max(planned, current), draft.urgent)
+
+
+def written_for_warning(context: BotContext, draft: Draft, arrives: datetime) -> str | None:
+    """A campaign message written for a day (its `on:`) that would go out on another day."""
+    campaign = context.services.content.campaign_by_id.get(draft.campaign or "")
+    msg = next((m for m in campaign.messages if m.id == draft.message), None) if campaign else None
+    if campaign is None or msg is None:
+        return None
+    send_day = arrives.astimezone(context.services.config.tz).date()
+    meant = written_for(campaign, msg, send_day)
+    if meant is None or meant == send_day:
+        return None
+    t = texts(context)
+    return t.get(
+        "broadcast.written_for",
+        day=day_long(t, meant, send_day),
+        text=e(message_snippet(campaign, msg, 60)),
+        send_day=day_long(t, send_day, send_day),
+    )
+
+
+def preview_keyboard(context: BotContext, draft: Draft) -> InlineKeyboardMarkup:
+    t = texts(context)
+    urgent = t.get("broadcast.btn_urgent_on" if draft.urgent else "broadcast.btn_urgent_off")
+    return InlineKeyboardMarkup(
+        [
+            [
+                button(t.get("broadcast.btn_test"), cd.WizardTest()),
+                button(t.get("broadcast.btn_confirm"), cd.WizardConfirm(False)),
+            ],
+            [
+                button(urgent, cd.WizardUrgent()),
+                button(t.get("broadcast.btn_abandon"), cd.WizardAbandon()),
+            ],
+        ]
+    )
+
+
+async def preview_summary(context: BotContext, draft: Draft) -> str:
+    """Who gets it, how many, and when they actually get it; warnings last."""
+    s = context.services
+    t = texts(context)
+    count = await s.broadcasts.count_audience(draft.audience)
+    names = {n.id: n.name for n in s.content.nags}
+    current, tz = now(context), s.config.tz
+    planned, arrives = send_time(context, draft)
+    at = t.get("broadcast.now") if draft.send_now else when_words(t, planned, tz, current)
+    notes = []
+    if arrives > max(planned, current):
+        key: TextKey = "broadcast.quiet_now" if draft.send_now else "broadcast.quiet_later"
+        notes.append(t.get(key, when=e(when_words(t, arrives, tz, current)), planned=e(at)))
+    warning = written_for_warning(context, draft, arrives)
+    if warning:
+        notes.append(warning)
+    b = s.config.settings.broadcast
+    pace = estimate(
+        count,
+        rate=b.rate_per_second,
+        paid=b.paid,
+        paid_rate=b.paid_rate_per_second,
+        stars_per_message=b.paid_stars_per_message,
+    )
+    if pace.paid:
+        notes.append(
+            t.get(
+                "broadcast.paid_cost",
+                rate=f"{b.paid_rate_per_second:,}",
+                per=f"{b.paid_stars_per_message:g}",
+                # The estimate and the bound: which sends Telegram counts as above the free
+                # limit is not documented precisely, and an officer budgets for the most.
+                stars=f"{pace.stars:,.0f}",
+                most=f"{pace.stars_at_most:,.0f}",
+            )
+        )
+    return t.get(
+        "broadcast.preview_summary",
+        count=count,
+        duration=duration_words(t, pace.seconds),
+        audience=describe_audience(t, draft.audience, names),
+        when=e(at),
+        urgent=t.get("broadcast.urgent_yes" if draft.urgent else "broadcast.urgent_no"),
+        notes="".join(f"\n\n{n}" for n in notes),
+    )
+
+
+async def show_preview(update: Update, context: BotContext, draft: Draft) -> None:
+    """The message exactly as residents will see it, then the recipients and the buttons."""
+    draft.step = "preview"
+    t = texts(context)
+    await reply(update, t.get("broadcast.preview_intro"))
+    await send_as_resident_sees(chat_id(update), context, draft)
+    await reply(update, await preview_summary(context, draft), preview_keyboard(context, draft))
+
+
+async def send_as_resident_sees(chat_id: int, context: BotContext, draft: Draft) -> None:
+    # Broadcast id 0 never exists: pressing these preview buttons only says "no longer valid".
+    markup = rating_keyboard(texts(context), 0)
+    if draft.image and sends_image(draft.image, draft.text or ""):
+        await context.bot.send_photo(
+            chat_id,
+            photo_source(context.services, draft.image),
+            caption=draft.text,
+            parse_mode=ParseMode.HTML,
+            reply_markup=markup,
+        )
+        return
+    await context.bot.send_message(
+        chat_id, draft.text or "", parse_mode=ParseMode.HTML, reply_markup=markup
+    )
