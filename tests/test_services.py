@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.content import Content
+from bot.services import export as ex
 from bot.services import officers as ro
 from bot.services import results as rs
 from bot.services import surveys as sv
@@ -234,3 +235,48 @@ async def test_opening_a_link_only_or_answered_survey(db: Database, content: Con
     )
     assert await kind("r1", via_link=True) == "done"
     assert await kind("r2", via_link=True) == "start"
+
+
+# ---------------------------------------------------------------- the CSV export
+
+
+async def test_export_plan_writes_every_response_with_coarse_nag_and_week(
+    db: Database, content: Content
+):
+    await seed_safety(Stores(db))  # type: ignore[arg-type]
+    store, s = SurveyStore(db), survey(content, CS)
+    plan = await ex.plan(store, s, nag_order(content), K)
+    assert isinstance(plan, ex.Plan)
+    assert plan.start is None and not plan.moved
+    out = io.StringIO()
+    assert await ex.write(store, plan, out) == 17
+    rows = list(csv.reader(io.StringIO(out.getvalue())))
+    assert rows[0] == ex.header(s)
+    assert [r[0] for r in rows[1:]] == [str(i) for i in range(1, 18)], "a running number"
+    nags = {r[1] for r in rows[1:]}
+    assert "fishermead" in nags and not nags & {"woughton", "olney"}, "small NAGs are blank"
+
+
+async def test_export_refuses_a_small_nag_and_an_empty_survey(db: Database, content: Content):
+    store, s = SurveyStore(db), survey(content, CS)
+    assert await ex.plan(store, s, nag_order(content), K) == "small", "no responses at all"
+    await seed_safety(Stores(db))  # type: ignore[arg-type]
+    assert await ex.plan(store, s, nag_order(content), K, "woughton") == "nag"
+    fm = await ex.plan(store, s, nag_order(content), K, "fishermead")
+    assert isinstance(fm, ex.Plan)
+    out = io.StringIO()
+    assert await ex.write(store, fm, out) == 12
+
+
+async def test_export_since_says_when_the_start_moved(db: Database, content: Content):
+    await seed_safety(Stores(db))  # type: ignore[arg-type]
+    store, s = SurveyStore(db), survey(content, CS)
+    plan = await ex.plan(store, s, nag_order(content), K, since="2026-11-18")
+    assert isinstance(plan, ex.Plan)
+    assert plan.start == "2026-11-16" and not plan.moved, "the week asked for holds 5"
+    assert await ex.write(store, plan, io.StringIO()) == 5
+    later = await ex.plan(store, s, nag_order(content), K, since="2026-11-25")
+    assert isinstance(later, ex.Plan)
+    assert later.start == "2026-11-16" and later.moved, "nothing that week: from the one before"
+    assert ex.file_name(CS, None, None) == f"{CS}.csv"
+    assert ex.file_name(CS, "olney", "2026-11-16") == f"{CS}-olney-from-2026-11-16.csv"
