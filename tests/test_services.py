@@ -347,3 +347,22 @@ async def test_mydata_collects_every_part_and_forget_erases_them(db: Database, c
     await rv.forget_everything(db, residents, [erase], 1)
     assert erased == [1] and await residents.get(1) is None
     assert await rv.collect_everything([("you", own)], 1) == {}
+
+
+async def test_settings_change_only_when_different_and_reminders_need_an_area(db: Database):
+    residents = Residents(db)
+    assert rv.setting_of("messages") == "messages" and rv.setting_of("area") is None
+    no_area = await rv.change_setting(residents, 1, "reminders", True, NOW)
+    assert no_area.need_area and no_area.resident is not None
+    assert not no_area.resident.remind_meetings, "nothing changed"
+    on = await rv.change_setting(residents, 1, "messages", True, NOW)
+    assert not on.need_area and on.resident is not None and on.resident.consent
+    assert on.resident.consent_at == NOW
+    later = NOW + timedelta(hours=1)
+    again = await rv.change_setting(residents, 1, "messages", True, later)
+    assert again.resident is not None and again.resident.consent_at == NOW, "pressed twice"
+    await residents.set_nag(1, "fishermead", NOW)
+    flipped = not again.resident.remind_meetings
+    rem = await rv.change_setting(residents, 1, "reminders", flipped, later)
+    assert not rem.need_area and rem.resident is not None
+    assert rem.resident.remind_meetings is flipped

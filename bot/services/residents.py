@@ -1,7 +1,8 @@
 """Residents and their areas as plain values: choosing an area, the consent answer, leaving an
-open area question, everything stored about a person (/mydata) and erasing it (/forget).
+open area question, the settings (messages, meeting reminders), everything stored about a
+person (/mydata) and erasing it (/forget).
 
-The handlers (bot/handlers/areas.py, bot/handlers/privacy.py) parse the update, call these and
+The handlers (bot/handlers/areas.py, menu.py, privacy.py) parse the update, call these and
 render; retention calls the same erasure. Each feature's own part of a person's data comes in as
 plain callables for one chat id, so this module knows no feature and no Telegram.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from bot.content.nags import Nag
 from storage.db import Database
@@ -28,6 +29,19 @@ class AreaChosen:
 
     nag: Nag
     ask_consent: bool
+
+
+Setting = Literal["messages", "reminders"]
+SETTINGS: tuple[Setting, ...] = ("messages", "reminders")
+
+
+@dataclass(frozen=True)
+class SettingChanged:
+    """A setting pressed: `need_area` when reminders were asked for without an area (nothing
+    changed); `resident` as things are now."""
+
+    need_area: bool
+    resident: Resident | None
 
 
 def nag_of(nags: Mapping[str, Nag], resident: Resident | None) -> Nag | None:
@@ -49,6 +63,29 @@ async def answer_consent(residents: Residents, chat_id: int, yes: bool, now: dat
     resident = await residents.touch(chat_id, now)
     await residents.set_consent(chat_id, yes, now)
     return resident
+
+
+def setting_of(name: str) -> Setting | None:
+    """The setting a button names (None: not one that can be turned on or off here)."""
+    return next((s for s in SETTINGS if s == name), None)
+
+
+async def change_setting(
+    residents: Residents, chat_id: int, item: Setting, on: bool, now: datetime
+) -> SettingChanged:
+    """Turn campaign messages (consent) or meeting reminders on or off."""
+    resident = await residents.touch(chat_id, now)
+    # A setting already at the asked value (pressed twice, or an old screen) is left as it is,
+    # its time of change included.
+    if item == "messages":
+        if resident.consent != on:
+            await residents.set_consent(chat_id, on, now)
+    else:
+        if resident.nag_id is None:
+            return SettingChanged(need_area=True, resident=resident)
+        if resident.remind_meetings != on:
+            await residents.set_reminders(chat_id, on, now)
+    return SettingChanged(need_area=False, resident=await residents.get(chat_id))
 
 
 async def leave_area_question(
