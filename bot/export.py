@@ -1,93 +1,24 @@
-"""CSV export of survey responses: one row per completed response, one column per question.
-
-No chat ids or respondent keys are written; NAG and time are coarsened so no row can be singled
-out by them (see `write_csv`), and a selection of fewer than `survey.min_count` is refused. Rows
-are streamed from SQLite in batches and written as they arrive, so memory stays flat however many
-responses there are. Used by /results (sent as a document) and by
-`safermk-bot export SURVEY --out FILE.csv [--nag ID] [--since DATE]` (exit code 3 when refused).
+"""The `safermk-bot export SURVEY --out FILE.csv [--nag ID] [--since DATE]` command: checks
+the arguments, opens the file and reports (exit code 3 when the selection is refused). Which rows
+go in the CSV, the refusal of small selections and the writing belong to bot/services/export.py,
+which the officers' chat /results uses too.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import csv
 import sys
 from datetime import date
 from pathlib import Path
-from typing import TextIO
 
 from bot.config import Config
 from bot.content import Content, ContentError, load_content
 from bot.content.surveys import Survey
-from bot.domain.disclosure import (
-    Groups,
-    Refusal,
-    Selection,
-    Tally,
-    csv_value,
-    group,
-    safe_cell,
-    select,
-)
+from bot.domain.disclosure import Refusal
+from bot.services import export as ex
 from storage.db import Database
-from storage.surveys import SurveyStore, week_of
-
-
-def header(survey: Survey) -> list[str]:
-    return ["response", "nag", "from_week", *(q.id for q in survey.questions)]
-
-
-async def write_csv(
-    store: SurveyStore,
-    survey: Survey,
-    out: TextIO,
-    groups: Groups,
-    selection: Selection,
-) -> int:
-    """Write the CSV of `selection` (checked by `select`) to `out`; return the rows written.
-
-    A row's NAG is left empty unless that NAG's results can be shown, and its week is the
-    allowed start week it counts from (see bot/domain/surveys.py, rule 1): so every NAG and
-    period in any export, or in the difference between two exports, holds 0 or at least
-    `survey.min_count` responses, and no row can be singled out by where or when it came from.
-    Rows come in the order of their random ids, not the order people answered.
-    """
-    writer = csv.writer(out)
-    writer.writerow(header(survey))
-    questions = {q.id: q for q in survey.questions}
-    since = groups.starts[selection.start] if selection.start else None
-    n = 0
-    current: int | None = None
-    meta: tuple[str, str] = ("", "")
-    answers: dict[str, list[str | None]] = {}
-
-    def flush() -> None:
-        nonlocal n
-        n += 1
-        # A running number, not the database id: nothing in the file links back to a row.
-        cells = [str(n), *meta]
-        for q in survey.questions:
-            values = answers.get(q.id)
-            picked = tuple(v for v in values if v is not None) if values else ()
-            cells.append(safe_cell(csv_value(q, picked or None)))
-        writer.writerow(cells)
-
-    async for batch in store.iterate_answers(survey.id, selection.nag, since):
-        for row in batch:
-            if row.response_id != current:
-                if current is not None:
-                    flush()
-                current = row.response_id
-                week = week_of(row.completed_on) if row.completed_on else ""
-                meta = (groups.label(row.nag_id), groups.start_of(week) if week else "")
-                answers = {}
-            if row.question_id in questions:
-                answers.setdefault(row.question_id, []).append(row.value)
-    if current is not None:
-        flush()
-    return n
-
+from storage.surveys import SurveyStore
 
 REFUSED = 3  # exit code: the selection would single out a group smaller than the threshold
 
@@ -137,21 +68,16 @@ async def _export(
     db = await Database(cfg.db_path).open()
     try:
         store = SurveyStore(db)
-        blocks = await store.blocks(survey.id, answers=False)
         k = cfg.settings.survey.min_count
-        groups = group(
-            {key: Tally(c.completed) for key, c in blocks.items()},
-            [n.id for n in content.nags],
-            k,
-        )
-        selection = select(groups, args.nag, week_of(since) if since else None, k)
-        if not isinstance(selection, Selection):
-            print(_refusal(selection, args.nag, k), file=sys.stderr)
+        nags = [n.id for n in content.nags]
+        export = await ex.plan(store, survey, nags, k, args.nag, since)
+        if not isinstance(export, ex.Plan):
+            print(_refusal(export, args.nag, k), file=sys.stderr)
             return REFUSED
-        n = await _write_file(store, survey, args.out, groups, selection)
+        n = await _write_file(store, export, args.out)
         if n is None:
             return 2
-        print(f"{args.out}: {n} responses{_moved(groups, selection, since, k)}")
+        print(f"{args.out}: {n} responses{_moved(export)}")
         return 0
     finally:
         await db.close()
@@ -166,9 +92,7 @@ def _refusal(refusal: Refusal, nag: str | None, k: int) -> str:
     return f"nothing exported: this selection has fewer than {k} completed responses"
 
 
-async def _write_file(
-    store: SurveyStore, survey: Survey, out_name: str, groups: Groups, selection: Selection
-) -> int | None:
+async def _write_file(store: SurveyStore, export: ex.Plan, out_name: str) -> int | None:
     """Write the CSV to `out_name`; the rows written, or None (reported) when it cannot."""
     out_path = Path(out_name)
     try:
@@ -178,7 +102,7 @@ async def _write_file(
         return None
     try:
         with out:
-            return await write_csv(store, survey, out, groups, selection)
+            return await ex.write(store, export, out)
     except OSError as err:
         # Disk full or the like: no half-written file is left to be mistaken for results.
         out_path.unlink(missing_ok=True)
@@ -186,11 +110,13 @@ async def _write_file(
         return None
 
 
-def _moved(groups: Groups, selection: Selection, since: str | None, k: int) -> str:
+def _moved(export: ex.Plan) -> str:
     """Why the export starts earlier than --since asked, if it does ("" if not)."""
-    start = groups.starts[selection.start] if selection.start else None
-    first = groups.starts[0] if groups.starts else ""
-    if since and start != week_of(since) and week_of(since) > first:
+    if export.moved:
+        start = export.start
         where = f"the week of {start}" if start else "the first response"
-        return f" (from {where}: the nearest start that keeps every group at {k} or more)"
+        return (
+            f" (from {where}: the nearest start that keeps every group at"
+            f" {export.min_count} or more)"
+        )
     return ""

@@ -12,12 +12,21 @@ from pathlib import Path
 import pytest
 
 from bot.content import Content
+from bot.services import export as ex
 from bot.services import officers as ro
+from bot.services import residents as rv
 from bot.services import results as rs
 from bot.services import surveys as sv
 from storage.broadcasts import BroadcastStore
 from storage.db import Database
-from storage.model import Audience, AudienceKind, AuditAction, BroadcastKind, BroadcastSpec
+from storage.model import (
+    AreaQuestion,
+    Audience,
+    AudienceKind,
+    AuditAction,
+    BroadcastKind,
+    BroadcastSpec,
+)
 from storage.residents import Residents
 from storage.surveys import SurveyStore
 from tests.conftest import LONDON
@@ -234,3 +243,126 @@ async def test_opening_a_link_only_or_answered_survey(db: Database, content: Con
     )
     assert await kind("r1", via_link=True) == "done"
     assert await kind("r2", via_link=True) == "start"
+
+
+# ---------------------------------------------------------------- the CSV export
+
+
+async def test_export_plan_writes_every_response_with_coarse_nag_and_week(
+    db: Database, content: Content
+):
+    await seed_safety(Stores(db))  # type: ignore[arg-type]
+    store, s = SurveyStore(db), survey(content, CS)
+    plan = await ex.plan(store, s, nag_order(content), K)
+    assert isinstance(plan, ex.Plan)
+    assert plan.start is None and not plan.moved
+    out = io.StringIO()
+    assert await ex.write(store, plan, out) == 17
+    rows = list(csv.reader(io.StringIO(out.getvalue())))
+    assert rows[0] == ex.header(s)
+    assert [r[0] for r in rows[1:]] == [str(i) for i in range(1, 18)], "a running number"
+    nags = {r[1] for r in rows[1:]}
+    assert "fishermead" in nags and not nags & {"woughton", "olney"}, "small NAGs are blank"
+
+
+async def test_export_refuses_a_small_nag_and_an_empty_survey(db: Database, content: Content):
+    store, s = SurveyStore(db), survey(content, CS)
+    assert await ex.plan(store, s, nag_order(content), K) == "small", "no responses at all"
+    await seed_safety(Stores(db))  # type: ignore[arg-type]
+    assert await ex.plan(store, s, nag_order(content), K, "woughton") == "nag"
+    fm = await ex.plan(store, s, nag_order(content), K, "fishermead")
+    assert isinstance(fm, ex.Plan)
+    out = io.StringIO()
+    assert await ex.write(store, fm, out) == 12
+
+
+async def test_export_since_says_when_the_start_moved(db: Database, content: Content):
+    await seed_safety(Stores(db))  # type: ignore[arg-type]
+    store, s = SurveyStore(db), survey(content, CS)
+    plan = await ex.plan(store, s, nag_order(content), K, since="2026-11-18")
+    assert isinstance(plan, ex.Plan)
+    assert plan.start == "2026-11-16" and not plan.moved, "the week asked for holds 5"
+    assert await ex.write(store, plan, io.StringIO()) == 5
+    later = await ex.plan(store, s, nag_order(content), K, since="2026-11-25")
+    assert isinstance(later, ex.Plan)
+    assert later.start == "2026-11-16" and later.moved, "nothing that week: from the one before"
+    assert ex.file_name(CS, None, None) == f"{CS}.csv"
+    assert ex.file_name(CS, "olney", "2026-11-16") == f"{CS}-olney-from-2026-11-16.csv"
+
+
+# ---------------------------------------------------------------- residents and areas
+
+
+async def test_choosing_an_area_asks_consent_only_the_first_time(db: Database, content: Content):
+    residents, fm = Residents(db), content.nag_by_id["fishermead"]
+    chosen = await rv.choose_area(residents, 1, fm, NOW)
+    assert chosen == rv.AreaChosen(fm, ask_consent=True)
+    before = await rv.answer_consent(residents, 1, True, NOW)
+    assert before.consent_at is None and before.nag_id == "fishermead"
+    again = await rv.choose_area(residents, 1, content.nag_by_id["olney"], NOW)
+    assert not again.ask_consent
+    r = await residents.get(1)
+    assert r is not None and r.consent and r.nag_id == "olney"
+    assert rv.nag_of(content.nag_by_id, r) == content.nag_by_id["olney"]
+    assert rv.nag_of(content.nag_by_id, None) is None
+
+
+async def test_leaving_an_area_question_keeps_it_asked_only_without_an_area(
+    db: Database, content: Content
+):
+    residents, nags = Residents(db), content.nag_by_id
+    assert await rv.leave_area_question(residents, nags, 1, NOW) is None, "nobody yet"
+    await residents.touch(1, NOW)
+    await residents.open_area_question(1, AreaQuestion.ASKED, NOW)
+    assert await rv.leave_area_question(residents, nags, 1, NOW) is None
+    r = await residents.get(1)
+    assert r is not None and r.area_question is AreaQuestion.ASKED, "still no area: still asked"
+    await residents.set_nag(1, "fishermead", NOW)
+    await residents.open_area_question(1, AreaQuestion.ASKED, NOW)
+    assert await rv.leave_area_question(residents, nags, 1, NOW) == nags["fishermead"]
+    r = await residents.get(1)
+    assert r is not None and r.area_question is AreaQuestion.NONE
+
+
+async def test_mydata_collects_every_part_and_forget_erases_them(db: Database, content: Content):
+    residents = Residents(db)
+    await rv.choose_area(residents, 1, content.nag_by_id["fishermead"], NOW)
+    erased: list[int] = []
+
+    async def own(chat: int) -> dict[str, object]:
+        r = await residents.get(chat)
+        return {} if r is None else rv.record(r, content.nag_by_id)
+
+    async def nothing(chat: int) -> dict[str, object]:
+        return {}
+
+    async def erase(chat: int) -> None:
+        erased.append(chat)
+
+    data = await rv.collect_everything([("you", own), ("empty", nothing)], 1)
+    assert list(data) == ["you"], "empty sections are left out"
+    fm = content.nag_by_id["fishermead"]
+    assert data["you"]["area"] == {"id": "fishermead", "name": fm.name}
+    assert data["you"]["chat_id"] == 1 and data["you"]["campaign_messages_changed_at"] is None
+    await rv.forget_everything(db, residents, [erase], 1)
+    assert erased == [1] and await residents.get(1) is None
+    assert await rv.collect_everything([("you", own)], 1) == {}
+
+
+async def test_settings_change_only_when_different_and_reminders_need_an_area(db: Database):
+    residents = Residents(db)
+    assert rv.setting_of("messages") == "messages" and rv.setting_of("area") is None
+    no_area = await rv.change_setting(residents, 1, "reminders", True, NOW)
+    assert no_area.need_area and no_area.resident is not None
+    assert not no_area.resident.remind_meetings, "nothing changed"
+    on = await rv.change_setting(residents, 1, "messages", True, NOW)
+    assert not on.need_area and on.resident is not None and on.resident.consent
+    assert on.resident.consent_at == NOW
+    later = NOW + timedelta(hours=1)
+    again = await rv.change_setting(residents, 1, "messages", True, later)
+    assert again.resident is not None and again.resident.consent_at == NOW, "pressed twice"
+    await residents.set_nag(1, "fishermead", NOW)
+    flipped = not again.resident.remind_meetings
+    rem = await rv.change_setting(residents, 1, "reminders", flipped, later)
+    assert not rem.need_area and rem.resident is not None
+    assert rem.resident.remind_meetings is flipped

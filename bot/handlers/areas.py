@@ -36,6 +36,7 @@ from bot.handlers.navigation import nag_of, show_menu
 from bot.handlers.registry import Group
 from bot.render.keyboards import button, nag_choice_keyboard
 from bot.render.text import e, echo
+from bot.services import residents
 from storage.model import AreaQuestion
 from storage.residents import Resident
 
@@ -77,16 +78,11 @@ async def leave_area_question(update: Update, context: BotContext) -> None:
     buttons stop acting). Someone with an area gets the location keyboard taken away, with a
     line saying their area is unchanged; for someone without one the question stays asked."""
     s = context.services
-    cid = chat_id(update)
-    resident = await s.residents.get(cid)
-    if resident is None or resident.area_question is AreaQuestion.NONE:
-        return
-    nag = nag_of(s, resident)
-    asked = resident.area_question is AreaQuestion.ASKED
-    keep = AreaQuestion.ASKED if asked and nag is None else AreaQuestion.NONE
-    await s.residents.close_area_question(cid, now(context), keep)
-    if asked and nag is not None:
-        await reply_removing_keyboard(update, texts(context).get("area.kept", name=e(nag.name)))
+    kept = await residents.leave_area_question(
+        s.residents, s.content.nag_by_id, chat_id(update), now(context)
+    )
+    if kept is not None:
+        await reply_removing_keyboard(update, texts(context).get("area.kept", name=e(kept.name)))
 
 
 def consent_keyboard(context: BotContext) -> InlineKeyboardMarkup:
@@ -107,13 +103,11 @@ async def area_chosen(
     """Store the NAG (the area question is answered); ask for consent the first time,
     otherwise offer the menu."""
     s = context.services
-    chat_id = require_chat(update).id
-    resident = await s.residents.touch(chat_id, now(context))
-    await s.residents.set_nag(chat_id, nag.id, now(context))
+    chosen = await residents.choose_area(s.residents, require_chat(update).id, nag, now(context))
     t = texts(context)
     if say_so:
         await reply_removing_keyboard(update, t.get("area.set", name=e(nag.name)))
-    if resident.consent_at is None:
+    if chosen.ask_consent:
         await reply(update, t.get("consent.ask", name=e(nag.name)), consent_keyboard(context))
     else:
         await show_menu(update, context, nag=nag)
@@ -290,9 +284,9 @@ async def on_consent(update: Update, context: BotContext) -> None:
     data = pressed(update, cd.Consent)
     yes = bool(data and data.yes)
     s = context.services
-    chat_id = require_chat(update).id
-    resident = await s.residents.touch(chat_id, now(context))
-    await s.residents.set_consent(chat_id, yes, now(context))
+    resident = await residents.answer_consent(
+        s.residents, require_chat(update).id, yes, now(context)
+    )
     await answer(update)
     t = texts(context)
     await edit_or_send(update, t.get("consent.yes" if yes else "consent.no"))

@@ -37,6 +37,7 @@ from bot.handlers.registry import Command, Group
 from bot.handlers.stale import ask, moved_on, settle
 from bot.render.keyboards import button
 from bot.render.text import e
+from bot.services import residents
 from storage.residents import Resident
 
 logger = logging.getLogger(__name__)
@@ -118,27 +119,22 @@ async def on_setting(update: Update, context: BotContext) -> None:
         await answer(update)
         await ask_for_area(update, context)
         return
-    if item not in ("messages", "reminders"):
+    setting = residents.setting_of(item)
+    if setting is None:
         await answer(update, t.get("common.stale_button"))
         return
-    resident = await s.residents.touch(chat, now(context))
     on = bool(data and data.on)
+    changed = await residents.change_setting(s.residents, chat, setting, on, now(context))
+    if changed.need_area:
+        await answer(update, t.get("settings.need_area"))
+        return
     toast: TextKey
-    # A setting already at the button's value (pressed twice, or an old screen) is left as it
-    # is, its time of change included; the screen is redrawn as things are now.
-    if item == "messages":
-        if resident.consent != on:
-            await s.residents.set_consent(chat, on, now(context))
+    if setting == "messages":
         toast = "settings.messages_on" if on else "settings.messages_off"
     else:
-        if resident.nag_id is None:
-            await answer(update, t.get("settings.need_area"))
-            return
-        if resident.remind_meetings != on:
-            await s.residents.set_reminders(chat, on, now(context))
         toast = "remind.on" if on else "remind.off"
     await answer(update, t.get(toast))
-    text, keyboard = settings_screen(t, s, await s.residents.get(chat))
+    text, keyboard = settings_screen(t, s, changed.resident)
     await edit_or_send(update, text, keyboard)
 
 

@@ -21,6 +21,7 @@ from bot.context import BotContext, Services
 from bot.handlers.common import chat_id, chat_store, reply, require_chat, texts
 from bot.render.keyboards import button
 from bot.render.text import e
+from bot.services import residents
 from bot.telegram.sending import edit_buttons
 from storage.residents import Resident
 
@@ -78,9 +79,7 @@ async def show_menu(
 
 
 def nag_of(services: Services, resident: Resident | None) -> Nag | None:
-    if resident is None or resident.nag_id is None:
-        return None
-    return services.content.nag_by_id.get(resident.nag_id)
+    return residents.nag_of(services.content.nag_by_id, resident)
 
 
 async def carry_on(update: Update, context: BotContext, resident: Resident | None) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import datetime
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -36,6 +37,7 @@ from bot.handlers.registry import Command, Group
 from bot.handlers.stale import ask, moved_on, settle
 from bot.render.keyboards import button
 from bot.render.text import date_words, e, when
+from bot.services import residents
 from storage.residents import Resident
 
 JSON_NAME = "my-data.json"
@@ -82,13 +84,12 @@ async def on_privacy_page(update: Update, context: BotContext) -> None:
 
 async def collect_everything(services: Services, chat_id: int) -> dict[str, Any]:
     """Every feature's data about this chat, by section (empty sections left out)."""
-    out: dict[str, Any] = {}
-    for feature in services.features:
-        if feature.privacy is not None:
-            data = await feature.privacy.collect(services, chat_id)
-            if data:
-                out[feature.privacy.section] = data
-    return out
+    parts = [
+        (f.privacy.section, partial(f.privacy.collect, services))
+        for f in services.features
+        if f.privacy is not None
+    ]
+    return await residents.collect_everything(parts, chat_id)
 
 
 async def mydata_command(update: Update, context: BotContext) -> None:
@@ -134,12 +135,12 @@ async def forget_command(update: Update, context: BotContext) -> None:
 
 async def forget_everything(services: Services, chat_id: int) -> None:
     """Every feature's erase, then the resident's row (whose deletion cascades to the rest)."""
-    # One checkpoint at the end scrubs the WAL of every feature's erased rows (storage/db.py).
-    async with services.db.erasing():
-        for feature in services.features:
-            if feature.privacy is not None and feature.privacy.erase is not None:
-                await feature.privacy.erase(services, chat_id)
-        await services.residents.delete(chat_id)
+    erasers = [
+        partial(f.privacy.erase, services)
+        for f in services.features
+        if f.privacy is not None and f.privacy.erase is not None
+    ]
+    await residents.forget_everything(services.db, services.residents, erasers, chat_id)
 
 
 async def on_forget(update: Update, context: BotContext) -> None:
@@ -162,30 +163,7 @@ async def on_forget(update: Update, context: BotContext) -> None:
 
 async def _collect(services: Services, chat_id: int) -> dict[str, Any]:
     r = await services.residents.get(chat_id)
-    if r is None:
-        return {}
-    nag = services.content.nag_by_id.get(r.nag_id or "")
-    return {
-        "chat_id": r.chat_id,
-        "area": {"id": r.nag_id, "name": nag.name if nag else None},
-        "language": r.language,
-        "campaign_messages": r.consent,
-        "campaign_messages_changed_at": _iso(r.consent_at),
-        "meeting_reminders": r.remind_meetings,
-        "found_us_through": r.source,
-        "can_receive_messages": r.active,
-        "first_used": _iso(r.created_at),
-        "last_changed": _iso(r.updated_at),
-        "last_used_day": r.last_seen.isoformat() if r.last_seen else None,
-        # Whether the bot is waiting for an area answer (none, offered, asked), and the number
-        # of area questions so far (old area buttons are recognised by it).
-        "area_question": {"open": str(r.area_question), "step": r.area_step},
-        "waiting_to_open": r.pending,
-    }
-
-
-def _iso(dt: datetime | None) -> str | None:
-    return dt.isoformat() if dt else None
+    return {} if r is None else residents.record(r, services.content.nag_by_id)
 
 
 def _describe(t: Texts, d: dict[str, Any], tz: ZoneInfo) -> list[str]:

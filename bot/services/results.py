@@ -4,7 +4,8 @@ Counts come from SQL GROUP BY (storage/surveys.py); arithmetic, suppression and 
 stop a small group being worked out by comparing results come from bot/domain/disclosure.py.
 This module picks the view an officer asked for (the whole survey, one NAG, from a start week),
 refuses it when it would show too few, and says which figures each question can show, which
-charts there are, each NAG's top priorities, and the CSV file; bot/handlers/results.py renders
+charts there are, each NAG's top priorities, and the CSV file (written by
+bot/services/export.py, as the CLI's is); bot/handlers/results.py renders
 that in chat.
 """
 
@@ -19,7 +20,7 @@ from typing import Literal
 from bot.content.surveys import Survey
 from bot.domain import disclosure as dc
 from bot.domain import surveys as dom
-from bot.export import write_csv
+from bot.services import export as ex
 from storage.surveys import SurveyStore, week_of
 
 
@@ -241,10 +242,8 @@ async def csv_file(store: SurveyStore, results: SurveyResults) -> CsvFile | None
     if groups is None or selection is None:
         return None
     buf = io.StringIO()
-    await write_csv(store, results.survey, buf, groups, selection)
-    start = groups.starts[selection.start] if selection.start else None
-    nag, survey_id = results.nag, results.survey.id
-    name = f"{survey_id}{'-' + nag if nag else ''}{'-from-' + start if start else ''}.csv"
+    await ex.write_csv(store, results.survey, buf, groups, selection)
+    name = ex.file_name(results.survey.id, results.nag, ex.start_of(groups, selection))
     return CsvFile(name, buf.getvalue())
 
 
