@@ -62,7 +62,8 @@ from bot.delivery_results import (
     DatabaseDown,
     RunStats,
 )
-from bot.telegram.pacing import Pacer, Sleep, retry_after
+from bot.telegram.pace_parts import retry_after
+from bot.telegram.pacing import Pacer, Sleep
 from storage.broadcasts import Broadcast, Outcome
 from storage.db import DatabaseUnavailable
 

@@ -26,7 +26,8 @@ from bot.context import Services
 from bot.delivery_results import ResultsBuffer
 from bot.domain.broadcasts import sends_image
 from bot.render.keyboards import rating_keyboard
-from bot.telegram.pacing import Pacer, retry_after
+from bot.telegram.pace_parts import retry_after
+from bot.telegram.pacing import Pacer
 from storage.broadcasts import Broadcast, Claimed, Outcome
 from storage.db import DatabaseUnavailable
 from storage.model import OutboxStatus

@@ -21,8 +21,9 @@ import pytest
 from telegram.error import RetryAfter
 
 from bot.preview.double import Rules
-from bot.telegram import pacing
-from bot.telegram.pacing import BACKOFF, CREEP, Pacer, estimate
+from bot.telegram import pace_parts, pacing
+from bot.telegram.pace_parts import BACKOFF, CREEP
+from bot.telegram.pacing import Pacer, estimate
 from tests.conftest import close_harness, make_harness
 from tests.fakes.botapi import FakeBotApi
 from tests.test_delivery import officer_broadcast
@@ -122,7 +123,7 @@ async def bulk_send(p: Pacer, server: Server, chat_id: int) -> None:
             await p.process_request(server.send(data), (), {}, "sendMessage", data, BULK)
             return
         except RetryAfter as exc:
-            p.pause(pacing.retry_after(exc))
+            p.pause(pace_parts.retry_after(exc))
 
 
 async def reply(p: Pacer, server: Server, chat_id: int) -> float:

@@ -18,10 +18,8 @@ did) lets a few milliseconds of jitter put a 31st send into Telegram's second: a
   or answered less than a window ago. The part of the round trip every request takes (the
   path's minimum over the last minute, less a guard) cannot move a send, so it is taken off
   the span: what remains is only the uncertainty (jitter).
-* **An adaptive safety margin (AIMD).** The window length is 1 s divided by `fraction`. A 429
-  cuts the fraction by `BACKOFF` (the budget falls by 15%); each clean second gives back
-  `CREEP`, up to 1. So a bot sharing its token, or a Telegram counting differently than
-  modelled, settles just below the real limit instead of hitting it again and again.
+* **An adaptive safety margin (AIMD)**, so a bot sharing its token settles just below the real
+  limit instead of hitting it again and again: `Margin` in bot/telegram/pace_parts.py.
 * **retry_after, exactly.** A 429 pauses the bulk lane until the answer's time plus
   `retry_after`, no less and no longer; when it lifts, bulk sends resume at their pace
   (1 / rate on average, at most BULK_BURST at once), never all together.
@@ -60,9 +58,7 @@ import asyncio
 import logging
 import math
 import time
-from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine
-from datetime import timedelta
 from typing import Any
 
 from telegram.error import RetryAfter
@@ -72,24 +68,14 @@ from bot.telegram.estimate import Estimate as Estimate  # re-exported: the offic
 from bot.telegram.estimate import estimate as estimate
 from bot.telegram.limits import PAID_LIMIT, TELEGRAM_LIMIT
 from bot.telegram.limits import STARS_PER_PAID_MESSAGE as STARS_PER_PAID_MESSAGE
+from bot.telegram.pace_parts import MIN_FRACTION, Margin, Ticket, Window, counted, retry_after
 from bot.telegram.reply_order import CHAT_INTERVAL, REPLY_CHAT_BURST, ReplyOrder
 
 logger = logging.getLogger(__name__)
 
-COUNTED_PREFIXES = ("send", "edit", "copy", "forward")
-UNCOUNTED = frozenset({"sendChatAction"})  # "typing...": delivers no message
 BULK_LANE = "bulk"
 Answer = bool | dict[str, Any] | list[dict[str, Any]]  # what a Bot API call returns
 
-BACKOFF = 0.85  # a 429 multiplies the budget fraction by this
-CREEP = 0.01  # each clean second adds this much of the budget back
-MIN_FRACTION = 0.5  # never slower than half the budget because of 429s
-RTT_HORIZON = 60.0  # seconds of round trips the minimum is taken over
-# The minimum of a few round trips can sit well above the path's true minimum (jitter both
-# ways): until this many answers came back, nothing of a round trip is taken as certain.
-RTT_MIN_SAMPLES = 32
-GUARD_SECONDS = 0.003  # the "certain" part of a round trip is its minimum less this...
-GUARD_FRACTION = 0.1  # ... or less this share of it, whichever is larger
 # Bulk sends are spaced at 1 / rate on average, with at most this many at once: slots of the
 # budget free up unevenly under jitter, and strict spacing would waste some; after a pause only
 # this many go together, then one by one (no thundering herd).
@@ -105,65 +91,6 @@ BULK_SHARE = 0.4
 
 Sleep = Callable[[float], Awaitable[None]]
 Monotonic = Callable[[], float]
-
-
-def seconds(value: int | float | timedelta) -> float:
-    """RetryAfter.retry_after is an int in older v22 releases and a timedelta in newer ones."""
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
-
-
-def retry_after(exc: RetryAfter) -> float:
-    """Seconds Telegram asked us to wait (a timedelta: the bot opts in, see bot/__init__.py)."""
-    return seconds(exc.retry_after)
-
-
-def counted(endpoint: str) -> bool:
-    """Whether a Bot API method delivers a message (and so spends the budget)."""
-    return endpoint.startswith(COUNTED_PREFIXES) and endpoint not in UNCOUNTED
-
-
-class Window:
-    """Sends holding a slot: the open ones, and the answered ones until they expire."""
-
-    __slots__ = ("answers", "capacity", "open")
-
-    def __init__(self, capacity: int) -> None:
-        self.capacity = capacity
-        self.open = 0  # granted and not answered yet
-        self.answers: deque[float] = deque()  # answer times, in order
-
-    def count(self, now: float, hold: float) -> int:
-        """Slots in use at `now`, an answered send holding its slot for `hold` seconds."""
-        answers = self.answers
-        while answers and answers[0] + hold <= now:
-            answers.popleft()
-        return self.open + len(answers)
-
-    def free_at(self, now: float, hold: float) -> float:
-        """When the next slot frees: now if one is free, inf if only an answer can free one."""
-        if self.count(now, hold) < self.capacity:
-            return now
-        answered_needed = self.open + len(self.answers) - self.capacity + 1
-        if answered_needed > len(self.answers):
-            return math.inf
-        return self.answers[answered_needed - 1] + hold
-
-    def clear(self) -> None:
-        self.open = 0
-        self.answers.clear()
-
-
-class Ticket:
-    """One granted send: which windows it holds, and whether its request has gone out."""
-
-    __slots__ = ("bulk", "chat_id", "closed", "sent_at", "windows")
-
-    def __init__(self, chat_id: int | None, windows: tuple[Window, ...], bulk: bool) -> None:
-        self.chat_id = chat_id
-        self.windows = windows
-        self.bulk = bulk
-        self.sent_at: float | None = None
-        self.closed = False
 
 
 class Pacer(BaseRateLimiter[dict[str, Any]]):
@@ -187,7 +114,7 @@ class Pacer(BaseRateLimiter[dict[str, Any]]):
         self.clock = clock
         self.sleep = sleep
         self._order = ReplyOrder(reply_chat_burst)  # which waiting reply goes next
-        self.fraction = 1.0  # AIMD: the share of the budget in use (window = 1 s / fraction)
+        self.margin = Margin()  # AIMD's share of the budget and the round trips' minimum
         self.flood_pauses = 0  # pauses the sender asked for (429s on bulk sends)
         self.floods = 0  # 429 answers seen, any lane
         self._free = Window(limit)  # sends that are not paid: Telegram's free limit
@@ -202,10 +129,6 @@ class Pacer(BaseRateLimiter[dict[str, Any]]):
         self._spacing = 1.0 / self.rate
         self._bulk_tat = -math.inf  # GCRA: when the next bulk send is due at the average pace
         self._paused_until = -math.inf
-        self._clean_since = -math.inf  # AIMD: last time the fraction was cut or crept
-        self._rtts: deque[tuple[float, float]] = deque()  # (answer time, rtt), min-queue
-        self._rtt_samples = 0
-        self._learn_rtt = True
         self._chat_answer: dict[int, float] = {}  # chat -> last answer (inf while in flight)
         self._tickets: dict[asyncio.Task[Any], Ticket] = {}  # bulk slots taken by a task
         self._bulk_open = 0  # bulk sends granted and not answered
@@ -251,17 +174,16 @@ class Pacer(BaseRateLimiter[dict[str, Any]]):
         self.sleep = sleep
         # Here every wait of any task moves the one clock on, so a request's "round trip" is
         # other tasks' waits, not latency: nothing of it is certain.
-        self._learn_rtt = False
+        self.margin.learn_rtt = False
         self._free.clear()
         self._all.clear()
         self._replies.clear()
         self._bulk_win.clear()
         self._chat_answer.clear()
         self._order.clear()
-        self._rtts.clear()
-        self._rtt_samples = 0
+        self.margin.clear()
         self._tickets.clear()
-        self._bulk_tat = self._paused_until = self._clean_since = -math.inf
+        self._bulk_tat = self._paused_until = -math.inf
 
     async def initialize(self) -> None:
         return None
@@ -272,28 +194,22 @@ class Pacer(BaseRateLimiter[dict[str, Any]]):
     # ------------------------------------------------------------ what the budget allows
 
     @property
+    def fraction(self) -> float:
+        """AIMD: the share of the budget in use (window = 1 s / fraction)."""
+        return self.margin.fraction
+
+    @property
     def window(self) -> float:
         """Seconds an answered send keeps its slot: 1 s stretched by the AIMD margin."""
-        return 1.0 / self.fraction
+        return self.margin.window
 
     @property
     def certain(self) -> float:
         """The part of every round trip that cannot move a send (the path's minimum, guarded)."""
-        if self._rtt_samples < RTT_MIN_SAMPLES:
-            return 0.0
-        low = self._rtts[0][1]
-        return max(0.0, low - max(GUARD_SECONDS, GUARD_FRACTION * low))
+        return self.margin.certain
 
     def _hold(self) -> float:
-        # + 1 us: a slot frees strictly after the server's second has passed, whatever the
-        # rounding of the two clocks' arithmetic (a virtual clock hits the boundary exactly).
-        return self.window - self.certain + 1e-6
-
-    def _creep(self, now: float) -> None:
-        """AIMD's additive half: give back CREEP of the budget per clean second."""
-        if self.fraction < 1.0 and now > self._clean_since:
-            self.fraction = min(1.0, self.fraction + CREEP * (now - self._clean_since))
-        self._clean_since = now
+        return self.margin.hold()
 
     def _windows(self, bulk: bool) -> tuple[Window, ...]:
         if self._all is self._free:
@@ -353,15 +269,8 @@ class Pacer(BaseRateLimiter[dict[str, Any]]):
         if ticket.bulk:
             self._bulk_open -= 1
             self._bulk_answered = now
-        if ticket.sent_at is not None and self._learn_rtt:
-            rtt = now - ticket.sent_at
-            rtts = self._rtts
-            while rtts and rtts[-1][1] >= rtt:
-                rtts.pop()
-            rtts.append((now, rtt))
-            self._rtt_samples += 1
-            while rtts[0][0] < now - RTT_HORIZON:
-                rtts.popleft()
+        if ticket.sent_at is not None:
+            self.margin.answered(now, now - ticket.sent_at)
         if ticket.chat_id is not None:
             self._chat_answer[ticket.chat_id] = now
         self._changed.set()
@@ -371,8 +280,7 @@ class Pacer(BaseRateLimiter[dict[str, Any]]):
         self.floods += 1
         now = self.clock()
         old = self.fraction
-        self.fraction = max(MIN_FRACTION, self.fraction * BACKOFF)
-        self._clean_since = now
+        self.margin.cut(now)
         logger.warning(
             "Telegram asked the bot to wait %.0f s (429): budget %.0f%% -> %.0f%%",
             delay,
@@ -388,7 +296,7 @@ class Pacer(BaseRateLimiter[dict[str, Any]]):
     def _hold_lane(self, delay: float) -> None:
         self._paused_until = max(self._paused_until, self.clock() + delay)
         # A pause is no evidence that the budget is right: the creep starts again after it.
-        self._clean_since = max(self._clean_since, self._paused_until)
+        self.margin.clean_since = max(self.margin.clean_since, self._paused_until)
 
     # ------------------------------------------------------------ the bulk lane
 
@@ -435,7 +343,7 @@ class Pacer(BaseRateLimiter[dict[str, Any]]):
                     await self._changed.wait()
                 else:
                     await self.sleep(ready - now)
-            self._creep(now)
+            self.margin.creep(now)
             self._bulk_tat = max(self._bulk_tat, now) + self._spacing / self.fraction
             counted = windows + (self._bulk_win,) if self._all is self._free else windows
             return self._open(chat_id, counted, now, bulk=True)
