@@ -45,6 +45,7 @@ from bot.content.keys import TextKey
 from bot.context import BotContext, BotData, MenuCommand, Services, services_of
 from bot.delivery import install
 from bot.domain.surveys import pseudonym
+from bot.fatal import stop_fatally
 from bot.features import Feature
 from bot.handlers import (
     admin,
@@ -329,18 +330,6 @@ def destinations(features: Iterable[Feature]) -> dict[str, Destination]:
     return out
 
 
-def _stop_fatally(app: Application[Any, Any, Any, Any, Any, Any], s: Services, reason: str) -> None:
-    """The Bot API's answer means polling cannot go on (a revoked token, nonsense): stop the
-    bot, so that `run` exits non-zero with the reason and a supervisor restarts or pages."""
-    if s.fatal is None:
-        s.fatal = reason
-        logger.error("Stopping: %s", reason)
-        # An admin alert where one can still go out (not with a revoked token, but the log has it)
-        problem = Problem.TOKEN_REFUSED if "token" in reason else Problem.STOPPED
-        s.status.raise_problem(problem, reason)
-        app.stop_running()
-
-
 PROBLEM_TEXTS: dict[Problem, TextKey] = {
     Problem.BROADCAST_EXPIRED: "alerts.broadcast_expired",
     Problem.DELIVERY_FAILING: "alerts.delivery_failing",
@@ -421,7 +410,7 @@ def build_application(
     if isinstance(polling, PollingRequest):
         # Read ahead only while the Updater is running (bot/telegram/http.py: PollingRequest).
         polling.polling = lambda: app.updater is not None and app.updater.running
-        polling.on_fatal = lambda reason: _stop_fatally(app, services, reason)
+        polling.on_fatal = lambda reason: stop_fatally(app, reason)
     app.bot_data.services = services
     assembled = tuple(features)
     commands = tuple(menu_order(c for f in assembled for c in f.commands))

@@ -5,24 +5,22 @@ volume unmounted and remounted, a restore copied over it) every write "succeeds"
 nobody will ever open again: answers, consents and broadcast progress vanish at the next start,
 silently. Every DB_WATCH_S seconds this compares the path's device and inode with the ones the
 bot opened; when the file is gone or another file is in its place, the bot stops like any other
-fatal condition (bot/app.py `_stop_fatally`): everything closed, `run` exits non-zero with one
+fatal condition (bot/fatal.py `stop_fatally`): everything closed, `run` exits non-zero with one
 line, and the supervisor restarts it on whatever is at the path now (a new database is created
 and migrated if nothing is).
 """
 
 from __future__ import annotations
 
-import logging
 import os
 from typing import Any
 
 from telegram.ext import Application, JobQueue
 
 from bot.context import BotContext, Services, services_of
+from bot.fatal import stop_fatally
 from bot.features import Feature
-from bot.ops.status import Problem
 
-logger = logging.getLogger(__name__)
 
 DB_WATCH_S = 10.0  # seconds between checks: a stat() call each
 
@@ -53,16 +51,6 @@ def problem(services: Services, opened: tuple[int, int] | None) -> str | None:
     if now != opened:
         return f"The database file {path} was replaced while the bot was running"
     return None
-
-
-def stop_fatally(app: Application[Any, Any, Any, Any, Any, Any], reason: str) -> None:
-    """As bot/app.py does for a revoked token: record why, stop, and let `run` exit non-zero."""
-    s = services_of(app)
-    if s.fatal is None:
-        s.fatal = reason
-        logger.error("Stopping: %s", reason)
-        s.status.raise_problem(Problem.STOPPED, reason)  # an admin alert, where one can go out
-        app.stop_running()
 
 
 JOB = "database-watch"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from bot.app import _stop_fatally
+from bot.fatal import stop_fatally
 from bot.ops import readiness
 from bot.ops.status import Problem
 from tests.conftest import ADMIN_ID, OFFICER_ID, close_harness, make_harness
@@ -113,7 +113,7 @@ async def test_an_alert_that_cannot_be_sent_is_logged_and_the_bot_goes_on(
 
 async def test_a_fatal_stop_raises_the_problem_and_tries_to_tell_the_admin(tmp_path, content):
     h = await make_harness(tmp_path, content)
-    _stop_fatally(h.app, h.services, "the Bot API answered getUpdates with something else")
+    stop_fatally(h.app, "the Bot API answered getUpdates with something else")
     await settle(h)
     assert h.services.fatal is not None
     assert h.services.status.is_open(Problem.STOPPED)
