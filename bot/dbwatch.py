@@ -21,7 +21,6 @@ from bot.context import BotContext, Services, services_of
 from bot.fatal import stop_fatally
 from bot.features import Feature
 
-
 DB_WATCH_S = 10.0  # seconds between checks: a stat() call each
 
 
