@@ -6,12 +6,18 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import AsyncIterator
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from bot.content import Content
+from bot.clock import FixedClock
+from bot.config import Config, load_config
+from bot.content import Content, Texts
+from bot.ops.status import OpsStatus
+from bot.ports import Created, Duplicate
+from bot.services import broadcasts as bs
 from bot.services import export as ex
 from bot.services import officers as ro
 from bot.services import residents as rv
@@ -29,7 +35,7 @@ from storage.model import (
 )
 from storage.residents import Residents
 from storage.surveys import SurveyStore
-from tests.conftest import LONDON
+from tests.conftest import LONDON, write_config
 from tests.test_results import seed_safety, survey
 from tests.test_surveys import CS
 
@@ -366,3 +372,101 @@ async def test_settings_change_only_when_different_and_reminders_need_an_area(db
     rem = await rv.change_setting(residents, 1, "reminders", flipped, later)
     assert not rem.need_area and rem.resident is not None
     assert rem.resident.remind_meetings is flipped
+
+
+# ---------------------------------------------------------------- the broadcast service
+
+
+class Ports:
+    """The broadcast service's two ports and the sender's kick, as records (no Telegram)."""
+
+    def __init__(self) -> None:
+        self.timers: dict[int, datetime] = {}
+        self.told: list[tuple[str, int | None]] = []
+        self.kicks = 0
+
+    def at(self, broadcast_id: int, when: datetime) -> None:
+        self.timers[broadcast_id] = when
+
+    def drop(self, broadcast_id: int) -> None:
+        self.timers.pop(broadcast_id, None)
+
+    async def tell(self, text: str, cancel: int | None = None) -> int:
+        self.told.append((text, cancel))
+        return 1
+
+    def kick(self) -> None:
+        self.kicks += 1
+
+
+@dataclass
+class Parts:
+    config: Config
+    clock: FixedClock
+    broadcasts: BroadcastStore
+    status: OpsStatus
+    delivery: Ports
+    content: Content
+
+    def texts(self, lang: str = "en") -> Texts:
+        return self.content.t(lang)
+
+
+def broadcasts(db: Database, content: Content, tmp_path: Path) -> tuple[bs.Broadcasts, Ports]:
+    ports = Ports()
+    clock = FixedClock(NOW)
+    config = load_config(write_config(tmp_path), env={})
+    parts = Parts(config, clock, BroadcastStore(db), OpsStatus(clock), ports, content)
+    return bs.Broadcasts(parts, ports, ports), ports  # type: ignore[arg-type]
+
+
+async def test_broadcast_service_schedules_guards_duplicates_and_honours_the_shown_time(
+    db: Database, content: Content, tmp_path: Path
+):
+    service, ports = broadcasts(db, content, tmp_path)
+    await resident(db, 1)
+    at = NOW + timedelta(hours=2)
+    spec = BroadcastSpec(
+        BroadcastKind.OFFICER, "Hello", Audience(AudienceKind.ALL), at, created_by=OFFICER,
+        fingerprint="f1",
+    )  # fmt: skip
+    made = await service.create(spec)
+    assert isinstance(made, Created) and ports.timers == {made.broadcast.id: at}
+    assert ports.kicks == 0, "not due yet"
+    again = await service.create(replace(spec, key="other"))
+    assert isinstance(again, Duplicate) and again.other.id == made.broadcast.id
+    bid = made.broadcast.id
+    listed = await service.scheduled()
+    assert [b.id for b in listed.soon] == [bid]
+    later = NOW + timedelta(hours=5)
+    assert await service.retime(bid, later, OFFICER, expected_due=NOW) is None, "shown time old"
+    moved = await service.retime(bid, later, OFFICER, expected_due=at)
+    assert moved is not None and ports.timers[bid] == later
+    sent = await service.send_now(bid, OFFICER, expected_due=later)
+    assert sent is not None and ports.kicks == 1, "due now: the sender is woken"
+    assert not await service.cancel(bid, OFFICER, expected_due=later), "it went out already"
+
+
+async def test_broadcast_service_cancels_and_tells_officers_of_notices_and_expiry(
+    db: Database, content: Content, tmp_path: Path
+):
+    service, ports = broadcasts(db, content, tmp_path)
+    at = NOW + timedelta(hours=3)
+    made = await service.create(
+        BroadcastSpec(BroadcastKind.OFFICER, "Bye", Audience(AudienceKind.ALL), at, created_by=1)
+    )
+    assert isinstance(made, Created)
+    assert await service.cancel(made.broadcast.id, OFFICER, expected_due=at)
+    assert ports.timers == {}
+    auto = BroadcastSpec(
+        BroadcastKind.CAMPAIGN, "Tip", Audience(AudienceKind.ALL), NOW + timedelta(hours=20),
+        key="campaign:tip",
+    )  # fmt: skip
+    tip = await service.create(auto)
+    assert isinstance(tip, Created)
+    assert await service.send_notices() == 1
+    assert ports.told[-1][1] == tip.broadcast.id, "the notice carries a Cancel for it"
+    assert await service.send_notices() == 0, "once"
+    assert await service.expire(tip.broadcast, NOW, 30.0)
+    assert "30" in ports.told[-1][0] and ports.told[-1][1] is None
+    assert service.send_time(NOW, urgent=True) == NOW
