@@ -15,13 +15,18 @@ import pytest
 from bot.clock import FixedClock
 from bot.config import Config, load_config
 from bot.content import Content, Texts
+from bot.content.surveys import Question
+from bot.domain import surveys as dom
 from bot.ops.status import OpsStatus
 from bot.ports import Created, Duplicate
+from bot.runtime import SeenCache
+from bot.services import answering as sa
 from bot.services import broadcasts as bs
 from bot.services import export as ex
 from bot.services import officers as ro
 from bot.services import residents as rv
 from bot.services import results as rs
+from bot.services import retention as rt
 from bot.services import surveys as sv
 from storage.broadcasts import BroadcastStore
 from storage.db import Database
@@ -34,7 +39,7 @@ from storage.model import (
     BroadcastSpec,
 )
 from storage.residents import Residents
-from storage.surveys import SurveyStore
+from storage.surveys import Answer, SurveyStore
 from tests.conftest import LONDON, write_config
 from tests.test_results import seed_safety, survey
 from tests.test_surveys import CS
@@ -470,3 +475,142 @@ async def test_broadcast_service_cancels_and_tells_officers_of_notices_and_expir
     assert await service.expire(tip.broadcast, NOW, 30.0)
     assert "30" in ports.told[-1][0] and ports.told[-1][1] is None
     assert service.send_time(NOW, urgent=True) == NOW
+
+
+# ---------------------------------------------------------------- answering and leaving a survey
+
+
+def a_value(q: Question) -> Answer:
+    """Some valid answer to `q` by its type (the first button; nothing for typed ones)."""
+    if q.type in ("single", "yesno", "rating"):
+        return dom.button_answer(q, q.choices()[0].id)
+    return None
+
+
+async def test_answering_moves_on_goes_back_and_refuses_a_stale_press(
+    db: Database, content: Content
+):
+    store, s, surveys = SurveyStore(db), survey(content, CS), content.survey_by_id
+    day = date(2026, 11, 25)
+    resp = await sv.start(store, s, "r1", "fishermead", NOW)
+    assert await sa.pressed(store, surveys, "r2", resp.id, resp.step) is None, "someone else's"
+    at = await sa.pressed(store, surveys, "r1", resp.id, resp.step)
+    assert at is not None and at.question.id == "safe_day"
+    given = await sa.give(store, at, ("4",), NOW, day)
+    assert given.next is not None and given.next.id == "safe_dark"
+    assert given.moved is not None and given.moved.step == resp.step + 1
+    assert await store.answers(resp.id) == {"safe_day": ("4",)}
+    assert await sa.pressed(store, surveys, "r1", resp.id, resp.step) is None, "an old step"
+    now_on = await sa.current(store, surveys, "r1")
+    assert now_on is not None and now_on.question.id == "safe_dark"
+    back = await sa.back(store, now_on, NOW, 55)
+    assert back is not None and (back.resp.current, back.resp.message_id) == ("safe_day", 55)
+    first = await sa.current(store, surveys, "r1")
+    assert first is not None and await sa.back(store, first, NOW, 55) is None, "the first"
+
+
+async def test_answering_drafts_picks_and_finishes_on_the_last_question(
+    db: Database, content: Content
+):
+    store, s, surveys = SurveyStore(db), survey(content, CS), content.survey_by_id
+    day = date(2026, 11, 25)
+    await sv.start(store, s, "r1", "fishermead", NOW)
+    seen: list[str] = []
+    while (at := await sa.current(store, surveys, "r1")) is not None:
+        seen.append(at.question.id)
+        value = a_value(at.question)
+        if at.question.type == "multi":
+            assert isinstance(await sa.picks(store, at), dom.Invalid), "none picked yet"
+            option = at.question.options[0].id
+            drafted = await sa.toggle(store, at, option, NOW)
+            assert isinstance(drafted, sa.Drafted) and drafted.resp.draft == (option,)
+            at = await sa.current(store, surveys, "r1")
+            assert at is not None
+            value = await sa.picks(store, at)
+            assert value == (option,)
+        given = await sa.give(store, at, value, NOW, day)
+    assert given.next is None and given.moved is None, "finished on the last"
+    assert seen[0] == "safe_day" and seen[-1] == "anything_else"
+    assert await store.has_completed(s.id, "r1")
+
+
+async def test_leaving_a_survey_asks_first_only_when_answers_would_go(
+    db: Database, content: Content
+):
+    store, s, surveys = SurveyStore(db), survey(content, CS), content.survey_by_id
+    day = date(2026, 11, 25)
+    resp = await sv.start(store, s, "r1", "fishermead", NOW)
+    assert not (await sa.leaving(store, s, resp)).asks_first, "nothing saved yet"
+    at = await sa.current(store, surveys, "r1")
+    assert at is not None
+    await sa.give(store, at, ("4",), NOW, day)
+    left = await sa.stop(store, s, resp, NOW, day)
+    assert left.asks_first and left.keep is None and not left.changing
+    assert await sa.current(store, surveys, "r1") is None, "stopped"
+    assert not await store.has_completed(s.id, "r1")
+
+
+async def test_the_survey_list_and_reopening(db: Database, content: Content):
+    store, s = SurveyStore(db), survey(content, CS)
+    day = date(2026, 11, 25)
+    assert (await sv.listing(store, content.surveys, "r1", None, day)).need_area
+    listed = await sv.listing(store, content.surveys, "r1", "fishermead", day)
+    assert (s, "") in listed.items
+    resp = await sv.start(store, s, "r1", "fishermead", NOW)
+    in_progress = await sv.listing(store, content.surveys, "r1", None, day)
+    assert not in_progress.need_area and (s, "in_progress") in in_progress.items
+    assert await sv.resume(store, resp, NOW) == {}
+    assert await sv.reopen(store, s, "r1", NOW) is None, "not finished"
+
+
+# ---------------------------------------------------------------- destinations, membership
+
+
+async def test_a_destination_waits_for_area_and_consent_and_is_taken_once(
+    db: Database, content: Content
+):
+    residents, nags = Residents(db), content.nag_by_id
+    waiting = await rv.wait_for(residents, 1, "survey:cs", NOW)
+    assert waiting.pending == "survey:cs"
+    assert await rv.take_destination(residents, nags, waiting) is None, "no area yet"
+    await residents.set_nag(1, "fishermead", NOW)
+    await residents.set_consent(1, False, NOW)
+    ready = await residents.get(1)
+    assert await rv.take_destination(residents, nags, ready) == ("survey", "cs")
+    assert await rv.take_destination(residents, nags, ready) is None, "pressed twice: once"
+    again = await residents.get(1)
+    assert again is not None and again.pending is None
+
+
+async def test_reminders_toggle_and_reachability(db: Database):
+    residents = Residents(db)
+    await residents.touch(1, NOW)
+    assert await rv.toggle_reminders(residents, 1, NOW) is None, "no area: nothing to remind"
+    await residents.set_nag(1, "fishermead", NOW)
+    was = (await residents.get(1)).remind_meetings  # type: ignore[union-attr]
+    flipped = await rv.toggle_reminders(residents, 1, NOW)
+    assert flipped is not None and flipped.remind_meetings is not was
+    await rv.reachable(residents, 1, False, NOW)
+    assert not (await residents.get(1)).active  # type: ignore[union-attr]
+    await rv.reachable(residents, 1, True, NOW)
+    assert (await residents.get(1)).active  # type: ignore[union-attr]
+
+
+# ---------------------------------------------------------------- retention
+
+
+async def test_last_seen_is_written_once_a_day_and_a_year_unseen_is_forgotten(db: Database):
+    residents, cache = Residents(db), SeenCache()
+    await residents.touch(1, NOW)
+    day = NOW.date()
+    await rt.note_seen(db, residents, cache, 1, NOW, day)
+    assert 1 in cache.chats and cache.day == day.isoformat()
+    year_on = day + timedelta(days=rt.RETENTION_DAYS + 1)
+    forgotten: list[int] = []
+
+    async def forget(chat: int) -> None:
+        forgotten.append(chat)
+        await residents.delete(chat)
+
+    assert await rt.purge_expired(residents, forget, day) == 0
+    assert await rt.purge_expired(residents, forget, year_on) == 1 and forgotten == [1]
