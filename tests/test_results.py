@@ -144,8 +144,8 @@ def test_suppression_never_shows_a_count_below_threshold():
 
 
 def test_csv_cells_are_safe_from_spreadsheet_formulas():
-    assert dc.safe_cell("=HYPERLINK(1)") == "'=HYPERLINK(1)"
-    assert dc.safe_cell("-5") == "-5" and dc.safe_cell("@x") == "'@x"
+    assert ex.safe_cell("=HYPERLINK(1)") == "'=HYPERLINK(1)"
+    assert ex.safe_cell("-5") == "-5" and ex.safe_cell("@x") == "'@x"
 
 
 def test_chart_is_a_real_png():
