@@ -70,16 +70,21 @@ async def test_whole_survey_is_exact_with_figures_and_csv(db: Database, content:
     assert res.since is None and res.nag is None
     assert [f.number for f in res.figures] == list(range(1, len(s.questions) + 1))
     by_id = {f.result.question.id: f for f in res.figures}
-    assert by_id["unsafe_why"].nothing, "nobody was asked it: nothing to show"
+    assert by_id["unsafe_why"].result.answered == 0, "nobody answered it: 0 is shown"
     assert not by_id["years"].nothing and not by_id["years"].chartable, "a number: no chart"
     worries = by_id["worries"]
     assert not worries.nothing and worries.chartable
     assert "Burglary" in worries.small, "3 < 5"
     assert all(f.chartable for f in res.charts)
-    csv_ = await rs.csv_file(store, res)
+    csv_ = await rs.responses_csv(store, res, "what it holds")
     assert csv_ is not None and csv_.name == f"{CS}.csv"
     rows = list(csv.reader(io.StringIO(csv_.text)))
-    assert len(rows) == 1 + 17
+    assert rows[0] == ["what it holds"] and len(rows) == 2 + 17
+    tables = list(csv.reader(io.StringIO(rs.tables_csv(res, "no responses").text)))
+    assert tables[1] == list(rs.TABLE_HEADER)
+    assert ["Biggest worries", "worries", "Burglary", "", "", "under_k"] in [
+        [r[0][:15], *r[1:]] for r in tables
+    ]
 
 
 async def test_a_nag_with_too_few_is_refused_and_a_big_one_is_rounded(
@@ -92,8 +97,9 @@ async def test_a_nag_with_too_few_is_refused_and_a_big_one_is_rounded(
     fm = await rs.survey_results(store, s, nag_order(content), K, "fishermead")
     assert isinstance(fm, rs.SurveyResults)
     assert fm.view.nag == "fishermead" and fm.view.rounded and fm.view.completed == 10
-    csv_ = await rs.csv_file(store, fm)
+    csv_ = await rs.responses_csv(store, fm, "")
     assert csv_ is not None and csv_.name == f"{CS}-fishermead.csv"
+    assert rs.tables_csv(fm, "").name == f"{CS}-fishermead-tables.csv"
 
 
 async def test_no_responses_is_not_enough_and_has_no_csv(db: Database, content: Content):
@@ -101,15 +107,17 @@ async def test_no_responses_is_not_enough_and_has_no_csv(db: Database, content: 
     res = await rs.survey_results(store, s, nag_order(content), K)
     assert isinstance(res, rs.SurveyResults)
     assert not res.enough and res.view.completed == 0
-    assert await rs.csv_file(store, res) is None
+    assert await rs.responses_csv(store, res, "") is None
 
 
 async def test_progress_counts_started_and_completed(db: Database, content: Content):
     await seed_safety(Stores(db))  # type: ignore[arg-type]
-    rows = await rs.progress(SurveyStore(db), content.surveys, date(2026, 11, 25))
+    rows = await rs.progress(SurveyStore(db), content.surveys, date(2026, 11, 25), K)
     assert [p.survey.id for p in rows] == [s.id for s in content.surveys]
     cs = next(p for p in rows if p.survey.id == CS)
     assert (cs.status, cs.started, cs.completed, cs.rate) == ("open", 17, 17, 100.0)
+    other = next(p for p in rows if p.survey.id != CS)
+    assert (other.started, other.completed, other.rate) == (0, 0, None), "0 is shown"
 
 
 def test_since_says_how_the_start_week_was_used():

@@ -47,9 +47,10 @@ class Figures:
 
     @property
     def chartable(self) -> bool:
-        """A chart only when it has a bar to show: never one of nothing but "not shown"."""
+        """A chart only when it has a bar to show: never one of nothing but "not shown" and 0."""
         r = self.result
-        return r.answered is not None and r.question.type in dc.CHOICE_TYPES and has_figures(r)
+        bars = any(c.count for c in r.cells)
+        return r.answered is not None and r.question.type in dc.CHOICE_TYPES and bars
 
 
 SinceKind = Literal["moved", "since", "all_weeks", "first"]
@@ -353,7 +354,7 @@ def you_said(view: dc.ViewResult, most: int = 3) -> YouSaid:
     """The `most` most chosen options shown of each question of `view` (nothing hidden)."""
     lines = []
     for r in view.results:
-        shown = sorted((c for c in r.cells if c.count is not None), key=lambda c: -(c.count or 0))
+        shown = sorted((c for c in r.cells if c.count), key=lambda c: -(c.count or 0))
         if r.answered is not None and shown:
             lines.append(YouSaidLine(r.question, tuple(shown[:most])))
     return YouSaid(view.nag, tuple(lines))
