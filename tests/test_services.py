@@ -200,9 +200,9 @@ async def test_scheduled_pages_are_clamped(db: Database):
 
 async def test_report_and_audit_and_an_officers_own_actions(db: Database):
     store = BroadcastStore(db)
-    assert await ro.report(store, 404) is None
+    assert await ro.report(store, 404, K) is None
     bid = await officer_broadcast(store, "Hello", NOW + timedelta(hours=2))
-    report = await ro.report(store, bid)
+    report = await ro.report(store, bid, K)
     assert report is not None and report.broadcast.id == bid
     assert (report.sent, report.remaining, report.failed, report.useful) == (0, 0, 0, 0)
     assert [(a.action, a.actor_id) for a in report.audit] == [(AuditAction.SCHEDULE, OFFICER)]

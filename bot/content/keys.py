@@ -165,6 +165,7 @@ TextKey = Literal[
     "broadcast.reloaded",
     "broadcast.reminder_text",
     "broadcast.report",
+    "broadcast.report_hidden",
     "broadcast.report_usage",
     "broadcast.retime_from_to",
     "broadcast.scheduled_head",
