@@ -354,6 +354,7 @@ async def test_cli_export_streams_csv_with_filters(
     rows = list(csv.reader(out.open(encoding="utf-8")))
     assert len(rows) == 18 and rows[0][:3] == ["response", "nag", "from_week"]
     assert [r[0] for r in rows[1:]] == [str(i) for i in range(1, 18)]
+    assert "one row per completed response" in capsys.readouterr().out, "says what it holds"
     argv = ["--config", str(cfg), "export", CS, "--out", str(out)]
     assert cli_main([*argv, "--nag", "fishermead"]) == 0
     assert len(list(csv.reader(out.open()))) == 13
