@@ -115,9 +115,7 @@ class SurveyResults:
 
 @dataclass(frozen=True)
 class SurveyProgress:
-    """A survey's status and counts as they may be shown (None: not shown, see
-    `dc.protect_parts`: started is completed plus not finished, and neither may give a count
-    from 1 to k-1 away)."""
+    """A survey's status and counts as they may be shown (None: not shown, see `progress`)."""
 
     survey: Survey
     status: str  # "open", "closed" or "upcoming" (bot/domain/surveys.py)
@@ -294,16 +292,21 @@ def tables_csv(results: SurveyResults, note: str) -> CsvFile:
 async def progress(
     store: SurveyStore, surveys: Sequence[Survey], day: date, min_count: int
 ) -> list[SurveyProgress]:
-    """Each survey's status on `day`, responses started and completed, and completion rate,
-    protected together: completed plus not finished make started."""
+    """Each survey's status on `day`, responses started and completed, and completion rate.
+
+    Completed is shown as the survey's own view shows it (`dc.shown`), so started (completed
+    plus not finished) is shown only when both of those are shown and not finished is 0 or k or
+    more: otherwise the list and the view together would give the difference away."""
+    k = min_count
     overview = await store.overview()
     out = []
     for survey in surveys:
         started, completed = overview.get(survey.id, (0, 0))
-        p = dc.protect_parts(started, (completed, started - completed), min_count)
-        done = p.parts[0]
-        rate = 100.0 * done / p.total if p.total and done is not None else None
-        out.append(SurveyProgress(survey, dom.status(survey, day), p.total, done, rate))
+        done = dc.shown(completed, k)
+        begun = dc.protect_parts(started, (completed, started - completed), k)
+        total = begun.total if done is not None and None not in begun.parts else None
+        rate = 100.0 * completed / started if total and done is not None else None
+        out.append(SurveyProgress(survey, dom.status(survey, day), total, done, rate))
     return out
 
 
