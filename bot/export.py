@@ -21,6 +21,10 @@ from storage.db import Database
 from storage.surveys import SurveyStore
 
 REFUSED = 3  # exit code: the selection would single out a group smaller than the threshold
+HOLDS = (
+    "The file holds one row per completed response (no chat ids or names): for admins only,"
+    " not to be shared. Share the figures officers see in /results instead."
+)
 
 
 def run_export(cfg: Config, args: argparse.Namespace) -> int:
@@ -78,6 +82,7 @@ async def _export(
         if n is None:
             return 2
         print(f"{args.out}: {n} responses{_moved(export)}")
+        print(HOLDS)
         return 0
     finally:
         await db.close()

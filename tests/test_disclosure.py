@@ -138,10 +138,11 @@ SUM_QUESTIONS = {1, 2, 5, 6, 7, 8}  # single choice, yes/no, rating: options add
 
 
 def assert_nothing_small_within(view: Shown) -> None:
-    """Header and figures under 5 are never shown; nothing hidden follows from a total."""
+    """Header and figures from 1 to 4 are never shown (0 is); nothing hidden follows from a
+    total."""
     for key, f in view.figures.items():
         if f is not None and not view.rounded:
-            assert f.lo >= K, (key, view.text)
+            assert f.lo >= K or f.hi == 0, (key, view.text)
     completed = view.figures[("completed",)]
     assert completed is not None
     for n in SUM_QUESTIONS:
@@ -357,9 +358,48 @@ def test_top_n_totals_do_not_pin_a_hidden_count():
         for counts, _ in tables:
             if max(counts) > 10 - K:
                 continue
+            n = sum(counts) // 2
+            for i, c in enumerate(counts):
+                if 1 <= c < K or 1 <= n - c < K:
+                    assert len({t[0][i] for t in tables}) > 1, (counts, out)
+
+
+def test_multiple_choice_hides_those_who_did_not_pick_an_option_too():
+    """Multiple choice: each option is a yes/no of its own; 'all but 2 picked it' is a 2."""
+    q = _question(3, "multi")
+    for n in range(K, 3 * K):
+        for counts in itertools.product(range(n + 1), repeat=3):
+            t = dc.Tally(n, {"q": n}, {"q": {f"o{i}": c for i, c in enumerate(counts)}})
+            r = dc.question_result(q, t, dc.hide_in_question(q, t, K), K)
+            for c in r.cells:
+                if c.count is not None:
+                    assert not (1 <= c.count < K or 1 <= n - c.count < K), (n, counts)
+
+
+def test_zero_is_shown_and_six_identical_answers_show_their_figures():
+    q = _question(3)
+    t = dc.Tally(6, {"q": 6}, {"q": {"o0": 6}})
+    r = dc.question_result(q, t, dc.hide_in_question(q, t, K), K)
+    assert [c.count for c in r.cells] == [6, 0, 0] and r.answered == 6
+
+
+@pytest.mark.parametrize("parts", [2, 3])
+def test_a_total_and_its_parts_never_give_a_small_part_away(parts: int):
+    """`protect_parts` (the survey list's started and completed, delivery reports): every table
+    of parts up to 12, the attacker knowing the rules and seeing the total and the parts shown."""
+    same: dict[tuple, list[tuple[int, ...]]] = collections.defaultdict(list)
+    for counts in itertools.product(range(13), repeat=parts):
+        p = dc.protect_parts(sum(counts), counts, K)
+        for v in (p.total, *p.parts):
+            assert v is None or not 1 <= v < K, (counts, p)
+        same[(p.total, p.parts)].append(counts)
+    for tables in same.values():
+        for counts in tables:
+            if max(counts) > 12 - K:
+                continue
             for i, c in enumerate(counts):
                 if 1 <= c < K:
-                    assert len({t[0][i] for t in tables}) > 1, (counts, out)
+                    assert len({t[i] for t in tables}) > 1, (counts, tables[:5])
 
 
 def _survey() -> Survey:

@@ -17,6 +17,7 @@ from bot.content import Content
 from bot.domain import disclosure as dc
 from bot.domain.surveys import pseudonym
 from bot.handlers.results import compose_you_said_we_did
+from bot.services import export as ex
 from tests.conftest import ADMIN_ID, LONDON, OFFICER_ID, Harness, write_config
 from tests.test_surveys import CS, SECRET, answer_safety_yes_route
 
@@ -82,17 +83,18 @@ def test_summarise_counts_percentages_and_suppression(content: Content):
     cells = {c.label: c for c in res["safe_day"].cells}
     assert cells["5"].count == 10 and cells["5"].percent == 50.0
     assert cells["1"].count is None and cells["1"].small, "2 < 5 is withheld"
-    assert cells["3"].count is None and cells["3"].small, "zero is also under the threshold"
-    # With some options under 5, the next one at or above 5 in the list is withheld too: shown,
-    # 8 would give away 20 - 10 - 8 = 2 spread over 1, 2 and 3.
+    assert cells["3"].count == 0 and not cells["3"].small, "0 is a count: nobody, shown"
+    # With an option from 1 to 4 hidden, the next one of 5 or more in the list is withheld too:
+    # shown, 8 would give away 20 - 10 - 8 = 2.
     assert cells["4"].count is None and not cells["4"].small
     assert res["safe_day"].mean is None, "an average would give the hidden figures away"
     worries = {c.label: c for c in res["worries"].cells}
     assert worries["Anti-social behaviour"].percent == 75.0
     assert worries["Burglary"].count is None and worries["Burglary"].small
-    assert worries["Drug dealing or drug use"].count is None, "the next one after Burglary"
+    # Multiple choice: options don't add up to a total, so nothing else need be withheld.
+    assert worries["Drug dealing or drug use"].count == 6
     assert res["years"].answered is None, "a question answered by fewer than 5 is withheld"
-    assert res["unsafe_why"].answered is None
+    assert res["unsafe_why"].answered == 0, "nobody answered it: 0 is shown"
     yes = {c.label: c.count for c in res["contact"].cells}
     assert yes == {"Yes": 5, "No": 15}
     # 3 of the 20 who finished didn't answer "hear": its answered count would count them.
@@ -139,13 +141,13 @@ def test_top_three_ranks_by_count_with_ties_by_average_rank(content: Content):
     assert [c.count for c in top] == [10, 5, 5], "a NAG's figures are rounded to 5"
 
 
-def test_suppression_never_shows_a_count_below_threshold():
-    assert dc.suppress(4, 5) is None and dc.suppress(5, 5) == 5 and dc.suppress(0, 5) is None
+def test_one_count_shows_zero_and_k_or_more_only():
+    assert [dc.shown(n, 5) for n in range(7)] == [0, None, None, None, None, 5, 6]
 
 
 def test_csv_cells_are_safe_from_spreadsheet_formulas():
-    assert dc.safe_cell("=HYPERLINK(1)") == "'=HYPERLINK(1)"
-    assert dc.safe_cell("-5") == "-5" and dc.safe_cell("@x") == "'@x"
+    assert ex.safe_cell("=HYPERLINK(1)") == "'=HYPERLINK(1)"
+    assert ex.safe_cell("-5") == "-5" and ex.safe_cell("@x") == "'@x"
 
 
 def test_chart_is_a_real_png():
@@ -190,7 +192,8 @@ async def test_results_list_shows_completion_rate_and_status(harness: Harness):
     calls = await harness.send(OFFICER_ID, "/results")
     text = calls[-1].text
     assert "Community safety survey" in text
-    assert "2 started, 1 completed (50% completion)" in text
+    # 2 started, 1 completed: neither is shown (nor a rate, which would link them).
+    assert "Started: not shown; completed: not shown" in text and "completion" not in text
     assert "open until 31 March 2027" in text
     assert ("Community safety survey 2026/27", f"rs:{CS}") in calls[-1].buttons
 
@@ -207,15 +210,17 @@ def summary_of(calls: list) -> str:
 
 async def test_results_summary_charts_and_csv(harness: Harness):
     await seed_safety(harness)
-    calls = await harness.send(OFFICER_ID, f"/results {CS}")
+    calls = await harness.send(ADMIN_ID, f"/results {CS}")
     summary = summary_of(calls)
     assert "17 completed responses" in summary and "rounded" not in summary
     assert "Anti-social behaviour: 9 (53%)" in summary
-    # Hidden options listed together: under 5, and withheld (the next one after Burglary).
-    assert "Fewer than 5: Burglary; Vehicle crime; Fly-tipping and litter;" in summary
-    assert "be worked out: Speeding and road safety" in summary
-    # unsafe_why (nobody answered it) is among the questions with no figure to show, by title.
-    assert "No figures to show" in summary and "3. What makes them feel unsafe" in summary
+    # 0 is a count (nobody), shown; only Burglary (3) is hidden, and in a multiple choice
+    # question nothing else need be (its options don't add up to a total).
+    assert "  Vehicle crime: 0 (0%)" in summary and "Fewer than 5: Burglary\n" in summary
+    assert "Speeding and road safety: 5 (29%)" in summary
+    # unsafe_why: nobody answered it, and that is a figure too.
+    assert "What makes them feel unsafe after dark</b> (0 answered)" in summary
+    assert "No figures to show" not in summary
     fm = harness.services.content.nag_by_id["fishermead"].name.replace("&", "&amp;")
     assert fm not in summary
     albums = [c for c in calls if c.method == "sendMediaGroup"]
@@ -226,6 +231,7 @@ async def test_results_summary_charts_and_csv(harness: Harness):
     name, data = docs[0].files["document"]
     assert name == f"{CS}.csv"
     rows = list(csv.reader(io.StringIO(data.decode("utf-8"))))
+    assert "one row per completed response (for admins only" in rows.pop(0)[0]
     s = survey(harness.services.content, CS)
     assert rows[0] == ["response", "nag", "from_week", *(q.id for q in s.questions)]
     assert len(rows) == 18 and len({len(r) for r in rows}) == 1
@@ -253,15 +259,18 @@ async def test_results_filtered_by_nag_and_date(harness: Harness):
     text = summary_of(calls)
     assert f"Area: {fm}" in text and "10 completed responses" in text, "12, rounded to 5"
     assert "rounded to the nearest 5" in text
-    assert "Anti-social behaviour: 10 (100%)" in text, "9 of 12, both rounded"
+    # 9 of 12 picked it: 3 did not, so it is withheld (and Drugs, 9 too).
+    assert "be worked out: Anti-social behaviour; Drug dealing or drug use" in text
+    assert "Yes: 5 (50%)" in text, "7 of 12, rounded"
+    calls = await harness.send(ADMIN_ID, f"/results {CS} fishermead")
     docs = [c for c in calls if c.method == "sendDocument"]
-    rows = list(csv.reader(io.StringIO(docs[0].files["document"][1].decode())))
+    rows = list(csv.reader(io.StringIO(docs[0].files["document"][1].decode())))[1:]
     assert len(rows) == 13 and {r[1] for r in rows[1:]} == {"fishermead"}
     # Any day of a week starts from that week's Monday.
     calls = await harness.send(OFFICER_ID, f"/results {CS} 2026-11-21")
     assert "From the week of 16 November 2026" in calls[0].text and "5 completed" in calls[0].text
     docs = [c for c in calls if c.method == "sendDocument"]
-    assert docs[0].files["document"][0] == f"{CS}-from-2026-11-16.csv"
+    assert docs[0].files["document"][0] == f"{CS}-from-2026-11-16-tables.csv"
     calls = await harness.send(OFFICER_ID, f"/results {CS} fishermead 2026-11-21")
     assert "can't be shown: it has fewer than 5 completed responses" in calls[-1].text
     calls = await harness.send(OFFICER_ID, f"/results {CS} nowhere")
@@ -294,10 +303,11 @@ async def test_priorities_results_show_each_nags_top_three(harness: Harness):
     assert "Top three priorities identified by the community" in text
     fm = harness.services.content.nag_by_id["fishermead"].name.replace("&", "&amp;")
     wo = harness.services.content.nag_by_id["woughton"].name.replace("&", "&amp;")
-    # Fishermead: asb and drugs both 10; asb was ranked higher on average. Speeding (6) is
-    # withheld: it is the next option after Burglary (4, fewer than 5) in the list.
+    # Fishermead: asb and drugs both 10; asb was ranked higher on average. Speeding (6 of 10)
+    # is withheld: 4 did not pick it. Drugs too: the next of 5 or more after Burglary (4), so
+    # Burglary can't be worked out from the total of picks (3 each).
     assert (
-        f"<b>{fm}</b> (10 responses): 1. Anti-social behaviour (10); 2. Drugs (10);"
+        f"<b>{fm}</b> (10 responses): 1. Anti-social behaviour (10); 2. Drugs (withheld);"
         " 3. Speeding (withheld)" in text
     )
     assert f"<b>{wo}</b> (10 responses): 1. Speeding (withheld); 2. Drugs (10);" in text
@@ -315,7 +325,13 @@ async def test_no_chat_id_in_results_or_exports(harness: Harness):
     for chat in range(RESIDENT, RESIDENT + 5):
         assert str(chat) not in everything
         assert pseudonym(SECRET, chat) not in everything
-    assert doc.count("\n") == 6
+    assert "no responses" in doc.split("\n")[0], "officers get the tables, never a response"
+    assert "Poor lighting on the redway" not in doc
+    calls = await harness.send(ADMIN_ID, f"/results {CS}")
+    doc = [c for c in calls if c.method == "sendDocument"][0].files["document"][1].decode()
+    for chat in range(RESIDENT, RESIDENT + 5):
+        assert str(chat) not in doc and pseudonym(SECRET, chat) not in doc
+    assert doc.count("\n") == 7, "what the file holds, the header, 5 responses"
     assert "Poor lighting on the redway" in doc
 
 
@@ -338,6 +354,7 @@ async def test_cli_export_streams_csv_with_filters(
     rows = list(csv.reader(out.open(encoding="utf-8")))
     assert len(rows) == 18 and rows[0][:3] == ["response", "nag", "from_week"]
     assert [r[0] for r in rows[1:]] == [str(i) for i in range(1, 18)]
+    assert "one row per completed response" in capsys.readouterr().out, "says what it holds"
     argv = ["--config", str(cfg), "export", CS, "--out", str(out)]
     assert cli_main([*argv, "--nag", "fishermead"]) == 0
     assert len(list(csv.reader(out.open()))) == 13
@@ -383,8 +400,10 @@ async def test_you_said_we_did_goes_to_opted_in_participants_with_their_nags_res
     assert set(out) == {1001, 1002}
     fm = harness.services.content.nag_by_id["fishermead"].name.replace("&", "&amp;")
     assert f"people in {fm} told us" in out[1001]
-    # Fishermead's own view, as officers see it: 9 of 12, both rounded to 5.
-    assert "Anti-social behaviour 100%" in out[1001]
+    # Fishermead's own view, as officers see it: 7 of 12 said Yes, both rounded to 5; 9 of 12
+    # picked anti-social behaviour, withheld because 3 did not.
+    assert "Yes 50%" in out[1001] and "Anti-social behaviour" not in out[1001]
+    assert " 0%" not in out[1001], "options nobody picked are not listed as top answers"
     # Woughton has 3 responses (< 5): that resident gets the Milton Keynes-wide figures instead.
     assert "people in Milton Keynes told us" in out[1002]
     assert "Anti-social behaviour 53%" in out[1002]

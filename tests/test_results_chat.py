@@ -15,7 +15,7 @@ import pytest
 
 from bot.cli import main
 from bot.content.surveys import strip_instructions
-from bot.handlers.results import SUMMARY_LIMIT
+from bot.render.results import SUMMARY_LIMIT
 from bot.render.text import plain
 from tests.conftest import OFFICER_ID, ROOT, Harness
 from tests.fakes.botapi import Call
@@ -81,25 +81,23 @@ def charted_in(summary: str) -> set[int]:
     return shown
 
 
-async def test_six_responses_make_three_messages(conversation_harness: Harness):
+async def test_six_identical_responses_show_their_figures_and_charts(
+    conversation_harness: Harness,
+):
+    """Issue 22: 6 responses that all chose the same answers used to read "No figures to show"
+    everywhere (each 0 was taken for a small number). A 0 is a count: every figure shows."""
     h = conversation_harness
-    rows = [
-        (
-            "fishermead",
-            "2026-11-13",
-            safety_answers(4, 2 if i < 3 else 3, ("asb", "drugs"), "yes" if i < 4 else "no"),
-        )
-        for i in range(6)
-    ]
+    rows = [("fishermead", "2026-11-13", safety_answers(4, 2, ("asb",), "no"))] * 6
     await h.services.surveys.insert_completed(CS, rows)
     officer, calls = await results(h)
-    # The summary, one chart, the CSV file (before issue 12: a summary, a photo for each of
-    # the five choice questions, most of them with nothing but hidden figures, and the CSV).
-    assert methods(calls) == ["sendMessage", "sendPhoto", "sendDocument"], officer.transcript()
-    summary = officer.said[0].text
-    assert charted_in(summary) == {4}, summary  # only "worries" shows a count
-    assert calls[1].files["photo"][0] == f"{CS}-worries.png"
-    assert "a chart for each question with figures to show (6 responses" in calls[1].text
+    summary = "\n".join(s.text for s in officer.said if s.kind == "message")
+    assert "No figures to show" not in summary and "Fewer than" not in summary, summary
+    assert "  4: 6 (100%)" in summary and "  5: 0 (0%)" in summary
+    assert "  Anti-social behaviour: 6 (100%)" in summary and "  Burglary: 0 (0%)" in summary
+    assert charted_in(summary) == {1, 2, 4, 5, 8, 9}, summary
+    album = next(c for c in calls if c.method == "sendMediaGroup")
+    assert len(album.files) == 6, "a chart for each choice question"
+    assert methods(calls)[-1] == "sendDocument"
     officer.assert_one_screen(limit=SUMMARY_LIMIT)
 
 
@@ -119,12 +117,21 @@ async def test_the_album_has_only_the_questions_with_figures(conversation_harnes
     assert all(m.get("caption") is None for m in media[1:]), "one caption for the album"
 
 
-async def test_no_chart_when_no_question_has_a_figure_to_show(conversation_harness: Harness):
+async def test_no_chart_when_every_figure_shown_is_zero(conversation_harness: Harness):
     h = conversation_harness
-    await h.services.surveys.insert_completed(CS, varied(6))  # every figure is under 5
+    rows = []
+    for i in range(6):  # every option picked is picked by 3: hidden; the rest show 0
+        a = safety_answers(
+            1 + i % 2, 1 + i % 2, (("asb", "burglary")[i % 2],), ("no", "yes")[i % 2]
+        )
+        a["hear"] = (("telegram", "email")[i % 2],)
+        rows.append(("fishermead", "2026-11-13", a))
+    await h.services.surveys.insert_completed(CS, rows)
     officer, calls = await results(h)
-    assert methods(calls) == ["sendMessage", "sendDocument"], officer.transcript()
-    assert "No figures to show" in officer.said[0].text
+    assert "sendPhoto" not in methods(calls) and "sendMediaGroup" not in methods(calls)
+    assert methods(calls)[-1] == "sendDocument", officer.transcript()
+    summary = "\n".join(s.text for s in officer.said if s.kind == "message")
+    assert "Fewer than 5: 1; 2" in summary and "  5: 0 (0%)" in summary
 
 
 async def test_the_summary_uses_short_titles_without_instructions(conversation_harness: Harness):

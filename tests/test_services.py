@@ -81,16 +81,21 @@ async def test_whole_survey_is_exact_with_figures_and_csv(db: Database, content:
     assert res.since is None and res.nag is None
     assert [f.number for f in res.figures] == list(range(1, len(s.questions) + 1))
     by_id = {f.result.question.id: f for f in res.figures}
-    assert by_id["unsafe_why"].nothing, "nobody was asked it: nothing to show"
+    assert by_id["unsafe_why"].result.answered == 0, "nobody answered it: 0 is shown"
     assert not by_id["years"].nothing and not by_id["years"].chartable, "a number: no chart"
     worries = by_id["worries"]
     assert not worries.nothing and worries.chartable
     assert "Burglary" in worries.small, "3 < 5"
     assert all(f.chartable for f in res.charts)
-    csv_ = await rs.csv_file(store, res)
+    csv_ = await rs.responses_csv(store, res, "what it holds")
     assert csv_ is not None and csv_.name == f"{CS}.csv"
     rows = list(csv.reader(io.StringIO(csv_.text)))
-    assert len(rows) == 1 + 17
+    assert rows[0] == ["what it holds"] and len(rows) == 2 + 17
+    tables = list(csv.reader(io.StringIO(rs.tables_csv(res, "no responses").text)))
+    assert tables[1] == list(rs.TABLE_HEADER)
+    assert ["Biggest worries", "worries", "Burglary", "", "", "under_k"] in [
+        [r[0][:15], *r[1:]] for r in tables
+    ]
 
 
 async def test_a_nag_with_too_few_is_refused_and_a_big_one_is_rounded(
@@ -103,8 +108,9 @@ async def test_a_nag_with_too_few_is_refused_and_a_big_one_is_rounded(
     fm = await rs.survey_results(store, s, nag_order(content), K, "fishermead")
     assert isinstance(fm, rs.SurveyResults)
     assert fm.view.nag == "fishermead" and fm.view.rounded and fm.view.completed == 10
-    csv_ = await rs.csv_file(store, fm)
+    csv_ = await rs.responses_csv(store, fm, "")
     assert csv_ is not None and csv_.name == f"{CS}-fishermead.csv"
+    assert rs.tables_csv(fm, "").name == f"{CS}-fishermead-tables.csv"
 
 
 async def test_no_responses_is_not_enough_and_has_no_csv(db: Database, content: Content):
@@ -112,15 +118,17 @@ async def test_no_responses_is_not_enough_and_has_no_csv(db: Database, content: 
     res = await rs.survey_results(store, s, nag_order(content), K)
     assert isinstance(res, rs.SurveyResults)
     assert not res.enough and res.view.completed == 0
-    assert await rs.csv_file(store, res) is None
+    assert await rs.responses_csv(store, res, "") is None
 
 
 async def test_progress_counts_started_and_completed(db: Database, content: Content):
     await seed_safety(Stores(db))  # type: ignore[arg-type]
-    rows = await rs.progress(SurveyStore(db), content.surveys, date(2026, 11, 25))
+    rows = await rs.progress(SurveyStore(db), content.surveys, date(2026, 11, 25), K)
     assert [p.survey.id for p in rows] == [s.id for s in content.surveys]
     cs = next(p for p in rows if p.survey.id == CS)
     assert (cs.status, cs.started, cs.completed, cs.rate) == ("open", 17, 17, 100.0)
+    other = next(p for p in rows if p.survey.id != CS)
+    assert (other.started, other.completed, other.rate) == (0, 0, None), "0 is shown"
 
 
 def test_since_says_how_the_start_week_was_used():
@@ -203,9 +211,9 @@ async def test_scheduled_pages_are_clamped(db: Database):
 
 async def test_report_and_audit_and_an_officers_own_actions(db: Database):
     store = BroadcastStore(db)
-    assert await ro.report(store, 404) is None
+    assert await ro.report(store, 404, K) is None
     bid = await officer_broadcast(store, "Hello", NOW + timedelta(hours=2))
-    report = await ro.report(store, bid)
+    report = await ro.report(store, bid, K)
     assert report is not None and report.broadcast.id == bid
     assert (report.sent, report.remaining, report.failed, report.useful) == (0, 0, 0, 0)
     assert [(a.action, a.actor_id) for a in report.audit] == [(AuditAction.SCHEDULE, OFFICER)]

@@ -1,18 +1,39 @@
-"""Survey results, pure: the arithmetic of counts and percentages, and the disclosure control
-that keeps every count from 1 to k-1 from being shown or worked out (small-number suppression,
-which NAGs and start weeks results may be split by, one level at a time). Split from
-bot/domain/surveys.py, which imports these names back for its callers.
+"""What any count may show, and survey results' disclosure control. Every count the bot shows
+officers (survey results and the survey list, /safety, delivery reports and ratings, and the
+console's pages) passes through `shown` or `protect_parts` here, so one place decides: 0 and k
+or more are shown; 1 to k-1 never, and neither is any figure they could be worked out from.
+
+Survey results add the rules below (which NAGs and start weeks results may be split by are in
+bot/domain/disclosure_groups.py). Pure: no SQL, no telegram.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from functools import cached_property
-from typing import Literal
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 
 from bot.content.surveys import Question, Survey
+from bot.domain.disclosure_groups import (
+    OTHER,
+    Groups,
+    Refusal,
+    Selection,
+    Tally,
+    group,
+    select,
+    shown_nags,
+)
+
+__all__ = [
+    "OTHER",
+    "Groups",
+    "Refusal",
+    "Selection",
+    "Tally",
+    "group",
+    "select",
+    "shown_nags",
+]
 
 # ---------------------------------------------------------------- results and disclosure control
 #
@@ -21,23 +42,20 @@ from bot.content.surveys import Question, Survey
 # count from 1 to k-1 can be read or worked out, whether from one view (a total minus the figures
 # shown) or by comparing views (the whole survey minus one NAG, or two start dates).
 #
-# 1. Groups. Results can be split by NAG and by start week, but only into pieces (one NAG's
-#    responses, or those of all NAGs not shown together, between two usable start weeks) that
-#    each hold 0 or at least k responses: a NAG is shown only with k or more responses, and only
-#    if the NAGs not shown together have 0 or k or more (otherwise more NAGs are withheld, in
-#    content order, never by size: a choice by size would hint at the sizes); a start week is
-#    usable only where it leaves 0 or k or more responses of every shown NAG, and of the rest
-#    together, on each side of it and since the previous usable one. Any view, export, or sum
-#    and difference of them, is a union of pieces, so no group of 1 to k-1 responses can ever be
-#    counted; a filtered view with fewer than k responses is refused.
-# 2. Within a question. A count under k is "fewer than k". If 1 to k-1 people who finished did
-#    not answer a question (skipped it or weren't asked it), the whole question is withheld: its
-#    "answered" figure would count them. If any option is hidden, at least two are, and at least
-#    one of them is k or more (the next one in the list is withheld, never the next by size: that
-#    would bound it by the smallest figure shown), so a hidden figure can't be worked out as the
-#    total minus the rest; if every option is under k, the question is withheld. A rating's
-#    average is not shown while one of its options is hidden. tests/test_disclosure.py checks
-#    this against every small table, with the attacker knowing these rules.
+# 0. One count. 0 is shown (nobody is in it); 1 to k-1 is "fewer than k"; k or more is shown.
+# 1. Groups (bot/domain/disclosure_groups.py). Results are split by NAG and start week only into
+#    pieces of 0 or at least k responses; a filtered view with fewer than k is refused.
+# 2. Within a question. If 1 to k-1 people who finished did not answer it (skipped it or weren't
+#    asked it), or 1 to k-1 answered it, the whole question is withheld. Options whose figures
+#    add up to a known total (single choice, yes/no, rating, top N): when any option is hidden,
+#    so is the first option after it in list order with k or more (never the next by size: that
+#    would bound it by the smallest figure shown), and the question is withheld unless every
+#    hidden figure could still take two values or more given the total, the figures shown and
+#    which hidden ones are "fewer than k" (`_safe`), and the hidden ones add up to k or more. In
+#    multiple choice and top N, an option that all but 1 to k-1 picked is withheld too (those
+#    who did not pick it are a count). A rating's average is not shown while an option is hidden.
+#    tests/test_disclosure.py checks this against every small table, with the attacker knowing
+#    these rules.
 # 3. Between views. In a view for a NAG or from a start week, a figure is withheld when it
 #    differs by 1 to k-1 from the same figure in any larger view it is part of (the whole survey,
 #    the NAG as a whole, all NAGs from the same week, earlier start weeks); and, for each figure,
@@ -49,32 +67,70 @@ from bot.content.surveys import Question, Survey
 #    three or more views gives ranges, not counts. Figures for the whole survey are exact.
 
 
-@dataclass
-class Tally:
-    """Raw counts for one group of completed responses."""
+def small(count: int, min_count: int) -> bool:
+    """A count that must never be shown or worked out: 1 to k-1 (0 is not small)."""
+    return 0 < count < min_count
 
-    completed: int = 0
-    answered: dict[str, int] = field(default_factory=dict)  # question -> responses answering
-    values: dict[str, dict[str, int]] = field(default_factory=dict)  # question -> value -> n
-    ranks: dict[str, dict[str, int]] = field(default_factory=dict)  # "top N": sum of 0-based ranks
 
-    def add(self, other: Tally) -> Tally:
-        """Add `other`'s counts into this one (and return it)."""
-        self.completed += other.completed
-        for qid, n in other.answered.items():
-            self.answered[qid] = self.answered.get(qid, 0) + n
-        for mine, theirs in ((self.values, other.values), (self.ranks, other.ranks)):
-            for qid, counts in theirs.items():
-                into = mine.setdefault(qid, {})
-                for v, n in counts.items():
-                    into[v] = into.get(v, 0) + n
-        return self
+def shown(count: int, min_count: int) -> int | None:
+    """What one count on its own may show: itself when 0 or k or more, else nothing (None)."""
+    return None if small(count, min_count) else count
 
-    def count(self, qid: str, value: str | None) -> int:
-        """A figure: the number answering `qid` (value None) or choosing `value`."""
-        if value is None:
-            return self.answered.get(qid, 0)
-        return self.values.get(qid, {}).get(value, 0)
+
+def _safe(smalls: Sequence[int], total: int, k: int, *, big: bool) -> bool:
+    """Whether hidden figures adding up to `total` (the total minus the figures shown) keep each
+    of the `smalls` (1 to k-1) from being worked out, by an attacker who knows which hidden
+    figures are under k and, when `big`, that one more is k or more: each small one could take
+    two values or more, and the hidden figures together are k or more."""
+    m = len(smalls)
+    if m == 0:
+        return True
+    if big:  # each small in [1, k-1], the big one the rest (at least k)
+        return min(k - 1, total - k - (m - 1)) >= 2
+    lo, hi = max(1, total - (m - 1) * (k - 1)), min(k - 1, total - (m - 1))
+    return hi > lo and total >= k
+
+
+def hide_among(
+    counts: Sequence[int], k: int, also: Collection[int] = frozenset()
+) -> tuple[frozenset[int], bool]:
+    """Which of `counts` (parts of a total) to hide: each from 1 to k-1, those in `also`, and
+    the first of k or more after the first hidden one in list order (so no hidden count follows
+    from the total); and whether the total may then be shown (False: no choice keeps the hidden
+    ones from being worked out, so the total goes too)."""
+    small_ones = {i for i, c in enumerate(counts) if small(c, k)}
+    hidden = small_ones | set(also)
+    if not hidden:
+        return frozenset(), True
+    first = min(hidden)
+    after = [*range(first + 1, len(counts)), *range(first)]
+    big = next((i for i in after if i not in hidden and counts[i] >= k), None)
+    if big is not None:
+        hidden.add(big)
+    smalls = [counts[i] for i in small_ones]
+    if smalls:
+        total = sum(smalls) + (counts[big] if big is not None else 0)
+        return frozenset(hidden), _safe(smalls, total, k, big=big is not None)
+    return frozenset(hidden), big is not None or len(hidden) >= 2
+
+
+@dataclass(frozen=True)
+class Parts:
+    """A total and its parts as they may be shown (None: not shown)."""
+
+    total: int | None
+    parts: tuple[int | None, ...]
+
+
+def protect_parts(total: int, parts: Sequence[int], k: int) -> Parts:
+    """A total and the parts it is made of (each counted once, adding up to it; a part never
+    displayed, such as "started but not finished", is passed too and simply not rendered):
+    which of them may be shown so that no count from 1 to k-1 can be read or worked out."""
+    hidden, total_ok = hide_among(parts, k)
+    if not total_ok:
+        # Even which parts are hidden would narrow them down (as a withheld question does).
+        return Parts(None, tuple(None for _ in parts))
+    return Parts(shown(total, k), tuple(None if i in hidden else p for i, p in enumerate(parts)))
 
 
 @dataclass(frozen=True)
@@ -84,7 +140,7 @@ class Cell:
     label: str
     count: int | None  # None = not shown
     percent: float | None
-    small: bool = False  # not shown because under the threshold; otherwise withheld
+    small: bool = False  # not shown because from 1 to k-1; otherwise withheld
     value: str = ""
 
 
@@ -95,16 +151,11 @@ class QuestionResult:
     cells: tuple[Cell, ...] = ()
     mean: float | None = None
     median: float | None = None
-    small: bool = True  # when answered is None: fewer than the threshold answered (or withheld)
+    small: bool = True  # when answered is None: 1 to k-1 answered (or withheld)
 
     @property
     def hidden_cells(self) -> bool:
         return any(c.count is None for c in self.cells)
-
-
-def suppress(count: int, min_count: int) -> int | None:
-    """Small-number suppression: never show a count below the threshold."""
-    return count if count >= min_count else None
 
 
 def rounded(count: int, base: int) -> int:
@@ -114,6 +165,8 @@ def rounded(count: int, base: int) -> int:
 
 # Question types whose options are counted and shown one by one.
 CHOICE_TYPES = ("single", "multi", "top", "yesno", "rating")
+# ... of which those whose option figures add up to a known total.
+SUMMING_TYPES = ("single", "top", "yesno", "rating")
 
 
 @dataclass(frozen=True)
@@ -139,25 +192,23 @@ def hide_in_question(
     k = min_count
     n = t.answered.get(q.id, 0)
     skipped = t.completed - n
-    if forced.question or n < k or (know_completed and 0 < skipped < k):
+    if forced.question or small(n, k) or (know_completed and small(skipped, k)):
         return Hidden(question=True)
     if q.type not in CHOICE_TYPES:
         return Hidden()
     order = [o.id for o in q.choices()]
-    small = {v for v in order if t.count(q.id, v) < k}
-    hidden = small | (forced.values & set(order))
-    if hidden:
-        # At least two hidden, at least one of them k or more: taken in list order from the first
-        # hidden one, so the choice depends only on which options show "fewer than k".
-        i = min(order.index(v) for v in hidden)
-        while (len(hidden) < 2 or hidden <= small) and len(hidden) < len(order):
-            i = (i + 1) % len(order)
-            hidden.add(order[i])
-        if hidden <= small:
-            # Every option is under k: with the number answering shown, figures each at most
-            # k-1 adding up to it could be worked out (4 + 4 = 8), so the question is withheld.
-            return Hidden(question=True)
-    return Hidden(values=frozenset(hidden))
+    counts = [t.count(q.id, v) for v in order]
+    also = {i for i, v in enumerate(order) if v in forced.values}
+    if q.type in ("multi", "top"):
+        also |= {i for i, c in enumerate(counts) if small(n - c, k)}
+    if q.type not in SUMMING_TYPES:
+        return Hidden(
+            values=frozenset(v for i, v in enumerate(order) if small(counts[i], k) or i in also)
+        )
+    hidden, total_ok = hide_among(counts, k, also)
+    if not total_ok:
+        return Hidden(question=True)
+    return Hidden(values=frozenset(order[i] for i in hidden))
 
 
 def question_result(
@@ -167,7 +218,7 @@ def question_result(
     k = min_count
     n = t.answered.get(q.id, 0)
     if hidden.question:
-        return QuestionResult(q, None, small=n < k)
+        return QuestionResult(q, None, small=small(n, k))
     shown_n = rounded(n, base)
     if q.type == "text":
         return QuestionResult(q, shown_n)
@@ -181,7 +232,7 @@ def question_result(
     cells = []
     for o in q.choices():
         if o.id in hidden.values:
-            cells.append(Cell(o.label, None, None, small=counts.get(o.id, 0) < k, value=o.id))
+            cells.append(Cell(o.label, None, None, small=small(counts.get(o.id, 0), k), value=o.id))
             continue
         c = rounded(counts.get(o.id, 0), base)
         cells.append(Cell(o.label, c, 100.0 * c / shown_n if shown_n else None, value=o.id))
@@ -234,133 +285,6 @@ def _number_stats(counts: Mapping[str, int]) -> tuple[float | None, float | None
         seen += c
     assert lo is not None and hi is not None
     return mean, (lo + hi) / 2
-
-
-# ---- groups: which NAGs and start weeks results may be split by (rule 1)
-
-OTHER = ""  # the responses of NAGs that are not shown (and of residents without a NAG), together
-
-
-def _fine(n: int, k: int) -> bool:
-    return n == 0 or n >= k
-
-
-def shown_nags(totals: Mapping[str | None, int], order: Sequence[str], min_count: int) -> list[str]:
-    """NAGs whose results may be shown, in content order (rule 1)."""
-    shown = [g for g in order if totals.get(g, 0) >= min_count]
-    rest = sum(totals.values()) - sum(totals[g] for g in shown)
-    while 0 < rest < min_count and shown:
-        rest += totals[shown.pop(0)]
-    return shown
-
-
-@dataclass(frozen=True)
-class Groups:
-    """How one survey's responses may be split, from its counts per (NAG, week) block."""
-
-    nags: tuple[str, ...]  # NAGs that can be shown, in content order
-    starts: tuple[str, ...]  # start weeks (Mondays) that can be used; the first is the earliest
-    # label (NAG or OTHER) -> index of its start week -> raw counts of that piece
-    pieces: Mapping[str, tuple[Tally, ...]]
-
-    def start_index(self, week: str | None) -> int:
-        """The latest allowed start at or before `week` (0: from the beginning)."""
-        i = 0
-        for j, s in enumerate(self.starts):
-            if week is not None and s <= week:
-                i = j
-        return i
-
-    def start_of(self, week: str) -> str:
-        """The allowed start week a response of `week` counts from (for the CSV)."""
-        return self.starts[self.start_index(week)] if self.starts else week
-
-    def label(self, nag: str | None) -> str:
-        return nag if nag in self.nags else OTHER
-
-    def view(self, nag: str | None, start: int) -> Tally:
-        """Raw counts of the responses of `nag` (None: all; OTHER: the rest) from start index
-        `start` on. Shared: read it, never change it."""
-        return self._suffixes.get((nag, start)) or Tally()
-
-    @cached_property
-    def _suffixes(self) -> dict[tuple[str | None, int], Tally]:
-        # Every view is a sum of pieces from some start on: add them up once, from the end.
-        out: dict[tuple[str | None, int], Tally] = {}
-        n = len(self.starts)
-        for i in range(n - 1, -1, -1):
-            everyone = Tally()
-            for lab, pieces in self.pieces.items():
-                t = Tally().add(pieces[i])
-                if i + 1 < n:
-                    t.add(out[(lab, i + 1)])
-                out[(lab, i)] = t
-                everyone.add(t)
-            out[(None, i)] = everyone
-        return out
-
-
-def group(
-    blocks: Mapping[tuple[str | None, str], Tally], nag_order: Sequence[str], min_count: int
-) -> Groups:
-    """The NAGs and start weeks results may be split by (rule 1), and the pieces between them."""
-    k = min_count
-    totals: dict[str | None, int] = {}
-    for (nag, _), t in blocks.items():
-        totals[nag] = totals.get(nag, 0) + t.completed
-    nags = tuple(shown_nags(totals, nag_order, k))
-
-    def label(nag: str | None) -> str:
-        return nag if nag in nags else OTHER
-
-    weeks = sorted({w for _, w in blocks})
-    per: dict[str, dict[str, int]] = {}
-    for (nag, w), t in blocks.items():
-        row = per.setdefault(label(nag), {})
-        row[w] = row.get(w, 0) + t.completed
-    starts: list[str] = weeks[:1]
-    for w in weeks[1:]:
-        ok = True
-        for counts in per.values():
-            since_last = sum(n for week, n in counts.items() if starts[-1] <= week < w)
-            after = sum(n for week, n in counts.items() if week >= w)
-            if not (_fine(since_last, k) and _fine(after, k)):
-                ok = False
-                break
-        if ok:
-            starts.append(w)
-    pieces: dict[str, list[Tally]] = {lab: [Tally() for _ in starts] for lab in per}
-    for (nag, w), t in blocks.items():
-        i = max(j for j, s in enumerate(starts) if s <= w)
-        pieces[label(nag)][i].add(t)
-    return Groups(nags, tuple(starts), {lab: tuple(ts) for lab, ts in pieces.items()})
-
-
-@dataclass(frozen=True)
-class Selection:
-    """A filter that may be shown: a NAG (or all) from an allowed start (index into starts)."""
-
-    nag: str | None
-    start: int
-    completed: int  # raw
-
-
-Refusal = Literal["nag", "small"]
-
-
-def select(
-    groups: Groups, nag: str | None, since_week: str | None, min_count: int
-) -> Selection | Refusal:
-    """Check a filter (rule 1): a NAG that can't be shown is refused ("nag"), and so is a
-    selection of fewer than `min_count` responses ("small"); a start week moves back to the
-    nearest allowed one (index 0, the first week, means everything)."""
-    if nag is not None and nag not in groups.nags:
-        return "nag"
-    start = groups.start_index(since_week)
-    n = groups.view(nag, start).completed
-    if n < min_count:
-        return "small"
-    return Selection(nag, start, n)
 
 
 # ---- protecting one level: all NAGs from a start week, and each shown NAG (rules 2 to 4)
@@ -463,23 +387,3 @@ def top_three(q: Question, view: ViewResult, n: int = 3) -> list[Cell]:
     )[:n]
     cells = {c.value: c for c in result.cells}
     return [cells[v] for v in picked if v in cells]
-
-
-def completion_rate(started: int, completed: int) -> float:
-    return 100.0 * completed / started if started else 0.0
-
-
-def csv_value(q: Question, answer: tuple[str, ...] | None) -> str:
-    """One CSV cell: labels joined with '; ' (ranked for top N); empty when skipped."""
-    if not answer:
-        return ""
-    if q.type in ("text", "number", "rating"):
-        return answer[0]
-    return "; ".join(q.label(v) for v in answer)
-
-
-def safe_cell(value: str) -> str:
-    """Spreadsheet formula injection: a cell must not start with = + - @ (or a tab/CR)."""
-    if value and value[0] in "=+-@\t\r" and not re.fullmatch(r"-?\d+(\.\d+)?", value):
-        return "'" + value
-    return value

@@ -88,13 +88,19 @@ async def report_command(update: Update, context: BotContext) -> None:
     s = context.services
     t = texts(context)
     bid = cd.parse_id(context.args[0]) if context.args else None
-    r = await ro.report(s.broadcasts, bid) if bid is not None else None
+    k = s.config.settings.survey.min_count
+    r = await ro.report(s.broadcasts, bid, k) if bid is not None else None
     if r is None:
         recent = await s.broadcasts.recent(5)
         ids = ", ".join(f"#{b.id}" for b in recent) or "–"
         await reply(update, t.get("broadcast.report_usage", ids=ids))
         return
     b, tz, current = r.broadcast, s.config.tz, now(context)
+    hidden = t.get("broadcast.report_hidden", min=k)
+
+    def n(count: int | None) -> str:
+        return str(count) if count is not None else hidden
+
     await reply(
         update,
         t.get(
@@ -104,15 +110,15 @@ async def report_command(update: Update, context: BotContext) -> None:
             status=t.get(STATUS_WORDS[b.status]),
             when=e(when_words(t, b.send_at, tz, current)),
             audience=describe_audience(t, b.audience, nag_names(s)),
-            sent=r.sent,
-            remaining=r.remaining,
-            blocked=r.blocked,
-            not_found=r.not_found,
-            failed=r.failed,
-            skipped=r.skipped,
-            unsent=r.unsent,
-            useful=r.useful,
-            not_useful=r.not_useful,
+            sent=n(r.sent),
+            remaining=n(r.remaining),
+            blocked=n(r.blocked),
+            not_found=n(r.not_found),
+            failed=n(r.failed),
+            skipped=n(r.skipped),
+            unsent=n(r.unsent),
+            useful=n(r.useful),
+            not_useful=n(r.not_useful),
             trail=audit_trail(s, t, r.audit, current),
         ),
     )

@@ -22,6 +22,7 @@ from telegram import Update
 from telegram.ext import MessageHandler, filters
 
 from bot.context import BotContext, Services
+from bot.domain import disclosure as dc
 from bot.features import Feature, Handler
 from bot.handlers.common import now, reply, texts
 from bot.handlers.registry import Command, Group
@@ -82,9 +83,9 @@ async def safety_command(update: Update, context: BotContext) -> None:
     counts = await s.safety_counts.weekly(weeks)
 
     def shown(n: int) -> str:
-        if n == 0:
-            return "0"
-        return str(n) if n >= k else t.get("safety.report_fewer", min=k)
+        # No totals are shown, so each count stands alone: 0 and k or more as they are.
+        figure = dc.shown(n, k)
+        return str(figure) if figure is not None else t.get("safety.report_fewer", min=k)
 
     lines = []
     for category in s.content.safety.categories:

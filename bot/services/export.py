@@ -11,21 +11,13 @@ stays flat however many responses there are.
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TextIO
 
-from bot.content.surveys import Survey
-from bot.domain.disclosure import (
-    Groups,
-    Refusal,
-    Selection,
-    Tally,
-    csv_value,
-    group,
-    safe_cell,
-    select,
-)
+from bot.content.surveys import Question, Survey
+from bot.domain.disclosure import Groups, Refusal, Selection, Tally, group, select
 from storage.surveys import SurveyStore, week_of
 
 
@@ -51,6 +43,22 @@ class Plan:
         first = self.groups.starts[0] if self.groups.starts else ""
         since = self.since
         return bool(since and self.start != week_of(since) and week_of(since) > first)
+
+
+def csv_value(q: Question, answer: tuple[str, ...] | None) -> str:
+    """One CSV cell: labels joined with '; ' (ranked for top N); empty when skipped."""
+    if not answer:
+        return ""
+    if q.type in ("text", "number", "rating"):
+        return answer[0]
+    return "; ".join(q.label(v) for v in answer)
+
+
+def safe_cell(value: str) -> str:
+    """Spreadsheet formula injection: a cell must not start with = + - @ (or a tab/CR)."""
+    if value and value[0] in "=+-@\t\r" and not re.fullmatch(r"-?\d+(\.\d+)?", value):
+        return "'" + value
+    return value
 
 
 def header(survey: Survey) -> list[str]:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.domain import disclosure as dc
 from storage.broadcasts import AuditRow, Broadcast, BroadcastStore
 from storage.model import BroadcastKind
 
@@ -112,38 +113,54 @@ async def scheduled_page(
 
 @dataclass(frozen=True)
 class Report:
-    """A broadcast's delivery report: outbox counts by outcome, ratings, and its history."""
+    """A broadcast's delivery report: outbox counts by outcome, ratings, and its history.
+    Counts as they may be shown (None: not shown, see bot/domain/disclosure.py): the outcomes
+    are parts of the recipients (a count officers see elsewhere), the ratings parts of those
+    sent, so none from 1 to k-1 can be read or worked out."""
 
     broadcast: Broadcast
-    sent: int
-    remaining: int
-    blocked: int
-    not_found: int
-    failed: int
-    skipped: int
-    unsent: int  # cancelled or expired before they went
-    useful: int
-    not_useful: int
+    sent: int | None
+    remaining: int | None
+    blocked: int | None
+    not_found: int | None
+    failed: int | None
+    skipped: int | None
+    unsent: int | None  # cancelled or expired before they went
+    useful: int | None
+    not_useful: int | None
     audit: tuple[AuditRow, ...]
 
 
-async def report(store: BroadcastStore, broadcast_id: int) -> Report | None:
+async def report(store: BroadcastStore, broadcast_id: int, min_count: int) -> Report | None:
     b = await store.get(broadcast_id)
     if b is None:
         return None
     counts = await store.progress(b.id)
     useful, not_useful = await store.ratings(b.id)
+    sent = counts.get("sent", 0)
+    raw = (
+        sent,
+        counts.get("pending", 0) + counts.get("sending", 0),
+        counts.get("blocked", 0),
+        counts.get("not_found", 0),
+        counts.get("failed", 0),
+        counts.get("skipped", 0),
+        counts.get("cancelled", 0) + counts.get("expired", 0),
+    )
+    p = dc.protect_parts(sum(raw), raw, min_count).parts
+    unrated = max(0, sent - useful - not_useful)
+    rated = dc.protect_parts(sent, (useful, not_useful, unrated), min_count).parts
     return Report(
         broadcast=b,
-        sent=counts.get("sent", 0),
-        remaining=counts.get("pending", 0) + counts.get("sending", 0),
-        blocked=counts.get("blocked", 0),
-        not_found=counts.get("not_found", 0),
-        failed=counts.get("failed", 0),
-        skipped=counts.get("skipped", 0),
-        unsent=counts.get("cancelled", 0) + counts.get("expired", 0),
-        useful=useful,
-        not_useful=not_useful,
+        sent=p[0],
+        remaining=p[1],
+        blocked=p[2],
+        not_found=p[3],
+        failed=p[4],
+        skipped=p[5],
+        unsent=p[6],
+        useful=rated[0],
+        not_useful=rated[1],
         audit=tuple(await store.audit_rows(b.id)),
     )
 

@@ -11,13 +11,14 @@ that in chat.
 
 from __future__ import annotations
 
+import csv
 import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
-from bot.content.surveys import Survey
+from bot.content.surveys import Question, Survey
 from bot.domain import disclosure as dc
 from bot.domain import surveys as dom
 from bot.services import export as ex
@@ -46,9 +47,10 @@ class Figures:
 
     @property
     def chartable(self) -> bool:
-        """A chart only when it has a bar to show: never one of nothing but "not shown"."""
+        """A chart only when it has a bar to show: never one of nothing but "not shown" and 0."""
         r = self.result
-        return r.answered is not None and r.question.type in dc.CHOICE_TYPES and has_figures(r)
+        bars = any(c.count for c in r.cells)
+        return r.answered is not None and r.question.type in dc.CHOICE_TYPES and bars
 
 
 SinceKind = Literal["moved", "since", "all_weeks", "first"]
@@ -113,11 +115,13 @@ class SurveyResults:
 
 @dataclass(frozen=True)
 class SurveyProgress:
+    """A survey's status and counts as they may be shown (None: not shown, see `progress`)."""
+
     survey: Survey
     status: str  # "open", "closed" or "upcoming" (bot/domain/surveys.py)
-    started: int
-    completed: int
-    rate: float | None  # per cent completed of started
+    started: int | None
+    completed: int | None
+    rate: float | None  # per cent completed of started, when both are shown
 
 
 def has_figures(r: dc.QuestionResult) -> bool:
@@ -236,27 +240,73 @@ async def survey_results(
     )
 
 
-async def csv_file(store: SurveyStore, results: SurveyResults) -> CsvFile | None:
-    """The responses of the view as a CSV file (None when too few responses overall)."""
+async def responses_csv(store: SurveyStore, results: SurveyResults, note: str) -> CsvFile | None:
+    """The responses of the view, one row each, as a CSV file whose first line is `note` (what
+    it holds); None when too few responses overall. For admins only (bot/handlers/results.py):
+    officers get `tables_csv`."""
     groups, selection = results.groups, results.selection
     if groups is None or selection is None:
         return None
     buf = io.StringIO()
+    csv.writer(buf).writerow([note])
     await ex.write_csv(store, results.survey, buf, groups, selection)
     name = ex.file_name(results.survey.id, results.nag, ex.start_of(groups, selection))
     return CsvFile(name, buf.getvalue())
 
 
+TABLE_HEADER = ("question", "question_id", "option", "count", "percent", "hidden")
+
+
+def tables_csv(results: SurveyResults, note: str) -> CsvFile:
+    """The view's figures as shown (never a response): one row per question and option, first
+    the note saying so. A hidden figure has no count and `hidden` says why: `under_k` (from 1 to
+    k-1), `withheld` (it would let one be worked out), `question` (the whole question)."""
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow([note])
+    w.writerow(TABLE_HEADER)
+    for f in results.figures:
+        r, q = f.result, f.result.question
+        title = ex.safe_cell(q.short_title)
+        if r.answered is None:
+            w.writerow([title, q.id, "", "", "", "question"])
+            continue
+        w.writerow([title, q.id, "(answered)", r.answered, "", ""])
+        for c in r.cells:
+            why = "" if c.count is not None else "under_k" if c.small else "withheld"
+            pct = f"{c.percent:.0f}" if c.percent is not None else ""
+            w.writerow(
+                [
+                    title,
+                    q.id,
+                    ex.safe_cell(c.label),
+                    c.count if c.count is not None else "",
+                    pct,
+                    why,
+                ]
+            )
+    name = ex.file_name(results.survey.id, results.nag, results.view.start)
+    return CsvFile(name.removesuffix(".csv") + "-tables.csv", buf.getvalue())
+
+
 async def progress(
-    store: SurveyStore, surveys: Sequence[Survey], day: date
+    store: SurveyStore, surveys: Sequence[Survey], day: date, min_count: int
 ) -> list[SurveyProgress]:
-    """Each survey's status on `day`, responses started and completed, and completion rate."""
+    """Each survey's status on `day`, responses started and completed, and completion rate.
+
+    Completed is shown as the survey's own view shows it (`dc.shown`), so started (completed
+    plus not finished) is shown only when both of those are shown and not finished is 0 or k or
+    more: otherwise the list and the view together would give the difference away."""
+    k = min_count
     overview = await store.overview()
     out = []
     for survey in surveys:
         started, completed = overview.get(survey.id, (0, 0))
-        rate = dc.completion_rate(started, completed)
-        out.append(SurveyProgress(survey, dom.status(survey, day), started, completed, rate))
+        done = dc.shown(completed, k)
+        begun = dc.protect_parts(started, (completed, started - completed), k)
+        total = begun.total if done is not None and None not in begun.parts else None
+        rate = 100.0 * completed / started if total and done is not None else None
+        out.append(SurveyProgress(survey, dom.status(survey, day), total, done, rate))
     return out
 
 
@@ -282,3 +332,80 @@ async def participant_views(
             if respondent(chat_id) in participants:
                 out.append((chat_id, level[nag_id if nag_id in level else None]))
     return out
+
+
+# ---------------------------------------------------------------- "you said, we did"
+
+
+@dataclass(frozen=True)
+class YouSaidLine:
+    """One question's most chosen options, as the area's view shows them (percentages)."""
+
+    question: Question
+    top: tuple[dc.Cell, ...]
+
+
+@dataclass(frozen=True)
+class YouSaid:
+    """What one area's participants are told: None for Milton Keynes-wide figures."""
+
+    nag: str | None
+    lines: tuple[YouSaidLine, ...]
+
+
+def you_said(view: dc.ViewResult, most: int = 3) -> YouSaid:
+    """The `most` most chosen options shown of each question of `view` (nothing hidden)."""
+    lines = []
+    for r in view.results:
+        shown = sorted((c for c in r.cells if c.count), key=lambda c: -(c.count or 0))
+        if r.answered is not None and shown:
+            lines.append(YouSaidLine(r.question, tuple(shown[:most])))
+    return YouSaid(view.nag, tuple(lines))
+
+
+async def you_said_we_did(
+    store: SurveyStore,
+    survey: Survey,
+    nag_order: Sequence[str],
+    min_count: int,
+    respondent: Callable[[int], str],
+) -> list[tuple[int, YouSaid]]:
+    """(chat_id, what to tell them) for each participant who agreed to messages, with their
+    NAG's results (see `participant_views`); nothing once the results were sent."""
+    if await store.results_sent(survey.id):
+        return []
+    by_area: dict[str | None, YouSaid] = {}
+    out = []
+    for chat_id, view in await participant_views(store, survey, nag_order, min_count, respondent):
+        said = by_area.setdefault(view.nag, you_said(view))
+        if said.lines:
+            out.append((chat_id, said))
+    return out
+
+
+@dataclass(frozen=True)
+class YouSaidStatus:
+    """Where a survey's "you said, we did" stands: its status, and whether results went out."""
+
+    survey: Survey
+    status: str  # "open", "closed" or "upcoming"
+    sent: bool
+
+
+async def you_said_we_did_status(
+    store: SurveyStore, surveys: Sequence[Survey], day: date
+) -> list[YouSaidStatus]:
+    """Each survey's status on `day` and whether its results went to participants."""
+    return [YouSaidStatus(s, dom.status(s, day), await store.results_sent(s.id)) for s in surveys]
+
+
+# ---------------------------------------------------------------- for the console
+
+
+async def top_priorities_by_nag(
+    store: SurveyStore, survey: Survey, nag_order: Sequence[str], min_count: int
+) -> TopPriorities | None:
+    """Each NAG's top three priorities (the survey's "top N" question), protected as in
+    /results; None when the survey has no such question or too few responses."""
+    results = await survey_results(store, survey, nag_order, min_count)
+    return results.top if isinstance(results, SurveyResults) and results.enough else None

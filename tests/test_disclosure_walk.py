@@ -1,0 +1,272 @@
+"""Walk every view officers have of counts, on databases seeded with counts from 0 to k+2, and
+fail on any number from 1 to k-1 shown, or any pair of shown numbers whose difference is one.
+
+The views are in `VIEWS`: each is an async function that drives the real Application as an
+officer would (commands and the buttons they bring) and returns what was shown, as text. The
+officers' console adds its pages here the same way: a function that fetches each page of a
+seeded console and returns its visible text (tags dropped) as `Shown` items.
+
+What counts as a number: every integer left once the known non-counts are taken out (dates and
+times, ids in <code>, "#12", list numbers "3.", percentages, averages, option labels, and the
+wording "from 1 to under 5" itself). Pairs: within a line that holds a total and its parts
+("started ... completed", "(10 responses): ... (5)"), and between a question's or a view's total
+and the figures under it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from bot import callback_data as cd
+from bot.content import Content
+from storage.survey_types import RS
+from tests.conftest import OFFICER_ID, Harness, close_harness
+from tests.test_delivery import add_residents, harness, officer_broadcast
+from tests.test_results import safety_answers
+from tests.test_surveys import CS
+
+K = 5  # survey.min_count in the test config
+PRIORITIES = "nag-priorities"
+WEEKS = ("2026-11-09", "2026-11-16")
+MONTHS = (
+    "January|February|March|April|May|June|July|August|September|October|November|December"
+    "|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
+)
+
+
+@dataclass(frozen=True)
+class Shown:
+    """One thing a view showed: where it came from, and its text (HTML, or a CSV file)."""
+
+    where: str
+    text: str
+    csv: bool = False
+
+
+View = Callable[[Harness, dict[str, int]], Awaitable[list[Shown]]]
+
+
+# ---------------------------------------------------------------- seeding
+
+
+async def seed(h: Harness, n: int) -> dict[str, int]:
+    """Counts from 0 to k+2 everywhere: `n` responses alike in Fishermead, about half as many
+    others in Woughton, one more in Olney when `n` is odd, n // 3 started and not finished; the
+    same shape for the priorities survey, /safety and one broadcast with its ratings."""
+    rows = [("fishermead", "2026-11-13", safety_answers(4, 2, ("asb",), "no"))] * n
+    rows += [("woughton", "2026-11-18", safety_answers(2, 3, ("drugs",), "yes"))] * ((n + 1) // 2)
+    if n % 2:
+        rows.append(("olney", "2026-11-19", safety_answers(5, 5, ("asb", "burglary"), "no")))
+    await h.services.surveys.insert_completed(CS, rows)
+    for i in range(n // 3):
+        await h.db.execute(
+            "INSERT INTO survey_responses (id, survey_id, respondent, nag_id, status, step,"
+            " started_on, updated_at) VALUES (?, ?, ?, 'fishermead', ?, 1, ?, ?)",
+            (900_000 + i, CS, f"walk-{i}", RS.OPEN, "2026-11-16", "2026-11-16"),
+        )
+    top = [("fishermead", "2026-11-13", {"top3": ("asb", "drugs", "burglary"), "other": None})]
+    top += [("woughton", "2026-11-18", {"top3": ("speeding", "drugs", "asb"), "other": None})]
+    await h.services.surveys.insert_completed(PRIORITIES, top * n)
+    week = h.clock.now().astimezone(h.services.config.tz).date().isocalendar()
+    this_week = f"{week[0]}-W{week[1]:02d}"
+    for _ in range(n):
+        await h.services.safety_counts.add(this_week, ("domestic_abuse",))
+    for _ in range((n + 2) // 3):
+        await h.services.safety_counts.add(this_week, ("fraud_scam",))
+    residents = list(range(7000, 7000 + n + 1))
+    await add_residents(h, residents)
+    bid = await officer_broadcast(h, "Walk the views")
+    await h.services.delivery.run_due()
+    for i, chat in enumerate(residents[: n // 2 + 1]):
+        await h.press(chat, cd.Rate(bid, i % 3 != 0).pack())
+    return {"broadcast": bid}
+
+
+# ---------------------------------------------------------------- the views
+
+
+def _shown(where: str, calls: list) -> list[Shown]:  # noqa: ANN001 - Call from the double
+    out = []
+    for c in calls:
+        if c.method == "sendDocument":
+            name, data = c.files["document"]
+            out.append(Shown(f"{where} [{name}]", data.decode("utf-8"), csv=True))
+        elif c.text:
+            out.append(Shown(where, c.text))
+        for media in c.params.get("media") or []:
+            if isinstance(media, dict) and media.get("caption"):
+                out.append(Shown(f"{where} [album]", str(media["caption"])))
+    return out
+
+
+async def results_list(h: Harness, seeded: dict[str, int]) -> list[Shown]:
+    """/results, then every survey button it brings."""
+    calls = await h.send(OFFICER_ID, "/results")
+    out = _shown("/results", calls)
+    for _, data in h.buttons(calls):
+        if data and data.startswith(cd.Results.prefix):
+            out += _shown(f"/results button {data}", await h.press(OFFICER_ID, data))
+    return out
+
+
+async def survey_views(h: Harness, seeded: dict[str, int]) -> list[Shown]:
+    """Each survey whole, by each NAG, and from each seeded week (alone and with a NAG)."""
+    out = []
+    nags = [n.id for n in h.services.content.nags]
+    for survey in (CS, PRIORITIES):
+        for args in ["", *nags, *WEEKS, *(f"fishermead {w}" for w in WEEKS)]:
+            command = f"/results {survey} {args}".strip()
+            out += _shown(command, await h.send(OFFICER_ID, command))
+    return out
+
+
+async def safety_view(h: Harness, seeded: dict[str, int]) -> list[Shown]:
+    return _shown("/safety", await h.send(OFFICER_ID, "/safety"))
+
+
+async def report_view(h: Harness, seeded: dict[str, int]) -> list[Shown]:
+    command = f"/report {seeded['broadcast']}"
+    return _shown(command, await h.send(OFFICER_ID, command))
+
+
+# The hook: every view officers have of counts. Console pages are added here.
+VIEWS: list[View] = [results_list, survey_views, safety_view, report_view]
+
+
+# ---------------------------------------------------------------- reading numbers back
+
+NOT_COUNTS = [
+    r"<code>.*?</code>",
+    r"<[^>]+>",
+    r"\d{4}-\d{2}-\d{2}",
+    r"\d{4}/\d{2}",
+    rf"\b\d{{1,2}} (?:{MONTHS})\b(?: \d{{4}})?",
+    r"\b\d{1,2}:\d{2}\b",
+    r"#\d+",
+    r"\d+(?:\.\d+)?%",
+    r"from 1 to under \d+",
+    r"(?:^|(?<=; )|(?<=: ))\d+\. ",  # list numbers: "3. Title", "1. Anti-social behaviour"
+]
+CELL = re.compile(r"^(\s+)[^:]+: (\d+) \(")  # "  Label: 12 (20%)": the label is not a count
+HIDDEN_LIST = re.compile(r"^\s+(?:Fewer than|Withheld)")  # labels only
+NOT_A_COUNT_LINE = re.compile(r"^\s+Average|No figures to show")
+
+
+def numbers(line: str) -> list[int]:
+    if HIDDEN_LIST.match(line) or NOT_A_COUNT_LINE.search(line):
+        return []
+    if m := CELL.match(line):
+        return [int(m.group(2))]
+    for pattern in NOT_COUNTS:
+        line = re.sub(pattern, " ", line)
+    return [int(x) for x in re.findall(r"(?<![\w.])\d+(?![\w.])", line)]
+
+
+def small(n: int) -> bool:
+    return 1 <= n < K
+
+
+def problems_in_text(text: str) -> list[str]:
+    """Numbers 1..k-1 in `text`, and totals minus parts that give one."""
+    found = []
+    first: int | None = None  # the view's first figure (its completed responses)
+    total: int | None = None  # the figure of the last line that is not indented
+    for line in text.split("\n"):
+        nums = numbers(line)
+        found += [f"{n} in {line!r}" for n in nums if small(n)]
+        if not nums:
+            continue
+        if line.startswith(" ") and total is not None:
+            found += [f"{total} - {n} in {line!r}" for n in nums if small(total - n)]
+            continue
+        if re.search(r"started|responses\)", line, re.IGNORECASE):
+            found += [f"{nums[0]} - {n} in {line!r}" for n in nums[1:] if small(nums[0] - n)]
+        if first is not None and "answered" in line:
+            found += [f"{first} - {n} answered" for n in nums if small(first - n)]
+        if "completed responses" in line:
+            first = nums[0]
+        total = nums[0]
+    return found
+
+
+def problems_in_csv(text: str) -> list[str]:
+    """The officers' tables CSV: its count column (the first line says what the file holds)."""
+    rows = list(csv.reader(io.StringIO(text)))[1:]
+    header, body = rows[0], rows[1:]
+    assert "count" in header, "officers get tables, never one row per response"
+    col = header.index("count")
+    out = []
+    answered: int | None = None
+    for row in body:
+        if not row[col]:
+            continue
+        n = int(row[col])
+        if row[2] == "(answered)":
+            answered = n
+        elif answered is not None and small(answered - n):
+            out.append(f"{answered} - {n} in {row}")
+        if small(n):
+            out.append(f"{n} in {row}")
+    return out
+
+
+def across_views(everything: list[Shown]) -> list[str]:
+    """Started in the /results list minus completed in the survey's own view: not finished."""
+    started: dict[str, int] = {}
+    completed: dict[str, int] = {}
+    for shown in everything:
+        for m in re.finditer(r"<code>([\w-]+)</code>\).*Started: (\d+)", shown.text):
+            started[m.group(1)] = int(m.group(2))
+        if shown.where.startswith("/results ") and " " not in shown.where[len("/results ") :]:
+            if m := re.search(r"(\d+) completed responses", shown.text):
+                completed[shown.where.split()[1]] = int(m.group(1))
+    return [
+        f"{sid}: started {n} - completed {completed[sid]}"
+        for sid, n in started.items()
+        if sid in completed and small(n - completed[sid])
+    ]
+
+
+def problems(shown: Shown) -> list[str]:
+    found = problems_in_csv(shown.text) if shown.csv else problems_in_text(shown.text)
+    return [f"{shown.where}: {p}" for p in found]
+
+
+# ---------------------------------------------------------------- the walk
+
+
+@pytest.mark.parametrize("n", range(K + 3))
+async def test_no_view_shows_or_gives_away_a_count_from_1_to_k_minus_1(
+    tmp_path: Path, content: Content, n: int
+):
+    h = await harness(tmp_path, content)  # deliveries in virtual time, no quiet hours
+    seeded = await seed(h, n)
+    everything: list[Shown] = []
+    for view in VIEWS:
+        everything += await view(h, seeded)
+    await close_harness(h)
+    assert len(everything) >= 20, "every view was walked"
+    found = [p for shown in everything for p in problems(shown)] + across_views(everything)
+    assert not found, "\n".join(found)
+
+
+def test_the_reader_finds_small_counts_and_differences():
+    """The walk can fail: the reader sees what the old /results list and summary showed."""
+    assert problems_in_text("• <b>S</b> (<code>cs</code>): open, 3 started, 3 completed")
+    assert problems_in_text("• <b>S</b>: open. Started: 7; completed: 6 (86% completion)")
+    summary = "6 completed responses.\n<b>1. Q</b> (6 answered)\n  Yes: 5 (83%)"
+    assert problems_in_text(summary) == ["6 - 5 in '  Yes: 5 (83%)'"]
+    assert problems_in_text("15 completed responses.\n<b>2. Q</b> (12 answered)")
+    assert not problems_in_text("Counts from 1 to under 5 are not shown\n  3: 0 (0%)")
+    listed = Shown("/results", "• <b>S</b> (<code>cs</code>): open. Started: 14; completed: 12")
+    view = Shown("/results cs", "📊 <b>S</b>\n12 completed responses.")
+    assert across_views([listed, view]) == ["cs: started 14 - completed 12"]
+    table = '"note"\nquestion,question_id,option,count,percent,hidden\nQ,q,(answered),6,,\nQ,q,A,2,33,\n'
+    assert len(problems_in_csv(table)) == 2
