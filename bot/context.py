@@ -273,7 +273,7 @@ def language_guesser(content: Content) -> Guesser:
         if lang != "en":
             texts = [x for x in texts if x not in set(content.t().keys())]
             texts += _translated_fields(view, content)
-            profiles.append(Profile.build(lang, texts, _lexicon_words(view, content)))
+            profiles.append(Profile.build(lang, [*texts, *_lexicon_words(view, content)]))
         else:
             profiles.append(Profile.build(lang, texts, common_words()))
     return Guesser(profiles)

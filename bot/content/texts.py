@@ -148,7 +148,7 @@ def load_texts(col: Collector, directory: Path) -> dict[str, Texts]:
         if lang == "en":
             continue
         language = meta.get(lang)
-        if language is None and col.readable(*files[lang]):
+        if language is None and en_read and col.readable(*files[lang]):
             col.add(directory / f"texts.{lang}.yaml", 1, "language: {code: ..., name: ...,"
                     " english_name: ..., status: draft|reviewed} is missing")  # fmt: skip
         language = language or Language(lang, lang, lang)
