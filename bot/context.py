@@ -207,10 +207,11 @@ class Services:
         self,
         content: Content,
         understanding: Understanding | Mapping[str, Understanding] | None = None,
+        guesser: Guesser | None = None,
     ) -> None:
         """Swap in freshly validated content (start-up and /reload) and what is built from it
-        (`understanding` when it was built already, off the event loop: English's alone, or
-        every language's)."""
+        (`understanding` and `guesser` when they were built already, off the event loop: the
+        understanding of English alone, or of every language)."""
         self.content_all = content
         self.areas = AreaIndex(content.nags)
         if isinstance(understanding, Understanding):
@@ -221,7 +222,7 @@ class Services:
             if lang not in built:
                 built[lang] = understanding_for(view, store=default_store())
         self.understandings = built
-        self.guesser = language_guesser(content)
+        self.guesser = guesser or language_guesser(content)
 
 
 class BotData:

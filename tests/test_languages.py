@@ -270,3 +270,75 @@ async def test_english_with_foreign_names_is_still_english(tmp_path, polish):
     calls = await h.send(OTHER, "what's the weather like tomorrow in Bletchley")
     assert "any language" not in calls[-1].text
     await close_harness(h)
+
+
+# ---------------------------------------------------------------- the preview and check-content
+
+
+async def test_the_preview_offers_drafts_under_a_banner(tmp_path):
+    import aiohttp
+
+    from tests.previewkit import start_preview
+
+    preview = await start_preview(tmp_path, polish_content_dir(tmp_path / "c"))
+    try:
+        async with aiohttp.ClientSession() as http, http.get(preview.url + "/api/state") as resp:
+            state = await resp.json()
+        assert state["drafts"] == ["Polski (Polish)"]
+        assert [x.code for x in preview.bot.services.offered()] == ["en", "pl"]
+    finally:
+        await preview.stop()
+
+
+def test_check_content_reports_what_falls_back_to_english(tmp_path, capsys):
+    from bot.cli import main
+
+    folder = polish_content_dir(tmp_path / "c")
+    assert main(["check-content", str(folder)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    english = len(list(load_content(folder, LONDON).t("en").keys()))
+    assert out[-1].startswith(
+        f"pl (Polski, draft): 15 of {english} texts translated ({english - 15} in English);"
+        " campaigns 1 of 3; nags 0 of 3; surveys 1 of 1; safety categories 1 of"
+    )
+
+
+@pytest.mark.parametrize(
+    ("path", "old", "new", "problem"),
+    [
+        ("texts.pl.yaml", "📍 Okolica: <b>{area}</b>", "📍 Okolica: <b>{obszar}</b>",
+         "settings.text: the placeholders must be those of English (missing {area}; unknown"
+         " {obszar})"),
+        ("texts.pl.yaml", "⚙️ <b>Twoje ustawienia</b>", "⚙️ <b>Twoje ustawienia",
+         "settings.text: <b> is never closed"),
+        ("texts.pl.yaml", "button.survey_no: Nie", "button.survey_no: " + "Nie" * 30,
+         "button.survey_no: 90 characters, over Telegram's 64 for a button"),
+        ("texts.pl.yaml", "settings.on: włączone", "settings.onn: włączone",
+         "settings.onn: not a key of the English texts"),
+        ("texts.pl.yaml", "status: draft", "status: half-done",
+         "language: status 'half-done' must be draft or reviewed"),
+        ("pl/campaigns.yaml", "now-campaign:", "no-campaign:",
+         "'no-campaign': no such id in the English campaigns.yaml"),
+        ("pl/surveys/mechanics.yaml", "c: Wiśnia", "d: Wiśnia",
+         "'d': question pick has no such option"),
+        ("pl/safety.yaml", "emergency:", "emergancy:",
+         "'emergancy': no such category in content/safety.yaml"),
+        ("pl/intents.yaml", "next_meeting:", "next_meetings:",
+         "'next_meetings': no such intent in content/intents.yaml"),
+    ],
+)  # fmt: skip
+def test_check_content_checks_each_translation_against_english(
+    tmp_path, capsys, path, old, new, problem
+):
+    from bot.cli import main
+
+    folder = polish_content_dir(tmp_path / "c")
+    target = folder / path
+    text = target.read_text(encoding="utf-8")
+    assert old in text
+    target.write_text(text.replace(old, new, 1), encoding="utf-8")
+    assert main(["check-content", str(folder)]) == 1
+    err = capsys.readouterr().err
+    line = next((x for x in err.splitlines() if problem in x), None)
+    assert line is not None, err
+    assert line.startswith(f"{folder.name}/{path}:") or f"/{path}:" in line, line

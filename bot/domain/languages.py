@@ -52,6 +52,8 @@ MIN_WORDS_ODD_LETTERS = 2  # ...unless they use letters none of the bot's langua
 KNOWN = 0.5  # this share of a message's words in one language's vocabulary: that language
 FEW_KNOWN = 0.34  # below this share in every language (or KNOWN, with odd letters): foreign
 SMOOTHING = 0.5
+LONG_WORD = 5  # letters of a common word that counts as the language's
+MAX_TEXT = 500  # characters read (a long story is not read twice over)
 
 
 def script_of(ch: str) -> str | None:
@@ -93,21 +95,23 @@ class Profile:
 
     @classmethod
     def build(cls, code: str, texts: Iterable[str], words: Iterable[str] = ()) -> Profile:
-        """From the language's own sentences, and extra `words` for the letter pieces only (a
-        long list of a language's words has some of every other language's too)."""
+        """From the language's own sentences, and a list of its common `words`: only those of
+        LONG_WORD letters or more count (a long list of a language's words has the short words
+        of every other language: "de", "la", "este")."""
         counted: Counter[str] = Counter()
         for text in texts:
             counted.update(_words(text))
         pieces: Counter[str] = Counter()
-        for w, n in [*counted.items(), *((w.lower(), 1) for w in words if _WORD.fullmatch(w))]:
+        for w, n in counted.items():
             for p in _pieces(w):
                 pieces[p] += n
         total = sum(pieces.values()) + SMOOTHING * (len(pieces) + 1)
         logp = {p: math.log((n + SMOOTHING) / total) for p, n in pieces.items()}
         usual = sum(n * logp[p] for p, n in pieces.items()) / max(1, sum(pieces.values()))
+        common = frozenset(w for w in words if len(w) >= LONG_WORD)
         return cls(
             code=code,
-            words=frozenset(counted) | frozenset(fold(w) for w in counted),
+            words=frozenset(counted) | frozenset(fold(w) for w in counted) | common,
             pieces=logp,
             unseen=math.log(SMOOTHING / total),
             letters=frozenset(c for w in counted for c in w),
@@ -142,6 +146,7 @@ class Guesser:
         self.scripts = frozenset(s for c in self.letters if (s := script_of(c)) is not None)
 
     def guess(self, text: str) -> Guess:
+        text = text[:MAX_TEXT]
         counts: Counter[str] = Counter()
         for ch in text:
             if ch.isalpha():
