@@ -79,12 +79,22 @@ def understanding_for(
     )  # fmt: skip
 
 
+def offered_in(content: Content, config: Config) -> list[Language]:
+    """The languages residents may choose: English, then each reviewed language (drafts too
+    when the config's languages.allow_drafts is on)."""
+    drafts = config.settings.languages.allow_drafts
+    return [x for x in content.languages() if x.reviewed or drafts]
+
+
 def understandings_for(
-    content: Content, store: ModelStore | None = None
+    content: Content, config: Config, store: ModelStore | None = None
 ) -> dict[str, Understanding]:
-    """The understanding layer of every language the content has (each language's lexicons
-    add its words to the English ones; see bot/content/lexicons.py)."""
-    return {lang: understanding_for(view, store=store) for lang, view in content.views.items()}
+    """The understanding layer of every language offered (each language's lexicons add its
+    words to the English ones; see bot/content/lexicons.py)."""
+    return {
+        x.code: understanding_for(content.view(x.code), store=store)
+        for x in offered_in(content, config)
+    }
 
 
 class Lifecycle(Protocol):
@@ -198,10 +208,8 @@ class Services:
         return self.content_all.t(lang or current_language())
 
     def offered(self) -> list[Language]:
-        """The languages residents may choose: English, then each reviewed language (drafts
-        too when the config's languages.allow_drafts is on)."""
-        drafts = self.config.settings.languages.allow_drafts
-        return [x for x in self.content_all.languages() if x.reviewed or drafts]
+        """The languages residents may choose, English first."""
+        return offered_in(self.content_all, self.config)
 
     def set_content(
         self,
@@ -218,9 +226,9 @@ class Services:
             built = {"en": understanding}
         else:
             built = dict(understanding or {})
-        for lang, view in content.views.items():
-            if lang not in built:
-                built[lang] = understanding_for(view, store=default_store())
+        for x in offered_in(content, self.config):
+            if x.code not in built:
+                built[x.code] = understanding_for(content.view(x.code), store=default_store())
         self.understandings = built
         self.guesser = guesser or language_guesser(content)
 

@@ -257,6 +257,10 @@ async def test_other_languages_get_the_multilingual_answer_never_a_feature(
         assert "<b>999</b>: they answer in any language" in reply, text
         assert ("W nagłych wypadkach" in reply) is drafts, "said in every language it speaks"
         assert "didn't understand" not in reply and not h.buttons(calls), text
+    # Asked for an area (someone new), foreign words are not a place that was not found.
+    await h.send(OTHER, "/start")
+    calls = await h.send(OTHER, "Vecinul meu mă amenință cu un cuțit")
+    assert "any language" in calls[-1].text
     await close_harness(h)
 
 
