@@ -346,3 +346,31 @@ def test_check_content_checks_each_translation_against_english(
     line = next((x for x in err.splitlines() if problem in x), None)
     assert line is not None, err
     assert line.startswith(f"{folder.name}/{path}:") or f"/{path}:" in line, line
+
+
+def test_a_translation_may_copy_the_english_layout_of_lists_with_ids(tmp_path):
+    folder = polish_content_dir(tmp_path / "c")
+    (folder / "pl" / "surveys" / "mechanics.yaml").write_text(
+        "title: Ankieta mechaniki\n"
+        "questions:\n"
+        "  - id: pick\n"
+        "    text: Wybierz jedno.\n"
+        "    options:\n"
+        "      - {id: a, label: Jabłko}\n"
+        "      - {id: c, label: Wiśnia}\n",
+        encoding="utf-8",
+    )
+    (folder / "pl" / "campaigns.yaml").write_text(
+        "campaigns:\n"
+        "  - id: now-campaign\n"
+        "    title: Kampania teraz\n"
+        "    messages:\n"
+        "      - {id: reminder, text: Pamiętaj o pierwszej radzie.}\n",
+        encoding="utf-8",
+    )
+    pl = load_content(folder, LONDON).view("pl")
+    pick = pl.survey_by_id["mechanics"].questions[0]
+    assert [o.label for o in pick.options] == ["Jabłko", "Banana", "Wiśnia"]  # b: English
+    campaign = pl.campaign_by_id["now-campaign"]
+    assert campaign.title == "Kampania teraz" and campaign.tips[0] == "First tip"
+    assert [m.text for m in campaign.messages] == [None, "Pamiętaj o pierwszej radzie."]

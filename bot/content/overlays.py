@@ -1,7 +1,8 @@
 """content/<lang>/: translations of campaigns, NAG cards and surveys, laid over the English.
 
 Each file is keyed by the ids of the English files and holds only the words to translate;
-anything it leaves out stays English, field by field:
+anything it leaves out stays English, field by field (a list of entries with `id:`, as in the
+English files, is read the same way):
 
     content/pl/campaigns.yaml      campaigns: {<id>: {title, summary, tips: [...],
                                                       messages: {<message id>: text}}}
@@ -26,7 +27,7 @@ from bot.content.base import Collector, load_file
 from bot.content.campaigns import Campaign
 from bot.content.nags import Nag
 from bot.content.surveys import Option, Question, Survey
-from bot.content.yamlines import LineDict, line_of
+from bot.content.yamlines import LineDict, LineList, line_of
 from bot.telegram.limits import MAX_BUTTON_LABEL, MAX_MESSAGE
 
 Add = Callable[[tuple[Any, ...], str], None]
@@ -71,6 +72,24 @@ def overlay(
     return Overlaid(out_campaigns, out_nags, tuple(out_surveys), counts)
 
 
+def by_id(value: Any, field: str | None = None) -> Any:
+    """A list of entries with ids (`- {id: x, ...}`, the English files' shape) as a mapping by
+    id, so a translation may copy the English layout; `field`: each entry's one text (an
+    option's label, a message's text). Anything else is returned as it is."""
+    if not isinstance(value, LineList) or not all(isinstance(v, dict) and "id" in v for v in value):
+        return value
+    out = LineDict()
+    out.line = value.line
+    out.key_lines = {}
+    for i, entry in enumerate(value):
+        key = str(entry["id"])
+        rest = LineDict({k: v for k, v in entry.items() if k != "id"})
+        rest.line, rest.key_lines = value.item_lines[i], getattr(entry, "key_lines", {})
+        out[key] = rest.get(field) if field else rest
+        out.key_lines[key] = value.item_lines[i]
+    return out
+
+
 def _adder(col: Collector, path: Path, raw: Any) -> Add:
     def add(loc: tuple[Any, ...], message: str) -> None:
         col.add(path, line_of(raw, loc), message)
@@ -88,7 +107,7 @@ def _entries(
     if raw is None:
         return {}
     add = _adder(col, path, raw)
-    entries = raw.get(key) if isinstance(raw, LineDict) else None
+    entries = by_id(raw.get(key)) if isinstance(raw, LineDict) else None
     if not isinstance(entries, LineDict):
         add((), f"the file must hold {key}: with one entry per id of the English file")
         return {}
@@ -135,7 +154,7 @@ def _unknown(entry: LineDict, allowed: set[str], add: Add, loc: tuple[Any, ...])
 
 def _campaign(c: Campaign, entry: LineDict, add: Add, loc: tuple[Any, ...]) -> Campaign:
     _unknown(entry, {"title", "summary", "tips", "messages"}, add, loc)
-    messages = entry.get("messages") or LineDict()
+    messages = by_id(entry.get("messages"), "text") or LineDict()
     if not isinstance(messages, LineDict):
         add((*loc, "messages"), "messages: one translated text per message id")
         messages = LineDict()
@@ -174,7 +193,7 @@ def _yes_no(s: Survey, yes_no: tuple[str, str]) -> Survey:
 
 def _survey(s: Survey, raw: LineDict, add: Add, yes_no: tuple[str, str]) -> Survey:
     _unknown(raw, {"title", "intro", "privacy", "thanks", "questions"}, add, ())
-    questions = raw.get("questions") or LineDict()
+    questions = by_id(raw.get("questions")) or LineDict()
     if not isinstance(questions, LineDict):
         add(("questions",), "questions: one entry per question id")
         questions = LineDict()
@@ -201,7 +220,7 @@ def _question(
     q: Question, entry: LineDict, add: Add, loc: tuple[Any, ...], yes_no: tuple[str, str]
 ) -> Question:
     _unknown(entry, {"text", "low", "high", "options"}, add, loc)
-    labels = entry.get("options") or LineDict()
+    labels = by_id(entry.get("options"), "label") or LineDict()
     if not isinstance(labels, LineDict):
         add((*loc, "options"), "options: one label per option id")
         labels = LineDict()
