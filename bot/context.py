@@ -31,7 +31,7 @@ from bot.content.safety import nag_place_names, place_names
 from bot.domain.areas import AreaIndex
 from bot.domain.intents import IntentRouter
 from bot.domain.languages import Guesser, Profile
-from bot.domain.safety import Detector
+from bot.domain.safety import Detector, Finding
 from bot.domain.understanding import ModelStore, Training, Understanding
 from bot.domain.words import common_words
 from bot.modelstore import default_store
@@ -196,6 +196,12 @@ class Services:
         """The understanding layer for the language this update's words are read in."""
         return self.understandings.get(reading_language()) or self.understandings["en"]
 
+    def help_for(self, finding: Finding) -> str:
+        """The safeguarding reply in the resident's language, whichever language the words
+        that needed it were read in."""
+        answering = self.understandings.get(current_language()) or self.understandings["en"]
+        return answering.reply(finding)
+
     @property
     def safety(self) -> Detector:
         return self.understanding.safety
@@ -277,10 +283,12 @@ def language_guesser(content: Content) -> Guesser:
     for lang, view in content.views.items():
         t = content.t(lang)
         texts = [t.get(k) for k in t.own]  # type: ignore[arg-type]  # keys read from the file
-        own_examples = view.examples if lang != "en" else content.examples
-        texts += [x.text for x in own_examples.topics] + [x for x, _ in own_examples.intents]
-        if lang != "en":
-            texts = [x for x in texts if x not in set(content.t().keys())]
+        texts += [x.text for x in view.examples.topics] + [x for x, _ in view.examples.intents]
+        if lang != "en":  # its own words only: its view's examples include English's
+            english = {x.text for x in content.examples.topics}
+            english |= {x for x, _ in content.examples.intents}
+            english |= {content.t().get(k) for k in t.own}  # type: ignore[arg-type]
+            texts = [x for x in texts if x not in english]
             texts += _translated_fields(view, content)
             profiles.append(Profile.build(lang, [*texts, *_lexicon_words(view, content)]))
         else:

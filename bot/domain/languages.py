@@ -136,6 +136,13 @@ class Guess:
     lang: str | None = None
     foreign: bool = False
     script: str | None = None
+    shares: tuple[tuple[str, float], ...] = ()  # each language: the share of its words
+
+    def clearly(self, lang: str, than: str) -> bool:
+        """Whether the message is `lang` more plainly than `than` (more of its words are
+        `lang`'s): "ok", "menu" or a place name are both, and stay the resident's."""
+        share = dict(self.shares)
+        return self.lang == lang and share.get(lang, 0.0) > share.get(than, 0.0)
 
 
 class Guesser:
@@ -169,7 +176,7 @@ class Guesser:
             tied = [p for p in self.profiles if known[p.code] == known[best.code]]
             if len(tied) > 1:
                 best = min(tied, key=lambda p: p.fit(words))
-            return Guess(best.code, script=LATIN)
+            return Guess(best.code, script=LATIN, shares=tuple(known.items()))
         odd = sum(c not in self.letters for w in words for c in w)
         if len(words) < (MIN_WORDS_ODD_LETTERS if odd else MIN_WORDS):
             return Guess()

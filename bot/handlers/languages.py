@@ -72,7 +72,7 @@ async def choose_language(update: Update, context: BotContext) -> None:
     text = free_text(update)
     if text.strip():
         guess = s.guesser.guess(text)
-        if guess.lang in offered and guess.lang != lang:
+        if guess.lang in offered and guess.clearly(guess.lang, than=lang):
             reading = guess.lang
     use_language(lang, reading)
 
