@@ -26,7 +26,7 @@ import statistics
 import time
 from pathlib import Path
 
-from bot.content import load_content
+from bot.content import Content, load_content
 from bot.context import language_guesser
 from bot.domain.languages import Guesser, Profile
 from bot.domain.words import common_words
@@ -96,6 +96,31 @@ def p99(xs: list[float]) -> float:
     return sorted(xs)[int(len(xs) * 0.99)]
 
 
+def other_language(content: Content, lang: str, g: Guesser) -> None:
+    """Another language the content has: its own examples, two-fold held out, read as it (and
+    not foreign); and English examples never read as it."""
+    english = {x.text for x in content.examples.topics} | {x for x, _ in content.examples.intents}
+    view = content.view(lang)
+    mine = [x.text for x in view.examples.topics if x.text not in english]
+    mine += [x for x, _ in view.examples.intents if x not in english]
+    t = content.t(lang)
+    own = [t.get(k) for k in t.own]  # type: ignore[arg-type]
+    read, foreign = 0, 0
+    for fold in (0, 1):
+        train = [x for i, x in enumerate(mine) if i % 2 == fold]
+        profiles = [p for p in g.profiles if p.code != lang]
+        held = Guesser([*profiles, Profile.build(lang, own + train)])
+        for x in (x for i, x in enumerate(mine) if i % 2 != fold):
+            guess = held.guess(x)
+            read += guess.clearly(lang, than="en")
+            foreign += guess.foreign
+    print(f"{lang} examples (2-fold, held out): {read} of {len(mine)} read as {lang},"
+          f" {foreign} as foreign")  # fmt: skip
+    examples = list(english)
+    wrong = sum(g.guess(x).clearly(lang, than="en") for x in examples)
+    print(f"English examples read as {lang}: {wrong} of {len(examples)}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--content", default=str(ROOT / "content"))
@@ -117,6 +142,9 @@ def main() -> None:
         held = Guesser([Profile.build("en", own + train, common_words())])
         wrong += sum(held.guess(x).foreign for x in test)
     print(f"English examples read as foreign (2-fold, held out): {wrong} of {len(examples)}")
+    for lang in content.views:
+        if lang != "en":
+            other_language(content, lang, g)
     for lang, msgs in FOREIGN.items():
         hits = sum(g.guess(m).foreign for m in msgs)
         print(f"{lang}: {hits} of {len(msgs)} get the multilingual answer")

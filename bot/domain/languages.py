@@ -11,8 +11,10 @@ Pure, and built from the content, not from a word list per language:
    common words). A message is in a language when at least half its words are that language's
    (two languages tied: the one whose letter pieces fit better); it is foreign when fewer than
    a third of its words belong to any of them (Romanian, Portuguese), or under half when it
-   uses letters none of them has (ă, ș, ã, ç). Short messages (a name, a postcode, a typo) are
-   never called foreign: "Olney", "hiya", "Krzysztof is shouting next door" are English.
+   uses letters none of them has (ă, ș, ã, ç). A word is known also by its first five letters
+   (inflected languages change endings), and letters only one of the languages writes (Polish
+   ł, ą, ę beside English) point to it. Short messages (a name, a postcode, a typo) are never
+   called foreign: "Olney", "hiya", "Krzysztof is shouting next door" are English.
    (Measured in bench/languages.py: no held-out English example of three words or more falls
    under a third; a large profile's letter pieces did not separate typos from Romanian.)
 
@@ -53,6 +55,7 @@ KNOWN = 0.5  # this share of a message's words in one language's vocabulary: tha
 FEW_KNOWN = 0.34  # below this share in every language (or KNOWN, with odd letters): foreign
 SMOOTHING = 0.5
 LONG_WORD = 5  # letters of a common word that counts as the language's
+STEM = 5  # a longer word is known by its first letters (other endings of the same word)
 MAX_TEXT = 500  # characters read (a long story is not read twice over)
 
 
@@ -92,6 +95,7 @@ class Profile:
     unseen: float  # ... of a piece its content never has
     letters: frozenset[str]
     usual: float = 0.0  # the mean log-probability of its own words' pieces (how it fits itself)
+    stems: frozenset[str] = frozenset()  # the first STEM letters of its longer words
 
     @classmethod
     def build(cls, code: str, texts: Iterable[str], words: Iterable[str] = ()) -> Profile:
@@ -109,6 +113,7 @@ class Profile:
         logp = {p: math.log((n + SMOOTHING) / total) for p, n in pieces.items()}
         usual = sum(n * logp[p] for p, n in pieces.items()) / max(1, sum(pieces.values()))
         common = frozenset(w for w in words if len(w) >= LONG_WORD)
+        own = [fold(w) for w in counted if len(w) > STEM]
         return cls(
             code=code,
             words=frozenset(counted) | frozenset(fold(w) for w in counted) | common,
@@ -116,10 +121,19 @@ class Profile:
             unseen=math.log(SMOOTHING / total),
             letters=frozenset(c for w in counted for c in w),
             usual=usual,
+            stems=frozenset(w[:STEM] for w in own),
         )
 
     def known(self, words: list[str]) -> float:
-        return sum(w in self.words or fold(w) in self.words for w in words) / len(words)
+        """The share of `words` this language's content uses, as written, without accents, or
+        with another ending (its first STEM letters: "nożem" for "nożu", "zebrania" for
+        "zebranie", as inflected languages write the same word)."""
+        hits = 0
+        for w in words:
+            bare = fold(w)
+            hits += w in self.words or bare in self.words or (
+                len(bare) > STEM and bare[:STEM] in self.stems)
+        return hits / len(words)
 
     def fit(self, words: list[str]) -> float:
         """How much worse the words' letter pieces fit than the language's own (0: as well;
@@ -149,6 +163,13 @@ class Guesser:
     def __init__(self, profiles: Iterable[Profile]) -> None:
         self.profiles = tuple(profiles)
         self.letters = frozenset().union(*(p.letters for p in self.profiles))
+        # The letters only one of its languages writes (Polish ł, ą, ę... beside English).
+        self.only = {
+            p.code: p.letters.difference(*(q.letters for q in self.profiles if q is not p))
+            if len(self.profiles) > 1
+            else frozenset()
+            for p in self.profiles
+        }
         # The scripts the bot's languages are written in (Latin for English and Polish).
         self.scripts = frozenset(s for c in self.letters if (s := script_of(c)) is not None)
 
@@ -178,6 +199,11 @@ class Guesser:
                 best = min(tied, key=lambda p: p.fit(words))
             return Guess(best.code, script=LATIN, shares=tuple(known.items()))
         odd = sum(c not in self.letters for w in words for c in w)
+        letters = {c for w in words for c in w}
+        marked = [p.code for p in self.profiles if letters & self.only[p.code]]
+        # A language's own letters, none it lacks, and no fewer of its words: that one.
+        if not odd and len(marked) == 1 and known[marked[0]] >= max(known.values()):
+            return Guess(marked[0], script=LATIN, shares=tuple(known.items()))
         if len(words) < (MIN_WORDS_ODD_LETTERS if odd else MIN_WORDS):
             return Guess()
         if known[best.code] < (KNOWN if odd else FEW_KNOWN):
