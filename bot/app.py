@@ -253,13 +253,6 @@ async def publish_commands(app: Application) -> None:
     """setMyCommands from the same registry the handlers came from; drop former officers' menus."""
     s = services_of(app)
     await app.bot.set_my_commands(command_menu(s.commands, s, None), scope=BotCommandScopeDefault())
-    for language in s.offered():  # Telegram shows each app the menu in its own language
-        if language.code != "en":
-            await app.bot.set_my_commands(
-                command_menu(s.commands, s, None, language.code),
-                scope=BotCommandScopeDefault(),
-                language_code=language.code,
-            )
     record = officer_menus_path(s.config)
     published = set(s.config.officer_roles)
     for former in sorted(_read_officer_menus(record) - published):
@@ -278,6 +271,13 @@ async def publish_commands(app: Application) -> None:
         except BadRequest as exc:  # the officer has not started the bot yet
             logger.info("Officer command menu not set for one officer: %s", exc)
     _write_officer_menus(record, published)
+    for language in s.offered():  # Telegram shows each app the menu in its own language
+        if language.code != "en":
+            await app.bot.set_my_commands(
+                command_menu(s.commands, s, None, language.code),
+                scope=BotCommandScopeDefault(),
+                language_code=language.code,
+            )
 
 
 async def startup(app: Application[Any, Any, Any, Any, Any, Any]) -> None:

@@ -125,6 +125,16 @@ async def test_a_draft_is_not_offered_unless_the_config_allows_drafts(tmp_path, 
     assert all("language_code" not in c.params for c in menus)
     calls = await h.send(CHAT, "/settings")
     assert not any(d == cd.LanguageMenu().pack() for _, d in h.buttons(calls))
+    # Polish not offered is a language the bot does not speak; words both languages use
+    # ("menu", "ok") are still English.
+    for text in ("kiedy jest następne spotkanie", "po polsku"):
+        calls = await h.send(CHAT, text)
+        assert "they answer in any language" in calls[-1].text
+        assert "W nagłych wypadkach" not in calls[-1].text
+        assert await language_of(h, CHAT) == "en"
+    for text in ("menu", "ok"):
+        calls = await h.send(CHAT, text)
+        assert not any("any language" in c.text for c in calls), text
     await close_harness(h)
 
 

@@ -145,8 +145,11 @@ async def foreign_words(update: Update, context: BotContext, text: str) -> bool:
     the message is in one it speaks (or too short to tell)."""
     s = context.services
     guess = s.guesser.guess(text)
-    # A language the content has but the bot does not offer (a draft) is one it does not speak.
-    if not guess.foreign and guess.lang in {None, *(x.code for x in s.offered())}:
+    offered = {x.code for x in s.offered()}
+    # A language the content has but the bot does not offer (a draft) is one it does not speak,
+    # when the message is plainly in it ("ok" or "menu" are English too).
+    unoffered = guess.lang is not None and guess.lang not in offered
+    if not guess.foreign and not (unoffered and guess.clearly(str(guess.lang), than="en")):
         return False
     await reply(update, foreign_answer(s))
     return True
