@@ -176,9 +176,7 @@ async def reload_content(app: Application) -> list[str]:
         content = await asyncio.to_thread(load_content, s.config.content_dir, s.config.tz)
     except ContentError as err:
         return [str(p) for p in err.problems]
-    understanding = await asyncio.to_thread(
-        understandings_for, content, s.config, default_store()
-    )
+    understanding = await asyncio.to_thread(understandings_for, content, s.config, default_store())
     guesser = await asyncio.to_thread(language_guesser, content)
     s.set_content(content, understanding, guesser)
     await plan(s)

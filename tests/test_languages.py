@@ -66,9 +66,9 @@ async def language_of(h: Harness, chat: int) -> str:
 async def test_start_from_a_polish_app_asks_first_and_polski_answers_in_polish(tmp_path, polish):
     h = await harness(tmp_path, polish, DRAFTS)
     calls = await h.push(in_app(b.text_update(CHAT, "/start"), "pl"))
-    assert calls[-1].text == (
-        "Czy mam pisać po polsku?\nWould you like me to write in English?"
-    ), "asked in both languages, nothing switched silently"
+    assert calls[-1].text == ("Czy mam pisać po polsku?\nWould you like me to write in English?"), (
+        "asked in both languages, nothing switched silently"
+    )
     assert h.buttons(calls) == [
         ("Polski", cd.LanguageStart("pl").pack()),
         ("English", cd.LanguageStart("en").pack()),

@@ -166,4 +166,3 @@ def load_texts(col: Collector, directory: Path) -> dict[str, Texts]:
     for unused in sorted(set(en) - used):
         col.warn(en_path, 1, f"{unused}: not used by the bot (remove it, or check its spelling)")
     return texts
-

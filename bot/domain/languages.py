@@ -131,8 +131,11 @@ class Profile:
         hits = 0
         for w in words:
             bare = fold(w)
-            hits += w in self.words or bare in self.words or (
-                len(bare) > STEM and bare[:STEM] in self.stems)
+            hits += (
+                w in self.words
+                or bare in self.words
+                or (len(bare) > STEM and bare[:STEM] in self.stems)
+            )
         return hits / len(words)
 
     def fit(self, words: list[str]) -> float:
