@@ -52,6 +52,7 @@ from bot.handlers import (
     areas,
     campaigns,
     fallback,
+    languages,
     membership,
     menu,
     nags,
@@ -106,6 +107,7 @@ FEATURES: tuple[Feature, ...] = (
     nags.FEATURE,
     campaigns.FEATURE,
     menu.FEATURE,
+    languages.FEATURE,
     questions.FEATURE,
     ratings.FEATURE,
     membership.FEATURE,
@@ -124,7 +126,7 @@ def make_services(config: Config, content: Content, clock: Clock | None = None) 
     db.add_function("respondent_key", 1, lambda chat_id: pseudonym(secret, int(chat_id)))
     return Services(
         config=config,
-        content=content,
+        content_all=content,
         db=db,
         clock=clock or SystemClock(),
         residents=Residents(db),
@@ -198,9 +200,9 @@ def menu_order(commands: Iterable[C]) -> list[C]:
 
 
 def command_menu(
-    commands: Iterable[MenuCommand], services: Services, role: str | None
+    commands: Iterable[MenuCommand], services: Services, role: str | None, lang: str = "en"
 ) -> list[BotCommand]:
-    t = services.texts()
+    t = services.texts(lang)
     return [
         BotCommand(c.name, t.get(c.text_key))
         for c in menu_order(commands)
@@ -269,6 +271,13 @@ async def publish_commands(app: Application) -> None:
         except BadRequest as exc:  # the officer has not started the bot yet
             logger.info("Officer command menu not set for one officer: %s", exc)
     _write_officer_menus(record, published)
+    for language in s.offered():  # Telegram shows each app the menu in its own language
+        if language.code != "en":
+            await app.bot.set_my_commands(
+                command_menu(s.commands, s, None, language.code),
+                scope=BotCommandScopeDefault(),
+                language_code=language.code,
+            )
 
 
 async def startup(app: Application[Any, Any, Any, Any, Any, Any]) -> None:

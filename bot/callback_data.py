@@ -194,6 +194,25 @@ class Setting(CallbackData, prefix="se"):
 
 
 @dataclasses.dataclass(frozen=True)
+class LanguageStart(CallbackData, prefix="ls"):
+    """/start's "Polski? / English?": write in `lang`, then go on with the welcome."""
+
+    lang: str
+
+
+@dataclasses.dataclass(frozen=True)
+class LanguageMenu(CallbackData, prefix="lm"):
+    """/settings: show the languages to choose from."""
+
+
+@dataclasses.dataclass(frozen=True)
+class LanguageSet(CallbackData, prefix="lg"):
+    """/settings: write in `lang` from now on."""
+
+    lang: str
+
+
+@dataclasses.dataclass(frozen=True)
 class StopMessages(CallbackData, prefix="sx"):
     """ "stop" typed: confirmed or not."""
 

@@ -50,6 +50,8 @@ def cmd_check_content(args: argparse.Namespace) -> int:
         f"{directory}: OK ({len(content.nags)} NAGs, {len(content.campaigns)} campaigns, "
         f"{len(content.surveys)} surveys, {len(list(content.t().keys()))} texts)"
     )
+    for line in content.language_report():  # what each other language leaves in English
+        print(line)
     return 0
 
 

@@ -139,6 +139,12 @@ class AlertsSection(_Strict):
     delivery_failing_minutes: float = Field(default=10.0, gt=0)
 
 
+class LanguagesSection(_Strict):
+    # Offer languages whose texts.<code>.yaml is still a draft (not reviewed by a native
+    # speaker): for the preview and for trying a translation, not for the live bot.
+    allow_drafts: bool = False
+
+
 class LoggingSection(_Strict):
     # text: one readable line a record (a terminal, journald); json: one JSON object a line
     # for a log collector. Both are redacted the same way (bot/logsetup.py).
@@ -156,6 +162,7 @@ class Settings(_Strict):
     broadcast: BroadcastSection = BroadcastSection()
     alerts: AlertsSection = AlertsSection()
     http: HttpSection = HttpSection()
+    languages: LanguagesSection = LanguagesSection()
 
     @field_validator("timezone")
     @classmethod

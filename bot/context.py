@@ -13,7 +13,8 @@ too, since they are functions of the `BotContext`.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import re
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 from zoneinfo import ZoneInfo
@@ -23,20 +24,28 @@ from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.clock import Clock
 from bot.config import Config
-from bot.content import Content, Texts
+from bot.content import Content, Language, Texts
 from bot.content.examples import AREA_LABELS, Examples
 from bot.content.keys import TextKey
 from bot.content.safety import nag_place_names, place_names
 from bot.domain.areas import AreaIndex
 from bot.domain.intents import IntentRouter
-from bot.domain.safety import Detector
+from bot.domain.languages import Guesser, Profile
+from bot.domain.safety import Detector, Finding
 from bot.domain.understanding import ModelStore, Training, Understanding
+from bot.domain.words import common_words
 from bot.modelstore import default_store
 from bot.ops.alerts import AdminAlerts
 from bot.ops.metrics import Metrics
 from bot.ops.status import OpsStatus
 from bot.ports import BroadcastingPort, DeliveryPort
-from bot.runtime import SeenCache, Signposted
+from bot.runtime import (
+    LanguageCache,
+    SeenCache,
+    Signposted,
+    current_language,
+    reading_language,
+)
 from storage.broadcasts import BroadcastStore
 from storage.db import Database
 from storage.residents import Residents
@@ -68,6 +77,24 @@ def understanding_for(
         content.safety, content.intents, place_names(content), nag_place_names(content),
         training, AREA_LABELS, store,
     )  # fmt: skip
+
+
+def offered_in(content: Content, config: Config) -> list[Language]:
+    """The languages residents may choose: English, then each reviewed language (drafts too
+    when the config's languages.allow_drafts is on)."""
+    drafts = config.settings.languages.allow_drafts
+    return [x for x in content.languages() if x.reviewed or drafts]
+
+
+def understandings_for(
+    content: Content, config: Config, store: ModelStore | None = None
+) -> dict[str, Understanding]:
+    """The understanding layer of every language offered (each language's lexicons add its
+    words to the English ones; see bot/content/lexicons.py)."""
+    return {
+        x.code: understanding_for(content.view(x.code), store=store)
+        for x in offered_in(content, config)
+    }
 
 
 class Lifecycle(Protocol):
@@ -124,7 +151,8 @@ class FeatureParts(Protocol):
 @dataclass
 class Services:
     config: Config
-    content: Content
+    # Every language's content (`content` below is the current update's language's view).
+    content_all: Content
     db: Database
     clock: Clock
     residents: Residents
@@ -132,9 +160,8 @@ class Services:
     broadcasts: BroadcastStore
     safety_counts: SafetyCounts
     areas: AreaIndex = field(init=False)
-    safety: Detector = field(init=False)
-    intents: IntentRouter = field(init=False)
-    understanding: Understanding = field(init=False)
+    understandings: dict[str, Understanding] = field(init=False)  # by language
+    guesser: Guesser = field(init=False)  # which language a message is in
     # Assembled by the composition root:
     features: tuple[FeatureParts, ...] = ()
     commands: tuple[MenuCommand, ...] = ()  # in menu order
@@ -145,6 +172,7 @@ class Services:
     seen: SeenCache = field(default_factory=SeenCache)
     fatal: str | None = None  # why the bot stopped itself (bot/app.py), for `run`'s exit
     signposted: Signposted = field(default_factory=Signposted)
+    languages: LanguageCache = field(default_factory=LanguageCache)
     # Open problems and the last good Bot API call (bot/ops/status.py): /readyz, alerts.
     status: OpsStatus = field(init=False)
     alerts: AdminAlerts | None = field(default=None, repr=False)  # set by the composition root
@@ -156,19 +184,59 @@ class Services:
     def __post_init__(self) -> None:
         self.status = OpsStatus(self.clock)
         self.metrics = Metrics()
-        self.set_content(self.content)
+        self.set_content(self.content_all)
 
-    def texts(self, lang: str = "en") -> Texts:
-        return self.content.t(lang)
+    @property
+    def content(self) -> Content:
+        """The content in the language of the update being handled (English outside one)."""
+        return self.content_all.view(current_language())
 
-    def set_content(self, content: Content, understanding: Understanding | None = None) -> None:
+    @property
+    def understanding(self) -> Understanding:
+        """The understanding layer for the language this update's words are read in."""
+        return self.understandings.get(reading_language()) or self.understandings["en"]
+
+    def help_for(self, finding: Finding) -> str:
+        """The safeguarding reply in the resident's language, whichever language the words
+        that needed it were read in."""
+        answering = self.understandings.get(current_language()) or self.understandings["en"]
+        return answering.reply(finding)
+
+    @property
+    def safety(self) -> Detector:
+        return self.understanding.safety
+
+    @property
+    def intents(self) -> IntentRouter:
+        return self.understanding.router
+
+    def texts(self, lang: str | None = None) -> Texts:
+        return self.content_all.t(lang or current_language())
+
+    def offered(self) -> list[Language]:
+        """The languages residents may choose, English first."""
+        return offered_in(self.content_all, self.config)
+
+    def set_content(
+        self,
+        content: Content,
+        understanding: Understanding | Mapping[str, Understanding] | None = None,
+        guesser: Guesser | None = None,
+    ) -> None:
         """Swap in freshly validated content (start-up and /reload) and what is built from it
-        (`understanding` when it was built already, off the event loop)."""
-        self.content = content
+        (`understanding` and `guesser` when they were built already, off the event loop: the
+        understanding of English alone, or of every language)."""
+        self.content_all = content
         self.areas = AreaIndex(content.nags)
-        self.understanding = understanding or understanding_for(content, store=default_store())
-        self.safety = self.understanding.safety
-        self.intents = self.understanding.router
+        if isinstance(understanding, Understanding):
+            built = {"en": understanding}
+        else:
+            built = dict(understanding or {})
+        for x in offered_in(content, self.config):
+            if x.code not in built:
+                built[x.code] = understanding_for(content.view(x.code), store=default_store())
+        self.understandings = built
+        self.guesser = guesser or language_guesser(content)
 
 
 class BotData:
@@ -197,3 +265,43 @@ def services_of(app: Application[Any, Any, Any, Any, Any, Any]) -> Services:
     if s is None:
         raise RuntimeError("services are not wired")
     return s
+
+
+def _lexicon_words(view: Content, base: Content) -> list[str]:
+    """The words and phrases a language's lexicons add to English's."""
+    out: list[str] = []
+    for mine, theirs in ((view.safety, base.safety), (view.intents, base.intents)):
+        for c, e in zip(mine.categories, theirs.categories, strict=True):
+            for key in ("words", "phrases", "together", "exactly"):
+                out += [p for p in getattr(c, key) if p not in getattr(e, key)]
+    return [w for p in out for w in re.split(r"[\s|+*=@]+", p) if w]
+
+
+def language_guesser(content: Content) -> Guesser:
+    """Profiles of the content's languages (bot/domain/languages.py) made from its own words."""
+    profiles = []
+    for lang, view in content.views.items():
+        t = content.t(lang)
+        texts = [t.get(k) for k in t.own]  # type: ignore[arg-type]  # keys read from the file
+        texts += [x.text for x in view.examples.topics] + [x for x, _ in view.examples.intents]
+        if lang != "en":  # its own words only: its view's examples include English's
+            english = {x.text for x in content.examples.topics}
+            english |= {x for x, _ in content.examples.intents}
+            english |= {content.t().get(k) for k in t.own}  # type: ignore[arg-type]
+            texts = [x for x in texts if x not in english]
+            texts += _translated_fields(view, content)
+            profiles.append(Profile.build(lang, [*texts, *_lexicon_words(view, content)]))
+        else:
+            profiles.append(Profile.build(lang, texts, common_words()))
+    return Guesser(profiles)
+
+
+def _translated_fields(view: Content, base: Content) -> list[str]:
+    """The campaign, NAG and survey words a language's overlays translate."""
+    out: list[str] = []
+    for c, e in zip(view.campaigns, base.campaigns, strict=True):
+        out += [x for x in (c.title, c.summary, *c.tips) if x not in (e.title, e.summary, *e.tips)]
+    for s, english in zip(view.surveys, base.surveys, strict=True):
+        if s.title != english.title:
+            out += [s.title, s.intro, *(q.text for q in s.questions)]
+    return out

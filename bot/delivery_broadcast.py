@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from bot.delivery_message import MessageSender
 from bot.delivery_results import DatabaseDown
 from bot.domain.broadcasts import effective_send_time
+from bot.services.languages import campaign_translations
 from storage.broadcasts import Broadcast, Claimed
 from storage.db import DatabaseUnavailable
 
@@ -76,6 +77,10 @@ class BroadcastSender(MessageSender):
             await self._defer(b, now)
             return False
         await store.materialise(b, now)
+        offered = [x.code for x in s.offered()]
+        translations = campaign_translations(s.content_all, b.text, b.ref, offered)
+        if translations:  # idempotent: rows given a text keep it
+            await store.set_language_texts(b.id, translations)
         self._written()
         # Nothing of this broadcast is in flight or buffered now (every earlier pass waited for
         # its sends and the buffer was written first), so rows still 'sending' were claimed and

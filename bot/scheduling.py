@@ -18,7 +18,13 @@ from typing import Any
 from telegram.ext import Application, JobQueue
 
 from bot.content import ContentError, load_content
-from bot.context import BotContext, Services, services_of, understanding_for
+from bot.context import (
+    BotContext,
+    Services,
+    language_guesser,
+    services_of,
+    understandings_for,
+)
 from bot.domain.broadcasts import fingerprint, plan_campaign, reminder_key
 from bot.domain.meetings import day_before, upcoming
 from bot.features import Feature, daily
@@ -170,8 +176,9 @@ async def reload_content(app: Application) -> list[str]:
         content = await asyncio.to_thread(load_content, s.config.content_dir, s.config.tz)
     except ContentError as err:
         return [str(p) for p in err.problems]
-    understanding = await asyncio.to_thread(understanding_for, content, None, default_store())
-    s.set_content(content, understanding)
+    understanding = await asyncio.to_thread(understandings_for, content, s.config, default_store())
+    guesser = await asyncio.to_thread(language_guesser, content)
+    s.set_content(content, understanding, guesser)
     await plan(s)
     return []
 

@@ -39,6 +39,27 @@ class BroadcastSchedule:
         row = await self.db.fetchone(f"SELECT COUNT(*) FROM residents r WHERE {where}", params)
         return int(row[0]) if row else 0
 
+    async def count_by_language(self, audience: Audience) -> dict[str, int]:
+        """The audience now, per resident's language."""
+        where, params = audience_sql(audience)
+        rows = await self.db.fetchall(
+            f"SELECT r.language, COUNT(*) FROM residents r WHERE {where} GROUP BY r.language",
+            params,
+        )
+        return {str(r[0]): int(r[1]) for r in rows}
+
+    async def set_language_texts(self, broadcast_id: int, texts: dict[str, str]) -> int:
+        """Give the outbox rows of residents reading another language that language's text
+        (rows with a text of their own keep it); how many rows were given one."""
+        changed = 0
+        for lang, text in texts.items():
+            changed += await self.db.execute(
+                "UPDATE outbox SET text = ? WHERE broadcast_id = ? AND text IS NULL AND chat_id IN"
+                " (SELECT chat_id FROM residents WHERE language = ?)",
+                (text, broadcast_id, lang),
+            )
+        return changed
+
     async def _insert(self, tx: Tx, spec: BroadcastSpec, now: datetime) -> int | None:
         """Insert a broadcast; None when `key` already exists (automatic ones are idempotent)."""
         rowid = await tx.insert(

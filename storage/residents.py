@@ -111,6 +111,17 @@ class Residents:
         )
         return taken > 0
 
+    async def set_language(self, chat_id: int, language: str, now: datetime) -> None:
+        await self.db.execute(
+            "UPDATE residents SET language = ?, updated_at = ? WHERE chat_id = ?",
+            (language, ts(now), chat_id),
+        )
+
+    async def language_of(self, chat_id: int) -> str | None:
+        """The resident's language (None for someone who is not a resident)."""
+        row = await self.db.fetchone("SELECT language FROM residents WHERE chat_id = ?", (chat_id,))
+        return str(row[0]) if row else None
+
     async def set_reminders(self, chat_id: int, on: bool, now: datetime) -> None:
         await self.db.execute(
             "UPDATE residents SET remind_meetings = ?, updated_at = ? WHERE chat_id = ?",

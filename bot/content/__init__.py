@@ -16,7 +16,10 @@ from bot.content.base import Collector, ContentError, Link, Problem
 from bot.content.campaigns import Campaign, ScheduledMessage, load_campaigns
 from bot.content.examples import Examples, load_examples
 from bot.content.intents import INTENTS, load_intents
+from bot.content.languages import Language
+from bot.content.lexicons import intents_in, safety_in
 from bot.content.nags import Contact, MeetingRule, Nag, Venue, load_nags
+from bot.content.overlays import overlay
 from bot.content.readability import check_files
 from bot.content.safety import load_safety
 from bot.content.survey_loading import load_surveys
@@ -25,9 +28,9 @@ from bot.content.texts import Texts, load_texts
 from bot.domain.safety import Lexicon
 
 __all__ = [
-    "END", "Campaign", "Condition", "Contact", "Content", "ContentError", "Jump", "Lexicon",
-    "Link", "MeetingRule", "Nag", "Option", "Problem", "Question", "ScheduledMessage", "Survey",
-    "Texts", "Venue", "load_content",
+    "END", "Campaign", "Condition", "Contact", "Content", "ContentError", "Jump", "Language",
+    "Lexicon", "Link", "MeetingRule", "Nag", "Option", "Problem", "Question", "ScheduledMessage",
+    "Survey", "Texts", "Venue", "load_content",
 ]  # fmt: skip
 
 
@@ -45,9 +48,45 @@ class Content:
     nag_by_id: dict[str, Nag] = field(default_factory=dict)
     campaign_by_id: dict[str, Campaign] = field(default_factory=dict)
     survey_by_id: dict[str, Survey] = field(default_factory=dict)
+    lang: str = "en"  # the language of this view's campaigns, NAG cards, surveys and lexicons
+    # Every language's view of the same content, English included (one dict, shared by all).
+    views: dict[str, Content] = field(default_factory=dict, compare=False, repr=False)
+    translated: dict[str, int] = field(default_factory=dict)  # of this view: what -> how many
 
     def t(self, lang: str = "en") -> Texts:
         return self.texts.get(lang) or self.texts["en"]
+
+    def view(self, lang: str) -> Content:
+        """The content in `lang` (English where it has no translation)."""
+        return self.views.get(lang, self)
+
+    def languages(self) -> list[Language]:
+        """Every language the content has, English first."""
+        return [self.texts[code].language for code in self.views]
+
+    def language_report(self) -> list[str]:
+        """A line per other language: how much is translated, the rest falls back to English."""
+        en = self.t()
+        total = len(list(en.keys()))
+        lines = []
+        for code, view in self.views.items():
+            if code == "en":
+                continue
+            t = self.t(code)
+            lang = t.language
+            done = len(t.own & set(en.keys()))
+            parts = [f"{done} of {total} texts translated ({total - done} in English)"]
+            for what, n in (("campaigns", len(self.campaigns)), ("nags", len(self.nags)),
+                            ("surveys", len(self.surveys))):  # fmt: skip
+                parts.append(f"{what} {view.translated.get(what, 0)} of {n}")
+            parts.append(f"safety categories {view.translated.get('safety', 0)} of"
+                         f" {len(self.safety.categories)}")  # fmt: skip
+            parts.append(f"intents {view.translated.get('intents', 0)} of"
+                         f" {len(self.intents.categories)}")  # fmt: skip
+            parts.append(f"{view.translated.get('examples', 0)} examples")
+            by = f", reviewed by {lang.reviewed_by}" if lang.reviewed_by else ""
+            lines.append(f"{code} ({lang.name}, {lang.status}{by}): " + "; ".join(parts))
+        return lines
 
 
 def load_content(directory: Path, tz: ZoneInfo | None = None) -> Content:
@@ -87,7 +126,7 @@ def load_content(directory: Path, tz: ZoneInfo | None = None) -> Content:
         raise ContentError(col.sorted_problems())
     # Intents share the safeguarding check's normalisation: its text-speak first.
     intents = replace(intents, aliases={**safety.aliases, **intents.aliases})
-    return Content(
+    base = Content(
         nags=tuple(nags),
         campaigns=tuple(campaigns),
         texts=texts,
@@ -100,4 +139,47 @@ def load_content(directory: Path, tz: ZoneInfo | None = None) -> Content:
         nag_by_id={n.id: n for n in nags},
         campaign_by_id={c.id: c for c in campaigns},
         survey_by_id={s.id: s for s in surveys},
+    )
+    base.views["en"] = base
+    for lang in sorted(set(texts) - {"en"}):
+        base.views[lang] = _view(col, base, lang)
+    if col.problems:
+        raise ContentError(col.sorted_problems())
+    return base
+
+
+def _view(col: Collector, base: Content, lang: str) -> Content:
+    """The content in `lang`: content/<lang>/ laid over the English, per field."""
+    folder = base.directory / lang
+    t = base.t(lang)
+    yes_no = (t.get("button.survey_yes"), t.get("button.survey_no")) if (
+        "button.survey_yes" in t and "button.survey_no" in t) else ("Yes", "No")  # fmt: skip
+    o = overlay(col, folder, base.campaigns, base.nags, base.surveys, yes_no)
+    safety, n_safety = safety_in(col, folder, base.safety)
+    intents, n_intents = intents_in(col, folder, base.intents)
+    topic_ids = {c.id for c in base.safety.categories}
+    own = load_examples(col, base.directory, topic_ids, set(INTENTS), folder="examples/" + lang)
+    # Without examples of its own the language is read by the rules alone: a model trained on
+    # English only would call every message in another language ordinary.
+    examples = (
+        Examples(base.examples.topics + own.topics, base.examples.intents + own.intents)
+        if own.topics or own.intents
+        else Examples()
+    )
+    counts = {**o.translated, "safety": n_safety, "intents": n_intents,
+              "examples": len(own.topics) + len(own.intents)}  # fmt: skip
+    return replace(
+        base,
+        campaigns=o.campaigns,
+        nags=o.nags,
+        surveys=o.surveys,
+        safety=safety,
+        intents=replace(intents, aliases={**safety.aliases, **intents.aliases}),
+        examples=examples,
+        nag_by_id={n.id: n for n in o.nags},
+        campaign_by_id={c.id: c for c in o.campaigns},
+        survey_by_id={s.id: s for s in o.surveys},
+        lang=lang,
+        views=base.views,
+        translated=counts,
     )

@@ -73,16 +73,21 @@ def split(examples: Examples, k: int, folds: int) -> tuple[Examples, Examples]:
 
 
 def load_examples(
-    col: Collector, directory: Path, topics: set[str] | None, intents: set[str]
+    col: Collector,
+    directory: Path,
+    topics: set[str] | None,
+    intents: set[str],
+    folder: str = "examples",
 ) -> Examples:
-    """Every file of content/examples/, checked against the topic and intent ids."""
-    folder = directory / "examples"
-    if not folder.is_dir():  # optional: without examples the rules alone decide
+    """Every file of content/<folder>/ (examples/, or examples/<lang>/ for another language),
+    checked against the topic and intent ids."""
+    folder_path = directory / folder
+    if not folder_path.is_dir():  # optional: without examples the rules alone decide
         return Examples()
     out_topics: list[TopicExample] = []
     out_intents: list[tuple[str, str]] = []
     claimed: dict[str, tuple[str, Path, int]] = {}  # normalised text -> (label, file, line)
-    files = sorted(folder.glob("*.yaml"))
+    files = sorted(folder_path.glob("*.yaml"))
     for path in files:
         raw = load_file(col, path)
         if raw is None:

@@ -16,6 +16,7 @@ from typing import Any, get_args
 
 from bot.content.base import Collector, load_file
 from bot.content.keys import TextKey
+from bot.content.languages import ENGLISH, Language, check_translation, language_meta
 from bot.content.readability import check_texts
 from bot.content.yamlines import LineDict
 from bot.telegram.limits import MAX_BUTTON_LABEL, MAX_COMMAND_DESCRIPTION, MAX_MESSAGE
@@ -24,9 +25,19 @@ from bot.telegram.limits import MAX_BUTTON_LABEL, MAX_COMMAND_DESCRIPTION, MAX_M
 class Texts:
     """Every sentence the bot says, by key, for one language."""
 
-    def __init__(self, lang: str, strings: dict[str, str]) -> None:
+    def __init__(
+        self,
+        lang: str,
+        strings: dict[str, str],
+        language: Language | None = None,
+        own: frozenset[str] | None = None,
+    ) -> None:
         self.lang = lang
         self._strings = dict(strings)
+        # What texts.<lang>.yaml says of itself, and the keys it translates (the rest are
+        # English: each key falls back on its own).
+        self.language = language or Language(lang, lang, lang)
+        self.own = frozenset(strings) if own is None else own
 
     def __contains__(self, key: str) -> bool:
         return key in self._strings
@@ -55,7 +66,13 @@ class Texts:
 _FORMATTER = string.Formatter()
 
 
-def _load_file_texts(col: Collector, path: Path) -> dict[str, str]:
+def _load_file_texts(
+    col: Collector,
+    path: Path,
+    meta: dict[str, Language] | None = None,
+    where: dict[str, int] | None = None,
+) -> dict[str, str]:
+    """One file's key: text pairs (`meta` gets its `language:`, `where` each key's line)."""
     raw = load_file(col, path)
     if raw is None:
         return {}
@@ -65,6 +82,11 @@ def _load_file_texts(col: Collector, path: Path) -> dict[str, str]:
     out: dict[str, str] = {}
     for key, value in raw.items():
         line = raw.key_lines.get(key, 1)
+        if key == "language" and meta is not None:
+            found = language_meta(col, path, line, value, path.name.split(".")[1])
+            if found is not None:
+                meta[found.code] = found
+            continue
         if not isinstance(value, str) or not value.strip():
             col.add(path, line, f"{key}: must be some text")
             continue
@@ -86,42 +108,56 @@ def _load_file_texts(col: Collector, path: Path) -> dict[str, str]:
                 f"{key}: command descriptions must be at most {MAX_COMMAND_DESCRIPTION} characters",
             )
         out[str(key)] = value
-    check_texts(col, path, out, {str(k): v for k, v in raw.key_lines.items()})
+        if where is not None:
+            where[str(key)] = line
+    if path.name.startswith("texts.en."):  # the readability rules are English ones
+        check_texts(col, path, out, {str(k): v for k, v in raw.key_lines.items()})
     return out
 
 
 def load_texts(col: Collector, directory: Path) -> dict[str, Texts]:
     """texts.<lang>.yaml (and texts.<lang>.<part>.yaml a feature keeps apart), per language.
 
-    English is complete and checked against every key the code uses; another language must have
-    every English key, and falls back to English for none.
+    English is complete and checked against every key the code uses; another language holds
+    the keys it translates, each checked against English (placeholders, HTML, Telegram's
+    limits), and falls back to English per key for the rest (check-content reports how many).
     """
     texts: dict[str, Texts] = {}
     by_lang: dict[str, dict[str, str]] = {}
     files: dict[str, list[Path]] = {}
+    lines: dict[str, dict[str, tuple[Path, int]]] = {}
+    meta: dict[str, Language] = {}
     for path in sorted(directory.glob("texts.*.yaml")):
         lang = path.name.split(".")[1]
         strings = by_lang.setdefault(lang, {})
         files.setdefault(lang, []).append(path)
-        for key, value in _load_file_texts(col, path).items():
+        at: dict[str, int] = {}
+        for key, value in _load_file_texts(col, path, meta, at).items():
             if key in strings:
                 col.add(path, 1, f"{key}: defined in two texts.{lang}.* files")
             strings[key] = value
+            lines.setdefault(lang, {})[key] = (path, at.get(key, 1))
     en = by_lang.get("en", {})
     en_path = directory / "texts.en.yaml"
     if not en_path.exists():
         col.add(en_path, 1, "file is missing")
-    texts["en"] = Texts("en", en)
+    texts["en"] = Texts("en", en, meta.get("en", ENGLISH))
     # A file that cannot be read has no keys: saying each is missing would bury its one slip.
     en_read = col.readable(*files.get("en", []))
     for lang, strings in by_lang.items():
         if lang == "en":
             continue
-        texts[lang] = Texts(lang, {**en, **strings})
-        if not (en_read and col.readable(*files[lang])):
-            continue
-        for missing in sorted(set(en) - set(strings)):
-            col.add(directory / f"texts.{lang}.yaml", 1, f"{missing}: missing (present in English)")
+        language = meta.get(lang)
+        if language is None and en_read and col.readable(*files[lang]):
+            col.add(directory / f"texts.{lang}.yaml", 1, "language: {code: ..., name: ...,"
+                    " english_name: ..., status: draft|reviewed} is missing")  # fmt: skip
+        language = language or Language(lang, lang, lang)
+        texts[lang] = Texts(lang, {**en, **strings}, language, frozenset(strings))
+        if en_read and col.readable(*files[lang]):
+            for key, value in strings.items():
+                where, line = lines[lang][key]
+                for problem in check_translation(key, value, en.get(key)):
+                    col.add(where, line, problem)
     if not en_read:
         return texts
     used = set(get_args(TextKey))

@@ -50,8 +50,9 @@ def chat_store(context: BotContext) -> dict[Any, Any]:
 
 
 def texts(context: BotContext) -> Texts:
-    # One language today; the resident's stored language picks the file when there are more.
-    return context.services.texts("en")
+    """The texts in the language of this update's resident (bot/handlers/languages.py chose it
+    first), each key falling back to English."""
+    return context.services.texts()
 
 
 def now(context: BotContext) -> datetime:

@@ -11,6 +11,7 @@ from bot.context import BotContext, Services
 from bot.features import Feature, Handler
 from bot.handlers.areas import ask_again_no_area, leave_area_question, search_text
 from bot.handlers.common import answer, chat_id, message_text, reply, texts
+from bot.handlers.languages import foreign_words, switch_words
 from bot.handlers.menu import answer_intent
 from bot.handlers.navigation import send_menu
 from bot.handlers.registry import Group
@@ -34,6 +35,8 @@ async def on_text(update: Update, context: BotContext) -> None:
     if not text.strip():
         await reply(update, texts(context).get("fallback.empty"))
         return
+    if await switch_words(update, context, text) or await foreign_words(update, context, text):
+        return  # "po polsku"; or words in a language the bot does not speak: no feature guessed
     if intent == "change_area" and await search_text(update, context, text):
         return  # "I don't live in Fishermead any more", "we moved to Olney": the place decides
     if intent is not None:

@@ -96,8 +96,9 @@ def settings_screen(
         ),
     ]
     keyboard = [[button(t.get(label), cd.Setting(item, on))] for label, item, on in rows]
-    # A language button belongs here once a second texts.<lang>.yaml exists (texts() would then
-    # pick the resident's stored language); with English only there is nothing to choose.
+    if len(services.offered()) > 1:  # bot/handlers/languages.py answers it
+        label = t.get("button.settings_language", name=t.language.name)
+        keyboard.append([button(label, cd.LanguageMenu())])
     return text, InlineKeyboardMarkup(keyboard)
 
 

@@ -141,6 +141,7 @@ async def forget_everything(services: Services, chat_id: int) -> None:
         if f.privacy is not None and f.privacy.erase is not None
     ]
     await residents.forget_everything(services.db, services.residents, erasers, chat_id)
+    services.languages.forget(chat_id)
 
 
 async def on_forget(update: Update, context: BotContext) -> None:

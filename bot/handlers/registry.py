@@ -16,6 +16,7 @@ class Group(IntEnum):
     """Handler groups, named once. python-telegram-bot runs groups from the lowest number up, and
     one handler per group at most, so the order below is the order every update meets them."""
 
+    LANGUAGE = -40  # the resident's language, for every reply to this update (never stops)
     SEEN = -30  # retention: note the day a resident was last seen (never stops anything)
     OFFICER_INPUT = -20  # an officer typing into a wizard: consumed, never seen as free text
     SAFETY = -10  # every other piece of free text: the safeguarding check, before any flow

@@ -62,7 +62,7 @@ async def check(update: Update, context: BotContext) -> None:
     if not finding:
         return
     s.signposted.add(update.update_id)
-    await reply(update, s.understanding.reply(finding))
+    await reply(update, s.help_for(finding))  # in the resident's language
     s.metrics.safeguarding(finding.categories)
     week = iso_week(now(context).astimezone(s.config.tz).date())
     try:

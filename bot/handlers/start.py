@@ -3,27 +3,46 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from telegram import Update
 
-from bot.context import BotContext
-from bot.features import Feature
+from bot import callback_data as cd
+from bot.context import BotContext, Services
+from bot.features import Feature, Handler
 from bot.handlers.areas import area_chosen, ask_for_area, consent_keyboard
-from bot.handlers.common import chat_id, now, reply, texts
+from bot.handlers.common import (
+    answer,
+    chat_id,
+    chat_store,
+    now,
+    on_button,
+    pressed,
+    remove_buttons,
+    reply,
+    texts,
+)
+from bot.handlers.languages import language_keyboard, set_language
 from bot.handlers.navigation import send_menu, show_menu
-from bot.handlers.registry import Command, allowed
+from bot.handlers.registry import Command, Group, allowed
 from bot.handlers.stale import ask
 from bot.handlers.surveys import start_from_link
 from bot.render.text import e
+from storage.residents import Resident
 
+OFFERED, PAYLOAD = "language_offered", "start_payload"  # chat data while the question is open
 DEEP_LINK = re.compile(r"^(nag|survey)_([a-z0-9_-]{1,40})$")
 
 
 async def start(update: Update, context: BotContext) -> None:
     """Welcome the resident; a nag_<id> deep link pre-selects that NAG and records the source."""
+    await begin(update, context, context.args[0] if context.args else "")
+
+
+async def begin(update: Update, context: BotContext, payload: str) -> None:
+    """/start with its deep link (after the language question, when one was asked)."""
     s = context.services
     t = texts(context)
-    payload = context.args[0] if context.args else ""
     m = DEEP_LINK.match(payload)
     source = None
     nag = None
@@ -36,6 +55,8 @@ async def start(update: Update, context: BotContext) -> None:
         source = "link"
     # One statement: a resident who already chose an area is one who has been here before.
     resident = await s.residents.touch(chat_id(update), now(context), source=source)
+    if await offer_language(update, context, resident, payload):
+        return
     if m and m.group(1) == "survey":
         await start_from_link(update, context, m.group(2))
         return
@@ -55,6 +76,37 @@ async def start(update: Update, context: BotContext) -> None:
         await send_menu(update, context, f"{back} {t.get('menu.prompt')}")
         return
     await welcome(update, context)
+
+
+async def offer_language(
+    update: Update, context: BotContext, resident: Resident, payload: str
+) -> bool:
+    """Someone new whose Telegram app uses a language the bot offers: "Polski? / English?"
+    first (asked once a session; the choice can be changed in /settings)."""
+    user = update.effective_user
+    code = (user.language_code or "").split("-")[0].lower() if user else ""
+    offered = {x.code for x in context.services.offered()}
+    store = chat_store(context)
+    if code == "en" or code not in offered or resident.language == code or resident.nag_id:
+        return False
+    if store.get(OFFERED):
+        return False
+    store[OFFERED], store[PAYLOAD] = True, payload
+    question = "\n".join(context.services.texts(x).get("language.offer") for x in (code, "en"))
+    await reply(update, question, language_keyboard(context.services, cd.LanguageStart, code))
+    return True
+
+
+async def on_language_start(update: Update, context: BotContext) -> None:
+    """The answer to "Polski? / English?": stored, then the welcome in that language."""
+    data = pressed(update, cd.LanguageStart)
+    if data is None or data.lang not in {x.code for x in context.services.offered()}:
+        await answer(update, texts(context).get("common.stale_button"))
+        return
+    await answer(update)
+    await remove_buttons(update)
+    await set_language(update, context, data.lang)
+    await begin(update, context, str(chat_store(context).pop(PAYLOAD, "") or ""))
 
 
 async def welcome(update: Update, context: BotContext) -> None:
@@ -97,8 +149,13 @@ async def stop(update: Update, context: BotContext) -> None:
     await reply(update, texts(context).get("stop.done"))
 
 
+def _handlers(services: Services) -> Sequence[Handler]:
+    return ((on_button(cd.LanguageStart, on_language_start), Group.FEATURES),)
+
+
 FEATURE = Feature(
     name="start",
     commands=(Command("start", start), Command("help", help_command), Command("stop", stop)),
+    handlers=_handlers,
     intents={"greeting": hello, "help": help_command},
 )

@@ -275,6 +275,7 @@ async def _confirm(
         return
     spec = BroadcastSpec(
         kind=BroadcastKind.OFFICER,
+        ref=draft.campaign,  # its message goes to each resident in their language
         text=draft.text,
         audience=draft.audience,
         send_at=send_at,

@@ -21,6 +21,7 @@ from bot.handlers.wizard_draft import Draft
 from bot.render.keyboards import button, rating_keyboard
 from bot.render.text import day_long, day_short, describe_audience, e, when_words
 from bot.render.wizard import duration_words, message_snippet
+from bot.services.languages import campaign_translations, language_counts
 from bot.telegram.limits import MAX_CAPTION
 from bot.telegram.pacing import estimate
 from storage.model import AudienceKind
@@ -149,6 +150,34 @@ def preview_keyboard(context: BotContext, draft: Draft) -> InlineKeyboardMarkup:
     )
 
 
+async def languages_note(context: BotContext, draft: Draft) -> str | None:
+    """How many get it in which language (only when the bot offers more than English)."""
+    s = context.services
+    offered = s.offered()
+    if len(offered) < 2:
+        return None
+    t = texts(context)
+    k = s.config.settings.survey.min_count
+    translated = campaign_translations(
+        s.content_all, draft.text, draft.campaign, [x.code for x in offered]
+    )
+    # A language without this message's translation gets it in English: counted there.
+    by_text: dict[str, int] = {}
+    for code, n in (await s.broadcasts.count_by_language(draft.audience)).items():
+        key = code if code in translated else "en"
+        by_text[key] = by_text.get(key, 0) + n
+    counts = language_counts(by_text, offered, k)
+    if counts.withheld:
+        names = ", ".join(e(x.english_name) for x in counts.withheld)
+        return t.get("broadcast.languages_withheld", names=names, min=k)
+    if not counts.shown:
+        return None
+    figures = [
+        t.get("broadcast.language_count", name=e(x.english_name), count=n) for x, n in counts.shown
+    ]
+    return t.get("broadcast.languages", counts=", ".join(figures))
+
+
 async def preview_summary(context: BotContext, draft: Draft) -> str:
     """Who gets it, how many, and when they actually get it; warnings last."""
     s = context.services
@@ -165,6 +194,9 @@ async def preview_summary(context: BotContext, draft: Draft) -> str:
     warning = written_for_warning(context, draft, arrives)
     if warning:
         notes.append(warning)
+    languages = await languages_note(context, draft)
+    if languages:
+        notes.append(languages)
     b = s.config.settings.broadcast
     pace = estimate(
         count,

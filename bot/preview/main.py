@@ -96,6 +96,10 @@ class Preview:
                 ],
             },
             "problems": self.problems,
+            # Draft languages are offered here: the page says they are not reviewed yet.
+            "drafts": [
+                f"{x.name} ({x.english_name})" for x in content.languages() if not x.reviewed
+            ],
             "content_dir": shown_path(self.config.content_dir),
         }
 

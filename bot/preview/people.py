@@ -52,6 +52,8 @@ def preview_config(cfg: Config, db: Path, content_dir: Path | None = None) -> Co
             "officers": officers,
             "survey": survey,
             "http": HttpSection(),  # no ops server: its port is the live bot's
+            # Draft translations are offered, with a banner saying so (bot/preview/main.py).
+            "languages": s.languages.model_copy(update={"allow_drafts": True}),
         }
     )
     return replace(cfg, settings=settings, officer_roles={o.id: o.role for o in officers})

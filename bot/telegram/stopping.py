@@ -30,6 +30,7 @@ from typing import Any
 
 from telegram.ext import Application
 
+from bot.runtime import language_scope
 from bot.telegram.processing import PerChatOrderedProcessor
 
 logger = logging.getLogger(__name__)
@@ -78,6 +79,12 @@ class StoppingApplication(Application):
         finally:
             self._polling = False
             self.disarm_watchdog()  # stopped in time: the watchdog has nothing left to guard
+
+    async def process_update(self, update: object) -> None:
+        """Each update in its own language scope: what the language feature sets for it
+        (bot/handlers/languages.py) never reaches the next update or a job run afterwards."""
+        with language_scope():
+            await super().process_update(update)
 
     def _raise_system_exit(self) -> None:  # type: ignore[override]  # a staticmethod upstream
         self.arm_watchdog()

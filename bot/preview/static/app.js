@@ -571,6 +571,8 @@
   function renderMeta(meta) {
     S.meta = meta;
     const fixed = showProblems(meta.problems);
+    $("#drafts").hidden = !meta.drafts || meta.drafts.length === 0;
+    $("#draft-list").textContent = (meta.drafts || []).join(", ");
     $("#content-dir").textContent = meta.content_dir;
     const select = $("#link-select");
     const chosen = select.value;

@@ -1,0 +1,69 @@
+"""Broadcasts in each resident's language: which text each language gets, and how many get it.
+
+A campaign message is known by its English text: when a broadcast's text is exactly what a
+campaign message renders to in English (the calendar's messages, and the wizard's unless the
+officer typed their own), each other language the bot offers gets the same message rendered
+from its own view of the content (content/<lang>/campaigns.yaml, English per field where it
+has no translation). A typed message goes to everyone as typed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from bot.content import Content, Language
+from bot.domain.disclosure import suppress
+from bot.render.text import campaign_message_html
+
+
+def campaign_translations(
+    content: Content, text: str | None, campaign_id: str | None, langs: Iterable[str]
+) -> dict[str, str]:
+    """{language: text} for the languages whose rendering of this campaign message differs
+    from English (empty when the text is not a campaign message as the content has it)."""
+    en = content.view("en")
+    campaign = en.campaign_by_id.get(campaign_id or "")
+    if campaign is None or text is None:
+        return {}
+    for message in (None, *campaign.messages):
+        if campaign_message_html(content.t("en"), campaign, message) != text:
+            continue
+        out = {}
+        for lang in langs:
+            view = content.view(lang)
+            mine = view.campaign_by_id.get(campaign.id)
+            if lang == "en" or mine is None:
+                continue
+            own = next((m for m in mine.messages if message and m.id == message.id), None)
+            rendered = campaign_message_html(content.t(lang), mine, own)
+            if rendered != text:
+                out[lang] = rendered
+        return out
+    return {}
+
+
+@dataclass(frozen=True)
+class LanguageCounts:
+    """Recipients per language as an officer may see them: every figure, or none (withheld)
+    when one language has 1 to k-1 (it could be worked out from the others and the total)."""
+
+    shown: tuple[tuple[Language, int], ...]
+    withheld: tuple[Language, ...] = ()
+
+
+def language_counts(
+    counts: Mapping[str, int], languages: Iterable[Language], min_count: int
+) -> LanguageCounts:
+    """The recipients per language; a language a resident chose that is no longer offered
+    counts as English (they get English)."""
+    offered = list(languages)
+    codes = {x.code for x in offered}
+    merged: dict[str, int] = {}
+    for code, n in counts.items():
+        key = code if code in codes else "en"
+        merged[key] = merged.get(key, 0) + n
+    present = [(x, merged[x.code]) for x in offered if merged.get(x.code)]
+    if len(present) > 1 and any(suppress(n, min_count) is None for _, n in present):
+        return LanguageCounts((), tuple(x for x, _ in present))
+    return LanguageCounts(tuple(present))
