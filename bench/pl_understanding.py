@@ -30,7 +30,7 @@ import yaml
 
 from bot.content import Content, load_content
 from bot.content.safety import nag_place_names, place_names
-from bot.domain.safety import Category, Detector, Lexicon
+from bot.domain.safety import Detector, Lexicon
 from bot.domain.understanding import Training, Understanding
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,7 +59,8 @@ def merged(base: Lexicon, extra: dict[str, Any], key: str) -> Lexicon:
         more = {k: (*getattr(c, k), *e[k]) for k in PATTERNS if e.get(k)}
         cats.append(replace(c, reply=str(e.get("reply") or c.reply).strip(), **more))
     groups = {
-        k: tuple(a.strip() for a in str(v).split("|")) for k, v in (extra.get("groups") or {}).items()
+        k: tuple(a.strip() for a in str(v).split("|"))
+        for k, v in (extra.get("groups") or {}).items()
     }
     return replace(
         base,
@@ -94,7 +95,9 @@ def polish_lexicons(content: Content) -> tuple[Lexicon, Lexicon]:
 
 def polish_titles() -> list[str]:
     """The Polish campaign and survey titles (masked like the English ones)."""
-    titles = [c.get("title", "") for c in (_load(PL / "campaigns.yaml").get("campaigns") or {}).values()]
+    titles = [
+        c.get("title", "") for c in (_load(PL / "campaigns.yaml").get("campaigns") or {}).values()
+    ]
     titles += [_load(p).get("title", "") for p in sorted((PL / "surveys").glob("*.yaml"))]
     return [t for t in titles if t]
 
@@ -165,11 +168,12 @@ def main(argv: list[str] | None = None) -> int:
     ordinary = data.get("ordinary") or []
     for label, u in readers.items():
         hits = sum(
-            (u.intent(ex["text"]) or "none") == ex["intent"]
-            or (ex["intent"] in AREA_LABELS and u.intent(ex["text"]) in (None, *AREA_LABELS))
+            (u.intent(ex["text"]) or "none") == ex.get("intent", "none")
+            or (ex.get("intent") in AREA_LABELS and u.intent(ex["text"]) in (None, *AREA_LABELS))
             for ex in ordinary
         )
-        print(f"intents, {label}: {hits} of {len(ordinary)} ({100 * hits / max(1, len(ordinary)):.0f}%)")
+        share = 100 * hits / max(1, len(ordinary))
+        print(f"intents, {label}: {hits} of {len(ordinary)} ({share:.0f}%)")
     if args.misses:
         _misses(data, runs["rules"], readers["hybrid pl"])
     return 0
@@ -184,8 +188,8 @@ def _misses(data: dict[str, Any], rules: dict[str, tuple[str, ...]], u: Understa
         if rules[ex["text"]]:
             print(f"  ALARM {list(rules[ex['text']])}: {ex['text']}")
         intent = u.intent(ex["text"])
-        if (intent or "none") != ex["intent"] and ex["intent"] not in AREA_LABELS:
-            print(f"  INTENT want={ex['intent']} got={intent}: {ex['text']}")
+        if (intent or "none") != ex.get("intent", "none") and ex.get("intent") not in AREA_LABELS:
+            print(f"  INTENT want={ex.get('intent')} got={intent}: {ex['text']}")
 
 
 if __name__ == "__main__":
