@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from bot.content import Content, Language
-from bot.domain.disclosure import suppress
+from bot.domain.disclosure import small
 from bot.render.text import campaign_message_html
 
 
@@ -64,6 +64,6 @@ def language_counts(
         key = code if code in codes else "en"
         merged[key] = merged.get(key, 0) + n
     present = [(x, merged[x.code]) for x in offered if merged.get(x.code)]
-    if len(present) > 1 and any(suppress(n, min_count) is None for _, n in present):
+    if len(present) > 1 and any(small(n, min_count) for _, n in present):
         return LanguageCounts((), tuple(x for x, _ in present))
     return LanguageCounts(tuple(present))
