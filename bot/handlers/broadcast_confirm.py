@@ -27,7 +27,6 @@ from bot.handlers.broadcast_cards import (
 )
 from bot.handlers.common import (
     answer,
-    chat_store,
     edit_or_send,
     message_text,
     now,
@@ -36,7 +35,7 @@ from bot.handlers.common import (
     reply,
     texts,
 )
-from bot.handlers.wizard import DRAFT, Draft, draft_of
+from bot.handlers.wizard_draft import Draft, begin_draft, draft_of, end_draft
 from bot.render.keyboards import button
 from bot.render.text import e, when_words
 from storage.broadcasts import Broadcast
@@ -68,7 +67,7 @@ async def on_manage(update: Update, context: BotContext) -> None:
         return
     draft = draft_of(context)
     if draft is not None and draft.step == "retime":
-        chat_store(context).pop(DRAFT, None)  # Back from "type the new time"
+        end_draft(context)  # Back from "type the new time"
     text, markup = await card_view(context.services, texts(context), press[1])
     await edit_or_send(update, text, markup)
 
@@ -142,7 +141,7 @@ async def on_retime(update: Update, context: BotContext) -> None:
     if press is None or not await _still_open(update, context, press[1], not_started=True):
         return
     s, t, b = context.services, texts(context), press[1]
-    chat_store(context)[DRAFT] = Draft(step="retime", retime_id=b.id)
+    begin_draft(context, Draft(step="retime", retime_id=b.id))
     text = t.get(
         "broadcast.ask_new_time",
         id=b.id,
@@ -155,7 +154,7 @@ async def on_retime(update: Update, context: BotContext) -> None:
 async def retime_confirmation(update: Update, context: BotContext, bid: int, at: datetime) -> None:
     """The typed new time of a broadcast: what will change, then Confirm or Back."""
     s, t = context.services, texts(context)
-    chat_store(context).pop(DRAFT, None)
+    end_draft(context)
     b = await s.broadcasts.get(bid)
     if b is None or b.status != BroadcastStatus.SCHEDULED:
         await reply(update, await refusal(s, t, bid))
