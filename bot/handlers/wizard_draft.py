@@ -21,7 +21,7 @@ from bot.context import BotContext
 from bot.domain.broadcasts import parse_uk_datetime
 from bot.handlers.common import chat_store, now, reply
 from bot.telegram.limits import MAX_MESSAGE
-from bot.telegram.sending import edit_text
+from bot.telegram.sending import edit_buttons, edit_text
 from storage.model import Audience
 
 DRAFT = "broadcast_draft"
@@ -116,7 +116,19 @@ async def show(
         return
     sent = await reply(update, text, markup)
     if markup is not None:
+        await _strip(update, draft.screen)
         _record(draft, sent)
+
+
+async def _strip(update: Update, message_id: int | None) -> None:
+    """Take the buttons off the screen a new one replaces (one live wizard screen at a time)."""
+    chat = update.effective_chat
+    if message_id is None or chat is None:
+        return
+    try:
+        await edit_buttons(chat.get_bot(), chat.id, message_id)
+    except BadRequest:  # already without buttons, or too old to edit: nothing to tidy
+        pass
 
 
 def parse_time(context: BotContext, raw: str) -> datetime | TextKey:
