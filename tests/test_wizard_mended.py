@@ -262,3 +262,25 @@ async def test_officers_start_and_help_say_what_officers_can_do(h: Harness):
     resident = Conversation(h, RESIDENTS[0])
     await resident.say("/help")
     assert "How I can help" in resident.last() and "/broadcast" not in resident.transcript()
+
+
+async def test_a_scheduled_broadcast_is_moved_to_a_day_and_time_picked_by_buttons(h: Harness):
+    officer = Conversation(h, OFFICER_ID, "officer")
+    await typed_broadcast(officer, "Street surgery on Thursday")
+    await officer.tap("Confirm")
+    bid = (await h.rows("SELECT id FROM broadcasts WHERE kind = 'officer'"))[0]["id"]
+    await officer.say("/scheduled")
+    await officer.tap(f"Manage #{bid}")
+    await officer.tap("Change time")
+    assert "Pick a day below" in officer.last()
+    await officer.tap("Thu 26 Nov")
+    assert "What time on Thursday 26 November?" in officer.last()
+    assert screen_buttons(officer)[-1] == "‹ Back"
+    await officer.tap("‹ Back")
+    assert f"When should broadcast #{bid} go out instead?" in officer.last()
+    await officer.tap("Thu 26 Nov")
+    await officer.tap("19:00")
+    assert f"Move broadcast #{bid}?" in officer.last()
+    assert (await h.services.broadcasts.get(bid)).due_at != RETIME_TO, "not before Confirm"
+    await officer.tap("Yes, move it")
+    assert (await h.services.broadcasts.get(bid)).due_at == RETIME_TO

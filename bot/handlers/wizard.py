@@ -122,12 +122,12 @@ async def _abandon(update: Update, context: BotContext, draft: Draft, data: Any)
 
 async def _back(update: Update, context: BotContext, draft: Draft, data: cd.WizardBack) -> None:
     """Back one step (what was chosen is kept until chosen again)."""
-    if data.to == "audience":
+    if draft.step == "retime" or data.to == "days":
+        await show_days(update, context, draft, data)
+    elif data.to == "audience":
         await ask_audience(update, context, draft)
     elif data.to == "time":
         await ask_time(update, context, draft)
-    elif data.to == "days":
-        await show_days(update, context, draft, data)
     else:
         await show_campaigns(update, context, draft, edit=True)
 
@@ -303,9 +303,10 @@ def _steps(*names: str) -> frozenset[str]:
 
 
 CONTENT, PREVIEW = _steps("content"), _steps("preview")
+TIME = _steps("time", "retime")  # a scheduled broadcast's new time is picked the same way
 WIZARD_STEPS: list[tuple[type[cd.CallbackData], WizardStep, frozenset[str]]] = [
     (cd.WizardAbandon, _abandon, ANY_STEP),
-    (cd.WizardBack, _back, ANY_STEP),
+    (cd.WizardBack, _back, ANY_STEP | {"retime"}),
     (cd.WizardCampaigns, _campaigns, CONTENT),
     (cd.WizardPickCampaign, _campaign_picked, CONTENT),
     (cd.WizardCampaign, _campaign_chosen, CONTENT),
@@ -318,9 +319,9 @@ WIZARD_STEPS: list[tuple[type[cd.CallbackData], WizardStep, frozenset[str]]] = [
     (cd.WizardNagsAll, nags_all, _steps("nags")),
     (cd.WizardNagsDone, nags_done, _steps("nags")),
     (cd.WizardTime, time_picked, _steps("time")),
-    (cd.WizardDays, show_days, _steps("time")),
-    (cd.WizardDay, day_picked, _steps("time")),
-    (cd.WizardAt, at_picked, _steps("time")),
+    (cd.WizardDays, show_days, TIME),
+    (cd.WizardDay, day_picked, TIME),
+    (cd.WizardAt, at_picked, TIME),
     (cd.WizardUrgent, _urgent_toggled, PREVIEW),
     (cd.WizardRatings, _ratings_set, PREVIEW),
     (cd.WizardTest, _send_test, PREVIEW),

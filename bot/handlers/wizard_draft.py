@@ -11,15 +11,16 @@ preview). Earlier screens of the same draft are told apart by their step.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
 from bot.content.keys import TextKey
 from bot.context import BotContext
-from bot.domain.broadcasts import parse_uk_datetime
+from bot.domain.broadcasts import local_at, parse_uk_datetime
 from bot.handlers.common import chat_store, now, reply
+from bot.render.wizard import TIMES, day_from_number
 from bot.telegram.limits import MAX_MESSAGE
 from bot.telegram.sending import edit_buttons, edit_text
 from storage.model import Audience
@@ -114,9 +115,10 @@ async def show(
         if markup is not None:
             _record(draft, mid)
         return
-    sent = await reply(update, text, markup)
     if markup is not None:
         await _strip(update, draft.screen)
+    sent = await reply(update, text, markup)
+    if markup is not None:
         _record(draft, sent)
 
 
@@ -148,3 +150,17 @@ def check_time(context: BotContext, at: datetime) -> datetime | TextKey:
     if at > current + MAX_AHEAD:
         return "broadcast.time_too_far"
     return at
+
+
+def times_left(context: BotContext, number: int) -> list[time]:
+    """The time picker's times on day `number` (yyyymmdd) still ahead and within MAX_AHEAD."""
+    day = day_from_number(number)
+    if day is None:
+        return []
+    tz = context.services.config.tz
+    out = []
+    for at in TIMES:
+        when = local_at(day, at, tz)
+        if when is not None and not isinstance(check_time(context, when), str):
+            out.append(at)
+    return out

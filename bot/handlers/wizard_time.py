@@ -14,13 +14,13 @@ from bot import callback_data as cd
 from bot.content.keys import TextKey
 from bot.context import BotContext
 from bot.domain.broadcasts import local_at, quick_choices
+from bot.handlers.broadcast_retime import ask_new_time, retime_confirmation
 from bot.handlers.common import now, reply, texts
-from bot.handlers.wizard_draft import MAX_AHEAD, Draft, check_time, show
+from bot.handlers.wizard_draft import MAX_AHEAD, Draft, check_time, show, times_left
 from bot.handlers.wizard_screens import show_preview
 from bot.render.keyboards import button
 from bot.render.text import day_short
 from bot.render.wizard import (
-    TIMES,
     back_cancel,
     day_from_number,
     day_number,
@@ -68,24 +68,17 @@ async def time_picked(
     await show_preview(update, context, draft)
 
 
-def _times_left(context: BotContext, number: int) -> list[time]:
-    """The picker's times on that day still ahead (and within the year), [] for none."""
-    day = day_from_number(number)
-    if day is None:
-        return []
-    tz = context.services.config.tz
-    out = []
-    for at in TIMES:
-        when = local_at(day, at, tz)
-        if when is not None and not isinstance(check_time(context, when), str):
-            out.append(at)
-    return out
-
-
 async def show_days(update: Update, context: BotContext, draft: Draft, data: Any) -> None:
-    """The days to pick from."""
+    """The days to pick from (for a scheduled broadcast's new time, with its question)."""
+    if draft.step == "retime":
+        b = await context.services.broadcasts.get(draft.retime_id or 0)
+        if b is not None:
+            await ask_new_time(update, context, draft, b)
+        return
+    t = texts(context)
     today = now(context).astimezone(context.services.config.tz).date()
-    text, markup = day_picker(texts(context), today, bool(_times_left(context, day_number(today))))
+    today_open = bool(times_left(context, day_number(today)))
+    text, markup = day_picker(t, today, today_open, back_cancel(t, "time"))
     await show(update, draft, text, markup)
 
 
@@ -93,13 +86,16 @@ async def day_picked(update: Update, context: BotContext, draft: Draft, data: cd
     """One day: its times still ahead."""
     t = texts(context)
     day = day_from_number(data.day)
-    times = _times_left(context, data.day)
+    times = times_left(context, data.day)
     if day is None or not times:
         await reply(update, t.get("broadcast.time_past"))
         await show_days(update, context, draft, None)
         return
     today = now(context).astimezone(context.services.config.tz).date()
-    text, markup = time_picker(t, day, today, times)
+    last_row = back_cancel(t, "days")
+    if draft.step == "retime":  # Back only: the broadcast's card is one more Back away
+        last_row = last_row[:1]
+    text, markup = time_picker(t, day, today, times, last_row)
     await show(update, draft, text, markup)
 
 
@@ -112,7 +108,13 @@ async def at_picked(update: Update, context: BotContext, draft: Draft, data: cd.
     checked = check_time(context, when) if when is not None else "broadcast.bad_time"
     if isinstance(checked, str):
         await reply(update, texts(context).get(checked, days=MAX_AHEAD.days))
-        await ask_time(update, context, draft, edit=False)
+        if draft.step == "retime":
+            await show_days(update, context, draft, None)
+        else:
+            await ask_time(update, context, draft, edit=False)
+        return
+    if draft.step == "retime" and draft.retime_id is not None:
+        await retime_confirmation(update, context, draft.retime_id, checked)
         return
     draft.send_now, draft.send_at = False, checked
     await show_preview(update, context, draft)

@@ -141,7 +141,9 @@ def nag_picker(
     return "\n".join(lines), InlineKeyboardMarkup(rows)
 
 
-def day_picker(t: Texts, today: date, today_open: bool) -> tuple[str, InlineKeyboardMarkup]:
+def day_picker(
+    t: Texts, today: date, today_open: bool, last_row: list[InlineKeyboardButton]
+) -> tuple[str, InlineKeyboardMarkup]:
     """Today (while a time is left), tomorrow, and the next days; later ones are typed."""
     days = [today + timedelta(days=i) for i in range(0 if today_open else 1, DAYS_AHEAD)]
     labels = {today: t.get("broadcast.btn_today"), today + timedelta(days=1): t.get(
@@ -149,12 +151,12 @@ def day_picker(t: Texts, today: date, today_open: bool) -> tuple[str, InlineKeyb
     buttons = [button(labels.get(d) or day_short(t, d, today), cd.WizardDay(day_number(d)))
                for d in days]  # fmt: skip
     rows = [buttons[i : i + DAYS_PER_ROW] for i in range(0, len(buttons), DAYS_PER_ROW)]
-    rows.append(back_cancel(t, "time"))
+    rows.append(last_row)
     return t.get("broadcast.choose_day"), InlineKeyboardMarkup(rows)
 
 
 def time_picker(
-    t: Texts, day: date, today: date, times: Sequence[time]
+    t: Texts, day: date, today: date, times: Sequence[time], last_row: list[InlineKeyboardButton]
 ) -> tuple[str, InlineKeyboardMarkup]:
     """The times of one day still ahead."""
     buttons = [
@@ -162,5 +164,5 @@ def time_picker(
         for at in times
     ]
     rows = [buttons[i : i + TIMES_PER_ROW] for i in range(0, len(buttons), TIMES_PER_ROW)]
-    rows.append(back_cancel(t, "days"))
+    rows.append(last_row)
     return t.get("broadcast.choose_hour", day=day_long(t, day, today)), InlineKeyboardMarkup(rows)
