@@ -21,6 +21,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
+from telegram.ext import CallbackQueryHandler
 
 from bot import callback_data as cd
 from bot.content.keys import TextKey
@@ -84,7 +85,9 @@ async def broadcast_command(update: Update, context: BotContext) -> None:
 WizardStep = Callable[[Update, BotContext, Draft, Any], Awaitable[None]]
 
 
-def wizard_button(kind: type[cd.CallbackData], step: WizardStep, steps: frozenset[str]) -> Any:
+def wizard_button(
+    kind: type[cd.CallbackData], step: WizardStep, steps: frozenset[str]
+) -> CallbackQueryHandler[Any, Any]:
     """A handler for one wizard button, drawn for the draft's `steps`: only for an officer with
     a draft at one of those steps. Any other press has moved on: it says so and changes nothing
     (a screen of an ended draft also loses its buttons)."""
