@@ -284,3 +284,18 @@ async def test_a_scheduled_broadcast_is_moved_to_a_day_and_time_picked_by_button
     assert (await h.services.broadcasts.get(bid)).due_at != RETIME_TO, "not before Confirm"
     await officer.tap("Yes, move it")
     assert (await h.services.broadcasts.get(bid)).due_at == RETIME_TO
+
+
+async def test_one_small_nag_picked_does_not_give_its_count_away(h: Harness):
+    await add_residents(h, range(6000, 6003), nag="cmk")
+    officer = Conversation(h, OFFICER_ID, "officer")
+    await typed_broadcast_to_groups(officer, "Police surgery at the library")
+    await officer.tap("Central MK & Campbell Park")
+    await officer.tap("Done (1 chosen)")
+    await officer.tap("Now")
+    assert "Recipients: fewer than 5" in officer.last()
+    assert not [s for s in officer.said if "Recipients: 3" in s.text]
+    await officer.tap("Confirm")
+    await h.services.delivery.run_due()
+    got = {c.chat_id for c in h.api.calls if "Police surgery" in c.text} - {OFFICER_ID}
+    assert got == {6000, 6001, 6002}

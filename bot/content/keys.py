@@ -79,6 +79,7 @@ TextKey = Literal[
     # issue 22: the wizard mended, officers' /start and /help
     "broadcast.nags_counts_note",
     "broadcast.nag_count_small",
+    "broadcast.count_small",
     "broadcast.nags_found",
     "broadcast.nags_none_found",
     "broadcast.nags_chosen",

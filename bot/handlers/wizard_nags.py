@@ -1,6 +1,8 @@
 """The /broadcast wizard's group picker: NAGs by their short names with how many subscribers
 each has (a count from 1 to k-1 shows only as "<k", by the disclosure rule; 0 is a count and
-shows), a page at a time; typing part of a name (or an area in it) narrows the list.
+shows; the preview's number of recipients follows the same rule, so picking one small NAG does
+not give its count away), a page at a time; typing part of a name (or an area in it) narrows
+the list.
 """
 
 from __future__ import annotations
@@ -11,11 +13,10 @@ from telegram import Update
 
 from bot import callback_data as cd
 from bot.context import BotContext
-from bot.domain.disclosure import suppress
 from bot.handlers.common import reply, texts
 from bot.handlers.wizard_draft import Draft, show
 from bot.handlers.wizard_time import ask_time
-from bot.render.wizard import nag_picker
+from bot.render.wizard import nag_picker, protected_count
 from storage.model import Audience, AudienceKind
 
 MAX_SEARCH = 40  # characters of a typed search kept (a name is at most 64)
@@ -26,16 +27,11 @@ async def nag_counts(context: BotContext) -> dict[str, str]:
     s = context.services
     k = s.config.settings.survey.min_count
     raw = await s.broadcasts.count_by_nag()
-    out = {}
-    for nag in s.content.nags:
-        n = raw.get(nag.id, 0)
-        shown = 0 if n == 0 else suppress(n, k)
-        out[nag.id] = (
-            f"{shown:,}"
-            if shown is not None
-            else texts(context).get("broadcast.nag_count_small", k=k)
-        )
-    return out
+    t = texts(context)
+    return {
+        n.id: protected_count(t, raw.get(n.id, 0), k, "broadcast.nag_count_small")
+        for n in s.content.nags
+    }
 
 
 async def show_nags(update: Update, context: BotContext, draft: Draft, *, edit: bool) -> None:

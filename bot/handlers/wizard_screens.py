@@ -20,7 +20,7 @@ from bot.handlers.common import chat_id, now, reply, texts
 from bot.handlers.wizard_draft import Draft, show
 from bot.render.keyboards import button, rating_keyboard
 from bot.render.text import day_long, day_short, describe_audience, e, when_words
-from bot.render.wizard import back_cancel, duration_words, message_snippet
+from bot.render.wizard import back_cancel, duration_words, message_snippet, protected_count
 from bot.telegram.limits import MAX_CAPTION
 from bot.telegram.pacing import estimate
 from storage.model import AudienceKind
@@ -164,9 +164,10 @@ async def preview_summary(context: BotContext, draft: Draft) -> str:
                 most=f"{pace.stars_at_most:,.0f}",
             )
         )
+    k = s.config.settings.survey.min_count
     return t.get(
         "broadcast.preview_summary",
-        count=count,
+        count=protected_count(t, count, k, "broadcast.count_small"),
         duration=duration_words(t, pace.seconds),
         audience=describe_audience(t, draft.audience, names),
         when=e(at),

@@ -16,6 +16,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot import callback_data as cd
 from bot.content import Campaign, Nag, ScheduledMessage, Texts
 from bot.content.keys import TextKey
+from bot.domain.disclosure import suppress
 from bot.render.keyboards import button
 from bot.render.text import day_long, day_short, e, snippet
 
@@ -34,6 +35,13 @@ def back_cancel(t: Texts, to: str) -> list[InlineKeyboardButton]:
         button(t.get("broadcast.btn_back"), cd.WizardBack(to)),
         button(t.get("broadcast.btn_abandon"), cd.WizardAbandon()),
     ]
+
+
+def protected_count(t: Texts, n: int, k: int, small: TextKey) -> str:
+    """A count of residents as officers may see it (the small-number rule of
+    bot/domain/disclosure.py): 0 and k or more as they are, 1 to k-1 as the `small` text."""
+    shown = 0 if n == 0 else suppress(n, k)
+    return f"{shown:,}" if shown is not None else t.get(small, k=k)
 
 
 def day_number(d: date) -> int:
