@@ -243,8 +243,11 @@ async def test_ratings_are_a_choice_per_broadcast(h: Harness):
     await officer.tap("👍/👎: on")
     assert "👍/👎 buttons: no" in officer.last()
     await officer.tap("Confirm")
-    rows = await h.rows("SELECT text, ratings FROM broadcasts WHERE kind = 'officer' ORDER BY id")
+    rows = await h.rows("SELECT id, ratings FROM broadcasts WHERE kind = 'officer' ORDER BY id")
     assert [r["ratings"] for r in rows] == [1, 0]
+    await officer.say("/scheduled")
+    await officer.tap(f"Manage #{rows[1]['id']}")
+    assert "👍/👎 buttons: no (a notice)" in officer.last(), "the card says so"
     await h.services.delivery.run_due()
     sent = [c for c in h.api.calls if c.chat_id == RESIDENTS[0]]
     assert [bool(c.buttons) for c in sent] == [True, False], "no 👍/👎 under the notice"

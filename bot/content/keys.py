@@ -80,6 +80,7 @@ TextKey = Literal[
     "broadcast.nags_counts_note",
     "broadcast.nag_count_small",
     "broadcast.count_small",
+    "broadcast.card_ratings",
     "broadcast.nags_found",
     "broadcast.nags_none_found",
     "broadcast.nags_chosen",
