@@ -302,3 +302,19 @@ async def test_one_small_nag_picked_does_not_give_its_count_away(h: Harness):
     await h.services.delivery.run_due()
     got = {c.chat_id for c in h.api.calls if "Police surgery" in c.text} - {OFFICER_ID}
     assert got == {6000, 6001, 6002}
+
+
+async def test_a_campaigns_messages_and_the_duplicate_warning_have_back_and_cancel(h: Harness):
+    officer = Conversation(h, OFFICER_ID, "officer")
+    await officer.say("/broadcast")
+    await officer.tap("Winter Burglary Campaign")
+    assert back_and_cancel(officer)
+    await typed_broadcast(officer, "Bin day changes", when="Now")
+    await officer.tap("Confirm")
+    await typed_broadcast(officer, "Bin day changes", when="Tomorrow 10:00")
+    await officer.tap("Confirm")
+    assert "Send it again anyway?" in officer.last() and back_and_cancel(officer)
+    await officer.tap("‹ Back")
+    assert "Recipients: 40" in officer.last(), "back on the preview"
+    await officer.tap("✖️ Cancel")
+    assert len(await h.rows("SELECT id FROM broadcasts WHERE kind = 'officer'")) == 1

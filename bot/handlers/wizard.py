@@ -127,6 +127,8 @@ async def _back(update: Update, context: BotContext, draft: Draft, data: cd.Wiza
     """Back one step (what was chosen is kept until chosen again)."""
     if draft.step == "retime" or data.to == "days":
         await show_days(update, context, draft, data)
+    elif data.to == "preview" and draft.step == "preview":
+        await _redraw_preview(update, context, draft)
     elif data.to == "audience":
         await ask_audience(update, context, draft)
     elif data.to == "time":
@@ -286,7 +288,7 @@ async def _confirm(
         markup = InlineKeyboardMarkup(
             [
                 [button(t.get("broadcast.btn_send_anyway"), cd.WizardConfirm(True))],
-                [button(t.get("broadcast.btn_abandon"), cd.WizardAbandon())],
+                back_cancel(t, "preview"),
             ]
         )
         text = t.get("broadcast.duplicate", id=other.id, when=when)

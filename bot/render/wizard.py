@@ -71,7 +71,12 @@ def message_list(
         lines.append(t.get("broadcast.message_line", day=day, text=first_words))
         label = f"{day} · {message_snippet(campaign, msg, PICKER_LABEL - len(day) - 3)}"
         rows.append([button(label, cd.WizardCampaign(campaign.id, msg.id))])
-    rows.append([button(t.get("broadcast.btn_back"), cd.WizardCampaigns())])
+    rows.append(
+        [
+            button(t.get("broadcast.btn_back"), cd.WizardCampaigns()),
+            button(t.get("broadcast.btn_abandon"), cd.WizardAbandon()),
+        ]
+    )
     dates = t.get(
         "broadcast.campaign_dates",
         start=day_short(t, run[0], today),
