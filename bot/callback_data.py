@@ -450,3 +450,44 @@ class WizardConfirm(CallbackData, prefix="wk"):
 @dataclasses.dataclass(frozen=True)
 class WizardAbandon(CallbackData, prefix="wq"):
     pass
+
+
+# Issue 22: Back on every step, the group picker's pages and search, times picked by buttons
+# and the ratings choice. A wizard press counts only on the wizard's current screen at the step
+# it was drawn for (bot/handlers/wizard_draft.py); anything else has moved on.
+
+
+@dataclasses.dataclass(frozen=True)
+class WizardBack(CallbackData, prefix="wb"):
+    to: str  # content | audience | time | days
+
+
+@dataclasses.dataclass(frozen=True)
+class WizardNagPage(CallbackData, prefix="wn"):
+    page: int
+
+
+@dataclasses.dataclass(frozen=True)
+class WizardNagsAll(CallbackData, prefix="we"):
+    """Clear the typed search: every NAG again."""
+
+
+@dataclasses.dataclass(frozen=True)
+class WizardDays(CallbackData, prefix="wy"):
+    """The list of days to pick from."""
+
+
+@dataclasses.dataclass(frozen=True)
+class WizardDay(CallbackData, prefix="wz"):
+    day: int  # yyyymmdd, in the bot's time zone
+
+
+@dataclasses.dataclass(frozen=True)
+class WizardAt(CallbackData, prefix="wh"):
+    day: int  # yyyymmdd
+    minute: int  # minutes after midnight
+
+
+@dataclasses.dataclass(frozen=True)
+class WizardRatings(CallbackData, prefix="wr"):
+    on: bool  # the value the button sets, so a second press never flips it back

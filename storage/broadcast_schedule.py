@@ -12,6 +12,7 @@ from storage.broadcast_types import (
     ACTIVE_SQL,
     BK,
     BS,
+    ELIGIBLE,
     ENDED_SQL,
     Broadcast,
     audience_sql,
@@ -26,6 +27,7 @@ from storage.model import (
     BroadcastSpec,
     BroadcastStatus,
     OutboxStatus,
+    Requires,
 )
 
 
@@ -59,6 +61,15 @@ class BroadcastSchedule:
                 (text, broadcast_id, lang),
             )
         return changed
+
+    async def count_by_nag(self) -> dict[str, int]:
+        """Residents a broadcast to chosen NAGs would reach now, per NAG (NAGs with none left
+        out): the raw figures, for the caller to protect before showing."""
+        rows = await self.db.fetchall(
+            f"SELECT r.nag_id, COUNT(*) FROM residents r WHERE {ELIGIBLE[Requires.CONSENT]}"
+            " AND r.nag_id IS NOT NULL GROUP BY r.nag_id"
+        )
+        return {str(r[0]): int(r[1]) for r in rows}
 
     async def _insert(self, tx: Tx, spec: BroadcastSpec, now: datetime) -> int | None:
         """Insert a broadcast; None when `key` already exists (automatic ones are idempotent)."""

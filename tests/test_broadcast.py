@@ -61,7 +61,7 @@ async def test_wizard_typed_text_to_all_at_a_typed_uk_time(tmp_path, content):
     calls = await h.send(OFFICER_ID, "24/11/2026 18:30")
     preview = [c for c in calls if "Saxon Gate" in c.text][0]
     assert preview.text == "Road works on &lt;Saxon Gate&gt; &amp; Avebury tonight"
-    assert [label for label, _ in preview.buttons] == ["👍 Useful", "👎 Not useful"]
+    assert preview.buttons == [], "a typed message is a notice: no 👍/👎 unless chosen"
     assert "<b>Recipients:</b> 12" in calls[-1].text
     assert "<b>Goes out:</b> tomorrow at 18:30" in calls[-1].text
 
@@ -107,7 +107,7 @@ async def test_wizard_campaign_message_to_chosen_nags_now(tmp_path, content):
     await h.press(OFFICER_ID, bw("n", "cmk"))  # changed their mind
     calls = await h.press(OFFICER_ID, bw("nd"))
     calls = await h.press(OFFICER_ID, bw("w", "now"))
-    assert "<b>Recipients:</b> 2" in calls[-1].text
+    assert "<b>Recipients:</b> fewer than 5" in calls[-1].text, "2: a small number"
     calls = await h.press(OFFICER_ID, bw("ok"))
     assert "is going out now" in calls[-1].text
     await h.services.delivery.wait_idle()
@@ -128,6 +128,7 @@ async def test_same_text_same_audience_within_48h_asks_again(tmp_path, content):
     await h.send(OFFICER_ID, "/broadcast")
     await h.press(OFFICER_ID, bw("t"))
     await h.send(OFFICER_ID, "Bin  day changes")
+    await h.press(OFFICER_ID, bw("img", "-"))
     await h.press(OFFICER_ID, bw("a", "all"))
     await h.press(OFFICER_ID, bw("w", "tomorrow_1000"))
     calls = await h.press(OFFICER_ID, bw("ok"))
@@ -281,13 +282,15 @@ async def test_long_typed_message_skips_the_picture_step(tmp_path, content):
 
 
 async def preview_summary(h, officer: int = OFFICER_ID) -> str:  # noqa: ANN001
-    """Walk the wizard (typed text, no picture, everyone, now) to the preview's summary."""
+    """Walk the wizard (typed text, no picture, everyone, now) to the preview's summary,
+    pressing each button on the screen that shows it (a second walk would otherwise press a
+    screen of the first, which has moved on)."""
     await h.send(officer, "/broadcast")
-    await h.press(officer, bw("t"))
+    await h.press_newest(officer, bw("t"))
     await h.send(officer, "Road closed tonight on Saxon Gate")
-    await h.press(officer, bw("img", "-"))
-    await h.press(officer, bw("a", "all"))
-    calls = await h.press(officer, bw("w", "now"))
+    await h.press_newest(officer, bw("img", "-"))
+    await h.press_newest(officer, bw("a", "all"))
+    calls = await h.press_newest(officer, bw("w", "now"))
     return calls[-1].text
 
 

@@ -217,6 +217,7 @@ async def test_officer_broadcast_now_arrives_in_two_residents_tabs(
     await tap(page, OFFICER, "No picture")
     await tap(page, OFFICER, "Everyone subscribed")
     await tap(page, OFFICER, "Now")
+    await tap(page, OFFICER, "👍/👎: off")  # a typed message has no ratings unless chosen
     await tap(page, OFFICER, "Confirm")
     await expect(chat(page, OFFICER)).to_contain_text("is going out now")
     for resident in (RESIDENT_A, RESIDENT_B):

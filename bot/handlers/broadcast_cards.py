@@ -196,6 +196,9 @@ async def card_view(s: Services, t: Texts, b: Broadcast) -> tuple[str, InlineKey
             count=r.total,
         ),
     ]
+    if b.kind == BroadcastKind.OFFICER:  # chosen per broadcast in the wizard
+        key: TextKey = "broadcast.ratings_yes" if b.ratings else "broadcast.ratings_no"
+        parts.append(t.get("broadcast.card_ratings", ratings=t.get(key)))
     back = [button(t.get("broadcast.btn_back_list"), cd.ScheduledList(False, 0))]
     if b.status == BroadcastStatus.SCHEDULED:
         parts.append(arrival_line(t, s, b.due_at, b.urgent, current))

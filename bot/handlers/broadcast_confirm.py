@@ -25,9 +25,9 @@ from bot.handlers.broadcast_cards import (
     reach,
     refusal,
 )
+from bot.handlers.broadcast_retime import ask_new_time, retime_confirmation
 from bot.handlers.common import (
     answer,
-    chat_store,
     edit_or_send,
     message_text,
     now,
@@ -36,7 +36,7 @@ from bot.handlers.common import (
     reply,
     texts,
 )
-from bot.handlers.wizard import DRAFT, Draft, draft_of
+from bot.handlers.wizard_draft import Draft, begin_draft, draft_of, end_draft
 from bot.render.keyboards import button
 from bot.render.text import e, when_words
 from storage.broadcasts import Broadcast
@@ -68,7 +68,7 @@ async def on_manage(update: Update, context: BotContext) -> None:
         return
     draft = draft_of(context)
     if draft is not None and draft.step == "retime":
-        chat_store(context).pop(DRAFT, None)  # Back from "type the new time"
+        end_draft(context)  # Back from "type the new time"
     text, markup = await card_view(context.services, texts(context), press[1])
     await edit_or_send(update, text, markup)
 
@@ -137,44 +137,12 @@ async def on_cancel(update: Update, context: BotContext) -> None:
 
 
 async def on_retime(update: Update, context: BotContext) -> None:
-    """Change time: ask for the new date and time (a confirmation follows)."""
+    """Change time: ask for the new day and time, picked or typed (a confirmation follows)."""
     press = await _pressed_broadcast(update, context, cd.Retime)
     if press is None or not await _still_open(update, context, press[1], not_started=True):
         return
-    s, t, b = context.services, texts(context), press[1]
-    chat_store(context)[DRAFT] = Draft(step="retime", retime_id=b.id)
-    text = t.get(
-        "broadcast.ask_new_time",
-        id=b.id,
-        when=e(when_words(t, b.due_at, s.config.tz, now(context))),
-    )
-    back = InlineKeyboardMarkup([[button(t.get("broadcast.btn_back"), cd.Manage(b.id))]])
-    await edit_or_send(update, text, back)
-
-
-async def retime_confirmation(update: Update, context: BotContext, bid: int, at: datetime) -> None:
-    """The typed new time of a broadcast: what will change, then Confirm or Back."""
-    s, t = context.services, texts(context)
-    chat_store(context).pop(DRAFT, None)
-    b = await s.broadcasts.get(bid)
-    if b is None or b.status != BroadcastStatus.SCHEDULED:
-        await reply(update, await refusal(s, t, bid))
-        return
-    current, tz = now(context), s.config.tz
-    r = await reach(s, b)
-    text = "\n".join(
-        [
-            *confirm_head(t, s, b, "broadcast.confirm_retime", r.total),
-            t.get(
-                "broadcast.retime_from_to",
-                old=e(when_words(t, b.due_at, tz, current)),
-                new=e(when_words(t, at, tz, current)),
-            ),
-            arrival_line(t, s, at, b.urgent, current),
-        ]
-    )
-    data = cd.ConfirmRetime(b.id, epoch(b.due_at), epoch(at))
-    await reply(update, text, confirm_keyboard(t, t.get("broadcast.btn_yes_move"), data, b.id))
+    draft = begin_draft(context, Draft(step="retime", retime_id=press[1].id))
+    await ask_new_time(update, context, draft, press[1])
 
 
 async def _confirming(

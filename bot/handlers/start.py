@@ -1,4 +1,6 @@
-"""/start (with deep links for leaflets' QR codes), /help and /stop."""
+"""/start (with deep links for leaflets' QR codes), /help and /stop. Officers' plain /start and
+/help say what officers can do (their commands), not the residents' welcome and menu; a deep
+link still opens as it does for a resident (an officer trying a leaflet's QR code)."""
 
 from __future__ import annotations
 
@@ -34,6 +36,20 @@ OFFERED, PAYLOAD = "language_offered", "start_payload"  # chat data while the qu
 DEEP_LINK = re.compile(r"^(nag|survey)_([a-z0-9_-]{1,40})$")
 
 
+def _officer_commands(update: Update, context: BotContext) -> str | None:
+    """The sender's officer commands, one a line; None for a resident."""
+    t = texts(context)
+    role = context.services.config.role_of(
+        update.effective_user.id if update.effective_user else None
+    )
+    lines = [
+        f"/{c.name} – {e(t.get(c.text_key))}"
+        for c in context.services.commands
+        if c.in_menu and c.audience != "resident" and allowed(c.audience, role)
+    ]
+    return "\n".join(lines) if lines else None
+
+
 async def start(update: Update, context: BotContext) -> None:
     """Welcome the resident; a nag_<id> deep link pre-selects that NAG and records the source."""
     await begin(update, context, context.args[0] if context.args else "")
@@ -43,6 +59,10 @@ async def begin(update: Update, context: BotContext, payload: str) -> None:
     """/start with its deep link (after the language question, when one was asked)."""
     s = context.services
     t = texts(context)
+    commands = None if payload else _officer_commands(update, context)
+    if commands is not None:
+        await reply(update, t.get("officer.start", commands=commands))
+        return
     m = DEEP_LINK.match(payload)
     source = None
     nag = None
@@ -128,18 +148,13 @@ async def hello(update: Update, context: BotContext) -> None:
 
 
 async def help_command(update: Update, context: BotContext) -> None:
-    """What the bot does, in short, with the main menu; officers also get their commands."""
+    """What the bot does, in short, with the main menu; officers get what they can do."""
     t = texts(context)
-    role = context.services.config.role_of(
-        update.effective_user.id if update.effective_user else None
-    )
-    lines = [
-        f"/{c.name} – {e(t.get(c.text_key))}"
-        for c in context.services.commands
-        if c.in_menu and c.audience != "resident" and allowed(c.audience, role)
-    ]
-    if lines:
-        await reply(update, t.get("help.officers", commands="\n".join(lines)))
+    commands = _officer_commands(update, context)
+    if commands is not None:
+        text = f"{t.get('help.officers', commands=commands)}\n\n{t.get('officer.help')}"
+        await reply(update, text)
+        return
     await send_menu(update, context, t.get("help.text"))
 
 

@@ -1,16 +1,17 @@
 """The /broadcast wizard: content (a campaign message picked by its date and first words, or a
 typed one), audience, time, a preview exactly as residents will see it with when they will
 actually get it (quiet hours, by delivery's own rule) and any warning that a message was
-written for another day, then Confirm. Also the officers' typed answers to the wizard (a message
-text, a UK date and time); bot/handlers/officers.py receives every typed answer first and hands
-the wizard's on.
+written for another day, then Confirm. Every step has Back and Cancel.
 
 The draft lives in the officer's chat_data (in memory: a draft lost to a restart is simply
-started again; nothing is scheduled until Confirm hands it to the broadcast service).
+started again; nothing is scheduled until Confirm hands it to the broadcast service). A press
+counts only at the step it was drawn for and never on a screen of a draft that has ended; any
+other has moved on and changes nothing (bot/handlers/wizard_draft.py).
 
-Here: the wizard's steps (one per button, then Confirm) and the typed answers. The draft and
-the typed-time rule are in bot/handlers/wizard_draft.py, the screens in
-bot/handlers/wizard_screens.py and bot/render/wizard.py.
+Here: the wizard's buttons and the steps of content, audience and preview. The group picker is
+bot/handlers/wizard_nags.py, the time step bot/handlers/wizard_time.py, the typed answers
+bot/handlers/wizard_typed.py, the screens bot/handlers/wizard_screens.py and
+bot/render/wizard.py.
 """
 
 from __future__ import annotations
@@ -20,70 +21,94 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
-from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler
+from telegram.ext import CallbackQueryHandler
 
 from bot import callback_data as cd
 from bot.content.keys import TextKey
 from bot.context import BotContext, Services
-from bot.domain.broadcasts import fingerprint, quick_choices
+from bot.domain.broadcasts import fingerprint
 from bot.features import Feature, Handler
 from bot.handlers.common import (
     answer,
     chat_id,
-    chat_store,
-    edit_or_send,
-    message_text,
     now,
     officer_id,
     on_button,
     pressed,
+    remove_buttons,
     reply,
     texts,
 )
 from bot.handlers.registry import Command, Group
 
 # (bot/handlers/broadcast_confirm.py imports the draft's names and parse_time from here)
-from bot.handlers.wizard_draft import DRAFT, MAX_AHEAD, MAX_TEXT, Draft, draft_of, parse_time
+from bot.handlers.wizard_draft import (
+    MAX_AHEAD,
+    MAX_TEXT,
+    Draft,
+    begin_draft,
+    draft_of,
+    end_draft,
+    is_current,
+    parse_time,
+    show,
+)
+from bot.handlers.wizard_nags import nag_page, nag_toggled, nags_all, nags_done, show_nags
 from bot.handlers.wizard_screens import (
     ask_audience,
-    ask_image,
-    ask_time,
-    campaign_list,
-    nag_keyboard,
     preview_keyboard,
     preview_summary,
     send_as_resident_sees,
-    show_preview,
+    show_campaigns,
 )
+from bot.handlers.wizard_time import ask_time, at_picked, day_picked, show_days, time_picked
+from bot.handlers.wizard_typed import on_officer_text
 from bot.ports import Duplicate
 from bot.render.keyboards import button
 from bot.render.text import campaign_message_html, e, when_words
-from bot.render.wizard import message_list
+from bot.render.wizard import back_cancel, message_list
 from storage.model import Audience, AudienceKind, BroadcastKind, BroadcastSpec
 
+__all__ = ["MAX_AHEAD", "MAX_TEXT", "Draft", "draft_of", "on_officer_text", "parse_time"]
+
 logger = logging.getLogger(__name__)
+
+ANY_STEP = frozenset({"content", "text", "image", "audience", "nags", "time", "preview"})
 
 
 async def broadcast_command(update: Update, context: BotContext) -> None:
     """Start the broadcast wizard: choose the content first."""
-    chat_store(context)[DRAFT] = Draft()
-    text, markup = campaign_list(context)
-    await reply(update, text, markup)
+    draft = begin_draft(context, Draft())
+    await show_campaigns(update, context, draft, edit=False)
 
 
 WizardStep = Callable[[Update, BotContext, Draft, Any], Awaitable[None]]
 
 
-def wizard_button(kind: type[cd.CallbackData], step: WizardStep) -> CallbackQueryHandler:
-    """A handler for one wizard button: only for an officer with a draft; the press is answered
-    first (a stale or forwarded button just says so)."""
+def wizard_button(
+    kind: type[cd.CallbackData], step: WizardStep, steps: frozenset[str]
+) -> CallbackQueryHandler[Any, Any]:
+    """A handler for one wizard button, drawn for the draft's `steps`: only for an officer with
+    a draft at one of those steps. Any other press has moved on: it says so and changes nothing
+    (a screen of an ended draft also loses its buttons)."""
 
     async def handle(update: Update, context: BotContext) -> None:
         officer = officer_id(update, context)
         draft = draft_of(context)
         data = pressed(update, kind)
-        if officer is None or draft is None or data is None:
+        if officer is None or data is None:
             await answer(update, texts(context).get("common.stale_button"))
+            return
+        if draft is None or not is_current(update, context, draft, steps):
+            await answer(update, texts(context).get("broadcast.moved_on"))
+            q = update.callback_query
+            if (
+                draft is None
+                or q is None
+                or q.message is None
+                or (q.message.message_id not in draft.screens)
+            ):
+                await remove_buttons(update)  # a screen of a draft that has ended
             return
         await answer(update)
         await step(update, context, draft, data)
@@ -94,15 +119,27 @@ def wizard_button(kind: type[cd.CallbackData], step: WizardStep) -> CallbackQuer
 
 async def _abandon(update: Update, context: BotContext, draft: Draft, data: Any) -> None:
     """Throw the draft away."""
-    chat_store(context).pop(DRAFT, None)
-    await edit_or_send(update, texts(context).get("broadcast.abandoned"))
+    end_draft(context)
+    await show(update, draft, texts(context).get("broadcast.abandoned"))
+
+
+async def _back(update: Update, context: BotContext, draft: Draft, data: cd.WizardBack) -> None:
+    """Back one step (what was chosen is kept until chosen again)."""
+    if draft.step == "retime" or data.to == "days":
+        await show_days(update, context, draft, data)
+    elif data.to == "preview" and draft.step == "preview":
+        await _redraw_preview(update, context, draft)
+    elif data.to == "audience":
+        await ask_audience(update, context, draft)
+    elif data.to == "time":
+        await ask_time(update, context, draft)
+    else:
+        await show_campaigns(update, context, draft, edit=True)
 
 
 async def _campaigns(update: Update, context: BotContext, draft: Draft, data: Any) -> None:
     """Back to the list of campaigns."""
-    draft.step = "content"
-    text, markup = campaign_list(context)
-    await edit_or_send(update, text, markup)
+    await show_campaigns(update, context, draft, edit=True)
 
 
 async def _campaign_picked(
@@ -113,11 +150,11 @@ async def _campaign_picked(
     campaign = context.services.content.campaign_by_id.get(data.campaign)
     today = now(context).astimezone(context.services.config.tz).date()
     run = campaign.occurrence(today) if campaign is not None else None
-    if campaign is None or run is None or draft.step != "content":
+    if campaign is None or run is None:
         await reply(update, t.get("common.stale_button"))
         return
     text, markup = message_list(t, campaign, run, today)
-    await edit_or_send(update, text, markup)
+    await show(update, draft, text, markup)
 
 
 async def _campaign_chosen(
@@ -133,6 +170,7 @@ async def _campaign_chosen(
     draft.text = campaign_message_html(t, campaign, msg)
     draft.image = campaign.image
     draft.campaign, draft.message = campaign.id, msg.id
+    draft.ratings = True  # a campaign tip: residents say whether it helped
     await ask_audience(update, context, draft)
 
 
@@ -140,16 +178,15 @@ async def _type_text(update: Update, context: BotContext, draft: Draft, data: An
     """The officer will type the message."""
     draft.step = "text"
     draft.campaign = draft.message = None
-    await edit_or_send(update, texts(context).get("broadcast.type_text", limit=MAX_TEXT))
+    t = texts(context)
+    markup = InlineKeyboardMarkup([back_cancel(t, "content")])
+    await show(update, draft, t.get("broadcast.type_text", limit=MAX_TEXT), markup)
 
 
 async def _image_chosen(
     update: Update, context: BotContext, draft: Draft, data: cd.WizardImage
 ) -> None:
     """A campaign picture for a typed message, or none."""
-    if draft.step != "image":
-        await reply(update, texts(context).get("common.stale_button"))
-        return
     campaign = context.services.content.campaign_by_id.get(data.campaign)
     draft.image = campaign.image if campaign is not None else None
     await ask_audience(update, context, draft)
@@ -158,41 +195,14 @@ async def _image_chosen(
 async def _audience_chosen(
     update: Update, context: BotContext, draft: Draft, data: cd.WizardAudience
 ) -> None:
-    """Everyone, or chosen NAGs (then the NAG list)."""
+    """Everyone, or chosen NAGs (then the group picker)."""
     if data.kind == "all":
         draft.audience = Audience(AudienceKind.ALL)
         await ask_time(update, context, draft)
     elif data.kind == "nags":
-        draft.step = "nags"
-        t = texts(context)
-        await edit_or_send(update, t.get("broadcast.choose_nags"), nag_keyboard(context, draft))
+        await show_nags(update, context, draft, edit=True)
     else:
         await reply(update, texts(context).get("common.stale_button"))
-
-
-async def _nag_toggled(
-    update: Update, context: BotContext, draft: Draft, data: cd.WizardNag
-) -> None:
-    """Tick or untick one NAG."""
-    if data.nag not in context.services.content.nag_by_id:
-        await reply(update, texts(context).get("common.stale_button"))
-        return
-    if data.nag in draft.picks:
-        draft.picks.remove(data.nag)
-    else:
-        draft.picks.append(data.nag)
-    await edit_or_send(
-        update, texts(context).get("broadcast.choose_nags"), nag_keyboard(context, draft)
-    )
-
-
-async def _nags_done(update: Update, context: BotContext, draft: Draft, data: Any) -> None:
-    """The ticked NAGs are the audience."""
-    if not draft.picks:
-        await reply(update, texts(context).get("broadcast.pick_one_nag"))
-        return
-    draft.audience = Audience(AudienceKind.NAGS, nags=tuple(sorted(draft.picks)))
-    await ask_time(update, context, draft)
 
 
 async def _survey_chosen(
@@ -206,29 +216,28 @@ async def _survey_chosen(
     await ask_time(update, context, draft)
 
 
-async def _time_picked(
-    update: Update, context: BotContext, draft: Draft, data: cd.WizardTime
-) -> None:
-    """Now or a quick time choice."""
-    await _time_chosen(update, context, draft, data.choice)
+async def _redraw_preview(update: Update, context: BotContext, draft: Draft) -> None:
+    await show(
+        update, draft, await preview_summary(context, draft), preview_keyboard(context, draft)
+    )
 
 
 async def _urgent_toggled(update: Update, context: BotContext, draft: Draft, data: Any) -> None:
     """Urgent: ignores quiet hours."""
-    if draft.step != "preview":
-        await reply(update, texts(context).get("common.stale_button"))
-        return
     draft.urgent = not draft.urgent
-    await edit_or_send(
-        update, await preview_summary(context, draft), preview_keyboard(context, draft)
-    )
+    await _redraw_preview(update, context, draft)
+
+
+async def _ratings_set(
+    update: Update, context: BotContext, draft: Draft, data: cd.WizardRatings
+) -> None:
+    """👍/👎 buttons under the message, or none."""
+    draft.ratings = data.on
+    await _redraw_preview(update, context, draft)
 
 
 async def _send_test(update: Update, context: BotContext, draft: Draft, data: Any) -> None:
     """Send the message to the officer, exactly as residents will see it."""
-    if draft.step != "preview":
-        await reply(update, texts(context).get("common.stale_button"))
-        return
     await send_as_resident_sees(chat_id(update), context, draft)
     await reply(update, texts(context).get("broadcast.test_sent"))
 
@@ -238,24 +247,24 @@ async def _confirmed(
 ) -> None:
     """Confirm (again, after the duplicate warning, with force)."""
     officer = officer_id(update, context)
-    if draft.step != "preview" or officer is None:
-        await reply(update, texts(context).get("common.stale_button"))
-        return
-    await _confirm(update, context, draft, officer, force=data.force)
+    if officer is not None:
+        await _confirm(update, context, draft, officer, force=data.force)
 
 
-async def _time_chosen(update: Update, context: BotContext, draft: Draft, key: str) -> None:
-    tz = context.services.config.tz
-    if key == "now":
-        draft.send_now, draft.send_at = True, now(context)
-    else:
-        choice = next((c for c in quick_choices(now(context), tz) if c.key == key), None)
-        if choice is None:  # e.g. "today 18:00" pressed after 18:00
-            await reply(update, texts(context).get("broadcast.time_past"))
-            await ask_time(update, context, draft)
-            return
-        draft.send_now, draft.send_at = False, choice.at
-    await show_preview(update, context, draft)
+def _spec(draft: Draft, officer: int, send_at: Any, text: str) -> BroadcastSpec:
+    return BroadcastSpec(
+        kind=BroadcastKind.OFFICER,
+        ref=draft.campaign,  # its message goes to each resident in their language
+        text=text,
+        audience=draft.audience,
+        send_at=send_at,
+        image=draft.image,
+        urgent=draft.urgent,
+        ratings=draft.ratings,
+        created_by=officer,
+        fingerprint=fingerprint(text),
+        detail=("now" if draft.send_now else "scheduled") + (", urgent" if draft.urgent else ""),
+    )
 
 
 async def _confirm(
@@ -267,43 +276,26 @@ async def _confirm(
     current = now(context)
     send_at = current if draft.send_now else draft.send_at
     if send_at is None or draft.text is None:
-        await reply(update, t.get("common.stale_button"))
+        await reply(update, t.get("broadcast.moved_on"))
         return
     if send_at < current:
         await reply(update, t.get("broadcast.time_past"))
-        await ask_time(update, context, draft)
+        await ask_time(update, context, draft, edit=False)
         return
-    spec = BroadcastSpec(
-        kind=BroadcastKind.OFFICER,
-        ref=draft.campaign,  # its message goes to each resident in their language
-        text=draft.text,
-        audience=draft.audience,
-        send_at=send_at,
-        image=draft.image,
-        urgent=draft.urgent,
-        created_by=officer,
-        fingerprint=fingerprint(draft.text),
-        detail=("now" if draft.send_now else "scheduled") + (", urgent" if draft.urgent else ""),
-    )
-    result = await s.broadcasting.create(spec, force=force)
+    result = await s.broadcasting.create(_spec(draft, officer, send_at, draft.text), force=force)
     if isinstance(result, Duplicate):
         other = result.other
-        await reply(
-            update,
-            t.get(
-                "broadcast.duplicate",
-                id=other.id,
-                when=e(when_words(t, other.send_at, s.config.tz, current)),
-            ),
-            InlineKeyboardMarkup(
-                [
-                    [button(t.get("broadcast.btn_send_anyway"), cd.WizardConfirm(True))],
-                    [button(t.get("broadcast.btn_abandon"), cd.WizardAbandon())],
-                ]
-            ),
+        when = e(when_words(t, other.send_at, s.config.tz, current))
+        markup = InlineKeyboardMarkup(
+            [
+                [button(t.get("broadcast.btn_send_anyway"), cd.WizardConfirm(True))],
+                back_cancel(t, "preview"),
+            ]
         )
+        text = t.get("broadcast.duplicate", id=other.id, when=when)
+        await show(update, draft, text, markup, edit=False)
         return
-    chat_store(context).pop(DRAFT, None)
+    end_draft(context)
     arrives = s.broadcasting.send_time(send_at, draft.urgent)
     key: TextKey = "broadcast.confirmed_now" if draft.send_now else "broadcast.confirmed"
     if arrives > send_at:
@@ -312,53 +304,41 @@ async def _confirm(
     await reply(update, t.get(key, id=result.broadcast.id, when=when_text))
 
 
-async def on_officer_text(update: Update, context: BotContext) -> None:
-    """An officer's typed message text or date while the wizard waits for one (called by the
-    officers' typed-answer handler, bot/handlers/officers.py)."""
-    draft = draft_of(context)
-    officer = officer_id(update, context)
-    if draft is None or draft.step not in ("text", "time") or officer is None:
-        return  # not ours: the features' handlers see it as usual
-    t = texts(context)
-    raw = message_text(update)
-    if draft.step == "text":
-        if len(raw) > MAX_TEXT:
-            await reply(update, t.get("broadcast.too_long", length=len(raw), limit=MAX_TEXT))
-        elif not raw.strip():
-            await reply(update, t.get("broadcast.type_text", limit=MAX_TEXT))
-        else:
-            draft.text, draft.image = e(raw.strip()), None
-            await ask_image(update, context, draft)
-        raise ApplicationHandlerStop
-    at = parse_time(context, raw)
-    if isinstance(at, str):
-        await reply(update, t.get(at, days=MAX_AHEAD.days))
-    else:
-        draft.send_now, draft.send_at = False, at
-        await show_preview(update, context, draft)
-    raise ApplicationHandlerStop
+def _steps(*names: str) -> frozenset[str]:
+    return frozenset(names)
 
 
-WIZARD_STEPS: list[tuple[type[cd.CallbackData], WizardStep]] = [
-    (cd.WizardAbandon, _abandon),
-    (cd.WizardCampaigns, _campaigns),
-    (cd.WizardPickCampaign, _campaign_picked),
-    (cd.WizardCampaign, _campaign_chosen),
-    (cd.WizardTypeText, _type_text),
-    (cd.WizardImage, _image_chosen),
-    (cd.WizardAudience, _audience_chosen),
-    (cd.WizardNag, _nag_toggled),
-    (cd.WizardNagsDone, _nags_done),
-    (cd.WizardSurvey, _survey_chosen),
-    (cd.WizardTime, _time_picked),
-    (cd.WizardUrgent, _urgent_toggled),
-    (cd.WizardTest, _send_test),
-    (cd.WizardConfirm, _confirmed),
+CONTENT, PREVIEW = _steps("content"), _steps("preview")
+TIME = _steps("time", "retime")  # a scheduled broadcast's new time is picked the same way
+WIZARD_STEPS: list[tuple[type[cd.CallbackData], WizardStep, frozenset[str]]] = [
+    (cd.WizardAbandon, _abandon, ANY_STEP),
+    (cd.WizardBack, _back, ANY_STEP | {"retime"}),
+    (cd.WizardCampaigns, _campaigns, CONTENT),
+    (cd.WizardPickCampaign, _campaign_picked, CONTENT),
+    (cd.WizardCampaign, _campaign_chosen, CONTENT),
+    (cd.WizardTypeText, _type_text, CONTENT),
+    (cd.WizardImage, _image_chosen, _steps("image")),
+    (cd.WizardAudience, _audience_chosen, _steps("audience")),
+    (cd.WizardSurvey, _survey_chosen, _steps("audience")),
+    (cd.WizardNag, nag_toggled, _steps("nags")),
+    (cd.WizardNagPage, nag_page, _steps("nags")),
+    (cd.WizardNagsAll, nags_all, _steps("nags")),
+    (cd.WizardNagsDone, nags_done, _steps("nags")),
+    (cd.WizardTime, time_picked, _steps("time")),
+    (cd.WizardDays, show_days, TIME),
+    (cd.WizardDay, day_picked, TIME),
+    (cd.WizardAt, at_picked, TIME),
+    (cd.WizardUrgent, _urgent_toggled, PREVIEW),
+    (cd.WizardRatings, _ratings_set, PREVIEW),
+    (cd.WizardTest, _send_test, PREVIEW),
+    (cd.WizardConfirm, _confirmed, PREVIEW),
 ]
 
 
 def _handlers(services: Services) -> Sequence[Handler]:
-    return [(wizard_button(kind, step), Group.FEATURES) for kind, step in WIZARD_STEPS]
+    return [
+        (wizard_button(kind, step, steps), Group.FEATURES) for kind, step, steps in WIZARD_STEPS
+    ]
 
 
 FEATURE = Feature(

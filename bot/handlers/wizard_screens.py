@@ -15,22 +15,16 @@ from bot import callback_data as cd
 from bot.content.keys import TextKey
 from bot.context import BotContext
 from bot.delivery import photo_source
-from bot.domain.broadcasts import pickable_campaigns, quick_choices, sends_image, written_for
-from bot.handlers.common import chat_id, edit_or_send, now, reply, texts
-from bot.handlers.wizard_draft import Draft
+from bot.domain.broadcasts import pickable_campaigns, sends_image, written_for
+from bot.handlers.common import chat_id, now, reply, texts
+from bot.handlers.wizard_draft import Draft, show
 from bot.render.keyboards import button, rating_keyboard
 from bot.render.text import day_long, day_short, describe_audience, e, when_words
-from bot.render.wizard import duration_words, message_snippet
+from bot.render.wizard import back_cancel, duration_words, message_snippet, protected_count
 from bot.services.languages import campaign_translations, language_counts
 from bot.telegram.limits import MAX_CAPTION
 from bot.telegram.pacing import estimate
 from storage.model import AudienceKind
-
-QUICK_LABELS: dict[str, TextKey] = {
-    "today_1800": "broadcast.quick_today_1800",
-    "tomorrow_1000": "broadcast.quick_tomorrow_1000",
-    "tomorrow_1800": "broadcast.quick_tomorrow_1800",
-}
 
 
 def campaign_list(context: BotContext) -> tuple[str, InlineKeyboardMarkup]:
@@ -50,6 +44,12 @@ def campaign_list(context: BotContext) -> tuple[str, InlineKeyboardMarkup]:
     return t.get("broadcast.choose_content"), InlineKeyboardMarkup(rows)
 
 
+async def show_campaigns(update: Update, context: BotContext, draft: Draft, *, edit: bool) -> None:
+    draft.step = "content"
+    text, markup = campaign_list(context)
+    await show(update, draft, text, markup, edit=edit)
+
+
 async def ask_image(update: Update, context: BotContext, draft: Draft) -> None:
     """A typed message may carry a campaign's image (if the text fits an image caption)."""
     with_images = [c for c in context.services.content.campaigns if c.image]
@@ -63,7 +63,10 @@ async def ask_image(update: Update, context: BotContext, draft: Draft) -> None:
         [button(t.get("broadcast.btn_image", title=c.title)[:60], cd.WizardImage(c.id))]
         for c in with_images
     ]
-    await reply(update, t.get("broadcast.choose_image"), InlineKeyboardMarkup(rows))
+    rows.append(back_cancel(t, "content"))
+    await show(
+        update, draft, t.get("broadcast.choose_image"), InlineKeyboardMarkup(rows), edit=False
+    )
 
 
 async def ask_audience(update: Update, context: BotContext, draft: Draft) -> None:
@@ -76,34 +79,8 @@ async def ask_audience(update: Update, context: BotContext, draft: Draft) -> Non
     for survey in context.services.content.surveys:
         label = t.get("broadcast.btn_survey", title=survey.title)
         rows.append([button(label[:60], cd.WizardSurvey(survey.id))])
-    await edit_or_send(update, t.get("broadcast.choose_audience"), InlineKeyboardMarkup(rows))
-
-
-def nag_keyboard(context: BotContext, draft: Draft) -> InlineKeyboardMarkup:
-    t = texts(context)
-    rows = []
-    nags = sorted(context.services.content.nags, key=lambda n: n.name)
-    for i in range(0, len(nags), 2):
-        rows.append(
-            [
-                button(("✅ " if n.id in draft.picks else "") + n.name[:50], cd.WizardNag(n.id))
-                for n in nags[i : i + 2]
-            ]
-        )
-    rows.append([button(t.get("broadcast.btn_done"), cd.WizardNagsDone())])
-    return InlineKeyboardMarkup(rows)
-
-
-async def ask_time(update: Update, context: BotContext, draft: Draft) -> None:
-    draft.step = "time"
-    t = texts(context)
-    tz = context.services.config.tz
-    rows = [[button(t.get("broadcast.btn_now"), cd.WizardTime("now"))]]
-    for choice in quick_choices(now(context), tz):
-        day = day_short(t, choice.at.astimezone(tz).date(), now(context).astimezone(tz).date())
-        label = t.get(QUICK_LABELS[choice.key], when=day)
-        rows.append([button(label[:60], cd.WizardTime(choice.key))])
-    await edit_or_send(update, t.get("broadcast.choose_time"), InlineKeyboardMarkup(rows))
+    rows.append(back_cancel(t, "content"))
+    await show(update, draft, t.get("broadcast.choose_audience"), InlineKeyboardMarkup(rows))
 
 
 def send_time(context: BotContext, draft: Draft) -> tuple[datetime, datetime]:
@@ -136,6 +113,7 @@ def written_for_warning(context: BotContext, draft: Draft, arrives: datetime) ->
 def preview_keyboard(context: BotContext, draft: Draft) -> InlineKeyboardMarkup:
     t = texts(context)
     urgent = t.get("broadcast.btn_urgent_on" if draft.urgent else "broadcast.btn_urgent_off")
+    ratings = t.get("broadcast.btn_ratings_on" if draft.ratings else "broadcast.btn_ratings_off")
     return InlineKeyboardMarkup(
         [
             [
@@ -144,8 +122,9 @@ def preview_keyboard(context: BotContext, draft: Draft) -> InlineKeyboardMarkup:
             ],
             [
                 button(urgent, cd.WizardUrgent()),
-                button(t.get("broadcast.btn_abandon"), cd.WizardAbandon()),
+                button(ratings, cd.WizardRatings(not draft.ratings)),
             ],
+            back_cancel(t, "time"),
         ]
     )
 
@@ -217,13 +196,15 @@ async def preview_summary(context: BotContext, draft: Draft) -> str:
                 most=f"{pace.stars_at_most:,.0f}",
             )
         )
+    k = s.config.settings.survey.min_count
     return t.get(
         "broadcast.preview_summary",
-        count=count,
+        count=protected_count(t, count, k, "broadcast.count_small"),
         duration=duration_words(t, pace.seconds),
         audience=describe_audience(t, draft.audience, names),
         when=e(at),
         urgent=t.get("broadcast.urgent_yes" if draft.urgent else "broadcast.urgent_no"),
+        ratings=t.get("broadcast.ratings_yes" if draft.ratings else "broadcast.ratings_no"),
         notes="".join(f"\n\n{n}" for n in notes),
     )
 
@@ -234,12 +215,13 @@ async def show_preview(update: Update, context: BotContext, draft: Draft) -> Non
     t = texts(context)
     await reply(update, t.get("broadcast.preview_intro"))
     await send_as_resident_sees(chat_id(update), context, draft)
-    await reply(update, await preview_summary(context, draft), preview_keyboard(context, draft))
+    summary = await preview_summary(context, draft)
+    await show(update, draft, summary, preview_keyboard(context, draft), edit=False)
 
 
 async def send_as_resident_sees(chat_id: int, context: BotContext, draft: Draft) -> None:
     # Broadcast id 0 never exists: pressing these preview buttons only says "no longer valid".
-    markup = rating_keyboard(texts(context), 0)
+    markup = rating_keyboard(texts(context), 0) if draft.ratings else None
     if draft.image and sends_image(draft.image, draft.text or ""):
         await context.bot.send_photo(
             chat_id,
