@@ -188,10 +188,10 @@ async def test_the_officer_sees_how_many_get_which_language_small_numbers_withhe
 
     async def preview() -> str:
         await h.send(OFFICER_ID, "/broadcast")
-        await h.press(OFFICER_ID, cd.WizardCampaign("now-campaign", "reminder").pack())
-        await h.press(OFFICER_ID, cd.WizardAudience("all").pack())
-        calls = await h.press(OFFICER_ID, cd.WizardTime("now").pack())
-        await h.press(OFFICER_ID, cd.WizardAbandon().pack())
+        await h.press_newest(OFFICER_ID, cd.WizardCampaign("now-campaign", "reminder").pack())
+        await h.press_newest(OFFICER_ID, cd.WizardAudience("all").pack())
+        calls = await h.press_newest(OFFICER_ID, cd.WizardTime("now").pack())
+        await h.press_newest(OFFICER_ID, cd.WizardAbandon().pack())
         return calls[-1].text
 
     assert "Languages: English, Polish (figures per language withheld" in await preview()
