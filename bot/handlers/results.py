@@ -353,7 +353,7 @@ async def list_surveys(update: Update, context: BotContext) -> None:
 async def on_results_button(update: Update, context: BotContext) -> None:
     """A survey picked from the /results list (checked again: buttons can be forwarded)."""
     s = context.services
-    role = s.config.role_of(update.effective_user.id if update.effective_user else None)
+    role = s.roster.role_of(update.effective_user.id if update.effective_user else None)
     if not allowed("officer", role):
         await answer(update, texts(context).get("common.stale_button"))
         return

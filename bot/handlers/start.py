@@ -10,6 +10,7 @@ from bot.context import BotContext
 from bot.features import Feature
 from bot.handlers.areas import area_chosen, ask_for_area, consent_keyboard
 from bot.handlers.common import chat_id, now, reply, texts
+from bot.handlers.console import INVITE_PREFIX, accept_invite
 from bot.handlers.navigation import send_menu, show_menu
 from bot.handlers.registry import Command, allowed
 from bot.handlers.stale import ask
@@ -24,6 +25,9 @@ async def start(update: Update, context: BotContext) -> None:
     s = context.services
     t = texts(context)
     payload = context.args[0] if context.args else ""
+    if payload.startswith(INVITE_PREFIX):  # an officer's invitation from the console
+        await accept_invite(update, context, payload.removeprefix(INVITE_PREFIX))
+        return
     m = DEEP_LINK.match(payload)
     source = None
     nag = None
@@ -78,7 +82,7 @@ async def hello(update: Update, context: BotContext) -> None:
 async def help_command(update: Update, context: BotContext) -> None:
     """What the bot does, in short, with the main menu; officers also get their commands."""
     t = texts(context)
-    role = context.services.config.role_of(
+    role = context.services.roster.role_of(
         update.effective_user.id if update.effective_user else None
     )
     lines = [

@@ -1,0 +1,12 @@
+"""Every page of the console, in the navigation's order (docs/console.md: adding a page)."""
+
+from __future__ import annotations
+
+from bot.console import signin
+from bot.console.framework import Page
+from bot.console.pages import home
+
+PAGES: tuple[Page, ...] = (
+    home.PAGE,
+    signin.PAGE,
+)

@@ -1,0 +1,89 @@
+"""Home: what is scheduled next, and a few headline figures (each under the small-number rules)."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from bot.console.figures import count_text, when_text
+from bot.console.framework import Ctx, Page, Route
+from bot.console.html import Column, Html, join, table, tag
+from bot.content import Content
+from bot.services import officers as ro
+from bot.services import results as rs
+from storage.broadcasts import Broadcast
+from storage.model import Audience, AudienceKind, BroadcastKind
+
+NEXT = 6  # broadcasts listed
+
+KIND_WORDS = {
+    BroadcastKind.OFFICER: "officer's message",
+    BroadcastKind.CAMPAIGN: "campaign tip",
+    BroadcastKind.REMINDER: "meeting reminder",
+    BroadcastKind.SURVEY_RESULTS: "survey results",
+}
+
+
+def audience_words(content: Content, a: Audience) -> str:
+    """Who a broadcast goes to, in words (NAG names, never anyone's details)."""
+    names = [content.nag_by_id[n].name if n in content.nag_by_id else n for n in a.nags]
+    if a.kind == AudienceKind.NAGS:
+        return "residents of " + ", ".join(names)
+    if a.kind == AudienceKind.REMINDER:
+        return "reminders in " + ", ".join(names)
+    if a.kind == AudienceKind.SURVEY:
+        survey = content.survey_by_id.get(a.survey or "") if a.survey else None
+        return "people who took " + (survey.title if survey else "a survey")
+    if a.kind == AudienceKind.PERSONAL:
+        return "each participant"
+    return "everyone"
+
+
+def _what(b: Broadcast) -> str:
+    """A broadcast's title: its kind and reference, never the text a person wrote."""
+    kind = KIND_WORDS.get(b.kind, str(b.kind))
+    return f"#{b.id} {kind}" + (f" ({b.ref})" if b.ref else "")
+
+
+async def home(ctx: Ctx) -> web.StreamResponse:
+    s = ctx.services
+    k = s.config.settings.survey.min_count
+    tz, now = s.config.tz, ctx.now()
+    page = await ro.scheduled_page(s.broadcasts, now, later=False, page=0, per_page=NEXT)
+    rows = [
+        (_what(b), when_text(b.due_at, tz), audience_words(s.content, b.audience),
+         count_text(r.total, k))
+        for b, r in page.shown
+    ]  # fmt: skip
+    cols = [Column("Broadcast"), Column("When"), Column("To"), Column("Residents", numeric=True)]
+    nextup = (
+        table("What is scheduled next", cols, rows) if rows else tag("p", "Nothing is scheduled.")
+    )
+    everyone = await s.broadcasts.count_audience(Audience())
+    progress = await rs.progress(s.surveys, s.content.surveys, now.astimezone(tz).date())
+    open_now = [p for p in progress if p.status == "open"]
+    completed = sum(p.completed for p in progress)
+    figures = tag(
+        "dl",
+        _figure("Residents who get campaign messages", count_text(everyone, k)),
+        _figure("Surveys open now", str(len(open_now))),
+        _figure("Survey responses completed", count_text(completed, k)),
+        class_="figures",
+    )
+    note = tag(
+        "p",
+        f"Counts from 1 to {k - 1} show as “fewer than {k}”, so nobody can be singled out.",
+        class_="hint",
+    )
+    body = join([
+        tag("section", tag("h2", "Headline figures", id="figures"), figures, note,
+            aria_labelledby="figures"),
+        tag("section", tag("h2", "Coming up", id="next"), nextup, aria_labelledby="next"),
+    ])  # fmt: skip
+    return ctx.page("Home", body)
+
+
+def _figure(label: str, value: str) -> Html:
+    return tag("div", tag("dt", label), tag("dd", value))
+
+
+PAGE = Page(title="Home", path="/", routes=(Route("GET", "/", home),))

@@ -1,0 +1,106 @@
+"""The officers' console through the real Application and real HTTP: sign-in by a one-time link
+from /console, sessions, refusals, the form token, the security headers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.content import Content
+from tests import consolekit as ck
+from tests.conftest import ADMIN_ID, OFFICER_ID, close_harness
+
+RESIDENT = 424242
+
+
+@pytest.fixture
+async def h(tmp_path: Path, content: Content):
+    harness = await ck.console_harness(tmp_path, content)
+    yield harness
+    await close_harness(harness)
+
+
+async def test_console_link_signs_in_once_and_shows_home(h):
+    link = await ck.signin_link(h, OFFICER_ID)
+    async with ck.client() as http:
+        async with http.get(link) as resp:  # what a link preview would fetch: uses nothing
+            assert resp.status == 200
+            assert "Sign in to the console" in await resp.text()
+        status, _ = await ck.open_link(http, link)
+        assert status == 303
+        status, page = await ck.get(http, h, "/console/")
+        assert status == 200
+        assert "<h1>Home</h1>" in page and "Signed in as officer #1 (officer)" in page
+        async with http.get(ck.base(h) + "/console/") as resp:
+            assert "default-src 'self'" in resp.headers["Content-Security-Policy"]
+            assert resp.headers["X-Frame-Options"] == "DENY"
+            assert resp.headers["Referrer-Policy"] == "no-referrer"
+            cookie = resp.cookies  # noqa: F841
+    async with ck.client() as other:
+        status, page = await ck.open_link(other, link)  # the same link again
+        assert status == 403 and "cannot be used" in page
+    rows = await h.rows("SELECT actor_id, action FROM console_audit ORDER BY id")
+    assert {"actor_id": OFFICER_ID, "action": "sign_in"} in rows
+    assert {"actor_id": None, "action": "sign_in_refused"} in rows
+
+
+async def test_cookie_is_httponly_strict_and_not_secure_on_localhost(h):
+    link = await ck.signin_link(h, OFFICER_ID)
+    async with ck.client() as http:
+        async with http.get(link):
+            pass
+        token = link.rsplit("/", 1)[1]
+        async with http.post(
+            ck.base(h) + "/console/signin", data={"token": token}, allow_redirects=False
+        ) as resp:
+            header = resp.headers["Set-Cookie"]
+    assert "HttpOnly" in header and "SameSite=Strict" in header and "Path=/console" in header
+    assert "Secure" not in header
+
+
+async def test_expired_link_refused(h):
+    link = await ck.signin_link(h, OFFICER_ID)
+    h.clock.advance(minutes=10, seconds=1)
+    async with ck.client() as http:
+        status, page = await ck.open_link(http, link)
+    assert status == 403 and "more than 10 minutes" in page
+
+
+async def test_resident_gets_no_link(h):
+    await h.send(RESIDENT, "/console")
+    assert "/console/signin/" not in h.last_text(RESIDENT)
+    assert await h.rows("SELECT * FROM console_links") == []
+
+
+async def test_not_signed_in_and_forged_post_refused(h):
+    async with ck.client() as http:
+        status, page = await ck.get(http, h, "/console/")
+        assert status == 401 and "send /console" in page
+        await ck.sign_in(h, http, ADMIN_ID)
+        status, page = await ck.post(http, h, "/console/signout", {})  # no form token
+        assert status == 403
+        status, page = await ck.post(http, h, "/console/signout", {"csrf": "guess"})
+        assert status == 403
+        status, _ = await ck.get(http, h, "/console/")
+        assert status == 200  # still signed in: the forged posts did nothing
+        status, page = await ck.get(http, h, "/console/")
+        status, _ = await ck.post(http, h, "/console/signout", {}, page)
+        assert status == 200
+        status, _ = await ck.get(http, h, "/console/")
+        assert status == 401
+
+
+async def test_session_ends_when_idle(h):
+    async with ck.client() as http:
+        await ck.sign_in(h, http, OFFICER_ID)
+        h.clock.advance(minutes=29)
+        assert (await ck.get(http, h, "/console/"))[0] == 200
+        h.clock.advance(minutes=31)
+        assert (await ck.get(http, h, "/console/"))[0] == 401
+
+
+async def test_unknown_host_refused(h):
+    async with ck.client() as http:
+        async with http.get(ck.base(h) + "/console/", headers={"Host": "evil.example"}) as resp:
+            assert resp.status == 421
