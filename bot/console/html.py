@@ -9,9 +9,15 @@ from dataclasses import dataclass
 
 
 class Html(str):
-    """Markup that is safe to put in a page as it is."""
+    """Markup that is safe to put in a page as it is. Adding anything to it escapes that."""
 
     __slots__ = ()
+
+    def __add__(self, other: str) -> Html:
+        return Html(str.__add__(self, esc(other)))
+
+    def __radd__(self, other: str) -> Html:
+        return Html(str.__add__(esc(other), self))
 
 
 def esc(value: object) -> Html:
@@ -39,6 +45,11 @@ def attrs(**values: object) -> Html:
 
 def tag(element: str, /, *children: object, **attributes: object) -> Html:
     return Html(f"<{element}{attrs(**attributes)}>{join(children)}</{element}>")
+
+
+def void(element: str, /, **attributes: object) -> Html:
+    """An element without content: <input ...>, and in SVG <rect .../>."""
+    return Html(f"<{element}{attrs(**attributes)}>")
 
 
 def link(href: str, text: object, **attributes: object) -> Html:
@@ -95,7 +106,7 @@ def select(name: str, options: Iterable[tuple[str, str]], chosen: str | None, *,
 
 
 def text_input(name: str, value: str = "", *, id_: str, **more: object) -> Html:
-    return Html(f"<input{attrs(type='text', name=name, id=id_, value=value, **more)}>")
+    return void("input", type="text", name=name, id=id_, value=value, **more)
 
 
 def message(text: object, kind: str = "info") -> Html:

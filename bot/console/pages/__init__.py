@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from bot.console import signin
 from bot.console.framework import Page
-from bot.console.pages import home
+from bot.console.pages import home, surveys
 
 PAGES: tuple[Page, ...] = (
     home.PAGE,
+    surveys.PAGE,
     signin.PAGE,
 )
