@@ -3,15 +3,25 @@ from /console, sessions, refusals, the form token, the security headers."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
 from bot.content import Content
+from bot.services.safeguarding import iso_week
 from tests import consolekit as ck
 from tests.conftest import ADMIN_ID, OFFICER_ID, close_harness
 
 RESIDENT = 424242
+
+
+def small_numbers(page: str, k: int = 5) -> list[str]:
+    """Figures from 1 to k-1 shown as counts: in number cells, figures and chart labels."""
+    cells = re.findall(r'<td class="num">([^<]*)</td>', page)
+    cells += re.findall(r"<dd>([^<]*)</dd>", page)
+    cells += re.findall(r'<text [^>]*class="value"[^>]*>([^<]*)</text>', page)
+    return [c for c in cells if re.match(rf"^[1-{k - 1}](\D|$)", c)]
 
 
 @pytest.fixture
@@ -104,3 +114,43 @@ async def test_unknown_host_refused(h):
     async with ck.client() as http:
         async with http.get(ck.base(h) + "/console/", headers={"Host": "evil.example"}) as resp:
             assert resp.status == 421
+
+
+async def seed_counts(h) -> None:
+    """Small and large counts everywhere: 3 residents, safeguarding help 3 and 7 times this
+    week, 3 survey responses."""
+    from tests.test_results import CS, safety_answers
+
+    for chat in (5001, 5002, 5003):
+        await h.settle_in(chat)
+    week = iso_week(h.clock.now().date())
+    for n, category in ((3, "crime_asb"), (7, "fraud_scam")):
+        for _ in range(n):
+            await h.services.safety_counts.add(week, [category])
+    answers = safety_answers(4, 2, ("asb",), "yes")
+    await h.services.surveys.insert_completed(CS, [("fishermead", "2026-11-13", answers)] * 3)
+
+
+async def test_safeguarding_page_shows_counts_only_small_ones_hidden(h):
+    await seed_counts(h)
+    async with ck.client() as http:
+        await ck.sign_in(h, http, OFFICER_ID)
+        status, page = await ck.get(http, h, "/console/safeguarding")
+        assert status == 200
+        assert re.search(r'<td class="num">7</td>', page)
+        assert "&lt;5" in page and small_numbers(page) == []
+        status, page = await ck.get(http, h, "/console/safeguarding?weeks=26")
+        assert page.count('<th scope="col" class="num">') == 26
+
+
+async def test_no_page_shows_a_count_from_1_to_k_minus_1(h):
+    await seed_counts(h)
+    pages = ["/console/", "/console/surveys", "/console/surveys/community-safety",
+             "/console/safeguarding", "/console/people", "/console/audit"]  # fmt: skip
+    async with ck.client() as http:
+        await ck.sign_in(h, http, ADMIN_ID)
+        for path in pages:
+            status, page = await ck.get(http, h, path)
+            assert status == 200, path
+            assert small_numbers(page) == [], path
+            assert "5001" not in page and str(ADMIN_ID) not in page, path  # no chat ids

@@ -18,6 +18,7 @@ from typing import Literal
 from bot.roster import Roster
 from storage.console import ConsoleAction, ConsoleStore, InvitedOfficer, Link, LinkKind, Session
 
+INVITE_PREFIX = "invite-"  # /start invite-<token>: the invitation's Telegram deep link
 SIGNIN_VALID = timedelta(minutes=10)
 INVITE_VALID = timedelta(days=3)
 Role = Literal["officer", "admin"]

@@ -65,7 +65,7 @@ async def home(ctx: Ctx) -> web.StreamResponse:
     figures = tag(
         "dl",
         _figure("Residents who get campaign messages", count_text(everyone, k)),
-        _figure("Surveys open now", str(len(open_now))),
+        _figure("Surveys open now", str(len(open_now)), people=False),
         _figure("Survey responses completed", count_text(completed, k)),
         class_="figures",
     )
@@ -82,8 +82,9 @@ async def home(ctx: Ctx) -> web.StreamResponse:
     return ctx.page("Home", body)
 
 
-def _figure(label: str, value: str) -> Html:
-    return tag("div", tag("dt", label), tag("dd", value))
+def _figure(label: str, value: str, *, people: bool = True) -> Html:
+    """A headline figure; `people` False for one that counts no one (surveys, say)."""
+    return tag("div", tag("dt", label), tag("dd", value, class_=None if people else "not-people"))
 
 
 PAGE = Page(title="Home", path="/", routes=(Route("GET", "/", home),))
