@@ -154,16 +154,23 @@ class Ctx:
         return officer_name(self.services, user_id)
 
     def form(
-        self, action: str, *body: object, submit: str, method: str = "post", **more: object
+        self,
+        action: str,
+        *body: object,
+        submit: str,
+        method: str = "post",
+        button: str | None = None,
+        **more: object,
     ) -> Html:
-        """A form to `action` (under /console) with the session's form token (POST only)."""
+        """A form to `action` (under /console) with the session's form token (POST only);
+        `button` is the submit button's class ("secondary", "danger")."""
         token = (
             Html(f"<input{attrs(type='hidden', name='csrf', value=self.officer.csrf)}>")
             if method == "post"
             else Html("")
         )
-        button = tag("button", submit, type="submit")
-        return tag("form", token, join(body), button, action=url(action), method=method, **more)
+        press = tag("button", submit, type="submit", class_=button)
+        return tag("form", token, join(body), press, action=url(action), method=method, **more)
 
     def page(self, title: str, body: object, status: int = 200) -> web.Response:
         return html_response(layout(self.console, title, body, self.officer), status)

@@ -53,12 +53,15 @@ def _actions(ctx: Ctx, user_id: int, role: str) -> Html:
         tag("label", f"Role of {name}", for_=f"role-{ref}", class_="visually-hidden"),
         select("role", ROLE_CHOICES, role, id_=f"role-{ref}"),
         submit="Change role",
+        button="secondary",
         class_="inline",
     )
     remove_form = ctx.form(
         f"/people/{ref}/remove",
-        submit=f"Remove {name}",
+        submit="Remove access",
+        button="danger",
         class_="inline",
+        aria_label=f"Remove {name}'s access",
         data_confirm=f"Remove {name}'s access? Their sessions end at once.",
     )
     return role_form + remove_form
@@ -75,7 +78,7 @@ def officers_table(ctx: Ctx) -> Html:
         since = f"invited, joined {day_text(i.added_at, s.config.tz)}"
         rows.append((ctx.officer_name(i.user_id), i.role, since, _actions(ctx, i.user_id, i.role)))
     cols = [Column("Name"), Column("Role"), Column("Access from"), Column("Change")]
-    return table("Officers", cols, rows)
+    return table("Officers and their roles", cols, rows)
 
 
 def invite_form(ctx: Ctx) -> Html:
