@@ -294,6 +294,16 @@ def _host_of(header: str) -> str:
     return header.rsplit(":", 1)[0] if header.count(":") == 1 else header
 
 
+def _same_origin(console: Console, request: web.Request) -> bool:
+    """A POST's Origin, when the browser sends one, is the console's own (a sign-in form on
+    another site must not sign a browser in as someone else)."""
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return True
+    host = urlsplit(origin).hostname
+    return origin != "null" and host is not None and host in console.hosts()
+
+
 def guard(console: Console) -> Callable[..., Awaitable[web.StreamResponse]]:
     """Middleware: the Host check, then the security headers on whatever is answered."""
 
@@ -301,6 +311,8 @@ def guard(console: Console) -> Callable[..., Awaitable[web.StreamResponse]]:
     async def middleware(request: web.Request, handler: Callable) -> web.StreamResponse:
         if _host_of(request.host) not in console.hosts():
             return web.Response(text="unknown host\n", status=421)
+        if request.method == "POST" and not _same_origin(console, request):
+            return plain_page(console, "Refused", "This form was sent from another site.", 403)
         try:
             resp: web.StreamResponse = await handler(request)
         except web.HTTPException as exc:

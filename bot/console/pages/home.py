@@ -38,10 +38,23 @@ def audience_words(content: Content, a: Audience) -> str:
     return "everyone"
 
 
-def _what(b: Broadcast) -> str:
-    """A broadcast's title: its kind and reference, never the text a person wrote."""
+def _about(content: Content, b: Broadcast) -> str | None:
+    """What an automatic broadcast is about: its campaign, NAG or survey, by name."""
+    ref = b.ref or ""
+    if b.kind == BroadcastKind.CAMPAIGN and ref in content.campaign_by_id:
+        return content.campaign_by_id[ref].title
+    if b.kind == BroadcastKind.REMINDER and ref in content.nag_by_id:
+        return content.nag_by_id[ref].name
+    if b.kind == BroadcastKind.SURVEY_RESULTS and ref in content.survey_by_id:
+        return content.survey_by_id[ref].title
+    return None
+
+
+def _what(content: Content, b: Broadcast) -> str:
+    """A broadcast's title: its kind and what it is about, never the text an officer wrote."""
     kind = KIND_WORDS.get(b.kind, str(b.kind))
-    return f"#{b.id} {kind}" + (f" ({b.ref})" if b.ref else "")
+    about = _about(content, b)
+    return f"#{b.id} {kind}" + (f": {about}" if about else "")
 
 
 async def home(ctx: Ctx) -> web.StreamResponse:
@@ -50,7 +63,7 @@ async def home(ctx: Ctx) -> web.StreamResponse:
     tz, now = s.config.tz, ctx.now()
     page = await ro.scheduled_page(s.broadcasts, now, later=False, page=0, per_page=NEXT)
     rows = [
-        (_what(b), when_text(b.due_at, tz), audience_words(s.content, b.audience),
+        (_what(s.content, b), when_text(b.due_at, tz), audience_words(s.content, b.audience),
          count_text(r.total, k))
         for b, r in page.shown
     ]  # fmt: skip
