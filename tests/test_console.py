@@ -234,3 +234,24 @@ async def test_console_off_by_default_says_so(tmp_path, content):
         assert "not switched on" in h.last_text(OFFICER_ID)
     finally:
         await close_harness(h)
+
+
+@pytest.mark.parametrize(
+    ("section", "problem"),
+    [
+        ("{enabled: true, host: 0.0.0.0}", "needs public_url"),
+        ('{public_url: "http://console.example.org"}', "must be the https:// address"),
+        ('{public_url: "https://example.org/console"}', "scheme://host[:port]"),
+        ("{port: 70000}", "console.port"),
+        ("{session_idle_minutes: 0}", "console.session_idle_minutes"),
+        ("{colour: blue}", "unknown key"),
+    ],
+)
+def test_bad_console_config_is_one_clear_line(tmp_path, section, problem):
+    from bot.config import ConfigError, load_config
+    from tests.conftest import write_config
+
+    with pytest.raises(ConfigError) as err:
+        load_config(write_config(tmp_path, f"console: {section}"), env={})
+    line = str(err.value)
+    assert "\n" not in line and "config.yaml" in line and problem in line

@@ -8,8 +8,8 @@ from bot.console.figures import count_text, when_text
 from bot.console.framework import Ctx, Page, Route
 from bot.console.html import Column, Html, join, table, tag
 from bot.content import Content
+from bot.domain import surveys as dom
 from bot.services import officers as ro
-from bot.services import results as rs
 from storage.broadcasts import Broadcast
 from storage.model import Audience, AudienceKind, BroadcastKind
 
@@ -72,9 +72,10 @@ async def home(ctx: Ctx) -> web.StreamResponse:
         table("What is scheduled next", cols, rows) if rows else tag("p", "Nothing is scheduled.")
     )
     everyone = await s.broadcasts.count_audience(Audience())
-    progress = await rs.progress(s.surveys, s.content.surveys, now.astimezone(tz).date())
-    open_now = [p for p in progress if p.status == "open"]
-    completed = sum(p.completed for p in progress)
+    today = now.astimezone(tz).date()
+    open_now = [x for x in s.content.surveys if dom.status(x, today) == "open"]
+    overview = await s.surveys.overview()  # survey id -> (started, completed)
+    completed = sum(done for _, done in overview.values())
     figures = tag(
         "dl",
         _figure("Residents who get campaign messages", count_text(everyone, k)),
