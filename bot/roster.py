@@ -52,6 +52,18 @@ class Roster:
         invited = self._invited.get(user_id) or self._former.get(user_id)
         return invited.name if invited is not None else None
 
+    def entry(self, user_id: int | None) -> tuple[int, str | None] | None:
+        """As `Config.officer_entry` (position from 1, name), invited officers (former ones
+        too, for histories) numbered after the config's, in the order they joined."""
+        entry = self.config.officer_entry(user_id)
+        if entry is not None or user_id is None:
+            return entry
+        joined = sorted({**self._former, **self._invited}.values(), key=lambda o: o.added_at)
+        for i, o in enumerate(joined, len(self.config.settings.officers) + 1):
+            if o.user_id == user_id:
+                return i, o.name
+        return None
+
     @property
     def roles(self) -> dict[int, str]:
         """Every officer's role: the config's, then the invited ones not in the config."""

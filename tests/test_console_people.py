@@ -44,6 +44,8 @@ async def test_invite_an_officer_then_remove_them(h):
         await h.send(NEW, f"/start {payload}")  # the new officer opens the link in Telegram
         assert "you are now a SaferMK officer" in h.last_text(NEW)
         assert h.services.roster.role_of(NEW) == "officer"
+        # Chat histories (/report, /scheduled) name them too: after the config's two officers.
+        assert h.services.roster.entry(NEW) == (3, "Sam (Safer Neighbourhood Team)")
         async with ck.client() as new:
             await ck.sign_in(h, new, NEW)
             status, page = await ck.get(http := new, h, "/console/")
@@ -57,6 +59,7 @@ async def test_invite_an_officer_then_remove_them(h):
             assert status == 303
             assert (await ck.get(http, h, "/console/"))[0] == 401  # their session ended
         assert h.services.roster.role_of(NEW) is None
+        assert h.services.roster.entry(NEW) == (3, "Sam (Safer Neighbourhood Team)")  # history
         await h.send(NEW, "/console")  # now refused like any resident
         assert "/console/signin/" not in h.last_text(NEW)
         await h.send(NEW, f"/start {payload}")  # the invitation was used up
