@@ -177,7 +177,13 @@ class Ctx:
 
 
 def url(path: str) -> str:
+    """A console path ("/surveys") as served ("/console/surveys")."""
     return PREFIX + (path if path != "/" else "/")
+
+
+def redirect(path: str) -> web.Response:
+    """See other: after a POST that changed something, back to a page (path under /console)."""
+    return web.Response(status=303, headers={"Location": url(path)})
 
 
 def officer_name(services: Services, user_id: int | None) -> str:

@@ -53,6 +53,11 @@ def void(element: str, /, **attributes: object) -> Html:
     return Html(f"<{element}{attrs(**attributes)}/>")
 
 
+def hidden(name: str, value: object) -> Html:
+    """A hidden form field (e.g. what a Confirm page carries on to the POST that acts)."""
+    return void("input", type="hidden", name=name, value=value)
+
+
 def link(href: str, text: object, **attributes: object) -> Html:
     return tag("a", text, href=href, **attributes)
 

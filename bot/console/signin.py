@@ -15,6 +15,7 @@ from bot.console.framework import (
     html_response,
     layout,
     plain_page,
+    redirect,
     url,
 )
 from bot.console.html import Html, attrs, tag
@@ -63,7 +64,7 @@ async def signin(console: Console, request: web.Request) -> web.StreamResponse:
     started = await access.sign_in(s.console, s.roster, str(form.get("token", "")), console.now())
     if started is None:
         return plain_page(console, "Sign in", REFUSED, 403)
-    resp = web.Response(status=303, headers={"Location": url("/")})
+    resp = redirect("/")
     resp.set_cookie(
         COOKIE,
         started.token,

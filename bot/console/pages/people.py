@@ -11,7 +11,7 @@ import re
 from aiohttp import web
 
 from bot.console.figures import day_text
-from bot.console.framework import Ctx, Page, Route, url
+from bot.console.framework import Ctx, Page, Route, redirect
 from bot.console.html import (
     Column,
     Html,
@@ -159,7 +159,7 @@ async def change_role(ctx: Ctx) -> web.StreamResponse:
     )
     if not ok:
         return await people(ctx, message("That role could not be changed.", "error"), 400)
-    return web.Response(status=303, headers={"Location": url("/people")})
+    return redirect("/people")
 
 
 async def remove(ctx: Ctx) -> web.StreamResponse:
@@ -168,7 +168,7 @@ async def remove(ctx: Ctx) -> web.StreamResponse:
     ok = user is not None and await access.remove(s.console, s.roster, ctx.officer, user, ctx.now())
     if not ok:
         return await people(ctx, message("That officer could not be removed.", "error"), 400)
-    return web.Response(status=303, headers={"Location": url("/people")})
+    return redirect("/people")
 
 
 PAGE = Page(
