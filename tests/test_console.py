@@ -184,7 +184,14 @@ async def test_a_sign_in_posted_from_another_site_is_refused(h):
             allow_redirects=False,
         ) as resp:
             assert resp.status == 403
-        status, _ = await ck.open_link(http, link)  # the link was not used up by it
+        async with http.post(
+            ck.base(h) + "/console/signin",
+            data={"token": token},
+            headers={"Origin": "null", "Sec-Fetch-Site": "cross-site"},
+            allow_redirects=False,
+        ) as resp:
+            assert resp.status == 403
+        status, _ = await ck.open_link(http, link)  # the link was not used up by them
         assert status == 303
 
 

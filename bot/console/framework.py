@@ -301,13 +301,18 @@ def _host_of(header: str) -> str:
 
 
 def _same_origin(console: Console, request: web.Request) -> bool:
-    """A POST's Origin, when the browser sends one, is the console's own (a sign-in form on
-    another site must not sign a browser in as someone else)."""
+    """A POST comes from the console's own pages (a sign-in form on another site must not sign
+    a browser in as someone else). Browsers say where a request comes from in Sec-Fetch-Site;
+    an Origin, when a real one is sent, must be ours too. (With Referrer-Policy: no-referrer,
+    Chromium sends "Origin: null" even for our own forms, so null alone decides nothing.)"""
+    site = request.headers.get("Sec-Fetch-Site")
+    if site is not None and site not in ("same-origin", "none"):
+        return False
     origin = request.headers.get("Origin")
-    if origin is None:
+    if origin is None or origin == "null":
         return True
     host = urlsplit(origin).hostname
-    return origin != "null" and host is not None and host in console.hosts()
+    return host is not None and host in console.hosts()
 
 
 def guard(console: Console) -> Callable[..., Awaitable[web.StreamResponse]]:
