@@ -51,6 +51,7 @@ from bot.handlers import (
     admin,
     areas,
     campaigns,
+    console,
     fallback,
     languages,
     membership,
@@ -72,7 +73,8 @@ from bot.handlers.registry import Callback, Command, Destination, allowed
 from bot.ops.alerts import AdminAlerts
 from bot.ops.status import OpenProblem, Problem
 from bot.render.text import e, when_words
-from bot.serving import start_serving, stop_serving, wire_ops
+from bot.services import access
+from bot.serving import start_serving, stop_serving, wire_console, wire_ops
 from bot.telegram import flood
 from bot.telegram.http import BotApiRequest
 from bot.telegram.pacing import Pacer
@@ -80,6 +82,7 @@ from bot.telegram.polling import PollingRequest
 from bot.telegram.processing import PerChatOrderedProcessor
 from bot.telegram.stopping import StoppingApplication
 from storage.broadcasts import BroadcastStore
+from storage.console import ConsoleStore
 from storage.db import Database, DatabaseUnavailable
 from storage.residents import Residents
 from storage.safety import SafetyCounts
@@ -101,6 +104,7 @@ FEATURES: tuple[Feature, ...] = (
     wizard.FEATURE,
     officers.FEATURE,
     admin.FEATURE,
+    console.FEATURE,
     results.FEATURE,
     surveys.FEATURE,
     areas.FEATURE,
@@ -133,6 +137,7 @@ def make_services(config: Config, content: Content, clock: Clock | None = None) 
         surveys=SurveyStore(db),
         broadcasts=BroadcastStore(db),
         safety_counts=SafetyCounts(db),
+        console=ConsoleStore(db),
     )
 
 
@@ -143,7 +148,7 @@ def _guard(command: Command) -> Callable[..., Any]:
 
     @wraps(command.callback)
     async def guarded(update: Update, context: BotContext) -> None:
-        role = context.services.config.role_of(
+        role = context.services.roster.role_of(
             update.effective_user.id if update.effective_user else None
         )
         if not allowed(command.audience, role):
@@ -190,7 +195,8 @@ async def on_error(update: object, context: BotContext) -> None:
 # The order residents see in the command menu and /help: most useful first, officers' last.
 MENU_ORDER = [
     "start", "nag", "meetings", "campaigns", "survey", "settings", "help", "privacy", "mydata",
-    "forget", "stop", "broadcast", "scheduled", "report", "results", "safety", "reload",
+    "forget", "stop", "broadcast", "scheduled", "report", "results", "safety", "console",
+    "reload",
 ]  # fmt: skip
 
 
@@ -254,7 +260,8 @@ async def publish_commands(app: Application) -> None:
     s = services_of(app)
     await app.bot.set_my_commands(command_menu(s.commands, s, None), scope=BotCommandScopeDefault())
     record = officer_menus_path(s.config)
-    published = set(s.config.officer_roles)
+    roles = s.roster.roles  # the config's officers and those invited through the console
+    published = set(roles)
     for former in sorted(_read_officer_menus(record) - published):
         try:
             await app.bot.delete_my_commands(scope=BotCommandScopeChat(former))
@@ -263,7 +270,7 @@ async def publish_commands(app: Application) -> None:
         except TelegramError as exc:  # try again at the next start
             logger.warning("Former officer's menu not removed yet: %s", exc)
             published.add(former)
-    for officer_id, role in s.config.officer_roles.items():
+    for officer_id, role in roles.items():
         try:
             await app.bot.set_my_commands(
                 command_menu(s.commands, s, role), scope=BotCommandScopeChat(officer_id)
@@ -290,6 +297,7 @@ async def startup(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     s = services_of(app)
     if not s.db.is_open:
         await s.db.open()
+    await access.reload_roster(s.console, s.roster)
     await start_serving(app, s)
     await publish_commands(app)
     for feature in s.features:
@@ -368,7 +376,7 @@ def admin_alerts(app: Application[Any, Any, Any, Any, Any, Any], s: Services) ->
     return AdminAlerts(
         s.status,
         s.clock,
-        lambda: s.config.admin_ids,
+        lambda: [i for i, role in s.roster.roles.items() if role == "admin"],
         send,
         render,
         cooldown=timedelta(minutes=cfg.cooldown_minutes),
@@ -434,6 +442,7 @@ def build_application(
     services.delivery, services.broadcasting = delivery, broadcasting
     flood.install(app, services)  # the per-chat budget (issue 20)
     wire_ops(app, services, metrics, (sending, polling))
+    wire_console(app, services)
 
     private = filters.ChatType.PRIVATE
     for c in commands:

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
+from bot.config_console import ConsoleSection
 from bot.config_http import HttpSection, check_webhook_url, webhook_secret_problem
 
 _SECRET_KEY = "survey.secret"
@@ -163,6 +164,7 @@ class Settings(_Strict):
     alerts: AlertsSection = AlertsSection()
     http: HttpSection = HttpSection()
     languages: LanguagesSection = LanguagesSection()
+    console: ConsoleSection = ConsoleSection()
 
     @field_validator("timezone")
     @classmethod

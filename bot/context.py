@@ -38,7 +38,8 @@ from bot.modelstore import default_store
 from bot.ops.alerts import AdminAlerts
 from bot.ops.metrics import Metrics
 from bot.ops.status import OpsStatus
-from bot.ports import BroadcastingPort, DeliveryPort
+from bot.ports import BroadcastingPort, ConsolePort, DeliveryPort
+from bot.roster import Roster
 from bot.runtime import (
     LanguageCache,
     SeenCache,
@@ -47,6 +48,7 @@ from bot.runtime import (
     reading_language,
 )
 from storage.broadcasts import BroadcastStore
+from storage.console import ConsoleStore
 from storage.db import Database
 from storage.residents import Residents
 from storage.safety import SafetyCounts
@@ -159,6 +161,7 @@ class Services:
     surveys: SurveyStore
     broadcasts: BroadcastStore
     safety_counts: SafetyCounts
+    console: ConsoleStore
     areas: AreaIndex = field(init=False)
     understandings: dict[str, Understanding] = field(init=False)  # by language
     guesser: Guesser = field(init=False)  # which language a message is in
@@ -180,8 +183,13 @@ class Services:
     metrics: Metrics = field(init=False, repr=False)
     # The HTTP server (bot/ops/server.py) when configured: started and stopped by bot/app.py.
     server: Lifecycle | None = None
+    # The officers' web console (bot/console/) when configured: started and stopped likewise.
+    console_server: ConsolePort | None = None
+    # Who is an officer: the config's, and those invited through the console (bot/roster.py).
+    roster: Roster = field(init=False)
 
     def __post_init__(self) -> None:
+        self.roster = Roster(self.config)
         self.status = OpsStatus(self.clock)
         self.metrics = Metrics()
         self.set_content(self.content_all)

@@ -92,3 +92,16 @@ class BroadcastingPort(Protocol):
     async def enqueue_personal(
         self, kind: BroadcastKind, ref: str, messages: Sequence[tuple[int, str]]
     ) -> int: ...
+
+
+class ConsolePort(Protocol):
+    """The officers' web console's server (bot/console/server.py: ConsoleServer)."""
+
+    @property
+    def url(self) -> str: ...
+
+    def signin_url(self, token: str) -> str: ...
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...

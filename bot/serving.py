@@ -1,6 +1,7 @@
 """The composition root's operations part: the HTTP server (with the webhook route in webhook
-mode), the readiness and metrics hooks into the transport, the database and the sender, and the
-jobs that keep readiness current. bot/app.py calls `wire_ops` when it builds the Application and
+mode), the officers' web console (its own server, bot/console/), the readiness and metrics hooks
+into the transport, the database and the sender, and the jobs that keep readiness current.
+bot/app.py calls `wire_ops` and `wire_console` when it builds the Application and
 `start_serving` / `stop_serving` from post_init / post_shutdown.
 """
 
@@ -13,6 +14,8 @@ from telegram.ext import Application, TypeHandler
 from telegram.request import BaseRequest
 
 from bot.config_http import webhook_path
+from bot.console.pages import PAGES
+from bot.console.server import ConsoleServer
 from bot.context import BotContext, Services
 from bot.ops import readiness
 from bot.ops.server import OpsServer
@@ -89,6 +92,20 @@ def wire_ops(
             app.job_queue.run_repeating(webhook_info, WEBHOOK_INFO_S, name="webhook-info")
 
 
+def wire_console(app: Application[Any, Any, Any, Any, Any, Any], services: Services) -> None:
+    """The officers' web console (console.enabled), served beside the ops server."""
+    if not services.config.settings.console.enabled:
+        return
+
+    def bot_username() -> str | None:
+        try:
+            return app.bot.username
+        except RuntimeError:  # not initialised yet
+            return None
+
+    services.console_server = ConsoleServer(services, PAGES, bot_username)
+
+
 async def start_serving(app: Application[Any, Any, Any, Any, Any, Any], s: Services) -> None:
     """Listen (when configured), then in webhook mode tell Telegram where to post updates."""
     if s.server is not None:
@@ -98,6 +115,17 @@ async def start_serving(app: Application[Any, Any, Any, Any, Any, Any], s: Servi
             http = s.config.settings.http
             raise RuntimeError(
                 f"cannot listen on {http.host}:{http.bind_port} (http.host, http.port): "
+                f"{exc.strerror or exc}"
+            ) from None
+    if s.console_server is not None:
+        try:
+            await s.console_server.start()
+        except OSError as exc:
+            if s.server is not None:
+                await s.server.stop()
+            c = s.config.settings.console
+            raise RuntimeError(
+                f"cannot listen on {c.host}:{c.port} (console.host, console.port): "
                 f"{exc.strerror or exc}"
             ) from None
     if s.config.webhook:
@@ -111,3 +139,5 @@ async def stop_serving(s: Services) -> None:
     down (a restart, say) and posts it when the bot is back."""
     if s.server is not None:
         await s.server.stop()
+    if s.console_server is not None:
+        await s.console_server.stop()

@@ -102,7 +102,7 @@ def origin(t: Texts, s: Services, b: Broadcast) -> str:
         return t.get("broadcast.origin_reminder")
     if b.kind == BroadcastKind.SURVEY_RESULTS:
         return t.get("broadcast.origin_results")
-    who = officer_name(t, s.config.officer_entry(b.created_by), b.created_by)
+    who = officer_name(t, s.roster.entry(b.created_by), b.created_by)
     return t.get("broadcast.origin_officer", who=who)
 
 
@@ -145,7 +145,7 @@ def list_line(t: Texts, s: Services, b: Broadcast, r: Reach, current: datetime) 
         )
     if b.kind == BroadcastKind.OFFICER:
         # Who scheduled it, in short: "Sam" of "Sam (Safer Neighbourhood Team)".
-        who = officer_name(t, s.config.officer_entry(b.created_by), b.created_by)
+        who = officer_name(t, s.roster.entry(b.created_by), b.created_by)
         line += t.get("broadcast.list_by", who=who.split(" (")[0])
     return line
 
@@ -261,6 +261,6 @@ def audit_trail(s: Services, t: Texts, rows: Sequence[AuditRow], current: dateti
         if a.actor_id is None:
             lines.append(t.get("broadcast.audit_line_auto", when=when, action=action))
             continue
-        who = officer_name(t, s.config.officer_entry(a.actor_id), a.actor_id)
+        who = officer_name(t, s.roster.entry(a.actor_id), a.actor_id)
         lines.append(t.get("broadcast.audit_line", when=when, action=action, who=who))
     return "\n".join(lines)

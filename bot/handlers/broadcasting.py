@@ -77,7 +77,7 @@ class ChatOfficers:
 
     async def send(self, text: str, markup: InlineKeyboardMarkup | None = None) -> int:
         told = 0
-        for officer_id in self.services.config.officer_roles:
+        for officer_id in self.services.roster.roles:
             try:
                 await self.app.bot.send_message(
                     officer_id, text, parse_mode=ParseMode.HTML, reply_markup=markup

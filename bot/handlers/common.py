@@ -118,7 +118,7 @@ def officer_id(update: Update, context: BotContext) -> int | None:
     """The sender's user id if they are an officer or admin (checked on every press: buttons
     can be forwarded)."""
     user = update.effective_user
-    role = context.services.config.role_of(user.id if user else None)
+    role = context.services.roster.role_of(user.id if user else None)
     return user.id if user is not None and allowed("officer", role) else None
 
 

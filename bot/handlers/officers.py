@@ -145,13 +145,20 @@ def _handlers(services: Services) -> Sequence[Handler]:
         (on_button(cd.ConfirmSendNow, on_confirm_send_now), Group.FEATURES),
         (on_button(cd.ConfirmRetime, on_confirm_retime), Group.FEATURES),
     ]
-    officers = list(services.config.officer_roles)
-    if officers:
-        # Officers' typed answers come before the safeguarding check and the features, so an
-        # officer's campaign text about knife crime is never answered with helplines or taken
-        # for an area search; what is not an answer falls through untouched.
-        typed = filters.ChatType.PRIVATE & filters.User(officers) & filters.TEXT & ~filters.COMMAND
-        out.append((MessageHandler(typed, on_officer_text), Group.OFFICER_INPUT))
+    # Officers' typed answers come before the safeguarding check and the features, so an
+    # officer's campaign text about knife crime is never answered with helplines or taken for
+    # an area search; what is not an answer falls through untouched. The filter follows the
+    # roster: officers invited through the console are in it once they join.
+    who = filters.User(list(services.roster.roles), allow_empty=False)
+
+    def follow() -> None:
+        now_ids = set(services.roster.roles)
+        who.remove_user_ids(set(who.user_ids) - now_ids)
+        who.add_user_ids(now_ids)
+
+    services.roster.on_change.append(follow)
+    typed = filters.ChatType.PRIVATE & who & filters.TEXT & ~filters.COMMAND
+    out.append((MessageHandler(typed, on_officer_text), Group.OFFICER_INPUT))
     return out
 
 

@@ -63,7 +63,7 @@ def _nag_order(services: Services) -> list[str]:
 
 def _is_admin(update: Update, services: Services) -> bool:
     user = update.effective_user
-    return services.config.role_of(user.id if user else None) == "admin"
+    return services.roster.role_of(user.id if user else None) == "admin"
 
 
 async def send_results(
@@ -212,7 +212,7 @@ async def list_surveys(update: Update, context: BotContext) -> None:
 async def on_results_button(update: Update, context: BotContext) -> None:
     """A survey picked from the /results list (checked again: buttons can be forwarded)."""
     s = context.services
-    role = s.config.role_of(update.effective_user.id if update.effective_user else None)
+    role = s.roster.role_of(update.effective_user.id if update.effective_user else None)
     if not allowed("officer", role):
         await answer(update, texts(context).get("common.stale_button"))
         return

@@ -24,6 +24,7 @@ from bot.handlers.common import (
     reply,
     texts,
 )
+from bot.handlers.console import INVITE_PREFIX, accept_invite
 from bot.handlers.languages import language_keyboard, set_language
 from bot.handlers.navigation import send_menu, show_menu
 from bot.handlers.registry import Command, Group, allowed
@@ -39,7 +40,7 @@ DEEP_LINK = re.compile(r"^(nag|survey)_([a-z0-9_-]{1,40})$")
 def _officer_commands(update: Update, context: BotContext) -> str | None:
     """The sender's officer commands, one a line; None for a resident."""
     t = texts(context)
-    role = context.services.config.role_of(
+    role = context.services.roster.role_of(
         update.effective_user.id if update.effective_user else None
     )
     lines = [
@@ -59,6 +60,9 @@ async def begin(update: Update, context: BotContext, payload: str) -> None:
     """/start with its deep link (after the language question, when one was asked)."""
     s = context.services
     t = texts(context)
+    if payload.startswith(INVITE_PREFIX):  # an officer's invitation from the console
+        await accept_invite(update, context, payload.removeprefix(INVITE_PREFIX))
+        return
     commands = None if payload else _officer_commands(update, context)
     if commands is not None:
         await reply(update, t.get("officer.start", commands=commands))

@@ -50,7 +50,7 @@ def is_priority(update: Update) -> bool:
 
 def is_officer(services: Services, update: Update) -> bool:
     user = update.effective_user
-    return services.config.role_of(user.id if user is not None else None) is not None
+    return services.roster.role_of(user.id if user is not None else None) is not None
 
 
 def is_urgent(services: Services, update: Update) -> bool:

@@ -574,6 +574,8 @@
     $("#drafts").hidden = !meta.drafts || meta.drafts.length === 0;
     $("#draft-list").textContent = (meta.drafts || []).join(", ");
     $("#content-dir").textContent = meta.content_dir;
+    $("#console-tool").hidden = !meta.console_url;
+    if (meta.console_url) $("#console-link").href = meta.console_url;
     const select = $("#link-select");
     const chosen = select.value;
     select.replaceChildren();

@@ -1,0 +1,16 @@
+"""Every page of the console, in the navigation's order (docs/console.md: adding a page)."""
+
+from __future__ import annotations
+
+from bot.console import signin
+from bot.console.framework import Page
+from bot.console.pages import audit, home, people, safeguarding, surveys
+
+PAGES: tuple[Page, ...] = (
+    home.PAGE,
+    surveys.PAGE,
+    safeguarding.PAGE,
+    people.PAGE,
+    audit.PAGE,
+    signin.PAGE,
+)
