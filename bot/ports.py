@@ -1,10 +1,10 @@
 """What `Services` (bot/context.py) holds of the parts built after it, as Protocols.
 
 The composition root builds the broadcast delivery (bot/delivery.py) and the broadcast service
-(bot/broadcasting.py) with the services object, and those modules import bot/context.py. So the
-context names them here only by what the rest of the bot calls on them: the modules below
-import nothing of the bot's own, and the import graph stays free of circles
-(tests/test_import_graph.py).
+(bot/services/broadcasts.py; on Telegram, bot/handlers/broadcasting.py) with the services
+object, and those modules import bot/context.py. So the context names them here only by what
+the rest of the bot calls on them: this module imports only storage/ and a service's plain
+values, and the import graph stays free of circles (tests/test_import_graph.py).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from bot.services.officers import Scheduled
 from storage.broadcasts import Broadcast
 from storage.model import BroadcastKind, BroadcastSpec
 
@@ -47,13 +48,15 @@ class DeliveryPort(Protocol):
 
 
 class BroadcastingPort(Protocol):
-    """Every workflow around a broadcast (bot/broadcasting.py: BroadcastService)."""
+    """Every workflow around a broadcast (bot/services/broadcasts.py: Broadcasts)."""
 
     def kick(self) -> None: ...
 
     async def create(self, spec: BroadcastSpec, *, force: bool = False) -> Created | Duplicate: ...
 
     async def rebuild_jobs(self) -> int: ...
+
+    async def scheduled(self) -> Scheduled: ...
 
     async def cancel(
         self,

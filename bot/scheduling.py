@@ -2,10 +2,10 @@
 
 The database is the source of truth. At start (and on /reload, and every night) the campaign
 calendar and the NAG meeting reminders become broadcast rows with stable keys, so a restart or a
-reload never duplicates them; then the broadcast service (bot/broadcasting.py) rebuilds one job
-per pending broadcast under a stable name. APScheduler skips a job that is more than a second
-late unless told otherwise, so jobs carry misfire_grace_time=None, and a sweep every minute
-catches anything a job missed.
+reload never duplicates them; then the broadcast service (bot/services/broadcasts.py) rebuilds
+one job per pending broadcast under a stable name. APScheduler skips a job that is more than a
+second late unless told otherwise, so jobs carry misfire_grace_time=None, and a sweep every
+minute catches anything a job missed.
 """
 
 from __future__ import annotations

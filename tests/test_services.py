@@ -6,16 +6,27 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import AsyncIterator
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from bot.content import Content
+from bot.clock import FixedClock
+from bot.config import Config, load_config
+from bot.content import Content, Texts
+from bot.content.surveys import Question
+from bot.domain import surveys as dom
+from bot.ops.status import OpsStatus
+from bot.ports import Created, Duplicate
+from bot.runtime import SeenCache
+from bot.services import answering as sa
+from bot.services import broadcasts as bs
 from bot.services import export as ex
 from bot.services import officers as ro
 from bot.services import residents as rv
 from bot.services import results as rs
+from bot.services import retention as rt
 from bot.services import surveys as sv
 from storage.broadcasts import BroadcastStore
 from storage.db import Database
@@ -28,8 +39,8 @@ from storage.model import (
     BroadcastSpec,
 )
 from storage.residents import Residents
-from storage.surveys import SurveyStore
-from tests.conftest import LONDON
+from storage.surveys import Answer, SurveyStore
+from tests.conftest import LONDON, write_config
 from tests.test_results import seed_safety, survey
 from tests.test_surveys import CS
 
@@ -366,3 +377,240 @@ async def test_settings_change_only_when_different_and_reminders_need_an_area(db
     rem = await rv.change_setting(residents, 1, "reminders", flipped, later)
     assert not rem.need_area and rem.resident is not None
     assert rem.resident.remind_meetings is flipped
+
+
+# ---------------------------------------------------------------- the broadcast service
+
+
+class Ports:
+    """The broadcast service's two ports and the sender's kick, as records (no Telegram)."""
+
+    def __init__(self) -> None:
+        self.timers: dict[int, datetime] = {}
+        self.told: list[tuple[str, int | None]] = []
+        self.kicks = 0
+
+    def at(self, broadcast_id: int, when: datetime) -> None:
+        self.timers[broadcast_id] = when
+
+    def drop(self, broadcast_id: int) -> None:
+        self.timers.pop(broadcast_id, None)
+
+    async def tell(self, text: str, cancel: int | None = None) -> int:
+        self.told.append((text, cancel))
+        return 1
+
+    def kick(self) -> None:
+        self.kicks += 1
+
+
+@dataclass
+class Parts:
+    config: Config
+    clock: FixedClock
+    broadcasts: BroadcastStore
+    status: OpsStatus
+    delivery: Ports
+    content: Content
+
+    def texts(self, lang: str = "en") -> Texts:
+        return self.content.t(lang)
+
+
+def broadcasts(db: Database, content: Content, tmp_path: Path) -> tuple[bs.Broadcasts, Ports]:
+    ports = Ports()
+    clock = FixedClock(NOW)
+    config = load_config(write_config(tmp_path), env={})
+    parts = Parts(config, clock, BroadcastStore(db), OpsStatus(clock), ports, content)
+    return bs.Broadcasts(parts, ports, ports), ports  # type: ignore[arg-type]
+
+
+async def test_broadcast_service_schedules_guards_duplicates_and_honours_the_shown_time(
+    db: Database, content: Content, tmp_path: Path
+):
+    service, ports = broadcasts(db, content, tmp_path)
+    await resident(db, 1)
+    at = NOW + timedelta(hours=2)
+    spec = BroadcastSpec(
+        BroadcastKind.OFFICER, "Hello", Audience(AudienceKind.ALL), at, created_by=OFFICER,
+        fingerprint="f1",
+    )  # fmt: skip
+    made = await service.create(spec)
+    assert isinstance(made, Created) and ports.timers == {made.broadcast.id: at}
+    assert ports.kicks == 0, "not due yet"
+    again = await service.create(replace(spec, key="other"))
+    assert isinstance(again, Duplicate) and again.other.id == made.broadcast.id
+    bid = made.broadcast.id
+    listed = await service.scheduled()
+    assert [b.id for b in listed.soon] == [bid]
+    later = NOW + timedelta(hours=5)
+    assert await service.retime(bid, later, OFFICER, expected_due=NOW) is None, "shown time old"
+    moved = await service.retime(bid, later, OFFICER, expected_due=at)
+    assert moved is not None and ports.timers[bid] == later
+    sent = await service.send_now(bid, OFFICER, expected_due=later)
+    assert sent is not None and ports.kicks == 1, "due now: the sender is woken"
+    assert not await service.cancel(bid, OFFICER, expected_due=later), "it went out already"
+
+
+async def test_broadcast_service_cancels_and_tells_officers_of_notices_and_expiry(
+    db: Database, content: Content, tmp_path: Path
+):
+    service, ports = broadcasts(db, content, tmp_path)
+    at = NOW + timedelta(hours=3)
+    made = await service.create(
+        BroadcastSpec(BroadcastKind.OFFICER, "Bye", Audience(AudienceKind.ALL), at, created_by=1)
+    )
+    assert isinstance(made, Created)
+    assert await service.cancel(made.broadcast.id, OFFICER, expected_due=at)
+    assert ports.timers == {}
+    auto = BroadcastSpec(
+        BroadcastKind.CAMPAIGN, "Tip", Audience(AudienceKind.ALL), NOW + timedelta(hours=20),
+        key="campaign:tip",
+    )  # fmt: skip
+    tip = await service.create(auto)
+    assert isinstance(tip, Created)
+    assert await service.send_notices() == 1
+    assert ports.told[-1][1] == tip.broadcast.id, "the notice carries a Cancel for it"
+    assert await service.send_notices() == 0, "once"
+    assert await service.expire(tip.broadcast, NOW, 30.0)
+    assert "30" in ports.told[-1][0] and ports.told[-1][1] is None
+    assert service.send_time(NOW, urgent=True) == NOW
+
+
+# ---------------------------------------------------------------- answering and leaving a survey
+
+
+def a_value(q: Question) -> Answer:
+    """Some valid answer to `q` by its type (the first button; nothing for typed ones)."""
+    if q.type in ("single", "yesno", "rating"):
+        return dom.button_answer(q, q.choices()[0].id)
+    return None
+
+
+async def test_answering_moves_on_goes_back_and_refuses_a_stale_press(
+    db: Database, content: Content
+):
+    store, s, surveys = SurveyStore(db), survey(content, CS), content.survey_by_id
+    day = date(2026, 11, 25)
+    resp = await sv.start(store, s, "r1", "fishermead", NOW)
+    assert await sa.pressed(store, surveys, "r2", resp.id, resp.step) is None, "someone else's"
+    at = await sa.pressed(store, surveys, "r1", resp.id, resp.step)
+    assert at is not None and at.question.id == "safe_day"
+    given = await sa.give(store, at, ("4",), NOW, day)
+    assert given.next is not None and given.next.id == "safe_dark"
+    assert given.moved is not None and given.moved.step == resp.step + 1
+    assert await store.answers(resp.id) == {"safe_day": ("4",)}
+    assert await sa.pressed(store, surveys, "r1", resp.id, resp.step) is None, "an old step"
+    now_on = await sa.current(store, surveys, "r1")
+    assert now_on is not None and now_on.question.id == "safe_dark"
+    back = await sa.back(store, now_on, NOW, 55)
+    assert back is not None and (back.resp.current, back.resp.message_id) == ("safe_day", 55)
+    first = await sa.current(store, surveys, "r1")
+    assert first is not None and await sa.back(store, first, NOW, 55) is None, "the first"
+
+
+async def test_answering_drafts_picks_and_finishes_on_the_last_question(
+    db: Database, content: Content
+):
+    store, s, surveys = SurveyStore(db), survey(content, CS), content.survey_by_id
+    day = date(2026, 11, 25)
+    await sv.start(store, s, "r1", "fishermead", NOW)
+    seen: list[str] = []
+    while (at := await sa.current(store, surveys, "r1")) is not None:
+        seen.append(at.question.id)
+        value = a_value(at.question)
+        if at.question.type == "multi":
+            assert isinstance(await sa.picks(store, at), dom.Invalid), "none picked yet"
+            option = at.question.options[0].id
+            drafted = await sa.toggle(store, at, option, NOW)
+            assert isinstance(drafted, sa.Drafted) and drafted.resp.draft == (option,)
+            at = await sa.current(store, surveys, "r1")
+            assert at is not None
+            value = await sa.picks(store, at)
+            assert value == (option,)
+        given = await sa.give(store, at, value, NOW, day)
+    assert given.next is None and given.moved is None, "finished on the last"
+    assert seen[0] == "safe_day" and seen[-1] == "anything_else"
+    assert await store.has_completed(s.id, "r1")
+
+
+async def test_leaving_a_survey_asks_first_only_when_answers_would_go(
+    db: Database, content: Content
+):
+    store, s, surveys = SurveyStore(db), survey(content, CS), content.survey_by_id
+    day = date(2026, 11, 25)
+    resp = await sv.start(store, s, "r1", "fishermead", NOW)
+    assert not (await sa.leaving(store, s, resp)).asks_first, "nothing saved yet"
+    at = await sa.current(store, surveys, "r1")
+    assert at is not None
+    await sa.give(store, at, ("4",), NOW, day)
+    left = await sa.stop(store, s, resp, NOW, day)
+    assert left.asks_first and left.keep is None and not left.changing
+    assert await sa.current(store, surveys, "r1") is None, "stopped"
+    assert not await store.has_completed(s.id, "r1")
+
+
+async def test_the_survey_list_and_reopening(db: Database, content: Content):
+    store, s = SurveyStore(db), survey(content, CS)
+    day = date(2026, 11, 25)
+    assert (await sv.listing(store, content.surveys, "r1", None, day)).need_area
+    listed = await sv.listing(store, content.surveys, "r1", "fishermead", day)
+    assert (s, "") in listed.items
+    resp = await sv.start(store, s, "r1", "fishermead", NOW)
+    in_progress = await sv.listing(store, content.surveys, "r1", None, day)
+    assert not in_progress.need_area and (s, "in_progress") in in_progress.items
+    assert await sv.resume(store, resp, NOW) == {}
+    assert await sv.reopen(store, s, "r1", NOW) is None, "not finished"
+
+
+# ---------------------------------------------------------------- destinations, membership
+
+
+async def test_a_destination_waits_for_area_and_consent_and_is_taken_once(
+    db: Database, content: Content
+):
+    residents, nags = Residents(db), content.nag_by_id
+    waiting = await rv.wait_for(residents, 1, "survey:cs", NOW)
+    assert waiting.pending == "survey:cs"
+    assert await rv.take_destination(residents, nags, waiting) is None, "no area yet"
+    await residents.set_nag(1, "fishermead", NOW)
+    await residents.set_consent(1, False, NOW)
+    ready = await residents.get(1)
+    assert await rv.take_destination(residents, nags, ready) == ("survey", "cs")
+    assert await rv.take_destination(residents, nags, ready) is None, "pressed twice: once"
+    again = await residents.get(1)
+    assert again is not None and again.pending is None
+
+
+async def test_reminders_toggle_and_reachability(db: Database):
+    residents = Residents(db)
+    await residents.touch(1, NOW)
+    assert await rv.toggle_reminders(residents, 1, NOW) is None, "no area: nothing to remind"
+    await residents.set_nag(1, "fishermead", NOW)
+    was = (await residents.get(1)).remind_meetings  # type: ignore[union-attr]
+    flipped = await rv.toggle_reminders(residents, 1, NOW)
+    assert flipped is not None and flipped.remind_meetings is not was
+    await rv.reachable(residents, 1, False, NOW)
+    assert not (await residents.get(1)).active  # type: ignore[union-attr]
+    await rv.reachable(residents, 1, True, NOW)
+    assert (await residents.get(1)).active  # type: ignore[union-attr]
+
+
+# ---------------------------------------------------------------- retention
+
+
+async def test_last_seen_is_written_once_a_day_and_a_year_unseen_is_forgotten(db: Database):
+    residents, cache = Residents(db), SeenCache()
+    await residents.touch(1, NOW)
+    day = NOW.date()
+    await rt.note_seen(db, residents, cache, 1, NOW, day)
+    assert 1 in cache.chats and cache.day == day.isoformat()
+    year_on = day + timedelta(days=rt.RETENTION_DAYS + 1)
+    forgotten: list[int] = []
+
+    async def forget(chat: int) -> None:
+        forgotten.append(chat)
+        await residents.delete(chat)
+
+    assert await rt.purge_expired(residents, forget, day) == 0
+    assert await rt.purge_expired(residents, forget, year_on) == 1 and forgotten == [1]

@@ -11,6 +11,7 @@ from bot.context import BotContext, Services
 from bot.features import Feature, Handler
 from bot.handlers.common import now
 from bot.handlers.registry import Group
+from bot.services import residents
 
 
 async def on_my_chat_member(update: Update, context: BotContext) -> None:
@@ -20,7 +21,7 @@ async def on_my_chat_member(update: Update, context: BotContext) -> None:
         return
     status = change.new_chat_member.status
     active = status not in (ChatMember.BANNED, ChatMember.LEFT)
-    await context.services.residents.set_active(change.chat.id, active, now(context))
+    await residents.reachable(context.services.residents, change.chat.id, active, now(context))
 
 
 def _handlers(services: Services) -> Sequence[Handler]:

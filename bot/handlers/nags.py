@@ -31,6 +31,7 @@ from bot.handlers.common import (
 from bot.handlers.registry import Command, Group
 from bot.render.keyboards import button, meeting_keyboard, nag_choice_keyboard, nag_keyboard
 from bot.render.text import meetings_text, nag_card, next_meeting_text
+from bot.services import residents
 
 logger = logging.getLogger(__name__)
 
@@ -180,13 +181,12 @@ async def on_remind(update: Update, context: BotContext) -> None:
     """Toggle "remind me the day before" for the resident's NAG meetings."""
     s = context.services
     chat_id = require_chat(update).id
-    resident = await s.residents.get(chat_id)
+    resident = await residents.toggle_reminders(s.residents, chat_id, now(context))
     t = texts(context)
     if resident is None or resident.nag_id is None:
         await answer(update, t.get("common.stale_button"))
         return
-    on = not resident.remind_meetings
-    await s.residents.set_reminders(chat_id, on, now(context))
+    on = resident.remind_meetings
     await answer(update, t.get("remind.on" if on else "remind.off"))
     nag = s.content.nag_by_id.get(resident.nag_id)
     query = update.callback_query

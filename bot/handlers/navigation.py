@@ -89,13 +89,10 @@ async def carry_on(update: Update, context: BotContext, resident: Resident | Non
     The destination is taken from the resident's row in one statement, so a button pressed
     twice carries on once; one no feature declares any more (an older version's) is dropped."""
     s = context.services
-    if resident is None or resident.pending is None:
-        return False
-    if nag_of(s, resident) is None or resident.consent_at is None:
-        return False  # still being asked: the menu, and the destination keeps waiting
-    if not await s.residents.take_pending(resident.chat_id, resident.pending):
-        return False
-    kind, _, argument = resident.pending.partition(":")
+    taken = await residents.take_destination(s.residents, s.content.nag_by_id, resident)
+    if taken is None:
+        return False  # none, or still being asked: the menu, and the destination keeps waiting
+    kind, argument = taken
     go = s.destinations.get(kind)
     if go is None:
         logger.info("A pending destination of an unknown kind was dropped: %s", kind)

@@ -1,4 +1,6 @@
 """Retention: remember the day each resident last used the bot; delete those gone a year.
+What is written and deleted is bot/services/retention.py's; this module wires it to updates
+and to a nightly job.
 
 /privacy promises deletion 12 months after last use; this module keeps that promise. The
 "last seen" write happens at most once a day per chat (an in-memory note of the chats seen
@@ -10,9 +12,9 @@ of the resident's later updates).
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
-from datetime import time, timedelta
+from datetime import time
+from functools import partial
 from typing import Any
 
 from telegram import Update
@@ -22,12 +24,7 @@ from bot.context import BotContext, Services
 from bot.features import Feature, Handler, daily
 from bot.handlers.privacy import forget_everything
 from bot.handlers.registry import Group
-from storage.db import QUICK_BUSY_MS, DatabaseUnavailable
-
-logger = logging.getLogger(__name__)
-
-RETENTION_DAYS = 365
-SEEN_PAUSE = timedelta(seconds=30)  # after a refused write, no last-seen writes for this long
+from bot.services import retention
 
 
 async def note_seen(update: Update, context: BotContext) -> None:
@@ -36,44 +33,18 @@ async def note_seen(update: Update, context: BotContext) -> None:
     if chat is None or chat.type != "private":
         return
     s = context.services
-    today = s.clock.now().astimezone(s.config.tz).date().isoformat()
-    cache = s.seen
-    if cache.day != today:
-        cache.day, cache.chats = today, set()
-    if chat.id in cache.chats:
-        return
     now = s.clock.now()
-    if cache.paused_until is not None and now < cache.paused_until:
-        return  # during a long lock every update would otherwise pay the wait again
-    try:
-        with s.db.busy_timeout(QUICK_BUSY_MS):
-            await s.residents.mark_seen(chat.id, today)
-    except DatabaseUnavailable as exc:
-        cache.paused_until = now + SEEN_PAUSE
-        logger.info("Last-seen days not recorded for a while (database %s)", exc.reason)
-        return
-    # Noted for the day whether or not they are a resident: one who signs up later today is
-    # recorded as seen by the sign-up itself (ResidentStore.upsert), so chats that are not
-    # residents cost no database write per update either.
-    cache.chats.add(chat.id)
+    today = now.astimezone(s.config.tz).date()
+    await retention.note_seen(s.db, s.residents, s.seen, chat.id, now, today)
 
 
 async def purge_expired(services: Services) -> int:
-    """Delete every resident unseen for RETENTION_DAYS, with their features' data."""
-    cutoff = services.clock.now().astimezone(services.config.tz).date() - timedelta(
-        days=RETENTION_DAYS
+    """Delete every resident unseen for a year (retention.RETENTION_DAYS), with their
+    features' data."""
+    today = services.clock.now().astimezone(services.config.tz).date()
+    return await retention.purge_expired(
+        services.residents, partial(forget_everything, services), today
     )
-    removed = 0
-    while True:
-        chats = await services.residents.expired(cutoff.isoformat())
-        if not chats:
-            break
-        for chat_id in chats:
-            await forget_everything(services, chat_id)
-            removed += 1
-    if removed:
-        logger.info("Retention: deleted %d residents unseen for %d days", removed, RETENTION_DAYS)
-    return removed
 
 
 async def _purge_job(context: BotContext) -> None:

@@ -1,19 +1,19 @@
 """Answering a survey in the chat: buttons (an option, a pick toggled, Done, Back, Skip) and
 typed answers, each saved to SQLite as it is given (split from bot/handlers/surveys.py).
 
-A press on anything but the current question records nothing. Flow rules (the next question,
-parsing typed answers) live in bot/domain/surveys.py.
+A press on anything but the current question records nothing. What an answer does (saved, the
+next question, finished) is bot/services/answering.py's; flow rules (the next question, parsing
+typed answers) live in bot/domain/surveys.py. This module parses, calls and renders.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
+from typing import TypeVar
 
 from telegram import Message, Update
 
 from bot import callback_data as cd
-from bot.content.surveys import Question, Survey
 from bot.context import BotContext
 from bot.domain import surveys as dom
 from bot.handlers import fallback
@@ -34,63 +34,46 @@ from bot.handlers.survey_screen import (
     heading,
     pressed_message,
     show,
-    shown_picks,
     today,
 )
 from bot.render.text import (
     answered_text,
     e,
 )
-from storage.surveys import Answer, Response
+from bot.services import answering as sa
+from storage.surveys import Answer
 
 logger = logging.getLogger(__name__)
 
 
 async def advance(
-    update: Update,
-    context: BotContext,
-    survey: Survey,
-    resp: Response,
-    q: Question,
-    value: Answer,
+    update: Update, context: BotContext, at: sa.OnQuestion, value: Answer
 ) -> None:
-    """Save the answer to `q`, show it under the question in place of the buttons, then ask the
-    next question in a new message, or finish."""
+    """Save the answer to the current question (bot/services/answering.py), show it under the
+    question in place of the buttons, then ask the next question in a new message, or finish."""
     s = context.services
     t = texts(context)
-    store = s.surveys
-    answers = await store.answers(resp.id)
-    answers[q.id] = value
-    nxt = dom.next_question(survey, q, answers)
-    await store.save_answer(resp.id, q.id, value, nxt.id if nxt else None, now(context))
+    survey, resp, q = at.survey, at.resp, at.question
+    done = await sa.give(s.surveys, at, value, now(context), today(s))
     answered = answered_text(t, q, value, heading(t, survey, resp))
     chat = chat_id(update)
     for message_id in dict.fromkeys((pressed_message(update), resp.message_id)):
         if message_id is not None:
             await edit(context, chat, message_id, answered)
-    if nxt is not None:
-        # The state just written is known here: render from it rather than read it back.
-        moved = replace(resp, current=nxt.id, step=resp.step + 1, draft=None, message_id=None)
-        await show(update, context, survey, moved, answers)
+    if done.moved is not None:
+        await show(update, context, survey, done.moved, done.answers)
         return
-    keep = dom.final_route(survey, answers) or list(answers)
-    await store.complete(
-        resp,
-        keep,
-        anonymous=survey.anonymous,
-        now=now(context),
-        today=today(s).isoformat(),
-    )
     await reply(update, t.get("survey.thanks", thanks=e(survey.thanks)))
 
 
-SurveyButton = cd.SurveyAnswer | cd.SurveyToggle | cd.SurveyDone | cd.SurveyBack | cd.SurveySkip
+# The survey's buttons, each press typed as the kind asked for.
+B = TypeVar("B", cd.SurveyAnswer, cd.SurveyToggle, cd.SurveyDone, cd.SurveyBack, cd.SurveySkip)
 
 
 async def _pressed_question(
-    update: Update, context: BotContext, kind: type[SurveyButton]
-) -> tuple[SurveyButton, Response, Survey, Question] | None:
-    """The button, response, survey and question of a press on the CURRENT question.
+    update: Update, context: BotContext, kind: type[B]
+) -> tuple[B, sa.OnQuestion] | None:
+    """The button and the response on its question, for a press on the CURRENT question.
 
     A press on an old message (another step, a finished or someone else's response) never
     records anything: it would be a wrong answer. It gets a short pop-up, the old message loses
@@ -99,20 +82,11 @@ async def _pressed_question(
     """
     s = context.services
     data = pressed(update, kind)
-    resp = await s.surveys.get(data.response) if data else None
     key = respondent_key(s, chat_id(update))
-    survey = s.content.survey_by_id.get(resp.survey_id) if resp else None
-    q = survey.question(resp.current) if survey and resp else None
-    if (
-        data is not None
-        and resp is not None
-        and resp.respondent == key
-        and resp.status == "open"
-        and resp.step == data.step
-        and survey is not None
-        and q is not None
-    ):
-        return data, resp, survey, q
+    surveys = s.content.survey_by_id
+    at = await sa.pressed(s.surveys, surveys, key, data.response, data.step) if data else None
+    if data is not None and at is not None:
+        return data, at
     await answer(update, texts(context).get("survey.stale"))
     current = await s.surveys.current(key)
     pressed_in = pressed_message(update)
@@ -120,7 +94,7 @@ async def _pressed_question(
         message = update.callback_query.message if update.callback_query else None
         if isinstance(message, Message) and message.reply_markup is not None:
             await buttons_off(context, chat_id(update), pressed_in)
-    current_survey = s.content.survey_by_id.get(current.survey_id) if current else None
+    current_survey = surveys.get(current.survey_id) if current else None
     if current is not None and current_survey is not None and pressed_in != current.message_id:
         await ensure_shown(update, context, current_survey, current)
     return None
@@ -131,17 +105,13 @@ async def on_answer(update: Update, context: BotContext) -> None:
     pressed_q = await _pressed_question(update, context, cd.SurveyAnswer)
     if pressed_q is None:
         return
-    data, resp, survey, q = pressed_q
-    chosen = dom.button_answer(q, data.option) if isinstance(data, cd.SurveyAnswer) else None
+    data, at = pressed_q
+    chosen = dom.button_answer(at.question, data.option)
     if chosen is None:
         await answer(update, texts(context).get("survey.stale"))
         return
     await answer(update)
-    await advance(update, context, survey, resp, q, chosen)
-
-
-async def _picks(context: BotContext, resp: Response, q: Question) -> tuple[str, ...]:
-    return shown_picks(resp, await context.services.surveys.answers(resp.id), q)
+    await advance(update, context, at, chosen)
 
 
 async def on_toggle(update: Update, context: BotContext) -> None:
@@ -149,17 +119,14 @@ async def on_toggle(update: Update, context: BotContext) -> None:
     pressed_q = await _pressed_question(update, context, cd.SurveyToggle)
     if pressed_q is None:
         return
-    data, resp, survey, q = pressed_q
-    option = data.option if isinstance(data, cd.SurveyToggle) else ""
-    answers = await context.services.surveys.answers(resp.id)
-    result = dom.toggle(q, shown_picks(resp, answers, q), option)
+    data, at = pressed_q
+    result = await sa.toggle(context.services.surveys, at, data.option, now(context))
     if isinstance(result, dom.Invalid):
         await answer(update, texts(context).get(result.key, **result.values))
         return
     await answer(update)
-    await context.services.surveys.set_draft(resp.id, result, now(context))
-    drafted = replace(resp, draft=result)
-    await show(update, context, survey, drafted, answers, in_message=pressed_message(update))
+    in_message = pressed_message(update)
+    await show(update, context, at.survey, result.resp, result.answers, in_message=in_message)
 
 
 async def on_done(update: Update, context: BotContext) -> None:
@@ -167,14 +134,13 @@ async def on_done(update: Update, context: BotContext) -> None:
     pressed_q = await _pressed_question(update, context, cd.SurveyDone)
     if pressed_q is None:
         return
-    _, resp, survey, q = pressed_q
-    picks = await _picks(context, resp, q)
-    problem = dom.check_picks(q, picks)
-    if problem is not None:
-        await answer(update, texts(context).get(problem.key, **problem.values))
+    _, at = pressed_q
+    picks = await sa.picks(context.services.surveys, at)
+    if isinstance(picks, dom.Invalid):
+        await answer(update, texts(context).get(picks.key, **picks.values))
         return
     await answer(update)
-    await advance(update, context, survey, resp, q, picks or None)
+    await advance(update, context, at, picks or None)
 
 
 async def on_back(update: Update, context: BotContext) -> None:
@@ -182,16 +148,12 @@ async def on_back(update: Update, context: BotContext) -> None:
     pressed_q = await _pressed_question(update, context, cd.SurveyBack)
     if pressed_q is None:
         return
-    _, resp, survey, q = pressed_q
-    answers = await context.services.surveys.answers(resp.id)
-    prev = dom.previous_question(survey, q.id, answers)
+    _, at = pressed_q
     await answer(update)
-    if prev is None:
-        return
     in_message = pressed_message(update)
-    await context.services.surveys.move(resp.id, prev.id, now(context), in_message)
-    back = replace(resp, current=prev.id, step=resp.step + 1, draft=None, message_id=in_message)
-    await show(update, context, survey, back, answers, in_message=in_message)
+    back = await sa.back(context.services.surveys, at, now(context), in_message)
+    if back is not None:
+        await show(update, context, at.survey, back.resp, back.answers, in_message=in_message)
 
 
 async def on_skip(update: Update, context: BotContext) -> None:
@@ -199,12 +161,12 @@ async def on_skip(update: Update, context: BotContext) -> None:
     pressed_q = await _pressed_question(update, context, cd.SurveySkip)
     if pressed_q is None:
         return
-    _, resp, survey, q = pressed_q
-    if q.required:
+    _, at = pressed_q
+    if at.question.required:
         await answer(update, texts(context).get("survey.required"))
         return
     await answer(update)
-    await advance(update, context, survey, resp, q, None)
+    await advance(update, context, at, None)
 
 
 async def on_message(update: Update, context: BotContext) -> None:
@@ -212,13 +174,11 @@ async def on_message(update: Update, context: BotContext) -> None:
     s = context.services
     t = texts(context)
     key = respondent_key(s, chat_id(update))
-    resp = await s.surveys.current(key)
-    survey = s.content.survey_by_id.get(resp.survey_id) if resp else None
-    q = survey.question(resp.current) if survey and resp else None
+    at = await sa.current(s.surveys, s.content.survey_by_id, key)
     msg = update.effective_message
     if msg is None:
         return
-    if resp is None or survey is None or q is None:
+    if at is None:
         # The in-memory view was out of date: behave exactly as if no survey were in progress.
         if msg.text is not None:
             await fallback.on_text(update, context)
@@ -228,17 +188,17 @@ async def on_message(update: Update, context: BotContext) -> None:
     text = msg.text
     if text is None:
         await reply(update, t.get("survey.bad_media"))
-        await ensure_shown(update, context, survey, resp)
+        await ensure_shown(update, context, at.survey, at.resp)
         return
     if dom.is_stop(text) or text.strip().lower().startswith("/cancel"):
-        await leave(update, context, resp, survey)
+        await leave(update, context, at.resp, at.survey)
         return
     # A worrying answer was already answered with the right help (bot/handlers/safety.py runs
     # before every flow); it is saved like any other and the survey goes on.
-    parsed = dom.parse_typed(q, text)
+    parsed = dom.parse_typed(at.question, text)
     if isinstance(parsed, dom.Invalid):
         # One short line saying what is expected; the question above keeps its buttons.
         await reply(update, t.get(parsed.key, **parsed.values))
-        await ensure_shown(update, context, survey, resp)
+        await ensure_shown(update, context, at.survey, at.resp)
         return
-    await advance(update, context, survey, resp, q, parsed)
+    await advance(update, context, at, parsed)

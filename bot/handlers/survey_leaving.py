@@ -1,5 +1,6 @@
 """Leaving a survey: "stop" or /cancel, asking first when saved answers would be deleted, and
-stopping a change of a finished survey's answers (split from bot/handlers/surveys.py).
+stopping a change of a finished survey's answers (split from bot/handlers/surveys.py). What
+stopping does is bot/services/answering.py's; this module asks, calls and says.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from bot import callback_data as cd
 from bot.content.keys import TextKey
 from bot.content.surveys import Survey
 from bot.context import BotContext
-from bot.domain import surveys as dom
 from bot.handlers.common import (
     answer,
     chat_id,
@@ -37,32 +37,16 @@ from bot.render.text import (
     closed_text,
     e,
 )
-from storage.surveys import Answer, Response
+from bot.services import answering as sa
+from storage.surveys import Response
 
 logger = logging.getLogger(__name__)
-
-
-async def _on_leaving(
-    context: BotContext, resp: Response, survey: Survey
-) -> tuple[bool, dict[str, Answer], list[str] | None]:
-    """What stopping `resp` would do: whether it is a change of a finished survey's answers,
-    the answers saved, and the answers kept (None: all are deleted)."""
-    store = context.services.surveys
-    changing = (
-        survey.changeable
-        and not survey.repeatable
-        and await store.has_completed(survey.id, resp.respondent)
-    )
-    answers = await store.answers(resp.id)
-    keep = dom.final_route(survey, answers) if changing else None
-    return changing, answers, keep
 
 
 async def leave(update: Update, context: BotContext, resp: Response, survey: Survey) -> None:
     """ "stop" or /cancel in a survey: leave at once when no saved answer would be deleted,
     else ask first (the buttons hold the step, so they act only while it is still current)."""
-    _, answers, keep = await _on_leaving(context, resp, survey)
-    if not answers or keep is not None:
+    if not (await sa.leaving(context.services.surveys, survey, resp)).asks_first:
         await cancel(update, context, resp, survey)
         return
     t = texts(context)
@@ -82,14 +66,8 @@ async def on_leave(update: Update, context: BotContext) -> None:
     data = pressed(update, cd.SurveyLeave)
     resp = await s.surveys.get(data.response) if data else None
     survey = s.content.survey_by_id.get(resp.survey_id) if resp else None
-    if (
-        data is None
-        or resp is None
-        or survey is None
-        or resp.respondent != respondent_key(s, chat_id(update))
-        or resp.status != "open"
-        or resp.step != data.step
-    ):
+    key = respondent_key(s, chat_id(update))
+    if data is None or resp is None or survey is None or not sa.is_current(resp, key, data.step):
         # Answered, left or changed since: this question has moved on.
         await answer(update, t.get("common.moved_on"))
         await remove_buttons(update)
@@ -114,18 +92,12 @@ async def cancel(
     Says so in `in_message` (the pressed confirm) when given."""
     s = context.services
     t = texts(context)
-    store = s.surveys
     q = survey.question(resp.current)
-    changing, answers, keep = await _on_leaving(context, resp, survey)
-    if keep is not None:
-        await store.complete(
-            resp, keep, anonymous=survey.anonymous, now=now(context), today=today(s).isoformat()
-        )
-    else:
-        await store.cancel(resp.id, now(context), forget_completion=changing)
+    left = await sa.stop(s.surveys, survey, resp, now(context), today(s))
+    keep = left.keep
     if resp.message_id is not None and q is not None:
-        if keep is not None and q.id in answers:
-            closed = answered_text(t, q, answers[q.id], heading(t, survey, resp))
+        if keep is not None and q.id in left.answers:
+            closed = answered_text(t, q, left.answers[q.id], heading(t, survey, resp))
         else:
             closed = closed_text(q, t.get("survey.answered_stopped"), heading(t, survey, resp))
         await edit(context, chat_id(update), resp.message_id, closed)

@@ -16,7 +16,7 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
 from bot.content import Texts
-from bot.content.surveys import Question, Survey
+from bot.content.surveys import Survey
 from bot.context import BotContext, Services
 from bot.handlers.common import (
     chat_id,
@@ -29,6 +29,7 @@ from bot.render.text import (
     question_text,
     survey_intro,
 )
+from bot.services.answering import shown_picks
 from bot.telegram.sending import edit_buttons, edit_text
 from storage.surveys import Answer, Response
 
@@ -180,8 +181,3 @@ async def say(
     if in_message is not None and await edit(context, chat_id(update), in_message, text, keyboard):
         return
     await reply(update, text, keyboard)
-
-
-def shown_picks(resp: Response, answers: dict[str, Answer], q: Question) -> tuple[str, ...]:
-    """The picks on screen: the draft being changed, else the answer given before."""
-    return resp.draft if resp.draft is not None else (answers.get(q.id) or ())

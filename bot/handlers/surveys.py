@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Message, Update
@@ -53,6 +52,7 @@ from bot.render.text import (
     date_words,
     e,
 )
+from bot.services import residents
 from bot.services import surveys as sv
 
 logger = logging.getLogger(__name__)
@@ -61,6 +61,11 @@ logger = logging.getLogger(__name__)
 # their area first; bot/handlers/navigation.py carries them on).
 TO_SURVEY = "survey"  # argument: the survey's id
 TO_LIST = "surveys"  # the /survey list
+
+NOTES: dict[sv.Note, TextKey] = {
+    "in_progress": "survey.list_in_progress",
+    "done": "survey.list_done",
+}
 
 
 # ---------------------------------------------------------------- opening a survey
@@ -105,9 +110,8 @@ async def open_survey(
         await say(update, context, t.get("survey.not_for_you", title=title), in_message=in_message)
     elif o.kind == "resume":
         assert o.existing is not None
-        await s.surveys.touch(o.existing.id, now(context))
+        answers = await sv.resume(s.surveys, o.existing, now(context))
         await pause_others(update, context, respondent, o.existing.id)
-        answers = await s.surveys.answers(o.existing.id)
         welcome = t.get("survey.resume")
         await show(
             update, context, survey, o.existing, answers, header=welcome, in_message=in_message
@@ -144,10 +148,8 @@ async def ask_first(
     the resident's row remembers where they were going, so it survives a restart."""
     s = context.services
     t = texts(context)
-    chat = chat_id(update)
-    await s.residents.touch(chat, now(context))
-    await s.residents.set_pending(chat, destination, now(context))
-    nag = nag_of(s, await s.residents.get(chat))
+    resident = await residents.wait_for(s.residents, chat_id(update), destination, now(context))
+    nag = nag_of(s, resident)
     if need == "area" or nag is None:
         await reply(update, t.get("survey.area_first", title=e(title)))
         await ask_for_area(update, context)
@@ -180,29 +182,17 @@ async def survey_command(update: Update, context: BotContext) -> None:
     nag = nag_of(s, resident)
     nag_id = nag.id if nag else None
     key = respondent_key(s, chat_id(update))
-    day = today(s)
-    done = set(await s.surveys.completed_surveys(key))
-    in_progress = {r.survey_id for r in await s.surveys.open_of(key)}
-    if nag is None and not in_progress:
-        # Every listed survey needs an area (dom.needs_area): ask for it, then show the list.
-        await s.residents.touch(chat_id(update), now(context))
-        await s.residents.set_pending(chat_id(update), f"{TO_LIST}:", now(context))
+    listing = await sv.listing(s.surveys, s.content.surveys, key, nag_id, today(s))
+    if listing.need_area:
+        # Ask for the area, then show the list.
+        await residents.wait_for(s.residents, chat_id(update), f"{TO_LIST}:", now(context))
         await reply(update, t.get("survey.list_area_first"))
         await ask_for_area(update, context)
         return
     rows = []
     lines = [t.get("survey.list_header")]
-    for survey in s.content.surveys:
-        if dom.status(survey, day) != "open":
-            continue
-        if not (dom.listed_for(survey, nag_id) or survey.id in in_progress):
-            continue
-        if survey.id in in_progress:
-            note = t.get("survey.list_in_progress")
-        elif survey.id in done and not survey.repeatable:
-            note = t.get("survey.list_done")
-        else:
-            note = ""
+    for survey, noted in listing.items:
+        note = t.get(NOTES[noted]) if noted else ""
         lines.append(
             t.get(
                 "survey.list_item",
@@ -243,19 +233,18 @@ async def on_change(update: Update, context: BotContext) -> None:
         await say(update, context, t.get("survey.change_stale"), in_message=in_message)
         return
     key = respondent_key(s, chat_id(update))
-    resp = await s.surveys.find(survey.id, key, "complete")
-    first = dom.first_question(survey)
-    if resp is None or first is None:
+    reopened = await sv.reopen(s.surveys, survey, key, now(context))
+    if reopened is None:
         # Already reopened from another message (or stopped since): carry on as /survey would.
         # The Change button was only offered to someone who had answered, link-only or not.
         await open_survey(update, context, survey.id, via_link=True, in_message=in_message)
         return
-    await s.surveys.reopen(resp.id, first.id, now(context))
-    await pause_others(update, context, key, resp.id)
-    reopened = replace(resp, current=first.id, step=resp.step + 1, draft=None, message_id=None)
+    await pause_others(update, context, key, reopened.resp.id)
     header = t.get("survey.changing")
-    answers = await s.surveys.answers(resp.id)
-    await show(update, context, survey, reopened, answers, header=header, in_message=in_message)
+    await show(
+        update, context, survey, reopened.resp, reopened.answers, header=header,
+        in_message=in_message,
+    )  # fmt: skip
 
 
 # ---------------------------------------------------------------- wiring

@@ -27,7 +27,7 @@ Send = Callable[[int, str], Awaitable[None]]
 Render = Callable[[OpenProblem, bool], str]  # (problem, recovered?) -> the message
 
 # Told another way already: an expired broadcast's notice goes to every officer, admins included
-# (bot/broadcasting.py), so a second message would only repeat it.
+# (bot/services/broadcasts.py), so a second message would only repeat it.
 TOLD_ELSEWHERE = frozenset({Problem.BROADCAST_EXPIRED})
 # How long a stop waits for alerts still being sent (a revoked token or a silent Bot API must not
 # hold the process past its 10-second grace).

@@ -3,7 +3,7 @@ broadcast reaches, the /scheduled list page by page, a broadcast's delivery repo
 audit history, and an officer's own audited actions (their part of /mydata).
 
 bot/handlers/officers.py renders these in chat; acting on a broadcast (send now, cancel, move)
-goes through the broadcast service (bot/broadcasting.py).
+goes through the broadcast service (bot/services/broadcasts.py).
 """
 
 from __future__ import annotations

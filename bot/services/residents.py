@@ -1,6 +1,7 @@
 """Residents and their areas as plain values: choosing an area, the consent answer, leaving an
 open area question, the settings (messages, meeting reminders), everything stored about a
-person (/mydata) and erasing it (/forget).
+person (/mydata) and erasing it (/forget), where they were going while asked for their area
+first, and whether the bot can still message them.
 
 The handlers (bot/handlers/areas.py, menu.py, privacy.py) parse the update, call these and
 render; retention calls the same erasure. Each feature's own part of a person's data comes in as
@@ -102,6 +103,47 @@ async def leave_area_question(
     keep = AreaQuestion.ASKED if asked and nag is None else AreaQuestion.NONE
     await residents.close_area_question(chat_id, now, keep)
     return nag if asked else None
+
+
+async def wait_for(residents: Residents, chat_id: int, destination: str, now: datetime) -> Resident:
+    """Remember where the resident was going ("kind:argument") while they are asked for their
+    area or consent first; it survives a restart. The resident as they are now."""
+    await residents.touch(chat_id, now)
+    await residents.set_pending(chat_id, destination, now)
+    resident = await residents.get(chat_id)
+    assert resident is not None  # touched just above
+    return resident
+
+
+async def take_destination(
+    residents: Residents, nags: Mapping[str, Nag], resident: Resident | None
+) -> tuple[str, str] | None:
+    """Where the resident was going, as (kind, argument), once they have an area and have
+    answered the consent question; taken from their row in one statement, so a button pressed
+    twice carries on once. None: nowhere, still being asked, or already taken."""
+    if resident is None or resident.pending is None:
+        return None
+    if nag_of(nags, resident) is None or resident.consent_at is None:
+        return None  # still being asked: the destination keeps waiting
+    if not await residents.take_pending(resident.chat_id, resident.pending):
+        return None
+    kind, _, argument = resident.pending.partition(":")
+    return kind, argument
+
+
+async def toggle_reminders(residents: Residents, chat_id: int, now: datetime) -> Resident | None:
+    """Meeting reminders on if they were off, off if on; the resident as they are now (None,
+    and nothing changed, for a chat without an area)."""
+    resident = await residents.get(chat_id)
+    if resident is None or resident.nag_id is None:
+        return None
+    await residents.set_reminders(chat_id, not resident.remind_meetings, now)
+    return await residents.get(chat_id)
+
+
+async def reachable(residents: Residents, chat_id: int, reachable: bool, now: datetime) -> None:
+    """The bot can (joined, unblocked) or can no longer (stopped, blocked) message this chat."""
+    await residents.set_active(chat_id, reachable, now)
 
 
 async def collect_everything(parts: Sequence[tuple[str, Collect]], chat_id: int) -> dict[str, Any]:
