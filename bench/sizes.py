@@ -6,6 +6,7 @@ lines, nested functions included; a method counts as `Class.method`.
 
     python -m bench.sizes            # the ten longest of each
     python -m bench.sizes --most 20  # more rows
+    python -m bench.sizes --root DIR # another tree (e.g. `git archive` of an older commit)
 """
 
 from __future__ import annotations
@@ -63,16 +64,17 @@ def _functions(tree: ast.Module) -> list[tuple[str, Function]]:
     return out
 
 
-def measure(root: Path = ROOT) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
-    """(lines, module) and (lines, module:function), longest first."""
-    modules: list[tuple[int, str]] = []
+def measure(root: Path = ROOT) -> tuple[list[tuple[int, int, str]], list[tuple[int, str]]]:
+    """(lines of logic, lines in the file, module) and (lines of logic, module:function),
+    longest first."""
+    modules: list[tuple[int, int, str]] = []
     functions: list[tuple[int, str]] = []
     for tree_name in TREES:
         for path in sorted((root / tree_name).rglob("*.py")):
             source = path.read_text(encoding="utf-8")
             logic = logic_lines(source)
             rel = path.relative_to(root).as_posix()
-            modules.append((len(logic), rel))
+            modules.append((len(logic), len(source.splitlines()), rel))
             for name, fn in _functions(ast.parse(source)):
                 span = range(fn.lineno, (fn.end_lineno or fn.lineno) + 1)
                 functions.append((len(logic.intersection(span)), f"{rel}:{name}"))
@@ -85,9 +87,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--root", type=Path, default=ROOT, help="the tree (default this one)")
     args = parser.parse_args(argv)
     modules, functions = measure(args.root)
-    print(f"modules ({len(modules)}), lines of logic:")
-    for n, name in modules[: args.most]:
-        print(f"  {n:5d}  {name}")
+    print(f"modules ({len(modules)}), lines of logic (and lines in the file):")
+    for n, raw, name in modules[: args.most]:
+        print(f"  {n:5d}  ({raw:4d})  {name}")
     print(f"functions ({len(functions)}), lines of logic:")
     for n, name in functions[: args.most]:
         print(f"  {n:5d}  {name}")

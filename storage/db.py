@@ -20,173 +20,60 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-import dataclasses
-import functools
-import json
 import logging
 import os
-import re
 import sqlite3
 import time
-import typing
 from collections.abc import (
     AsyncIterator,
     Awaitable,
     Callable,
-    Hashable,
     Iterable,
     Iterator,
     Sequence,
 )
 from contextlib import asynccontextmanager, contextmanager
-from datetime import UTC, date, datetime
-from enum import StrEnum
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any
 
 import aiosqlite
 
+from storage.db_errors import (
+    DatabaseError,
+    DatabaseUnavailable,
+    open_problem,
+    reason_of,
+    translate,
+)
 from storage.migrations import apply_migrations
+from storage.rows import from_row, from_ts, sql_in, ts
 from storage.scrub import SCRUB_BUSY_MS, Scrubbing
 
 logger = logging.getLogger(__name__)
 
+# Callers import these from here, as before the split.
+__all__ = [
+    "BUSY_MS",
+    "QUICK_BUSY_MS",
+    "Database",
+    "DatabaseError",
+    "DatabaseUnavailable",
+    "Tx",
+    "from_row",
+    "from_ts",
+    "open_problem",
+    "reason_of",
+    "sql_in",
+    "ts",
+]
+
 BUSY_MS = 5000  # how long a statement waits for another connection's lock by default
 QUICK_BUSY_MS = 100  # for writes that may be skipped (best effort)
-
-# SQLite primary result codes that mean "the database cannot be used right now", as opposed to
-# a mistake in a statement (constraint, syntax) that retrying would not fix.
-_UNAVAILABLE = {
-    5: "locked",  # SQLITE_BUSY
-    6: "locked",  # SQLITE_LOCKED
-    8: "read-only",  # SQLITE_READONLY
-    10: "unreadable",  # SQLITE_IOERR
-    11: "damaged",  # SQLITE_CORRUPT
-    13: "full",  # SQLITE_FULL
-    14: "unreadable",  # SQLITE_CANTOPEN
-    15: "locked",  # SQLITE_PROTOCOL
-    26: "damaged",  # SQLITE_NOTADB
-}
-_OPEN_PROBLEMS = {
-    "locked": "another program holds a lock on it",
-    "read-only": "the file or its folder is read-only",
-    "unreadable": "cannot open or create the file (check that it and its folder are writable)",
-    "damaged": "the file is not an SQLite database, or is damaged",
-    "full": "the disk is full",
-}
 
 # A per-task override of the busy timeout (see Database.busy_timeout).
 _busy_override: contextvars.ContextVar[int | None] = contextvars.ContextVar(
     "busy_override", default=None
 )
-
-
-# ---------------------------------------------------------------- values across the boundary
-# One timestamp format for every table: UTC, ISO 8601 with seconds, so text order is time order.
-
-
-def ts(dt: datetime) -> str:
-    """A stored timestamp (aware datetimes only)."""
-    return dt.astimezone(UTC).isoformat(timespec="seconds")
-
-
-def from_ts(value: str) -> datetime:
-    return datetime.fromisoformat(value).astimezone(UTC)
-
-
-_WORD = re.compile(r"[a-z_]+")
-
-
-def sql_in(*values: StrEnum | str) -> str:
-    """A literal list for `status IN (...)` from enum values (checked: letters and _ only)."""
-    if not values or not all(_WORD.fullmatch(str(v)) for v in values):
-        raise ValueError(f"not SQL-safe enum values: {values!r}")
-    return "(" + ", ".join(f"'{v}'" for v in values) + ")"
-
-
-R = TypeVar("R")
-
-
-def from_row(cls: type[R], row: sqlite3.Row | dict[str, Any]) -> R:
-    """Build a frozen row dataclass from a row, converting by the dataclass's field types:
-    datetime from the stored timestamp, date from ISO, bool from 0/1, enums from their value,
-    tuple[str, ...] from a JSON list. Columns the dataclass does not name are ignored."""
-    keys = row.keys()
-    values: dict[str, Any] = {}
-    for name, convert in _row_plan(cast(Hashable, cls)):
-        if name not in keys:
-            continue
-        value = row[name]
-        values[name] = None if value is None else convert(value)
-    return cls(**values)
-
-
-@functools.cache
-def _row_plan(cls: Any) -> tuple[tuple[str, Callable[[Any], Any]], ...]:
-    """Each field's name and converter, worked out once per class (resolving the type hints
-    per row was an eighth of the bot's CPU in the updates benchmark)."""
-    hints = typing.get_type_hints(cls)
-    return tuple((f.name, _converter(hints[f.name])) for f in dataclasses.fields(cls))
-
-
-def _same(value: Any) -> Any:
-    return value
-
-
-def _converter(hint: Any) -> Callable[[Any], Any]:
-    """The function turning a stored (non-NULL) value into the field's type."""
-    options = [a for a in typing.get_args(hint) if a is not type(None)]
-    target = options[0] if typing.get_origin(hint) in (typing.Union, type(int | None)) else hint
-    if target is datetime:
-        return from_ts
-    if target is date:
-        return lambda value: date.fromisoformat(value[:10])
-    if target is bool:
-        return bool
-    if isinstance(target, type) and issubclass(target, StrEnum):
-        return target
-    if hasattr(target, "from_json"):  # a JSON column with its own owner (storage.model)
-        return target.from_json
-    if typing.get_origin(target) is tuple:
-        return lambda value: tuple(json.loads(value)) if isinstance(value, str) else tuple(value)
-    return _same
-
-
-class DatabaseError(Exception):
-    """The database could not be opened; str() is one line naming the file and the problem."""
-
-
-class DatabaseUnavailable(sqlite3.OperationalError):
-    """A statement failed because the database is locked, read-only, full or unreadable.
-
-    Nothing was written (the transaction was rolled back); the same call may succeed later.
-    A subclass of sqlite3.OperationalError, so code that caught that still catches this.
-    """
-
-    def __init__(self, message: str, reason: str) -> None:
-        super().__init__(message)
-        self.reason = reason  # locked | read-only | full | unreadable | damaged
-
-
-def reason_of(exc: BaseException) -> str | None:
-    """Why SQLite refused, when it is the database's state rather than the statement."""
-    code = getattr(exc, "sqlite_errorcode", None)
-    if not isinstance(exc, sqlite3.Error) or code is None:
-        return None
-    return _UNAVAILABLE.get(code & 0xFF)
-
-
-def _translate(exc: sqlite3.Error) -> sqlite3.Error:
-    """The error to raise for `exc`: DatabaseUnavailable when retrying later could succeed."""
-    if isinstance(exc, DatabaseUnavailable):
-        return exc
-    reason = reason_of(exc)
-    if reason is None:
-        return exc
-    new = DatabaseUnavailable(str(exc), reason)
-    new.sqlite_errorcode = getattr(exc, "sqlite_errorcode", -1)
-    new.sqlite_errorname = getattr(exc, "sqlite_errorname", "")
-    return new
 
 
 def _private(path: Path) -> None:
@@ -206,13 +93,6 @@ def _private(path: Path) -> None:
 async def _pragma_on(conn: aiosqlite.Connection, name: str) -> bool:
     rows = list(await conn.execute_fetchall(f"PRAGMA {name}"))
     return bool(rows and rows[0][0])
-
-
-def open_problem(path: Path, exc: BaseException) -> str:
-    """One line for an operator: which file, what is wrong with it."""
-    reason = reason_of(exc)
-    detail = _OPEN_PROBLEMS.get(reason or "", str(exc))
-    return f"cannot open the database {path}: {detail} (SQLite: {exc})"
 
 
 class Tx:
@@ -392,13 +272,13 @@ class Database(Scrubbing):
                 try:
                     await self.conn.execute("BEGIN IMMEDIATE")
                 except sqlite3.Error as exc:
-                    raise _translate(exc) from exc
+                    raise translate(exc) from exc
                 try:
                     yield Tx(self.conn)
                 except BaseException as exc:
                     await self._rollback()
                     if isinstance(exc, sqlite3.Error) and not isinstance(exc, DatabaseUnavailable):
-                        raise _translate(exc) from exc
+                        raise translate(exc) from exc
                     raise
                 try:
                     await self.conn.execute("COMMIT")
@@ -407,7 +287,7 @@ class Database(Scrubbing):
                     # the rollback every later BEGIN would fail ("cannot start a transaction
                     # within a transaction") until the bot restarts.
                     await self._rollback()
-                    raise _translate(exc) from exc
+                    raise translate(exc) from exc
         finally:
             if self.on_timed is not None:
                 self.on_timed(time.perf_counter() - started)
@@ -424,7 +304,7 @@ class Database(Scrubbing):
                 except sqlite3.Error as exc:
                     if isinstance(exc, DatabaseUnavailable):
                         raise
-                    raise _translate(exc) from exc
+                    raise translate(exc) from exc
         finally:
             if self.on_timed is not None:
                 self.on_timed(time.perf_counter() - started)
@@ -438,7 +318,7 @@ class Database(Scrubbing):
             try:
                 await self.conn.execute("BEGIN IMMEDIATE")
             except sqlite3.Error as exc:
-                raise _translate(exc) from exc
+                raise translate(exc) from exc
             await self._rollback()
 
     async def _checkpoint_truncate(self) -> bool:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
@@ -200,35 +200,7 @@ def load_campaigns(
             col.add(path, line_of(raw, (*loc, "ends")), "ends before it starts")
         if m.image and not URL_RE.match(m.image) and not (content_dir / m.image).is_file():
             col.add(path, line_of(raw, (*loc, "image")), f"image {m.image!r} not found in content/")
-        msgs: list[ScheduledMessage] = []
-        msg_ids: set[str] = set()
-        for j, msg in enumerate(m.messages):
-            mloc = (*loc, "messages", j)
-            if msg.id in msg_ids:
-                col.add(path, line_of(raw, mloc), f"message id {msg.id!r} is used twice")
-            msg_ids.add(msg.id)
-            bad = False
-            for key in ("day", "on"):
-                spec = getattr(msg, key)
-                if spec is not None and not valid_day(spec):
-                    col.add(path, line_of(raw, (*mloc, key)), f"{key} {spec!r}: use {DAY_HELP}")
-                    bad = True
-            if bad:
-                continue
-            # Written for a day and sent automatically: on that day unless `day` says otherwise.
-            day = (msg.day or msg.on or "+0").strip()
-            if not HHMM_RE.match(msg.time):
-                col.add(
-                    path, line_of(raw, (*mloc, "time")), f"{msg.time!r} is not a time like 10:00"
-                )
-                continue
-            if msg.text and len(msg.text) > MAX_MESSAGE:
-                col.add(path, line_of(raw, (*mloc, "text")), "text is over 4096 characters")
-            hh, mm = (int(x) for x in msg.time.split(":"))
-            on = msg.on.strip() if msg.on else None
-            msgs.append(ScheduledMessage(msg.id, day, time(hh, mm), msg.text, on))
-            if on is not None and starts and ends:
-                _check_written_for(col, path, line_of(raw, (*mloc, "on")), m, starts, ends, day, on)
+        msgs = _messages(col, path, raw, loc, m, starts, ends)
         if starts and ends:
             out.append(
                 Campaign(
@@ -247,6 +219,46 @@ def load_campaigns(
                 )
             )
     return out
+
+
+def _messages(
+    col: Collector,
+    path: Path,
+    raw: Any,
+    loc: tuple[Any, ...],
+    m: CampaignModel,
+    starts: date | None,
+    ends: date | None,
+) -> list[ScheduledMessage]:
+    """The campaign's messages that are valid: a day, a time, text that fits one message."""
+    msgs: list[ScheduledMessage] = []
+    msg_ids: set[str] = set()
+    for j, msg in enumerate(m.messages):
+        mloc = (*loc, "messages", j)
+        if msg.id in msg_ids:
+            col.add(path, line_of(raw, mloc), f"message id {msg.id!r} is used twice")
+        msg_ids.add(msg.id)
+        bad = False
+        for key in ("day", "on"):
+            spec = getattr(msg, key)
+            if spec is not None and not valid_day(spec):
+                col.add(path, line_of(raw, (*mloc, key)), f"{key} {spec!r}: use {DAY_HELP}")
+                bad = True
+        if bad:
+            continue
+        # Written for a day and sent automatically: on that day unless `day` says otherwise.
+        day = (msg.day or msg.on or "+0").strip()
+        if not HHMM_RE.match(msg.time):
+            col.add(path, line_of(raw, (*mloc, "time")), f"{msg.time!r} is not a time like 10:00")
+            continue
+        if msg.text and len(msg.text) > MAX_MESSAGE:
+            col.add(path, line_of(raw, (*mloc, "text")), "text is over 4096 characters")
+        hh, mm = (int(x) for x in msg.time.split(":"))
+        on = msg.on.strip() if msg.on else None
+        msgs.append(ScheduledMessage(msg.id, day, time(hh, mm), msg.text, on))
+        if on is not None and starts and ends:
+            _check_written_for(col, path, line_of(raw, (*mloc, "on")), m, starts, ends, day, on)
+    return msgs
 
 
 def _check_written_for(

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import Field, field_validator
@@ -150,44 +151,7 @@ class Nag:
 def load_nags(col: Collector, path: Path, tz: ZoneInfo) -> list[Nag]:
     nags: list[Nag] = []
     for raw, loc, m in validated(col, path, "nags", NagModel):
-        for data in (
-            cd.Area(m.id, AREA_STEP_MAX),
-            cd.Calendar(m.id),
-            cd.Remind(m.id),
-            cd.Meetings(m.id),
-        ):
-            try:
-                data.pack()
-            except ValueError:
-                col.add(path, line_of(raw, (*loc, "id")), "id too long for Telegram's button data")
-                break
-        lat_lo, lat_hi, lon_lo, lon_hi = MK_BOUNDS
-        if not (lat_lo <= m.centre.lat <= lat_hi and lon_lo <= m.centre.lon <= lon_hi):
-            col.add(path, line_of(raw, (*loc, "centre")), "centre is not in Milton Keynes")
-        if len(set(m.priorities)) != len(m.priorities):
-            col.add(path, line_of(raw, (*loc, "priorities")), "a priority is listed twice")
-        mt = m.meetings
-        extra: list[datetime] = []
-        for j, value in enumerate(mt.extra):
-            dt = parse_local(col, path, line_of(raw, (*loc, "meetings", "extra", j)), value, tz)
-            if dt:
-                extra.append(dt)
-        cancelled: set[date] = set()
-        for j, value in enumerate(mt.cancelled):
-            d = parse_date(col, path, line_of(raw, (*loc, "meetings", "cancelled", j)), value)
-            if d:
-                cancelled.add(d)
-        if mt.every is None and not mt.extra:
-            col.add(
-                path,
-                line_of(raw, (*loc, "meetings")),
-                "this NAG has no meetings: give 'every:' (e.g. first Tuesday) or 'extra:' dates",
-            )
-        nth = weekday = None
-        if mt.every:
-            word, day = mt.every.split()
-            nth, weekday = ORDINALS[word], WEEKDAYS.index(day)
-        hh, mm = (int(x) for x in mt.time.split(":"))
+        _check_nag(col, path, raw, loc, m)
         nags.append(
             Nag(
                 id=m.id,
@@ -199,14 +163,7 @@ def load_nags(col: Collector, path: Path, tz: ZoneInfo) -> list[Nag]:
                 lat=m.centre.lat,
                 lon=m.centre.lon,
                 priorities=tuple(m.priorities),
-                meetings=MeetingRule(
-                    nth=nth,
-                    weekday=weekday,
-                    at=time(hh, mm),
-                    length=timedelta(minutes=mt.length_minutes),
-                    extra=tuple(sorted(extra)),
-                    cancelled=frozenset(cancelled),
-                ),
+                meetings=_meeting_rule(col, path, raw, loc, m, tz),
                 venue=m.venue,
                 contact=m.contact,
                 links=tuple(m.links),
@@ -215,6 +172,63 @@ def load_nags(col: Collector, path: Path, tz: ZoneInfo) -> list[Nag]:
     if not nags:
         _check_some_nags(col, path)
     return nags
+
+
+def _check_nag(col: Collector, path: Path, raw: Any, loc: tuple[Any, ...], m: NagModel) -> None:
+    """What the schema cannot say: the id fits every button, the centre is in Milton Keynes,
+    no priority twice."""
+    for data in (
+        cd.Area(m.id, AREA_STEP_MAX),
+        cd.Calendar(m.id),
+        cd.Remind(m.id),
+        cd.Meetings(m.id),
+    ):
+        try:
+            data.pack()
+        except ValueError:
+            col.add(path, line_of(raw, (*loc, "id")), "id too long for Telegram's button data")
+            break
+    lat_lo, lat_hi, lon_lo, lon_hi = MK_BOUNDS
+    if not (lat_lo <= m.centre.lat <= lat_hi and lon_lo <= m.centre.lon <= lon_hi):
+        col.add(path, line_of(raw, (*loc, "centre")), "centre is not in Milton Keynes")
+    if len(set(m.priorities)) != len(m.priorities):
+        col.add(path, line_of(raw, (*loc, "priorities")), "a priority is listed twice")
+
+
+def _meeting_rule(
+    col: Collector, path: Path, raw: Any, loc: tuple[Any, ...], m: NagModel, tz: ZoneInfo
+) -> MeetingRule:
+    """The NAG's meetings: the rule ('first Tuesday'), extra dates and cancelled ones."""
+    mt = m.meetings
+    extra: list[datetime] = []
+    for j, value in enumerate(mt.extra):
+        dt = parse_local(col, path, line_of(raw, (*loc, "meetings", "extra", j)), value, tz)
+        if dt:
+            extra.append(dt)
+    cancelled: set[date] = set()
+    for j, value in enumerate(mt.cancelled):
+        d = parse_date(col, path, line_of(raw, (*loc, "meetings", "cancelled", j)), value)
+        if d:
+            cancelled.add(d)
+    if mt.every is None and not mt.extra:
+        col.add(
+            path,
+            line_of(raw, (*loc, "meetings")),
+            "this NAG has no meetings: give 'every:' (e.g. first Tuesday) or 'extra:' dates",
+        )
+    nth = weekday = None
+    if mt.every:
+        word, day = mt.every.split()
+        nth, weekday = ORDINALS[word], WEEKDAYS.index(day)
+    hh, mm = (int(x) for x in mt.time.split(":"))
+    return MeetingRule(
+        nth=nth,
+        weekday=weekday,
+        at=time(hh, mm),
+        length=timedelta(minutes=mt.length_minutes),
+        extra=tuple(sorted(extra)),
+        cancelled=frozenset(cancelled),
+    )
 
 
 def _check_some_nags(col: Collector, path: Path) -> None:

@@ -211,25 +211,39 @@ def _validate_question(add: Any, loc: tuple[Any, ...], q: QuestionModel, survey_
         value = getattr(q, key)
         if value not in (None, []) and key not in allowed[q.type]:
             add((*loc, key), f"{key}: does not apply to a {q.type} question")
+    _check_options(add, loc, q)
+    _check_bounds(add, loc, q)
+    del survey_id
+
+
+def _check_options(add: Any, loc: tuple[Any, ...], q: QuestionModel) -> None:
+    """A choice question's options: two at least, ids once each and short enough for a button,
+    labels with room for a tick or a rank."""
+    if q.type not in CHOICE_TYPES:
+        return
+    if len(q.options) < 2:
+        add((*loc, "options"), f"a {q.type} question needs at least two options")
+    ids = [o.id for o in q.options]
+    for j, o in enumerate(q.options):
+        if ids.index(o.id) != j:
+            add((*loc, "options", j, "id"), f"option id {o.id!r} is used twice")
+        if len(o.label) > MAX_LABEL - 4:  # room for the tick or rank shown on the button
+            add((*loc, "options", j, "label"), f"label is over {MAX_LABEL - 4} characters")
+        for kind in (cd.SurveyAnswer, cd.SurveyToggle):
+            try:
+                kind(LONGEST_RESPONSE_ID, LONGEST_STEP, o.id).pack()
+            except ValueError:
+                add(
+                    (*loc, "options", j, "id"),
+                    "option id too long for Telegram's 64-byte button data",
+                )
+                break
+
+
+def _check_bounds(add: Any, loc: tuple[Any, ...], q: QuestionModel) -> None:
+    """The numbers of a question make sense: picks within the options, min below max, a known
+    rating scale with short end labels, a text length Telegram can carry."""
     n = len(q.options)
-    if q.type in CHOICE_TYPES:
-        if n < 2:
-            add((*loc, "options"), f"a {q.type} question needs at least two options")
-        ids = [o.id for o in q.options]
-        for j, o in enumerate(q.options):
-            if ids.index(o.id) != j:
-                add((*loc, "options", j, "id"), f"option id {o.id!r} is used twice")
-            if len(o.label) > MAX_LABEL - 4:  # room for the tick or rank shown on the button
-                add((*loc, "options", j, "label"), f"label is over {MAX_LABEL - 4} characters")
-            for kind in (cd.SurveyAnswer, cd.SurveyToggle):
-                try:
-                    kind(LONGEST_RESPONSE_ID, LONGEST_STEP, o.id).pack()
-                except ValueError:
-                    add(
-                        (*loc, "options", j, "id"),
-                        "option id too long for Telegram's 64-byte button data",
-                    )
-                    break
     if q.type == "multi":
         lo = q.min if q.min is not None else (1 if q.required else 0)
         hi = q.max if q.max is not None else n
@@ -256,7 +270,6 @@ def _validate_question(add: Any, loc: tuple[Any, ...], q: QuestionModel, survey_
                 add((*loc, key), f"{key} is over {MAX_LABEL} characters")
     if q.type == "text" and q.max_length is not None and not 1 <= q.max_length <= 4000:
         add((*loc, "max_length"), "max_length must be between 1 and 4000")
-    del survey_id
 
 
 def _answer_values(q: QuestionModel) -> set[str] | None:

@@ -46,9 +46,7 @@ from storage.surveys import Answer
 logger = logging.getLogger(__name__)
 
 
-async def advance(
-    update: Update, context: BotContext, at: sa.OnQuestion, value: Answer
-) -> None:
+async def advance(update: Update, context: BotContext, at: sa.OnQuestion, value: Answer) -> None:
     """Save the answer to the current question (bot/services/answering.py), show it under the
     question in place of the buttons, then ask the next question in a new message, or finish."""
     s = context.services
