@@ -367,7 +367,7 @@ def admin_alerts(app: Application[Any, Any, Any, Any, Any, Any], s: Services) ->
     return AdminAlerts(
         s.status,
         s.clock,
-        lambda: s.config.admin_ids,
+        lambda: [i for i, role in s.roster.roles.items() if role == "admin"],
         send,
         render,
         cooldown=timedelta(minutes=cfg.cooldown_minutes),

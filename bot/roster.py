@@ -17,12 +17,15 @@ from storage.console import InvitedOfficer
 class Roster:
     def __init__(self, config: Config) -> None:
         self.config = config
-        self._invited: dict[int, InvitedOfficer] = {}
+        self._invited: dict[int, InvitedOfficer] = {}  # with access now
+        self._former: dict[int, InvitedOfficer] = {}  # access removed: named, never allowed
         self.on_change: list[Callable[[], None]] = []
 
     def set_invited(self, officers: Iterable[InvitedOfficer]) -> None:
         """Replace the invited officers (removed ones are kept out)."""
-        self._invited = {o.user_id: o for o in officers if o.removed_at is None}
+        everyone = list(officers)
+        self._invited = {o.user_id: o for o in everyone if o.removed_at is None}
+        self._former = {o.user_id: o for o in everyone if o.removed_at is not None}
         for callback in self.on_change:
             callback()
 
@@ -40,10 +43,13 @@ class Roster:
         return invited.role if invited is not None else None
 
     def name_of(self, user_id: int | None) -> str | None:
+        """The name an officer is shown by (former invited officers keep theirs)."""
         entry = self.config.officer_entry(user_id)
         if entry is not None:
             return entry[1]
-        invited = self._invited.get(user_id) if user_id is not None else None
+        if user_id is None:
+            return None
+        invited = self._invited.get(user_id) or self._former.get(user_id)
         return invited.name if invited is not None else None
 
     @property

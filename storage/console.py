@@ -213,9 +213,11 @@ class ConsoleStore:
         actor: int | None = None,
         action: str | None = None,
         since: datetime | None = None,
+        automatic: bool = False,
         limit: int = 200,
     ) -> list[AuditEntry]:
-        """Both trails together, newest first, filtered by who, what and from when."""
+        """Both trails together, newest first, filtered by who, what and from when; the bot's
+        own actions on broadcasts (campaign calendar, reminders) only when `automatic`."""
         where: list[str] = []
         params: list[Any] = []
         if actor is not None:
@@ -227,11 +229,14 @@ class ConsoleStore:
         if since is not None:
             where.append("at >= ?")
             params.append(ts(since))
+        if not automatic:
+            where.append("(source = 'console' OR actor_id IS NOT NULL)")
         cond = f" WHERE {' AND '.join(where)}" if where else ""
         rows = await self.db.fetchall(
-            "SELECT * FROM (SELECT 'console' AS source, actor_id, action, target_id, detail, at"
-            " FROM console_audit UNION ALL SELECT 'broadcast', actor_id, action, broadcast_id,"
-            f" detail, at FROM broadcast_audit){cond} ORDER BY at DESC LIMIT ?",
+            "SELECT * FROM (SELECT 'console' AS source, id, actor_id, action, target_id, detail,"
+            " at FROM console_audit UNION ALL SELECT 'broadcast', id, actor_id, action,"
+            f" broadcast_id, detail, at FROM broadcast_audit){cond}"
+            " ORDER BY at DESC, id DESC LIMIT ?",
             [*params, limit],
         )
         return [from_row(AuditEntry, r) for r in rows]

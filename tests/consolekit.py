@@ -10,22 +10,32 @@ from typing import Any
 
 import aiohttp
 
+from bot.console.server import ConsoleServer
 from bot.content import Content
 from tests.conftest import Harness, make_harness
 
-CONSOLE = "console: {enabled: true, port: 0}"
+CONSOLE = "console: {enabled: true, port: 0%s}"
 LINK = re.compile(r"(http://127\.0\.0\.1:\d+/console/signin/[A-Za-z0-9_-]+)")
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
 
-async def console_harness(tmp_path: Path, content: Content, extra: str = "") -> Harness:
-    return await make_harness(tmp_path, content, config_extra=f"{CONSOLE}\n{extra}")
+async def console_harness(
+    tmp_path: Path, content: Content, extra: str = "", *, extra_console: str = ""
+) -> Harness:
+    """A harness with the console on; `extra_console`: more keys of its section ("port: 0"
+    is replaced by a given port)."""
+    keys = f", {extra_console}" if extra_console else ""
+    section = CONSOLE % keys
+    if "port:" in extra_console:
+        section = section.replace("port: 0, ", "")
+    return await make_harness(tmp_path, content, config_extra=f"{section}\n{extra}")
 
 
 def base(h: Harness) -> str:
+    """Where the test reaches the console: its port on this machine (not public_url)."""
     server = h.services.console_server
-    assert server is not None
-    return server.url.removesuffix("/console/")
+    assert isinstance(server, ConsoleServer)
+    return f"http://127.0.0.1:{server.port}"
 
 
 def client() -> aiohttp.ClientSession:

@@ -4,7 +4,6 @@ only), and no count from 1 to k-1 anywhere."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
@@ -12,6 +11,7 @@ import pytest
 from bot.content import Content
 from tests import consolekit as ck
 from tests.conftest import ADMIN_ID, OFFICER_ID, close_harness
+from tests.test_console import small_numbers
 from tests.test_results import CS, safety_answers, seed_safety
 
 
@@ -25,13 +25,6 @@ async def h(tmp_path: Path, content: Content):
 async def six_identical(h) -> None:
     answers = safety_answers(4, 2, ("asb",), "yes")
     await h.services.surveys.insert_completed(CS, [("fishermead", "2026-11-13", answers)] * 6)
-
-
-def small_numbers(page: str, k: int = 5) -> list[str]:
-    """Figures from 1 to k-1 shown as counts in the page's tables and chart labels."""
-    cells = re.findall(r'<td class="num">([^<]*)</td>', page)
-    cells += re.findall(r'<text [^>]*class="value"[^>]*>([^<]*)</text>', page)
-    return [c for c in cells if re.match(rf"^[1-{k - 1}](\D|$)", c)]
 
 
 # Main's disclosure rules still treat an option nobody picked (0) as a small number, so with 6

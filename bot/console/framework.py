@@ -154,16 +154,23 @@ class Ctx:
         return officer_name(self.services, user_id)
 
     def form(
-        self, action: str, *body: object, submit: str, method: str = "post", **more: object
+        self,
+        action: str,
+        *body: object,
+        submit: str,
+        method: str = "post",
+        button: str | None = None,
+        **more: object,
     ) -> Html:
-        """A form to `action` (under /console) with the session's form token (POST only)."""
+        """A form to `action` (under /console) with the session's form token (POST only);
+        `button` is the submit button's class ("secondary", "danger")."""
         token = (
             Html(f"<input{attrs(type='hidden', name='csrf', value=self.officer.csrf)}>")
             if method == "post"
             else Html("")
         )
-        button = tag("button", submit, type="submit")
-        return tag("form", token, join(body), button, action=url(action), method=method, **more)
+        press = tag("button", submit, type="submit", class_=button)
+        return tag("form", token, join(body), press, action=url(action), method=method, **more)
 
     def page(self, title: str, body: object, status: int = 200) -> web.Response:
         return html_response(layout(self.console, title, body, self.officer), status)
@@ -287,6 +294,16 @@ def _host_of(header: str) -> str:
     return header.rsplit(":", 1)[0] if header.count(":") == 1 else header
 
 
+def _same_origin(console: Console, request: web.Request) -> bool:
+    """A POST's Origin, when the browser sends one, is the console's own (a sign-in form on
+    another site must not sign a browser in as someone else)."""
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return True
+    host = urlsplit(origin).hostname
+    return origin != "null" and host is not None and host in console.hosts()
+
+
 def guard(console: Console) -> Callable[..., Awaitable[web.StreamResponse]]:
     """Middleware: the Host check, then the security headers on whatever is answered."""
 
@@ -294,6 +311,8 @@ def guard(console: Console) -> Callable[..., Awaitable[web.StreamResponse]]:
     async def middleware(request: web.Request, handler: Callable) -> web.StreamResponse:
         if _host_of(request.host) not in console.hosts():
             return web.Response(text="unknown host\n", status=421)
+        if request.method == "POST" and not _same_origin(console, request):
+            return plain_page(console, "Refused", "This form was sent from another site.", 403)
         try:
             resp: web.StreamResponse = await handler(request)
         except web.HTTPException as exc:

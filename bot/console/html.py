@@ -48,8 +48,9 @@ def tag(element: str, /, *children: object, **attributes: object) -> Html:
 
 
 def void(element: str, /, **attributes: object) -> Html:
-    """An element without content: <input ...>, and in SVG <rect .../>."""
-    return Html(f"<{element}{attrs(**attributes)}>")
+    """An element without content, closed with "/>": <input .../>, and in SVG <rect .../>
+    (without it an HTML parser would put what follows a <rect> inside it)."""
+    return Html(f"<{element}{attrs(**attributes)}/>")
 
 
 def link(href: str, text: object, **attributes: object) -> Html:
@@ -87,7 +88,7 @@ def table(caption: str, columns: Sequence[Column], rows: Iterable[Sequence[objec
         class_="table-wrap",
         tabindex="0",
         role="region",
-        aria_label=caption,
+        aria_label=f"Table: {caption}",
     )
 
 

@@ -43,7 +43,7 @@ class ConsoleServer:
             pages=pages,
             base_url=lambda: cfg.base_url(self.port),
             bot_username=bot_username,
-            limiter=RateLimit(cfg.signin_per_minute),
+            limiter=RateLimit(cfg.signin_per_minute, lambda: services.clock.now().timestamp()),
         )
         self._runner: web.AppRunner | None = None
 

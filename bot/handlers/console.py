@@ -21,7 +21,7 @@ from bot.services import access
 
 logger = logging.getLogger(__name__)
 
-INVITE_PREFIX = "invite-"
+INVITE_PREFIX = access.INVITE_PREFIX
 
 
 async def console_command(update: Update, context: BotContext) -> None:

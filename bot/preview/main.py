@@ -97,7 +97,15 @@ class Preview:
             },
             "problems": self.problems,
             "content_dir": shown_path(self.config.content_dir),
+            "console_url": self.console_url,
         }
+
+    @property
+    def console_url(self) -> str | None:
+        """The officers' console's home page (officers sign in with /console in their tab)."""
+        services = self.bot.services
+        server = services.console_server if services is not None else None
+        return server.url if server is not None else None
 
     async def _content_changed(self) -> None:
         problems = await self.bot.reload()
@@ -154,6 +162,12 @@ async def serve(preview: Preview, stop: asyncio.Event | None = None) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     print(f"SaferMK preview: open {preview.url} (Ctrl-C stops it)", flush=True)
+    if preview.console_url:
+        print(
+            f"Officers' console: {preview.console_url} (send /console in the Officer or Admin "
+            "tab to sign in)",
+            flush=True,
+        )
     try:
         await stop.wait()
     finally:

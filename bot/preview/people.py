@@ -13,6 +13,7 @@ from pathlib import Path
 from pydantic import SecretStr
 
 from bot.config import Config, ContentSection, Officer, StorageSection, TelegramSection
+from bot.config_console import ConsoleSection
 from bot.config_http import HttpSection
 
 # Preview-only survey secret: the preview's people are made up, so its pseudonyms protect
@@ -52,6 +53,8 @@ def preview_config(cfg: Config, db: Path, content_dir: Path | None = None) -> Co
             "officers": officers,
             "survey": survey,
             "http": HttpSection(),  # no ops server: its port is the live bot's
+            # The officers' console, on this machine only, any free port (the page links it).
+            "console": ConsoleSection(enabled=True, host="127.0.0.1", port=0),
         }
     )
     return replace(cfg, settings=settings, officer_roles={o.id: o.role for o in officers})

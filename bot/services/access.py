@@ -18,6 +18,7 @@ from typing import Literal
 from bot.roster import Roster
 from storage.console import ConsoleAction, ConsoleStore, InvitedOfficer, Link, LinkKind, Session
 
+INVITE_PREFIX = "invite-"  # /start invite-<token>: the invitation's Telegram deep link
 SIGNIN_VALID = timedelta(minutes=10)
 INVITE_VALID = timedelta(days=3)
 Role = Literal["officer", "admin"]
@@ -60,6 +61,7 @@ async def issue_signin(
     """A sign-in link's token for this officer (None: not an officer)."""
     if roster.role_of(user_id) is None:
         return None
+    await store.drop_expired_links(now)  # used or not, an expired link is only clutter
     token = new_token()
     link = Link(
         digest(token), LinkKind.SIGNIN, user_id, None, None, user_id, now, now + SIGNIN_VALID

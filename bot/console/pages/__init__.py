@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from bot.console import signin
 from bot.console.framework import Page
-from bot.console.pages import home, surveys
+from bot.console.pages import audit, home, people, safeguarding, surveys
 
 PAGES: tuple[Page, ...] = (
     home.PAGE,
     surveys.PAGE,
+    safeguarding.PAGE,
+    people.PAGE,
+    audit.PAGE,
     signin.PAGE,
 )

@@ -38,10 +38,23 @@ def audience_words(content: Content, a: Audience) -> str:
     return "everyone"
 
 
-def _what(b: Broadcast) -> str:
-    """A broadcast's title: its kind and reference, never the text a person wrote."""
+def _about(content: Content, b: Broadcast) -> str | None:
+    """What an automatic broadcast is about: its campaign, NAG or survey, by name."""
+    ref = b.ref or ""
+    if b.kind == BroadcastKind.CAMPAIGN and ref in content.campaign_by_id:
+        return content.campaign_by_id[ref].title
+    if b.kind == BroadcastKind.REMINDER and ref in content.nag_by_id:
+        return content.nag_by_id[ref].name
+    if b.kind == BroadcastKind.SURVEY_RESULTS and ref in content.survey_by_id:
+        return content.survey_by_id[ref].title
+    return None
+
+
+def _what(content: Content, b: Broadcast) -> str:
+    """A broadcast's title: its kind and what it is about, never the text an officer wrote."""
     kind = KIND_WORDS.get(b.kind, str(b.kind))
-    return f"#{b.id} {kind}" + (f" ({b.ref})" if b.ref else "")
+    about = _about(content, b)
+    return f"#{b.id} {kind}" + (f": {about}" if about else "")
 
 
 async def home(ctx: Ctx) -> web.StreamResponse:
@@ -50,7 +63,7 @@ async def home(ctx: Ctx) -> web.StreamResponse:
     tz, now = s.config.tz, ctx.now()
     page = await ro.scheduled_page(s.broadcasts, now, later=False, page=0, per_page=NEXT)
     rows = [
-        (_what(b), when_text(b.due_at, tz), audience_words(s.content, b.audience),
+        (_what(s.content, b), when_text(b.due_at, tz), audience_words(s.content, b.audience),
          count_text(r.total, k))
         for b, r in page.shown
     ]  # fmt: skip
@@ -65,7 +78,7 @@ async def home(ctx: Ctx) -> web.StreamResponse:
     figures = tag(
         "dl",
         _figure("Residents who get campaign messages", count_text(everyone, k)),
-        _figure("Surveys open now", str(len(open_now))),
+        _figure("Surveys open now", str(len(open_now)), people=False),
         _figure("Survey responses completed", count_text(completed, k)),
         class_="figures",
     )
@@ -82,8 +95,9 @@ async def home(ctx: Ctx) -> web.StreamResponse:
     return ctx.page("Home", body)
 
 
-def _figure(label: str, value: str) -> Html:
-    return tag("div", tag("dt", label), tag("dd", value))
+def _figure(label: str, value: str, *, people: bool = True) -> Html:
+    """A headline figure; `people` False for one that counts no one (surveys, say)."""
+    return tag("div", tag("dt", label), tag("dd", value, class_=None if people else "not-people"))
 
 
 PAGE = Page(title="Home", path="/", routes=(Route("GET", "/", home),))

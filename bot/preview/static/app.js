@@ -572,6 +572,8 @@
     S.meta = meta;
     const fixed = showProblems(meta.problems);
     $("#content-dir").textContent = meta.content_dir;
+    $("#console-tool").hidden = !meta.console_url;
+    if (meta.console_url) $("#console-link").href = meta.console_url;
     const select = $("#link-select");
     const chosen = select.value;
     select.replaceChildren();
