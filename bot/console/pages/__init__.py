@@ -4,10 +4,22 @@ from __future__ import annotations
 
 from bot.console import signin
 from bot.console.framework import Page
-from bot.console.pages import audit, home, people, safeguarding, surveys
+from bot.console.pages import (
+    audit,
+    broadcast_actions,
+    broadcasts,
+    home,
+    people,
+    reach,
+    safeguarding,
+    surveys,
+)
 
 PAGES: tuple[Page, ...] = (
     home.PAGE,
+    reach.PAGE,
+    broadcasts.PAGE,
+    broadcast_actions.PAGE,
     surveys.PAGE,
     safeguarding.PAGE,
     people.PAGE,
