@@ -9,9 +9,10 @@ count from 1 to k-1 can be read or worked out from a total, a difference or anot
   NAG's piece, and the rest's, holds 0 or k or more (disclosure.group, as the survey results'
   start weeks).
 - Sources: as NAGs: a source shows with k or more, the rest together.
-- A column with a total (residents taking campaign messages per NAG): a hidden cell hides at
-  least one more, one of them k or more, else the whole column and its total are withheld (the
-  survey results' rule 2 within a question).
+- Parts of a shown total (a delivery report's sent, blocked, not delivered): a hidden part hides
+  at least one more, one of them k or more, else all of them (the survey results' rule 2 within
+  a question). Taking campaign messages per NAG: a NAG whose takers or non-takers are 1 to k-1
+  shows neither, and more NAGs are hidden until what the totals give away is 0 or k or more.
 """
 
 from __future__ import annotations
@@ -81,42 +82,68 @@ def _before(start: str, months: Sequence[str]) -> str:
 
 
 def protect_column(values: Sequence[int], k: int) -> list[int | None] | None:
-    """Cells of a column whose total is shown: 0 or k and more shown; when any is hidden, at
-    least two are and one of them is k or more (the next in order, never by size); None when
-    that cannot be (every figure is under k): the whole column and its total are withheld."""
+    """Parts of a total that is shown: 0 or k and more shown; when any is hidden, more are (the
+    next in order, never by size) until at least two are and they add up to k or more, so the
+    total minus the rest gives nothing away; None when that cannot be: all are withheld, and
+    the total with them."""
     small = {i for i, v in enumerate(values) if 0 < v < k}
     hidden = set(small)
-    if hidden:
-        i = min(hidden)
-        while (len(hidden) < 2 or hidden <= small) and len(hidden) < len(values):
-            i = (i + 1) % len(values)
-            hidden.add(i)
-        if hidden <= small:
+    i = min(hidden, default=0)
+    while hidden and (len(hidden) < 2 or sum(values[j] for j in hidden) < k):
+        if len(hidden) == len(values):
             return None
+        i = (i + 1) % len(values)
+        hidden.add(i)
     return [None if i in hidden else v for i, v in enumerate(values)]
+
+
+def _fine(n: int, k: int) -> bool:
+    return n == 0 or n >= k
+
+
+def hide_rows(yes: Sequence[int], no: Sequence[int], k: int) -> set[int] | None:
+    """Rows whose split (yes, no) is not shown, when every row's total and the overall split are
+    shown: a row with either part 1 to k-1, and then more rows (the next in order, never by
+    size) until the hidden rows' parts, which the totals give away, are each 0 or k or more.
+    None: that cannot be done, so no split is shown at all."""
+    n = len(yes)
+    if not (_fine(sum(yes), k) and _fine(sum(no), k)):
+        return None
+    hidden = {i for i in range(n) if not (_fine(yes[i], k) and _fine(no[i], k))}
+
+    def safe() -> bool:
+        return _fine(sum(yes[i] for i in hidden), k) and _fine(sum(no[i] for i in hidden), k)
+
+    i = min(hidden, default=0)
+    while hidden and (len(hidden) < 2 or not safe()) and len(hidden) < n:
+        i = (i + 1) % n
+        hidden.add(i)
+    return hidden if not hidden or safe() and len(hidden) >= 2 else None
 
 
 async def _consent(store: ReachStore, order: Sequence[str], k: int) -> tuple[ConsentRow, ...]:
     raw = await store.consent()
     totals: dict[str | None, int] = {r.nag: r.residents for r in raw}
     shown = dc.shown_nags(totals, order, k)
-    labels: list[str] = [*shown, OTHER]
+    labels = [
+        lab
+        for lab in [*shown, OTHER]
+        if lab != OTHER or sum(totals.values()) > sum(totals.get(x, 0) for x in shown)
+    ]
     residents = {lab: 0 for lab in labels}
     consenting = {lab: 0 for lab in labels}
     for r in raw:
         lab = r.nag if r.nag in shown else OTHER
         residents[lab] += r.residents
         consenting[lab] += r.consenting
-    everyone, yes = sum(residents.values()), sum(consenting.values())
-    cells = protect_column([consenting[lab] for lab in labels], k)
-    if dc.suppress(yes, k) is None and yes:
-        cells = None
+    yes = [consenting[lab] for lab in labels]
+    no = [residents[lab] - consenting[lab] for lab in labels]
+    hidden = hide_rows(yes, no, k)
     rows = [
-        ConsentRow(lab, residents[lab], cells[i] if cells else None)
+        ConsentRow(lab, residents[lab], None if hidden is None or i in hidden else yes[i])
         for i, lab in enumerate(labels)
-        if residents[lab] or lab != OTHER
     ]
-    rows.append(ConsentRow(None, everyone, yes if cells is not None else None))
+    rows.append(ConsentRow(None, sum(residents.values()), None if hidden is None else sum(yes)))
     return tuple(rows)
 
 
