@@ -197,3 +197,24 @@ async def test_quiet_hours_shown_in_the_preview_and_bad_input_reasked(h):
         status, again = await ck.post(http, h, "/console/broadcasts/preview",
                                       {**DRAFT, "text": " "}, page)  # fmt: skip
         assert status == 400 and "Write the message" in again
+
+
+async def test_origin_null_is_ours_only_when_the_browser_says_same_origin(h):
+    """Under Referrer-Policy: no-referrer browsers send "Origin: null" on our own forms; a form
+    on another site sends the same, with Sec-Fetch-Site: cross-site."""
+    async with ck.client() as http:
+        await ck.sign_in(h, http, OFFICER_ID)
+        bid = await schedule(h, http)
+        status, detail = await ck.get(http, h, f"/console/broadcasts/{bid}")
+        token = re.search(r'name="csrf" value="([^"]+)"', detail).group(1)  # type: ignore[union-attr]
+        due = (await h.services.broadcasts.get(bid)).due_at.isoformat()
+        path = ck.base(h) + f"/console/broadcasts/{bid}/cancel/confirm"
+        data = {"csrf": token, "due": due}
+        other = {"Origin": "null", "Sec-Fetch-Site": "cross-site"}
+        async with http.post(path, data=data, headers=other, allow_redirects=False) as resp:
+            assert resp.status == 403 and "another site" in await resp.text()
+        assert (await h.services.broadcasts.get(bid)).status == "scheduled"
+        ours = {"Origin": "null", "Sec-Fetch-Site": "same-origin"}
+        async with http.post(path, data=data, headers=ours, allow_redirects=False) as resp:
+            assert resp.status == 303
+    assert (await h.services.broadcasts.get(bid)).status == "cancelled"

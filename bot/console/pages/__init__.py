@@ -17,10 +17,10 @@ from bot.console.pages import (
 
 PAGES: tuple[Page, ...] = (
     home.PAGE,
+    surveys.PAGE,
     reach.PAGE,
     broadcasts.PAGE,
     broadcast_actions.PAGE,
-    surveys.PAGE,
     safeguarding.PAGE,
     people.PAGE,
     audit.PAGE,
