@@ -6,15 +6,15 @@ the broadcast service, which writes the audit trail with the officer's id."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime
 
 from aiohttp import web
 from multidict import MultiDictProxy
 
 from bot.console.figures import count_text, when_text
 from bot.console.framework import Ctx, Page, Route, url
-from bot.console.html import Html, field, join, message, select, tag, void
+from bot.console.html import Html, join, message, tag, void
+from bot.console.pages import broadcast_form as bf
 from bot.console.pages import broadcast_parts as bp
 from bot.console.pages.home import audience_words
 from bot.domain.broadcasts import fingerprint
@@ -22,156 +22,14 @@ from bot.ports import Duplicate
 from bot.render.text import e
 from bot.services import broadcast_desk as desk
 from bot.telegram.limits import MAX_MESSAGE
-from storage.model import Audience, AudienceKind, BroadcastKind, BroadcastSpec
-
-MAX_AHEAD = timedelta(days=366)  # as in chat: a broadcast is planned at most a year ahead
-
-
-@dataclass(frozen=True)
-class Draft:
-    raw: str
-    audience: Audience
-    send_now: bool
-    send_at: datetime
-    urgent: bool
-    ratings: bool
-
-
-def _hidden(name: str, value: object) -> Html:
-    return void("input", type="hidden", name=name, value=str(value))
-
-
-def _at(ctx: Ctx, form: MultiDictProxy) -> datetime | str:
-    """The day and time asked for, or what is wrong with them."""
-    try:
-        day = date.fromisoformat(str(form.get("day", "")))
-    except ValueError:
-        return "Choose a day."
-    at = desk.local_time(day, str(form.get("time", "")), ctx.services.config.tz)
-    if at is None:
-        return "Give the time as hours and minutes, e.g. 18:30, at a time that exists that day."
-    if at <= ctx.now():
-        return "That time has already passed: choose a later one."
-    if at > ctx.now() + MAX_AHEAD:
-        return "That is more than a year ahead."
-    return at
-
-
-def _draft(ctx: Ctx, form: MultiDictProxy) -> Draft | str:
-    """The draft from the form, or what is wrong with it (in words)."""
-    content = ctx.services.content
-    raw = str(form.get("text", "")).strip().replace("\r\n", "\n")
-    if not raw:
-        return "Write the message."
-    if len(raw) > MAX_MESSAGE:
-        return f"The message is {len(raw):,} characters: at most {MAX_MESSAGE:,} fit."
-    who = str(form.get("audience", "all"))
-    if who == "nags":
-        picks = tuple(sorted(n for n in form.getall("nag", []) if n in content.nag_by_id))
-        if not picks:
-            return "Tick at least one NAG."
-        audience = Audience(AudienceKind.NAGS, nags=picks)
-    elif who.startswith("survey:") and who[7:] in content.survey_by_id:
-        audience = Audience(AudienceKind.SURVEY, survey=who[7:])
-    else:
-        audience = Audience()
-    send_now = form.get("when") != "later"
-    at = ctx.now() if send_now else _at(ctx, form)
-    if isinstance(at, str):
-        return at
-    urgent, ratings = form.get("urgent") == "1", form.get("ratings") == "1"
-    return Draft(raw, audience, send_now, at, urgent, ratings)
-
-
-def _draft_fields(d: Draft, tz: object) -> Html:
-    """The draft as hidden fields, so Confirm sends exactly what was previewed."""
-    fields = [
-        _hidden("text", d.raw),
-        _hidden("urgent", int(d.urgent)),
-        _hidden("ratings", int(d.ratings)),
-        _hidden("when", "now" if d.send_now else "later"),
-    ]
-    if d.audience.kind == AudienceKind.NAGS:
-        fields += [_hidden("audience", "nags")] + [_hidden("nag", n) for n in d.audience.nags]
-    elif d.audience.kind == AudienceKind.SURVEY:
-        fields.append(_hidden("audience", f"survey:{d.audience.survey}"))
-    if not d.send_now:
-        local = d.send_at.astimezone(tz)  # type: ignore[arg-type]
-        fields += [_hidden("day", f"{local:%Y-%m-%d}"), _hidden("time", f"{local:%H:%M}")]
-    return join(fields)
-
-
-def _new_form(ctx: Ctx, problem: str | None = None) -> Html:
-    content = ctx.services.content
-    audiences = [("all", "Everyone who takes campaign messages"), ("nags", "The NAGs ticked below")]
-    audiences += [(f"survey:{s.id}", f"People who took “{s.title}”") for s in content.surveys]
-    ticks = join(
-        tag(
-            "div",
-            void("input", type="checkbox", name="nag", value=n.id, id=f"n-{n.id}"),
-            tag("label", n.name, for_=f"n-{n.id}"),
-            class_="check",
-        )
-        for n in sorted(content.nags, key=lambda n: n.name)
-    )
-    area = tag(
-        "textarea",
-        "",
-        name="text",
-        id="b-text",
-        rows="6",
-        maxlength=str(MAX_MESSAGE),
-        required=True,
-        aria_describedby="b-text-hint",
-    )
-    whens = [("now", "Now"), ("later", "At the day and time below")]
-    checks = join(
-        [
-            tag(
-                "div",
-                void("input", type="checkbox", name="urgent", value="1", id="b-urgent"),
-                tag("label", "Urgent: goes out during quiet hours too", for_="b-urgent"),
-                class_="check",
-            ),
-            tag(
-                "div",
-                void(
-                    "input",
-                    type="checkbox",
-                    name="ratings",
-                    value="1",
-                    id="b-ratings",
-                    checked=True,
-                ),
-                tag("label", "Useful / Not useful buttons under the message", for_="b-ratings"),
-                class_="check",
-            ),
-        ]
-    )
-    return join(
-        [
-            message(problem, "error") if problem else Html(""),
-            ctx.form(
-                "/broadcasts/preview",
-                field("Message", area, "Plain text, as residents will read it.", id_="b-text"),
-                field(
-                    "Who gets it", select("audience", audiences, "all", id_="b-aud"), id_="b-aud"
-                ),
-                tag("fieldset", tag("legend", "NAGs"), ticks, class_="nags"),
-                field("When", select("when", whens, "now", id_="b-when"), id_="b-when"),
-                bp.when_fields("b", None, ctx.services.config.tz),
-                checks,
-                submit="Preview",
-            ),
-        ]
-    )
+from storage.model import BroadcastKind, BroadcastSpec
 
 
 async def new_page(ctx: Ctx) -> web.StreamResponse:
-    return ctx.page("New broadcast", _new_form(ctx))
+    return ctx.page("New broadcast", bf.new_form(ctx))
 
 
-async def _facts(ctx: Ctx, d: Draft) -> Html:
+async def _facts(ctx: Ctx, d: bf.Draft) -> Html:
     s = ctx.services
     k = s.config.settings.survey.min_count
     tz = s.config.tz
@@ -199,9 +57,9 @@ async def _facts(ctx: Ctx, d: Draft) -> Html:
 
 async def preview(ctx: Ctx) -> web.StreamResponse:
     form = await ctx.request.post()
-    d = _draft(ctx, form)
+    d = bf.parse_draft(ctx, form)
     if isinstance(d, str):
-        return ctx.page("New broadcast", _new_form(ctx, d), status=400)
+        return ctx.page("New broadcast", bf.new_form(ctx, d), status=400)
     body = join(
         [
             tag("h2", "As residents will see it"),
@@ -210,7 +68,7 @@ async def preview(ctx: Ctx) -> web.StreamResponse:
             await _facts(ctx, d),
             ctx.form(
                 "/broadcasts/create",
-                _draft_fields(d, ctx.services.config.tz),
+                bf.draft_fields(d, ctx.services.config.tz),
                 submit="Confirm: schedule it" if not d.send_now else "Confirm: send it now",
             ),
             tag(
@@ -226,9 +84,9 @@ async def preview(ctx: Ctx) -> web.StreamResponse:
 async def create(ctx: Ctx) -> web.StreamResponse:
     s = ctx.services
     form = await ctx.request.post()
-    d = _draft(ctx, form)
+    d = bf.parse_draft(ctx, form)
     if isinstance(d, str):
-        return ctx.page("New broadcast", _new_form(ctx, d), status=400)
+        return ctx.page("New broadcast", bf.new_form(ctx, d), status=400)
     text = e(d.raw)
     spec = BroadcastSpec(
         kind=BroadcastKind.OFFICER,
@@ -254,8 +112,8 @@ async def create(ctx: Ctx) -> web.StreamResponse:
         )
         again = ctx.form(
             "/broadcasts/create",
-            _draft_fields(d, s.config.tz),
-            _hidden("force", 1),
+            bf.draft_fields(d, s.config.tz),
+            bf.hidden("force", 1),
             submit="Send anyway",
         )
         return ctx.page("Already planned", join([warn, again]), status=409)
@@ -308,7 +166,7 @@ async def edit(ctx: Ctx) -> web.StreamResponse:
 async def retime(ctx: Ctx) -> web.StreamResponse:
     b = await bp.broadcast_of(ctx)
     form = await ctx.request.post()
-    at = _at(ctx, form)
+    at = bf.parse_at(ctx, form)
     if isinstance(at, str):
         return await _refused(ctx, b.id, at, 400)
     moved = await ctx.services.broadcasting.retime(b.id, at, ctx.officer.user_id, _due(form))

@@ -163,7 +163,55 @@ def _actions(ctx: Ctx, b: Broadcast) -> Html:
     return tag("section", tag("h2", "Change it", id="act"), join(forms), aria_labelledby="act")
 
 
+async def _delivery(ctx: Ctx, b: Broadcast, k: int) -> Html:
+    """Sent, blocked, not delivered and still to go, and the ratings (each protected)."""
+    s = ctx.services
+    r = await desk.delivery_of(s.db, b.id, k)
+    useful, not_useful = await s.broadcasts.ratings(b.id)
+    _, (u, nu) = desk.protected([useful, not_useful], k)
+    cols = [Column("Figure"), Column("Residents", numeric=True)]
+    rows = [
+        ("Recipients", _n(r.total, k)),
+        ("Sent", _n(r.sent, k)),
+        ("Blocked the bot", _n(r.blocked, k)),
+        ("Not delivered", _n(r.failed, k)),
+        ("Still to go", _n(r.waiting, k)),
+        ("Rated useful", _n(u, k)),
+        ("Rated not useful", _n(nu, k)),
+    ]
+    return tag(
+        "section",
+        tag("h2", "Delivery", id="delivery"),
+        table("Delivery report", cols, rows),
+        small_note(k),
+        aria_labelledby="delivery",
+    )
+
+
+async def _history(ctx: Ctx, b: Broadcast) -> Html:
+    """The broadcast's audit trail: what was done, when, by whom (an officer's name)."""
+    tz = ctx.services.config.tz
+    history = [
+        (
+            ACTION_WORDS.get(a.action, str(a.action)),
+            when_text(a.at, tz),
+            "the bot" if a.actor_id is None else ctx.officer_name(a.actor_id),
+            a.detail or "",
+        )
+        for a in await ctx.services.broadcasts.audit_rows(b.id)
+    ]
+    cols = [Column("What"), Column("When"), Column("Who"), Column("Detail")]
+    return tag(
+        "section",
+        tag("h2", "History", id="hist"),
+        table("What was done to this broadcast", cols, history),
+        aria_labelledby="hist",
+    )
+
+
 async def detail(ctx: Ctx, b: Broadcast) -> Html:
+    """One broadcast: the message and its facts, the delivery report once it has started,
+    the forms acting on it while it is scheduled, and its history."""
     s = ctx.services
     k = s.config.settings.survey.min_count
     tz = s.config.tz
@@ -175,12 +223,8 @@ async def detail(ctx: Ctx, b: Broadcast) -> Html:
         ("Rating buttons", "yes" if b.ratings else "no"),
     ]
     if not b.materialised:
-        facts.append(
-            (
-                "Residents it would reach now",
-                count_text(await s.broadcasts.count_audience(b.audience), k),
-            )
-        )
+        reach = count_text(await s.broadcasts.count_audience(b.audience), k)
+        facts.append(("Residents it would reach now", reach))
     about = tag(
         "dl", join(tag("div", tag("dt", a), tag("dd", v)) for a, v in facts), class_="facts"
     )
@@ -194,46 +238,8 @@ async def detail(ctx: Ctx, b: Broadcast) -> Html:
         )
     ]
     if b.materialised:
-        r = await desk.delivery_of(s.db, b.id, k)
-        useful, not_useful = await s.broadcasts.ratings(b.id)
-        _, (u, nu) = desk.protected([useful, not_useful], k)
-        cols = [Column("Figure"), Column("Residents", numeric=True)]
-        rows = [
-            ("Recipients", _n(r.total, k)),
-            ("Sent", _n(r.sent, k)),
-            ("Blocked the bot", _n(r.blocked, k)),
-            ("Not delivered", _n(r.failed, k)),
-            ("Still to go", _n(r.waiting, k)),
-            ("Rated useful", _n(u, k)),
-            ("Rated not useful", _n(nu, k)),
-        ]
-        parts.append(
-            tag(
-                "section",
-                tag("h2", "Delivery", id="delivery"),
-                table("Delivery report", cols, rows),
-                small_note(k),
-                aria_labelledby="delivery",
-            )
-        )
+        parts.append(await _delivery(ctx, b, k))
     if b.status == BroadcastStatus.SCHEDULED:
         parts.append(_actions(ctx, b))
-    history = [
-        (
-            ACTION_WORDS.get(a.action, str(a.action)),
-            when_text(a.at, tz),
-            "the bot" if a.actor_id is None else ctx.officer_name(a.actor_id),
-            a.detail or "",
-        )
-        for a in await s.broadcasts.audit_rows(b.id)
-    ]
-    cols = [Column("What"), Column("When"), Column("Who"), Column("Detail")]
-    parts.append(
-        tag(
-            "section",
-            tag("h2", "History", id="hist"),
-            table("What was done to this broadcast", cols, history),
-            aria_labelledby="hist",
-        )
-    )
+    parts.append(await _history(ctx, b))
     return join(parts)

@@ -91,16 +91,24 @@ def _series_section(ctx: Ctx, s: rch.Series, nag: str | None, k: int) -> Html:
     return tag("section", head, hint, chart, body, aria_labelledby=f"s-{s.name}")
 
 
-async def reach_page(ctx: Ctx) -> web.StreamResponse:
-    s = ctx.services
-    k = s.config.settings.survey.min_count
-    order = [n.id for n in s.content.nags]
-    r = await rch.reach(s.db, order, k)
-    asked = ctx.query("nag") or None
-    notice = Html("")
-    if asked is not None and asked not in s.content.nag_by_id:
-        notice, asked = message("There is no such NAG: showing all residents.", "error"), None
-    choices = [("", "All residents")] + [(n.id, n.name) for n in s.content.nags]
+def _sources_section(r: rch.Reach, k: int) -> Html:
+    sources = table(
+        "Residents per sign-up source",
+        [Column("Source"), Column("Residents", numeric=True)],
+        [(_source(src), count_text(n, k)) for src, n in r.sources],
+    )
+    hint = tag(
+        "p",
+        "Where residents found the bot: each leaflet's or poster's link "
+        "(“qr:fishermead”), as it was when they first started it.",
+        class_="hint",
+    )
+    h2 = tag("h2", "Sign-up sources", id="sources")
+    return tag("section", h2, hint, sources, aria_labelledby="sources")
+
+
+def _over_time(ctx: Ctx, r: rch.Reach, asked: str | None, k: int) -> Html:
+    choices = [("", "All residents")] + [(n.id, n.name) for n in ctx.services.content.nags]
     form = ctx.form(
         "/reach",
         field("NAG", select("nag", choices, asked, id_="f-nag"), id_="f-nag"),
@@ -109,6 +117,19 @@ async def reach_page(ctx: Ctx) -> web.StreamResponse:
         class_="filters",
         aria_label="Choose a NAG",
     )
+    series = join(_series_section(ctx, x, asked, k) for x in r.series)
+    h2 = tag("h2", "Over time", id="time")
+    return tag("section", h2, form, series, aria_labelledby="time")
+
+
+async def reach_page(ctx: Ctx) -> web.StreamResponse:
+    s = ctx.services
+    k = s.config.settings.survey.min_count
+    r = await rch.reach(s.db, [n.id for n in s.content.nags], k)
+    asked = ctx.query("nag") or None
+    notice = Html("")
+    if asked is not None and asked not in s.content.nag_by_id:
+        notice, asked = message("There is no such NAG: showing all residents.", "error"), None
     note = tag(
         "p",
         f"Counts from 1 to {k - 1} show as “fewer than {k}”, and figures that would let one be "
@@ -116,43 +137,13 @@ async def reach_page(ctx: Ctx) -> web.StreamResponse:
         "together, and months are joined into longer periods until each has enough.",
         class_="hint",
     )
-    sources = table(
-        "Residents per sign-up source",
-        [Column("Source"), Column("Residents", numeric=True)],
-        [(_source(src), count_text(n, k)) for src, n in r.sources],
+    nags = tag(
+        "section",
+        tag("h2", "Residents per NAG", id="nags"),
+        _consent_table(ctx, r, k),
+        aria_labelledby="nags",
     )
-    over_time = join(_series_section(ctx, x, asked, k) for x in r.series)
-    body = join(
-        [
-            notice,
-            note,
-            tag(
-                "section",
-                tag("h2", "Residents per NAG", id="nags"),
-                _consent_table(ctx, r, k),
-                aria_labelledby="nags",
-            ),
-            tag(
-                "section",
-                tag("h2", "Over time", id="time"),
-                form,
-                over_time,
-                aria_labelledby="time",
-            ),
-            tag(
-                "section",
-                tag("h2", "Sign-up sources", id="sources"),
-                tag(
-                    "p",
-                    "Where residents found the bot: each leaflet's or poster's link "
-                    "(“qr:fishermead”), as it was when they first started it.",
-                    class_="hint",
-                ),
-                sources,
-                aria_labelledby="sources",
-            ),
-        ]
-    )
+    body = join([notice, note, nags, _over_time(ctx, r, asked, k), _sources_section(r, k)])
     return ctx.page("Reach", body)
 
 
