@@ -218,3 +218,30 @@ async def test_origin_null_is_ours_only_when_the_browser_says_same_origin(h):
         async with http.post(path, data=data, headers=ours, allow_redirects=False) as resp:
             assert resp.status == 303
     assert (await h.services.broadcasts.get(bid)).status == "cancelled"
+
+
+async def test_delivery_reports_and_every_broadcast_page_hide_small_counts(h):
+    async with ck.client() as http:
+        await ck.sign_in(h, http, OFFICER_ID)
+        bid = await schedule(h, http)
+        h.clock.set(datetime(2026, 11, 24, 18, 30, tzinfo=LONDON))
+        await job(h, bid).run(h.app)
+        await h.services.delivery.wait_idle()
+        await h.services.broadcasts.rate(bid, 1000, True, h.clock.now())
+        assert (await h.services.broadcasts.get(bid)).status == "done"
+        await ck.sign_in(h, http, OFFICER_ID)  # the session ended while the clock moved on
+        for path in (
+            f"/console/broadcasts/{bid}",
+            "/console/broadcasts",
+            "/console/broadcasts/ratings",
+            "/console/broadcasts/new",
+            "/console/reach",
+        ):
+            status, page = await ck.get(http, h, path)
+            assert status == 200, path
+            assert small_numbers(page) == [], path
+            assert "1000" not in page and "1001" not in page, path  # no chat ids
+        status, page = await ck.get(http, h, f"/console/broadcasts/{bid}")
+        assert "Delivery report" in page and "fewer than 5" in page and "not shown" in page
+        status, cal = await ck.get(http, h, "/console/broadcasts")
+        assert f"18:30 #{bid} sent" in cal
