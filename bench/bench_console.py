@@ -107,7 +107,6 @@ async def run(residents: int, responses: int, loads: int) -> None:
         await seed_residents(h, residents)
         await seed_sent_campaign(h)
         await seed_responses(h, responses)
-        await h.db.execute("ANALYZE")
         print(f"seeded {residents:,} residents and {responses:,} responses"
               f" in {time.perf_counter() - t0:.0f} s")  # fmt: skip
         print("| page | median ms | p95 ms | page size |\n| --- | ---: | ---: | ---: |")

@@ -140,6 +140,9 @@ async def test_retime_edit_and_send_now_with_confirm(h):
         assert job(h, bid).job.trigger.run_date == b.due_at
         status, stale = await ck.post(http, h, f"/console/broadcasts/{bid}/retime", moved, detail)
         assert status == 409, "the time shown was the old one"
+        no_due = {"day": "2026-11-26", "time": "09:00"}
+        status, _ = await ck.post(http, h, f"/console/broadcasts/{bid}/retime", no_due, detail)
+        assert status == 409 and (await h.services.broadcasts.get(bid)).due_at == b.due_at
         status, past = await ck.post(http, h, f"/console/broadcasts/{bid}/retime",
                                      {**moved, "due": b.due_at.isoformat(), "day": "2026-11-01"},
                                      detail)  # fmt: skip

@@ -169,8 +169,9 @@ async def retime(ctx: Ctx) -> web.StreamResponse:
     at = bf.parse_at(ctx, form)
     if isinstance(at, str):
         return await _refused(ctx, b.id, at, 400)
-    moved = await ctx.services.broadcasting.retime(b.id, at, ctx.officer.user_id, _due(form))
-    if _due(form) is None or moved is None:
+    due = _due(form)  # the time the officer saw: without it, nothing is moved
+    moved = due and await ctx.services.broadcasting.retime(b.id, at, ctx.officer.user_id, due)
+    if not moved:
         return await _refused(ctx, b.id, CHANGED)
     return _done(b.id, "moved")
 

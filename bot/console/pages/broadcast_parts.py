@@ -107,7 +107,7 @@ def when_fields(prefix: str, at: datetime | None, tz: ZoneInfo) -> Html:
     return join(
         [
             field("Day", day, id_=f"{prefix}-day"),
-            field("Time", clock, "The bot's time zone, 24-hour clock.", id_=f"{prefix}-time"),
+            field("Time", clock, "UK time (the bot's time zone).", id_=f"{prefix}-time"),
         ]
     )
 
