@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ import pytest_asyncio
 from bot.preview.main import Preview
 from bot.services import access
 from bot.services.safeguarding import iso_week
+from storage.model import Audience, AudienceKind, BroadcastKind, BroadcastSpec
 from tests.conftest import ROOT
 from tests.previewkit import start_preview
 from tests.test_preview_browser import browser  # noqa: F401 - the shared Chromium fixture
@@ -35,6 +37,11 @@ PAGES = [
     ("surveys", "/console/surveys", "Surveys"),
     ("survey", f"/console/surveys/{CS}", "Community safety survey"),
     ("survey-refused", f"/console/surveys/{CS}?nag=olney", "Community safety survey"),
+    ("reach", "/console/reach", "Reach"),
+    ("broadcasts", "/console/broadcasts", "Broadcasts"),
+    ("broadcast", "/console/broadcasts/BID", "Broadcast #"),
+    ("broadcast-new", "/console/broadcasts/new", "New broadcast"),
+    ("broadcast-ratings", "/console/broadcasts/ratings", "Campaign ratings"),
     ("safeguarding", "/console/safeguarding", "Safeguarding"),
     ("people", "/console/people", "People"),
     ("audit", "/console/audit", "Audit log"),
@@ -79,8 +86,40 @@ async def preview(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Pre
     await s.console.add_officer(700001, "officer", "Sam (Safer Neighbourhood Team)", ADMIN,
                                 s.clock.now())  # fmt: skip
     await access.reload_roster(s.console, s.roster)
+    await seed_reach_and_a_broadcast(p)
     yield p
     await p.stop()
+
+
+async def seed_reach_and_a_broadcast(p: Preview) -> None:
+    """Residents for the Reach page (NAGs, months, sources) and an officer's broadcast for
+    tomorrow evening (its page is PAGES' "broadcast")."""
+    s = p.bot.services
+    rows = []
+    for i in range(60):
+        nag = ("fishermead", "woughton", "olney")[i % 3] if i < 57 else "bletchley_central"
+        month = ("2026-09", "2026-10", "2026-11")[i % 3 if i % 4 else 2]
+        source = "qr:fishermead" if i % 5 == 0 else None
+        at = f"{month}-12T10:00:00+00:00"
+        rows.append((800000 + i, nag, int(i % 7 != 0), at, int(i % 11 != 0), source, at, at))
+    async with s.db.transaction() as tx:
+        await tx.executemany(
+            "INSERT INTO residents (chat_id, nag_id, consent, consent_at, active, source,"
+            " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+    tomorrow = s.clock.now() + timedelta(days=1)
+    spec = BroadcastSpec(
+        kind=BroadcastKind.OFFICER, text="Bike marking at Saxon Gate tomorrow, 10:00 to 14:00.",
+        audience=Audience(AudienceKind.NAGS, nags=("fishermead",)),
+        send_at=tomorrow.replace(hour=18, minute=30), created_by=ADMIN,
+    )  # fmt: skip
+    created = await s.broadcasting.create(spec)
+    global BROADCAST
+    BROADCAST = created.broadcast.id  # type: ignore[union-attr]
+
+
+BROADCAST = 0
 
 
 async def sign_in_from_the_chat(chromium: Any, preview: Preview) -> tuple[Any, Any]:
@@ -137,7 +176,7 @@ async def test_every_page_in_chromium(
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     base = preview.console_url.removesuffix("/console/")  # type: ignore[union-attr]
     for name, path, title in PAGES:
-        await page.goto(base + path)
+        await page.goto(base + path.replace("BID", str(BROADCAST)))
         await expect(page.locator("h1")).to_contain_text(title)
         await check_page(page, name, tmp_path)
     await page.goto(base + f"/console/surveys/{CS}")
@@ -157,7 +196,7 @@ async def test_phone_width_and_keyboard_only(
     await page.set_viewport_size({"width": 400, "height": 800})
     base = preview.console_url.removesuffix("/console/")  # type: ignore[union-attr]
     for name, path, _ in PAGES:
-        await page.goto(base + path)
+        await page.goto(base + path.replace("BID", str(BROADCAST)))
         wide = await page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert wide <= 0, f"{name} scrolls sideways by {wide}px at 400px wide"
     await page.goto(base + "/console/")

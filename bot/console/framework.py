@@ -311,6 +311,10 @@ def _same_origin(console: Console, request: web.Request) -> bool:
     origin = request.headers.get("Origin")
     if origin is None or origin == "null":
         return True
+    if origin == "null":
+        # Under our Referrer-Policy: no-referrer a browser sends "Origin: null" even for a
+        # form on our own page; its Sec-Fetch-Site (which pages cannot set) says it was ours.
+        return request.headers.get("Sec-Fetch-Site") == "same-origin"
     host = urlsplit(origin).hostname
     return host is not None and host in console.hosts()
 

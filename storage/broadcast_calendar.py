@@ -1,0 +1,95 @@
+"""The console's views of broadcasts: a month of them (scheduled, sent, expired...), how each
+was delivered, campaign ratings by month, and an officer's change of a scheduled text.
+
+Counts only: no chat id leaves this module. The broadcasts themselves are
+storage/broadcast_schedule.py's; the change of text writes its audit row as the others do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from storage.broadcast_types import BK, BS, Broadcast, audit
+from storage.db import Database, from_row, ts
+from storage.model import AuditAction
+
+# When a broadcast shows in the calendar: when it started going out, else when it is due.
+AT = "COALESCE(started_at, due_at)"
+
+
+@dataclass(frozen=True)
+class CampaignMonth:
+    campaign: str
+    month: str  # "2026-11"
+    sent: int
+    useful: int
+    not_useful: int
+
+
+class BroadcastCalendar:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def between(self, start: datetime, end: datetime) -> list[Broadcast]:
+        """Every broadcast shown in [start, end), in time order."""
+        rows = await self.db.fetchall(
+            f"SELECT * FROM broadcasts WHERE {AT} >= ? AND {AT} < ? ORDER BY {AT}, id",
+            (ts(start), ts(end)),
+        )
+        return [from_row(Broadcast, r) for r in rows]
+
+    async def delivery(self, ids: Sequence[int]) -> dict[int, dict[str, int]]:
+        """Outbox rows per broadcast and status."""
+        out: dict[int, dict[str, int]] = {i: {} for i in ids}
+        for start in range(0, len(ids), 500):
+            chunk = list(ids[start : start + 500])
+            rows = await self.db.fetchall(
+                "SELECT broadcast_id, status, COUNT(*) FROM outbox WHERE broadcast_id IN"
+                f" ({','.join('?' * len(chunk))}) GROUP BY broadcast_id, status",
+                chunk,
+            )
+            for r in rows:
+                out[int(r[0])][str(r[1])] = int(r[2])
+        return out
+
+    async def campaign_months(self) -> list[CampaignMonth]:
+        """Each campaign's messages by the month they went out: sent, rated useful and not."""
+        rows = await self.db.fetchall(
+            f"SELECT b.ref, substr(b.started_at, 1, 7) AS month,"
+            " (SELECT COUNT(*) FROM outbox o WHERE o.broadcast_id = b.id AND o.status = 'sent'),"
+            " (SELECT COALESCE(SUM(useful), 0) FROM broadcast_ratings r"
+            "  WHERE r.broadcast_id = b.id),"
+            " (SELECT COALESCE(SUM(1 - useful), 0) FROM broadcast_ratings r"
+            "  WHERE r.broadcast_id = b.id)"
+            f" FROM broadcasts b WHERE b.kind = '{BK.CAMPAIGN}' AND b.started_at IS NOT NULL"
+        )
+        merged: dict[tuple[str, str], list[int]] = {}
+        for r in rows:
+            acc = merged.setdefault((r[0] or "", r[1]), [0, 0, 0])
+            for i in range(3):
+                acc[i] += int(r[2 + i])
+        return [CampaignMonth(c, m, *v) for (c, m), v in sorted(merged.items(), key=lambda x: x[0])]
+
+    async def edit_text(
+        self,
+        broadcast_id: int,
+        text: str,
+        fingerprint: str,
+        actor: int,
+        now: datetime,
+        expected_due: datetime,
+    ) -> bool:
+        """Change the text of an officer's broadcast that has not started, if it is still due
+        when the officer saw it; audited as a change."""
+        async with self.db.transaction() as tx:
+            n = await tx.execute(
+                "UPDATE broadcasts SET text = ?, fingerprint = ?, updated_at = ?"
+                f" WHERE id = ? AND status = '{BS.SCHEDULED}' AND kind = '{BK.OFFICER}'"
+                " AND materialised = 0 AND due_at = ?",
+                (text, fingerprint, ts(now), broadcast_id, ts(expected_due)),
+            )
+            if n:
+                await audit(tx, broadcast_id, actor, AuditAction.CHANGE, "text edited", now)
+            return bool(n)
