@@ -9,6 +9,9 @@ environment by this launcher only (bot/ never reads them):
                               caching the pure search in bot/domain/areas.py would give)
   SAFERMK_BENCH_METRICS=0     build the Application without the metrics' hooks (what the
                               counters, the DB timing histogram and the API labels cost)
+  SAFERMK_BENCH_CPROFILE=F    run under cProfile timed by the main thread's CPU clock (so time
+                              waiting, or other processes on the core, is not counted); the
+                              stats are written to F when the bot exits
 
 Usage: python -m bench.botrun --config <file> run   (the same arguments as safermk-bot; run
 as a script with PYTHONPATH=<tree> to start the bot of another source tree)
@@ -86,7 +89,19 @@ def main() -> int:
         asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
     from bot.cli import main as cli_main
 
-    return cli_main(argv)
+    out = os.environ.get("SAFERMK_BENCH_CPROFILE")
+    if not out:
+        return cli_main(argv)
+    import cProfile
+    import time
+
+    profiler = cProfile.Profile(time.thread_time)
+    profiler.enable()
+    try:
+        return cli_main(argv)
+    finally:
+        profiler.disable()
+        profiler.dump_stats(out)
 
 
 if __name__ == "__main__":
