@@ -68,6 +68,8 @@ VARIANTS = {
     "seen": ("SAFERMK_BENCH_SEEN", "once"),
     "areacache": ("SAFERMK_BENCH_AREACACHE", "1"),
     "nometrics": ("SAFERMK_BENCH_METRICS", "0"),
+    # statements handed to the database thread, counted into a file in the temp folder
+    "sqlcount": ("SAFERMK_BENCH_SQLCOUNT", ""),
 }
 # "safermk+webhook" runs the bot in webhook mode: the fake posts the same stream to the bot's
 # own HTTP server (bench/webhook_poster.py) instead of serving it to getUpdates.
@@ -221,6 +223,9 @@ def one_run(
                 if flag in MODES:
                     continue
                 name, value = VARIANTS[flag]
+                if flag == "sqlcount":  # beside the temp dirs, kept: printed below
+                    value = str(Path(tempfile.gettempdir()) / f"sqlcount-{tmp.name}.txt")
+                    print(f"    statements counted into {value}")
                 env[name] = value
         cwd = tree if bot.startswith(("safermk", "base")) else ROOT
         command = bot_command(bot, write_config(tmp, url, webhook_port))
