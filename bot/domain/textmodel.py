@@ -319,7 +319,11 @@ def normalised(text: str, aliases: dict[str, str], mask: Callable[[list[str]], l
     words = words_of(text, aliases)
     if mask is None or not words:
         return tuple(words)
-    masked = mask(words)
+    return placenames(words, mask(words))
+
+
+def placenames(words: Sequence[str], masked: Sequence[bool]) -> tuple[str, ...]:
+    """`normalised` for words already masked: each run of masked words one placeholder."""
     out: list[str] = []
     for w, m in zip(words, masked, strict=True):
         if not m:

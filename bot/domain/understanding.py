@@ -36,7 +36,7 @@ from bot.domain.textmodel import (
     Example,
     LinearModel,
     PairScores,
-    normalised,
+    placenames,
     textmodel_settings,
 )
 
@@ -158,7 +158,8 @@ class Understanding:
         """The message as the models read it (the last few kept: topics and intent both ask)."""
         words = self._recent.get(text)
         if words is None:
-            words = normalised(text[:MAX_TEXT], self._aliases, self.safety.mask)
+            tokens, _, masked = self.safety.read(text[:MAX_TEXT])  # as the check read it
+            words = placenames(tokens, masked)
             _remember(self._recent, text, words)
         return words
 
