@@ -53,6 +53,7 @@ FAKE_CPU = 1
 SRC = ROOT  # source tree the SaferMK bot runs from (--src)
 BASE_SRC: Path | None = None  # the "base" bot's tree (--base-src), e.g. the commit before
 PROFILE_DIR: Path | None = None  # --profile: py-spy records each SaferMK run here (raw format)
+CPROFILE_DIR: Path | None = None  # --cprofile: cProfile's stats of each SaferMK run's main thread
 
 BOTS = {
     "safermk": "SaferMK bot (own HTTP/1.1 pool + per-chat ordered concurrency)",
@@ -67,6 +68,8 @@ VARIANTS = {
     "seen": ("SAFERMK_BENCH_SEEN", "once"),
     "areacache": ("SAFERMK_BENCH_AREACACHE", "1"),
     "nometrics": ("SAFERMK_BENCH_METRICS", "0"),
+    # statements handed to the database thread, counted into a file in the temp folder
+    "sqlcount": ("SAFERMK_BENCH_SQLCOUNT", ""),
 }
 # "safermk+webhook" runs the bot in webhook mode: the fake posts the same stream to the bot's
 # own HTTP server (bench/webhook_poster.py) instead of serving it to getUpdates.
@@ -220,6 +223,9 @@ def one_run(
                 if flag in MODES:
                     continue
                 name, value = VARIANTS[flag]
+                if flag == "sqlcount":  # beside the temp dirs, kept: printed below
+                    value = str(Path(tempfile.gettempdir()) / f"sqlcount-{tmp.name}.txt")
+                    print(f"    statements counted into {value}")
                 env[name] = value
         cwd = tree if bot.startswith(("safermk", "base")) else ROOT
         command = bot_command(bot, write_config(tmp, url, webhook_port))
@@ -227,6 +233,9 @@ def one_run(
             out = PROFILE_DIR / f"{bot}-{stream}-{latency_ms:g}ms-{time.monotonic_ns()}.txt"
             spy = Path(PY).with_name("py-spy")
             command = [str(spy), "record", "-r", "250", "-f", "raw", "-o", str(out), "--"] + command
+        if CPROFILE_DIR is not None and bot.startswith(("safermk", "base")):
+            out = CPROFILE_DIR / f"{bot}-{stream}-{latency_ms:g}ms-{time.monotonic_ns()}.pstats"
+            env["SAFERMK_BENCH_CPROFILE"] = str(out)
         spawned = time.monotonic()  # CLOCK_MONOTONIC: the fake's clock too
         proc = subprocess.Popen(
             command, cwd=cwd, env=env, start_new_session=True,
@@ -374,11 +383,20 @@ def main(argv: list[str] | None = None) -> int:
         help="record each SaferMK run with py-spy (pip install py-spy) into DIR; summarise with"
         " bench/profile_summary.py (figures include py-spy's own overhead: compare, don't quote)",
     )  # fmt: skip
+    p.add_argument(
+        "--cprofile", type=Path, metavar="DIR",
+        help="run each SaferMK bot under cProfile timed by the main thread's CPU clock (start-up"
+        " included; the database thread is not seen), stats into DIR (read with pstats; the"
+        " profiler slows the bot down: compare shares, don't quote times)",
+    )  # fmt: skip
     args = p.parse_args(argv)
-    global SRC, BASE_SRC, PROFILE_DIR
+    global SRC, BASE_SRC, PROFILE_DIR, CPROFILE_DIR
     if args.profile:
         PROFILE_DIR = args.profile.resolve()
         PROFILE_DIR.mkdir(parents=True, exist_ok=True)
+    if args.cprofile:
+        CPROFILE_DIR = args.cprofile.resolve()
+        CPROFILE_DIR.mkdir(parents=True, exist_ok=True)
     SRC = args.src.resolve()
     BASE_SRC = args.base_src.resolve() if args.base_src else None
     pin(FAKE_CPU)  # the driver shares the fake's core; the bot has CPU 0 to itself

@@ -9,6 +9,12 @@ environment by this launcher only (bot/ never reads them):
                               caching the pure search in bot/domain/areas.py would give)
   SAFERMK_BENCH_METRICS=0     build the Application without the metrics' hooks (what the
                               counters, the DB timing histogram and the API labels cost)
+  SAFERMK_BENCH_SQLCOUNT=F    count the statements the bot hands to the database thread, by
+                              statement (a transaction counts as its BEGIN and COMMIT too);
+                              written to F as "count<TAB>kind<TAB>SQL" lines when the bot exits
+  SAFERMK_BENCH_CPROFILE=F    run under cProfile timed by the main thread's CPU clock (so time
+                              waiting, or other processes on the core, is not counted); the
+                              stats are written to F when the bot exits
 
 Usage: python -m bench.botrun --config <file> run   (the same arguments as safermk-bot; run
 as a script with PYTHONPATH=<tree> to start the bot of another source tree)
@@ -70,6 +76,39 @@ def install_metrics_off() -> None:
     app.wire_ops = wire_ops  # type: ignore[assignment]
 
 
+def install_sql_count(out: str) -> None:
+    import atexit
+    import collections
+
+    import storage.db as db
+
+    counts: collections.Counter[tuple[str, str]] = collections.Counter()
+
+    def counted(name, original):  # noqa: ANN001, ANN202
+        async def statement(self, sql, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+            counts[(name, " ".join(str(sql).split())[:150])] += 1
+            return await original(self, sql, *args, **kwargs)
+
+        return statement
+
+    for name in ("execute", "insert", "fetchone", "fetchall", "executemany"):
+        setattr(db.Tx, name, counted(name, getattr(db.Tx, name)))
+    transaction = db.Database.transaction
+
+    def counted_transaction(self):  # noqa: ANN001, ANN202
+        counts[("transaction", "BEGIN IMMEDIATE and COMMIT")] += 2
+        return transaction(self)
+
+    db.Database.transaction = counted_transaction  # type: ignore[method-assign]
+
+    def dump() -> None:
+        with open(out, "w", encoding="utf-8") as f:
+            for (kind, sql), n in counts.most_common():
+                f.write(f"{n}\t{kind}\t{sql}\n")
+
+    atexit.register(dump)
+
+
 def main() -> int:
     argv = sys.argv[1:]
     if os.environ.get("SAFERMK_BENCH_METRICS") == "0":
@@ -78,6 +117,8 @@ def main() -> int:
         install_seen_once()
     if os.environ.get("SAFERMK_BENCH_AREACACHE") == "1":
         install_area_cache()
+    if os.environ.get("SAFERMK_BENCH_SQLCOUNT"):
+        install_sql_count(os.environ["SAFERMK_BENCH_SQLCOUNT"])
     if os.environ.get("SAFERMK_BENCH_UVLOOP") == "1":
         import asyncio
 
@@ -86,7 +127,19 @@ def main() -> int:
         asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
     from bot.cli import main as cli_main
 
-    return cli_main(argv)
+    out = os.environ.get("SAFERMK_BENCH_CPROFILE")
+    if not out:
+        return cli_main(argv)
+    import cProfile
+    import time
+
+    profiler = cProfile.Profile(time.thread_time)
+    profiler.enable()
+    try:
+        return cli_main(argv)
+    finally:
+        profiler.disable()
+        profiler.dump_stats(out)
 
 
 if __name__ == "__main__":

@@ -77,6 +77,24 @@ class Residents:
         )
         return int(row[0]) if row else 0
 
+    async def touch_and_open(self, chat_id: int, kind: AreaQuestion, now: datetime) -> int:
+        """`touch` then `open_area_question` in one statement (one hand-off to the database
+        thread, not two): the resident is created if new, active again and seen today, and a
+        new area question is open; its step."""
+        row = await self.db.fetchone(
+            "INSERT INTO residents (chat_id, language, created_at, updated_at, last_seen,"
+            " area_step, area_question) VALUES (?, 'en', ?, ?, ?, 1, ?)"
+            " ON CONFLICT (chat_id) DO UPDATE SET active = 1, updated_at = excluded.updated_at,"
+            " last_seen = max(COALESCE(residents.last_seen, ''), excluded.last_seen),"
+            " area_step = residents.area_step + 1,"
+            " area_question = CASE WHEN residents.area_question = ? THEN residents.area_question"
+            " ELSE excluded.area_question END"
+            " RETURNING area_step",
+            (chat_id, ts(now), ts(now), now.date().isoformat(), kind, AreaQuestion.ASKED),
+        )
+        assert row is not None
+        return int(row[0])
+
     async def close_area_question(
         self, chat_id: int, now: datetime, keep: AreaQuestion = AreaQuestion.NONE
     ) -> None:

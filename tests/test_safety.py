@@ -172,6 +172,20 @@ async def test_text_is_never_stored_or_logged_only_a_weekly_count(
     assert set(counts[0]) == {"week", "category", "count"}, "no chat id, no time of day"
 
 
+async def test_every_kind_of_help_in_one_answer_is_counted_once_per_answer(harness: Harness):
+    counts = harness.services.safety_counts
+    await counts.add("2026-W48", ["emergency", "weapons_knife_crime"])  # one statement, both rows
+    await counts.add("2026-W48", ["weapons_knife_crime"])
+    await counts.add("2026-W49", ["emergency"])
+    await counts.add("2026-W49", [])
+    rows = await harness.rows("SELECT * FROM safety_counts ORDER BY week, category")
+    assert rows == [
+        {"week": "2026-W48", "category": "emergency", "count": 1},
+        {"week": "2026-W48", "category": "weapons_knife_crime", "count": 2},
+        {"week": "2026-W49", "category": "emergency", "count": 1},
+    ]
+
+
 async def test_a_count_that_cannot_be_written_never_stops_the_help(
     harness: Harness, content: Content
 ):

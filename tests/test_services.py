@@ -4,6 +4,7 @@ temporary folder through the storage classes, the real content, and no Telegram 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
@@ -341,6 +342,32 @@ async def test_leaving_an_area_question_keeps_it_asked_only_without_an_area(
     assert await rv.leave_area_question(residents, nags, 1, NOW) == nags["fishermead"]
     r = await residents.get(1)
     assert r is not None and r.area_question is AreaQuestion.NONE
+
+
+async def test_touch_and_open_writes_what_touch_then_open_area_question_write(db: Database):
+    """The one-statement form leaves each row exactly as the two statements did: someone new,
+    someone with the question already asked (an offer keeps it asked), someone inactive and
+    last seen long ago, someone with an area and no question open."""
+    residents = Residents(db)
+    later = NOW + timedelta(days=40)
+    for chat in (10, 20):  # 10: the two statements, 20: the one
+        await residents.touch(chat + 2, NOW, source="qr:olney")
+        await residents.open_area_question(chat + 2, AreaQuestion.ASKED, NOW)
+        await residents.touch(chat + 3, NOW)
+        await residents.set_active(chat + 3, False, NOW)
+        await residents.touch(chat + 4, NOW)
+        await residents.set_nag(chat + 4, "fishermead", NOW)
+    steps: dict[int, list[int]] = {10: [], 20: []}
+    for n, kind in ((1, AreaQuestion.ASKED), (2, AreaQuestion.OFFERED), (3, AreaQuestion.OFFERED),
+                    (4, AreaQuestion.OFFERED)):  # fmt: skip
+        await residents.touch(10 + n, later)
+        steps[10].append(await residents.open_area_question(10 + n, kind, later))
+        steps[20].append(await residents.touch_and_open(20 + n, kind, later))
+    assert steps[10] == steps[20] == [1, 2, 1, 2]
+    for n in (1, 2, 3, 4):
+        two, one = await residents.get(10 + n), await residents.get(20 + n)
+        assert two is not None and one is not None
+        assert one == dataclasses.replace(two, chat_id=20 + n), n
 
 
 async def test_mydata_collects_every_part_and_forget_erases_them(db: Database, content: Content):

@@ -163,6 +163,7 @@ class Detector:
                 if ws:
                     self._mask.add(ws)
         self._cache: dict[str, frozenset[int]] = {}
+        self._recent: dict[str, tuple[list[str], list[str], list[bool]]] = {}
 
     # ------------------------------------------------------------ compiling
 
@@ -347,13 +348,25 @@ class Detector:
         """Which of a message's normalised words belong to a safe phrase or a name the bot uses."""
         return self._masked([stem(w) for w in words])
 
+    def read(self, text: str) -> tuple[list[str], list[str], list[bool]]:
+        """A message's words, their stems and which are masked (rules 1 and 2; the last few
+        messages kept: the model reads the same words right after the check). Not to be
+        changed by the caller."""
+        hit = self._recent.get(text)
+        if hit is None:
+            tokens = words_of(text, self.lexicon.aliases)
+            stems = [stem(t) for t in tokens]
+            hit = (tokens, stems, self._masked(stems))
+            if len(self._recent) >= 64:
+                del self._recent[next(iter(self._recent))]
+            self._recent[text] = hit
+        return hit
+
     def find(self, text: str) -> Finding:
         """The categories a message is about, in reply order."""
-        tokens = words_of(text, self.lexicon.aliases)
+        tokens, stems, masked = self.read(text)
         if not tokens:
             return Finding()
-        stems = [stem(t) for t in tokens]
-        masked = self._masked(stems)
         terms = [
             frozenset() if m else self._terms_of(t) for t, m in zip(tokens, masked, strict=True)
         ]

@@ -188,6 +188,105 @@ class LinearModel:
         return [_readable(f) for w, f in found[:n] if w > 0]
 
 
+class PairScores:
+    """Two models' scores for one message from one pass over its features.
+
+    The topic and the intent model read the same words; only the rules' hints differ. So each
+    word's features are looked up once, in one table holding both models' weights side by side
+    (each word's rows kept: most words repeat), and the rows are summed once. A label's score
+    is what `LinearModel.scores` gives, up to the order of a float32 sum (its last bit).
+    """
+
+    MAX_WORDS = 65536  # words whose rows are kept (in memory; cleared when full)
+
+    def __init__(self, models: Sequence[LinearModel | None]) -> None:
+        self._models = tuple(models)
+        self._index: dict[str, int] = {}
+        for m in self._models:
+            for f in m._vocabulary if m is not None else ():
+                self._index.setdefault(f, len(self._index))
+        self._columns: list[tuple[int, int]] = []
+        width = sum(len(m.labels) for m in self._models if m is not None)
+        self._table = np.zeros((len(self._index), width), np.float32)
+        start = 0
+        for m in self._models:
+            n = len(m.labels) if m is not None else 0
+            self._columns.append((start, start + n))
+            if m is not None:
+                names = list(m._vocabulary)
+                rows = [self._index[f] for f in names]
+                own = [m._vocabulary[f] for f in names]
+                self._table[rows, start : start + n] = m._weights[own]
+            start += n
+        self._words: dict[str, tuple[tuple[int, ...], tuple[str, ...]]] = {}
+
+    def _of_word(self, word: str) -> tuple[tuple[int, ...], tuple[str, ...]]:
+        """A word's features: the rows of those some model knows, and the others."""
+        hit = self._words.get(word)
+        if hit is None:
+            found = word_features(word)
+            hit = (
+                tuple(i for f in found if (i := self._index.get(f)) is not None),
+                tuple(f for f in found if f not in self._index),
+            )
+            if len(self._words) >= self.MAX_WORDS:
+                self._words.clear()
+            self._words[word] = hit
+        return hit
+
+    def prepare(self, words: Sequence[str]) -> tuple[np.ndarray | None, int]:
+        """A message's summed rows (None: no known feature) and its number of features, as
+        `features(words)` would give them."""
+        known: set[int] = set()
+        unknown: set[str] = set()
+        index = self._index
+        previous = "^"
+        for w in words:
+            rows, others = self._of_word(w)
+            known.update(rows)
+            if others:
+                unknown.update(others)
+            s = stem(w)
+            pair = f"b {previous} {s}"
+            if (i := index.get(pair)) is not None:
+                known.add(i)
+            else:
+                unknown.add(pair)
+            previous = s
+        if words:
+            pair = f"b {previous} $"
+            if (i := index.get(pair)) is not None:
+                known.add(i)
+            else:
+                unknown.add(pair)
+        n = len(known) + len(unknown)
+        if not known:
+            return None, n
+        return self._table[np.fromiter(known, np.intp, len(known))].sum(axis=0), n
+
+    def scores(
+        self, which: int, prepared: tuple[np.ndarray | None, int], hints: Sequence[str] = ()
+    ) -> dict[str, float]:
+        """Model `which`'s `scores` for a prepared message and the rules' hints."""
+        model = self._models[which]
+        assert model is not None
+        lo, hi = self._columns[which]
+        total, n = prepared
+        raw = None if total is None else total[lo:hi]
+        extra = {f"r {h}" for h in hints}
+        n += len(extra)
+        rows = [i for f in extra if (i := self._index.get(f)) is not None]
+        if rows:
+            more = self._table[rows, lo:hi].sum(axis=0)
+            raw = more if raw is None else raw + more
+        if raw is None:
+            raw = model._bias
+        else:
+            raw = raw / math.sqrt(n) + model._bias
+        probs = 1.0 / (1.0 + np.exp(-raw.astype(np.float64)))
+        return dict(zip(model.labels, probs.tolist(), strict=True))
+
+
 def textmodel_settings() -> tuple[object, ...]:
     """Everything of how a model is built here (part of a stored model's key)."""
     return (EPOCHS, RATE, L2, MAX_POSITIVE_WEIGHT, NGRAMS, BATCH)
@@ -220,7 +319,11 @@ def normalised(text: str, aliases: dict[str, str], mask: Callable[[list[str]], l
     words = words_of(text, aliases)
     if mask is None or not words:
         return tuple(words)
-    masked = mask(words)
+    return placenames(words, mask(words))
+
+
+def placenames(words: Sequence[str], masked: Sequence[bool]) -> tuple[str, ...]:
+    """`normalised` for words already masked: each run of masked words one placeholder."""
     out: list[str] = []
     for w, m in zip(words, masked, strict=True):
         if not m:

@@ -32,7 +32,13 @@ from typing import Any, Protocol
 
 from bot.domain.intents import IntentRouter
 from bot.domain.safety import Detector, Finding, Lexicon
-from bot.domain.textmodel import Example, LinearModel, features, normalised, textmodel_settings
+from bot.domain.textmodel import (
+    Example,
+    LinearModel,
+    PairScores,
+    placenames,
+    textmodel_settings,
+)
 
 NONE = "none"  # the model's label for "no intent"
 DANGER = "any danger"  # the model's label for "some help is needed", beside each topic's
@@ -92,7 +98,7 @@ class Understanding:
         # a few awaits apart with up to 256 updates in flight between them, read the same text.
         self._recent: dict[str, tuple[str, ...]] = {}
         self._routed: dict[str, str | None] = {}
-        self._base: dict[str, frozenset[str]] = {}
+        self._base: dict[str, tuple[Any, int]] = {}
         self._found: dict[str, Finding] = {}
         # What the models depend on: the examples, both lexicons (the stacked hints), the names
         # masked and how the model is built and trained.
@@ -114,6 +120,7 @@ class Understanding:
                 _TRAINED.pop(next(iter(_TRAINED)))
             _TRAINED[key] = models
         self.topic_model, self.intent_model = models
+        self._pair = _scorer(models)
 
     def _train(self, training: Training) -> tuple[LinearModel | None, LinearModel | None]:
         """The topic and intent models, each None when there is nothing to learn it from."""
@@ -151,17 +158,19 @@ class Understanding:
         """The message as the models read it (the last few kept: topics and intent both ask)."""
         words = self._recent.get(text)
         if words is None:
-            words = normalised(text[:MAX_TEXT], self._aliases, self.safety.mask)
+            tokens, _, masked = self.safety.read(text[:MAX_TEXT])  # as the check read it
+            words = placenames(tokens, masked)
             _remember(self._recent, text, words)
         return words
 
-    def _features(self, text: str, hints: Sequence[str]) -> frozenset[str]:
-        """The model's features of a message (the words' kept for the other model's call)."""
+    def _scores(self, which: int, text: str, hints: Sequence[str]) -> dict[str, float]:
+        """Model `which`'s scores (0 topics, 1 intents), the message's words' part kept for the
+        other model's call."""
         base = self._base.get(text)
         if base is None:
-            base = frozenset(features(self._words(text)))
+            base = self._pair.prepare(self._words(text))
             _remember(self._base, text, base)
-        return base | {f"r {h}" for h in hints} if hints else base
+        return self._pair.scores(which, base, hints)
 
     def _rules_intent(self, text: str) -> str | None:
         """The rules' first match (kept: the model's hint and the fallback both ask for it)."""
@@ -206,7 +215,7 @@ class Understanding:
         found = finding.categories
         if self.topic_model is None:
             return finding
-        scores = self.topic_model.scores_of(self._features(text, found if STACKED else ()))
+        scores = self._scores(0, text, found if STACKED else ())
         # The rules' 999 line found by a phrase ("he's got a knife") always stays; found by one
         # word ("knife crime workshop") the model may overrule it like any other topic.
         urgent = URGENT in finding.strong
@@ -245,7 +254,7 @@ class Understanding:
     def _best_intent(self, text: str) -> tuple[str, float]:
         if self.intent_model is None:
             return NONE, 0.0
-        scores = self.intent_model.scores_of(self._features(text, self._intent_hints(text)))
+        scores = self._scores(1, text, self._intent_hints(text))
         label = max(scores, key=scores.__getitem__)
         return label, scores[label]
 
@@ -298,6 +307,22 @@ class Understanding:
         return intent, f"examples {score:.0%} for {label}" + (f" ({clues})" if clues else "") + (
             f"; {ruled}"
         )
+
+
+_SCORERS: dict[tuple[int, int], tuple[Any, PairScores]] = {}
+
+
+def _scorer(models: tuple[LinearModel | None, LinearModel | None]) -> PairScores:
+    """One table of both models' weights (built once per trained pair: /reload and the tests
+    make the same Understanding many times)."""
+    key = (id(models[0]), id(models[1]))
+    known = _SCORERS.get(key)
+    if known is None or known[0] is not models:
+        if len(_SCORERS) >= 4:
+            _SCORERS.pop(next(iter(_SCORERS)))
+        known = (models, PairScores(models))
+        _SCORERS[key] = known
+    return known[1]
 
 
 RECENT = 512  # messages whose words and rules' intent are kept (in memory, oldest first out)

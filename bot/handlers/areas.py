@@ -55,9 +55,7 @@ def location_keyboard(context: BotContext) -> ReplyKeyboardMarkup:
 
 async def open_question(update: Update, context: BotContext, kind: AreaQuestion) -> int:
     """Record a new area question in the database (older area buttons stop acting); its step."""
-    s = context.services
-    await s.residents.touch(chat_id(update), now(context))
-    return await s.residents.open_area_question(chat_id(update), kind, now(context))
+    return await context.services.residents.touch_and_open(chat_id(update), kind, now(context))
 
 
 async def ask_for_area(update: Update, context: BotContext, lead: str = "") -> None:
