@@ -38,8 +38,9 @@ OFF = 1.01  # a threshold no score reaches: the mechanism switched off
 GRID: dict[str, list[float]] = {
     "KEEP_RULE_TOPIC": [0.4, 0.5, 0.6],
     "ADD_MODEL_TOPIC": [0.55, 0.65, 0.7],
-    "KEEP_URGENT": [0.65, 0.8],
-    "VETO_URGENT": [0.0, 0.2, 0.3, 0.4],
+    "ADD_LONE_TOPIC": [0.55, OFF],
+    "KEEP_URGENT": [0.8],
+    "VETO_URGENT": [0.0, 0.3, 0.4],
     "ASKING_KEEP": [0.0, 0.6],
     "SURE_DANGER": [OFF, 0.7, 0.8],
 }

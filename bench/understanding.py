@@ -267,8 +267,10 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "no 999 veto": {"VETO_URGENT": 0.0},
     "no asking rule": {"ASKING_KEEP": 0.0},
     "no sure-danger help": {"SURE_DANGER": OFF},
+    "no lower bar for a lone topic": {"ADD_LONE_TOPIC": OFF},
     "round 3 decision": {
-        "KEEP_RULE_TOPIC": 0.4, "ADD_MODEL_TOPIC": 0.55, "KEEP_URGENT": 0.65, "VETO_URGENT": 0.0,
+        "KEEP_RULE_TOPIC": 0.4, "ADD_MODEL_TOPIC": 0.55, "ADD_LONE_TOPIC": OFF,
+        "KEEP_URGENT": 0.65, "VETO_URGENT": 0.0,
         "ASKING_KEEP": 0.0, "SURE_DANGER": OFF, "FRAMES": False,
     },
 }  # fmt: skip

@@ -28,6 +28,9 @@ MINOR = "minor"
 ADULT = "adult"
 
 _DAYS = "monday tuesday wednesday thursday friday saturday sunday weekend"
+# Only ways to *prevent* something: "best way to end it" or "how many tablets would it take" is
+# not a request for tips.
+_PREVENT = ("stop", "prevent", "protect", "keep", "avoid", "spot", "secure", "deter")
 
 _PHRASES: dict[str, tuple[str, ...]] = {
     NOW: (
@@ -43,12 +46,13 @@ _PHRASES: dict[str, tuple[str, ...]] = {
     ),
     ASKING: (
         "tips", "tip on", "tip for", "any advice", "advice on", "advice about", "advise",
-        "best way to", "ways to", "how do i stop", "how can i stop", "how to stop",
+        *(f"{w} {v}" for w in ("best way to", "ways to", "way to") for v in _PREVENT),
+        "how do i stop", "how can i stop", "how to stop",
         "how do i prevent", "how can i prevent", "how to prevent", "how do i protect",
         "how can i protect", "how to protect", "how do i spot", "how can i spot",
         "how to spot", "how do i avoid", "how to avoid", "how do i keep", "how to keep",
         "stop my", "keep burglars", "is it true", "was there ever", "was there a",
-        "were there", "did they ever", "how many", "who were", "school project",
+        "were there", "did they ever", "who were", "school project",
         "for a project", "for my homework", "famous",
     ),
 }  # fmt: skip

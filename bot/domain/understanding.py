@@ -14,15 +14,16 @@ now, in the past, asking for tips or information, an age). When the model thinks
 ordinary ("get in touch", "drugs" as a survey answer) and no phrase of the rules found immediate
 danger, nothing is sent. Otherwise a topic the rules find is kept unless the model thinks it
 unlikely, and a topic the rules miss is added when the model is confident of it ("he forced me
-when I said no"). The rules' 999 line found by a phrase ("he's got a knife") stays unless the
-model gives it almost nothing, nothing says it is happening now, and other help is given or
-the message tells of the past or asks for information. Found by one word, it stays when it is
-the only help left or when the model also thinks it likely (not for a bike stolen last week).
-Asking for tips ("how do I stop my shed getting broken into"), a rule's topic needs the model's
-backing. If the model overrules every topic the rules found in a message it does not think
-ordinary, the likeliest topic stays; and when the model is sure of danger, its likeliest topic
-is given even if no rule matched: some help is the floor. The thresholds were chosen by
-cross-validation on content/examples/ (bench/thresholds.py, bench/README.md §7).
+when I said no"; a lower bar when it would be the only help). The rules' 999 line found by a
+phrase ("he's got a knife") stays unless the model gives it almost nothing, nothing says it is
+happening now, and other help is given or the message tells of the past or asks for information.
+Found by one word, it stays when it is the only help left or when the model also thinks it
+likely (not for a bike stolen last week). Asking for tips ("how do I stop my shed getting broken
+into"), a rule's topic needs the model's backing. If the model overrules every topic the rules
+found in a message it does not think ordinary, the likeliest topic stays; and when the model is
+sure of danger, its likeliest topic is given even if no rule matched: some help is the floor.
+The thresholds were chosen by cross-validation on content/examples/ (bench/thresholds.py,
+bench/README.md §7).
 
 Intents. The model's intent (it sees the rules' first match in content/intents.yaml as a hint),
 or the rules' when the model is unsure; "none" or a place, and the caller tries an area search.
@@ -49,7 +50,8 @@ KEEP_LONE_URGENT = 0.3  # ... and as the only help, found by one word ("kill", "
 # it the 999 line is dropped, and help for another topic is given only if the model backs one
 ORDINARY = 0.4  # below this chance of danger, and no topic at SURE_NOT, the message is ordinary
 SURE_NOT = 0.3
-ADD_MODEL_TOPIC = 0.7  # a topic the rules missed is added from this score
+ADD_MODEL_TOPIC = 0.7  # a topic the rules missed is added from this score, beside other help;
+ADD_LONE_TOPIC = 0.55  # as the only help, from this ("how many tablets would it take")
 VETO_URGENT = 0.3  # the 999 line found by a phrase ("kill me") may be dropped below this score
 # (only beside other help, or for the past or a question: see _rules_evidence)
 ASKING_KEEP = 0.6  # asking for tips or information: a rule's topic needs this from the model
@@ -251,8 +253,9 @@ class Understanding:
                 kept.add(likeliest)
             elif not (vetoed and set(found) == {URGENT}):
                 kept.add(max(found, key=scores.__getitem__))
-        if not kept and scores[DANGER] >= SURE_DANGER:  # the model is sure: some help
-            kept.add(max(self._order, key=scores.__getitem__))
+        likeliest = max(self._order, key=scores.__getitem__)
+        if not kept and (scores[likeliest] >= ADD_LONE_TOPIC or scores[DANGER] >= SURE_DANGER):
+            kept.add(likeliest)  # the model is sure of one topic, or of danger: some help
         return Finding(tuple(t for t in self._order if t in kept))
 
     def _rules_evidence(
