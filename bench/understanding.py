@@ -1,7 +1,8 @@
 """Understanding residents, measured: candidates side by side on the same labelled messages.
 
     python -m bench.understanding              # tuning corpora (the model cross-validated)
-    python -m bench.understanding --heldout    # issue 19's held-out sets (A, then B): at the end
+    python -m bench.understanding --heldout D  # one of issue 19's held-out sets
+    python -m bench.understanding --dev        # round 4: variants, cross-validated and on A-D
 
 Topics (safeguarding help). A danger message is labelled with `need` (every topic whose help must
 appear) and `fair` (topics also acceptable); any other topic shown is help for a topic that is
@@ -44,7 +45,7 @@ HELDOUT = {
     "C": (DATA / "heldout19c_topics.yaml", DATA / "heldout19c_intents.yaml"),  # end of round 2
     # after round 3's veto of a lone one-word 999 line:
     "D": (DATA / "heldout19d_topics.yaml", DATA / "heldout19d_intents.yaml"),
-}
+}  # each run once and reported; since round 4 all four are development data (--dev)
 
 
 @dataclass(frozen=True)
@@ -258,6 +259,100 @@ def _report_intents(
             out.extend(f"    {line}" for line in s.examples)
 
 
+# Round 4's variants of the hybrid, each a set of bot/domain/understanding.py settings: the
+# shipped one, each mechanism taken out, and round 3's decision (thresholds and no mechanisms).
+OFF = 1.01  # a threshold no score reaches
+VARIANTS: dict[str, dict[str, Any]] = {
+    "shipped": {},
+    "no frames as features": {"FRAMES": False},
+    "no 999 veto": {"VETO_URGENT": 0.0},
+    "no asking rule": {"ASKING_KEEP": 0.0},
+    "no sure-danger help": {"SURE_DANGER": OFF},
+    "no lower bar for a lone topic": {"ADD_LONE_TOPIC": OFF},
+    "round 3 decision": {
+        "KEEP_RULE_TOPIC": 0.4, "ADD_MODEL_TOPIC": 0.55, "ADD_LONE_TOPIC": OFF,
+        "KEEP_URGENT": 0.65, "VETO_URGENT": 0.0,
+        "ASKING_KEEP": 0.0, "SURE_DANGER": OFF, "FRAMES": False,
+    },
+}  # fmt: skip
+
+
+def _with(settings: dict[str, Any], f: Callable[[], Any]) -> Any:
+    import bot.domain.understanding as U
+
+    saved = {k: getattr(U, k) for k in settings}
+    try:
+        for k, v in settings.items():
+            setattr(U, k, v)
+        return f()
+    finally:
+        for k, v in saved.items():
+            setattr(U, k, v)
+
+
+def dev(folds: int = 5) -> str:
+    """Every variant, on the tuning examples (cross-validated) and on the sets A-D together
+    (development data now: each was run once and reported before round 4)."""
+    import bot.domain.understanding as U
+    from bot.content import load_content
+
+    U.KEEP_TRAINED = 2 * (folds + 1)  # with and without frames: each fold trained once
+    content_dir = ROOT / "content"
+    examples = load_content(content_dir).examples
+    topic_items = [i for topics, _ in HELDOUT.values() for i in load_topics(topics)]
+    plain_items = [Labelled(i.text) for _, f in HELDOUT.values() for i in load_intents(f)]
+    out = ["variant | set | some help | exactly right | wrong topic | false alarms"]
+    tables: list[str] = []
+    for name, settings in VARIANTS.items():
+        cv, held, plain, topics = _with(
+            settings, lambda: _dev_scores(content_dir, examples, topic_items, plain_items, folds)
+        )
+        alarms, ordinary = held.alarms + plain.alarms, held.ordinary + plain.ordinary
+        out.append(_row(name, "examples, cross-validated", cv))
+        out.append(
+            _row(name, "A-D (development)", held)
+            + f" of crime-word ordinary; {alarms / ordinary:.1%} of all {ordinary} ordinary"
+        )
+        if name == "shipped":
+            tables.append(f"A-D by topic (shipped):\n{held.table(topics)}")
+            tables += [f"  wrong topic: {x}" for x in held.examples_wrong]
+            tables += [f"  missed: {x}" for x in held.examples_missed]
+            tables += [f"  false alarm: {x}" for x in held.examples_alarm + plain.examples_alarm]
+    return "\n".join(out + tables)
+
+
+def _dev_scores(
+    content_dir: Path,
+    examples: Any,
+    topic_items: list[Labelled],
+    plain_items: list[Labelled],
+    folds: int,
+) -> tuple[TopicScore, TopicScore, TopicScore, list[str]]:
+    from bot.content.examples import split
+
+    cv = TopicScore()
+    for k in range(folds):
+        train, test = split(examples, k, folds)
+        content, u = _understanding(content_dir, train)
+        for item in test.topic_items():
+            shown = u.topics(item.text).categories[: content.safety.max_blocks]
+            cv.add(Labelled(item.text, item.need, item.fair), shown)
+    content, u = _understanding(content_dir)
+    held, plain = TopicScore(), TopicScore()
+    for score, items in ((held, topic_items), (plain, plain_items)):
+        for item in items:
+            score.add(item, u.topics(item.text).categories[: content.safety.max_blocks])
+    return cv, held, plain, [c.id for c in content.safety.categories]
+
+
+def _row(name: str, where: str, s: TopicScore) -> str:
+    d, o = max(s.danger, 1), max(s.ordinary, 1)
+    return (
+        f"{name} | {where} ({s.danger} danger, {s.ordinary} ordinary) | {s.some_help / d:.1%} | "
+        f"{s.exact / d:.1%} | {s.wrong / d:.1%} | {s.alarms / o:.1%}"
+    )
+
+
 def speed(texts: Sequence[str], repeat: int = 3) -> str:
     """µs per message for the whole understanding layer on text it has never seen: this
     thread's CPU time (time.thread_time_ns), so other processes on a shared machine do not
@@ -285,6 +380,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--heldout", choices=sorted(HELDOUT), help="a held-out set (A, B, C or D)")
     parser.add_argument("--speed", action="store_true")
+    parser.add_argument("--dev", action="store_true", help="round 4's variants, CV and A-D")
     parser.add_argument("--files", nargs=2, metavar=("TOPICS", "INTENTS"),
                         help="score two files in the held-out sets' format")  # fmt: skip
     args = parser.parse_args(argv)
@@ -293,6 +389,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         ex = load_content(ROOT / "content").examples
         print(speed([t for t, _ in ex.intent_items()] + [i.text for i in ex.topic_items()]))
+        return 0
+    if args.dev:
+        print(dev())
         return 0
     print(run(args.heldout, files=args.files))
     return 0

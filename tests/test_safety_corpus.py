@@ -3,8 +3,9 @@
 - **Examples** (content/examples/): what the model learns from and the rules were tuned on, so
   these figures are the tuned ones: danger messages labelled with every topic they need (`need`)
   and the topics also fair (`fair`), ordinary messages with crime words, plain words by intent.
-- **Held-out** (tests/data/heldout19_*.yaml): written blind from the issue's text before any
-  tuning, never tuned on. Reported, with a floor that only catches a collapse.
+- **Held-out** (tests/data/heldout19_*.yaml, set A): written blind from the issue's text before
+  any tuning; since round 4 (bench/README.md §7) sets A-D are development data, read for failure
+  patterns but never trained on. Reported, with a floor that only catches a collapse.
 
 "Exactly right" means every needed topic is among the topics shown (at most max_blocks) and no
 topic shown is neither needed nor fair. bench/understanding.py prints the same figures for the

@@ -2,8 +2,8 @@
 
 Pure: no telegram, no SQL, no I/O beyond reading the packaged word list once. The lexicon
 (categories, their words and phrases, each category's reply) is content, edited by
-non-programmers in content/safety.yaml; the matching rules live here and are described to
-editors in that file's header. In short:
+non-programmers in content/safety.yaml; the matching rules live here (phrases and groups over the
+words in bot/domain/matching.py) and are described to editors in that file's header. In short:
 
 1. **Normalise** the message: Unicode compatibility form, lower case, apostrophes dropped
    ("won't" -> "wont", "he's" -> "hes"), everything else that is not a letter or digit becomes a
@@ -45,6 +45,7 @@ from dataclasses import dataclass, field
 
 from rapidfuzz.distance import DamerauLevenshtein
 
+from bot.domain.matching import Pattern, Together, Trie, follows, together
 from bot.domain.words import (  # the text handling (stem, words_of: also imported from here)
     FUZZY_LONGEST,
     FUZZY_MIN,
@@ -56,10 +57,6 @@ from bot.domain.words import (  # the text handling (stem, words_of: also import
     stem,
     words_of,
 )
-
-MAX_GAP = 2  # other words allowed between two positions of a phrase
-WINDOW = 16  # words within which the groups of a `together` pattern must all appear
-
 
 # ---------------------------------------------------------------- the lexicon (built by content)
 
@@ -96,32 +93,10 @@ class Finding:
     # Found by more than one word in order (a phrase, a group, a whole message): stronger
     # evidence than one word alone ("knife" in "knife crime workshop").
     strong: frozenset[str] = frozenset()
+    whole: bool = False  # the whole message is one of a category's `exactly` ("help")
 
     def __bool__(self) -> bool:
         return bool(self.categories)
-
-
-# ---------------------------------------------------------------- compiled patterns
-
-
-@dataclass(frozen=True)
-class _Pattern:
-    """A phrase (or a single word): positions in order, each a set of term ids."""
-
-    category: int
-    positions: tuple[frozenset[int], ...]
-    cue: bool
-    source: str  # as written in the lexicon (for `explain`)
-
-
-@dataclass(frozen=True)
-class _Together:
-    """Groups that must all appear within WINDOW words; each group lists word sequences."""
-
-    category: int
-    groups: tuple[tuple[tuple[int, ...], ...], ...]
-    needed: tuple[frozenset[int], ...]  # each group's first-word ids (a cheap pre-check)
-    source: str
 
 
 class Detector:
@@ -136,9 +111,9 @@ class Detector:
         self._prefixes: dict[str, list[tuple[str, int]]] = {}  # first 3 letters -> prefixes
         self._forms: list[tuple[str, int]] = []  # (surface form, term id) a typo may be of
         self._typos: dict[str, list[int]] = {}  # deletion variant -> indexes into _forms
-        self._patterns: list[_Pattern] = []
+        self._patterns: list[Pattern] = []
         self._starts: dict[int, list[int]] = {}  # term id -> patterns starting with it
-        self._together: list[_Together] = []
+        self._together: list[Together] = []
         self._together_by_term: dict[int, list[int]] = {}  # first group's word ids -> patterns
         self._exactly: dict[tuple[str, ...], int] = {}
         self._why: dict[int, str] | None = None  # set by `explain` only
@@ -148,12 +123,12 @@ class Detector:
             for p in cat.phrases:
                 self._add_pattern(ci, p, cue=False)
             for p in cat.together:
-                self._add_together(ci, p)
+                self._addtogether(ci, p)
             for p in cat.cues:
                 self._add_pattern(ci, p, cue=True)
             for m in cat.exactly:
                 self._exactly.setdefault(tuple(stem(w) for w in words_of(m, lexicon.aliases)), ci)
-        self._mask = _Trie()
+        self._mask = Trie()
         for phrase in lexicon.safe_phrases:
             for seq in self._spelled_out(phrase):
                 self._mask.add([stem(w) for w in seq])
@@ -250,11 +225,11 @@ class Detector:
             if not positions:
                 continue
             pid = len(self._patterns)
-            self._patterns.append(_Pattern(category, tuple(positions), cue, text))
+            self._patterns.append(Pattern(category, tuple(positions), cue, text))
             for tid in positions[0]:
                 self._starts.setdefault(tid, []).append(pid)
 
-    def _add_together(self, category: int, text: str) -> None:
+    def _addtogether(self, category: int, text: str) -> None:
         groups = []
         for part in text.split("+"):
             seqs = []
@@ -273,7 +248,7 @@ class Detector:
         if len(groups) >= 2:
             needed = tuple(frozenset(seq[0] for seq in g) for g in groups)
             index = len(self._together)
-            self._together.append(_Together(category, tuple(groups), needed, text))
+            self._together.append(Together(category, tuple(groups), needed, text))
             for tid in needed[0]:
                 self._together_by_term.setdefault(tid, []).append(index)
 
@@ -388,7 +363,7 @@ class Detector:
                     pattern.cue or pattern.category in strong or len(pattern.positions) == 1
                 ):
                     continue
-                if any(_follows(terms, i + 1, pattern.positions, 1) for i in starts):
+                if any(follows(terms, i + 1, pattern.positions, 1) for i in starts):
                     (cued if pattern.cue else matched).add(pattern.category)
                     if not pattern.cue and len(pattern.positions) > 1:
                         strong.add(pattern.category)
@@ -400,7 +375,7 @@ class Detector:
             t = self._together[index]
             if t.category in strong or any(n.isdisjoint(present) for n in t.needed[1:]):
                 continue
-            if _together(terms, where, t.groups):
+            if together(terms, where, t.groups):
                 matched.add(t.category)
                 strong.add(t.category)
                 if self._why is not None:
@@ -410,7 +385,9 @@ class Detector:
             matched |= cued
         order = sorted(matched)
         ids = self.lexicon.categories
-        return Finding(tuple(ids[i].id for i in order), frozenset(ids[i].id for i in strong))
+        return Finding(
+            tuple(ids[i].id for i in order), frozenset(ids[i].id for i in strong), whole is not None
+        )
 
     def explain(self, text: str) -> list[tuple[str, str]]:
         """(category id, the lexicon entry that matched first) for each category found."""
@@ -430,71 +407,3 @@ class Detector:
         by_id = {c.id: c for c in self.lexicon.categories}
         blocks = [by_id[c].reply for c in finding.categories[: self.lexicon.max_blocks]]
         return "\n\n".join([*blocks, self.lexicon.footer]) if blocks else ""
-
-
-def _follows(
-    terms: Sequence[frozenset[int]], start: int, positions: Sequence[frozenset[int]], k: int
-) -> bool:
-    """Rule 4: positions[k:] appear in order from `start`, each within MAX_GAP of the last."""
-    if k == len(positions):
-        return True
-    want = positions[k]
-    for j in range(start, min(start + MAX_GAP + 1, len(terms))):
-        if terms[j] & want and _follows(terms, j + 1, positions, k + 1):
-            return True
-    return False
-
-
-def _together(
-    terms: Sequence[frozenset[int]],
-    where: dict[int, list[int]],
-    groups: Sequence[Sequence[tuple[int, ...]]],
-) -> bool:
-    """Rule 5: every group has a word sequence somewhere, all within WINDOW words."""
-    hits: list[tuple[int, int]] = []  # (position, group)
-    for g, seqs in enumerate(groups):
-        for seq in seqs:
-            for i in where.get(seq[0], ()):
-                if i + len(seq) <= len(terms) and all(
-                    seq[k] in terms[i + k] for k in range(1, len(seq))
-                ):
-                    hits.append((i, g))
-    hits.sort()
-    need = len(groups)
-    counts: dict[int, int] = {}
-    lo = 0
-    for pos, g in hits:
-        counts[g] = counts.get(g, 0) + 1
-        while hits[lo][0] < pos - WINDOW:
-            lg = hits[lo][1]
-            counts[lg] -= 1
-            if not counts[lg]:
-                del counts[lg]
-            lo += 1
-        if len(counts) == need:
-            return True
-    return False
-
-
-class _Trie:
-    """Sequences of stems; `longest` finds the longest one starting at a position."""
-
-    def __init__(self) -> None:
-        self.root: dict[str, dict] = {}
-
-    def add(self, seq: Sequence[str]) -> None:
-        node = self.root
-        for s in seq:
-            node = node.setdefault(s, {})
-        node[""] = {}
-
-    def longest(self, stems: Sequence[str], i: int) -> int:
-        node, best = self.root, 0
-        for j in range(i, len(stems)):
-            nxt = node.get(stems[j])
-            if nxt is None:
-                break
-            node = nxt
-            if "" in node:
-                best = j - i + 1
-        return best

@@ -9,15 +9,21 @@ how their answers combine (bench/README.md §7 has the figures):
   content/examples/, which weighs every word and piece of a word by what the examples showed,
   and also what the rules found (so it learns how far to trust each rule: STACKED).
 
-Topics (safeguarding). When the model thinks a message ordinary ("get in touch", "drugs" as a
-survey answer) and no phrase of the rules found immediate danger, nothing is sent. Otherwise a
-topic the rules find is kept unless the model thinks it unlikely, and a topic the rules miss is
-added when the model is confident of it ("he forced me when I said no"). The rules' 999 line
-stays when a phrase found it ("he's got a knife"), when it is the only help left, or when the
-model also thinks it likely (not for a bike stolen last week). If the model overrules every topic
-the rules found in a message it does not think ordinary, the likeliest topic stays: some help is
-the floor. The thresholds were chosen by cross-validation on content/examples/
-(bench/understanding.py).
+Topics (safeguarding). The model also sees the message's frames (bot/domain/frames.py: happening
+now, in the past, asking for tips or information, an age). When the model thinks a message
+ordinary ("get in touch", "drugs" as a survey answer) and no phrase of the rules found immediate
+danger, nothing is sent. Otherwise a topic the rules find is kept unless the model thinks it
+unlikely, and a topic the rules miss is added when the model is confident of it ("he forced me
+when I said no"; a lower bar when it would be the only help). The rules' 999 line found by a
+phrase ("he's got a knife") stays unless the model gives it almost nothing, nothing says it is
+happening now, and other help is given or the message tells of the past or asks for information.
+Found by one word, it stays when it is the only help left or when the model also thinks it
+likely (not for a bike stolen last week). Asking for tips ("how do I stop my shed getting broken
+into"), a rule's topic needs the model's backing. If the model overrules every topic the rules
+found in a message it does not think ordinary, the likeliest topic stays; and when the model is
+sure of danger, its likeliest topic is given even if no rule matched: some help is the floor.
+The thresholds were chosen by cross-validation on content/examples/ (bench/thresholds.py,
+bench/README.md §7).
 
 Intents. The model's intent (it sees the rules' first match in content/intents.yaml as a hint),
 or the rules' when the model is unsure; "none" or a place, and the caller tries an area search.
@@ -30,6 +36,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from bot.domain.frames import frames_of, frames_settings
 from bot.domain.intents import IntentRouter
 from bot.domain.safety import Detector, Finding, Lexicon
 from bot.domain.textmodel import (
@@ -43,22 +50,31 @@ from bot.domain.textmodel import (
 NONE = "none"  # the model's label for "no intent"
 DANGER = "any danger"  # the model's label for "some help is needed", beside each topic's
 URGENT = "emergency"
-KEEP_RULE_TOPIC = 0.4  # a topic the rules found stays unless the model scores it below this
-KEEP_URGENT = 0.65  # the rules' 999 line stays beside other help from this score
+KEEP_RULE_TOPIC = 0.5  # a topic the rules found stays unless the model scores it below this
+KEEP_URGENT = 0.8  # the rules' 999 line found by one word stays beside other help from this
 KEEP_LONE_URGENT = 0.3  # ... and as the only help, found by one word ("kill", "robbed"): below
 # it the 999 line is dropped, and help for another topic is given only if the model backs one
 ORDINARY = 0.4  # below this chance of danger, and no topic at SURE_NOT, the message is ordinary
-SURE_NOT = 0.3  # (chosen by 5-fold cross-validation on content/examples/, round 2, 2026-12-07:
-ADD_MODEL_TOPIC = 0.55  # fewest wrong topics for at most a point less "some help")
+SURE_NOT = 0.3
+ADD_MODEL_TOPIC = 0.7  # a topic the rules missed is added from this score, beside other help;
+ADD_LONE_TOPIC = 0.55  # as the only help, from this ("how many tablets would it take")
+VETO_URGENT = 0.3  # the 999 line found by a phrase ("kill me") may be dropped below this score
+# (only beside other help, or for the past or a question: see _rules_evidence)
+ASKING_KEEP = 0.6  # asking for tips or information: a rule's topic needs this from the model
+SURE_DANGER = 0.7  # no help chosen yet and the model this sure of danger: its likeliest topic
+# (round 4, 2026-12-07: chosen by 5-fold cross-validation on content/examples/, checked on the
+# held-out sets A-D used as development data; bench/thresholds.py, bench/README.md §7)
 TAKE_MODEL_INTENT = 0.3
 OUT_OF_SCOPE = "out_of_scope"
 SURE_OUT_OF_SCOPE = 0.5
 STACKED = True  # the models also see what the rules found, and learn how far to trust it
+FRAMES = True  # ... and the message's frames (bot/domain/frames.py: now, past, asking, ages)
 MAX_TEXT = 500  # characters read (a long story is not read twice over)
 
 # Trained models by what they were trained on: the tests and /reload build the same many times.
 _TRAINED: dict[str, tuple[LinearModel | None, LinearModel | None]] = {}
-MODEL_VERSION = 1  # bump when features or training change, so stored models are not reused
+KEEP_TRAINED = 4  # models kept in memory (the benchmark's cross-validation keeps more)
+MODEL_VERSION = 2  # bump when features or training change, so stored models are not reused
 
 
 @dataclass(frozen=True)
@@ -105,7 +121,8 @@ class Understanding:
         key = hashlib.sha256(
             repr(
                 (_canonical(training.topics), training.intents, safety, intents, safety_names,
-                 STACKED, MODEL_VERSION, textmodel_settings())
+                 STACKED, FRAMES, frames_settings(), MODEL_VERSION,
+                 textmodel_settings())
             ).encode()
         ).hexdigest()  # fmt: skip
         models = _TRAINED.get(key)
@@ -116,7 +133,7 @@ class Understanding:
             if store is not None:
                 _save(store, key, models)
         if key not in _TRAINED:
-            if len(_TRAINED) >= 4:
+            if len(_TRAINED) >= KEEP_TRAINED:
                 _TRAINED.pop(next(iter(_TRAINED)))
             _TRAINED[key] = models
         self.topic_model, self.intent_model = models
@@ -180,9 +197,16 @@ class Understanding:
         _remember(self._routed, text, found)
         return found
 
-    def _hints(self, text: str) -> tuple[str, ...]:
-        """What the safeguarding rules found: features the topic model weighs (if STACKED)."""
-        return self.safety.find(text[:MAX_TEXT]).categories if STACKED else ()
+    def _hints(self, text: str, found: Sequence[str] | None = None) -> tuple[str, ...]:
+        """What the safeguarding rules found (`found`, when known) and the message's frames:
+        features the topic model weighs (if STACKED, FRAMES)."""
+        if found is None:
+            found = self.safety.find(text[:MAX_TEXT]).categories if STACKED else ()
+        return (*found, *self.frames(text)) if FRAMES else tuple(found)
+
+    def frames(self, text: str) -> tuple[str, ...]:
+        """How the message frames what it says (bot/domain/frames.py), as "frame now" etc."""
+        return tuple(f"frame {f}" for f in frames_of(self._words(text[:MAX_TEXT])))
 
     def _intent_hints(self, text: str) -> tuple[str, ...]:
         if not STACKED:
@@ -215,10 +239,10 @@ class Understanding:
         found = finding.categories
         if self.topic_model is None:
             return finding
-        scores = self._scores(0, text, found if STACKED else ())
-        # The rules' 999 line found by a phrase ("he's got a knife") always stays; found by one
-        # word ("knife crime workshop") the model may overrule it like any other topic.
-        urgent = URGENT in finding.strong
+        frames = self.frames(text)
+        hints = tuple(found) if STACKED else ()
+        scores = self._scores(0, text, (*hints, *frames) if FRAMES else hints)
+        urgent, found = self._rules_evidence(finding, frames, scores)
         if not urgent and scores[DANGER] < ORDINARY and max(scores.values()) < SURE_NOT:
             return Finding()
         kept = {t for t in found if t != URGENT and scores[t] >= KEEP_RULE_TOPIC}
@@ -237,7 +261,35 @@ class Understanding:
                 kept.add(likeliest)
             elif not (vetoed and set(found) == {URGENT}):
                 kept.add(max(found, key=scores.__getitem__))
+        likeliest = max(self._order, key=scores.__getitem__)
+        if not kept and (scores[likeliest] >= ADD_LONE_TOPIC or scores[DANGER] >= SURE_DANGER):
+            kept.add(likeliest)  # the model is sure of one topic, or of danger: some help
         return Finding(tuple(t for t in self._order if t in kept))
+
+    def _rules_evidence(
+        self, finding: Finding, frames: Sequence[str], scores: dict[str, float]
+    ) -> tuple[bool, tuple[str, ...]]:
+        """Whether the rules' 999 line stays whatever the model says, and the rules' topics the
+        decision weighs. The 999 line found by a phrase ("he's got a knife") stays unless the
+        model gives it almost nothing, the message does not say it is happening now, and either
+        other help is given ("my wife hits me but who would believe a man": domestic abuse) or
+        the message tells of the past or asks for information ("was someone stabbed here in the
+        90s"). Without that, the phrase stays: the model has not seen every cry for help ("I am
+        in danger"). A whole-message cry ("help") always stays. Asking for tips or information
+        ("how do I stop my shed getting broken into"), a rule's topic needs the model's backing."""
+        now = "frame now" in frames
+        found = finding.categories
+        urgent = URGENT in finding.strong
+        if urgent and not (finding.whole or now) and scores[URGENT] < VETO_URGENT:
+            other_help = any(
+                scores[t] >= (KEEP_RULE_TOPIC if t in found else ADD_MODEL_TOPIC)
+                for t in self._order
+                if t != URGENT
+            )
+            urgent = not (other_help or "frame past" in frames or "frame asking" in frames)
+        if "frame asking" in frames and not now:
+            found = tuple(t for t in found if scores[t] >= ASKING_KEEP)
+        return urgent, found
 
     def reply(self, finding: Finding) -> str:
         return self.safety.reply(finding)

@@ -19,6 +19,10 @@ _CENSORED = re.compile(r"(?<=[^\W\d_])\*+(?=[^\W\d_])")  # "p*ki", "f**k": kept 
 _APOSTROPHES = re.compile(r"['’‘`´]")
 _REPEATS = re.compile(r"(\w)\1{2,}")
 _SQUEEZE = re.compile(r"(\w)\1+")
+_AGED = re.compile(r"\b(\d{1,2})(yo|yr|yrs)\b")  # "14yo": "14 yo"
+# Aliases that mean their expansion only after a number: "my 7 yo" is seven years old, but "yo"
+# alone is a greeting.
+AFTER_NUMBER = frozenset({"yo"})
 
 
 @cache
@@ -67,6 +71,8 @@ def words_of(text: str, aliases: dict[str, str] | None = None) -> list[str]:
     text = _APOSTROPHES.sub("", text)
     text = _NOT_WORD.sub(" ", text)
     text = _REPEATS.sub(r"\1\1", text)
+    if "y" in text:
+        text = _AGED.sub(r"\1 \2", text)
     out: list[str] = []
     for w in text.split():
         if "*" in w:
@@ -74,6 +80,8 @@ def words_of(text: str, aliases: dict[str, str] | None = None) -> list[str]:
             if not w.replace("*", ""):
                 continue
         alias = aliases.get(w) if aliases else None
+        if alias and w in AFTER_NUMBER and not (out and out[-1].isdigit()):
+            alias = None
         out.extend(alias.split() if alias else (w,))
     return out
 
