@@ -121,12 +121,53 @@ def other_language(content: Content, lang: str, g: Guesser) -> None:
     print(f"English examples read as {lang}: {wrong} of {len(examples)}")
 
 
+def _not_english(g: Guesser, text: str) -> bool:
+    guess = g.guess(text)
+    return guess.foreign or guess.lang not in (None, "en")
+
+
+def heldout(content: Content, g: Guesser, path: Path) -> None:
+    """A blind set (tests/data/other_languages_heldout.yaml): each foreign message must get the
+    multilingual answer; each English message with a foreign word must be read as English and
+    get its help (the English understanding layer)."""
+    import yaml
+
+    from bot.context import understanding_for
+
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    by_lang: dict[str, list[int]] = {}
+    for item in data["foreign"]:
+        got = by_lang.setdefault(f"{item['lang']} {item['kind']}", [0, 0])
+        got[0] += g.guess(item["text"]).foreign
+        got[1] += 1
+    for key, (hits, n) in sorted(by_lang.items()):
+        print(f"held-out {key:14} {hits} of {n} get the multilingual answer")
+    u = understanding_for(content)
+    english = data["english_with_foreign"]
+    foreign = [x["text"] for x in english if _not_english(g, x["text"])]
+    print(f"held-out English with foreign words read as another language: {len(foreign)} of "
+          f"{len(english)} {foreign or ''}")  # fmt: skip
+    danger = [x for x in english if x.get("need")]
+    right = 0
+    for x in danger:
+        shown = set(u.topics(x["text"]).categories)
+        right += bool(shown) and set(x["need"]) <= shown <= set(x["need"]) | set(x.get("fair") or ())
+        if not set(x["need"]) <= shown:
+            print(f"  help missing: {x['text']!r} -> {sorted(shown)} (need {x['need']})")
+    print(f"held-out English danger messages with foreign words, exactly right help: {right} of "
+          f"{len(danger)}")  # fmt: skip
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--content", default=str(ROOT / "content"))
     ap.add_argument("--reps", type=int, default=200)
+    ap.add_argument("--heldout", type=Path, help="score a blind set, then stop")
     args = ap.parse_args()
     content = load_content(Path(args.content))
+    if args.heldout:
+        heldout(content, language_guesser(content), args.heldout)
+        return
     t0 = time.perf_counter()
     g = language_guesser(content)
     build = time.perf_counter() - t0

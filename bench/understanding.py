@@ -70,7 +70,9 @@ def load_topics(path: Path) -> list[Labelled]:
 
 def load_intents(path: Path) -> list[Labelled]:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return [Labelled(str(d["text"]), intent=str(d["intent"])) for d in data["messages"]]
+    # A file of messages, or a topics file's ordinary part (each with its intent).
+    items = data.get("messages") or data.get("ordinary") or ()
+    return [Labelled(str(d["text"]), intent=str(d["intent"])) for d in items]
 
 
 @dataclass
@@ -166,11 +168,16 @@ class IntentScore:
 # ---------------------------------------------------------------- the candidates
 
 
+LANG = "en"  # --lang: the language whose understanding is measured (its view of the content)
+
+
 def _understanding(content_dir: Path, examples: Any = None) -> Any:
     from bot.content import load_content
     from bot.context import understanding_for
 
     content = load_content(content_dir)
+    if LANG != "en":
+        content = content.view(LANG)  # its words laid over English's, as the bot reads them
     return content, understanding_for(content, examples)
 
 
@@ -385,7 +392,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--dev", action="store_true", help="round 4's variants, CV and A-D")
     parser.add_argument("--files", nargs=2, metavar=("TOPICS", "INTENTS"),
                         help="score two files in the held-out sets' format")  # fmt: skip
+    parser.add_argument("--lang", default="en", help="read as this language (e.g. pl, its view)")
     args = parser.parse_args(argv)
+    global LANG
+    LANG = args.lang
     if args.speed:
         from bot.content import load_content
 
