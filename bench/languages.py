@@ -151,7 +151,8 @@ def heldout(content: Content, g: Guesser, path: Path) -> None:
     right = 0
     for x in danger:
         shown = set(u.topics(x["text"]).categories)
-        right += bool(shown) and set(x["need"]) <= shown <= set(x["need"]) | set(x.get("fair") or ())
+        allowed = set(x["need"]) | set(x.get("fair") or ())
+        right += bool(shown) and set(x["need"]) <= shown <= allowed
         if not set(x["need"]) <= shown:
             print(f"  help missing: {x['text']!r} -> {sorted(shown)} (need {x['need']})")
     print(f"held-out English danger messages with foreign words, exactly right help: {right} of "
