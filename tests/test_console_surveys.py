@@ -85,3 +85,14 @@ async def test_survey_list_hides_small_counts(h):
         await ck.sign_in(h, http, OFFICER_ID)
         status, page = await ck.get(http, h, "/console/surveys")
     assert status == 200 and "fewer than 5" in page and small_numbers(page) == []
+
+
+async def test_survey_list_says_where_you_said_we_did_stands(h):
+    async with ck.client() as http:
+        await ck.sign_in(h, http, OFFICER_ID)
+        _, before = await ck.get(http, h, "/console/surveys")
+        await h.services.surveys.mark_results_sent(CS, h.clock.now())
+        _, after = await ck.get(http, h, "/console/surveys")
+    assert "You said, we did" in before
+    assert before.count("Results sent to participants") == 0
+    assert after.count("Results sent to participants") == 1

@@ -35,18 +35,33 @@ async def survey_list(ctx: Ctx) -> web.StreamResponse:
     tz = s.config.tz
     today = ctx.now().astimezone(tz).date()
     overview = await s.surveys.overview()
+    said = {
+        x.survey.id: x for x in await rs.you_said_we_did_status(s.surveys, s.content.surveys, today)
+    }
     rows = []
     for survey in s.content.surveys:
         completed = overview.get(survey.id, (0, 0))[1]
         state = STATUS[dom.status(survey, today)]
         dates = f"{survey.opens:%-d %b %Y} to {survey.closes:%-d %b %Y}"
         title = link(url(f"/surveys/{survey.id}"), survey.title)
-        rows.append((title, state, dates, count_text(completed, k)))
-    cols = [Column("Survey"), Column("Status"), Column("Dates"), Column("Completed", numeric=True)]
+        rows.append((title, state, dates, count_text(completed, k), _you_said(said[survey.id])))
+    cols = [Column("Survey"), Column("Status"), Column("Dates"), Column("Completed", numeric=True),
+            Column("You said, we did")]  # fmt: skip
     body = table("Surveys", cols, rows) + tag(
-        "p", f"Counts from 1 to {k - 1} show as “fewer than {k}”.", class_="hint"
+        "p",
+        f"Counts from 1 to {k - 1} show as “fewer than {k}”. “You said, we did”: whether the"
+        " results went back to the residents who took part (/results in chat sends them).",
+        class_="hint",
     )
     return ctx.page("Surveys", Html(body))
+
+
+def _you_said(x: rs.YouSaidStatus) -> str:
+    if x.sent:
+        return "Results sent to participants"
+    if x.status == "closed":
+        return "Closed: results not sent yet"
+    return "After it closes" if x.status == "open" else "Not open yet"
 
 
 def _filters(ctx: Ctx, survey: Survey, nag: str | None, since: str | None) -> Html:
