@@ -248,3 +248,28 @@ async def test_delivery_reports_and_every_broadcast_page_hide_small_counts(h):
         assert "Delivery report" in page and "fewer than 5" in page and "not shown" in page
         status, cal = await ck.get(http, h, "/console/broadcasts")
         assert f"18:30 #{bid} sent" in cal
+
+
+async def test_a_campaign_message_chosen_in_the_console_goes_out_as_the_content_has_it(
+    h, content: Content
+):
+    campaign = next(c for c in content.campaigns if any(m.text for m in c.messages))
+    msg = next(m for m in campaign.messages if m.text)
+    draft = {**DRAFT, "text": "", "content": f"campaign:{campaign.id}:{msg.id}", "when": "now"}
+    async with ck.client() as http:
+        await ck.sign_in(h, http, OFFICER_ID)
+        status, page = await ck.get(http, h, "/console/broadcasts/new")
+        assert f'value="campaign:{campaign.id}:{msg.id}"' in page
+        status, preview = await ck.post(http, h, "/console/broadcasts/preview", draft, page)
+        assert status == 200 and "Confirm: send it now" in preview
+        status, _ = await ck.post(http, h, "/console/broadcasts/create", draft, preview)
+        assert status == 303
+        bad = {**draft, "content": "campaign:nope:nope"}
+        status, again = await ck.post(http, h, "/console/broadcasts/preview", bad, page)
+        assert status == 400 and "no longer in the content" in again
+    row = (await h.rows("SELECT ref, text FROM broadcasts WHERE kind = 'officer'"))[0]
+    assert row["ref"] == campaign.id and campaign.title in row["text"]
+    await h.services.delivery.run_due()
+    await h.services.delivery.wait_idle()
+    got = sorted(c.chat_id for c in h.api.sent("sendMessage") if c.text == row["text"])
+    assert got == [1000, 1001]

@@ -63,7 +63,7 @@ async def preview(ctx: Ctx) -> web.StreamResponse:
     body = join(
         [
             tag("h2", "As residents will see it"),
-            bp.resident_view(e(d.raw)),
+            bp.resident_view(d.text),
             tag("h2", "Who and when"),
             await _facts(ctx, d),
             ctx.form(
@@ -87,9 +87,10 @@ async def create(ctx: Ctx) -> web.StreamResponse:
     d = bf.parse_draft(ctx, form)
     if isinstance(d, str):
         return ctx.page("New broadcast", bf.new_form(ctx, d), status=400)
-    text = e(d.raw)
+    text = d.text
     spec = BroadcastSpec(
         kind=BroadcastKind.OFFICER,
+        ref=d.ref,
         text=text,
         audience=d.audience,
         send_at=ctx.now() if d.send_now else d.send_at,

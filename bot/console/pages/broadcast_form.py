@@ -12,6 +12,7 @@ from multidict import MultiDictProxy
 from bot.console.framework import Ctx
 from bot.console.html import Html, field, join, message, select, tag, void
 from bot.console.pages import broadcast_parts as bp
+from bot.render.text import campaign_message_html, e, first_line, plain
 from bot.services import broadcast_desk as desk
 from bot.telegram.limits import MAX_MESSAGE
 from storage.model import Audience, AudienceKind
@@ -27,6 +28,37 @@ class Draft:
     send_at: datetime
     urgent: bool
     ratings: bool
+    choice: str = ""  # "campaign:<campaign id>:<message id>", or "" for the typed text
+    html: str | None = None  # the campaign message as residents get it (choice set)
+    ref: str | None = None  # its campaign: residents get it in their language
+
+    @property
+    def text(self) -> str:
+        """What residents get: the campaign message, or the typed text escaped."""
+        return self.html if self.html is not None else e(self.raw)
+
+
+def campaign_choices(ctx: Ctx) -> list[tuple[str, str]]:
+    """Each campaign message with words of its own, as the chat wizard offers them."""
+    out = [("", "The message I write below")]
+    for c in ctx.services.content.campaigns:
+        for m in c.messages:
+            if m.text:
+                words = plain(first_line(m.text, 50))
+                out.append((f"campaign:{c.id}:{m.id}", f"{c.title}: {words}"))
+    return out
+
+
+def _campaign(ctx: Ctx, choice: str) -> tuple[str, str] | str | None:
+    """(its HTML, campaign id) for a campaign choice; None for typed text; a problem in words."""
+    if not choice:
+        return None
+    _, cid, mid = (choice.split(":", 2) + ["", ""])[:3]
+    campaign = ctx.services.content.campaign_by_id.get(cid)
+    msg = next((m for m in campaign.messages if m.id == mid), None) if campaign else None
+    if campaign is None or msg is None:
+        return "That campaign message is no longer in the content: choose again."
+    return campaign_message_html(ctx.services.texts("en"), campaign, msg), campaign.id
 
 
 def check(name: str, label: str, id_: str, checked: bool = False, value: str = "1") -> Html:
@@ -59,8 +91,14 @@ def parse_draft(ctx: Ctx, form: MultiDictProxy) -> Draft | str:
     """The draft from the form, or what is wrong with it (in words)."""
     content = ctx.services.content
     raw = str(form.get("text", "")).strip().replace("\r\n", "\n")
-    if not raw:
-        return "Write the message."
+    choice = str(form.get("content", ""))
+    picked = _campaign(ctx, choice)
+    if isinstance(picked, str):
+        return picked
+    if picked is not None:
+        raw = ""
+    elif not raw:
+        return "Write the message, or choose a campaign message."
     if len(raw) > MAX_MESSAGE:
         return f"The message is {len(raw):,} characters: at most {MAX_MESSAGE:,} fit."
     who = str(form.get("audience", "all"))
@@ -78,13 +116,17 @@ def parse_draft(ctx: Ctx, form: MultiDictProxy) -> Draft | str:
     if isinstance(at, str):
         return at
     urgent, ratings = form.get("urgent") == "1", form.get("ratings") == "1"
-    return Draft(raw, audience, send_now, at, urgent, ratings)
+    if picked is None:
+        return Draft(raw, audience, send_now, at, urgent, ratings)
+    html, ref = picked
+    return Draft(raw, audience, send_now, at, urgent, ratings, choice, html, ref)
 
 
 def draft_fields(d: Draft, tz: object) -> Html:
     """The draft as hidden fields, so Confirm sends exactly what was previewed."""
     fields = [
         hidden("text", d.raw),
+        hidden("content", d.choice),
         hidden("urgent", int(d.urgent)),
         hidden("ratings", int(d.ratings)),
         hidden("when", "now" if d.send_now else "later"),
@@ -114,7 +156,6 @@ def new_form(ctx: Ctx, problem: str | None = None) -> Html:
         id="b-text",
         rows="6",
         maxlength=str(MAX_MESSAGE),
-        required=True,
         aria_describedby="b-text-hint",
     )
     whens = [("now", "Now"), ("later", "At the day and time below")]
@@ -129,6 +170,13 @@ def new_form(ctx: Ctx, problem: str | None = None) -> Html:
             message(problem, "error") if problem else Html(""),
             ctx.form(
                 "/broadcasts/preview",
+                field(
+                    "Content",
+                    select("content", campaign_choices(ctx), "", id_="b-content"),
+                    "A campaign message from the content (each resident gets it in their"
+                    " language), or your own words below.",
+                    id_="b-content",
+                ),
                 field("Message", area, "Plain text, as residents will read it.", id_="b-text"),
                 field(
                     "Who gets it", select("audience", audiences, "all", id_="b-aud"), id_="b-aud"
