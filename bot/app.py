@@ -384,24 +384,11 @@ def admin_alerts(app: Application[Any, Any, Any, Any, Any, Any], s: Services) ->
     )
 
 
-def build_application(
-    services: Services,
-    *,
-    request: BaseRequest | None = None,
-    updates_request: BaseRequest | None = None,
-    features: Iterable[Feature] = FEATURES,
-    metrics: bool = True,
-) -> Application[Any, Any, Any, Any, Any, Any]:
-    """Build the Application with our transport, update processor and the features (and the
-    metrics' hooks unless `metrics` is false: the benchmark measures what they cost)."""
-    cfg = services.config
-    polling = updates_request or PollingRequest(
-        connection_pool_size=2, read_timeout=30, proxy=cfg.proxy
-    )
-    # Connections are opened as needed, up to 256: with 256 updates in flight each may be
-    # waiting on one round trip (64 capped the bot at about 1,200 updates/s with 30 ms answers).
-    sending = request or BotApiRequest(connection_pool_size=256, proxy=cfg.proxy)
-    builder = (
+def _builder(
+    cfg: Config, sending: BaseRequest, polling: BaseRequest
+) -> ApplicationBuilder[Any, Any, Any, Any, Any, Any]:
+    """PTB's builder with our transport, defaults, update processor, pacer and hooks."""
+    return (
         ApplicationBuilder()
         .token(cfg.token or "0:test")
         .base_url(f"{cfg.api_url}/bot")
@@ -423,7 +410,26 @@ def build_application(
         .post_shutdown(shutdown)
         .application_class(StoppingApplication)  # a stop bounded in time (bot/telegram/stopping.py)
     )
-    app = builder.build()
+
+
+def build_application(
+    services: Services,
+    *,
+    request: BaseRequest | None = None,
+    updates_request: BaseRequest | None = None,
+    features: Iterable[Feature] = FEATURES,
+    metrics: bool = True,
+) -> Application[Any, Any, Any, Any, Any, Any]:
+    """Build the Application with our transport, update processor and the features (and the
+    metrics' hooks unless `metrics` is false: the benchmark measures what they cost)."""
+    cfg = services.config
+    polling = updates_request or PollingRequest(
+        connection_pool_size=2, read_timeout=30, proxy=cfg.proxy
+    )
+    # Connections are opened as needed, up to 256: with 256 updates in flight each may be
+    # waiting on one round trip (64 capped the bot at about 1,200 updates/s with 30 ms answers).
+    sending = request or BotApiRequest(connection_pool_size=256, proxy=cfg.proxy)
+    app = _builder(cfg, sending, polling).build()
     if isinstance(polling, PollingRequest):
         # Read ahead only while the Updater is running (bot/telegram/http.py: PollingRequest).
         polling.polling = lambda: app.updater is not None and app.updater.running
