@@ -82,13 +82,20 @@ def table(caption: str, columns: Sequence[Column], rows: Iterable[Sequence[objec
             for c, v in zip(columns[1:], row[1:], strict=True)
         ]
         body.append(tag("tr", join(cells)))
+    return table_region(caption, head, join(body))
+
+
+def table_region(caption: str, head: Html, body: Html, class_: str | None = None) -> Html:
+    """A table (its caption, header row and body rows) in a region that scrolls sideways on a
+    phone and can be reached and scrolled with the keyboard."""
     return tag(
         "div",
         tag(
             "table",
             tag("caption", caption),
             tag("thead", tag("tr", head)),
-            tag("tbody", join(body)),
+            tag("tbody", body),
+            class_=class_,
         ),
         class_="table-wrap",
         tabindex="0",

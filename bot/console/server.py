@@ -11,13 +11,13 @@ import logging
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
-from typing import Any
 
 from aiohttp import web
 
 from bot.console import signin
 from bot.console.framework import Console, Page, RateLimit, bind, guard, routes_of, url
 from bot.context import Services
+from bot.ops.server import listen
 
 logger = logging.getLogger(__name__)
 
@@ -65,20 +65,7 @@ class ConsoleServer:
         return app
 
     async def start(self) -> None:
-        runner = web.AppRunner(
-            self.web_app(), access_log=None, handle_signals=False, shutdown_timeout=2.0
-        )
-        await runner.setup()
-        site = web.TCPSite(runner, self.host, self.port)
-        try:
-            await site.start()
-        except BaseException:
-            await runner.cleanup()
-            raise
-        self._runner = runner
-        server: Any = site._server  # aiohttp keeps the listening sockets there
-        if server is not None and server.sockets:
-            self.port = server.sockets[0].getsockname()[1]
+        self._runner, self.port = await listen(self.web_app(), self.host, self.port)
         logger.info("Officers' console listening on %s", self.url)
 
     async def stop(self) -> None:

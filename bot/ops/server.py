@@ -25,6 +25,23 @@ MAX_BODY = 1024 * 1024
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
+async def listen(app: web.Application, host: str, port: int) -> tuple[web.AppRunner, int]:
+    """Serve `app` on host:port (0: any free port); the runner and the port bound. Nothing is
+    left open when it fails (OSError, e.g. the port is taken, is the caller's to report)."""
+    runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=2.0)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    try:
+        await site.start()
+    except BaseException:
+        await runner.cleanup()
+        raise
+    server: Any = site._server  # aiohttp keeps the listening sockets there
+    if server is not None and server.sockets:
+        port = server.sockets[0].getsockname()[1]
+    return runner, port
+
+
 class OpsServer:
     """Serve the ops endpoints (and a webhook route when given) on host:port."""
 
@@ -61,20 +78,7 @@ class OpsServer:
 
     async def start(self) -> None:
         """Listen; OSError (e.g. the port is taken) is the caller's to report."""
-        runner = web.AppRunner(
-            self.web_app(), access_log=None, handle_signals=False, shutdown_timeout=2.0
-        )
-        await runner.setup()
-        site = web.TCPSite(runner, self.host, self.port)
-        try:
-            await site.start()
-        except BaseException:
-            await runner.cleanup()
-            raise
-        self._runner = runner
-        server: Any = site._server  # aiohttp keeps the listening sockets there
-        if server is not None and server.sockets:
-            self.port = server.sockets[0].getsockname()[1]
+        self._runner, self.port = await listen(self.web_app(), self.host, self.port)
         logger.info("HTTP server listening on %s", self.url)
 
     async def stop(self) -> None:

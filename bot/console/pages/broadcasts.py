@@ -13,7 +13,7 @@ from aiohttp import web
 
 from bot.console.figures import count_text, when_text
 from bot.console.framework import Ctx, Page, Route, url
-from bot.console.html import Column, Html, join, link, message, table, tag
+from bot.console.html import Column, Html, join, link, message, table, table_region, tag
 from bot.console.pages import broadcast_parts as bp
 from bot.console.pages.home import audience_words
 from bot.services import broadcast_desk as desk
@@ -60,20 +60,7 @@ def _grid(ctx: Ctx, m: desk.Month) -> Html:
             cells.append(tag("td", tag("span", day.day, class_="day"), listed))
         weeks.append(tag("tr", join(cells)))
     caption = f"{m.first:%B %Y}: broadcasts by day"
-    return tag(
-        "div",
-        tag(
-            "table",
-            tag("caption", caption),
-            tag("thead", tag("tr", head)),
-            tag("tbody", join(weeks)),
-            class_="calendar",
-        ),
-        class_="table-wrap",
-        tabindex="0",
-        role="region",
-        aria_label=f"Table: {caption}",
-    )
+    return table_region(caption, head, join(weeks), class_="calendar")
 
 
 def _list(ctx: Ctx, m: desk.Month, k: int) -> Html:
