@@ -304,3 +304,53 @@ async def test_location_from_the_map_blocking_keyboard_and_phone_width(
     overflow = await page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert (overflow, wide) == (0, []), "no sideways scrolling on a phone-sized window"
     await shot(page, tmp_path, "phone")
+
+
+async def test_phone_width_chat_is_tall_and_an_edited_message_that_grows_stays_in_view(
+    page: Any, preview: Preview, tmp_path: Path
+):
+    from playwright.async_api import expect
+
+    await page.locator(f"#tab-{RESIDENT_B}").click()
+    log = chat(page, RESIDENT_B)
+    # 60% of a short window (a phone held sideways, or with its keyboard up) was 260 px.
+    for size in ({"width": 400, "height": 440}, {"width": 400, "height": 700}):
+        await page.set_viewport_size(size)
+        height = await log.evaluate("e => e.getBoundingClientRect().height")
+        assert height >= 360, f"the chat is only {height:.0f} px tall in {size}"
+    await page.select_option("#link-select", "nag_fishermead")
+    await page.get_by_role("button", name="Open", exact=True).click()
+    await last_message(page, RESIDENT_B).get_by_role("button", name="Yes please").click()
+    await expect(last_message(page, RESIDENT_B)).to_contain_text("What would you like to do?")
+    await page.select_option("#link-select", "survey_community-safety")
+    await page.get_by_role("button", name="Open", exact=True).click()
+    question = last_message(page, RESIDENT_B)
+    await expect(question).to_contain_text("Question 1 of")
+    await question.get_by_role("button", name="4", exact=True).click()
+    await expect(question).to_contain_text("Question 2 of")
+    # Feeling safe after dark skips "why not"; the worries have eight options and Done.
+    await question.get_by_role("button", name="4", exact=True).click()
+    await expect(question).to_contain_text("worry you most")
+    await question.get_by_role("button", name="Burglary").click()
+    await question.get_by_role("button", name=re.compile("Done")).click()
+    await expect(question).to_contain_text("been in contact with the police")
+    contact_id = await question.get_attribute("data-id")
+    # Back redraws the short yes/no question, in place, as the long one before it.
+    back = question.get_by_role("button", name=re.compile("Back"))
+    await back.scroll_into_view_if_needed()
+    page_at = await page.evaluate("window.scrollY")
+    await back.click()
+    await expect(question).to_contain_text("worry you most")
+    assert await question.get_attribute("data-id") == contact_id, "the bot edited the message"
+    buttons = question.locator(".kb-button")
+    assert await buttons.count() >= 9
+    inside = await log.evaluate(
+        """(log, button) => {
+            const b = button.getBoundingClientRect(), v = log.getBoundingClientRect();
+            return [b.top >= v.top - 0.5, b.bottom <= v.bottom + 0.5];
+        }""",
+        await buttons.last.element_handle(),
+    )
+    assert inside == [True, True], "the edited question's last button is cut off"
+    assert await page.evaluate("window.scrollY") == page_at, "the log scrolled, not the page"
+    await shot(page, tmp_path, "phone-survey")

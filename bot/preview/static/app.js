@@ -176,13 +176,30 @@
     log.scrollTop = log.scrollHeight;
   }
 
+  function lastMessage(log) {
+    const all = log.querySelectorAll("li.msg");
+    return all.length ? all[all.length - 1] : null;
+  }
+
+  // An edited message may grow (a survey's next question, more buttons): scroll the log, not
+  // the page, just enough that its bottom and its buttons show again.
+  function revealBottom(log, li) {
+    const pad = parseFloat(getComputedStyle(log).paddingBottom) || 0;
+    const inner = log.getBoundingClientRect().bottom - pad;
+    const over = li.getBoundingClientRect().bottom - inner;
+    if (over > 0) log.scrollTop += Math.ceil(over);
+  }
+
   function upsert(person, view) {
     person.messages.set(view.id, view);
     const log = person.ui.log;
     const fresh = renderMessage(person, view);
     const old = log.querySelector('li.msg[data-id="' + view.id + '"]');
     if (old) {
+      const wasLast = old === lastMessage(log);
+      const wasSeen = old.getBoundingClientRect().bottom <= log.getBoundingClientRect().bottom;
       old.replaceWith(fresh);
+      if (wasLast || wasSeen) revealBottom(log, fresh);
     } else {
       let before = null;
       for (const li of log.querySelectorAll("li.msg")) {
