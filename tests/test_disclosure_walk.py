@@ -20,12 +20,14 @@ import io
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from bot import callback_data as cd
 from bot.content import Content
+from storage.model import Audience, AudienceKind
 from storage.survey_types import RS
 from tests.conftest import OFFICER_ID, Harness, close_harness
 from tests.test_delivery import add_residents, harness, officer_broadcast
@@ -136,8 +138,61 @@ async def report_view(h: Harness, seeded: dict[str, int]) -> list[Shown]:
     return _shown(command, await h.send(OFFICER_ID, command))
 
 
+def _with_labels(where: str, calls: list) -> list[Shown]:  # noqa: ANN001 - Call from the double
+    """What `_shown` reads, and the buttons' labels ("Yes, send it to 40")."""
+    labels = [label for label, _ in Harness.buttons(calls)]
+    return _shown(where, calls) + ([Shown(f"{where} [buttons]", "\n".join(labels))] * bool(labels))
+
+
+async def scheduled_views(h: Harness, seeded: dict[str, int]) -> list[Shown]:
+    """/scheduled with a small audience: a broadcast to a NAG of 3 residents, one to everyone,
+    one going out (2 of everyone have it); each card from its Manage button, and the
+    confirmations its Send now and Cancel buttons bring."""
+    await add_residents(h, range(8000, 8003), nag="woughton")
+    later = h.clock.now() + timedelta(days=2)
+    await officer_broadcast(
+        h, "Three in Woughton", audience=Audience(AudienceKind.NAGS, ("woughton",)), send_at=later
+    )
+    await officer_broadcast(h, "Everyone later", send_at=later)
+    going = await officer_broadcast(h, "Going out", send_at=later)
+    store = h.services.broadcasts
+    b = await store.get(going)
+    await store.materialise(b, h.clock.now())
+    for chat in (8000, 8001):
+        await store.mark_sent(going, chat, 1, h.clock.now())
+    calls = await h.send(OFFICER_ID, "/scheduled")
+    out = _with_labels("/scheduled", calls)
+    for _, data in h.buttons(calls):
+        if not (data and data.startswith(f"{cd.Manage.prefix}:")):
+            continue
+        card = await h.press(OFFICER_ID, data)
+        out += _with_labels(f"/scheduled {data}", card)
+        for _, then in h.buttons(card):
+            if then and then.startswith((f"{cd.SendNow.prefix}:", f"{cd.CancelBroadcast.prefix}:")):
+                out += _with_labels(f"/scheduled {data} {then}", await h.press(OFFICER_ID, then))
+    return out
+
+
+async def notice_view(h: Harness, seeded: dict[str, int]) -> list[Shown]:
+    """The officers' 24-hour notice of an automatic campaign message, to everyone (k+3 or
+    fewer residents); last, as it moves the clock a day on."""
+    launch = await h.services.broadcasts.get_by_key("campaign:sixteen-days:2026:launch")
+    assert launch is not None
+    before = len(h.api.calls)
+    h.clock.set(launch.due_at - timedelta(hours=23))
+    assert await h.services.broadcasting.send_notices()
+    return _shown("24-hour notice", h.api.calls[before:])
+
+
 # The hook: every view officers have of counts. Console pages are added here.
-VIEWS: list[View] = [results_list, survey_views, safety_view, report_view]
+VIEWS: list[View] = [
+    results_list,
+    survey_views,
+    safety_view,
+    report_view,
+    scheduled_views,
+    notice_view,
+]
 
 
 # ---------------------------------------------------------------- reading numbers back
@@ -188,6 +243,8 @@ def problems_in_text(text: str) -> list[str]:
             continue
         if re.search(r"started|responses\)", line, re.IGNORECASE):
             found += [f"{nums[0]} - {n} in {line!r}" for n in nums[1:] if small(nums[0] - n)]
+        if re.search(r"\bsent\b", line):  # "5 of 12 sent", "5 sent, 7 to go": parts of a total
+            found += [f"{a} vs {b} in {line!r}" for a in nums for b in nums if small(b - a)]
         if first is not None and "answered" in line:
             found += [f"{first} - {n} answered" for n in nums if small(first - n)]
         if "completed responses" in line:
@@ -265,6 +322,9 @@ def test_the_reader_finds_small_counts_and_differences():
     assert problems_in_text(summary) == ["6 - 5 in '  Yes: 5 (83%)'"]
     assert problems_in_text("15 completed responses.\n<b>2. Q</b> (12 answered)")
     assert not problems_in_text("Counts from 1 to under 5 are not shown\n  3: 0 (0%)")
+    assert problems_in_text("<b>#7</b> sending · Hi · everyone · 6 of 9 sent")
+    assert problems_in_text("📤 Going out now: 6 sent, 3 to go.")
+    assert problems_in_text("Nobody will receive it (4 residents would have, 1 December).")
     listed = Shown("/results", "• <b>S</b> (<code>cs</code>): open. Started: 14; completed: 12")
     view = Shown("/results cs", "📊 <b>S</b>\n12 completed responses.")
     assert across_views([listed, view]) == ["cs: started 14 - completed 12"]
