@@ -157,7 +157,9 @@ async def test_scheduled_shows_progress_and_cancel_send_now_are_audited(tmp_path
     b = await officer_broadcast(h, "Second", send_at=later)
     calls = await h.send(OFFICER_ID, "/scheduled")
     text = calls[-1].text
-    assert f"<b>#{a}</b> Wed 25 Nov, 10:00 · First · everyone · 👥 4 · by officer #1" in text
+    # 4 residents: a count under 5 is not shown (bot/domain/disclosure.py, issue 22).
+    line = f"<b>#{a}</b> Wed 25 Nov, 10:00 · First · everyone · 👥 fewer than 5 · by officer #1"
+    assert line in text
     data = [d for _, d in h.buttons(calls)]
     assert cd.Manage(a).pack() in data and cd.Manage(b).pack() in data
     assert cd.CancelBroadcast(a).pack() not in data, "nothing acts from the list"
@@ -186,7 +188,7 @@ async def test_scheduled_shows_progress_and_cancel_send_now_are_audited(tmp_path
 
 async def test_scheduled_progress_of_a_running_broadcast(tmp_path, content):
     h = await harness(tmp_path, content)
-    await add_residents(h, range(1000, 1010))
+    await add_residents(h, range(1000, 1012))
     bid = await officer_broadcast(h)
     store = h.services.broadcasts
     b = await store.get(bid)
@@ -194,10 +196,20 @@ async def test_scheduled_progress_of_a_running_broadcast(tmp_path, content):
     for chat in (1000, 1001, 1002):
         await store.mark_sent(bid, chat, 1, h.clock.now())
     await store.mark_blocked(bid, 1003, "Forbidden", h.clock.now())
+    # 3 sent of 11: under 5, so neither it nor the 8 to go (11 - 8) is shown; the total is.
     calls = await h.send(OFFICER_ID, "/scheduled")
-    assert f"<b>#{bid}</b> sending · Road closed tonight · everyone · 3 of 9 sent" in calls[-1].text
+    assert f"<b>#{bid}</b> sending · Road closed tonight · everyone · 👥 11 ·" in calls[-1].text
     calls = await h.press(OFFICER_ID, cd.Manage(bid).pack())
-    assert "Going out now: 3 sent, 6 to go." in calls[-1].text
+    assert "Going out now (how many have it so far is not shown" in calls[-1].text
+    assert "3 sent" not in calls[-1].text and "8 to go" not in calls[-1].text
+    for chat in (1004, 1005):
+        await store.mark_sent(bid, chat, 1, h.clock.now())
+    calls = await h.send(OFFICER_ID, "/scheduled")
+    assert f"<b>#{bid}</b> sending · Road closed tonight · everyone · 5 of 11 sent" in (
+        calls[-1].text
+    )
+    calls = await h.press(OFFICER_ID, cd.Manage(bid).pack())
+    assert "Going out now: 5 sent, 6 to go." in calls[-1].text
     await close_harness(h)
 
 

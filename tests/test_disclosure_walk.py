@@ -2,9 +2,11 @@
 fail on any number from 1 to k-1 shown, or any pair of shown numbers whose difference is one.
 
 The views are in `VIEWS`: each is an async function that drives the real Application as an
-officer would (commands and the buttons they bring) and returns what was shown, as text. The
-officers' console adds its pages here the same way: a function that fetches each page of a
-seeded console and returns its visible text (tags dropped) as `Shown` items.
+officer would (commands and the buttons they bring) and returns what was shown, as text: the
+chat's /results, /safety, /report, /scheduled (list, cards, confirmations and their buttons'
+labels) and the 24-hour notice; and the officers' console, signed in as an officer, each page
+(Home, Surveys and each survey with its tables CSV, Reach, Broadcasts, one broadcast and its
+ratings, Safeguarding) as its visible text.
 
 What counts as a number: every integer left once the known non-counts are taken out (dates and
 times, ids in <code>, "#12", list numbers "3.", percentages, averages, option labels, and the
@@ -16,19 +18,23 @@ and the figures under it.
 from __future__ import annotations
 
 import csv
+import html as htmllib
 import io
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from bot import callback_data as cd
 from bot.content import Content
+from storage.model import Audience, AudienceKind
 from storage.survey_types import RS
+from tests import consolekit as ck
 from tests.conftest import OFFICER_ID, Harness, close_harness
-from tests.test_delivery import add_residents, harness, officer_broadcast
+from tests.test_delivery import NO_QUIET, add_residents, harness, officer_broadcast
 from tests.test_results import safety_answers
 from tests.test_surveys import CS
 
@@ -136,8 +142,109 @@ async def report_view(h: Harness, seeded: dict[str, int]) -> list[Shown]:
     return _shown(command, await h.send(OFFICER_ID, command))
 
 
+def _with_labels(where: str, calls: list) -> list[Shown]:  # noqa: ANN001 - Call from the double
+    """What `_shown` reads, and the buttons' labels ("Yes, send it to 40")."""
+    labels = [label for label, _ in Harness.buttons(calls)]
+    return _shown(where, calls) + ([Shown(f"{where} [buttons]", "\n".join(labels))] * bool(labels))
+
+
+async def scheduled_views(h: Harness, seeded: dict[str, int]) -> list[Shown]:
+    """/scheduled with a small audience: a broadcast to a NAG of 3 residents, one to everyone,
+    one going out (2 of everyone have it); each card from its Manage button, and the
+    confirmations its Send now and Cancel buttons bring."""
+    await add_residents(h, range(8000, 8003), nag="woughton")
+    later = h.clock.now() + timedelta(days=2)
+    await officer_broadcast(
+        h, "Three in Woughton", audience=Audience(AudienceKind.NAGS, ("woughton",)), send_at=later
+    )
+    await officer_broadcast(h, "Everyone later", send_at=later)
+    going = await officer_broadcast(h, "Going out", send_at=later)
+    store = h.services.broadcasts
+    b = await store.get(going)
+    await store.materialise(b, h.clock.now())
+    for chat in (8000, 8001):
+        await store.mark_sent(going, chat, 1, h.clock.now())
+    calls = await h.send(OFFICER_ID, "/scheduled")
+    out = _with_labels("/scheduled", calls)
+    for _, data in h.buttons(calls):
+        if not (data and data.startswith(f"{cd.Manage.prefix}:")):
+            continue
+        card = await h.press(OFFICER_ID, data)
+        out += _with_labels(f"/scheduled {data}", card)
+        for _, then in h.buttons(card):
+            if then and then.startswith((f"{cd.SendNow.prefix}:", f"{cd.CancelBroadcast.prefix}:")):
+                out += _with_labels(f"/scheduled {data} {then}", await h.press(OFFICER_ID, then))
+    return out
+
+
+async def notice_view(h: Harness, seeded: dict[str, int]) -> list[Shown]:
+    """The officers' 24-hour notice of an automatic campaign message, to everyone (k+3 or
+    fewer residents); last, as it moves the clock a day on."""
+    launch = await h.services.broadcasts.get_by_key("campaign:sixteen-days:2026:launch")
+    assert launch is not None
+    before = len(h.api.calls)
+    h.clock.set(launch.due_at - timedelta(hours=23))
+    assert await h.services.broadcasting.send_notices()
+    return _shown("24-hour notice", h.api.calls[before:])
+
+
+CONSOLE_PAGES = (
+    "/",
+    "/surveys",
+    f"/surveys/{CS}",
+    f"/surveys/{PRIORITIES}",
+    "/reach",
+    "/broadcasts",
+    "/broadcasts/{broadcast}",
+    "/broadcasts/ratings",
+    "/safeguarding",
+)
+
+
+NOT_COUNTS_HTML = [
+    r'<dd class="not-people">[^<]*</dd>',  # "Surveys open now"
+    r'<span class="day">\d+</span>',  # the calendar's days
+    r'<th scope="row">\d+</th>',  # a rating's options: "1" to "5"
+]
+
+
+def page_text(html: str) -> str:
+    """What a page shows: its body without scripts and styles, one line per block, tags kept
+    for the reader to drop (as the chat's HTML), entities decoded."""
+    body = html.split("<body", 1)[-1]
+    body = re.sub(r"<(script|style)\b.*?</\1>", " ", body, flags=re.DOTALL)
+    for not_a_count in NOT_COUNTS_HTML:
+        body = re.sub(not_a_count, " ", body)
+    body = re.sub(r"<(?:/?(?:p|li|tr|h\d|div|section|dd|dt|br|table|ul|ol)\b)[^>]*>", "\n", body)
+    return "\n".join(" ".join(x.split()) for x in htmllib.unescape(body).split("\n") if x.strip())
+
+
+async def console_pages(h: Harness, seeded: dict[str, int]) -> list[Shown]:
+    """The officers' console, signed in as an officer: each page, and the tables CSV."""
+    out = []
+    async with ck.client() as http:
+        await ck.sign_in(h, http, OFFICER_ID)
+        for path in CONSOLE_PAGES:
+            status, html = await ck.get(http, h, "/console" + path.format(**seeded))
+            assert status == 200, f"{path}: {status}"
+            out.append(Shown(f"console {path}", page_text(html)))
+        for survey in (CS, PRIORITIES):
+            status, data = await ck.get(http, h, f"/console/surveys/{survey}/tables.csv")
+            if status == 200:
+                out.append(Shown(f"console {survey} tables.csv", data, csv=True))
+    return out
+
+
 # The hook: every view officers have of counts. Console pages are added here.
-VIEWS: list[View] = [results_list, survey_views, safety_view, report_view]
+VIEWS: list[View] = [
+    results_list,
+    survey_views,
+    safety_view,
+    report_view,
+    console_pages,
+    scheduled_views,
+    notice_view,
+]
 
 
 # ---------------------------------------------------------------- reading numbers back
@@ -152,6 +259,7 @@ NOT_COUNTS = [
     r"#\d+",
     r"\d+(?:\.\d+)?%",
     r"from 1 to under \d+",
+    r"from 1 to \d+ show",
     r"(?:^|(?<=; )|(?<=: ))\d+\. ",  # list numbers: "3. Title", "1. Anti-social behaviour"
 ]
 CELL = re.compile(r"^(\s+)[^:]+: (\d+) \(")  # "  Label: 12 (20%)": the label is not a count
@@ -188,6 +296,8 @@ def problems_in_text(text: str) -> list[str]:
             continue
         if re.search(r"started|responses\)", line, re.IGNORECASE):
             found += [f"{nums[0]} - {n} in {line!r}" for n in nums[1:] if small(nums[0] - n)]
+        if re.search(r"\d sent\b|of \d+ sent", line):  # "5 of 12 sent", "5 sent, 7 to go"
+            found += [f"{a} vs {b} in {line!r}" for a in nums for b in nums if small(b - a)]
         if first is not None and "answered" in line:
             found += [f"{first} - {n} answered" for n in nums if small(first - n)]
         if "completed responses" in line:
@@ -246,7 +356,8 @@ def problems(shown: Shown) -> list[str]:
 async def test_no_view_shows_or_gives_away_a_count_from_1_to_k_minus_1(
     tmp_path: Path, content: Content, n: int
 ):
-    h = await harness(tmp_path, content)  # deliveries in virtual time, no quiet hours
+    # Deliveries in virtual time, no quiet hours; the console on.
+    h = await harness(tmp_path, content, f"{NO_QUIET}\n{ck.CONSOLE % ''}")
     seeded = await seed(h, n)
     everything: list[Shown] = []
     for view in VIEWS:
@@ -265,6 +376,9 @@ def test_the_reader_finds_small_counts_and_differences():
     assert problems_in_text(summary) == ["6 - 5 in '  Yes: 5 (83%)'"]
     assert problems_in_text("15 completed responses.\n<b>2. Q</b> (12 answered)")
     assert not problems_in_text("Counts from 1 to under 5 are not shown\n  3: 0 (0%)")
+    assert problems_in_text("<b>#7</b> sending · Hi · everyone · 6 of 9 sent")
+    assert problems_in_text("📤 Going out now: 6 sent, 3 to go.")
+    assert problems_in_text("Nobody will receive it (4 residents would have, 1 December).")
     listed = Shown("/results", "• <b>S</b> (<code>cs</code>): open. Started: 14; completed: 12")
     view = Shown("/results cs", "📊 <b>S</b>\n12 completed responses.")
     assert across_views([listed, view]) == ["cs: started 14 - completed 12"]

@@ -376,7 +376,7 @@ async def test_the_24_hour_notice_cancel_asks_first(h: Harness):
     await h.services.broadcasting.send_notices()
     officer = Conversation(h, OFFICER_ID, "officer")
     notice = [m for m in officer.messages() if "16 Days" in str(m.get("text"))][-1]
-    assert "goes out tomorrow at 10:00 to about 40 residents" in notice["text"], "in words"
+    assert "goes out tomorrow at 10:00 to 40 residents (as things stand now)" in notice["text"]
     data = cd.CancelBroadcast(launch.id).pack()
     await officer.tap_data(int(notice["message_id"]), data, "✖️ Cancel this message")
     assert f"Cancel broadcast #{launch.id}?" in officer.last()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,6 +18,7 @@ from bot import callback_data as cd
 from bot.content import Texts
 from bot.content.keys import TextKey
 from bot.context import Services
+from bot.domain import disclosure as dc
 from bot.render.keyboards import button
 from bot.render.text import describe_audience, e, officer_name, snippet, when_short, when_words
 from bot.services import officers as ro
@@ -122,17 +124,56 @@ def arrival_line(t: Texts, s: Services, planned: datetime, urgent: bool, current
     return t.get("broadcast.gets_it_at", when=e(when_words(t, planned, tz, current)))
 
 
+@dataclass(frozen=True)
+class ReachWords:
+    """A broadcast's reach as officers may see it (bot/domain/disclosure.py): its total, and
+    once it is going out how many have it and how many are still to go, as parts of the total
+    (None: not shown, so that neither can be worked out from the other)."""
+
+    total: str
+    sent: str | None = None
+    remaining: str | None = None
+
+
+def reach_words(t: Texts, s: Services, b: Broadcast, r: Reach) -> ReachWords:
+    k = s.config.settings.survey.min_count
+
+    def words(shown: int | None, raw: int) -> str:
+        if shown is not None:
+            return f"{shown:,}"
+        small = dc.small(raw, k)
+        return t.get("broadcast.count_small", k=k) if small else t.get("broadcast.count_withheld")
+
+    if b.status != BroadcastStatus.SENDING:
+        return ReachWords(words(dc.shown(r.total, k), r.total))
+    p = dc.protect_parts(r.total, (r.sent, r.remaining), k)
+    total = words(p.total, r.total)
+    sent, remaining = p.parts
+    if sent is None or remaining is None:
+        return ReachWords(total)
+    return ReachWords(total, f"{sent:,}", f"{remaining:,}")
+
+
 def list_line(t: Texts, s: Services, b: Broadcast, r: Reach, current: datetime) -> str:
     what = message_words(t, b, LIST_SNIPPET)
     audience = short_audience(t, s, b.audience)
-    if b.status == BroadcastStatus.SENDING:
+    w = reach_words(t, s, b, r)
+    if b.status == BroadcastStatus.SENDING and w.sent is None:
+        line = t.get(
+            "broadcast.list_item_sending_hidden",
+            id=b.id,
+            what=what,
+            audience=audience,
+            total=w.total,
+        )
+    elif b.status == BroadcastStatus.SENDING:
         line = t.get(
             "broadcast.list_item_sending",
             id=b.id,
             what=what,
             audience=audience,
-            sent=r.sent,
-            total=r.total,
+            sent=w.sent,
+            total=w.total,
         )
     else:
         line = t.get(
@@ -141,7 +182,7 @@ def list_line(t: Texts, s: Services, b: Broadcast, r: Reach, current: datetime) 
             when=e(when_short(t, b.due_at, s.config.tz, current)),
             what=what,
             audience=audience,
-            count=r.total,
+            count=w.total,
         )
     if b.kind == BroadcastKind.OFFICER:
         # Who scheduled it, in short: "Sam" of "Sam (Safer Neighbourhood Team)".
@@ -186,14 +227,14 @@ async def list_view(s: Services, t: Texts, later: bool, page: int) -> tuple[str,
 async def card_view(s: Services, t: Texts, b: Broadcast) -> tuple[str, InlineKeyboardMarkup]:
     """What the broadcast is, who gets it, when, and what can be done with it."""
     current = s.clock.now()
-    r = await reach(s, b)
+    w = reach_words(t, s, b, await reach(s, b))
     parts = [
         t.get("broadcast.card_head", id=b.id, origin=origin(t, s, b)),
         t.get("broadcast.card_text", text=message_words(t, b, CARD_SNIPPET)),
         t.get(
             "broadcast.card_audience",
             audience=describe_audience(t, b.audience, nag_names(s)),
-            count=r.total,
+            count=w.total,
         ),
     ]
     if b.kind == BroadcastKind.OFFICER:  # chosen per broadcast in the wizard
@@ -211,12 +252,20 @@ async def card_view(s: Services, t: Texts, b: Broadcast) -> tuple[str, InlineKey
             back,
         ]
     elif b.status == BroadcastStatus.SENDING:
-        parts.append(t.get("broadcast.card_sending", sent=r.sent, remaining=r.remaining))
+        parts.append(sending_line(t, s, w))
         rows = [[button(t.get("broadcast.btn_stop_rest"), cd.CancelBroadcast(b.id))], back]
     else:
         parts.append(t.get(ENDED_KEYS[b.status], id=b.id))
         rows = [back]
     return "\n".join(parts), InlineKeyboardMarkup(rows)
+
+
+def sending_line(t: Texts, s: Services, w: ReachWords) -> str:
+    """How far a broadcast going out has got (or that this is not shown)."""
+    if w.sent is None:
+        k = s.config.settings.survey.min_count
+        return t.get("broadcast.card_sending_hidden", k=k)
+    return t.get("broadcast.card_sending", sent=w.sent, remaining=w.remaining)
 
 
 def confirm_keyboard(t: Texts, label: str, data: cd.CallbackData, bid: int) -> InlineKeyboardMarkup:
@@ -225,9 +274,9 @@ def confirm_keyboard(t: Texts, label: str, data: cd.CallbackData, bid: int) -> I
     )
 
 
-def confirm_head(t: Texts, s: Services, b: Broadcast, key: TextKey, count: int | None) -> list[str]:
+def confirm_head(t: Texts, s: Services, b: Broadcast, key: TextKey, count: str | None) -> list[str]:
     """The first lines of every confirmation: what is asked, the text, and who gets it (with
-    how many when `count` is given)."""
+    how many, as `reach_words` puts it, when `count` is given)."""
     audience = describe_audience(t, b.audience, nag_names(s))
     return [
         t.get(key, id=b.id),

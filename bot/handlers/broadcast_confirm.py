@@ -23,6 +23,7 @@ from bot.handlers.broadcast_cards import (
     epoch,
     from_epoch,
     reach,
+    reach_words,
     refusal,
 )
 from bot.handlers.broadcast_retime import ask_new_time, retime_confirmation
@@ -92,17 +93,17 @@ async def on_send_now(update: Update, context: BotContext) -> None:
     if press is None or not await _still_open(update, context, press[1], not_started=True):
         return
     s, t, b = context.services, texts(context), press[1]
-    r = await reach(s, b)
+    w = reach_words(t, s, b, await reach(s, b))
     text = "\n".join(
         [
-            *confirm_head(t, s, b, "broadcast.confirm_send_now", r.total),
+            *confirm_head(t, s, b, "broadcast.confirm_send_now", w.total),
             arrival_line(t, s, now(context), b.urgent, now(context)),
             t.get(
                 "broadcast.was_planned", when=e(when_words(t, b.due_at, s.config.tz, now(context)))
             ),
         ]
     )
-    label = t.get("broadcast.btn_yes_send", count=r.total)
+    label = t.get("broadcast.btn_yes_send", count=w.total)
     keyboard = confirm_keyboard(t, label, cd.ConfirmSendNow(b.id, epoch(b.due_at)), b.id)
     current = now(context)
     if not b.urgent and s.broadcasting.send_time(current, False) > current:
@@ -120,13 +121,16 @@ async def on_cancel(update: Update, context: BotContext) -> None:
     if press is None or not await _still_open(update, context, press[1], not_started=False):
         return
     s, t, b = context.services, texts(context), press[1]
-    r = await reach(s, b)
-    if b.status == BroadcastStatus.SENDING:
-        effect = t.get("broadcast.cancel_effect_sending", sent=r.sent, remaining=r.remaining)
+    w = reach_words(t, s, b, await reach(s, b))
+    if b.status == BroadcastStatus.SENDING and w.sent is None:
+        k = s.config.settings.survey.min_count
+        effect = t.get("broadcast.cancel_effect_sending_hidden", k=k)
+    elif b.status == BroadcastStatus.SENDING:
+        effect = t.get("broadcast.cancel_effect_sending", sent=w.sent, remaining=w.remaining)
     else:
         effect = t.get(
             "broadcast.cancel_effect",
-            count=r.total,
+            count=w.total,
             when=e(when_words(t, b.due_at, s.config.tz, now(context))),
         )
     text = "\n".join([*confirm_head(t, s, b, "broadcast.confirm_cancel", None), effect])

@@ -17,6 +17,7 @@ from bot.handlers.broadcast_cards import (
     confirm_keyboard,
     epoch,
     reach,
+    reach_words,
     refusal,
 )
 from bot.handlers.common import now, reply, texts
@@ -50,10 +51,10 @@ async def retime_confirmation(update: Update, context: BotContext, bid: int, at:
         await reply(update, await refusal(s, t, bid))
         return
     current, tz = now(context), s.config.tz
-    r = await reach(s, b)
+    w = reach_words(t, s, b, await reach(s, b))
     text = "\n".join(
         [
-            *confirm_head(t, s, b, "broadcast.confirm_retime", r.total),
+            *confirm_head(t, s, b, "broadcast.confirm_retime", w.total),
             t.get(
                 "broadcast.retime_from_to",
                 old=e(when_words(t, b.due_at, tz, current)),

@@ -24,6 +24,7 @@ from typing import Protocol
 from bot.clock import Clock
 from bot.config import Config
 from bot.content import Texts
+from bot.domain import disclosure as dc
 from bot.domain.broadcasts import NOTICE_BEFORE, duplicate_window, effective_send_time
 from bot.ops.status import OpsStatus, Problem
 from bot.ports import Created, DeliveryPort, Duplicate
@@ -217,14 +218,17 @@ class Broadcasts:
         p = self.parts
         t = p.texts()
         sent = 0
+        k = p.config.settings.survey.min_count
         for b in await self.store.needing_notice(p.clock.now() + NOTICE_BEFORE):
-            recipients = await self.store.count_audience(b.audience)
+            recipients = dc.shown(await self.store.count_audience(b.audience), k)
             text = t.get(
                 "broadcast.notice",
                 id=b.id,
                 title=first_line(b.text or b.kind),
                 when=e(when_words(t, b.due_at, p.config.tz, p.clock.now())),
-                count=recipients,
+                count=t.get("broadcast.count_small", k=k)
+                if recipients is None
+                else f"{recipients:,}",
             )
             await self.officers.tell(text, cancel=b.id)
             await self.store.mark_notified(b.id)
