@@ -126,7 +126,7 @@ def test_the_graph_sees_type_only_and_local_imports(tmp_path: Path):
     )
     known = modules()
     found = imports_of("bot.m", module, known)
-    assert found == {"bot.context", "storage.db", "bot.callback_data", "bot.clock"}
+    assert found == {"bot.context", "storage.db", "bot.callback_data", "bot.plumbing.clock"}
 
 
 def test_cycles_are_found_and_named():
