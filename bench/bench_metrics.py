@@ -62,8 +62,8 @@ def per_call_us(reps: int) -> dict[str, float]:
 async def counts(n: int) -> tuple[float, float, float]:
     """(Bot API calls, database calls, µs of the TypeHandler's dispatch) per update."""
     from bot.app import build_application, make_services, shutdown, startup
-    from bot.config import load_config
     from bot.content import load_content
+    from bot.plumbing.config import load_config
     from bot.preview.double import BotApiDouble
     from bot.preview.transport import DoubleRequest
 

@@ -34,10 +34,10 @@ from telegram.ext import ApplicationBuilder, CallbackQueryHandler, ContextTypes,
 from telegram.ext import filters as f
 
 from bot.app import build_application, make_services, startup
-from bot.clock import FixedClock
-from bot.config import load_config
 from bot.content import load_content
 from bot.domain import disclosure as dc
+from bot.plumbing.clock import FixedClock
+from bot.plumbing.config import load_config
 from storage.db import Database
 from storage.surveys import SurveyStore
 from tests import builders as b

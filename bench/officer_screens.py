@@ -30,7 +30,7 @@ from tests.test_surveys import CS
 
 
 async def scheduled(folder: Path) -> None:
-    from bot.clock import FixedClock
+    from bot.plumbing.clock import FixedClock
 
     content = load_content(ROOT / "content", LONDON)
     clock = FixedClock(datetime(2026, 11, 24, 12, 0, tzinfo=LONDON))

@@ -38,8 +38,6 @@ from telegram.request import BaseRequest
 
 from bot import dbwatch, scheduling
 from bot.broadcasting import BroadcastService
-from bot.clock import Clock, SystemClock
-from bot.config import Config
 from bot.content import Content
 from bot.content.keys import TextKey
 from bot.context import BotContext, BotData, MenuCommand, Services, services_of
@@ -72,6 +70,8 @@ from bot.handlers import (
 from bot.handlers.registry import Callback, Command, Destination, allowed
 from bot.ops.alerts import AdminAlerts
 from bot.ops.status import OpenProblem, Problem
+from bot.plumbing.clock import Clock, SystemClock
+from bot.plumbing.config import Config
 from bot.render.text import e, when_words
 from bot.services import access
 from bot.serving import start_serving, stop_serving, wire_console, wire_ops

@@ -9,13 +9,13 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.cli_run import check_bot_api, cmd_run, print_problems
-from bot.config import (
+from bot.content import Content, ContentError, load_content
+from bot.domain.understanding import Understanding
+from bot.plumbing.config import (
     ConfigError,
     load_config,
     resolve_survey_secret,
 )
-from bot.content import Content, ContentError, load_content
-from bot.domain.understanding import Understanding
 
 __all__ = ["check_bot_api", "cmd_run", "main", "parser"]  # check_bot_api: as before the split
 

@@ -16,15 +16,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
-from bot.config import (
+from bot.content import Content, ContentError, load_content
+from bot.ops.instance import instance_lock
+from bot.plumbing.config import (
     Config,
     ConfigError,
     load_config,
     resolve_survey_secret,
     resolve_webhook_secret,
 )
-from bot.content import Content, ContentError, load_content
-from bot.ops.instance import instance_lock
 from bot.telegram.processing import new_event_loop
 from storage.db import DatabaseError
 
@@ -125,7 +125,7 @@ async def check_bot_api(
 
 def cmd_run(args: argparse.Namespace) -> int:
     # Until the config is read, only the token's shape can be recognised.
-    from bot.logsetup import install_excepthooks
+    from bot.plumbing.logsetup import install_excepthooks
 
     install_excepthooks()
     try:
@@ -167,7 +167,7 @@ def _prepare(args: argparse.Namespace, cfg: Config) -> tuple[Config, Content, Se
     """Everything checked before the bot is built: the secrets (created when missing), logging
     with them redacted, the content, and the Bot API answering to the token; else the exit
     code, the reason printed in one line."""
-    from bot.logsetup import install_excepthooks, redact, setup_logging
+    from bot.plumbing.logsetup import install_excepthooks, redact, setup_logging
 
     try:
         cfg, created = resolve_survey_secret(cfg, create=True)
@@ -197,7 +197,7 @@ def _prepare(args: argparse.Namespace, cfg: Config) -> tuple[Config, Content, Se
 
 def _serve(app: Application[Any, Any, Any, Any, Any, Any], cfg: Config, secrets: Secrets) -> int:
     """Run the built bot until it stops (webhook or long polling); its exit code."""
-    from bot.logsetup import loop_exception_handler, redact
+    from bot.plumbing.logsetup import loop_exception_handler, redact
     from bot.serving import stop_serving
     from bot.telegram.webhook import ALLOWED_UPDATES, run_webhook
 

@@ -2,7 +2,7 @@
 
 `Services` is built once in the composition root (bot/app.py) and holds everything a feature may
 need: configuration, content and what is derived from it, the clock, the database repositories,
-the broadcast delivery and service, and the small in-memory caches (bot/runtime.py).
+the broadcast delivery and service, and the small in-memory caches (bot/plumbing/runtime.py).
 
 This module sits below everything that uses it: what the composition root assembles into
 `Services` after building it (the features and their commands, delivery, the broadcast
@@ -22,8 +22,6 @@ from zoneinfo import ZoneInfo
 from telegram import Update
 from telegram.ext import Application, CallbackContext, ExtBot
 
-from bot.clock import Clock
-from bot.config import Config
 from bot.content import Content, Language, Texts
 from bot.content.examples import AREA_LABELS, Examples
 from bot.content.keys import TextKey
@@ -38,15 +36,17 @@ from bot.modelstore import default_store
 from bot.ops.alerts import AdminAlerts
 from bot.ops.metrics import Metrics
 from bot.ops.status import OpsStatus
-from bot.ports import BroadcastingPort, ConsolePort, DeliveryPort
-from bot.roster import Roster
-from bot.runtime import (
+from bot.plumbing.clock import Clock
+from bot.plumbing.config import Config
+from bot.plumbing.runtime import (
     LanguageCache,
     SeenCache,
     Signposted,
     current_language,
     reading_language,
 )
+from bot.ports import BroadcastingPort, ConsolePort, DeliveryPort
+from bot.roster import Roster
 from storage.broadcasts import BroadcastStore
 from storage.console import ConsoleStore
 from storage.db import Database

@@ -12,10 +12,10 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from bot.config import Config
 from bot.content import Content, ContentError, load_content
 from bot.content.surveys import Survey
 from bot.domain.disclosure import Refusal
+from bot.plumbing.config import Config
 from bot.services import export as ex
 from storage.db import Database
 from storage.surveys import SurveyStore

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from bot.config import Config
+from bot.plumbing.config import Config
 from storage.console import InvitedOfficer
 
 

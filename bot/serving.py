@@ -13,12 +13,12 @@ from telegram import Update
 from telegram.ext import Application, TypeHandler
 from telegram.request import BaseRequest
 
-from bot.config_http import webhook_path
 from bot.console.pages import PAGES
 from bot.console.server import ConsoleServer
 from bot.context import BotContext, Services
 from bot.ops import readiness
 from bot.ops.server import OpsServer
+from bot.plumbing.config_http import webhook_path
 from bot.telegram.http import BotApiRequest
 from bot.telegram.pacing import Pacer
 from bot.telegram.processing import PerChatOrderedProcessor

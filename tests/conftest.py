@@ -18,10 +18,10 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.app import build_application, make_services
-from bot.clock import FixedClock
-from bot.config import load_config
 from bot.content import Content, load_content
 from bot.context import Services
+from bot.plumbing.clock import FixedClock
+from bot.plumbing.config import load_config
 from bot.telegram.pacing import Pacer
 from tests import builders as b
 from tests.fakes.botapi import Call, FakeBotApi, FakeRequest

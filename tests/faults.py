@@ -30,11 +30,11 @@ from telegram.error import NetworkError, TimedOut
 from telegram.request import RequestData
 
 from bot.app import build_application, make_services, startup
-from bot.clock import FixedClock
-from bot.config import load_config
 from bot.content import Content
 from bot.delivery import Delivery, RunStats
 from bot.domain.broadcasts import fingerprint
+from bot.plumbing.clock import FixedClock
+from bot.plumbing.config import load_config
 from storage.model import Audience, AudienceKind, BroadcastKind, BroadcastSpec
 from tests.conftest import ADMIN_ID, LONDON, OFFICER_ID, Harness, close_harness, write_config
 from tests.fakes.botapi import Failure, FakeBotApi, FakeRequest, Responder

@@ -14,11 +14,11 @@ from prometheus_client.parser import text_string_to_metric_families
 from telegram.ext import Application
 
 from bot.app import build_application, make_services, shutdown, startup
-from bot.clock import FixedClock
-from bot.config import load_config
 from bot.content import Content
 from bot.context import Services
 from bot.ops.server import OpsServer
+from bot.plumbing.clock import FixedClock
+from bot.plumbing.config import load_config
 from bot.serving import stop_serving
 from bot.telegram.pacing import Pacer
 from tests.conftest import LONDON, write_config

@@ -7,9 +7,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bot.clock import FixedClock
-from bot.config import load_config
 from bot.content import load_content
+from bot.plumbing.clock import FixedClock
+from bot.plumbing.config import load_config
 from bot.preview.main import Preview
 from bot.preview.people import preview_config
 from tests.conftest import LONDON, ROOT, write_config

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.config import ConfigError, load_config
+from bot.plumbing.config import ConfigError, load_config
 from tests.conftest import TEST_TOKEN
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import ConfigError, load_config
+from bot.plumbing.config import ConfigError, load_config
 from bot.telegram.pacing import Pacer
 
 TOKEN = "123456789:" + "A" * 35

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.config import load_config, resolve_survey_secret
-from bot.logsetup import setup_logging
+from bot.plumbing.config import load_config, resolve_survey_secret
+from bot.plumbing.logsetup import setup_logging
 from tests.conftest import TEST_TOKEN
 
 ROOT = Path(__file__).resolve().parent.parent

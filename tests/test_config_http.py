@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.config import ConfigError, load_config, resolve_webhook_secret
+from bot.plumbing.config import ConfigError, load_config, resolve_webhook_secret
 from tests.conftest import TEST_TOKEN
 
 ENV = {"TELEGRAM_BOT_TOKEN": TEST_TOKEN}

@@ -255,7 +255,7 @@ async def test_console_off_by_default_says_so(tmp_path, content):
     ],
 )
 def test_bad_console_config_is_one_clear_line(tmp_path, section, problem):
-    from bot.config import ConfigError, load_config
+    from bot.plumbing.config import ConfigError, load_config
     from tests.conftest import write_config
 
     with pytest.raises(ConfigError) as err:

@@ -267,7 +267,7 @@ async def test_stop_during_a_broadcast_gets_nothing_more(tmp_path, content):
 
 async def test_quiet_hours_hold_non_urgent_until_morning_urgent_goes_at_once(tmp_path, content):
     late = datetime(2026, 11, 23, 22, 0, tzinfo=LONDON)
-    from bot.clock import FixedClock
+    from bot.plumbing.clock import FixedClock
 
     h = await harness(tmp_path, content, extra="", clock=FixedClock(late))
     await add_residents(h, range(1000, 1005))

@@ -121,12 +121,12 @@ def test_the_graph_sees_type_only_and_local_imports(tmp_path: Path):
         "from typing import TYPE_CHECKING\n"
         "if TYPE_CHECKING:\n    from bot.context import Services\n"
         "def f():\n    import storage.db\n    from bot import callback_data\n"
-        "from . import clock\n",
+        "from . import fatal\n",
         encoding="utf-8",
     )
     known = modules()
     found = imports_of("bot.m", module, known)
-    assert found == {"bot.context", "storage.db", "bot.callback_data", "bot.clock"}
+    assert found == {"bot.context", "storage.db", "bot.callback_data", "bot.fatal"}
 
 
 def test_cycles_are_found_and_named():

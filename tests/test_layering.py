@@ -12,7 +12,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PURE = ["bot/domain", "bot/content", "bot/render/text.py", "bot/telegram/limits.py", "bot/callback_data.py",
-        "bot/telegram/htmlcheck.py", "bot/runtime.py", "storage/model.py"]  # fmt: skip
+        "bot/telegram/htmlcheck.py", "bot/plumbing/runtime.py", "storage/model.py"]  # fmt: skip
 
 
 def imports(path: Path) -> set[str]:

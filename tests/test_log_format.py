@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from bot.logsetup import REDACTED, install_excepthooks, setup_logging
+from bot.plumbing.logsetup import REDACTED, install_excepthooks, setup_logging
 
 # Built at run time so no token-shaped literal sits in the source.
 REAL_SHAPED = "1234567890:" + "AbCdEfGhIjKlMnOpQrStUvWxYz012345678"

@@ -7,7 +7,7 @@ import logging
 from pathlib import Path
 
 from bot.content import Content
-from bot.logsetup import setup_logging
+from bot.plumbing.logsetup import setup_logging
 from tests import builders as b
 from tests.conftest import close_harness, make_harness
 

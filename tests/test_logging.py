@@ -8,7 +8,7 @@ import logging
 import pytest
 from telegram.error import NetworkError
 
-from bot.logsetup import RedactingFilter, redact, setup_logging
+from bot.plumbing.logsetup import RedactingFilter, redact, setup_logging
 from bot.telegram.http import BotApiRequest
 
 REAL_SHAPED = "1234567890:" + "AbCdEfGhIjKlMnOpQrStUvWxYz012345678"  # built at run time

@@ -9,11 +9,11 @@ from pathlib import Path
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.app import build_application, make_services
-from bot.config import load_config
 from bot.content import Content
 from bot.ops import readiness
 from bot.ops.metrics import Metrics, outcome_of
 from bot.ops.status import Problem
+from bot.plumbing.config import load_config
 from tests import builders as b
 from tests.conftest import Harness, close_harness, write_config
 from tests.fakes.botapi import Failure

@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 from bot.app import build_application, make_services, shutdown, startup
-from bot.config import load_config
 from bot.content import Content
+from bot.plumbing.config import load_config
 from tests.conftest import (
     ADMIN_ID,
     OFFICER_ID,

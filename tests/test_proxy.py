@@ -15,7 +15,7 @@ import trustme
 from telegram.error import NetworkError
 
 from bot.cli import check_bot_api
-from bot.config import ConfigError, load_config
+from bot.plumbing.config import ConfigError, load_config
 from bot.telegram.http import BotApiRequest
 from tests.conftest import TEST_TOKEN
 from tests.fakes.proxy import ConnectProxy

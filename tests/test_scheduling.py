@@ -9,7 +9,6 @@ from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 from bot import callback_data as cd
-from bot.clock import FixedClock
 from bot.domain.broadcasts import (
     clocks_go_back,
     in_quiet_hours,
@@ -18,6 +17,7 @@ from bot.domain.broadcasts import (
     quiet_end,
 )
 from bot.domain.meetings import day_before, upcoming
+from bot.plumbing.clock import FixedClock
 from tests.conftest import ADMIN_ID, LONDON, OFFICER_ID, ROOT, close_harness
 from tests.test_delivery import NO_QUIET, add_residents, harness, officer_broadcast
 

@@ -13,14 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from bot.clock import FixedClock
-from bot.config import Config, load_config
 from bot.content import Content, Texts
 from bot.content.surveys import Question
 from bot.domain import surveys as dom
 from bot.ops.status import OpsStatus
+from bot.plumbing.clock import FixedClock
+from bot.plumbing.config import Config, load_config
+from bot.plumbing.runtime import SeenCache
 from bot.ports import Created, Duplicate
-from bot.runtime import SeenCache
 from bot.services import answering as sa
 from bot.services import broadcasts as bs
 from bot.services import export as ex

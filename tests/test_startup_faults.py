@@ -179,7 +179,7 @@ def _raise_with_token() -> None:
 
 
 def test_uncaught_exceptions_are_printed_redacted(hooks_restored: None):
-    from bot.logsetup import install_excepthooks
+    from bot.plumbing.logsetup import install_excepthooks
 
     out = io.StringIO()
     install_excepthooks(("my-configured-secret",), stream=out)
@@ -197,7 +197,7 @@ def test_uncaught_exceptions_are_printed_redacted(hooks_restored: None):
 
 
 async def test_event_loop_errors_are_logged_redacted():
-    from bot.logsetup import loop_exception_handler, setup_logging
+    from bot.plumbing.logsetup import loop_exception_handler, setup_logging
 
     stream = io.StringIO()
     setup_logging(logging.INFO, stream=stream)

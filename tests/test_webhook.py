@@ -131,7 +131,7 @@ async def test_readyz_turns_503_when_the_bot_api_has_been_silent_too_long(
     bot = await start_bot(tmp_path, content, extra="  api_silence_seconds: 60\n")
     try:
         assert (await bot.get_json("/readyz"))[0] == 200
-        bot.clock.advance(seconds=61)
+        bot.plumbing.clock.advance(seconds=61)
         status, ready = await bot.get_json("/readyz")
         assert status == 503 and ready["reasons"][0].startswith("bot_api_unreachable"), ready
         await bot.app.bot.get_webhook_info()  # a successful call: the problem is over
@@ -166,7 +166,7 @@ async def test_switching_back_to_polling_deletes_the_webhook(tmp_path: Path, con
 
 async def test_polling_without_http_keys_runs_no_server(tmp_path: Path, content: Content):
     from bot.app import build_application, make_services
-    from bot.config import load_config
+    from bot.plumbing.config import load_config
     from tests.conftest import write_config
 
     services = make_services(load_config(write_config(tmp_path), env={}), content)
@@ -194,7 +194,7 @@ async def test_a_port_in_use_stops_the_start_with_one_line(tmp_path: Path, conte
     import socket
 
     from bot.app import build_application, make_services, startup
-    from bot.config import load_config
+    from bot.plumbing.config import load_config
     from tests.conftest import write_config
 
     with socket.socket() as taken:

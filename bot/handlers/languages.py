@@ -2,7 +2,8 @@
 language the bot does not speak.
 
 - Before any other handler (Group.LANGUAGE), the resident's stored language is chosen for every
-  reply to this update (bot/runtime.py; kept in memory, so no database read per update), and a
+  reply to this update (bot/plumbing/runtime.py; kept in memory, so no database read per
+  update), and a
   message plainly in another language the bot speaks is read in that language (its danger
   words and plain words: bot/content/lexicons.py).
 - /start offers a language the content has when Telegram says the person's app uses it
@@ -39,8 +40,8 @@ from bot.handlers.common import (
 from bot.handlers.menu import settings_screen
 from bot.handlers.registry import Group
 from bot.handlers.safety import free_text
+from bot.plumbing.runtime import use_language
 from bot.render.keyboards import button
-from bot.runtime import use_language
 from storage.db import QUICK_BUSY_MS, DatabaseUnavailable
 
 logger = logging.getLogger(__name__)

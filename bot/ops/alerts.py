@@ -18,8 +18,8 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
-from bot.clock import Clock
 from bot.ops.status import OpenProblem, OpsStatus, Problem
+from bot.plumbing.clock import Clock
 
 logger = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
-from bot.config import Config, ConfigError, load_config, secret_file
+from bot.plumbing.config import Config, ConfigError, load_config, secret_file
 from storage.backup import BackupError, make_backup, restore_backup
 from storage.lock import AlreadyRunning
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from bot.clock import Clock
-from bot.config import Config
 from bot.ops.status import OpsStatus, Problem
+from bot.plumbing.clock import Clock
+from bot.plumbing.config import Config
 from storage.broadcasts import BroadcastStore
 from storage.db import Database, DatabaseUnavailable
 

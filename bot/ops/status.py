@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from bot.clock import Clock
+from bot.plumbing.clock import Clock
 
 logger = logging.getLogger(__name__)
 

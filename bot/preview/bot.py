@@ -13,9 +13,9 @@ import logging
 from telegram.ext import Application
 
 from bot.app import build_application, make_services, shutdown, startup
-from bot.clock import Clock
-from bot.config import Config
 from bot.content import Content
+from bot.plumbing.clock import Clock
+from bot.plumbing.config import Config
 from bot.preview.double import BotApiDouble
 from bot.preview.transport import DoubleRequest
 from bot.scheduling import reload_content

@@ -16,10 +16,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bot.clock import Clock
-from bot.config import Config, ConfigError, load_config
 from bot.content import Content, ContentError, load_content
 from bot.ops.instance import instance_lock
+from bot.plumbing.clock import Clock
+from bot.plumbing.config import Config, ConfigError, load_config
 from bot.preview.bot import PreviewBot
 from bot.preview.double import BotApiDouble, Rules
 from bot.preview.people import Person, people_of, preview_config
@@ -184,7 +184,7 @@ async def serve(preview: Preview, stop: asyncio.Event | None = None) -> int:
 
 def run_preview(args: argparse.Namespace) -> int:
     """The `preview` command: parse nothing more, check everything, then serve until Ctrl-C."""
-    from bot.logsetup import setup_logging
+    from bot.plumbing.logsetup import setup_logging
 
     setup_logging(logging.WARNING)
     try:

@@ -12,9 +12,9 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
-from bot.config import Config, ContentSection, Officer, StorageSection, TelegramSection
-from bot.config_console import ConsoleSection
-from bot.config_http import HttpSection
+from bot.plumbing.config import Config, ContentSection, Officer, StorageSection, TelegramSection
+from bot.plumbing.config_console import ConsoleSection
+from bot.plumbing.config_http import HttpSection
 
 # Preview-only survey secret: the preview's people are made up, so its pseudonyms protect
 # nothing; a fixed value keeps them stable across restarts of the same preview database.

@@ -21,12 +21,12 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from bot.clock import Clock
-from bot.config import Config
 from bot.content import Texts
 from bot.domain import disclosure as dc
 from bot.domain.broadcasts import NOTICE_BEFORE, duplicate_window, effective_send_time
 from bot.ops.status import OpsStatus, Problem
+from bot.plumbing.clock import Clock
+from bot.plumbing.config import Config
 from bot.ports import Created, DeliveryPort, Duplicate
 from bot.render.text import e, first_line, when_words
 from bot.services import officers

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta
 
-from bot.runtime import SeenCache
+from bot.plumbing.runtime import SeenCache
 from storage.db import QUICK_BUSY_MS, Database, DatabaseUnavailable
 from storage.residents import Residents
 

@@ -93,7 +93,7 @@ class Pacer(Budget, BaseRateLimiter[dict[str, Any]]):
 
     @classmethod
     def from_settings(cls, broadcast: Any) -> Pacer:
-        """From config.yaml's broadcast section (bot.config.BroadcastSection)."""
+        """From config.yaml's broadcast section (bot.plumbing.config.BroadcastSection)."""
         return cls(
             broadcast.rate_per_second,
             paid=bool(getattr(broadcast, "paid", False)),

@@ -13,7 +13,7 @@ from urllib.parse import unquote
 
 from telegram.error import NetworkError
 
-from bot.config import check_proxy_url
+from bot.plumbing.config import check_proxy_url
 
 
 class Origin(Protocol):

@@ -30,7 +30,7 @@ from typing import Any
 
 from telegram.ext import Application
 
-from bot.runtime import language_scope
+from bot.plumbing.runtime import language_scope
 from bot.telegram.processing import PerChatOrderedProcessor
 
 logger = logging.getLogger(__name__)

@@ -1,8 +1,9 @@
 """The `http:` config section and the webhook keys' rules: the one HTTP server in the bot's
 process (/healthz, /readyz, /metrics and, in webhook mode, the route Telegram posts updates to).
 
-Kept apart from bot/config_sections.py and bot/secrets_files.py (which import it) so they stay
-about the other sections and the secret files; this module imports nothing of the bot.
+Kept apart from bot/plumbing/config_sections.py and bot/plumbing/secrets_files.py (which
+import it) so they stay about the other sections and the secret files; this module imports
+nothing of the bot.
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """The configuration's shape: the pydantic sections of config.yaml, the rules of their values, and
 the validated `Config` the rest of the bot reads.
 
-Split from bot/config.py (issue 21), which reads the file and the environment into these and
-re-exports every name here; the http section and the webhook keys' rules are in
-bot/config_http.py. This module imports nothing else of the bot.
+Split from bot/plumbing/config.py (issue 21), which reads the file and the environment into
+these and re-exports every name here; the http section and the webhook keys' rules are in
+bot/plumbing/config_http.py. This module imports nothing else of the bot.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
-from bot.config_console import ConsoleSection
-from bot.config_http import HttpSection, check_webhook_url, webhook_secret_problem
+from bot.plumbing.config_console import ConsoleSection
+from bot.plumbing.config_http import HttpSection, check_webhook_url, webhook_secret_problem
 
 _SECRET_KEY = "survey.secret"
 
@@ -148,7 +148,7 @@ class LanguagesSection(_Strict):
 
 class LoggingSection(_Strict):
     # text: one readable line a record (a terminal, journald); json: one JSON object a line
-    # for a log collector. Both are redacted the same way (bot/logsetup.py).
+    # for a log collector. Both are redacted the same way (bot/plumbing/logsetup.py).
     format: Literal["text", "json"] = "text"
 
 

@@ -1,7 +1,7 @@
 """The `console:` config section: the officers' web console (bot/console/), off by default.
 
-Kept apart from bot/config_sections.py (which imports it), like the http section; this module
-imports nothing of the bot.
+Kept apart from bot/plumbing/config_sections.py (which imports it), like the http section;
+this module imports nothing of the bot.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Configuration: the YAML file plus environment overrides, validated once into frozen objects.
 
 A bad value is reported as one line naming the key (ConfigError); the CLI turns it into exit 2.
-The sections and `Config` are in bot/config_sections.py, the secret files in
-bot/secrets_files.py (issue 21); every name stays importable from here.
+The sections and `Config` are in bot/plumbing/config_sections.py, the secret files in
+bot/plumbing/secrets_files.py (issue 21); every name stays importable from here.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from bot.config_sections import (
+from bot.plumbing.config_sections import (
     _SECRET_KEY,
     MAX_OFFICER_NAME,
     AlertsSection,
@@ -33,7 +33,7 @@ from bot.config_sections import (
     check_proxy_url,
     parse_quiet_hours,
 )
-from bot.secrets_files import (
+from bot.plumbing.secrets_files import (
     MAKE_SECRET,
     MIN_SECRET_LENGTH,
     PLACEHOLDER_SECRETS,

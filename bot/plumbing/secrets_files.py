@@ -2,7 +2,7 @@
 the webhook secret (what Telegram sends with every update), each configured or generated once
 and kept (mode 0600) where a restart finds it.
 
-Split from bot/config.py (issue 21), which re-exports every name here.
+Split from bot/plumbing/config.py (issue 21), which re-exports every name here.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
-from bot.config_http import WEBHOOK_SECRET_FILE, webhook_secret_problem
-from bot.config_sections import _SECRET_KEY, Config, ConfigError
+from bot.plumbing.config_http import WEBHOOK_SECRET_FILE, webhook_secret_problem
+from bot.plumbing.config_sections import _SECRET_KEY, Config, ConfigError
 
 # The value older example configs shipped with: public, so it protects nothing.
 PLACEHOLDER_SECRETS = frozenset({"change-me", "changeme"})
