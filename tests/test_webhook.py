@@ -131,7 +131,7 @@ async def test_readyz_turns_503_when_the_bot_api_has_been_silent_too_long(
     bot = await start_bot(tmp_path, content, extra="  api_silence_seconds: 60\n")
     try:
         assert (await bot.get_json("/readyz"))[0] == 200
-        bot.plumbing.clock.advance(seconds=61)
+        bot.clock.advance(seconds=61)
         status, ready = await bot.get_json("/readyz")
         assert status == 503 and ready["reasons"][0].startswith("bot_api_unreachable"), ready
         await bot.app.bot.get_webhook_info()  # a successful call: the problem is over
