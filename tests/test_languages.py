@@ -116,6 +116,17 @@ async def test_switching_back_in_settings_and_by_typed_phrases(tmp_path, polish)
     await close_harness(h)
 
 
+async def test_mydata_names_the_language_in_that_language(tmp_path, polish):
+    h = await harness(tmp_path, polish, DRAFTS)
+    await add_residents(h, [CHAT], nag="alpha")
+    calls = await h.send(CHAT, "/mydata")
+    assert any("English (en)" in (c.text or "") for c in calls)
+    await h.send(CHAT, "po polsku")
+    calls = await h.send(CHAT, "/mydata")
+    assert any("Polski (pl)" in (c.text or "") for c in calls)
+    await close_harness(h)
+
+
 async def test_a_draft_is_not_offered_unless_the_config_allows_drafts(tmp_path, polish):
     h = await harness(tmp_path, polish)
     calls = await h.push(in_app(b.text_update(CHAT, "/start"), "pl"))

@@ -167,6 +167,12 @@ async def _collect(services: Services, chat_id: int) -> dict[str, Any]:
     return {} if r is None else residents.record(r, services.content.nag_by_id)
 
 
+def _language_name(t: Texts, code: str) -> str:
+    """The stored language as the resident reads it: its own name ("Polski (pl)") when the
+    replies are in it (they are, unless the content no longer has it), else the code."""
+    return f"{t.language.name} ({code})" if t.language.code == code else code
+
+
 def _describe(t: Texts, d: dict[str, Any], tz: ZoneInfo) -> list[str]:
     yes, no = t.get("common.yes"), t.get("common.no")
 
@@ -178,7 +184,7 @@ def _describe(t: Texts, d: dict[str, Any], tz: ZoneInfo) -> list[str]:
     lines = [
         t.get("mydata.chat_id", value=d["chat_id"]),
         t.get("mydata.nag", value=e(d["area"]["name"] or d["area"]["id"] or "—")),
-        t.get("mydata.language", value=e(d["language"])),
+        t.get("mydata.language", value=e(_language_name(t, d["language"]))),
         t.get(
             "mydata.consent",
             value=yes if d["campaign_messages"] else no,
