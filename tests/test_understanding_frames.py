@@ -3,9 +3,8 @@ understanding layer does with it, through the real Application against the Bot A
 
 The failure patterns are those the held-out sets A-D showed (bench/README.md §7), written here
 in new words: the 999 line added to past events and to messages whose help is another topic's;
-victims' help sent to people asking for tips or history; "yo" read as "year old". An idiom with
-no other sign ("this headache is killing me") still gets the 999 line: the rules' phrase stays
-when nothing but the model speaks against it (the model has not seen every cry for help).
+victims' help sent to people asking for tips or history; "yo" read as "year old". (Round 5's
+idioms, which the model may now overrule, are in tests/test_understanding_round5.py.)
 """
 
 from __future__ import annotations
@@ -77,7 +76,7 @@ async def test_idioms_tips_and_history_get_no_helpline(
         ("help", {"emergency"}, set()),
         ("theres a man in my garden with a knife rn", {"emergency"}, set()),
         ("how many paracetamol would it take to not wake up", {"suicide_self_harm"}, set()),
-        # A cry for help the examples never showed: the rules' phrase is not overruled.
+        # A plain cry for help (examples of them since round 5: content/examples/cries.yaml).
         ("I am in danger", {"emergency"}, set()),
         # In the past or not urgent: the topic's help, not the in-danger-now line.
         (

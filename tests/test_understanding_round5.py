@@ -1,0 +1,81 @@
+"""Round 5 of issue 19, through the real Application against the Bot API double.
+
+The held-out sets A-E are now examples (content/examples/blind19.yaml), with plain cries for help
+and everyday idioms (content/examples/cries.yaml), so the model can weigh the rules' 999 phrases
+both ways: an idiom the model thinks calm loses the 999 line ("the wait at the GP is killing
+me"), while anything the model thinks may be danger keeps it. And a message whose likeliest
+label is "no feature" (the intent model learns it from danger messages) goes to the next likeliest
+feature, never to one that deletes or stops something on a guess. Sentences here are new wording,
+not copied from the examples.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.content import Content
+from bot.domain.understanding import NOT_ON_A_GUESS
+from tests.conftest import Harness
+
+CHAT = 939393
+
+
+def block(content: Content, topic: str) -> str:
+    return next(c.reply for c in content.safety.categories if c.id == topic)
+
+
+async def _settled(h: Harness) -> None:
+    await h.send(CHAT, "/start nag_fishermead")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the wait at the GP is killing me",
+        "my knees are killing me after the hike",
+        "my brother will murder me for taking his charger",
+    ],
+)
+async def test_calm_idioms_lose_the_999_line(harness: Harness, content: Content, text: str):
+    await _settled(harness)
+    said = " ".join(c.text or "" for c in await harness.send(CHAT, text))
+    assert content.safety.footer not in said, f"help sent for {text!r}"
+    assert await harness.rows("SELECT * FROM safety_counts") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "someone keeps following me home",
+        "someone was stabbed in Fishermead",
+        "im really scared someone is trying to get in",
+        "please help im scared",
+        "there is a man hitting a woman outside",
+    ],
+)
+async def test_what_may_be_danger_keeps_the_999_line(
+    harness: Harness, content: Content, text: str
+):
+    await _settled(harness)
+    sent = (await harness.send(CHAT, text))[0].text or ""
+    assert block(content, "emergency") in sent, f"999 missing for {text!r}"
+    rows = await harness.rows("SELECT category FROM safety_counts")
+    assert "emergency" in {r["category"] for r in rows}
+
+
+async def test_no_feature_first_then_the_next_likeliest(harness: Harness, content: Content):
+    """Fly-tipping the model reads as "no feature" first (its danger-like words) and the
+    council's route second: the resident gets the council's route, as for plain words."""
+    text = "someone has dumped a pile of builders rubble on the path by the canal, who sorts that out"
+    u = harness.services.understanding
+    scores = u._scores(1, text, u._intent_hints(text))
+    assert max(scores, key=scores.__getitem__) == "none"  # the case this test is about
+    await _settled(harness)
+    got = [c.text for c in await harness.send(CHAT, text)]
+    plain = [c.text for c in await harness.send(CHAT, "who do I call about fly tipping")]
+    assert got == plain, got
+    assert content.safety.footer not in " ".join(t or "" for t in got)
+
+
+def test_the_next_likeliest_feature_is_never_one_that_deletes_or_stops():
+    assert {"stop", "forget", "change_area", "subscribe"} <= NOT_ON_A_GUESS
