@@ -53,9 +53,7 @@ async def test_calm_idioms_lose_the_999_line(harness: Harness, content: Content,
         "there is a man hitting a woman outside",
     ],
 )
-async def test_what_may_be_danger_keeps_the_999_line(
-    harness: Harness, content: Content, text: str
-):
+async def test_what_may_be_danger_keeps_the_999_line(harness: Harness, content: Content, text: str):
     await _settled(harness)
     sent = (await harness.send(CHAT, text))[0].text or ""
     assert block(content, "emergency") in sent, f"999 missing for {text!r}"
@@ -66,7 +64,9 @@ async def test_what_may_be_danger_keeps_the_999_line(
 async def test_no_feature_first_then_the_next_likeliest(harness: Harness, content: Content):
     """Fly-tipping the model reads as "no feature" first (its danger-like words) and the
     council's route second: the resident gets the council's route, as for plain words."""
-    text = "someone has dumped a pile of builders rubble on the path by the canal, who sorts that out"
+    text = (
+        "someone has dumped a pile of builders rubble on the path by the canal, who sorts that out"
+    )
     u = harness.services.understanding
     scores = u._scores(1, text, u._intent_hints(text))
     assert max(scores, key=scores.__getitem__) == "none"  # the case this test is about

@@ -18,12 +18,12 @@ when I said no"; a lower bar when it would be the only help). The rules' 999 lin
 phrase ("he's got a knife") stays unless the model gives it less than half a chance, nothing says
 it is happening now, and other help is given, the message tells of the past or asks for
 information, or the model thinks any danger unlikely ("this cough is killing me"). Found by one
-word, it stays when the model also thinks it likely (not for a bike stolen last week). Asking for tips ("how do I stop my shed getting broken
-into"), a rule's topic needs the model's backing. If the model overrules every topic the rules
-found in a message it does not think ordinary, the likeliest topic stays; and when the model is
-sure of danger, its likeliest topic is given even if no rule matched: some help is the floor.
-The thresholds were chosen by cross-validation on content/examples/ (bench/thresholds.py,
-bench/README.md §7).
+word, it stays when the model also thinks it likely (not for a bike stolen last week). Asking for
+tips ("how do I stop my shed getting broken into"), a rule's topic needs the model's backing. If
+the model overrules every topic the rules found in a message it does not think ordinary, the
+likeliest topic stays; and when the model is sure of danger, its likeliest topic is given even if
+no rule matched: some help is the floor. The thresholds were chosen by cross-validation on
+content/examples/ (bench/thresholds.py, bench/README.md §7).
 
 Intents. The model's intent (it sees the rules' first match in content/intents.yaml as a hint),
 or the rules' when the model is unsure; "none" or a place, and the caller tries an area search.
