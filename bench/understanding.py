@@ -47,7 +47,9 @@ HELDOUT = {
     "D": (DATA / "heldout19d_topics.yaml", DATA / "heldout19d_intents.yaml"),
     # written blind before round 4, run once on its final code (bench/README.md §7):
     "E": (DATA / "heldout19e_topics.yaml", DATA / "heldout19e_intents.yaml"),
-}  # each run once and reported; since round 4 all four are development data (--dev)
+    # written blind before round 5 (when A-E became examples), run once on its final code:
+    "F": (DATA / "heldout19f_topics.yaml", DATA / "heldout19f_intents.yaml"),
+}  # each run once and reported; A-E are examples since round 5 (content/examples/blind19.yaml)
 
 
 @dataclass(frozen=True)
@@ -387,7 +389,7 @@ def speed(texts: Sequence[str], repeat: int = 3) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--heldout", choices=sorted(HELDOUT), help="a held-out set (A to E)")
+    parser.add_argument("--heldout", choices=sorted(HELDOUT), help="a held-out set (A to F)")
     parser.add_argument("--speed", action="store_true")
     parser.add_argument("--dev", action="store_true", help="round 4's variants, CV and A-D")
     parser.add_argument("--files", nargs=2, metavar=("TOPICS", "INTENTS"),
