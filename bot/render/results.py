@@ -197,7 +197,7 @@ def you_said(t: Texts, content: Content, survey: Survey, said: rs.YouSaid) -> st
     lines = [t.get("results.ysdw_header", title=e(survey.title), area=e(area))]
     for line in said.lines:
         question = survey.question(line.question.id) or line.question
-        labels = {o.id: o.label for o in question.options}
+        labels = {o.id: o.label for o in question.choices()}
         top = "; ".join(f"{e(labels.get(c.value, c.label))} {pct(c.percent)}%" for c in line.top)
         text = strip_instructions(question.text)
         lines.append(t.get("results.ysdw_line", text=e(text), top=top))
