@@ -254,3 +254,28 @@ async def test_the_start_language_question_survives_a_restart_and_is_asked_once(
     calls = await later.push(in_app(b.text_update(PL, "/start"), "pl"))
     assert not any(d and d.startswith("ls:") for _, d in later.buttons(calls))
     await close_harness(later)
+
+
+async def test_the_slow_down_line_is_in_the_residents_language(tmp_path, content):
+    """Said before any handler runs (the update processor's budget): the language comes from
+    what the bot last knew of the resident, not from the update."""
+    import asyncio
+
+    from bot.telegram.processing import PerChatOrderedProcessor
+    from tests.test_flood import ManualTime, arrive, settle
+
+    h = await harness(tmp_path, content, DRAFTS)
+    proc = h.app.update_processor
+    assert isinstance(proc, PerChatOrderedProcessor)
+    time = ManualTime()
+    proc.clock, proc.sleep = time.clock, time.sleep
+    await add_residents(h, [PL])
+    await h.send(PL, "po polsku")
+    tasks = [arrive(h, b.text_update(PL, "/help")) for _ in range(proc.burst + 4)]
+    await asyncio.gather(*tasks[:-1])
+    await settle(h)
+    polish_line = content.t("pl").get("common.slow_down")
+    assert sum(t == polish_line for t in h.api.texts(PL)) == 1
+    time.advance(proc.refill_s)
+    await tasks[-1]
+    await close_harness(h)
