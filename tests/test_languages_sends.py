@@ -93,6 +93,11 @@ async def test_a_typed_broadcast_carries_a_polish_translation(tmp_path, content:
 
     calls = await h.press_newest(OFFICER_ID, add)
     assert "Type the message in <b>Polish</b>" in calls[-1].text
+    calls = await h.press_newest(OFFICER_ID, cd.WizardBack("preview").pack())
+    assert "Languages: English 11." in calls[-1].text, "Back: the preview, nothing added"
+    calls = await h.send(OFFICER_ID, POLISH_TEXT)
+    assert not any(c.text == POLISH_TEXT for c in calls), "no longer waiting for a translation"
+    calls = await h.press_newest(OFFICER_ID, add)
     calls = await h.send(OFFICER_ID, "x" * (MAX_MESSAGE + 1))
     assert "characters" in calls[-1].text, "the same limit as the English"
     calls = await h.push(with_bold(b.text_update(OFFICER_ID, POLISH_TEXT), 5))
@@ -171,6 +176,27 @@ async def test_the_console_form_takes_a_translation_per_offered_language(
     assert (row["language"], row["text"]) == ("pl", polish_html)
     await deliver(h)
     assert h.api.texts(PL)[-1] == polish_html and h.api.texts(EN)[-1] == ENGLISH_TEXT
+
+    # A scheduled one whose English is edited afterwards: its translation said the old text.
+    later = {**draft, "text": "Road closed tomorrow", "when": "later", "day": "2026-11-24"}
+    later["time"] = "10:00"
+    async with ck.client() as http:
+        await ck.sign_in(h, http, OFFICER_ID)
+        status, page = await ck.get(http, h, "/console/broadcasts/new")
+        status, preview = await ck.post(http, h, "/console/broadcasts/preview", later, page)
+        status, _ = await ck.post(http, h, "/console/broadcasts/create", later, preview)
+        assert status == 303
+        (bid,) = [
+            r["broadcast_id"]
+            for r in await h.rows(OFFICERS_TEXTS)
+            if r["broadcast_id"] > row["broadcast_id"]
+        ]
+        b = await h.services.broadcasts.get(bid)
+        status, detail = await ck.get(http, h, f"/console/broadcasts/{bid}")
+        edit = {"due": b.due_at.isoformat(), "text": "Road open again"}
+        status, _ = await ck.post(http, h, f"/console/broadcasts/{bid}/edit", edit, detail)
+        assert status == 303
+    assert [r["broadcast_id"] for r in await h.rows(OFFICERS_TEXTS)] == [row["broadcast_id"]]
     await close_harness(h)
 
 
