@@ -192,6 +192,8 @@ async def test_the_console_form_takes_a_translation_per_offered_language(
             if r["broadcast_id"] > row["broadcast_id"]
         ]
         b = await h.services.broadcasts.get(bid)
+        calls = await h.press(OFFICER_ID, cd.Manage(bid).pack())
+        assert "🌐 Also typed in: Polish" in calls[-1].text, "the chat's card says so"
         status, detail = await ck.get(http, h, f"/console/broadcasts/{bid}")
         edit = {"due": b.due_at.isoformat(), "text": "Road open again"}
         status, _ = await ck.post(http, h, f"/console/broadcasts/{bid}/edit", edit, detail)

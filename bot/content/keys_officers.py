@@ -180,6 +180,7 @@ BroadcastKey = Literal[
     "broadcast.btn_translation_change",
     "broadcast.type_translation",
     "broadcast.preview_in",
+    "broadcast.card_translations",
 ]
 
 ResultsKey = Literal[

@@ -1,7 +1,9 @@
 """The /broadcast wizard: content (a campaign message picked by its date and first words, or a
 typed one), audience, time, a preview exactly as residents will see it with when they will
 actually get it (quiet hours, by delivery's own rule) and any warning that a message was
-written for another day, then Confirm. Every step has Back and Cancel.
+written for another day, then Confirm. Every step has Back and Cancel. A typed message may
+carry a translation per other language the bot offers (the preview's 🌐 buttons; typed like the
+English), which residents who chose that language get instead (issue 23).
 
 The draft lives in the officer's chat_data (in memory: a draft lost to a restart is simply
 started again; nothing is scheduled until Confirm hands it to the broadcast service). A press
