@@ -491,3 +491,11 @@ class WizardAt(CallbackData, prefix="wh"):
 @dataclasses.dataclass(frozen=True)
 class WizardRatings(CallbackData, prefix="wr"):
     on: bool  # the value the button sets, so a second press never flips it back
+
+
+# Issue 23: a typed broadcast may carry a translation per language the bot offers.
+
+
+@dataclasses.dataclass(frozen=True)
+class WizardTranslate(CallbackData, prefix="wv"):
+    lang: str  # a language code the bot offers ("pl")

@@ -64,6 +64,24 @@ class BroadcastSender(MessageSender):
         except DatabaseUnavailable as exc:  # left 'sending': reset_in_flight at the next start
             self._note_db_error(exc)
 
+    async def _languages(self, b: Broadcast) -> None:
+        """Each recipient's text in their language: a campaign message as each language's
+        content has it, else the translations stored with the broadcast (English, its own text,
+        for the rest and for a language no longer offered); and whose buttons are in which."""
+        s = self.services
+        store = s.broadcasts
+        offered = [x.code for x in s.offered() if x.code != "en"]
+        if not offered:
+            return
+        stored = await store.translations_of(b.id)
+        translations = {k: v for k, v in stored.items() if k in offered}
+        translations.update(campaign_translations(s.content_all, b.text, b.ref, offered))
+        if translations and b.text is not None:  # idempotent: rows given a text keep it
+            await store.set_language_texts(b.id, translations)
+        if b.ratings:
+            langs = await store.recipients_languages(b.id)
+            self._row_langs[b.id] = {c: x for c, x in langs.items() if x in offered}
+
     async def _send_broadcast(self, b: Broadcast) -> bool:
         """Send the rest of `b`; False if it stopped early (quiet hours, cancelled, stopping).
 
@@ -77,10 +95,7 @@ class BroadcastSender(MessageSender):
             await self._defer(b, now)
             return False
         await store.materialise(b, now)
-        offered = [x.code for x in s.offered()]
-        translations = campaign_translations(s.content_all, b.text, b.ref, offered)
-        if translations:  # idempotent: rows given a text keep it
-            await store.set_language_texts(b.id, translations)
+        await self._languages(b)
         self._written()
         # Nothing of this broadcast is in flight or buffered now (every earlier pass waited for
         # its sends and the buffer was written first), so rows still 'sending' were claimed and
@@ -125,5 +140,6 @@ class BroadcastSender(MessageSender):
         if await store.finish_if_done(b.id, s.clock.now()):
             logger.info("Broadcast %d finished", b.id)
             self._photo_ids.pop(b.id, None)
+            self._row_langs.pop(b.id, None)
             return True
         return False

@@ -47,18 +47,21 @@ class MessageSender(ResultsBuffer):
     limiter: Pacer
     paced_by_bot: bool
     _photo_ids: dict[int, str]
+    _row_langs: dict[int, dict[int, str]]  # by broadcast: its recipients' languages (not English)
     on_send_result: Callable[[bool, str], None] | None
     on_outcome: Callable[[str], None] | None
 
-    def _markup(self, b: Broadcast) -> InlineKeyboardMarkup | None:
+    def _markup(self, b: Broadcast, chat_id: int) -> InlineKeyboardMarkup | None:
+        """The 👍/👎 buttons, in the recipient's language."""
         if not b.ratings:
             return None
-        return rating_keyboard(self.services.texts(), b.id)
+        lang = self._row_langs.get(b.id, {}).get(chat_id, "en")
+        return rating_keyboard(self.services.texts(lang), b.id)
 
     async def _deliver(self, b: Broadcast, row: Claimed) -> Message:
         text = row.text if row.text is not None else (b.text or "")
         rl = BULK if self.paced_by_bot else None
-        markup = self._markup(b)
+        markup = self._markup(b, row.chat_id)
         if b.image and sends_image(b.image, text):
             photo: Any = self._photo_ids.get(b.id) or photo_source(self.services, b.image)
             msg = await self.app.bot.send_photo(

@@ -14,10 +14,11 @@ import asyncio
 import logging
 from datetime import datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from telegram.ext import Application, JobQueue
 
-from bot.content import ContentError, load_content
+from bot.content import ContentError, Nag, Texts, load_content
 from bot.context import (
     BotContext,
     Services,
@@ -26,7 +27,7 @@ from bot.context import (
     understandings_for,
 )
 from bot.domain.broadcasts import fingerprint, plan_campaign, reminder_key
-from bot.domain.meetings import day_before, upcoming
+from bot.domain.meetings import Meeting, day_before, upcoming
 from bot.features import Feature, daily
 from bot.modelstore import default_store
 from bot.render.text import campaign_message_html, e, when
@@ -72,23 +73,32 @@ async def import_calendar(services: Services, now: datetime) -> list[int]:
     return created
 
 
+def reminder_text(t: Texts, nag: Nag, meeting: Meeting, tz: ZoneInfo) -> str:
+    """A meeting reminder in the language of `t` (names and venues as they are)."""
+    return t.get(
+        "broadcast.reminder_text",
+        name=e(nag.name),
+        when=e(when(t, meeting.start, tz)),
+        venue=e(nag.venue.name),
+        address=e(nag.venue.address),
+    )
+
+
 async def plan_reminders(services: Services, now: datetime) -> list[int]:
-    """One reminder broadcast per NAG meeting, 18:00 the day before, to those who opted in."""
-    t = services.texts()
+    """One reminder broadcast per NAG meeting, 18:00 the day before, to those who opted in;
+    with the reminder in every other language the content has (delivery sends each resident
+    theirs, English where the bot no longer offers it)."""
+    content = services.content_all
     tz = services.config.tz
+    others = [x.code for x in content.languages() if x.code != "en"]
     created: list[int] = []
-    for nag in services.content.nags:
+    for nag in content.nags:
         for meeting in upcoming(nag.meetings, now, tz, count=REMINDER_MEETINGS):
             at = day_before(meeting)
             if at <= now:
                 continue
-            text = t.get(
-                "broadcast.reminder_text",
-                name=e(nag.name),
-                when=e(when(t, meeting.start, tz)),
-                venue=e(nag.venue.name),
-                address=e(nag.venue.address),
-            )
+            text = reminder_text(content.t("en"), nag, meeting, tz)
+            translations = {x: reminder_text(content.t(x), nag, meeting, tz) for x in others}
             spec = BroadcastSpec(
                 kind=BroadcastKind.REMINDER,
                 text=text,
@@ -102,6 +112,10 @@ async def plan_reminders(services: Services, now: datetime) -> list[int]:
             bid, new = await services.broadcasts.create(spec, now)
             if new:
                 created.append(bid)
+            if others:  # kept current (a translation added or corrected since it was planned)
+                await services.broadcasts.set_translations(
+                    bid, {x: v for x, v in translations.items() if v != text}
+                )
     return created
 
 
@@ -188,5 +202,8 @@ FEATURE = Feature(
     jobs=jobs,
     on_start=start,
     on_stop=stop,
-    tables_without_personal_data={"broadcasts": "messages to many; who received them is in outbox"},
+    tables_without_personal_data={
+        "broadcasts": "messages to many; who received them is in outbox",
+        "broadcast_texts": "a broadcast's text per language; nobody in them",
+    },
 )

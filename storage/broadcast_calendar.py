@@ -82,7 +82,8 @@ class BroadcastCalendar:
         expected_due: datetime,
     ) -> bool:
         """Change the text of an officer's broadcast that has not started, if it is still due
-        when the officer saw it; audited as a change."""
+        when the officer saw it; audited as a change. Its translations go (they translated the
+        old text)."""
         async with self.db.transaction() as tx:
             n = await tx.execute(
                 "UPDATE broadcasts SET text = ?, fingerprint = ?, updated_at = ?"
@@ -91,5 +92,10 @@ class BroadcastCalendar:
                 (text, fingerprint, ts(now), broadcast_id, ts(expected_due)),
             )
             if n:
-                await audit(tx, broadcast_id, actor, AuditAction.CHANGE, "text edited", now)
+                # Its translations said the old text: from now on everyone gets the new one.
+                dropped = await tx.execute(
+                    "DELETE FROM broadcast_texts WHERE broadcast_id = ?", (broadcast_id,)
+                )
+                detail = "text edited" + (", translations dropped" if dropped else "")
+                await audit(tx, broadcast_id, actor, AuditAction.CHANGE, detail, now)
             return bool(n)

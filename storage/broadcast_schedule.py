@@ -112,6 +112,11 @@ class BroadcastSchedule:
             row = await tx.fetchone("SELECT id FROM broadcasts WHERE key = ?", (spec.key,))
             assert row is not None
             return int(row[0]), False
+        for lang, text in spec.translations:
+            await tx.execute(
+                "INSERT INTO broadcast_texts (broadcast_id, language, text) VALUES (?, ?, ?)",
+                (new_id, lang, text),
+            )
         detail = spec.detail or str(spec.kind)
         await audit(tx, new_id, spec.created_by, AuditAction.SCHEDULE, detail, now)
         return new_id, True

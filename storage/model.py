@@ -135,6 +135,8 @@ class BroadcastSpec:
     created_by: int | None = None
     fingerprint: str | None = None
     detail: str | None = None  # for the audit trail
+    # (language, HTML): the text for residents who read that language (broadcast_texts)
+    translations: tuple[tuple[str, str], ...] = ()
 
     @property
     def requires(self) -> Requires:

@@ -25,6 +25,7 @@ class Resident:
     pending: str | None = None  # where they were going when asked for an area first
     area_question: AreaQuestion = AreaQuestion.NONE
     area_step: int = 0
+    language_offer: str | None = None  # the /start language question (storage/sql/012)
 
     @property
     def asked_for_area(self) -> bool:
@@ -134,6 +135,15 @@ class Residents:
             "UPDATE residents SET language = ?, updated_at = ? WHERE chat_id = ?",
             (language, ts(now), chat_id),
         )
+
+    async def swap_language_offer(self, chat_id: int, old: str | None, new: str) -> bool:
+        """Set the /start language question to `new` if it is still `old`; True if this call
+        did (one statement: asked once, answered once, whatever a restart or two presses do)."""
+        changed = await self.db.execute(
+            "UPDATE residents SET language_offer = ? WHERE chat_id = ? AND language_offer IS ?",
+            (new, chat_id, old),
+        )
+        return changed > 0
 
     async def language_of(self, chat_id: int) -> str | None:
         """The resident's language (None for someone who is not a resident)."""

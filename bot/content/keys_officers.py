@@ -175,6 +175,12 @@ BroadcastKey = Literal[
     "broadcast.what_reminder",
     "broadcast.what_results",
     "broadcast.written_for",
+    # Issue 23: a typed broadcast's translations.
+    "broadcast.btn_translation_add",
+    "broadcast.btn_translation_change",
+    "broadcast.type_translation",
+    "broadcast.preview_in",
+    "broadcast.card_translations",
 ]
 
 ResultsKey = Literal[

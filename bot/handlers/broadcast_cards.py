@@ -240,6 +240,10 @@ async def card_view(s: Services, t: Texts, b: Broadcast) -> tuple[str, InlineKey
     if b.kind == BroadcastKind.OFFICER:  # chosen per broadcast in the wizard
         key: TextKey = "broadcast.ratings_yes" if b.ratings else "broadcast.ratings_no"
         parts.append(t.get("broadcast.card_ratings", ratings=t.get(key)))
+        names = {x.code: x.english_name for x in s.offered()}
+        own = [names.get(code, code) for code in sorted(await s.broadcasts.translations_of(b.id))]
+        if own:  # a typed text's translations (a language no longer offered: by its code)
+            parts.append(t.get("broadcast.card_translations", languages=e(", ".join(own))))
     back = [button(t.get("broadcast.btn_back_list"), cd.ScheduledList(False, 0))]
     if b.status == BroadcastStatus.SCHEDULED:
         parts.append(arrival_line(t, s, b.due_at, b.urgent, current))

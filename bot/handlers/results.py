@@ -237,10 +237,9 @@ async def compose_you_said_we_did(
     `services.surveys.mark_results_sent(survey_id, now)`; nothing is composed once that mark
     exists."""
     del now  # results are as stored; the time is the caller's for the sent mark
-    survey = services.content.survey_by_id.get(survey_id)
+    survey = services.content_all.survey_by_id.get(survey_id)
     if survey is None:
         return []
-    t = services.texts()
     said = await rs.you_said_we_did(
         services.surveys,
         survey,
@@ -248,11 +247,20 @@ async def compose_you_said_we_did(
         _min_count(services),
         lambda chat_id: respondent_key(services, chat_id),
     )
-    by_area: dict[str | None, str] = {}
-    for _, area in said:
-        if area.nag not in by_area:
-            by_area[area.nag] = rr.you_said(t, services.content, survey, area)
-    return [(chat_id, by_area[area.nag]) for chat_id, area in said]
+    offered = {x.code for x in services.offered()}
+    langs = await services.broadcasts.languages_of([chat for chat, _ in said])
+    # One message per area and language: each participant's in theirs, English per key or
+    # question where that language has no translation (or the bot no longer offers it).
+    by_area: dict[tuple[str | None, str], str] = {}
+    out = []
+    for chat, area in said:
+        lang = langs.get(chat, "en") if langs.get(chat) in offered else "en"
+        if (area.nag, lang) not in by_area:
+            view = services.content_all.view(lang)
+            mine = view.survey_by_id.get(survey.id, survey)
+            by_area[area.nag, lang] = rr.you_said(services.texts(lang), view, mine, area)
+        out.append((chat, by_area[area.nag, lang]))
+    return out
 
 
 async def send_closed_survey_results(services: Services, now: datetime) -> list[str]:

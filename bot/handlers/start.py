@@ -16,7 +16,6 @@ from bot.handlers.areas import area_chosen, ask_for_area, consent_keyboard
 from bot.handlers.common import (
     answer,
     chat_id,
-    chat_store,
     now,
     on_button,
     pressed,
@@ -31,9 +30,9 @@ from bot.handlers.registry import Command, Group, allowed
 from bot.handlers.stale import ask
 from bot.handlers.surveys import start_from_link
 from bot.render.text import e
+from bot.services.languages import ask_language, language_answered
 from storage.residents import Resident
 
-OFFERED, PAYLOAD = "language_offered", "start_payload"  # chat data while the question is open
 DEEP_LINK = re.compile(r"^(nag|survey)_([a-z0-9_-]{1,40})$")
 
 
@@ -106,31 +105,37 @@ async def offer_language(
     update: Update, context: BotContext, resident: Resident, payload: str
 ) -> bool:
     """Someone new whose Telegram app uses a language the bot offers: "Polski? / English?"
-    first (asked once a session; the choice can be changed in /settings)."""
+    first, asked once (the question and the deep link they opened are kept in their row, so
+    a restart neither loses nor repeats it; the choice can be changed in /settings)."""
     user = update.effective_user
     code = (user.language_code or "").split("-")[0].lower() if user else ""
-    offered = {x.code for x in context.services.offered()}
-    store = chat_store(context)
+    s = context.services
+    offered = {x.code for x in s.offered()}
     if code == "en" or code not in offered or resident.language == code or resident.nag_id:
         return False
-    if store.get(OFFERED):
-        return False
-    store[OFFERED], store[PAYLOAD] = True, payload
-    question = "\n".join(context.services.texts(x).get("language.offer") for x in (code, "en"))
-    await reply(update, question, language_keyboard(context.services, cd.LanguageStart, code))
+    if not await ask_language(s.residents, resident, code, payload):
+        return False  # asked before
+    question = "\n".join(s.texts(x).get("language.offer") for x in (code, "en"))
+    await reply(update, question, language_keyboard(s, cd.LanguageStart, code))
     return True
 
 
 async def on_language_start(update: Update, context: BotContext) -> None:
-    """The answer to "Polski? / English?": stored, then the welcome in that language."""
+    """The answer to "Polski? / English?": stored, then the welcome in that language (and the
+    deep link they opened); a second press only sets the language."""
     data = pressed(update, cd.LanguageStart)
-    if data is None or data.lang not in {x.code for x in context.services.offered()}:
+    s = context.services
+    if data is None or data.lang not in {x.code for x in s.offered()}:
         await answer(update, texts(context).get("common.stale_button"))
         return
-    await answer(update)
     await remove_buttons(update)
+    payload = await language_answered(s.residents, chat_id(update))
     await set_language(update, context, data.lang)
-    await begin(update, context, str(chat_store(context).pop(PAYLOAD, "") or ""))
+    if payload is None:
+        await answer(update, texts(context).get("language.chosen"))
+        return
+    await answer(update)
+    await begin(update, context, payload)
 
 
 async def welcome(update: Update, context: BotContext) -> None:

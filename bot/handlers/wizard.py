@@ -1,7 +1,9 @@
 """The /broadcast wizard: content (a campaign message picked by its date and first words, or a
 typed one), audience, time, a preview exactly as residents will see it with when they will
 actually get it (quiet hours, by delivery's own rule) and any warning that a message was
-written for another day, then Confirm. Every step has Back and Cancel.
+written for another day, then Confirm. Every step has Back and Cancel. A typed message may
+carry a translation per other language the bot offers (the preview's 🌐 buttons; typed like the
+English), which residents who chose that language get instead (issue 23).
 
 The draft lives in the officer's chat_data (in memory: a draft lost to a restart is simply
 started again; nothing is scheduled until Confirm hands it to the broadcast service). A press
@@ -73,7 +75,9 @@ __all__ = ["MAX_AHEAD", "MAX_TEXT", "Draft", "draft_of", "on_officer_text", "par
 
 logger = logging.getLogger(__name__)
 
-ANY_STEP = frozenset({"content", "text", "image", "audience", "nags", "time", "preview"})
+ANY_STEP = frozenset(
+    {"content", "text", "image", "audience", "nags", "time", "preview", "translation"}
+)
 
 
 async def broadcast_command(update: Update, context: BotContext) -> None:
@@ -127,7 +131,7 @@ async def _back(update: Update, context: BotContext, draft: Draft, data: cd.Wiza
     """Back one step (what was chosen is kept until chosen again)."""
     if draft.step == "retime" or data.to == "days":
         await show_days(update, context, draft, data)
-    elif data.to == "preview" and draft.step == "preview":
+    elif data.to == "preview" and draft.step in ("preview", "translation"):
         await _redraw_preview(update, context, draft)
     elif data.to == "audience":
         await ask_audience(update, context, draft)
@@ -170,6 +174,7 @@ async def _campaign_chosen(
     draft.text = campaign_message_html(t, campaign, msg)
     draft.image = campaign.image
     draft.campaign, draft.message = campaign.id, msg.id
+    draft.translations = {}  # each language's own text of it goes out instead
     draft.ratings = True  # a campaign tip: residents say whether it helped
     await ask_audience(update, context, draft)
 
@@ -217,6 +222,7 @@ async def _survey_chosen(
 
 
 async def _redraw_preview(update: Update, context: BotContext, draft: Draft) -> None:
+    draft.step, draft.translating = "preview", None
     await show(
         update, draft, await preview_summary(context, draft), preview_keyboard(context, draft)
     )
@@ -234,6 +240,21 @@ async def _ratings_set(
     """👍/👎 buttons under the message, or none."""
     draft.ratings = data.on
     await _redraw_preview(update, context, draft)
+
+
+async def _translate(
+    update: Update, context: BotContext, draft: Draft, data: cd.WizardTranslate
+) -> None:
+    """Type (or type again) the message in another language the bot offers."""
+    t = texts(context)
+    lang = next((x for x in context.services.offered() if x.code == data.lang), None)
+    if lang is None or lang.code == "en" or draft.campaign is not None:
+        await reply(update, t.get("common.stale_button"))
+        return
+    draft.step, draft.translating = "translation", lang.code
+    markup = InlineKeyboardMarkup([back_cancel(t, "preview")])
+    text = t.get("broadcast.type_translation", language=e(lang.english_name), limit=MAX_TEXT)
+    await show(update, draft, text, markup)
 
 
 async def _send_test(update: Update, context: BotContext, draft: Draft, data: Any) -> None:
@@ -263,6 +284,7 @@ def _spec(draft: Draft, officer: int, send_at: Any, text: str) -> BroadcastSpec:
         ratings=draft.ratings,
         created_by=officer,
         fingerprint=fingerprint(text),
+        translations=tuple(sorted(draft.translations.items())),
         detail=("now" if draft.send_now else "scheduled") + (", urgent" if draft.urgent else ""),
     )
 
@@ -332,6 +354,7 @@ WIZARD_STEPS: list[tuple[type[cd.CallbackData], WizardStep, frozenset[str]]] = [
     (cd.WizardRatings, _ratings_set, PREVIEW),
     (cd.WizardTest, _send_test, PREVIEW),
     (cd.WizardConfirm, _confirmed, PREVIEW),
+    (cd.WizardTranslate, _translate, PREVIEW),
 ]
 
 

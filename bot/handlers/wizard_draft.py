@@ -36,7 +36,8 @@ MAX_AHEAD = timedelta(days=366)  # a broadcast is planned at most a year ahead
 class Draft:
     """An officer's broadcast being put together."""
 
-    step: str = "content"  # content | text | image | audience | nags | time | preview | retime
+    # content | text | image | audience | nags | time | preview | translation | retime
+    step: str = "content"
     retime_id: int | None = None  # the scheduled broadcast whose time is being changed
     text: str | None = None  # final HTML, as residents will see it
     campaign: str | None = None  # the campaign message picked, if one was (its `on:` day)
@@ -50,6 +51,9 @@ class Draft:
     send_now: bool = False
     urgent: bool = False
     ratings: bool = True  # 👍/👎 under the message: on for campaign tips, off for typed notices
+    # A typed text's translations, {language: final HTML}, and the one being typed now.
+    translations: dict[str, str] = field(default_factory=dict)
+    translating: str | None = None
     screen: int | None = None  # the message showing the wizard's current buttons
     screens: set[int] = field(default_factory=set)  # every message the draft put buttons on
 

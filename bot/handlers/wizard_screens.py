@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 
 from bot import callback_data as cd
+from bot.content import Texts
 from bot.content.keys import TextKey
 from bot.context import BotContext
 from bot.delivery import photo_source
@@ -124,9 +125,38 @@ def preview_keyboard(context: BotContext, draft: Draft) -> InlineKeyboardMarkup:
                 button(urgent, cd.WizardUrgent()),
                 button(ratings, cd.WizardRatings(not draft.ratings)),
             ],
+            *translation_buttons(context, draft),
             back_cancel(t, "time"),
         ]
     )
+
+
+def translation_buttons(context: BotContext, draft: Draft) -> list[list[InlineKeyboardButton]]:
+    """A typed message: "Add a translation" (or change it) per other language the bot offers.
+    A campaign message needs none: each language's content has its own."""
+    if draft.campaign is not None:
+        return []
+    t = texts(context)
+    rows = []
+    for x in context.services.offered():
+        if x.code == "en":
+            continue
+        key: TextKey = (
+            "broadcast.btn_translation_change"
+            if x.code in draft.translations
+            else "broadcast.btn_translation_add"
+        )
+        rows.append([button(t.get(key, language=x.english_name), cd.WizardTranslate(x.code))])
+    return rows
+
+
+def translated(context: BotContext, draft: Draft) -> dict[str, str]:
+    """{language: text} of the languages offered that get this message in their own words."""
+    s = context.services
+    offered = [x.code for x in s.offered() if x.code != "en"]
+    if draft.campaign is not None:
+        return campaign_translations(s.content_all, draft.text, draft.campaign, offered)
+    return {x: v for x, v in draft.translations.items() if x in offered}
 
 
 async def languages_note(context: BotContext, draft: Draft) -> str | None:
@@ -137,13 +167,11 @@ async def languages_note(context: BotContext, draft: Draft) -> str | None:
         return None
     t = texts(context)
     k = s.config.settings.survey.min_count
-    translated = campaign_translations(
-        s.content_all, draft.text, draft.campaign, [x.code for x in offered]
-    )
+    own = translated(context, draft)
     # A language without this message's translation gets it in English: counted there.
     by_text: dict[str, int] = {}
     for code, n in (await s.broadcasts.count_by_language(draft.audience)).items():
-        key = code if code in translated else "en"
+        key = code if code in own else "en"
         by_text[key] = by_text.get(key, 0) + n
     counts = language_counts(by_text, offered, k)
     if counts.withheld:
@@ -220,17 +248,35 @@ async def show_preview(update: Update, context: BotContext, draft: Draft) -> Non
 
 
 async def send_as_resident_sees(chat_id: int, context: BotContext, draft: Draft) -> None:
+    """The message as residents will get it; a typed message's translations after it, each
+    under a line saying who gets it, with its buttons in that language."""
+    await _send_version(chat_id, context, draft, draft.text or "", texts(context))
+    if draft.campaign is not None:
+        return
+    t = texts(context)
+    names = {x.code: x.english_name for x in context.services.offered()}
+    for lang, text in sorted(draft.translations.items()):
+        if lang in names:
+            await reply_to(context, chat_id, t.get("broadcast.preview_in", language=names[lang]))
+            await _send_version(chat_id, context, draft, text, context.services.texts(lang))
+
+
+async def reply_to(context: BotContext, chat_id: int, text: str) -> None:
+    await context.bot.send_message(chat_id, text, parse_mode=ParseMode.HTML)
+
+
+async def _send_version(
+    chat_id: int, context: BotContext, draft: Draft, text: str, t: Texts
+) -> None:
     # Broadcast id 0 never exists: pressing these preview buttons only says "no longer valid".
-    markup = rating_keyboard(texts(context), 0) if draft.ratings else None
-    if draft.image and sends_image(draft.image, draft.text or ""):
+    markup = rating_keyboard(t, 0) if draft.ratings else None
+    if draft.image and sends_image(draft.image, text):
         await context.bot.send_photo(
             chat_id,
             photo_source(context.services, draft.image),
-            caption=draft.text,
+            caption=text,
             parse_mode=ParseMode.HTML,
             reply_markup=markup,
         )
         return
-    await context.bot.send_message(
-        chat_id, draft.text or "", parse_mode=ParseMode.HTML, reply_markup=markup
-    )
+    await context.bot.send_message(chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup)

@@ -44,16 +44,41 @@ def message_html(message: Message | None, raw: str) -> str:
     return e(raw.strip())
 
 
-async def _text_typed(update: Update, context: BotContext, draft: Draft, raw: str) -> None:
+async def _fits(update: Update, context: BotContext, raw: str, empty: str) -> bool:
+    """Whether a typed message is some text within Telegram's limit (else says what is wrong;
+    `empty` is the question asked again for an empty one)."""
     t = texts(context)
     if len(raw) > MAX_TEXT:
         await reply(update, t.get("broadcast.too_long", length=len(raw), limit=MAX_TEXT))
-    elif not raw.strip():
-        await reply(update, t.get("broadcast.type_text", limit=MAX_TEXT))
-    else:
+        return False
+    if not raw.strip():
+        await reply(update, empty)
+        return False
+    return True
+
+
+async def _text_typed(update: Update, context: BotContext, draft: Draft, raw: str) -> None:
+    t = texts(context)
+    if await _fits(update, context, raw, t.get("broadcast.type_text", limit=MAX_TEXT)):
         draft.text, draft.image = message_html(update.effective_message, raw), None
+        draft.translations = {}  # translations of another text
         draft.ratings = False  # a typed message is most often a notice: ratings off unless chosen
         await ask_image(update, context, draft)
+
+
+async def _translation_typed(update: Update, context: BotContext, draft: Draft, raw: str) -> None:
+    """The typed text in another language: the same rules as the English, then the preview."""
+    t = texts(context)
+    lang = next((x for x in context.services.offered() if x.code == draft.translating), None)
+    if lang is None:  # no longer offered (the config changed): back to the preview
+        draft.translating = None
+        await show_preview(update, context, draft)
+        return
+    again = t.get("broadcast.type_translation", language=e(lang.english_name), limit=MAX_TEXT)
+    if await _fits(update, context, raw, again):
+        draft.translations[lang.code] = message_html(update.effective_message, raw)
+        draft.translating = None
+        await show_preview(update, context, draft)
 
 
 async def on_officer_text(update: Update, context: BotContext) -> None:
@@ -61,11 +86,15 @@ async def on_officer_text(update: Update, context: BotContext) -> None:
     (called by the officers' typed-answer handler, bot/handlers/officers.py)."""
     draft = draft_of(context)
     officer = officer_id(update, context)
-    if draft is None or draft.step not in ("text", "time", "nags") or officer is None:
+    if draft is None or draft.step not in ("text", "time", "nags", "translation"):
+        return  # not ours: the features' handlers see it as usual
+    if officer is None:
         return  # not ours: the features' handlers see it as usual
     raw = message_text(update)
     if draft.step == "text":
         await _text_typed(update, context, draft, raw)
+    elif draft.step == "translation":
+        await _translation_typed(update, context, draft, raw)
     elif draft.step == "nags":
         await nag_search(update, context, draft, raw)
     else:

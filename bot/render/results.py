@@ -189,14 +189,17 @@ def _cell(t: Texts, c: dc.Cell, k: int) -> str:
 
 
 def you_said(t: Texts, content: Content, survey: Survey, said: rs.YouSaid) -> str:
-    """The "you said, we did" message for one area ("" when it has nothing to show)."""
+    """The "you said, we did" message for one area ("" when it has nothing to show), in the
+    language of `t` and of `survey` (that language's view of it: questions and options by id)."""
     if not said.lines:
         return ""
     area = nag_name(content, said.nag) if said.nag else t.get("results.ysdw_area_all")
     lines = [t.get("results.ysdw_header", title=e(survey.title), area=e(area))]
     for line in said.lines:
-        top = "; ".join(f"{e(c.label)} {pct(c.percent)}%" for c in line.top)
-        text = strip_instructions(line.question.text)
+        question = survey.question(line.question.id) or line.question
+        labels = {o.id: o.label for o in question.choices()}
+        top = "; ".join(f"{e(labels.get(c.value, c.label))} {pct(c.percent)}%" for c in line.top)
+        text = strip_instructions(question.text)
         lines.append(t.get("results.ysdw_line", text=e(text), top=top))
     lines.append(t.get("results.ysdw_footer"))
     return "\n".join(lines)

@@ -4,7 +4,12 @@ A campaign message is known by its English text: when a broadcast's text is exac
 campaign message renders to in English (the calendar's messages, and the wizard's unless the
 officer typed their own), each other language the bot offers gets the same message rendered
 from its own view of the content (content/<lang>/campaigns.yaml, English per field where it
-has no translation). A typed message goes to everyone as typed.
+has no translation). A typed message goes to the readers of each of its translations in
+theirs (broadcast_texts), to everyone else as typed.
+
+The /start language question is kept in the resident's row (residents.language_offer):
+'<code>?<deep link>' while it waits for an answer, '<code>' once answered, so a restart
+neither loses it nor asks it twice.
 """
 
 from __future__ import annotations
@@ -15,6 +20,31 @@ from dataclasses import dataclass
 from bot.content import Content, Language
 from bot.domain.disclosure import small
 from bot.render.text import campaign_message_html
+from storage.residents import Resident, Residents
+
+ASKED = "?"  # between the language offered and the deep link, while the question waits
+
+
+async def ask_language(residents: Residents, resident: Resident, code: str, payload: str) -> bool:
+    """Record that the resident is asked whether they want `code` (and the deep link they
+    opened); False if they were asked before (never twice)."""
+    if resident.language_offer is not None:
+        return False
+    return await residents.swap_language_offer(resident.chat_id, None, f"{code}{ASKED}{payload}")
+
+
+async def language_answered(residents: Residents, chat_id: int) -> str | None:
+    """The deep link the resident opened when the language question was asked ("" for none),
+    taken once: None when the question was answered already ("" when it was never recorded:
+    asked before the bot kept it)."""
+    resident = await residents.get(chat_id)
+    offer = resident.language_offer if resident is not None else None
+    if offer is None or ASKED not in offer:
+        return None if offer is not None else ""
+    code, _, payload = offer.partition(ASKED)
+    if not await residents.swap_language_offer(chat_id, offer, code):
+        return None  # two presses at once: the other one carries on
+    return payload
 
 
 def campaign_translations(

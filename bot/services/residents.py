@@ -187,6 +187,8 @@ def record(resident: Resident, nags: Mapping[str, Nag]) -> dict[str, Any]:
         # of area questions so far (old area buttons are recognised by it).
         "area_question": {"open": str(r.area_question), "step": r.area_step},
         "waiting_to_open": r.pending,
+        # The /start language question: 'pl?<deep link>' while unanswered, 'pl' once answered.
+        "language_question": r.language_offer,
     }
 
 

@@ -71,8 +71,13 @@ def install(app: Application[Any, Any, Any, Any, Any, Any], services: Services) 
     processor.urgent = lambda update: is_urgent(services, update)
 
     async def slow_down(chat_id: int) -> None:
+        # Said before any handler has chosen the update's language: the resident's as last
+        # known in memory (no database read for a chat that is over its budget).
+        lang = services.languages.get(chat_id) or "en"
+        if lang not in {x.code for x in services.offered()}:
+            lang = "en"
         try:
-            await app.bot.send_message(chat_id, services.texts().get("common.slow_down"))
+            await app.bot.send_message(chat_id, services.texts(lang).get("common.slow_down"))
         except Forbidden:
             pass  # blocked the bot meanwhile: nothing to tell them
         except TelegramError as exc:

@@ -64,6 +64,7 @@ async def preview(ctx: Ctx) -> web.StreamResponse:
         [
             tag("h2", "As residents will see it"),
             bp.resident_view(d.text),
+            bf.translation_views(ctx, d),
             tag("h2", "Who and when"),
             await _facts(ctx, d),
             ctx.form(
@@ -98,6 +99,7 @@ async def create(ctx: Ctx) -> web.StreamResponse:
         ratings=d.ratings,
         created_by=ctx.officer.user_id,
         fingerprint=fingerprint(text),
+        translations=d.translated,
         detail=("now" if d.send_now else "scheduled")
         + (", urgent" if d.urgent else "")
         + ", from the console",

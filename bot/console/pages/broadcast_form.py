@@ -12,6 +12,7 @@ from multidict import MultiDictProxy
 from bot.console.framework import Ctx
 from bot.console.html import Html, field, join, message, select, tag, void
 from bot.console.pages import broadcast_parts as bp
+from bot.content import Language
 from bot.render.text import campaign_message_html, e, first_line, plain
 from bot.services import broadcast_desk as desk
 from bot.telegram.limits import MAX_MESSAGE
@@ -31,11 +32,47 @@ class Draft:
     choice: str = ""  # "campaign:<campaign id>:<message id>", or "" for the typed text
     html: str | None = None  # the campaign message as residents get it (choice set)
     ref: str | None = None  # its campaign: residents get it in their language
+    # The typed text in other languages the bot offers: (code, typed text), in that order.
+    translations: tuple[tuple[str, str], ...] = ()
 
     @property
     def text(self) -> str:
         """What residents get: the campaign message, or the typed text escaped."""
         return self.html if self.html is not None else e(self.raw)
+
+    @property
+    def translated(self) -> tuple[tuple[str, str], ...]:
+        """(code, HTML) of each translation, escaped as the English is."""
+        return tuple((code, e(raw)) for code, raw in self.translations)
+
+
+def other_languages(ctx: Ctx) -> list[Language]:
+    """The languages besides English the bot offers residents (a typed text's translations)."""
+    return [x for x in ctx.services.offered() if x.code != "en"]
+
+
+def _translations(ctx: Ctx, form: MultiDictProxy) -> tuple[tuple[str, str], ...] | str:
+    """The typed translations (empty ones left out), or what is wrong with one."""
+    out = []
+    for x in other_languages(ctx):
+        raw = str(form.get(f"text_{x.code}", "")).strip().replace("\r\n", "\n")
+        if len(raw) > MAX_MESSAGE:
+            n = f"{len(raw):,}"
+            return f"The {x.english_name} text is {n} characters: at most {MAX_MESSAGE:,} fit."
+        if raw:
+            out.append((x.code, raw))
+    return tuple(out)
+
+
+def translation_views(ctx: Ctx, d: Draft) -> Html:
+    """Each translation as its readers will see it, under who gets it."""
+    names = {x.code: x.english_name for x in other_languages(ctx)}
+    return join(
+        join(
+            [tag("h2", f"Residents who chose {names.get(code, code)} get"), bp.resident_view(html)]
+        )
+        for code, html in d.translated
+    )
 
 
 def campaign_choices(ctx: Ctx) -> list[tuple[str, str]]:
@@ -117,7 +154,10 @@ def parse_draft(ctx: Ctx, form: MultiDictProxy) -> Draft | str:
         return at
     urgent, ratings = form.get("urgent") == "1", form.get("ratings") == "1"
     if picked is None:
-        return Draft(raw, audience, send_now, at, urgent, ratings)
+        translations = _translations(ctx, form)
+        if isinstance(translations, str):
+            return translations
+        return Draft(raw, audience, send_now, at, urgent, ratings, translations=translations)
     html, ref = picked
     return Draft(raw, audience, send_now, at, urgent, ratings, choice, html, ref)
 
@@ -131,6 +171,7 @@ def draft_fields(d: Draft, tz: object) -> Html:
         hidden("ratings", int(d.ratings)),
         hidden("when", "now" if d.send_now else "later"),
     ]
+    fields += [hidden(f"text_{code}", raw) for code, raw in d.translations]
     if d.audience.kind == AudienceKind.NAGS:
         fields += [hidden("audience", "nags")] + [hidden("nag", n) for n in d.audience.nags]
     elif d.audience.kind == AudienceKind.SURVEY:
@@ -158,6 +199,17 @@ def new_form(ctx: Ctx, problem: str | None = None) -> Html:
         maxlength=str(MAX_MESSAGE),
         aria_describedby="b-text-hint",
     )
+    translations = [
+        field(
+            f"Message in {x.english_name} (optional)",
+            tag("textarea", "", name=f"text_{x.code}", id=f"b-text-{x.code}", rows="4",
+                maxlength=str(MAX_MESSAGE), aria_describedby=f"b-text-{x.code}-hint"),
+            f"Residents who chose {x.english_name} get this instead of your message above;"
+            " everyone else gets the English. Leave it empty to send the English to all.",
+            id_=f"b-text-{x.code}",
+        )
+        for x in other_languages(ctx)
+    ]  # fmt: skip
     whens = [("now", "Now"), ("later", "At the day and time below")]
     checks = join(
         [
@@ -178,6 +230,7 @@ def new_form(ctx: Ctx, problem: str | None = None) -> Html:
                     id_="b-content",
                 ),
                 field("Message", area, "Plain text, as residents will read it.", id_="b-text"),
+                *translations,
                 field(
                     "Who gets it", select("audience", audiences, "all", id_="b-aud"), id_="b-aud"
                 ),
