@@ -20,6 +20,9 @@ _APOSTROPHES = re.compile(r"['’‘`´]")
 _REPEATS = re.compile(r"(\w)\1{2,}")
 _SQUEEZE = re.compile(r"(\w)\1+")
 _AGED = re.compile(r"\b(\d{1,2})(yo|yr|yrs)\b")  # "14yo": "14 yo"
+# Polish letters read without their accents: many type Polish without them ("noz" for "nóż"),
+# so both spellings are one word to the rules and the model. English has none of these letters.
+_FOLD = str.maketrans("ąćęłńóśźż", "acelnoszz")
 # Aliases that mean their expansion only after a number: "my 7 yo" is seven years old, but "yo"
 # alone is a greeting.
 AFTER_NUMBER = frozenset({"yo"})
@@ -66,8 +69,8 @@ def squeeze(word: str) -> str:
 
 
 def words_of(text: str, aliases: dict[str, str] | None = None) -> list[str]:
-    """Rule 1: the normalised words of a message."""
-    text = unicodedata.normalize("NFKC", text).lower()
+    """Rule 1: the normalised words of a message (Polish letters without accents)."""
+    text = unicodedata.normalize("NFKC", text).lower().translate(_FOLD)
     text = _APOSTROPHES.sub("", text)
     text = _NOT_WORD.sub(" ", text)
     text = _REPEATS.sub(r"\1\1", text)
@@ -80,6 +83,8 @@ def words_of(text: str, aliases: dict[str, str] | None = None) -> list[str]:
             if not w.replace("*", ""):
                 continue
         alias = aliases.get(w) if aliases else None
+        if alias:
+            alias = alias.translate(_FOLD)
         if alias and w in AFTER_NUMBER and not (out and out[-1].isdigit()):
             alias = None
         out.extend(alias.split() if alias else (w,))
