@@ -45,6 +45,7 @@ from storage.db_errors import (
     reason_of,
     translate,
 )
+from storage.kept import Kept
 from storage.migrations import apply_migrations
 from storage.rows import from_row, from_ts, sql_in, ts
 from storage.scrub import SCRUB_BUSY_MS, Scrubbing
@@ -69,6 +70,7 @@ __all__ = [
 
 BUSY_MS = 5000  # how long a statement waits for another connection's lock by default
 QUICK_BUSY_MS = 100  # for writes that may be skipped (best effort)
+KEPT_RESIDENTS = 50_000  # resident rows kept in memory (storage/residents.py), ~1 KB each
 
 # A per-task override of the busy timeout (see Database.busy_timeout).
 _busy_override: contextvars.ContextVar[int | None] = contextvars.ContextVar(
@@ -141,6 +143,13 @@ class Database(Scrubbing):
         self._conn: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
         self._functions: dict[str, tuple[int, Any]] = {}
+        # Resident rows kept between statements and last-seen days not yet written, both owned
+        # by storage/residents.py; here because every store that writes `residents` (the
+        # outbox too) shares this object and must drop the rows it changes.
+        self.kept_residents: Kept[int, Any] = Kept(KEPT_RESIDENTS)
+        self.seen_owed: dict[int, str] = {}
+        # Writes kept in memory by a store, written at close (best effort), by name.
+        self.before_close: dict[str, Callable[[], Awaitable[Any]]] = {}
         # Called with the seconds each transaction or read took (waiting for the connection
         # included): the bot's metrics hook in here, since storage imports nothing of the bot.
         self.on_timed: Callable[[float], None] | None = None
@@ -179,6 +188,7 @@ class Database(Scrubbing):
             for name, (nargs, func) in self._functions.items():
                 await conn.create_function(name, nargs, func, deterministic=True)
             self._conn = conn
+            self.kept_residents.clear()
             async with self.transaction() as tx:
                 applied = await apply_migrations(tx)
                 # A read-only file opens without complaint and fails only at the first write:
@@ -203,6 +213,13 @@ class Database(Scrubbing):
         self._functions[name] = (nargs, func)
 
     async def close(self) -> None:
+        if self._conn is not None:
+            for name, write in self.before_close.items():
+                try:
+                    await write()
+                except Exception as exc:  # noqa: BLE001 - closing must go on
+                    logger.warning("Not written at close (%s): %s", name, type(exc).__name__)
+        self.kept_residents.clear()
         if self._conn is not None:
             conn, self._conn = self._conn, None
             await conn.close()
