@@ -147,6 +147,7 @@ class Database(Scrubbing):
         # by storage/residents.py; here because every store that writes `residents` (the
         # outbox too) shares this object and must drop the rows it changes.
         self.kept_residents: Kept[int, Any] = Kept(KEPT_RESIDENTS)
+        self.kept_strangers: Kept[int, bool] = Kept(KEPT_RESIDENTS)  # chats with no row
         self.seen_owed: dict[int, str] = {}
         # Writes kept in memory by a store, written at close (best effort), by name.
         self.before_close: dict[str, Callable[[], Awaitable[Any]]] = {}
@@ -189,6 +190,7 @@ class Database(Scrubbing):
                 await conn.create_function(name, nargs, func, deterministic=True)
             self._conn = conn
             self.kept_residents.clear()
+            self.kept_strangers.clear()
             async with self.transaction() as tx:
                 applied = await apply_migrations(tx)
                 # A read-only file opens without complaint and fails only at the first write:
@@ -220,6 +222,7 @@ class Database(Scrubbing):
                 except Exception as exc:  # noqa: BLE001 - closing must go on
                     logger.warning("Not written at close (%s): %s", name, type(exc).__name__)
         self.kept_residents.clear()
+        self.kept_strangers.clear()
         if self._conn is not None:
             conn, self._conn = self._conn, None
             await conn.close()

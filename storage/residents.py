@@ -1,7 +1,8 @@
 """Residents repository: sign-up, area choice, consent, activity and erasure.
 
-Each resident's row is kept in memory once read or written (`Database.kept_residents`, bounded):
-most updates read it several times and change it rarely. Every statement here that changes a
+Each resident's row is kept in memory once read or written (`Database.kept_residents`, bounded),
+and so is the fact that a chat has no row (`kept_strangers`): most updates read it several times
+and change it rarely. Every statement here that changes a
 row returns it (`RETURNING *`) and the kept row is replaced at once, or dropped if the
 statement failed; other stores that write `residents` (storage/outbox.py) drop what they touch.
 Last-seen days are noted in memory (`note_seen`) and written in one transaction by
@@ -47,6 +48,7 @@ class Residents:
     def __init__(self, db: Database) -> None:
         self.db = db
         self._kept = db.kept_residents
+        self._strangers = db.kept_strangers  # chats read and found to have no row
         self._owed = db.seen_owed  # chat id -> last-seen day noted, not yet written
         db.before_close["last-seen days"] = self.flush_seen
 
@@ -59,6 +61,7 @@ class Residents:
         if day is not None and (resident.last_seen is None or resident.last_seen.isoformat() < day):
             resident = replace(resident, last_seen=date.fromisoformat(day))
         self._kept.put(resident.chat_id, resident)
+        self._strangers.drop(resident.chat_id)
         return resident
 
     async def _change(self, chat_id: int, sql: str, params: Sequence[Any]) -> Resident | None:
@@ -67,18 +70,28 @@ class Residents:
         try:
             row = await self.db.fetchone(sql, params)
         except BaseException:
-            self._kept.drop(chat_id)  # the statement may or may not have run
+            self._forget(chat_id)  # the statement may or may not have run
             raise
         if row is None:
             return None
         return self._keep(row)
 
+    def _forget(self, chat_id: int) -> None:
+        """Nothing known about this chat: the next read asks the database."""
+        self._kept.drop(chat_id)
+        self._strangers.drop(chat_id)
+
     async def get(self, chat_id: int) -> Resident | None:
         kept = self._kept.get(chat_id)
         if kept is not None:
             return kept
+        if chat_id in self._strangers:
+            return None
         row = await self.db.fetchone("SELECT * FROM residents WHERE chat_id = ?", (chat_id,))
-        return self._keep(row) if row else None
+        if row is None:
+            self._strangers.put(chat_id, True)
+            return None
+        return self._keep(row)
 
     async def touch(
         self, chat_id: int, now: datetime, *, source: str | None = None, language: str = "en"
@@ -193,6 +206,8 @@ class Residents:
         kept = self._kept.get(chat_id)
         if kept is not None:
             return kept.language
+        if chat_id in self._strangers:
+            return None
         row = await self.db.fetchone("SELECT language FROM residents WHERE chat_id = ?", (chat_id,))
         return str(row[0]) if row else None
 
@@ -223,12 +238,12 @@ class Residents:
     async def delete(self, chat_id: int) -> int:
         """Erase the resident; tables that reference residents cascade. No copy of the rows
         stays in the WAL (Database.erased)."""
-        self._kept.drop(chat_id)
+        self._forget(chat_id)
         self._owed.pop(chat_id, None)
         try:
             n = await self.db.execute("DELETE FROM residents WHERE chat_id = ?", (chat_id,))
         finally:
-            self._kept.drop(chat_id)  # a read while the statement waited may have kept it
+            self._forget(chat_id)  # a read while the statement waited may have kept it
         await self.db.erased()
         return n
 
