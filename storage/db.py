@@ -45,6 +45,7 @@ from storage.db_errors import (
     reason_of,
     translate,
 )
+from storage.db_loop import LoopConnection, retry_there
 from storage.kept import Kept
 from storage.migrations import apply_migrations
 from storage.rows import from_row, from_ts, sql_in, ts
@@ -70,7 +71,10 @@ __all__ = [
 
 BUSY_MS = 5000  # how long a statement waits for another connection's lock by default
 QUICK_BUSY_MS = 100  # for writes that may be skipped (best effort)
+CHECKPOINT_EVERY = 500  # writes on the loop's connection between two passive checkpoints
 KEPT_RESIDENTS = 50_000  # resident rows kept in memory (storage/residents.py), ~1 KB each
+
+_THERE = object()  # a statement the loop's connection left to aiosqlite's thread
 
 # A per-task override of the busy timeout (see Database.busy_timeout).
 _busy_override: contextvars.ContextVar[int | None] = contextvars.ContextVar(
@@ -134,8 +138,12 @@ class Database(Scrubbing):
         *,
         busy_ms: int = BUSY_MS,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        on_loop: bool = True,
     ) -> None:
         self.path = Path(path)
+        # Single statements on the event loop's own connection when they can (storage/db_loop.py)
+        self.on_loop = on_loop and str(path) != ":memory:"
+        self._here: LoopConnection | None = None
         self._sleep = sleep  # between scrub tries (tests inject one that does not wait)
         self.scrub_owed = False  # an erasure whose old copies may still be in the WAL
         self.busy_ms = busy_ms
@@ -206,6 +214,11 @@ class Database(Scrubbing):
             if isinstance(exc, sqlite3.Error):
                 raise DatabaseError(open_problem(self.path, exc)) from exc
             raise
+        if self.on_loop:
+            try:
+                self._here = LoopConnection(self.path, self._functions)
+            except sqlite3.Error as exc:  # the main connection works: carry on without it
+                logger.warning("Statements all go through the database thread: %s", exc)
         if applied:
             logger.info("Applied database migrations: %s", ", ".join(applied))
         return self
@@ -223,6 +236,9 @@ class Database(Scrubbing):
                     logger.warning("Not written at close (%s): %s", name, type(exc).__name__)
         self.kept_residents.clear()
         self.kept_strangers.clear()
+        if self._here is not None:
+            here, self._here = self._here, None
+            here.close()
         if self._conn is not None:
             conn, self._conn = self._conn, None
             await conn.close()
@@ -355,15 +371,60 @@ class Database(Scrubbing):
         # (busy, frames in the log, frames checkpointed); busy = 1 when readers blocked it.
         return bool(rows) and rows[0][0] == 0
 
+    def _run_here(
+        self, run: Callable[[LoopConnection, str, Sequence[Any]], Any], sql: str,
+        params: Sequence[Any],
+    ) -> Any:
+        """One statement on the event loop's connection (storage/db_loop.py); _THERE when it
+        must go through aiosqlite's thread instead (a PRAGMA, the connection busy, the file
+        locked)."""
+        here = self._here
+        if here is None or self._lock.locked() or not here.takes(sql):
+            return _THERE
+        started = time.perf_counter()
+        try:
+            return run(here, sql, params)
+        except sqlite3.Error as exc:
+            if retry_there(exc):
+                return _THERE
+            raise translate(exc) from exc
+        finally:
+            if self.on_timed is not None:
+                self.on_timed(time.perf_counter() - started)
+
+    async def _after_here(self) -> None:
+        """Every CHECKPOINT_EVERY writes on the loop's connection, a passive checkpoint through
+        the thread (that connection never checkpoints by itself: no fsync on the event loop)."""
+        here = self._here
+        if here is None or here.writes < CHECKPOINT_EVERY:
+            return
+        here.writes = 0
+        try:
+            async with self.reading() as tx:
+                await tx.fetchall("PRAGMA wal_checkpoint(PASSIVE)")
+        except sqlite3.Error as exc:  # the next one will do; nothing is lost
+            logger.info("WAL checkpoint skipped: %s", exc)
+
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        n = self._run_here(LoopConnection.execute, sql, params)
+        if n is not _THERE:
+            await self._after_here()
+            return int(n)
         async with self.reading() as tx:
-            return await tx.execute(sql, params)
+            n = await tx.execute(sql, params)
+            if self._here is not None:
+                self._here.mirror(sql)
+            return int(n)
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
-        async with self.reading() as tx:
-            return await tx.fetchone(sql, params)
+        rows = await self.fetchall(sql, params)
+        return rows[0] if rows else None
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        rows = self._run_here(LoopConnection.fetchall, sql, params)
+        if rows is not _THERE:
+            await self._after_here()
+            return list(rows)
         async with self.reading() as tx:
             return await tx.fetchall(sql, params)
 
