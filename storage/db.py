@@ -372,7 +372,9 @@ class Database(Scrubbing):
         return bool(rows) and rows[0][0] == 0
 
     def _run_here(
-        self, run: Callable[[LoopConnection, str, Sequence[Any]], Any], sql: str,
+        self,
+        run: Callable[[LoopConnection, str, Sequence[Any]], Any],
+        sql: str,
         params: Sequence[Any],
     ) -> Any:
         """One statement on the event loop's connection (storage/db_loop.py); _THERE when it
