@@ -11,6 +11,11 @@ right now raises `DatabaseUnavailable` (nothing was written; try again later). A
 not critical (e.g. a resident's "last seen" day) can ask for a shorter wait on a lock with
 `Database.busy_timeout(ms)`, so an update never stalls for the full busy timeout behind it.
 
+A single statement outside a transaction (`execute`, `fetchone`, `fetchall`) runs on the event
+loop's own second connection when the main one is idle, without a hand-off to aiosqlite's
+thread, and goes through the thread as before when that connection finds the file locked
+(storage/db_loop.py).
+
 Erased data does not linger: open() turns `secure_delete` on (and refuses a build that cannot),
 and storage calls `erased()` after each erasure, which checkpoints and truncates the -wal
 (storage/scrub.py).
