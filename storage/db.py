@@ -386,7 +386,7 @@ class Database(Scrubbing):
         must go through aiosqlite's thread instead (a PRAGMA, the connection busy, the file
         locked)."""
         here = self._here
-        if here is None or self._lock.locked() or not here.takes(sql):
+        if here is None or not self.on_loop or self._lock.locked() or not here.takes(sql):
             return _THERE
         started = time.perf_counter()
         try:
