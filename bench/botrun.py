@@ -10,7 +10,8 @@ environment by this launcher only (bot/ never reads them):
   SAFERMK_BENCH_METRICS=0     build the Application without the metrics' hooks (what the
                               counters, the DB timing histogram and the API labels cost)
   SAFERMK_BENCH_SQLCOUNT=F    count the statements the bot hands to the database thread, by
-                              statement (a transaction counts as its BEGIN and COMMIT too);
+                              statement (a transaction counts as its BEGIN and COMMIT too), and
+                              (kind "on the loop") those run on the event loop's own connection;
                               written to F as "count<TAB>kind<TAB>SQL" lines when the bot exits
   SAFERMK_BENCH_CPROFILE=F    run under cProfile timed by the main thread's CPU clock (so time
                               waiting, or other processes on the core, is not counted); the
@@ -100,6 +101,16 @@ def install_sql_count(out: str) -> None:
         return transaction(self)
 
     db.Database.transaction = counted_transaction  # type: ignore[method-assign]
+    run_here = getattr(db.Database, "_run_here", None)
+    if run_here is not None:  # statements run on the event loop's own connection
+
+        def counted_here(self, run, sql, params):  # noqa: ANN001, ANN202
+            result = run_here(self, run, sql, params)
+            if result is not db._THERE:
+                counts[("on the loop", " ".join(str(sql).split())[:150])] += 1
+            return result
+
+        db.Database._run_here = counted_here  # type: ignore[method-assign]
 
     def dump() -> None:
         with open(out, "w", encoding="utf-8") as f:

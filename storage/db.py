@@ -11,6 +11,11 @@ right now raises `DatabaseUnavailable` (nothing was written; try again later). A
 not critical (e.g. a resident's "last seen" day) can ask for a shorter wait on a lock with
 `Database.busy_timeout(ms)`, so an update never stalls for the full busy timeout behind it.
 
+A single statement outside a transaction (`execute`, `fetchone`, `fetchall`) runs on the event
+loop's own second connection when the main one is idle, without a hand-off to aiosqlite's
+thread, and goes through the thread as before when that connection finds the file locked
+(storage/db_loop.py).
+
 Erased data does not linger: open() turns `secure_delete` on (and refuses a build that cannot),
 and storage calls `erased()` after each erasure, which checkpoints and truncates the -wal
 (storage/scrub.py).
@@ -45,6 +50,8 @@ from storage.db_errors import (
     reason_of,
     translate,
 )
+from storage.db_loop import LoopConnection, retry_there
+from storage.kept import Kept
 from storage.migrations import apply_migrations
 from storage.rows import from_row, from_ts, sql_in, ts
 from storage.scrub import SCRUB_BUSY_MS, Scrubbing
@@ -69,6 +76,10 @@ __all__ = [
 
 BUSY_MS = 5000  # how long a statement waits for another connection's lock by default
 QUICK_BUSY_MS = 100  # for writes that may be skipped (best effort)
+CHECKPOINT_EVERY = 500  # writes on the loop's connection between two passive checkpoints
+KEPT_RESIDENTS = 50_000  # resident rows kept in memory (storage/residents.py), ~1 KB each
+
+_THERE = object()  # a statement the loop's connection left to aiosqlite's thread
 
 # A per-task override of the busy timeout (see Database.busy_timeout).
 _busy_override: contextvars.ContextVar[int | None] = contextvars.ContextVar(
@@ -132,8 +143,12 @@ class Database(Scrubbing):
         *,
         busy_ms: int = BUSY_MS,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        on_loop: bool = True,
     ) -> None:
         self.path = Path(path)
+        # Single statements on the event loop's own connection when they can (storage/db_loop.py)
+        self.on_loop = on_loop and str(path) != ":memory:"
+        self._here: LoopConnection | None = None
         self._sleep = sleep  # between scrub tries (tests inject one that does not wait)
         self.scrub_owed = False  # an erasure whose old copies may still be in the WAL
         self.busy_ms = busy_ms
@@ -141,6 +156,14 @@ class Database(Scrubbing):
         self._conn: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
         self._functions: dict[str, tuple[int, Any]] = {}
+        # Resident rows kept between statements and last-seen days not yet written, both owned
+        # by storage/residents.py; here because every store that writes `residents` (the
+        # outbox too) shares this object and must drop the rows it changes.
+        self.kept_residents: Kept[int, Any] = Kept(KEPT_RESIDENTS)
+        self.kept_strangers: Kept[int, bool] = Kept(KEPT_RESIDENTS)  # chats with no row
+        self.seen_owed: dict[int, str] = {}
+        # Writes kept in memory by a store, written at close (best effort), by name.
+        self.before_close: dict[str, Callable[[], Awaitable[Any]]] = {}
         # Called with the seconds each transaction or read took (waiting for the connection
         # included): the bot's metrics hook in here, since storage imports nothing of the bot.
         self.on_timed: Callable[[float], None] | None = None
@@ -179,6 +202,8 @@ class Database(Scrubbing):
             for name, (nargs, func) in self._functions.items():
                 await conn.create_function(name, nargs, func, deterministic=True)
             self._conn = conn
+            self.kept_residents.clear()
+            self.kept_strangers.clear()
             async with self.transaction() as tx:
                 applied = await apply_migrations(tx)
                 # A read-only file opens without complaint and fails only at the first write:
@@ -194,6 +219,11 @@ class Database(Scrubbing):
             if isinstance(exc, sqlite3.Error):
                 raise DatabaseError(open_problem(self.path, exc)) from exc
             raise
+        if self.on_loop:
+            try:
+                self._here = LoopConnection(self.path, self._functions)
+            except sqlite3.Error as exc:  # the main connection works: carry on without it
+                logger.warning("Statements all go through the database thread: %s", exc)
         if applied:
             logger.info("Applied database migrations: %s", ", ".join(applied))
         return self
@@ -203,6 +233,17 @@ class Database(Scrubbing):
         self._functions[name] = (nargs, func)
 
     async def close(self) -> None:
+        if self._conn is not None:
+            for name, write in self.before_close.items():
+                try:
+                    await write()
+                except Exception as exc:  # noqa: BLE001 - closing must go on
+                    logger.warning("Not written at close (%s): %s", name, type(exc).__name__)
+        self.kept_residents.clear()
+        self.kept_strangers.clear()
+        if self._here is not None:
+            here, self._here = self._here, None
+            here.close()
         if self._conn is not None:
             conn, self._conn = self._conn, None
             await conn.close()
@@ -335,15 +376,62 @@ class Database(Scrubbing):
         # (busy, frames in the log, frames checkpointed); busy = 1 when readers blocked it.
         return bool(rows) and rows[0][0] == 0
 
+    def _run_here(
+        self,
+        run: Callable[[LoopConnection, str, Sequence[Any]], Any],
+        sql: str,
+        params: Sequence[Any],
+    ) -> Any:
+        """One statement on the event loop's connection (storage/db_loop.py); _THERE when it
+        must go through aiosqlite's thread instead (a PRAGMA, the connection busy, the file
+        locked)."""
+        here = self._here
+        if here is None or not self.on_loop or self._lock.locked() or not here.takes(sql):
+            return _THERE
+        started = time.perf_counter()
+        try:
+            return run(here, sql, params)
+        except sqlite3.Error as exc:
+            if retry_there(exc):
+                return _THERE
+            raise translate(exc) from exc
+        finally:
+            if self.on_timed is not None:
+                self.on_timed(time.perf_counter() - started)
+
+    async def _after_here(self) -> None:
+        """Every CHECKPOINT_EVERY writes on the loop's connection, a passive checkpoint through
+        the thread (that connection never checkpoints by itself: no fsync on the event loop)."""
+        here = self._here
+        if here is None or here.writes < CHECKPOINT_EVERY:
+            return
+        here.writes = 0
+        try:
+            async with self.reading() as tx:
+                await tx.fetchall("PRAGMA wal_checkpoint(PASSIVE)")
+        except sqlite3.Error as exc:  # the next one will do; nothing is lost
+            logger.info("WAL checkpoint skipped: %s", exc)
+
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        n = self._run_here(LoopConnection.execute, sql, params)
+        if n is not _THERE:
+            await self._after_here()
+            return int(n)
         async with self.reading() as tx:
-            return await tx.execute(sql, params)
+            n = await tx.execute(sql, params)
+            if self._here is not None:
+                self._here.mirror(sql)
+            return int(n)
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
-        async with self.reading() as tx:
-            return await tx.fetchone(sql, params)
+        rows = await self.fetchall(sql, params)
+        return rows[0] if rows else None
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        rows = self._run_here(LoopConnection.fetchall, sql, params)
+        if rows is not _THERE:
+            await self._after_here()
+            return list(rows)
         async with self.reading() as tx:
             return await tx.fetchall(sql, params)
 

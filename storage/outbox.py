@@ -134,6 +134,7 @@ class Outbox:
                 "UPDATE residents SET active = 0, updated_at = ? WHERE chat_id = ?",
                 (ts(now), chat_id),
             )
+            self.db.kept_residents.drop(chat_id)  # storage/residents.py reads it again
 
     async def release(self, broadcast_id: int, chat_ids: Sequence[int]) -> None:
         """Put claimed rows back (a graceful stop before they were sent)."""
@@ -197,6 +198,8 @@ class Outbox:
                     " WHERE chat_id = ?",
                     inactive,
                 )
+                for _, chat_id in inactive:  # storage/residents.py reads them again
+                    self.db.kept_residents.drop(chat_id)
 
     async def set_attempts(
         self, broadcast_id: int, chat_id: int, attempts: int, error: str

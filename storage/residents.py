@@ -1,9 +1,21 @@
-"""Residents repository: sign-up, area choice, consent, activity and erasure."""
+"""Residents repository: sign-up, area choice, consent, activity and erasure.
+
+Each resident's row is kept in memory once read or written (`Database.kept_residents`, bounded),
+and so is the fact that a chat has no row (`kept_strangers`): most updates read it several times
+and change it rarely. Every statement here that changes a
+row returns it (`RETURNING *`) and the kept row is replaced at once, or dropped if the
+statement failed; other stores that write `residents` (storage/outbox.py) drop what they touch.
+Last-seen days are noted in memory (`note_seen`) and written in one transaction by
+`flush_seen` (every minute and at stop, bot/handlers/retention.py); reads show a noted day at
+once.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import date, datetime
+from typing import Any
 
 from storage.db import Database, from_row, ts
 from storage.model import AreaQuestion
@@ -36,10 +48,51 @@ class Resident:
 class Residents:
     def __init__(self, db: Database) -> None:
         self.db = db
+        self._kept = db.kept_residents
+        self._strangers = db.kept_strangers  # chats read and found to have no row
+        self._owed = db.seen_owed  # chat id -> last-seen day noted, not yet written
+        db.before_close["last-seen days"] = self.flush_seen
+
+    # ------------------------------------------------------------ kept rows
+
+    def _keep(self, row: Any) -> Resident:
+        """The resident of a row just read or returned, kept (with a noted day not yet written)."""
+        resident = from_row(Resident, row)
+        day = self._owed.get(resident.chat_id)
+        if day is not None and (resident.last_seen is None or resident.last_seen.isoformat() < day):
+            resident = replace(resident, last_seen=date.fromisoformat(day))
+        self._kept.put(resident.chat_id, resident)
+        self._strangers.drop(resident.chat_id)
+        return resident
+
+    async def _change(self, chat_id: int, sql: str, params: Sequence[Any]) -> Resident | None:
+        """Run one statement that changes this chat's row and ends in `RETURNING *`; the kept
+        row follows it (None: no row changed)."""
+        try:
+            row = await self.db.fetchone(sql, params)
+        except BaseException:
+            self._forget(chat_id)  # the statement may or may not have run
+            raise
+        if row is None:
+            return None
+        return self._keep(row)
+
+    def _forget(self, chat_id: int) -> None:
+        """Nothing known about this chat: the next read asks the database."""
+        self._kept.drop(chat_id)
+        self._strangers.drop(chat_id)
 
     async def get(self, chat_id: int) -> Resident | None:
+        kept = self._kept.get(chat_id)
+        if kept is not None:
+            return kept
+        if chat_id in self._strangers:
+            return None
         row = await self.db.fetchone("SELECT * FROM residents WHERE chat_id = ?", (chat_id,))
-        return from_row(Resident, row) if row else None
+        if row is None:
+            self._strangers.put(chat_id, True)
+            return None
+        return self._keep(row)
 
     async def touch(
         self, chat_id: int, now: datetime, *, source: str | None = None, language: str = "en"
@@ -47,7 +100,8 @@ class Residents:
         """Create the resident if new; mark them active again and seen today; keep the first
         sign-up source."""
         # One upsert statement: atomic on its own, and one hand-off to the database thread.
-        row = await self.db.fetchone(
+        resident = await self._change(
+            chat_id,
             "INSERT INTO residents (chat_id, language, source, created_at, updated_at, last_seen)"
             " VALUES (?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (chat_id) DO UPDATE SET active = 1, updated_at = excluded.updated_at,"
@@ -56,33 +110,36 @@ class Residents:
             " RETURNING *",
             (chat_id, language, source, ts(now), ts(now), now.date().isoformat()),
         )
-        assert row is not None
-        return from_row(Resident, row)
+        assert resident is not None
+        return resident
 
     async def set_nag(self, chat_id: int, nag_id: str | None, now: datetime) -> None:
         """Set (or, with None, clear) the resident's area; the area question is answered."""
-        await self.db.execute(
+        await self._change(
+            chat_id,
             "UPDATE residents SET nag_id = ?, updated_at = ?, area_step = area_step + 1,"
-            " area_question = ? WHERE chat_id = ?",
+            " area_question = ? WHERE chat_id = ? RETURNING *",
             (nag_id, ts(now), AreaQuestion.NONE, chat_id),
         )
 
     async def open_area_question(self, chat_id: int, kind: AreaQuestion, now: datetime) -> int:
         """A new area question (earlier buttons stop acting); its step. An offer made while the
         keyboard is up keeps it recorded as up."""
-        row = await self.db.fetchone(
+        resident = await self._change(
+            chat_id,
             "UPDATE residents SET area_step = area_step + 1, updated_at = ?,"
             " area_question = CASE WHEN area_question = ? THEN area_question ELSE ? END"
-            " WHERE chat_id = ? RETURNING area_step",
+            " WHERE chat_id = ? RETURNING *",
             (ts(now), AreaQuestion.ASKED, kind, chat_id),
         )
-        return int(row[0]) if row else 0
+        return resident.area_step if resident else 0
 
     async def touch_and_open(self, chat_id: int, kind: AreaQuestion, now: datetime) -> int:
         """`touch` then `open_area_question` in one statement (one hand-off to the database
         thread, not two): the resident is created if new, active again and seen today, and a
         new area question is open; its step."""
-        row = await self.db.fetchone(
+        resident = await self._change(
+            chat_id,
             "INSERT INTO residents (chat_id, language, created_at, updated_at, last_seen,"
             " area_step, area_question) VALUES (?, 'en', ?, ?, ?, 1, ?)"
             " ON CONFLICT (chat_id) DO UPDATE SET active = 1, updated_at = excluded.updated_at,"
@@ -90,11 +147,11 @@ class Residents:
             " area_step = residents.area_step + 1,"
             " area_question = CASE WHEN residents.area_question = ? THEN residents.area_question"
             " ELSE excluded.area_question END"
-            " RETURNING area_step",
+            " RETURNING *",
             (chat_id, ts(now), ts(now), now.date().isoformat(), kind, AreaQuestion.ASKED),
         )
-        assert row is not None
-        return int(row[0])
+        assert resident is not None
+        return resident.area_step
 
     async def close_area_question(
         self, chat_id: int, now: datetime, keep: AreaQuestion = AreaQuestion.NONE
@@ -102,37 +159,46 @@ class Residents:
         """The area question was answered or left: its buttons stop acting, and `keep` is what
         stays open (ASKED while the share-location keyboard is still up for someone who has no
         area yet)."""
-        await self.db.execute(
+        kept = self._kept.get(chat_id)
+        if kept is not None and kept.area_question is AreaQuestion.NONE:
+            return  # no question open: the statement would change nothing
+        await self._change(
+            chat_id,
             "UPDATE residents SET area_step = area_step + 1, area_question = ?, updated_at = ?"
-            " WHERE chat_id = ? AND area_question != ?",
+            " WHERE chat_id = ? AND area_question != ? RETURNING *",
             (keep, ts(now), chat_id, AreaQuestion.NONE),
         )
 
     async def set_consent(self, chat_id: int, consent: bool, now: datetime) -> None:
-        await self.db.execute(
-            "UPDATE residents SET consent = ?, consent_at = ?, updated_at = ? WHERE chat_id = ?",
+        await self._change(
+            chat_id,
+            "UPDATE residents SET consent = ?, consent_at = ?, updated_at = ? WHERE chat_id = ?"
+            " RETURNING *",
             (int(consent), ts(now), ts(now), chat_id),
         )
 
     async def set_pending(self, chat_id: int, pending: str | None, now: datetime) -> None:
         """Remember where the resident was going (None: nowhere) while the bot asks first."""
-        await self.db.execute(
-            "UPDATE residents SET pending = ?, updated_at = ? WHERE chat_id = ?",
+        await self._change(
+            chat_id,
+            "UPDATE residents SET pending = ?, updated_at = ? WHERE chat_id = ? RETURNING *",
             (pending, ts(now), chat_id),
         )
 
     async def take_pending(self, chat_id: int, pending: str) -> bool:
         """Clear `pending` if it is still the resident's destination; True if this call did
         (one statement: two presses at once cannot both carry on to it)."""
-        taken = await self.db.execute(
-            "UPDATE residents SET pending = NULL WHERE chat_id = ? AND pending = ?",
+        taken = await self._change(
+            chat_id,
+            "UPDATE residents SET pending = NULL WHERE chat_id = ? AND pending = ? RETURNING *",
             (chat_id, pending),
         )
-        return taken > 0
+        return taken is not None
 
     async def set_language(self, chat_id: int, language: str, now: datetime) -> None:
-        await self.db.execute(
-            "UPDATE residents SET language = ?, updated_at = ? WHERE chat_id = ?",
+        await self._change(
+            chat_id,
+            "UPDATE residents SET language = ?, updated_at = ? WHERE chat_id = ? RETURNING *",
             (language, ts(now), chat_id),
         )
 
@@ -147,46 +213,94 @@ class Residents:
 
     async def language_of(self, chat_id: int) -> str | None:
         """The resident's language (None for someone who is not a resident)."""
+        kept = self._kept.get(chat_id)
+        if kept is not None:
+            return kept.language
+        if chat_id in self._strangers:
+            return None
         row = await self.db.fetchone("SELECT language FROM residents WHERE chat_id = ?", (chat_id,))
         return str(row[0]) if row else None
 
     async def set_reminders(self, chat_id: int, on: bool, now: datetime) -> None:
-        await self.db.execute(
-            "UPDATE residents SET remind_meetings = ?, updated_at = ? WHERE chat_id = ?",
+        await self._change(
+            chat_id,
+            "UPDATE residents SET remind_meetings = ?, updated_at = ? WHERE chat_id = ?"
+            " RETURNING *",
             (int(on), ts(now), chat_id),
         )
 
     async def stop_messages(self, chat_id: int, now: datetime) -> None:
         """/stop: no campaign messages and no meeting reminders (one statement; nobody, no-op)."""
-        await self.db.execute(
+        await self._change(
+            chat_id,
             "UPDATE residents SET consent = 0, consent_at = ?, remind_meetings = 0,"
-            " updated_at = ? WHERE chat_id = ?",
+            " updated_at = ? WHERE chat_id = ? RETURNING *",
             (ts(now), ts(now), chat_id),
         )
 
     async def set_active(self, chat_id: int, active: bool, now: datetime) -> None:
-        await self.db.execute(
-            "UPDATE residents SET active = ?, updated_at = ? WHERE chat_id = ?",
+        await self._change(
+            chat_id,
+            "UPDATE residents SET active = ?, updated_at = ? WHERE chat_id = ? RETURNING *",
             (int(active), ts(now), chat_id),
         )
 
     async def delete(self, chat_id: int) -> int:
         """Erase the resident; tables that reference residents cascade. No copy of the rows
         stays in the WAL (Database.erased)."""
-        n = await self.db.execute("DELETE FROM residents WHERE chat_id = ?", (chat_id,))
+        self._forget(chat_id)
+        self._owed.pop(chat_id, None)
+        try:
+            n = await self.db.execute("DELETE FROM residents WHERE chat_id = ?", (chat_id,))
+        finally:
+            self._forget(chat_id)  # a read while the statement waited may have kept it
         await self.db.erased()
         return n
 
+    # ------------------------------------------------------------ last seen
+
+    def note_seen(self, chat_id: int, day: str) -> None:
+        """The resident used the bot on `day` (ISO): written by the next `flush_seen`, shown by
+        `get` at once. A chat that is not a resident costs nothing at the flush."""
+        if self._owed.get(chat_id, "") < day:
+            self._owed[chat_id] = day
+        kept = self._kept.get(chat_id)
+        if kept is not None and (kept.last_seen is None or kept.last_seen.isoformat() < day):
+            self._kept.put(chat_id, replace(kept, last_seen=date.fromisoformat(day)))
+
+    async def flush_seen(self) -> int:
+        """Write every noted last-seen day in one transaction; how many chats were written.
+        On a failure (DatabaseUnavailable) nothing is lost: the days stay noted for the next
+        flush."""
+        if not self._owed:
+            return 0
+        owed = list(self._owed.items())
+        async with self.db.transaction() as tx:
+            await tx.executemany(
+                "UPDATE residents SET last_seen = max(COALESCE(last_seen, ''), ?)"
+                " WHERE chat_id = ?",
+                [(day, chat_id) for chat_id, day in owed],
+            )
+        for chat_id, day in owed:
+            if self._owed.get(chat_id) == day:  # not noted again (a later day) meanwhile
+                del self._owed[chat_id]
+        return len(owed)
+
     async def mark_seen(self, chat_id: int, day: str) -> bool:
-        """Record the day the resident last used the bot; False if there is no such resident."""
-        changed = await self.db.execute(
-            "UPDATE residents SET last_seen = max(COALESCE(last_seen, ''), ?) WHERE chat_id = ?",
+        """Record the day the resident last used the bot now; False if there is no such
+        resident."""
+        resident = await self._change(
+            chat_id,
+            "UPDATE residents SET last_seen = max(COALESCE(last_seen, ''), ?) WHERE chat_id = ?"
+            " RETURNING *",
             (day, chat_id),
         )
-        return changed > 0
+        return resident is not None
 
     async def expired(self, before_day: str, limit: int = 500) -> list[int]:
-        """Chats whose last use (or sign-up, if never seen since) is before `before_day`."""
+        """Chats whose last use (or sign-up, if never seen since) is before `before_day` (the
+        days noted but not yet written are written first)."""
+        await self.flush_seen()
         rows = await self.db.fetchall(
             "SELECT chat_id FROM residents WHERE COALESCE(last_seen, substr(created_at, 1, 10)) < ?"
             " LIMIT ?",

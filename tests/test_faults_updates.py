@@ -8,10 +8,10 @@ minute", not the generic error, and works when they do.
 from __future__ import annotations
 
 import sqlite3
-from datetime import timedelta
 
 from telegram import Update
 
+from bot.handlers.retention import flush_seen
 from storage.db import DatabaseUnavailable
 from tests import builders as b
 from tests.conftest import Harness, close_harness, make_harness
@@ -63,11 +63,16 @@ async def test_help_while_another_program_holds_the_write_lock(tmp_path, content
     assert errors == []
     texts = h.api.texts(CHAT)
     assert len(texts) == 1 and "How I can help" in texts[0]
-    # Not recorded while locked; written on an update once the pause after a refusal is over.
-    await h.send(CHAT, "/help")
+    # The day is noted in memory; the minute's flush fails while the lock is held and keeps it.
+    other = sqlite3.connect(h.db.path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        assert await flush_seen(h.services) == 0
+    finally:
+        other.execute("COMMIT")
+        other.close()
     assert (await h.rows("SELECT last_seen FROM residents"))[0]["last_seen"] is None
-    h.clock.set(h.clock.now() + timedelta(minutes=1))
-    await h.send(CHAT, "/help")
+    assert await flush_seen(h.services) == 1, "the next flush writes the day kept"
     row = await h.rows("SELECT last_seen FROM residents WHERE chat_id = ?", (CHAT,))
     assert row[0]["last_seen"] == h.clock.now().date().isoformat()
     await close_harness(h)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.handlers.retention import purge_expired
+from bot.handlers.retention import flush_seen, purge_expired
 from tests import builders as b
 from tests.conftest import Harness
 from tests.fakes.botapi import Failure
@@ -48,6 +48,8 @@ async def test_writing_before_signing_up_still_records_the_day_of_sign_up(harnes
     assert (await harness.rows(seen, (CHAT,)))[0]["last_seen"] == "2026-11-23", "signing up"
     harness.clock.advance(days=1)
     await harness.send(CHAT, "/nag")
+    assert (await harness.rows(seen, (CHAT,)))[0]["last_seen"] == "2026-11-23", "not yet written"
+    assert await flush_seen(harness.services) == 1  # the minute's job
     assert (await harness.rows(seen, (CHAT,)))[0]["last_seen"] == "2026-11-24", "the next day"
     harness.clock.advance(days=365)
     assert await purge_expired(harness.services) == 0, "a year from the last use, not sign-up"

@@ -638,7 +638,7 @@ async def test_last_seen_is_written_once_a_day_and_a_year_unseen_is_forgotten(db
     residents, cache = Residents(db), SeenCache()
     await residents.touch(1, NOW)
     day = NOW.date()
-    await rt.note_seen(db, residents, cache, 1, NOW, day)
+    rt.note_seen(residents, cache, 1, day)
     assert 1 in cache.chats and cache.day == day.isoformat()
     year_on = day + timedelta(days=rt.RETENTION_DAYS + 1)
     forgotten: list[int] = []

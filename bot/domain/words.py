@@ -68,16 +68,23 @@ def squeeze(word: str) -> str:
     return _SQUEEZE.sub(r"\1", word)
 
 
-def words_of(text: str, aliases: dict[str, str] | None = None) -> list[str]:
-    """Rule 1: the normalised words of a message (Polish letters without accents)."""
+@lru_cache(maxsize=64)
+def _split(text: str) -> tuple[str, ...]:
+    """Rule 1 before aliases (kept for the last few texts: the safeguarding and the intent
+    rules read the same message, each with its own aliases). Polish letters without accents."""
     text = unicodedata.normalize("NFKC", text).lower().translate(_FOLD)
     text = _APOSTROPHES.sub("", text)
     text = _NOT_WORD.sub(" ", text)
     text = _REPEATS.sub(r"\1\1", text)
     if "y" in text:
         text = _AGED.sub(r"\1 \2", text)
+    return tuple(text.split())
+
+
+def words_of(text: str, aliases: dict[str, str] | None = None) -> list[str]:
+    """Rule 1: the normalised words of a message (Polish letters without accents)."""
     out: list[str] = []
-    for w in text.split():
+    for w in _split(text):
         if "*" in w:
             w = _CENSORED.sub("*", w).strip("*").replace("**", "*")
             if not w.replace("*", ""):

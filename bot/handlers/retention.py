@@ -1,13 +1,14 @@
 """Retention: remember the day each resident last used the bot; delete those gone a year.
 What is written and deleted is bot/services/retention.py's; this module wires it to updates
-and to a nightly job.
+and to jobs.
 
 /privacy promises deletion 12 months after last use; this module keeps that promise. The
-"last seen" write happens at most once a day per chat (an in-memory note of the chats seen
-today; signing up counts as being seen), so it costs one set lookup per update. It is best
-effort: it runs before every other handler, so it waits only briefly for a database lock, and a
-refusal is logged, not shown, and pauses these writes for 30 seconds (the day is written on one
-of the resident's later updates).
+"last seen" day is noted in memory at most once a day per chat (signing up counts as being
+seen), so it costs one set lookup per update; a job writes the noted days every minute in one
+transaction (and the database writes what is left when it closes). The write is best effort: it
+waits only briefly for a database lock, and a refusal is logged, not shown; the days stay noted
+for the next minute. A kill -9 loses at most the last minute's days: the resident's next day
+of use is noted again, and retention counts a year, not a minute.
 """
 
 from __future__ import annotations
@@ -33,9 +34,17 @@ async def note_seen(update: Update, context: BotContext) -> None:
     if chat is None or chat.type != "private":
         return
     s = context.services
-    now = s.clock.now()
-    today = now.astimezone(s.config.tz).date()
-    await retention.note_seen(s.db, s.residents, s.seen, chat.id, now, today)
+    today = s.clock.now().astimezone(s.config.tz).date()
+    retention.note_seen(s.residents, s.seen, chat.id, today)
+
+
+async def flush_seen(services: Services) -> int:
+    """Write the last-seen days noted since the last flush (best effort)."""
+    return await retention.flush_seen(services.db, services.residents)
+
+
+async def _flush_job(context: BotContext) -> None:
+    await flush_seen(context.services)
 
 
 async def purge_expired(services: Services) -> int:
@@ -57,6 +66,9 @@ def _handlers(services: Services) -> Sequence[Handler]:
 
 def _jobs(jq: JobQueue[Any], services: Services) -> None:
     daily(jq, _purge_job, time(3, 30, tzinfo=services.config.tz), "retention:purge")
+    jq.run_repeating(
+        _flush_job, retention.SEEN_FLUSH_S, first=retention.SEEN_FLUSH_S, name="retention:seen"
+    )
 
 
 FEATURE = Feature(name="retention", handlers=_handlers, jobs=_jobs)
