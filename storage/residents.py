@@ -205,11 +205,13 @@ class Residents:
     async def swap_language_offer(self, chat_id: int, old: str | None, new: str) -> bool:
         """Set the /start language question to `new` if it is still `old`; True if this call
         did (one statement: asked once, answered once, whatever a restart or two presses do)."""
-        changed = await self.db.execute(
-            "UPDATE residents SET language_offer = ? WHERE chat_id = ? AND language_offer IS ?",
+        changed = await self._change(
+            chat_id,
+            "UPDATE residents SET language_offer = ? WHERE chat_id = ? AND language_offer IS ?"
+            " RETURNING *",
             (new, chat_id, old),
         )
-        return changed > 0
+        return changed is not None
 
     async def language_of(self, chat_id: int) -> str | None:
         """The resident's language (None for someone who is not a resident)."""

@@ -111,6 +111,9 @@ async def test_every_write_leaves_the_kept_row_equal_to_the_stored_one(harness: 
     await r.set_pending(CHAT, "survey:x", now)
     assert await r.take_pending(CHAT, "survey:x")
     await r.set_language(CHAT, "pl", now)
+    assert await r.swap_language_offer(CHAT, None, "pl?nag_olney")  # the /start question
+    assert not await r.swap_language_offer(CHAT, None, "pl")  # asked once only
+    assert await r.swap_language_offer(CHAT, "pl?nag_olney", "pl")
     await r.set_reminders(CHAT, True, now)
     await r.open_area_question(CHAT, AreaQuestion.OFFERED, now)
     await r.close_area_question(CHAT, now)
@@ -122,6 +125,7 @@ async def test_every_write_leaves_the_kept_row_equal_to_the_stored_one(harness: 
     h.db.kept_residents.clear()
     stored = await r.get(CHAT)
     assert kept == stored
+    assert stored is not None and stored.language_offer == "pl"
 
 
 def test_kept_rows_are_bounded_least_recently_used_first():
