@@ -46,7 +46,7 @@ class SurveyResultQueries:
         self, survey_id: str, nag_id: str | None = None, since: str | None = None
     ) -> SurveyCounts:
         """Counts per question and value over completed responses (of one NAG, from the week
-        holding `since`), added up from the running tally (migration 012)."""
+        holding `since`), added up from the running tally (migration 013)."""
         where, params = "", [survey_id]
         if nag_id is not None:
             where += " AND nag = ?"

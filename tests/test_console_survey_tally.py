@@ -1,4 +1,4 @@
-"""The survey results' running tally (migration 012) always equals what grouping every answer
+"""The survey results' running tally (migration 013) always equals what grouping every answer
 of complete responses gives, through the real chat flows: an anonymous survey finished, a
 changeable one finished, reopened, changed and finished again, a survey stopped half-way, and
 /forget; and the console's results, read from it, filter by NAG and start week exactly."""
