@@ -15,8 +15,10 @@ from storage.db import Database
 SERIES = {
     # Every resident, in the month they first used the bot.
     "joined": ("1", "created_at"),
-    # Residents who said no to, or withdrew from, campaign messages (/stop), in that month.
-    "stopped": ("consent = 0 AND consent_at IS NOT NULL", "consent_at"),
+    # Residents who said no to, or withdrew from, campaign messages (/stop), in that month, and
+    # have not blocked the bot since (those are counted as blocked): so that every series
+    # adds up to a column of `statuses`, and no difference between them is a new count.
+    "stopped": ("consent = 0 AND consent_at IS NOT NULL AND active = 1", "consent_at"),
     # Residents who blocked the bot, in the month the bot found out (their row's last change).
     "blocked": ("active = 0", "updated_at"),
 }
@@ -38,6 +40,17 @@ class NagConsent:
     consenting: int  # opted in to campaign messages and not blocked
 
 
+@dataclass(frozen=True)
+class NagStatuses:
+    """The residents of one NAG (None: no NAG chosen), each counted once, by where they stand."""
+
+    nag: str | None
+    taking: int  # opted in to campaign messages, not blocked
+    said_no: int  # said no or sent /stop, not blocked
+    not_answered: int  # never answered the question, not blocked
+    blocked: int  # blocked the bot
+
+
 class ReachStore:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -57,6 +70,15 @@ class ReachStore:
             " FROM residents GROUP BY nag_id"
         )
         return [NagConsent(r[0], int(r[1]), int(r[2])) for r in rows]
+
+    async def statuses(self) -> list[NagStatuses]:
+        rows = await self.db.fetchall(
+            "SELECT nag_id, COALESCE(SUM(active = 1 AND consent = 1), 0),"
+            " COALESCE(SUM(active = 1 AND consent = 0 AND consent_at IS NOT NULL), 0),"
+            " COALESCE(SUM(active = 1 AND consent = 0 AND consent_at IS NULL), 0),"
+            " COALESCE(SUM(active = 0), 0) FROM residents GROUP BY nag_id"
+        )
+        return [NagStatuses(r[0], int(r[1]), int(r[2]), int(r[3]), int(r[4])) for r in rows]
 
     async def sources(self) -> dict[str | None, int]:
         """Residents per sign-up source (None: came without a link)."""

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from bot import callback_data as cd
@@ -54,6 +55,7 @@ class Shown:
     where: str
     text: str
     csv: bool = False
+    html: str = ""  # a console page as served, for its tables
 
 
 View = Callable[[Harness, dict[str, int]], Awaitable[list[Shown]]]
@@ -227,7 +229,7 @@ async def console_pages(h: Harness, seeded: dict[str, int]) -> list[Shown]:
         for path in CONSOLE_PAGES:
             status, html = await ck.get(http, h, "/console" + path.format(**seeded))
             assert status == 200, f"{path}: {status}"
-            out.append(Shown(f"console {path}", page_text(html)))
+            out.append(Shown(f"console {path}", page_text(html), html=html))
         for survey in (CS, PRIORITIES):
             status, data = await ck.get(http, h, f"/console/surveys/{survey}/tables.csv")
             if status == 200:
@@ -344,8 +346,75 @@ def across_views(everything: list[Shown]) -> list[str]:
     ]
 
 
+# ---------------------------------------------------------------- tables that add up
+
+Figure = int | None  # None: not shown
+
+
+def _figure(cell: str) -> Figure:
+    text = cell.strip().replace(",", "")
+    return int(text) if text.isdigit() else None
+
+
+def sums_tables(html: str) -> list[tuple[str, list[list[Figure]]]]:
+    """Each table of class "sums" as (caption, rows): each row is its total, then its parts
+    (the "part" columns); the last row is the columns' totals."""
+    out = []
+    for body in re.findall(r'<table class="sums">(.*?)</table>', html, flags=re.DOTALL):
+        caption = re.search(r"<caption>(.*?)</caption>", body).group(1)
+        head = re.findall(r"<th scope=\"col\"(?: class=\"([^\"]*)\")?>", body)
+        total_col = next(i for i, c in enumerate(head) if c == "num")
+        parts = [i for i, c in enumerate(head) if "part" in c.split()]
+        rows = []
+        for tr in re.findall(r"<tr>(.*?)</tr>", body.split("<tbody>", 1)[1]):
+            cells = re.findall(r"<t[hd][^>]*>([^<]*)</t[hd]>", tr)
+            rows.append([_figure(cells[total_col]), *(_figure(cells[i]) for i in parts)])
+        out.append((caption, rows))
+    return out
+
+
+def determined(rows: list[list[Figure]]) -> list[str]:
+    """Hidden figures of a table that the figures shown pin down: every row's parts add up to
+    its total, every column's to the last row's figure, the last row's parts to the grand total
+    and the rows' totals to it too. A figure is pinned when its unit vector is a combination of
+    those equations restricted to the hidden figures (numpy's rank, independent of the bot's
+    own elimination). Also: a row or column with its total shown whose hidden parts add up to
+    1 to k-1."""
+    data, last = rows[:-1], rows[-1]
+    width = len(last)
+    hidden = [(i, j) for i, row in enumerate(rows) for j, v in enumerate(row) if v is None]
+    if not hidden:
+        return []
+    lines = [[(i, j) for j in range(1, width)] + [(i, 0)] for i in range(len(rows))]
+    lines += [[(i, j) for i in range(len(data))] + [(len(data), j)] for j in range(width)]
+    matrix = []
+    for line in lines:  # the last one of each line is its total, with the sign -1
+        matrix.append([(-1 if p == line[-1] else 1) if p in line else 0 for p in hidden])
+    a = np.array(matrix, dtype=float)
+    rank = np.linalg.matrix_rank(a)
+    found = []
+    for x, (i, j) in enumerate(hidden):
+        unit = np.zeros(len(hidden))
+        unit[x] = 1
+        if np.linalg.matrix_rank(np.vstack([a, unit])) == rank:
+            found.append(f"row {i}, column {j} follows from the sums")
+    for line in lines:
+        *inside, (ti, tj) = line
+        total = rows[ti][tj]
+        if total is not None and any(rows[i][j] is None for i, j in inside):
+            rest = total - sum(rows[i][j] or 0 for i, j in inside)
+            if small(rest):
+                found.append(f"{line[-1]}: its hidden parts add up to {rest}")
+    return found
+
+
+def problems_in_tables(html: str) -> list[str]:
+    return [f"table {c!r}: {p}" for c, rows in sums_tables(html) for p in determined(rows)]
+
+
 def problems(shown: Shown) -> list[str]:
     found = problems_in_csv(shown.text) if shown.csv else problems_in_text(shown.text)
+    found += problems_in_tables(shown.html)
     return [f"{shown.where}: {p}" for p in found]
 
 
@@ -384,3 +453,27 @@ def test_the_reader_finds_small_counts_and_differences():
     assert across_views([listed, view]) == ["cs: started 14 - completed 12"]
     table = '"note"\nquestion,question_id,option,count,percent,hidden\nQ,q,(answered),6,,\nQ,q,A,2,33,\n'
     assert len(problems_in_csv(table)) == 2
+
+
+def test_the_table_reader_finds_figures_the_sums_give_away():
+    """A table whose one hidden cell in a row follows from the row's total, and one whose
+    hidden cells sit on a cycle (each row and column hides two): the first is found."""
+    head = (
+        '<table class="sums"><caption>T</caption><thead><tr><th scope="col">NAG</th>'
+        '<th scope="col" class="num">Residents</th><th scope="col" class="num part">A</th>'
+        '<th scope="col" class="num part">B</th></tr></thead><tbody>'
+    )
+
+    def page(*rows: tuple[str, ...]) -> str:
+        body = "".join(
+            "<tr><th scope=\"row\">x</th>" + "".join(f'<td class="num">{v}</td>' for v in r)
+            + "</tr>"
+            for r in rows
+        )
+        return head + body + "</tbody></table>"
+
+    leaky = page(("12", "not shown", "10"), ("10", "10", "0"), ("22", "12", "10"))
+    assert problems_in_tables(leaky)
+    safe = page(("12", "not shown", "not shown"), ("10", "not shown", "not shown"),
+                ("22", "12", "10"))  # fmt: skip
+    assert problems_in_tables(safe) == []
