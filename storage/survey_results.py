@@ -88,9 +88,7 @@ class SurveyResultQueries:
                 " WHERE survey_id = ? AND completed > 0",
                 (survey_id,),
             )
-            out = {
-                (nag or None, w): SurveyCounts(int(n), {}, {}, {}) for nag, w, n in totals
-            }
+            out = {(nag or None, w): SurveyCounts(int(n), {}, {}, {}) for nag, w, n in totals}
             if not answers:
                 return out
             rows = await tx.fetchall(

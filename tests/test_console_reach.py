@@ -108,6 +108,7 @@ async def test_reach_shows_k_and_more_and_hides_small_counts_and_what_derives_th
     figures = [n(r[1]) for r in joined]
     assert None not in figures and sum(figures) == 28 and all(fine(x) for x in figures)
 
+
 async def test_series_show_only_what_the_table_shows(h):
     """Stopped and blocked per NAG are the table's columns by month: a NAG's series shows only
     where its cell does, everyone's only where the column's total does."""
@@ -124,7 +125,10 @@ async def test_series_show_only_what_the_table_shows(h):
         _, woughton = await ck.get(http, h, "/console/reach?nag=woughton")
         _, fishermead = await ck.get(http, h, "/console/reach?nag=fishermead")
     assert status == 200 and problems_in_tables(page) == []
-    nags = {r[0]: r[1:6] for r in cells(page, "Residents per NAG, by whether they take campaign messages")}
+    nags = {
+        r[0]: r[1:6]
+        for r in cells(page, "Residents per NAG, by whether they take campaign messages")
+    }
     assert nags["Fishermead, Oldbrook &amp; Springfield"][3:] == ["0", "not shown"]
     assert nags["All residents"][4] == "7"
     stopped = cells(page, "Stopped campaign messages: All residents, per period")

@@ -466,8 +466,7 @@ def test_the_table_reader_finds_figures_the_sums_give_away():
 
     def page(*rows: tuple[str, ...]) -> str:
         body = "".join(
-            "<tr><th scope=\"row\">x</th>" + "".join(f'<td class="num">{v}</td>' for v in r)
-            + "</tr>"
+            '<tr><th scope="row">x</th>' + "".join(f'<td class="num">{v}</td>' for v in r) + "</tr>"
             for r in rows
         )
         return head + body + "</tbody></table>"

@@ -82,16 +82,11 @@ def table(
     """A data table with a caption and column headers (scope="col"; the first cell of each row
     is its header, scope="row"), wrapped so it scrolls sideways on a phone. Class "sums": each
     row's "part" figures add up to its first figure, and the last row is the columns' totals."""
-    head = join(
-        tag("th", c.title, scope="col", class_=c.class_) for c in columns
-    )
+    head = join(tag("th", c.title, scope="col", class_=c.class_) for c in columns)
     body = []
     for row in rows:
         cells = [tag("th", row[0], scope="row")]
-        cells += [
-            tag("td", v, class_=c.class_)
-            for c, v in zip(columns[1:], row[1:], strict=True)
-        ]
+        cells += [tag("td", v, class_=c.class_) for c, v in zip(columns[1:], row[1:], strict=True)]
         body.append(tag("tr", join(cells)))
     return table_region(caption, head, join(body), class_)
 

@@ -6,7 +6,7 @@ The rules (README.md, "Small numbers"), with k = min_count:
 - Row totals are always shown: the caller splits the table only into rows of 0 or k or more
   (disclosure.shown_nags), so they are pieces, not small numbers; the grand total is their sum.
 - Column totals are parts of the grand total: `hide_among` decides (a small one is hidden with
-  another, or all of them when that is not enough).
+  another, or all of them when that is not enough), leaving alone those other views show.
 - Cells of 1 to k-1 are hidden. Then, until nothing changes, more cells are hidden (the next in
   the row or column, in order, never by size) while any hidden figure is determined by the
   figures shown (a linear combination of the rows' and columns' sums gives it exactly), or a
@@ -18,7 +18,7 @@ Pure: no SQL, no telegram.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -37,18 +37,28 @@ class TableView:
     cells: tuple[tuple[int | None, ...], ...]
 
 
-def protect_table(cells: Sequence[Sequence[int]], k: int) -> TableView:
-    """What of a table of counts (every row's cells adding up to its total) may be shown."""
+def protect_table(
+    cells: Sequence[Sequence[int]],
+    k: int,
+    *,
+    also: Collection[Pos] = frozenset(),
+    public: Collection[int] = frozenset(),
+) -> TableView:
+    """What of a table of counts (every row's cells adding up to its total) may be shown.
+    `also`: cells to hide whatever their count (hidden in another view of the same figures);
+    `public`: columns whose totals other views show (0 or k or more), so never hidden."""
     m = len(cells)
     n = len(cells[0]) if m else 0
     columns = [sum(r[j] for r in cells) for j in range(n)]
-    col_hidden, ok = hide_among(columns, k)
+    private = [j for j in range(n) if j not in public]
+    col_hidden, ok = hide_among([columns[j] for j in private], k)
     hidden: set[Pos] = {(i, j) for i in range(m) for j in range(n) if small(cells[i][j], k)}
-    hidden |= {(-1, j) for j in col_hidden}
-    if ok:
-        hidden = _secondary(cells, columns, hidden, k)
-    if not ok or hidden is None:
-        hidden = {(i, j) for i in range(-1, m) for j in range(n)}
+    hidden |= set(also)
+    hidden |= {(-1, private[x]) for x in col_hidden}
+    more = _secondary(cells, columns, hidden, k) if ok else None
+    if more is None:  # no choice of cells does it: everything but the public totals goes
+        more = {(i, j) for i in range(-1, m) for j in range(n) if i >= 0 or j not in public}
+    hidden = more
     return TableView(
         rows=tuple(sum(r) for r in cells),
         columns=tuple(None if (-1, j) in hidden else c for j, c in enumerate(columns)),

@@ -14,10 +14,12 @@ count from 1 to k-1 can be read or worked out from a total, a difference or anot
   a question).
 - Residents per NAG by where they stand (taking campaign messages, said no, not answered,
   blocked): one table protected as a whole (bot/domain/disclosure_table.py): no hidden cell or
-  column total follows from the rows' and columns' sums. The "stopped" and "blocked" series are
-  that table's columns split by month, so they show a NAG only where its cell is shown (and
-  the everyone series only where the column total is): no series, total or difference between
-  them gives a count the table hides (joined minus stopped minus blocked is a sum of cells).
+  column total follows from the rows' and columns' sums; its "taking" column is protected
+  together with the broadcasts' audience figures (bot/services/audiences.py). The "stopped"
+  and "blocked" series are that table's columns split by month, so they show a NAG only where
+  its cell is shown (and the everyone series only where the column total is): no series, total
+  or difference between them gives a count the table hides (joined minus stopped minus blocked
+  is a sum of cells).
 """
 
 from __future__ import annotations
@@ -26,12 +28,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.domain import disclosure as dc
-from bot.domain.disclosure_table import TableView, protect_table
+from bot.domain.disclosure_table import TableView
+from bot.services import audiences as au
 from storage.db import Database
 from storage.reach import SERIES, ReachStore
 
 # The columns of the residents-per-NAG table, and the series that split one by month.
-STATUSES = ("taking", "said_no", "not_answered", "blocked")
+STATUSES = au.STATUSES
 SERIES_OF_STATUS = {"stopped": "said_no", "blocked": "blocked"}
 OTHER = dc.OTHER  # the NAGs (or sources) not shown, and residents without one, together
 NO_LINK = "-"  # the key of residents who came without a link, among the sources
@@ -114,17 +117,9 @@ def protect_column(values: Sequence[int], k: int) -> list[int | None] | None:
 
 
 async def _nag_table(store: ReachStore, order: Sequence[str], k: int) -> NagTable:
-    raw = await store.statuses()
-    counts = {r.nag: (r.taking, r.said_no, r.not_answered, r.blocked) for r in raw}
-    totals = {nag: sum(c) for nag, c in counts.items()}
-    shown = dc.shown_nags(totals, order, k)
-    rest = [0] * len(STATUSES)
-    for nag, c in counts.items():
-        if nag not in shown:
-            rest = [a + b for a, b in zip(rest, c, strict=True)]
-    labels = [*shown, *([OTHER] if any(rest) else [])]
-    cells = [list(counts[x]) for x in shown] + ([rest] if any(rest) else [])
-    return NagTable(tuple(labels), protect_table(cells, k))
+    labels, cells, raw = await au.consent_table(store, order, k)
+    _, view = au.protect_consent(raw, labels, cells, STATUSES.index("taking"), k)
+    return NagTable(tuple(labels), view)
 
 
 async def _sources(store: ReachStore, k: int) -> tuple[tuple[str, int], ...]:

@@ -70,11 +70,14 @@ def _nags_table(ctx: Ctx, r: rch.Reach, k: int) -> Html:
     v = t.view
     taking = rch.STATUSES.index("taking")
     rows = []
-    lines = [(lab, total, cells) for lab, total, cells in zip(t.labels, v.rows, v.cells)]
+    lines: list[tuple[str | None, int, tuple[int | None, ...]]] = list(
+        zip(t.labels, v.rows, v.cells, strict=True)
+    )
     for label, total, cells in [*lines, (None, v.total, v.columns)]:
         rate = "not shown"
-        if cells[taking] is not None and total:
-            rate = f"{100 * cells[taking] / total:.0f}%"
+        yes = cells[taking]
+        if yes is not None and total:
+            rate = f"{100 * yes / total:.0f}%"
         rows.append((_group(ctx, label), count_text(total, k), *map(_figure, cells), rate))
     cols = [
         Column("NAG"),
