@@ -62,9 +62,13 @@ class Parts:
 def hide_parts(raw: Mapping[Key, int], k: int, also: Collection[Key] = ()) -> Parts:
     """Which parts of a total may be shown (disclosure.hide_among), `also` hidden anyway."""
     keys = list(raw)
-    hidden, ok = dc.hide_among(
-        [raw[x] for x in keys], k, {i for i, x in enumerate(keys) if x in also}
-    )
+    counts = [raw[x] for x in keys]
+    hidden, ok = dc.hide_among(counts, k, {i for i, x in enumerate(keys) if x in also})
+    if not ok and also:
+        # hide_among weighs only the parts it chose; those hidden anyway count too.
+        smalls = [counts[i] for i in hidden if dc.small(counts[i], k)]
+        total = sum(counts[i] for i in hidden)
+        ok = len(hidden) >= 2 and total >= k and dc.safe_parts(smalls, total, k)
     if not ok:
         hidden = frozenset(range(len(keys)))
     return Parts(raw, {x: None if i in hidden else raw[x] for i, x in enumerate(keys)})
@@ -87,7 +91,9 @@ def protect_consent(
     while True:
         parts = hide_parts(raw, k, forced_parts)
         forced_cells |= {
-            (labels.index(row[x]), taking) for x, v in parts.shown.items() if v is None
+            (labels.index(row[x]), taking)
+            for x, v in parts.shown.items()
+            if v is None and raw[x] and row[x] in labels
         }
         view = protect_table(cells, k, also=forced_cells, public=public)
         hidden_rows = {labels[i] for i, r in enumerate(view.cells) if r[taking] is None}
