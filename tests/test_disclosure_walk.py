@@ -151,13 +151,19 @@ def _with_labels(where: str, calls: list) -> list[Shown]:  # noqa: ANN001 - Call
 
 
 async def scheduled_views(h: Harness, seeded: dict[str, int]) -> list[Shown]:
-    """/scheduled with a small audience: a broadcast to a NAG of 3 residents, one to everyone,
-    one going out (2 of everyone have it); each card from its Manage button, and the
+    """/scheduled with a small audience: a broadcast to a NAG of 3 residents, one to every
+    other NAG (everyone less those 3), one to everyone, one going out (2 of everyone have it);
+    each card from its Manage button, and the
     confirmations its Send now and Cancel buttons bring."""
     await add_residents(h, range(8000, 8003), nag="woughton")
     later = h.clock.now() + timedelta(days=2)
     await officer_broadcast(
         h, "Three in Woughton", audience=Audience(AudienceKind.NAGS, ("woughton",)), send_at=later
+    )
+    # Everyone but Woughton's 3: the n + 1 residents of the NAG `seed` put them in.
+    others = tuple(n.id for n in h.services.content.nags if n.id != "woughton")
+    await officer_broadcast(
+        h, "All but Woughton", audience=Audience(AudienceKind.NAGS, others), send_at=later
     )
     await officer_broadcast(h, "Everyone later", send_at=later)
     going = await officer_broadcast(h, "Going out", send_at=later)
@@ -168,6 +174,11 @@ async def scheduled_views(h: Harness, seeded: dict[str, int]) -> list[Shown]:
         await store.mark_sent(going, chat, 1, h.clock.now())
     calls = await h.send(OFFICER_ID, "/scheduled")
     out = _with_labels("/scheduled", calls)
+    more = cd.ScheduledList(False, 1).pack()
+    if more in [data for _, data in h.buttons(calls)]:
+        second = await h.press(OFFICER_ID, more)
+        out += _with_labels("/scheduled page 2", second)
+        calls = [*calls, *second]
     for _, data in h.buttons(calls):
         if not (data and data.startswith(f"{cd.Manage.prefix}:")):
             continue
@@ -262,6 +273,7 @@ NOT_COUNTS = [
     r"\d+(?:\.\d+)?%",
     r"from 1 to under \d+",
     r"from 1 to \d+ show",
+    r"Page \d+ of \d+",
     r"(?:^|(?<=; )|(?<=: ))\d+\. ",  # list numbers: "3. Title", "1. Anti-social behaviour"
 ]
 CELL = re.compile(r"^(\s+)[^:]+: (\d+) \(")  # "  Label: 12 (20%)": the label is not a count
@@ -412,6 +424,45 @@ def problems_in_tables(html: str) -> list[str]:
     return [f"table {c!r}: {p}" for c, rows in sums_tables(html) for p in determined(rows)]
 
 
+# ---------------------------------------------------------------- audiences side by side
+
+AUDIENCE_LINE = re.compile(r"👥 (≈?[\d,]+) residents: (.+)$")  # a card or a confirmation
+LIST_LINE = re.compile(r"· ([^·]+) · 👥 (≈?[\d,]+)")  # a /scheduled line
+WOULD_HAVE = re.compile(r"\((≈?[\d,]+) residents would have")  # a cancel confirmation
+
+
+def audience_figures(everything: list[Shown]) -> list[tuple[str, int]]:
+    """Every exact audience figure shown anywhere, with its audience's words ("everyone ..."
+    or the NAGs'): a rounded one ("≈") is left out, it can't be subtracted exactly."""
+    found: list[tuple[str, str]] = []
+    for shown in everything:
+        lines = shown.text.split("\n")
+        for i, line in enumerate(lines):
+            if m := AUDIENCE_LINE.search(line):
+                found.append((m.group(2), m.group(1)))
+            if m := LIST_LINE.search(line):
+                found.append((m.group(1), m.group(2)))
+            if (m := WOULD_HAVE.search(line)) and i > 0 and "👥" in lines[i - 1]:
+                found.append((lines[i - 1].split("👥", 1)[1].strip(), m.group(1)))
+    return [(who, int(n.replace(",", ""))) for who, n in found if not n.startswith("≈")]
+
+
+def across_audiences(everything: list[Shown]) -> list[str]:
+    """Everyone's figure less a NAG audience's (the residents outside it), and two figures of
+    everyone: none from 1 to k-1."""
+    figures = audience_figures(everything)
+    everyone = {n for who, n in figures if who.startswith("everyone")}
+    nags = {(who, n) for who, n in figures if "reminder" not in who and "survey" not in who}
+    found = [f"everyone {a} vs {b}" for a in everyone for b in everyone if small(a - b)]
+    found += [
+        f"everyone {a} - {who} {n}"
+        for a in everyone
+        for who, n in nags
+        if not who.startswith("everyone") and small(a - n)
+    ]
+    return found
+
+
 def problems(shown: Shown) -> list[str]:
     found = problems_in_csv(shown.text) if shown.csv else problems_in_text(shown.text)
     found += problems_in_tables(shown.html)
@@ -434,6 +485,8 @@ async def test_no_view_shows_or_gives_away_a_count_from_1_to_k_minus_1(
     await close_harness(h)
     assert len(everything) >= 20, "every view was walked"
     found = [p for shown in everything for p in problems(shown)] + across_views(everything)
+    found += across_audiences(everything)
+    assert n < K or audience_figures(everything), "audience figures were read"
     assert not found, "\n".join(found)
 
 
@@ -448,6 +501,11 @@ def test_the_reader_finds_small_counts_and_differences():
     assert problems_in_text("<b>#7</b> sending · Hi · everyone · 6 of 9 sent")
     assert problems_in_text("📤 Going out now: 6 sent, 3 to go.")
     assert problems_in_text("Nobody will receive it (4 residents would have, 1 December).")
+    side_by_side = [
+        Shown("/scheduled", "#1 · everyone · 👥 10\n#2 · 27 NAGs · 👥 7 · by Sam"),
+        Shown("card", "👥 ≈10 residents: everyone subscribed to campaign messages"),
+    ]
+    assert across_audiences(side_by_side) == ["everyone 10 - 27 NAGs 7"]
     listed = Shown("/results", "• <b>S</b> (<code>cs</code>): open. Started: 14; completed: 12")
     view = Shown("/results cs", "📊 <b>S</b>\n12 completed responses.")
     assert across_views([listed, view]) == ["cs: started 14 - completed 12"]
