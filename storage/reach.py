@@ -72,13 +72,23 @@ class ReachStore:
         return [NagConsent(r[0], int(r[1]), int(r[2])) for r in rows]
 
     async def statuses(self) -> list[NagStatuses]:
+        """Residents per NAG by status, read from the covering index of migration 014 in
+        order (no row of the table is read)."""
         rows = await self.db.fetchall(
-            "SELECT nag_id, COALESCE(SUM(active = 1 AND consent = 1), 0),"
-            " COALESCE(SUM(active = 1 AND consent = 0 AND consent_at IS NOT NULL), 0),"
-            " COALESCE(SUM(active = 1 AND consent = 0 AND consent_at IS NULL), 0),"
-            " COALESCE(SUM(active = 0), 0) FROM residents GROUP BY nag_id"
+            "SELECT nag_id, active, consent, COUNT(*), COUNT(consent_at) FROM residents"
+            " INDEXED BY residents_statuses GROUP BY nag_id, active, consent"
         )
-        return [NagStatuses(r[0], int(r[1]), int(r[2]), int(r[3]), int(r[4])) for r in rows]
+        out: dict[str | None, list[int]] = {}
+        for nag, active, consent, n, answered in rows:
+            c = out.setdefault(nag, [0, 0, 0, 0])
+            if not active:
+                c[3] += int(n)
+            elif consent:
+                c[0] += int(n)
+            else:
+                c[1] += int(answered)
+                c[2] += int(n) - int(answered)
+        return [NagStatuses(nag, *c) for nag, c in out.items()]
 
     async def sources(self) -> dict[str | None, int]:
         """Residents per sign-up source (None: came without a link)."""
