@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from storage.broadcast_types import OS, AuditRow, Rating, Received
+from storage.broadcast_types import ELIGIBLE, OS, AuditRow, Rating, Received
 from storage.db import Database, from_row, ts
+from storage.model import Requires
 
 
 class BroadcastReports:
@@ -26,6 +27,15 @@ class BroadcastReports:
             (chat_id,),
         )
         return [from_row(Received, r) for r in rows]
+
+    async def reminder_parts(self) -> dict[str | None, int]:
+        """Residents a meeting reminder could reach now, per NAG (None: no NAG chosen): the
+        raw parts, for bot/services/audiences.py to protect before any is shown."""
+        rows = await self.db.fetchall(
+            f"SELECT r.nag_id, COUNT(*) FROM residents r WHERE {ELIGIBLE[Requires.REMINDERS]}"
+            " GROUP BY r.nag_id"
+        )
+        return {r[0]: int(r[1]) for r in rows}
 
     async def ratings_by(self, chat_id: int) -> list[Rating]:
         rows = await self.db.fetchall(

@@ -1,7 +1,8 @@
-"""Survey results: aggregates by GROUP BY, streamed exports, "you said, we did", bulk loading.
+"""Survey results: aggregates, streamed exports, "you said, we did", bulk loading.
 
-Part of SurveyStore (storage/surveys.py). Aggregations are done by SQLite so results for 100,000
-responses stay fast; exports stream rows in batches.
+Part of SurveyStore (storage/surveys.py). Results are added up from a running tally per survey,
+NAG, week, question and value that triggers keep as responses complete or change (migration
+012), so results for 100,000 responses read a few thousand rows; exports stream rows in batches.
 """
 
 from __future__ import annotations
@@ -44,68 +45,59 @@ class SurveyResultQueries:
     async def counts(
         self, survey_id: str, nag_id: str | None = None, since: str | None = None
     ) -> SurveyCounts:
-        """Counts per question and value over completed responses, computed by SQLite."""
-        where, params = _filters(nag_id, since)
-        base = (
-            f"FROM survey_responses r WHERE r.survey_id = ? AND r.status = '{RS.COMPLETE}'{where}"
-        )
+        """Counts per question and value over completed responses (of one NAG, from the week
+        holding `since`), added up from the running tally (migration 013)."""
+        where, params = "", [survey_id]
+        if nag_id is not None:
+            where += " AND nag = ?"
+            params.append(nag_id)
+        if since is not None:
+            # Anonymous responses keep only their week, so a start date selects its whole week.
+            where += f" AND week >= {WEEK_SQL.format('?')}"
+            params.append(since)
         async with self.db.reading() as tx:
-            row = await tx.fetchone(f"SELECT COUNT(*) {base}", (survey_id, *params))
+            row = await tx.fetchone(
+                f"SELECT COALESCE(SUM(completed), 0) FROM survey_tally_totals"
+                f" WHERE survey_id = ?{where}",
+                params,
+            )
             completed = int(row[0]) if row else 0
-            # A response holds a value at most once per question (primary key and the flow's
-            # toggles), so COUNT(*) counts responses; rank 0 rows count answered questions.
-            if nag_id is None:
-                # Whole survey: walk the (question, value) index in order, so SQLite groups
-                # without sorting a million rows; the IN list keeps completed responses only.
-                sql = (
-                    "SELECT a.question_id, a.value, COUNT(*), SUM(a.rank = 0)"
-                    " FROM survey_answers a INDEXED BY survey_answers_values"
-                    " WHERE a.response_id IN (SELECT r.id FROM survey_responses r"
-                    f" WHERE r.survey_id = ? AND r.status = '{RS.COMPLETE}'{where})"
-                    " GROUP BY a.question_id, a.value"
-                )
-            else:
-                # One NAG: find its responses first, then their answers.
-                sql = (
-                    "SELECT a.question_id, a.value, COUNT(*), SUM(a.rank = 0)"
-                    " FROM survey_responses r JOIN survey_answers a ON a.response_id = r.id"
-                    f" WHERE r.survey_id = ? AND r.status = '{RS.COMPLETE}'{where}"
-                    " GROUP BY a.question_id, a.value"
-                )
-            rows = await tx.fetchall(sql, (survey_id, *params))
+            rows = await tx.fetchall(
+                "SELECT question_id, value, SUM(n), SUM(firsts) FROM survey_tally"
+                f" WHERE survey_id = ?{where} GROUP BY question_id, value HAVING SUM(n) > 0",
+                params,
+            )
         values: dict[str, dict[str, int]] = {}
         answered: dict[str, int] = {}
         for qid, value, n, firsts in rows:
-            if value is not None:
-                values.setdefault(qid, {})[value] = int(n)
-                answered[qid] = answered.get(qid, 0) + int(firsts or 0)
+            values.setdefault(qid, {})[value] = int(n)
+            answered[qid] = answered.get(qid, 0) + int(firsts or 0)
         return SurveyCounts(completed=completed, answered=answered, values=values)
 
     async def blocks(
         self, survey_id: str, question_id: str | None = None, *, answers: bool = True
     ) -> dict[tuple[str | None, str], SurveyCounts]:
         """Counts per (NAG, week) of completed responses: the pieces every filtered result and
-        every comparison between results is made of. `question_id` limits the answer counts to
-        one question (the per-NAG top three); `answers=False` counts responses only."""
-        week = WEEK_SQL.format("r.completed_on")
-        base = f"FROM survey_responses r WHERE r.survey_id = ? AND r.status = '{RS.COMPLETE}'"
-        only = " AND a.question_id = ?" if question_id else ""
+        every comparison between results is made of, read from the running tally (migration
+        012). `question_id` limits the answer counts to one question (the per-NAG top three);
+        `answers=False` counts responses only."""
+        only = " AND question_id = ?" if question_id else ""
         async with self.db.reading() as tx:
             totals = await tx.fetchall(
-                f"SELECT r.nag_id, {week}, COUNT(*) {base} GROUP BY 1, 2", (survey_id,)
+                "SELECT nag, week, completed FROM survey_tally_totals"
+                " WHERE survey_id = ? AND completed > 0",
+                (survey_id,),
             )
+            out = {(nag or None, w): SurveyCounts(int(n), {}, {}, {}) for nag, w, n in totals}
             if not answers:
-                return {(nag, w): SurveyCounts(int(n), {}, {}) for nag, w, n in totals}
+                return out
             rows = await tx.fetchall(
-                f"SELECT r.nag_id, {week}, a.question_id, a.value, COUNT(*), SUM(a.rank = 0),"
-                " SUM(a.rank) FROM survey_responses r JOIN survey_answers a"
-                f" ON a.response_id = r.id WHERE r.survey_id = ? AND r.status = '{RS.COMPLETE}'"
-                f" AND a.value IS NOT NULL{only} GROUP BY 1, 2, 3, 4",
+                "SELECT nag, week, question_id, value, n, firsts, ranks FROM survey_tally"
+                f" WHERE survey_id = ? AND n > 0{only}",
                 (survey_id, question_id) if question_id else (survey_id,),
             )
-        out = {(nag, w): SurveyCounts(int(n), {}, {}, {}) for nag, w, n in totals}
         for nag, w, qid, value, n, firsts, ranks in rows:
-            c = out[(nag, w)]
+            c = out[(nag or None, w)]
             c.values.setdefault(qid, {})[value] = int(n)
             c.ranks.setdefault(qid, {})[value] = int(ranks or 0)
             c.answered[qid] = c.answered.get(qid, 0) + int(firsts or 0)

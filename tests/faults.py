@@ -265,14 +265,15 @@ async def outbox_counts(h: Harness, bid: int) -> dict[str, int]:
 
 
 async def report_counts(h: Harness, bid: int) -> dict[str, int]:
-    """The officer's /report, read back as numbers."""
+    """The officer's /report, read back as numbers (delivery figures come rounded to a
+    multiple of k, "≈40": bot/services/audiences.py)."""
     calls = await h.send(OFFICER_ID, f"/report {bid}")
     text = calls[-1].text
     out = {}
     for label, key in (("Sent", "sent"), ("Remaining", "remaining"), ("Failed", "failed")):
-        m = re.search(rf"{label}: (\d+)", text)
+        m = re.search(rf"{label}: ≈?([\d,]+)", text)
         assert m, f"/report has no '{label}' line"
-        out[key] = int(m.group(1))
+        out[key] = int(m.group(1).replace(",", ""))
     return out
 
 

@@ -18,7 +18,7 @@ RESIDENT = 424242
 
 def small_numbers(page: str, k: int = 5) -> list[str]:
     """Figures from 1 to k-1 shown as counts: in number cells, figures and chart labels."""
-    cells = re.findall(r'<td class="num">([^<]*)</td>', page)
+    cells = re.findall(r'<td class="num(?: part)?">([^<]*)</td>', page)
     cells += re.findall(r"<dd>([^<]*)</dd>", page)
     cells += re.findall(r'<text [^>]*class="value"[^>]*>([^<]*)</text>', page)
     return [c for c in cells if re.match(rf"^[1-{k - 1}](\D|$)", c)]

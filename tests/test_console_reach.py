@@ -14,6 +14,7 @@ from bot.content import Content
 from tests import consolekit as ck
 from tests.conftest import OFFICER_ID, close_harness
 from tests.test_console import small_numbers
+from tests.test_disclosure_walk import determined, problems_in_tables
 
 K = 5
 
@@ -82,24 +83,22 @@ async def test_reach_shows_k_and_more_and_hides_small_counts_and_what_derives_th
     assert small_numbers(page) == []
     assert "10000" not in page and "qr:olney" not in page
 
-    nags = cells(page, "Residents per NAG")
-    everyone = nags[-1]
-    assert everyone[:2] == ["All residents", "28"]
+    nags = cells(page, "Residents per NAG, by whether they take campaign messages")
     # Olney's 2 are too few: Fishermead (first in content order) is counted with them.
-    assert [r[:2] for r in nags[:-1]] == [
+    assert [r[:2] for r in nags] == [
         ["Coffee Hall, Netherfield, Beanhill &amp; Tinkers Bridge", "14"],
         ["Other NAGs and no NAG, together", "14"],
+        ["All residents", "28"],
     ]
-    # Every split shown leaves 0 or k and more not taking; the hidden ones, together, too.
-    hidden_yes = n(everyone[2]) or 0
-    hidden_no = (n(everyone[1]) or 0) - hidden_yes
-    for row in nags[:-1]:
-        total, yes = n(row[1]), n(row[2])
-        assert total is not None and fine(total)
-        if yes is not None:
-            assert fine(yes) and fine(total - yes), row
-            hidden_yes, hidden_no = hidden_yes - yes, hidden_no - (total - yes)
-    assert fine(hidden_yes) and fine(hidden_no)
+    # 2 said no, in Fishermead: hidden, and with it enough that no sum gives it away (the
+    # blocked 5 too, or said-no's total would follow from the grand total).
+    assert [r[2:6] for r in nags] == [
+        ["not shown", "0", "0", "not shown"],
+        ["not shown", "not shown", "0", "0"],
+        ["21", "not shown", "0", "not shown"],
+    ]
+    assert problems_in_tables(page) == []
+    assert "Too few residents in all" in page  # the stopped and blocked series: their totals
 
     sources = {r[0]: r[1] for r in cells(page, "Residents per sign-up source")}
     assert sources == {"qr:fishermead": "8", "Other sources, together": "20"}
@@ -108,31 +107,55 @@ async def test_reach_shows_k_and_more_and_hides_small_counts_and_what_derives_th
     joined = cells(page, "Joined: All residents, per period")
     figures = [n(r[1]) for r in joined]
     assert None not in figures and sum(figures) == 28 and all(fine(x) for x in figures)
-    blocked = cells(page, "Blocked the bot: All residents, per period")
-    assert [r[1] for r in blocked] == ["5"]
 
 
-def test_hidden_splits_never_give_away_a_small_count():
-    """Every table of 3 NAGs with 0..6 taking and not taking messages: what is shown, with the
-    totals, never pins down a group of 1 to k-1 (each shown split, and the hidden ones together)."""
-    from itertools import product
+async def test_series_show_only_what_the_table_shows(h):
+    """Stopped and blocked per NAG are the table's columns by month: a NAG's series shows only
+    where its cell does, everyone's only where the column's total does."""
+    at = 20_000
+    at = await seed(h, [("fishermead", "2026-10", 1, 1, None)] * 10, at)
+    at = await seed(h, [("fishermead", "2026-11", 0, 1, None)] * 6, at)  # said no
+    at = await seed(h, [("fishermead", "2026-11", 0, 0, None)] * 5, at)  # blocked
+    at = await seed(h, [("woughton", "2026-10", 1, 1, None)] * 8, at)
+    at = await seed(h, [("woughton", "2026-11", 0, 1, None)] * 7, at)  # said no
+    at = await seed(h, [("woughton", "2026-11", 0, 0, None)] * 2, at)  # blocked: too few
+    async with ck.client() as http:
+        await ck.sign_in(h, http, OFFICER_ID)
+        status, page = await ck.get(http, h, "/console/reach")
+        _, woughton = await ck.get(http, h, "/console/reach?nag=woughton")
+        _, fishermead = await ck.get(http, h, "/console/reach?nag=fishermead")
+    assert status == 200 and problems_in_tables(page) == []
+    nags = {
+        r[0]: r[1:6]
+        for r in cells(page, "Residents per NAG, by whether they take campaign messages")
+    }
+    assert nags["Fishermead, Oldbrook &amp; Springfield"][3:] == ["0", "not shown"]
+    assert nags["All residents"][4] == "7"
+    stopped = cells(page, "Stopped campaign messages: All residents, per period")
+    assert [r[1] for r in stopped] == ["13"]
+    # Woughton's 2 blocked are hidden in the table, so its blocked series is not shown.
+    assert "Blocked the bot: Coffee Hall" not in woughton and "Too few residents of" in woughton
+    assert small_numbers(woughton) == [] and small_numbers(fishermead) == []
+    assert "Blocked the bot: Fishermead" not in fishermead  # hidden as the pair of Woughton's
 
-    from bot.services.reach import hide_rows, protect_column
 
-    values = range(7)
-    for yes in product(values, repeat=3):
-        for no in product(values, repeat=3):
-            hidden = hide_rows(yes, no, K)
-            if hidden is None:
-                continue
-            assert hidden == set() or len(hidden) >= 2
-            for i in range(3):
-                if i not in hidden:
-                    assert fine(yes[i]) and fine(no[i])
-            assert fine(sum(yes[i] for i in hidden)) and fine(sum(no[i] for i in hidden))
-    for parts in product(values, repeat=3):
-        shown = protect_column(parts, K)
-        if shown is None:
-            continue
-        rest = [v for v, s in zip(parts, shown, strict=True) if s is None]
-        assert all(fine(s) for s in shown if s is not None) and fine(sum(rest))
+def test_protected_tables_never_give_away_a_figure():
+    """Random tables of 1 to 4 rows (each 0 or k and more) by 4 columns of 0 to 12: what
+    protect_table shows has no count from 1 to k-1, and no hidden figure follows from the sums
+    (the walk's own check, by numpy's rank)."""
+    import random
+
+    from bot.domain.disclosure_table import protect_table
+
+    rng = random.Random(22)
+    for _ in range(400):
+        table = [[rng.choice((0, 0, 1, 2, 3, 4, 5, 6, 9, 12)) for _ in range(4)]
+                 for _ in range(rng.randint(1, 4))]  # fmt: skip
+        for row in table:
+            if 0 < sum(row) < K:
+                row[0] += K
+        v = protect_table(table, K)
+        rows = [[t, *c] for t, c in zip(v.rows, v.cells, strict=True)]
+        rows.append([v.total, *v.columns])
+        assert all(fine(x) for r in rows for x in r if x is not None), table
+        assert determined(rows) == [], (table, v)

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from bot import callback_data as cd
@@ -54,6 +55,7 @@ class Shown:
     where: str
     text: str
     csv: bool = False
+    html: str = ""  # a console page as served, for its tables
 
 
 View = Callable[[Harness, dict[str, int]], Awaitable[list[Shown]]]
@@ -149,13 +151,19 @@ def _with_labels(where: str, calls: list) -> list[Shown]:  # noqa: ANN001 - Call
 
 
 async def scheduled_views(h: Harness, seeded: dict[str, int]) -> list[Shown]:
-    """/scheduled with a small audience: a broadcast to a NAG of 3 residents, one to everyone,
-    one going out (2 of everyone have it); each card from its Manage button, and the
+    """/scheduled with a small audience: a broadcast to a NAG of 3 residents, one to every
+    other NAG (everyone less those 3), one to everyone, one going out (2 of everyone have it);
+    each card from its Manage button, and the
     confirmations its Send now and Cancel buttons bring."""
     await add_residents(h, range(8000, 8003), nag="woughton")
     later = h.clock.now() + timedelta(days=2)
     await officer_broadcast(
         h, "Three in Woughton", audience=Audience(AudienceKind.NAGS, ("woughton",)), send_at=later
+    )
+    # Everyone but Woughton's 3: the n + 1 residents of the NAG `seed` put them in.
+    others = tuple(n.id for n in h.services.content.nags if n.id != "woughton")
+    await officer_broadcast(
+        h, "All but Woughton", audience=Audience(AudienceKind.NAGS, others), send_at=later
     )
     await officer_broadcast(h, "Everyone later", send_at=later)
     going = await officer_broadcast(h, "Going out", send_at=later)
@@ -166,6 +174,11 @@ async def scheduled_views(h: Harness, seeded: dict[str, int]) -> list[Shown]:
         await store.mark_sent(going, chat, 1, h.clock.now())
     calls = await h.send(OFFICER_ID, "/scheduled")
     out = _with_labels("/scheduled", calls)
+    more = cd.ScheduledList(False, 1).pack()
+    if more in [data for _, data in h.buttons(calls)]:
+        second = await h.press(OFFICER_ID, more)
+        out += _with_labels("/scheduled page 2", second)
+        calls = [*calls, *second]
     for _, data in h.buttons(calls):
         if not (data and data.startswith(f"{cd.Manage.prefix}:")):
             continue
@@ -227,7 +240,7 @@ async def console_pages(h: Harness, seeded: dict[str, int]) -> list[Shown]:
         for path in CONSOLE_PAGES:
             status, html = await ck.get(http, h, "/console" + path.format(**seeded))
             assert status == 200, f"{path}: {status}"
-            out.append(Shown(f"console {path}", page_text(html)))
+            out.append(Shown(f"console {path}", page_text(html), html=html))
         for survey in (CS, PRIORITIES):
             status, data = await ck.get(http, h, f"/console/surveys/{survey}/tables.csv")
             if status == 200:
@@ -260,6 +273,7 @@ NOT_COUNTS = [
     r"\d+(?:\.\d+)?%",
     r"from 1 to under \d+",
     r"from 1 to \d+ show",
+    r"Page \d+ of \d+",
     r"(?:^|(?<=; )|(?<=: ))\d+\. ",  # list numbers: "3. Title", "1. Anti-social behaviour"
 ]
 CELL = re.compile(r"^(\s+)[^:]+: (\d+) \(")  # "  Label: 12 (20%)": the label is not a count
@@ -344,8 +358,114 @@ def across_views(everything: list[Shown]) -> list[str]:
     ]
 
 
+# ---------------------------------------------------------------- tables that add up
+
+Figure = int | None  # None: not shown
+
+
+def _figure(cell: str) -> Figure:
+    text = cell.strip().replace(",", "")
+    return int(text) if text.isdigit() else None
+
+
+def sums_tables(html: str) -> list[tuple[str, list[list[Figure]]]]:
+    """Each table of class "sums" as (caption, rows): each row is its total, then its parts
+    (the "part" columns); the last row is the columns' totals."""
+    out = []
+    for body in re.findall(r'<table class="sums">(.*?)</table>', html, flags=re.DOTALL):
+        caption = re.search(r"<caption>(.*?)</caption>", body).group(1)
+        head = re.findall(r"<th scope=\"col\"(?: class=\"([^\"]*)\")?>", body)
+        total_col = next(i for i, c in enumerate(head) if c == "num")
+        parts = [i for i, c in enumerate(head) if "part" in c.split()]
+        rows = []
+        for tr in re.findall(r"<tr>(.*?)</tr>", body.split("<tbody>", 1)[1]):
+            cells = re.findall(r"<t[hd][^>]*>([^<]*)</t[hd]>", tr)
+            rows.append([_figure(cells[total_col]), *(_figure(cells[i]) for i in parts)])
+        out.append((caption, rows))
+    return out
+
+
+def determined(rows: list[list[Figure]]) -> list[str]:
+    """Hidden figures of a table that the figures shown pin down: every row's parts add up to
+    its total, every column's to the last row's figure, the last row's parts to the grand total
+    and the rows' totals to it too. A figure is pinned when its unit vector is a combination of
+    those equations restricted to the hidden figures (numpy's rank, independent of the bot's
+    own elimination). Also: a row or column with its total shown whose hidden parts add up to
+    1 to k-1."""
+    data, last = rows[:-1], rows[-1]
+    width = len(last)
+    hidden = [(i, j) for i, row in enumerate(rows) for j, v in enumerate(row) if v is None]
+    if not hidden:
+        return []
+    lines = [[(i, j) for j in range(1, width)] + [(i, 0)] for i in range(len(rows))]
+    lines += [[(i, j) for i in range(len(data))] + [(len(data), j)] for j in range(width)]
+    matrix = []
+    for line in lines:  # the last one of each line is its total, with the sign -1
+        matrix.append([(-1 if p == line[-1] else 1) if p in line else 0 for p in hidden])
+    a = np.array(matrix, dtype=float)
+    rank = np.linalg.matrix_rank(a)
+    found = []
+    for x, (i, j) in enumerate(hidden):
+        unit = np.zeros(len(hidden))
+        unit[x] = 1
+        if np.linalg.matrix_rank(np.vstack([a, unit])) == rank:
+            found.append(f"row {i}, column {j} follows from the sums")
+    for line in lines:
+        *inside, (ti, tj) = line
+        total = rows[ti][tj]
+        if total is not None and any(rows[i][j] is None for i, j in inside):
+            rest = total - sum(rows[i][j] or 0 for i, j in inside)
+            if small(rest):
+                found.append(f"{line[-1]}: its hidden parts add up to {rest}")
+    return found
+
+
+def problems_in_tables(html: str) -> list[str]:
+    return [f"table {c!r}: {p}" for c, rows in sums_tables(html) for p in determined(rows)]
+
+
+# ---------------------------------------------------------------- audiences side by side
+
+AUDIENCE_LINE = re.compile(r"👥 (≈?[\d,]+) residents: (.+)$")  # a card or a confirmation
+LIST_LINE = re.compile(r"· ([^·]+) · 👥 (≈?[\d,]+)")  # a /scheduled line
+WOULD_HAVE = re.compile(r"\((≈?[\d,]+) residents would have")  # a cancel confirmation
+
+
+def audience_figures(everything: list[Shown]) -> list[tuple[str, int]]:
+    """Every exact audience figure shown anywhere, with its audience's words ("everyone ..."
+    or the NAGs'): a rounded one ("≈") is left out, it can't be subtracted exactly."""
+    found: list[tuple[str, str]] = []
+    for shown in everything:
+        lines = shown.text.split("\n")
+        for i, line in enumerate(lines):
+            if m := AUDIENCE_LINE.search(line):
+                found.append((m.group(2), m.group(1)))
+            if m := LIST_LINE.search(line):
+                found.append((m.group(1), m.group(2)))
+            if (m := WOULD_HAVE.search(line)) and i > 0 and "👥" in lines[i - 1]:
+                found.append((lines[i - 1].split("👥", 1)[1].strip(), m.group(1)))
+    return [(who, int(n.replace(",", ""))) for who, n in found if not n.startswith("≈")]
+
+
+def across_audiences(everything: list[Shown]) -> list[str]:
+    """Everyone's figure less a NAG audience's (the residents outside it), and two figures of
+    everyone: none from 1 to k-1."""
+    figures = audience_figures(everything)
+    everyone = {n for who, n in figures if who.startswith("everyone")}
+    nags = {(who, n) for who, n in figures if "reminder" not in who and "survey" not in who}
+    found = [f"everyone {a} vs {b}" for a in everyone for b in everyone if small(a - b)]
+    found += [
+        f"everyone {a} - {who} {n}"
+        for a in everyone
+        for who, n in nags
+        if not who.startswith("everyone") and small(a - n)
+    ]
+    return found
+
+
 def problems(shown: Shown) -> list[str]:
     found = problems_in_csv(shown.text) if shown.csv else problems_in_text(shown.text)
+    found += problems_in_tables(shown.html)
     return [f"{shown.where}: {p}" for p in found]
 
 
@@ -365,6 +485,8 @@ async def test_no_view_shows_or_gives_away_a_count_from_1_to_k_minus_1(
     await close_harness(h)
     assert len(everything) >= 20, "every view was walked"
     found = [p for shown in everything for p in problems(shown)] + across_views(everything)
+    found += across_audiences(everything)
+    assert n < K or audience_figures(everything), "audience figures were read"
     assert not found, "\n".join(found)
 
 
@@ -379,8 +501,36 @@ def test_the_reader_finds_small_counts_and_differences():
     assert problems_in_text("<b>#7</b> sending · Hi · everyone · 6 of 9 sent")
     assert problems_in_text("📤 Going out now: 6 sent, 3 to go.")
     assert problems_in_text("Nobody will receive it (4 residents would have, 1 December).")
+    side_by_side = [
+        Shown("/scheduled", "#1 · everyone · 👥 10\n#2 · 27 NAGs · 👥 7 · by Sam"),
+        Shown("card", "👥 ≈10 residents: everyone subscribed to campaign messages"),
+    ]
+    assert across_audiences(side_by_side) == ["everyone 10 - 27 NAGs 7"]
     listed = Shown("/results", "• <b>S</b> (<code>cs</code>): open. Started: 14; completed: 12")
     view = Shown("/results cs", "📊 <b>S</b>\n12 completed responses.")
     assert across_views([listed, view]) == ["cs: started 14 - completed 12"]
     table = '"note"\nquestion,question_id,option,count,percent,hidden\nQ,q,(answered),6,,\nQ,q,A,2,33,\n'
     assert len(problems_in_csv(table)) == 2
+
+
+def test_the_table_reader_finds_figures_the_sums_give_away():
+    """A table whose one hidden cell in a row follows from the row's total, and one whose
+    hidden cells sit on a cycle (each row and column hides two): the first is found."""
+    head = (
+        '<table class="sums"><caption>T</caption><thead><tr><th scope="col">NAG</th>'
+        '<th scope="col" class="num">Residents</th><th scope="col" class="num part">A</th>'
+        '<th scope="col" class="num part">B</th></tr></thead><tbody>'
+    )
+
+    def page(*rows: tuple[str, ...]) -> str:
+        body = "".join(
+            '<tr><th scope="row">x</th>' + "".join(f'<td class="num">{v}</td>' for v in r) + "</tr>"
+            for r in rows
+        )
+        return head + body + "</tbody></table>"
+
+    leaky = page(("12", "not shown", "10"), ("10", "10", "0"), ("22", "12", "10"))
+    assert problems_in_tables(leaky)
+    safe = page(("12", "not shown", "not shown"), ("10", "not shown", "not shown"),
+                ("22", "12", "10"))  # fmt: skip
+    assert problems_in_tables(safe) == []

@@ -1,13 +1,20 @@
 """How the console writes a count: every count it shows passes through `count_text`, which
 asks the disclosure rules (bot/domain/disclosure.py) whether it may be shown. A 0 is a count;
-1 to k-1 is "fewer than k"; k and more are shown."""
+1 to k-1 is "fewer than k"; k and more are shown. Broadcasts' audiences and delivery figures
+come from bot/services/audiences.py (`audience_text`, `reach_text`, `rounded_text`)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from bot.context import Services
 from bot.domain import disclosure as dc
+from bot.services import audiences as au
+from bot.services.officers import reach as reach_of
+from storage.broadcasts import Broadcast
+from storage.model import Audience
 
 
 def shown(count: int, k: int) -> int | None:
@@ -28,3 +35,38 @@ def when_text(at: datetime, tz: ZoneInfo) -> str:
 
 def day_text(at: datetime, tz: ZoneInfo) -> str:
     return at.astimezone(tz).strftime("%-d %b %Y")
+
+
+async def audience_figures(s: Services, broadcasts: Sequence[Broadcast]) -> au.AudienceFigures:
+    """The audience figures of one page holding these broadcasts (worked out once)."""
+    k = s.config.settings.survey.min_count
+    surveys = {b.audience.survey for b in broadcasts}
+    return await au.audience_figures(s.db, [n.id for n in s.content.nags], k, surveys)
+
+
+async def audience_text(s: Services, b: Broadcast | None, audience: Audience | None = None) -> str:
+    """How many a broadcast (or, without one, a draft's `audience`) reaches, as shown."""
+    k = s.config.settings.survey.min_count
+    if b is not None:
+        fig = await audience_figures(s, [b])
+        r = await reach_of(s.broadcasts, b)
+        return reach_text(fig.reach(b, r.total, r.sent, r.remaining), k)
+    assert audience is not None
+    fig = await au.audience_figures(s.db, [n.id for n in s.content.nags], k, [audience.survey])
+    raw = await s.broadcasts.count_audience(audience)
+    return reach_text(au.ReachShown(fig.audience(audience), small=dc.small(raw, k)), k)
+
+
+def reach_text(shown: au.ReachShown, k: int) -> str:
+    """A broadcast's reach (bot/services/audiences.py): a written-out one's figures are rounded
+    to a multiple of k, and say so ("about 40")."""
+    if shown.total is not None:
+        return f"about {shown.total:,}" if shown.rounded and shown.total else f"{shown.total:,}"
+    return f"fewer than {k}" if shown.small else "not shown"
+
+
+def rounded_text(value: int | None, k: int) -> str:
+    """One of a written-out broadcast's figures, rounded by bot/services/audiences.py."""
+    if value is None:
+        return "not shown"
+    return f"about {value:,}" if value else "0"

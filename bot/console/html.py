@@ -66,23 +66,29 @@ def link(href: str, text: object, **attributes: object) -> Html:
 class Column:
     title: str
     numeric: bool = False
+    part: bool = False  # in a "sums" table: one of the figures that add up to the row's total
+
+    @property
+    def class_(self) -> str | None:
+        return " ".join(x for x, on in (("num", self.numeric), ("part", self.part)) if on) or None
 
 
-def table(caption: str, columns: Sequence[Column], rows: Iterable[Sequence[object]]) -> Html:
+def table(
+    caption: str,
+    columns: Sequence[Column],
+    rows: Iterable[Sequence[object]],
+    class_: str | None = None,
+) -> Html:
     """A data table with a caption and column headers (scope="col"; the first cell of each row
-    is its header, scope="row"), wrapped so it scrolls sideways on a phone."""
-    head = join(
-        tag("th", c.title, scope="col", class_="num" if c.numeric else None) for c in columns
-    )
+    is its header, scope="row"), wrapped so it scrolls sideways on a phone. Class "sums": each
+    row's "part" figures add up to its first figure, and the last row is the columns' totals."""
+    head = join(tag("th", c.title, scope="col", class_=c.class_) for c in columns)
     body = []
     for row in rows:
         cells = [tag("th", row[0], scope="row")]
-        cells += [
-            tag("td", v, class_="num" if c.numeric else None)
-            for c, v in zip(columns[1:], row[1:], strict=True)
-        ]
+        cells += [tag("td", v, class_=c.class_) for c, v in zip(columns[1:], row[1:], strict=True)]
         body.append(tag("tr", join(cells)))
-    return table_region(caption, head, join(body))
+    return table_region(caption, head, join(body), class_)
 
 
 def table_region(caption: str, head: Html, body: Html, class_: str | None = None) -> Html:

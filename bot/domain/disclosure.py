@@ -91,6 +91,12 @@ def _safe(smalls: Sequence[int], total: int, k: int, *, big: bool) -> bool:
     return hi > lo and total >= k
 
 
+def safe_parts(smalls: Sequence[int], total: int, k: int) -> bool:
+    """Whether hidden figures adding up to `total`, of them `smalls` from 1 to k-1 and the rest
+    k or more, keep each small one from being worked out (`_safe`, with a big one)."""
+    return _safe(smalls, total, k, big=len(smalls) == 0 or total - sum(smalls) >= k)
+
+
 def hide_among(
     counts: Sequence[int], k: int, also: Collection[int] = frozenset()
 ) -> tuple[frozenset[int], bool]:

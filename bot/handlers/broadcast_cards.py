@@ -21,6 +21,7 @@ from bot.context import Services
 from bot.domain import disclosure as dc
 from bot.render.keyboards import button
 from bot.render.text import describe_audience, e, officer_name, snippet, when_short, when_words
+from bot.services import audiences as au
 from bot.services import officers as ro
 from bot.services.officers import Reach
 from storage.broadcasts import AuditRow, Broadcast
@@ -66,8 +67,29 @@ def from_epoch(seconds: int) -> datetime:
     return datetime.fromtimestamp(seconds, UTC)
 
 
-async def reach(s: Services, b: Broadcast) -> Reach:
-    return await ro.reach(s.broadcasts, b)
+@dataclass(frozen=True)
+class ShownReach(Reach):
+    """A broadcast's reach with its figures as officers may see them (bot/services/audiences.py):
+    an audience not yet written out as the audience rules allow; a written-out one's figures
+    protected as parts and rounded to a multiple of k."""
+
+    shown: au.ReachShown = au.ReachShown(None)
+
+
+async def audience_figures(s: Services, broadcasts: Sequence[Broadcast]) -> au.AudienceFigures:
+    """The audience figures of one view holding these broadcasts (worked out once)."""
+    k = s.config.settings.survey.min_count
+    surveys = {b.audience.survey for b in broadcasts}
+    return await au.audience_figures(s.db, [n.id for n in s.content.nags], k, surveys)
+
+
+def shown_reach(fig: au.AudienceFigures, b: Broadcast, r: Reach) -> ShownReach:
+    return ShownReach(r.total, r.sent, r.remaining, fig.reach(b, r.total, r.sent, r.remaining))
+
+
+async def reach(s: Services, b: Broadcast) -> ShownReach:
+    fig = await audience_figures(s, [b])
+    return shown_reach(fig, b, await ro.reach(s.broadcasts, b))
 
 
 def short_audience(t: Texts, s: Services, audience: Audience) -> str:
@@ -137,6 +159,8 @@ class ReachWords:
 
 def reach_words(t: Texts, s: Services, b: Broadcast, r: Reach) -> ReachWords:
     k = s.config.settings.survey.min_count
+    if isinstance(r, ShownReach):
+        return _shown_words(t, b, r, k)
 
     def words(shown: int | None, raw: int) -> str:
         if shown is not None:
@@ -152,6 +176,21 @@ def reach_words(t: Texts, s: Services, b: Broadcast, r: Reach) -> ReachWords:
     if sent is None or remaining is None:
         return ReachWords(total)
     return ReachWords(total, f"{sent:,}", f"{remaining:,}")
+
+
+def _shown_words(t: Texts, b: Broadcast, r: ShownReach, k: int) -> ReachWords:
+    x = r.shown
+
+    def words(shown: int | None) -> str:
+        if shown is not None:
+            # A written-out broadcast's figures are rounded: said so, with "≈".
+            return f"≈{shown:,}" if x.rounded and shown else f"{shown:,}"
+        return t.get("broadcast.count_small", k=k) if x.small else t.get("broadcast.count_withheld")
+
+    total = words(x.total)
+    if b.status != BroadcastStatus.SENDING or x.sent is None or x.remaining is None:
+        return ReachWords(total)
+    return ReachWords(total, words(x.sent), words(x.remaining))
 
 
 def list_line(t: Texts, s: Services, b: Broadcast, r: Reach, current: datetime) -> str:
@@ -200,7 +239,8 @@ async def list_view(s: Services, t: Texts, later: bool, page: int) -> tuple[str,
     page, pages = listed.page, listed.pages
     head: TextKey = "broadcast.later_head" if later else "broadcast.scheduled_head"
     lines = [t.get(head, count=listed.count)]
-    lines += [list_line(t, s, b, r, current) for b, r in listed.shown]
+    fig = await audience_figures(s, [b for b, _ in listed.shown])
+    lines += [list_line(t, s, b, shown_reach(fig, b, r), current) for b, r in listed.shown]
     if not later and listed.idle:
         lines.append(t.get("broadcast.idle_reminders", count=listed.idle))
     if pages > 1:

@@ -101,6 +101,10 @@ async def report_command(update: Update, context: BotContext) -> None:
     def n(count: int | None) -> str:
         return str(count) if count is not None else hidden
 
+    def about(count: int | None) -> str:
+        # Delivery figures are rounded to a multiple of k (bot/services/audiences.py).
+        return f"≈{count:,}" if count else n(count)
+
     await reply(
         update,
         t.get(
@@ -110,13 +114,13 @@ async def report_command(update: Update, context: BotContext) -> None:
             status=t.get(STATUS_WORDS[b.status]),
             when=e(when_words(t, b.send_at, tz, current)),
             audience=describe_audience(t, b.audience, nag_names(s)),
-            sent=n(r.sent),
-            remaining=n(r.remaining),
-            blocked=n(r.blocked),
-            not_found=n(r.not_found),
-            failed=n(r.failed),
-            skipped=n(r.skipped),
-            unsent=n(r.unsent),
+            sent=about(r.sent),
+            remaining=about(r.remaining),
+            blocked=about(r.blocked),
+            not_found=about(r.not_found),
+            failed=about(r.failed),
+            skipped=about(r.skipped),
+            unsent=about(r.unsent),
             useful=n(r.useful),
             not_useful=n(r.not_useful),
             trail=audit_trail(s, t, r.audit, current),

@@ -310,5 +310,9 @@ FEATURE = Feature(
     handlers=_handlers,
     jobs=_jobs,
     on_start=_on_start,
-    tables_without_personal_data={"survey_results_sent": "which surveys' results went out"},
+    tables_without_personal_data={
+        "survey_results_sent": "which surveys' results went out",
+        "survey_tally": "counts of complete responses' answers per NAG and week, kept by triggers",
+        "survey_tally_totals": "counts of complete responses per NAG and week, kept by triggers",
+    },
 )

@@ -13,11 +13,11 @@ from telegram import Update
 
 from bot import callback_data as cd
 from bot.context import BotContext
-from bot.domain import disclosure as dc
 from bot.handlers.common import reply, texts
 from bot.handlers.wizard_draft import Draft, show
 from bot.handlers.wizard_time import ask_time
 from bot.render.wizard import nag_picker
+from bot.services import audiences as au
 from storage.model import Audience, AudienceKind
 
 MAX_SEARCH = 40  # characters of a typed search kept (a name is at most 64)
@@ -26,19 +26,15 @@ MAX_SEARCH = 40  # characters of a typed search kept (a name is at most 64)
 async def nag_counts(context: BotContext) -> dict[str, str]:
     """Each NAG's subscribers as officers may see them: 0, k or more, or "<k". The NAGs are
     parts of everyone a broadcast to all would reach (with those in no NAG as one more part),
-    so a hidden count can't be worked out from the "All" figure (disclosure.protect_parts)."""
+    protected together with every other audience figure and the console's Reach page
+    (bot/services/audiences.py), so a hidden count can't be worked out from any of them."""
     s = context.services
     k = s.config.settings.survey.min_count
-    raw = await s.broadcasts.count_by_nag()
-    everyone = await s.broadcasts.count_audience(Audience(AudienceKind.ALL))
-    nags = s.content.nags
-    parts = [raw.get(n.id, 0) for n in nags]
-    protected = dc.protect_parts(everyone, [*parts, max(0, everyone - sum(parts))], k)
-    t = texts(context)
-    small = t.get("broadcast.nag_count_small", k=k)
+    figures = await au.audience_figures(s.db, [n.id for n in s.content.nags], k)
+    small = texts(context).get("broadcast.nag_count_small", k=k)
     return {
-        n.id: small if shown is None else f"{shown:,}"
-        for n, shown in zip(nags, protected.parts, strict=False)
+        n.id: small if (shown := figures.nag_part(n.id)) is None else f"{shown:,}"
+        for n in s.content.nags
     }
 
 

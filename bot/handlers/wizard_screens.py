@@ -16,12 +16,14 @@ from bot.content import Texts
 from bot.content.keys import TextKey
 from bot.context import BotContext
 from bot.delivery import photo_source
+from bot.domain import disclosure as dc
 from bot.domain.broadcasts import pickable_campaigns, sends_image, written_for
 from bot.handlers.common import chat_id, now, reply, texts
 from bot.handlers.wizard_draft import Draft, show
 from bot.render.keyboards import button, rating_keyboard
 from bot.render.text import day_long, day_short, describe_audience, e, when_words
 from bot.render.wizard import back_cancel, duration_words, message_snippet, protected_count
+from bot.services import audiences as au
 from bot.services.languages import campaign_translations, language_counts
 from bot.telegram.limits import MAX_CAPTION
 from bot.telegram.pacing import estimate
@@ -225,9 +227,16 @@ async def preview_summary(context: BotContext, draft: Draft) -> str:
             )
         )
     k = s.config.settings.survey.min_count
+    # As every audience figure (bot/services/audiences.py): the NAGs' protected parts.
+    fig = await au.audience_figures(
+        s.db, [n.id for n in s.content.nags], k, [draft.audience.survey]
+    )
+    shown = fig.audience(draft.audience)
     return t.get(
         "broadcast.preview_summary",
-        count=protected_count(t, count, k, "broadcast.count_small"),
+        count=protected_count(t, count, k, "broadcast.count_small")
+        if shown is not None or dc.small(count, k)
+        else t.get("broadcast.count_withheld"),
         duration=duration_words(t, pace.seconds),
         audience=describe_audience(t, draft.audience, names),
         when=e(at),

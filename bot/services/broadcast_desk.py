@@ -4,7 +4,8 @@ officer's change of a scheduled broadcast's text. Creating, cancelling, sending 
 go through the broadcast service (bot/services/broadcasts.py), as in chat.
 
 Every count here is protected as the survey results are (bot/services/reach.py's
-protect_column: a report's figures add up to its total, so hiding one hides another).
+protect_column: a report's figures add up to its total, so hiding one hides another); the
+figures of broadcasts written out are also rounded to a multiple of k (bot/services/audiences.py).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain import disclosure as dc
 from bot.domain.broadcasts import fingerprint, local_at
+from bot.services import audiences as au
 from bot.services.reach import protect_column
 from storage.broadcast_calendar import BroadcastCalendar, CampaignMonth
 from storage.broadcasts import Broadcast
@@ -47,12 +49,14 @@ def protected(figures: list[int], k: int) -> tuple[int | None, list[int | None]]
 
 
 def report(counts: dict[str, int], k: int) -> Report:
+    """A written-out broadcast's figures: protected as parts, then rounded to a multiple of k
+    (bot/services/audiences.py `delivery`), so no two broadcasts' figures difference exactly."""
     sent = counts.get(OutboxStatus.SENT, 0)
     blocked = counts.get(OutboxStatus.BLOCKED, 0)
     failed = sum(counts.get(s, 0) for s in NOT_DELIVERED)
     waiting = sum(counts.get(s, 0) for s in STILL_TO_GO)
-    total, cells = protected([sent, blocked, failed, waiting], k)
-    return Report(total, *cells)
+    d = au.delivery([sent, blocked, failed, waiting], k)
+    return Report(d.total, *d.parts)
 
 
 @dataclass(frozen=True)
@@ -99,7 +103,7 @@ class Rated:
 
 
 def _rated(m: CampaignMonth, k: int) -> Rated:
-    sent = dc.shown(m.sent, k)
+    sent = au.delivery([m.sent], k).total  # messages delivered: rounded as any delivery figure
     _, (useful, not_useful) = protected([m.useful, m.not_useful], k)
     return Rated(m.campaign, m.month, sent, useful, not_useful)
 

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.domain import disclosure as dc
+from bot.services import audiences as au
 from storage.broadcasts import AuditRow, Broadcast, BroadcastStore
 from storage.model import BroadcastKind
 
@@ -147,7 +148,8 @@ async def report(store: BroadcastStore, broadcast_id: int, min_count: int) -> Re
         counts.get("skipped", 0),
         counts.get("cancelled", 0) + counts.get("expired", 0),
     )
-    p = dc.protect_parts(sum(raw), raw, min_count).parts
+    # Delivery figures: protected as parts and rounded to a multiple of k (audiences.delivery).
+    p = au.delivery(raw, min_count).parts
     unrated = max(0, sent - useful - not_useful)
     rated = dc.protect_parts(sent, (useful, not_useful, unrated), min_count).parts
     return Report(

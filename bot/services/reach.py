@@ -11,8 +11,15 @@ count from 1 to k-1 can be read or worked out from a total, a difference or anot
 - Sources: as NAGs: a source shows with k or more, the rest together.
 - Parts of a shown total (a delivery report's sent, blocked, not delivered): a hidden part hides
   at least one more, one of them k or more, else all of them (the survey results' rule 2 within
-  a question). Taking campaign messages per NAG: a NAG whose takers or non-takers are 1 to k-1
-  shows neither, and more NAGs are hidden until what the totals give away is 0 or k or more.
+  a question).
+- Residents per NAG by where they stand (taking campaign messages, said no, not answered,
+  blocked): one table protected as a whole (bot/domain/disclosure_table.py): no hidden cell or
+  column total follows from the rows' and columns' sums; its "taking" column is protected
+  together with the broadcasts' audience figures (bot/services/audiences.py). The "stopped"
+  and "blocked" series are that table's columns split by month, so they show a NAG only where
+  its cell is shown (and the everyone series only where the column total is): no series, total
+  or difference between them gives a count the table hides (joined minus stopped minus blocked
+  is a sum of cells).
 """
 
 from __future__ import annotations
@@ -21,9 +28,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.domain import disclosure as dc
+from bot.domain.disclosure_table import TableView
+from bot.services import audiences as au
 from storage.db import Database
 from storage.reach import SERIES, ReachStore
 
+# The columns of the residents-per-NAG table, and the series that split one by month.
+STATUSES = au.STATUSES
+SERIES_OF_STATUS = {"stopped": "said_no", "blocked": "blocked"}
 OTHER = dc.OTHER  # the NAGs (or sources) not shown, and residents without one, together
 NO_LINK = "-"  # the key of residents who came without a link, among the sources
 
@@ -37,28 +49,41 @@ class Series:
     periods: tuple[tuple[str, str], ...]  # (first month, last month) of each period
     nags: tuple[str, ...]
     counts: dict[str | None, tuple[int, ...]]
+    withheld: bool = False  # too few in all for the series to be shown at all
 
     def of(self, nag: str | None) -> tuple[int, ...] | None:
         return self.counts.get(nag)
 
 
 @dataclass(frozen=True)
-class ConsentRow:
-    nag: str | None  # a NAG id, OTHER, or None for everyone
-    residents: int
-    consenting: int | None  # None: not shown
+class NagTable:
+    """Residents per NAG (rows: shown NAGs, then OTHER) by status (STATUSES), as shown."""
+
+    labels: tuple[str, ...]
+    view: TableView
+
+    def cell(self, label: str, status: str) -> int | None:
+        return self.view.cells[self.labels.index(label)][STATUSES.index(status)]
 
 
 @dataclass(frozen=True)
 class Reach:
     series: tuple[Series, ...]
-    consent: tuple[ConsentRow, ...]
+    nags: NagTable
     sources: tuple[tuple[str, int], ...]  # (source or NO_LINK or OTHER, residents), shown ones
 
 
 def _series(
-    name: str, blocks: Sequence[tuple[str | None, str, int]], order: Sequence[str], k: int
+    name: str,
+    blocks: Sequence[tuple[str | None, str, int]],
+    order: Sequence[str],
+    k: int,
+    *,
+    withheld: bool = False,
 ) -> Series:
+    """One series split into periods; a NAG only if it is in `order` (and has k or more)."""
+    if withheld:
+        return Series(name, (), (), {}, withheld=True)
     tallies: dict[tuple[str | None, str], dc.Tally] = {}
     for nag, month, n in blocks:
         t = tallies.setdefault((nag, month), dc.Tally())
@@ -91,54 +116,10 @@ def protect_column(values: Sequence[int], k: int) -> list[int | None] | None:
     return list(parts.parts)
 
 
-def _fine(n: int, k: int) -> bool:
-    return n == 0 or n >= k
-
-
-def hide_rows(yes: Sequence[int], no: Sequence[int], k: int) -> set[int] | None:
-    """Rows whose split (yes, no) is not shown, when every row's total and the overall split are
-    shown: a row with either part 1 to k-1, and then more rows (the next in order, never by
-    size) until the hidden rows' parts, which the totals give away, are each 0 or k or more.
-    None: that cannot be done, so no split is shown at all."""
-    n = len(yes)
-    if not (_fine(sum(yes), k) and _fine(sum(no), k)):
-        return None
-    hidden = {i for i in range(n) if not (_fine(yes[i], k) and _fine(no[i], k))}
-
-    def safe() -> bool:
-        return _fine(sum(yes[i] for i in hidden), k) and _fine(sum(no[i] for i in hidden), k)
-
-    i = min(hidden, default=0)
-    while hidden and (len(hidden) < 2 or not safe()) and len(hidden) < n:
-        i = (i + 1) % n
-        hidden.add(i)
-    return hidden if not hidden or safe() and len(hidden) >= 2 else None
-
-
-async def _consent(store: ReachStore, order: Sequence[str], k: int) -> tuple[ConsentRow, ...]:
-    raw = await store.consent()
-    totals: dict[str | None, int] = {r.nag: r.residents for r in raw}
-    shown = dc.shown_nags(totals, order, k)
-    labels = [
-        lab
-        for lab in [*shown, OTHER]
-        if lab != OTHER or sum(totals.values()) > sum(totals.get(x, 0) for x in shown)
-    ]
-    residents = {lab: 0 for lab in labels}
-    consenting = {lab: 0 for lab in labels}
-    for r in raw:
-        lab = r.nag if r.nag in shown else OTHER
-        residents[lab] += r.residents
-        consenting[lab] += r.consenting
-    yes = [consenting[lab] for lab in labels]
-    no = [residents[lab] - consenting[lab] for lab in labels]
-    hidden = hide_rows(yes, no, k)
-    rows = [
-        ConsentRow(lab, residents[lab], None if hidden is None or i in hidden else yes[i])
-        for i, lab in enumerate(labels)
-    ]
-    rows.append(ConsentRow(None, sum(residents.values()), None if hidden is None else sum(yes)))
-    return tuple(rows)
+async def _nag_table(store: ReachStore, order: Sequence[str], k: int) -> NagTable:
+    labels, cells, raw = await au.consent_table(store, order, k)
+    _, view = au.protect_consent(raw, labels, cells, STATUSES.index("taking"), k)
+    return NagTable(tuple(labels), view)
 
 
 async def _sources(store: ReachStore, k: int) -> tuple[tuple[str, int], ...]:
@@ -158,8 +139,16 @@ async def reach(db: Database, nag_order: Sequence[str], k: int) -> Reach:
     """Every figure of the Reach page, protected (nothing here is 1 to k-1 or derives one,
     except the raw pieces inside, which callers show only through these rules)."""
     store = ReachStore(db)
+    nags = await _nag_table(store, nag_order, k)
     series = []
     for name in SERIES:
         blocks = [(b.nag, b.month, b.count) for b in await store.blocks(name)]
-        series.append(_series(name, blocks, nag_order, k))
-    return Reach(tuple(series), await _consent(store, nag_order, k), await _sources(store, k))
+        status = SERIES_OF_STATUS.get(name)
+        if status is None:  # joined: the rows' totals, split by month
+            series.append(_series(name, blocks, nag_order, k))
+            continue
+        # A NAG's series only where its cell shows; everyone's only where the column's total does.
+        order = [x for x in nag_order if x in nags.labels and nags.cell(x, status) is not None]
+        hidden = nags.view.columns[STATUSES.index(status)] is None
+        series.append(_series(name, blocks, order, k, withheld=hidden))
+    return Reach(tuple(series), nags, await _sources(store, k))

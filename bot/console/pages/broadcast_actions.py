@@ -11,7 +11,7 @@ from datetime import datetime
 from aiohttp import web
 from multidict import MultiDictProxy
 
-from bot.console.figures import count_text, when_text
+from bot.console.figures import audience_text, when_text
 from bot.console.framework import Ctx, Page, Route, url
 from bot.console.html import Html, join, message, tag, void
 from bot.console.pages import broadcast_form as bf
@@ -31,14 +31,13 @@ async def new_page(ctx: Ctx) -> web.StreamResponse:
 
 async def _facts(ctx: Ctx, d: bf.Draft) -> Html:
     s = ctx.services
-    k = s.config.settings.survey.min_count
     tz = s.config.tz
-    count = await s.broadcasts.count_audience(d.audience)
+    count = await audience_text(s, None, d.audience)
     arrives = s.broadcasting.send_time(max(d.send_at, ctx.now()), d.urgent)
     when = "now" if d.send_now else when_text(d.send_at, tz)
     facts = [
         ("To", audience_words(s.content, d.audience)),
-        ("Recipients", count_text(count, k)),
+        ("Recipients", count),
         ("Goes out", when),
         ("Urgent", "yes" if d.urgent else "no"),
         ("Rating buttons", "yes" if d.ratings else "no"),
@@ -188,8 +187,7 @@ async def _ask(
     if due is None or due != b.due_at:
         return await _refused(ctx, b.id, CHANGED)
     s = ctx.services
-    k = s.config.settings.survey.min_count
-    count = count_text(await s.broadcasts.count_audience(b.audience), k)
+    count = await audience_text(s, b)
     body = join(
         [
             tag(

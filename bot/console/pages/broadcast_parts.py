@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from bot.console.figures import count_text, when_text
+from bot.console.figures import audience_text, count_text, rounded_text, when_text
 from bot.console.framework import Ctx
 from bot.console.html import Column, Html, field, join, table, tag, void
 from bot.console.pages.home import KIND_WORDS, audience_words
@@ -59,7 +59,8 @@ def small_note(k: int) -> Html:
     return tag(
         "p",
         f"Counts from 1 to {k - 1} show as “fewer than {k}”, with another figure hidden so "
-        "they can't be worked out from the total.",
+        "they can't be worked out from the total. A broadcast's delivery figures are rounded "
+        f"to the nearest {k} (“about”), so two broadcasts' figures can't be subtracted.",
         class_="hint",
     )
 
@@ -69,7 +70,7 @@ def _n(v: int | None, k: int) -> str:
 
 
 def report_cells(r: desk.Report, k: int) -> tuple[str, str, str]:
-    return _n(r.sent, k), _n(r.blocked, k), _n(r.failed, k)
+    return rounded_text(r.sent, k), rounded_text(r.blocked, k), rounded_text(r.failed, k)
 
 
 def resident_view(text: str | None) -> Html:
@@ -171,11 +172,11 @@ async def _delivery(ctx: Ctx, b: Broadcast, k: int) -> Html:
     _, (u, nu) = desk.protected([useful, not_useful], k)
     cols = [Column("Figure"), Column("Residents", numeric=True)]
     rows = [
-        ("Recipients", _n(r.total, k)),
-        ("Sent", _n(r.sent, k)),
-        ("Blocked the bot", _n(r.blocked, k)),
-        ("Not delivered", _n(r.failed, k)),
-        ("Still to go", _n(r.waiting, k)),
+        ("Recipients", rounded_text(r.total, k)),
+        ("Sent", rounded_text(r.sent, k)),
+        ("Blocked the bot", rounded_text(r.blocked, k)),
+        ("Not delivered", rounded_text(r.failed, k)),
+        ("Still to go", rounded_text(r.waiting, k)),
         ("Rated useful", _n(u, k)),
         ("Rated not useful", _n(nu, k)),
     ]
@@ -223,7 +224,7 @@ async def detail(ctx: Ctx, b: Broadcast) -> Html:
         ("Rating buttons", "yes" if b.ratings else "no"),
     ]
     if not b.materialised:
-        reach = count_text(await s.broadcasts.count_audience(b.audience), k)
+        reach = await audience_text(s, b)
         facts.append(("Residents it would reach now", reach))
     about = tag(
         "dl", join(tag("div", tag("dt", a), tag("dd", v)) for a, v in facts), class_="facts"

@@ -11,7 +11,7 @@ from datetime import date
 
 from aiohttp import web
 
-from bot.console.figures import count_text, when_text
+from bot.console.figures import count_text, rounded_text, when_text
 from bot.console.framework import Ctx, Page, Route, url
 from bot.console.html import Column, Html, join, link, message, table, table_region, tag
 from bot.console.pages import broadcast_parts as bp
@@ -169,7 +169,7 @@ async def ratings_page(ctx: Ctx) -> web.StreamResponse:
                 else r.campaign
             ),
             date.fromisoformat(r.month + "-01").strftime("%b %Y"),
-            n(r.sent),
+            rounded_text(r.sent, k),
             n(r.useful),
             n(r.not_useful),
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.console.figures import count_text, when_text
+from bot.console.figures import audience_figures, count_text, reach_text, when_text
 from bot.console.framework import Ctx, Page, Route
 from bot.console.html import Column, Html, join, table, tag
 from bot.content import Content
@@ -62,9 +62,10 @@ async def home(ctx: Ctx) -> web.StreamResponse:
     k = s.config.settings.survey.min_count
     tz, now = s.config.tz, ctx.now()
     page = await ro.scheduled_page(s.broadcasts, now, later=False, page=0, per_page=NEXT)
+    fig = await audience_figures(s, [b for b, _ in page.shown])
     rows = [
         (_what(s.content, b), when_text(b.due_at, tz), audience_words(s.content, b.audience),
-         count_text(r.total, k))
+         reach_text(fig.reach(b, r.total, r.sent, r.remaining), k))
         for b, r in page.shown
     ]  # fmt: skip
     cols = [Column("Broadcast"), Column("When"), Column("To"), Column("Residents", numeric=True)]

@@ -21,7 +21,8 @@ TITLES = {
 }
 HINTS = {
     "joined": "Residents who started the bot, by the month they started.",
-    "stopped": "Residents who said no to campaign messages or sent /stop, by the month.",
+    "stopped": "Residents who said no to campaign messages or sent /stop (and have not "
+    "blocked the bot since), by the month.",
     "blocked": "Residents who blocked the bot, by the month the bot found out.",
 }
 
@@ -51,21 +52,41 @@ def _source(key: str) -> str:
     return key
 
 
-def _consent_table(ctx: Ctx, r: rch.Reach, k: int) -> Html:
+STATUS_TITLES = {
+    "taking": "Taking campaign messages",
+    "said_no": "Said no or stopped",
+    "not_answered": "Not answered yet",
+    "blocked": "Blocked the bot",
+}
+
+
+def _figure(value: int | None) -> str:
+    # A hidden figure says only that: whether it is small is not told (that would bound it).
+    return "not shown" if value is None else f"{value:,}"
+
+
+def _nags_table(ctx: Ctx, r: rch.Reach, k: int) -> Html:
+    t = r.nags
+    v = t.view
+    taking = rch.STATUSES.index("taking")
     rows = []
-    for c in r.consent:
+    lines: list[tuple[str | None, int, tuple[int | None, ...]]] = list(
+        zip(t.labels, v.rows, v.cells, strict=True)
+    )
+    for label, total, cells in [*lines, (None, v.total, v.columns)]:
         rate = "not shown"
-        if c.consenting is not None and c.residents:
-            rate = f"{100 * c.consenting / c.residents:.0f}%"
-        taking = count_text(c.consenting, k) if c.consenting is not None else "not shown"
-        rows.append((_group(ctx, c.nag), count_text(c.residents, k), taking, rate))
+        yes = cells[taking]
+        if yes is not None and total:
+            rate = f"{100 * yes / total:.0f}%"
+        rows.append((_group(ctx, label), count_text(total, k), *map(_figure, cells), rate))
     cols = [
         Column("NAG"),
         Column("Residents", numeric=True),
-        Column("Taking campaign messages", numeric=True),
+        *(Column(STATUS_TITLES[x], numeric=True, part=True) for x in rch.STATUSES),
         Column("Consent rate", numeric=True),
     ]
-    return table("Residents per NAG, and how many take campaign messages", cols, rows)
+    caption = "Residents per NAG, by whether they take campaign messages"
+    return table(caption, cols, rows, class_="sums")
 
 
 def _series_section(ctx: Ctx, s: rch.Series, nag: str | None, k: int) -> Html:
@@ -73,12 +94,16 @@ def _series_section(ctx: Ctx, s: rch.Series, nag: str | None, k: int) -> Html:
     counts = s.of(nag)
     head = tag("h3", title, id=f"s-{s.name}")
     hint = tag("p", HINTS[s.name], class_="hint")
+    if s.withheld:
+        text = "Too few residents in all for this figure to be shown (see the table above)."
+        return tag("section", head, hint, tag("p", text), aria_labelledby=f"s-{s.name}")
     if not s.periods:
         return tag("section", head, hint, tag("p", "None yet."), aria_labelledby=f"s-{s.name}")
     if counts is None:
         text = (
             f"Too few residents of {_group(ctx, nag)} for this figure to be shown on its "
-            "own: it is counted in “Other NAGs and no NAG, together”."
+            "own (or it is not shown in the table above): it is counted in “Other NAGs and no "
+            "NAG, together”."
         )
         return tag("section", head, hint, tag("p", text), aria_labelledby=f"s-{s.name}")
     rows = [(_period(a, b), count_text(n, k)) for (a, b), n in zip(s.periods, counts, strict=True)]
@@ -134,13 +159,14 @@ async def reach_page(ctx: Ctx) -> web.StreamResponse:
         "p",
         f"Counts from 1 to {k - 1} show as “fewer than {k}”, and figures that would let one be "
         "worked out are not shown: NAGs and sources with too few residents are counted "
-        "together, and months are joined into longer periods until each has enough.",
+        "together, months are joined into longer periods until each has enough, and in the "
+        "table of NAGs, figures that rows' and columns' totals would give away are not shown.",
         class_="hint",
     )
     nags = tag(
         "section",
         tag("h2", "Residents per NAG", id="nags"),
-        _consent_table(ctx, r, k),
+        _nags_table(ctx, r, k),
         aria_labelledby="nags",
     )
     body = join([notice, note, nags, _over_time(ctx, r, asked, k), _sources_section(r, k)])
