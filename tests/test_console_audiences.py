@@ -14,7 +14,8 @@ import pytest
 
 from bot import callback_data as cd
 from bot.content import Content
-from storage.model import Audience, AudienceKind
+from bot.domain.broadcasts import fingerprint
+from storage.model import Audience, AudienceKind, BroadcastKind, BroadcastSpec
 from tests import consolekit as ck
 from tests.conftest import OFFICER_ID, close_harness, make_harness
 from tests.fakes.botapi import FakeBotApi
@@ -90,3 +91,22 @@ async def test_a_written_out_broadcasts_figures_are_rounded(h):
         await ck.sign_in(h, http, OFFICER_ID)
         _, page = await ck.get(http, h, f"/console/broadcasts/{bid}")
     assert "about 15" in page and "about 5" in page and small_numbers(page) == []
+
+
+async def test_the_24_hour_notice_follows_the_same_rule(h):
+    """The officers' notice a day before an automatic campaign message to Fishermead: "not
+    shown" like every other view, never 7 (10 less 7 would be Woughton's 3)."""
+    due = h.clock.now() + timedelta(hours=12)
+    spec = BroadcastSpec(
+        kind=BroadcastKind.CAMPAIGN,
+        text="Fishermead tip",
+        audience=FISHERMEAD,
+        send_at=due,
+        created_by=None,
+        fingerprint=fingerprint("Fishermead tip"),
+    )
+    bid, _ = await h.services.broadcasts.create(spec, h.clock.now())
+    assert await h.services.broadcasting.send_notices() >= 1
+    notice = [t for t in h.api.texts(OFFICER_ID) if f"#{bid}" in t]
+    assert notice, h.api.texts(OFFICER_ID)
+    assert "to not shown residents" in notice[0], notice[0]

@@ -21,14 +21,14 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from bot.content import Texts
-from bot.domain import disclosure as dc
+from bot.content import Content, Texts
 from bot.domain.broadcasts import NOTICE_BEFORE, duplicate_window, effective_send_time
 from bot.ops.status import OpsStatus, Problem
 from bot.plumbing.clock import Clock
 from bot.plumbing.config import Config
 from bot.ports import Created, DeliveryPort, Duplicate
 from bot.render.text import e, first_line, when_words
+from bot.services import audiences as au
 from bot.services import officers
 from storage.broadcasts import Broadcast, BroadcastStore
 from storage.model import BroadcastKind, BroadcastSpec
@@ -62,6 +62,9 @@ class Parts(Protocol):
     broadcasts: BroadcastStore
     status: OpsStatus
     delivery: DeliveryPort
+
+    @property
+    def content(self) -> Content: ...
 
     def texts(self, lang: str = "en") -> Texts: ...
 
@@ -219,14 +222,22 @@ class Broadcasts:
         t = p.texts()
         sent = 0
         k = p.config.settings.survey.min_count
-        for b in await self.store.needing_notice(p.clock.now() + NOTICE_BEFORE):
-            recipients = dc.shown(await self.store.count_audience(b.audience), k)
+        due = await self.store.needing_notice(p.clock.now() + NOTICE_BEFORE)
+        if not due:
+            return 0
+        # By the audience rules of every other view (bot/services/audiences.py): a NAG's
+        # audience here must not subtract from "everyone" shown elsewhere.
+        fig = await au.audience_figures(
+            self.store.db, [n.id for n in p.content.nags], k, [b.audience.survey for b in due]
+        )
+        for b in due:
+            recipients = fig.audience(b.audience)
             text = t.get(
                 "broadcast.notice",
                 id=b.id,
                 title=first_line(b.text or b.kind),
                 when=e(when_words(t, b.due_at, p.config.tz, p.clock.now())),
-                count=t.get("broadcast.count_small", k=k)
+                count=t.get("broadcast.count_withheld")
                 if recipients is None
                 else f"{recipients:,}",
             )
