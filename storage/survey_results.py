@@ -17,14 +17,17 @@ from storage.survey_types import RS, AnswerRow, SurveyCounts, random_id, unlinke
 WEEK_SQL = "date({}, 'weekday 0', '-6 days')"
 
 
-def _filters(nag_id: str | None, since: str | None) -> tuple[str, list[str]]:
+def _filters(
+    nag_id: str | None, since: str | None, nag: str = "r.nag_id", week: str = "r.completed_on"
+) -> tuple[str, list[str]]:
+    """The WHERE conditions of the NAG and start filters, on responses (or the tally's columns)."""
     sql, params = "", []
     if nag_id is not None:
-        sql += " AND r.nag_id = ?"
+        sql += f" AND {nag} = ?"
         params.append(nag_id)
     if since is not None:
         # Anonymous responses keep only their week, so a start date selects its whole week.
-        sql += f" AND r.completed_on >= {WEEK_SQL.format('?')}"
+        sql += f" AND {week} >= {WEEK_SQL.format('?')}"
         params.append(since)
     return sql, params
 
@@ -47,14 +50,8 @@ class SurveyResultQueries:
     ) -> SurveyCounts:
         """Counts per question and value over completed responses (of one NAG, from the week
         holding `since`), added up from the running tally (migration 013)."""
-        where, params = "", [survey_id]
-        if nag_id is not None:
-            where += " AND nag = ?"
-            params.append(nag_id)
-        if since is not None:
-            # Anonymous responses keep only their week, so a start date selects its whole week.
-            where += f" AND week >= {WEEK_SQL.format('?')}"
-            params.append(since)
+        where, more = _filters(nag_id, since, nag="nag", week="week")
+        params = [survey_id, *more]
         async with self.db.reading() as tx:
             row = await tx.fetchone(
                 f"SELECT COALESCE(SUM(completed), 0) FROM survey_tally_totals"
@@ -79,7 +76,7 @@ class SurveyResultQueries:
     ) -> dict[tuple[str | None, str], SurveyCounts]:
         """Counts per (NAG, week) of completed responses: the pieces every filtered result and
         every comparison between results is made of, read from the running tally (migration
-        012). `question_id` limits the answer counts to one question (the per-NAG top three);
+        013). `question_id` limits the answer counts to one question (the per-NAG top three);
         `answers=False` counts responses only."""
         only = " AND question_id = ?" if question_id else ""
         async with self.db.reading() as tx:

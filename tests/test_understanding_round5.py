@@ -16,16 +16,7 @@ import pytest
 from bot.content import Content
 from bot.domain.understanding import NOT_ON_A_GUESS
 from tests.conftest import Harness
-
-CHAT = 939393
-
-
-def block(content: Content, topic: str) -> str:
-    return next(c.reply for c in content.safety.categories if c.id == topic)
-
-
-async def _settled(h: Harness) -> None:
-    await h.send(CHAT, "/start nag_fishermead")
+from tests.test_understanding_frames import CHAT, _settled, block
 
 
 @pytest.mark.parametrize(
