@@ -73,6 +73,7 @@ SURE_OUT_OF_SCOPE = 0.3
 # what is kept or sent on a guess (round 5, cross-validated: bench/README.md §7)
 NEXT_INTENT = 0.2
 NOT_ON_A_GUESS = frozenset({"stop", "forget", "change_area", "subscribe"})
+SURE_OF_A_CHANGE = 0.4  # ... and those need this much from the model ("<b>zzqx</b>": not "stop")
 STACKED = True  # the models also see what the rules found, and learn how far to trust it
 FRAMES = True  # ... and the message's frames (bot/domain/frames.py: now, past, asking, ages)
 MAX_TEXT = 500  # characters read (a long story is not read twice over)
@@ -331,7 +332,12 @@ class Understanding:
         seeing what the rules found (cross-validated, it routed more messages right than the
         rules or either-when-confident); without examples, the rules alone."""
         label, score = self._best_intent(text)
-        if score < (SURE_OUT_OF_SCOPE if label == OUT_OF_SCOPE else TAKE_MODEL_INTENT):
+        bar = (
+            SURE_OUT_OF_SCOPE if label == OUT_OF_SCOPE
+            else SURE_OF_A_CHANGE if label in NOT_ON_A_GUESS
+            else TAKE_MODEL_INTENT
+        )  # fmt: skip
+        if score < bar:
             # Unsure (or no examples): the rules' first match. "Not something I can help with"
             # needs more certainty than a feature: gibberish is "not understood".
             return self._rules_intent(text)
