@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot import callback_data as cd
+from bot import callback_officers as ob
 from tests.conftest import ADMIN_ID, LONDON, OFFICER_ID, close_harness
 from tests.test_delivery import add_residents, harness, officer_broadcast
 
@@ -14,16 +14,16 @@ RESIDENT = 1000
 
 
 WIZARD = {
-    "c": cd.WizardCampaign, "t": cd.WizardTypeText, "img": cd.WizardImage, "a": cd.WizardAudience,
-    "n": cd.WizardNag, "nd": cd.WizardNagsDone, "s": cd.WizardSurvey, "w": cd.WizardTime,
-    "u": cd.WizardUrgent, "test": cd.WizardTest, "x": cd.WizardAbandon,
+    "c": ob.WizardCampaign, "t": ob.WizardTypeText, "img": ob.WizardImage, "a": ob.WizardAudience,
+    "n": ob.WizardNag, "nd": ob.WizardNagsDone, "s": ob.WizardSurvey, "w": ob.WizardTime,
+    "u": ob.WizardUrgent, "test": ob.WizardTest, "x": ob.WizardAbandon,
 }  # fmt: skip
 
 
 def bw(action: str, *values: str) -> str:
     """The wizard button for a short action name (ok / ok2 confirm, ok2 after a duplicate)."""
     if action in ("ok", "ok2"):
-        return cd.WizardConfirm(action == "ok2").pack()
+        return ob.WizardConfirm(action == "ok2").pack()
     return WIZARD[action](*values).pack()
 
 
@@ -33,7 +33,7 @@ async def test_residents_get_the_unknown_command_reply_for_officer_commands(tmp_
     for command in ("/broadcast", "/scheduled", "/report 1", "/reload"):
         calls = await h.send(RESIDENT, command)
         assert "I don't know that command" in calls[-1].text
-    calls = await h.press(RESIDENT, cd.CancelBroadcast(1).pack())
+    calls = await h.press(RESIDENT, ob.CancelBroadcast(1).pack())
     assert await h.rows("SELECT * FROM broadcast_audit WHERE actor_id = ?", (RESIDENT,)) == []
     await close_harness(h)
 
@@ -44,7 +44,7 @@ async def test_wizard_typed_text_to_all_at_a_typed_uk_time(tmp_path, content):
     await add_residents(h, [2000], consent=0)
     calls = await h.send(OFFICER_ID, "/broadcast")
     buttons = h.buttons(calls)
-    assert ("Take Five to Stop Fraud · now", cd.WizardPickCampaign("take-five").pack()) in buttons
+    assert ("Take Five to Stop Fraud · now", ob.WizardPickCampaign("take-five").pack()) in buttons
     await h.press(OFFICER_ID, bw("t"))
     calls = await h.send(OFFICER_ID, "Road works on <Saxon Gate> & Avebury tonight")
     datas = [d for _, d in h.buttons(calls)]
@@ -161,15 +161,15 @@ async def test_scheduled_shows_progress_and_cancel_send_now_are_audited(tmp_path
     line = f"<b>#{a}</b> Wed 25 Nov, 10:00 · First · everyone · 👥 fewer than 5 · by officer #1"
     assert line in text
     data = [d for _, d in h.buttons(calls)]
-    assert cd.Manage(a).pack() in data and cd.Manage(b).pack() in data
-    assert cd.CancelBroadcast(a).pack() not in data, "nothing acts from the list"
+    assert ob.Manage(a).pack() in data and ob.Manage(b).pack() in data
+    assert ob.CancelBroadcast(a).pack() not in data, "nothing acts from the list"
 
     due = int(later.timestamp())
-    await h.press(ADMIN_ID, cd.CancelBroadcast(a).pack())
+    await h.press(ADMIN_ID, ob.CancelBroadcast(a).pack())
     assert (await h.services.broadcasts.get(a)).status == "scheduled", "asks first"
-    await h.press(ADMIN_ID, cd.ConfirmCancel(a, due).pack())
-    await h.press(OFFICER_ID, cd.SendNow(b).pack())
-    await h.press(OFFICER_ID, cd.ConfirmSendNow(b, due).pack())
+    await h.press(ADMIN_ID, ob.ConfirmCancel(a, due).pack())
+    await h.press(OFFICER_ID, ob.SendNow(b).pack())
+    await h.press(OFFICER_ID, ob.ConfirmSendNow(b, due).pack())
     await h.services.delivery.wait_idle()
     assert (await h.services.broadcasts.get(a)).status == "cancelled"
     assert (await h.services.broadcasts.get(b)).status == "done"
@@ -200,7 +200,7 @@ async def test_scheduled_progress_of_a_running_broadcast(tmp_path, content):
     # rounded to a multiple of 5 as every written-out broadcast's figures (audiences.delivery).
     calls = await h.send(OFFICER_ID, "/scheduled")
     assert f"<b>#{bid}</b> sending · Road closed tonight · everyone · 👥 ≈10 ·" in calls[-1].text
-    calls = await h.press(OFFICER_ID, cd.Manage(bid).pack())
+    calls = await h.press(OFFICER_ID, ob.Manage(bid).pack())
     assert "Going out now (how many have it so far is not shown" in calls[-1].text
     assert "3 sent" not in calls[-1].text and "8 to go" not in calls[-1].text
     for chat in (1004, 1005):
@@ -209,7 +209,7 @@ async def test_scheduled_progress_of_a_running_broadcast(tmp_path, content):
     assert f"<b>#{bid}</b> sending · Road closed tonight · everyone · ≈5 of ≈10 sent" in (
         calls[-1].text
     )
-    calls = await h.press(OFFICER_ID, cd.Manage(bid).pack())
+    calls = await h.press(OFFICER_ID, ob.Manage(bid).pack())
     assert "Going out now: ≈5 sent, ≈5 to go." in calls[-1].text
     await close_harness(h)
 
@@ -220,9 +220,9 @@ async def test_change_time_of_a_scheduled_broadcast_is_audited_and_rescheduled(t
     later = datetime(2026, 11, 25, 10, 0, tzinfo=LONDON)
     bid = await officer_broadcast(h, "Street surgery moved", send_at=later)
     calls = await h.send(OFFICER_ID, "/scheduled")
-    calls = await h.press(OFFICER_ID, cd.Manage(bid).pack())
-    assert cd.Retime(bid).pack() in [d for _, d in h.buttons(calls)]
-    calls = await h.press(OFFICER_ID, cd.Retime(bid).pack())
+    calls = await h.press(OFFICER_ID, ob.Manage(bid).pack())
+    assert ob.Retime(bid).pack() in [d for _, d in h.buttons(calls)]
+    calls = await h.press(OFFICER_ID, ob.Retime(bid).pack())
     assert "go out instead" in calls[-1].text
     # Past times are refused, unreadable ones re-asked; nothing changes meanwhile.
     calls = await h.send(OFFICER_ID, "22/11/2026 10:00")
@@ -255,7 +255,7 @@ async def test_change_time_of_a_scheduled_broadcast_is_audited_and_rescheduled(t
     calls = await h.send(OFFICER_ID, "27/11/2026 09:00")
     assert not any("Move broadcast" in c.text for c in calls)
     assert (await h.services.broadcasts.get(bid)).send_at == b.send_at
-    calls = await h.press(RESIDENT, cd.Retime(bid).pack())
+    calls = await h.press(RESIDENT, ob.Retime(bid).pack())
     assert "out of date" in calls[-1].params.get("text", "")
     await close_harness(h)
 

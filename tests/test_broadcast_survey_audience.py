@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot import callback_data as cd
+from bot import callback_officers as ob
 from bot.domain.surveys import pseudonym
 from storage.model import Audience
 from tests.conftest import OFFICER_ID, TEST_SECRET, close_harness
@@ -38,9 +38,9 @@ async def test_only_consenting_participants_receive_it(tmp_path, content):
 async def test_wizard_offers_each_survey_as_an_audience(tmp_path, content):
     h = await harness(tmp_path, content)
     await h.send(OFFICER_ID, "/broadcast")
-    calls = await h.press(OFFICER_ID, cd.WizardTypeText().pack())
+    calls = await h.press(OFFICER_ID, ob.WizardTypeText().pack())
     await h.send(OFFICER_ID, "Results evening at the library")
-    calls = await h.press(OFFICER_ID, cd.WizardImage("-").pack())  # no picture
+    calls = await h.press(OFFICER_ID, ob.WizardImage("-").pack())  # no picture
     labels = [label for label, _ in h.buttons(calls)]
     assert any("Took the survey: Community safety survey" in label for label in labels)
     await close_harness(h)

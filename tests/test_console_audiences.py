@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot import callback_data as cd
+from bot import callback_officers as ob
 from bot.content import Content
 from bot.domain.broadcasts import fingerprint
 from storage.model import Audience, AudienceKind, BroadcastKind, BroadcastSpec
@@ -45,10 +45,10 @@ async def test_a_nag_audience_that_would_give_away_the_rest_is_not_shown(h):
     assert f"<b>#{everyone}</b>" in listing and "To everyone · everyone · 👥 10" in listing
     line = next(x for x in listing.split("\n") if f"<b>#{fm}</b>" in x)
     assert "👥 not shown" in line and "7" not in line.split("·", 1)[1]
-    card = await h.press(OFFICER_ID, cd.Manage(fm).pack())
+    card = await h.press(OFFICER_ID, ob.Manage(fm).pack())
     assert "👥 not shown residents" in card[-1].text or "not shown" in card[-1].text
     assert " 7 " not in card[-1].text
-    cancel = await h.press(OFFICER_ID, cd.CancelBroadcast(fm).pack())
+    cancel = await h.press(OFFICER_ID, ob.CancelBroadcast(fm).pack())
     assert "7 residents" not in cancel[-1].text
     async with ck.client() as http:
         await ck.sign_in(h, http, OFFICER_ID)

@@ -30,6 +30,7 @@ import numpy as np
 import pytest
 
 from bot import callback_data as cd
+from bot import callback_officers as ob
 from bot.content import Content
 from storage.model import Audience, AudienceKind
 from storage.survey_types import RS
@@ -119,7 +120,7 @@ async def results_list(h: Harness, seeded: dict[str, int]) -> list[Shown]:
     calls = await h.send(OFFICER_ID, "/results")
     out = _shown("/results", calls)
     for _, data in h.buttons(calls):
-        if data and data.startswith(cd.Results.prefix):
+        if data and data.startswith(ob.Results.prefix):
             out += _shown(f"/results button {data}", await h.press(OFFICER_ID, data))
     return out
 
@@ -174,18 +175,18 @@ async def scheduled_views(h: Harness, seeded: dict[str, int]) -> list[Shown]:
         await store.mark_sent(going, chat, 1, h.clock.now())
     calls = await h.send(OFFICER_ID, "/scheduled")
     out = _with_labels("/scheduled", calls)
-    more = cd.ScheduledList(False, 1).pack()
+    more = ob.ScheduledList(False, 1).pack()
     if more in [data for _, data in h.buttons(calls)]:
         second = await h.press(OFFICER_ID, more)
         out += _with_labels("/scheduled page 2", second)
         calls = [*calls, *second]
     for _, data in h.buttons(calls):
-        if not (data and data.startswith(f"{cd.Manage.prefix}:")):
+        if not (data and data.startswith(f"{ob.Manage.prefix}:")):
             continue
         card = await h.press(OFFICER_ID, data)
         out += _with_labels(f"/scheduled {data}", card)
         for _, then in h.buttons(card):
-            if then and then.startswith((f"{cd.SendNow.prefix}:", f"{cd.CancelBroadcast.prefix}:")):
+            if then and then.startswith((f"{ob.SendNow.prefix}:", f"{ob.CancelBroadcast.prefix}:")):
                 out += _with_labels(f"/scheduled {data} {then}", await h.press(OFFICER_ID, then))
     return out
 

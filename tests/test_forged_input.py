@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bot import callback_data as cd
+from bot import callback_officers as ob
 from storage.model import Audience, BroadcastKind, BroadcastSpec
 from tests.conftest import OFFICER_ID, Harness
 from tests.fakes.botapi import Call
@@ -39,7 +40,7 @@ async def test_a_forged_button_from_a_resident_is_answered_once_and_changes_noth
 
 @pytest.mark.parametrize("bid", [99_999_999_999, 2**53 - 1, 0])
 async def test_officer_buttons_with_unknown_ids_say_so(harness: Harness, bid: int):
-    for kind in (cd.CancelBroadcast, cd.SendNow, cd.Retime):
+    for kind in (ob.CancelBroadcast, ob.SendNow, ob.Retime):
         calls = await harness.press(OFFICER_ID, kind(bid).pack())
         assert len(answers(calls)) == 1
 
@@ -52,10 +53,10 @@ async def test_report_with_an_odd_id_shows_the_usage(harness: Harness, arg: str)
 
 async def test_a_broadcast_time_in_year_9999_is_refused_not_a_crash(harness: Harness):
     await harness.send(OFFICER_ID, "/broadcast")
-    await harness.press(OFFICER_ID, cd.WizardTypeText().pack())
+    await harness.press(OFFICER_ID, ob.WizardTypeText().pack())
     await harness.send(OFFICER_ID, "Road closed")
-    await harness.press(OFFICER_ID, cd.WizardImage("-").pack())
-    await harness.press(OFFICER_ID, cd.WizardAudience("all").pack())
+    await harness.press(OFFICER_ID, ob.WizardImage("-").pack())
+    await harness.press(OFFICER_ID, ob.WizardAudience("all").pack())
     calls = await harness.send(OFFICER_ID, "31/12/9999 23:30")
     assert "more than 366 days ahead" in calls[-1].text
     assert await harness.rows("SELECT * FROM broadcasts WHERE kind = 'officer'") == []

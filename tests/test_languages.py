@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from bot import callback_data as cd
+from bot import callback_officers as ob
 from bot.content import Content, load_content
 from bot.domain.broadcasts import fingerprint
 from bot.render.text import campaign_message_html
@@ -199,10 +200,10 @@ async def test_the_officer_sees_how_many_get_which_language_small_numbers_withhe
 
     async def preview() -> str:
         await h.send(OFFICER_ID, "/broadcast")
-        await h.press_newest(OFFICER_ID, cd.WizardCampaign("now-campaign", "reminder").pack())
-        await h.press_newest(OFFICER_ID, cd.WizardAudience("all").pack())
-        calls = await h.press_newest(OFFICER_ID, cd.WizardTime("now").pack())
-        await h.press_newest(OFFICER_ID, cd.WizardAbandon().pack())
+        await h.press_newest(OFFICER_ID, ob.WizardCampaign("now-campaign", "reminder").pack())
+        await h.press_newest(OFFICER_ID, ob.WizardAudience("all").pack())
+        calls = await h.press_newest(OFFICER_ID, ob.WizardTime("now").pack())
+        await h.press_newest(OFFICER_ID, ob.WizardAbandon().pack())
         return calls[-1].text
 
     assert "Languages: English, Polish (figures per language withheld" in await preview()

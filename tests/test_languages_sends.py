@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from bot import callback_data as cd
+from bot import callback_officers as ob
 from bot.content import Content
 from bot.domain.meetings import day_before, upcoming
 from bot.domain.surveys import pseudonym
@@ -62,13 +63,13 @@ def last_send(h: Harness, chat: int) -> Any:
 async def typed_draft(h: Harness, text: str = ENGLISH_TEXT) -> list[Any]:
     """An officer's typed message to everyone, now, with the rating buttons: the preview."""
     await h.send(OFFICER_ID, "/broadcast")
-    await h.press_newest(OFFICER_ID, cd.WizardTypeText().pack())
+    await h.press_newest(OFFICER_ID, ob.WizardTypeText().pack())
     calls = await h.send(OFFICER_ID, text)
-    if any(d == cd.WizardImage("-").pack() for _, d in h.buttons(calls)):
-        await h.press_newest(OFFICER_ID, cd.WizardImage("-").pack())
-    await h.press_newest(OFFICER_ID, cd.WizardAudience("all").pack())
-    calls = await h.press_newest(OFFICER_ID, cd.WizardTime("now").pack())
-    return await h.press_newest(OFFICER_ID, cd.WizardRatings(True).pack())
+    if any(d == ob.WizardImage("-").pack() for _, d in h.buttons(calls)):
+        await h.press_newest(OFFICER_ID, ob.WizardImage("-").pack())
+    await h.press_newest(OFFICER_ID, ob.WizardAudience("all").pack())
+    calls = await h.press_newest(OFFICER_ID, ob.WizardTime("now").pack())
+    return await h.press_newest(OFFICER_ID, ob.WizardRatings(True).pack())
 
 
 def with_bold(update: dict[str, Any], length: int) -> dict[str, Any]:
@@ -86,14 +87,14 @@ async def test_a_typed_broadcast_carries_a_polish_translation(tmp_path, content:
     await polish(h, polish_readers)
 
     calls = await typed_draft(h)
-    add = cd.WizardTranslate("pl").pack()
+    add = ob.WizardTranslate("pl").pack()
     assert ("🌐 Add a Polish translation", add) in h.buttons(calls)
     assert all(len((d or "").encode()) <= 64 for _, d in h.buttons(calls))
     assert "Languages: English 11." in calls[-1].text, "without a translation all get English"
 
     calls = await h.press_newest(OFFICER_ID, add)
     assert "Type the message in <b>Polish</b>" in calls[-1].text
-    calls = await h.press_newest(OFFICER_ID, cd.WizardBack("preview").pack())
+    calls = await h.press_newest(OFFICER_ID, ob.WizardBack("preview").pack())
     assert "Languages: English 11." in calls[-1].text, "Back: the preview, nothing added"
     calls = await h.send(OFFICER_ID, POLISH_TEXT)
     assert not any(c.text == POLISH_TEXT for c in calls), "no longer waiting for a translation"
@@ -110,7 +111,7 @@ async def test_a_typed_broadcast_carries_a_polish_translation(tmp_path, content:
     assert "Languages: English 6, Polish 5." in calls[-1].text
     assert ("🌐 Change the Polish translation", add) in h.buttons(calls)
 
-    await h.press_newest(OFFICER_ID, cd.WizardConfirm(False).pack())
+    await h.press_newest(OFFICER_ID, ob.WizardConfirm(False).pack())
     (row,) = await h.rows(OFFICERS_TEXTS)
     assert (row["language"], row["text"]) == ("pl", polish_html)
     await deliver(h)
@@ -140,9 +141,9 @@ async def test_a_translation_for_a_language_no_longer_offered_goes_out_in_englis
     await add_residents(h, [PL, EN])
     await polish(h, [PL])
     await typed_draft(h)
-    await h.press_newest(OFFICER_ID, cd.WizardTranslate("pl").pack())
+    await h.press_newest(OFFICER_ID, ob.WizardTranslate("pl").pack())
     await h.send(OFFICER_ID, POLISH_TEXT)
-    calls = await h.press_newest(OFFICER_ID, cd.WizardConfirm(False).pack())
+    calls = await h.press_newest(OFFICER_ID, ob.WizardConfirm(False).pack())
     assert calls, "confirmed"
     await close_harness(h)
     # The bot restarts without drafts, before the (already created) broadcast is sent.
@@ -192,7 +193,7 @@ async def test_the_console_form_takes_a_translation_per_offered_language(
             if r["broadcast_id"] > row["broadcast_id"]
         ]
         b = await h.services.broadcasts.get(bid)
-        calls = await h.press(OFFICER_ID, cd.Manage(bid).pack())
+        calls = await h.press(OFFICER_ID, ob.Manage(bid).pack())
         assert "🌐 Also typed in: Polish" in calls[-1].text, "the chat's card says so"
         status, detail = await ck.get(http, h, f"/console/broadcasts/{bid}")
         edit = {"due": b.due_at.isoformat(), "text": "Road open again"}

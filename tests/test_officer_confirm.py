@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from bot import callback_data as cd
+from bot import callback_officers as ob
 from bot.content import Content
 from tests.conftest import ADMIN_ID, LONDON, OFFICER_ID, Harness, close_harness, make_harness
 from tests.fakes.botapi import FakeBotApi
@@ -318,14 +318,14 @@ async def test_a_resident_pressing_forged_officer_buttons_gets_nothing(h: Harnes
     due = int(LATER.timestamp())
     resident = Conversation(h, INTRUDER)
     for data in (
-        cd.Manage(bid),
-        cd.SendNow(bid),
-        cd.CancelBroadcast(bid),
-        cd.Retime(bid),
-        cd.ScheduledList(True, 0),
-        cd.ConfirmSendNow(bid, due),
-        cd.ConfirmCancel(bid, due),
-        cd.ConfirmRetime(bid, due, due + 3600),
+        ob.Manage(bid),
+        ob.SendNow(bid),
+        ob.CancelBroadcast(bid),
+        ob.Retime(bid),
+        ob.ScheduledList(True, 0),
+        ob.ConfirmSendNow(bid, due),
+        ob.ConfirmCancel(bid, due),
+        ob.ConfirmRetime(bid, due, due + 3600),
     ):
         said = await resident.tap_data(1, data.pack())
         assert [s.kind for s in said] == ["toast"], resident.transcript()
@@ -338,9 +338,9 @@ async def test_a_resident_pressing_forged_officer_buttons_gets_nothing(h: Harnes
 
 async def test_every_press_is_answered_once(h: Harness):
     bid = await officer_broadcast(h, "Street surgery on Thursday", send_at=LATER)
-    calls = await h.press(OFFICER_ID, cd.Manage(bid).pack())
+    calls = await h.press(OFFICER_ID, ob.Manage(bid).pack())
     assert len(callback_answers(calls)) == 1
-    calls = await h.press(OFFICER_ID, cd.ConfirmCancel(bid, 12345).pack())  # a stale due time
+    calls = await h.press(OFFICER_ID, ob.ConfirmCancel(bid, 12345).pack())  # a stale due time
     assert len(callback_answers(calls)) == 1
     assert (await h.services.broadcasts.get(bid)).status == "scheduled"
 
@@ -377,7 +377,7 @@ async def test_the_24_hour_notice_cancel_asks_first(h: Harness):
     officer = Conversation(h, OFFICER_ID, "officer")
     notice = [m for m in officer.messages() if "16 Days" in str(m.get("text"))][-1]
     assert "goes out tomorrow at 10:00 to 40 residents (as things stand now)" in notice["text"]
-    data = cd.CancelBroadcast(launch.id).pack()
+    data = ob.CancelBroadcast(launch.id).pack()
     await officer.tap_data(int(notice["message_id"]), data, "✖️ Cancel this message")
     assert f"Cancel broadcast #{launch.id}?" in officer.last()
     assert (await h.services.broadcasts.get(launch.id)).status == "scheduled"

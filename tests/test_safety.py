@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot import callback_data as cd
+from bot import callback_officers as ob
 from bot.cli import main
 from bot.content import Content
 from tests import builders as b
@@ -223,7 +223,7 @@ async def test_an_officer_writing_a_broadcast_about_knife_crime_gets_no_helpline
     h = await make_harness(tmp_path, content)
     try:
         await h.send(OFFICER_ID, "/broadcast")
-        await h.press(OFFICER_ID, cd.WizardTypeText().pack())
+        await h.press(OFFICER_ID, ob.WizardTypeText().pack())
         calls = await h.send(OFFICER_ID, "Knife crime: if you see someone with a knife, call 999")
         assert all(content.safety.footer not in c.text for c in calls)
         assert calls, "the wizard took the text"

@@ -8,7 +8,7 @@ import shutil
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
-from bot import callback_data as cd
+from bot import callback_officers as ob
 from bot.domain.broadcasts import (
     clocks_go_back,
     in_quiet_hours,
@@ -174,12 +174,12 @@ async def test_officers_get_a_notice_24h_before_a_campaign_message_and_can_cance
     clock.set(datetime(2026, 10, 18, 10, 30, tzinfo=LONDON))
     assert await h.services.broadcasting.send_notices() >= 1
     notice = [c for c in h.api.sent("sendMessage", OFFICER_ID) if "Loan Shark" in c.text][0]
-    assert ("✖️ Cancel this message", cd.CancelBroadcast(launch.id).pack()) in notice.buttons
+    assert ("✖️ Cancel this message", ob.CancelBroadcast(launch.id).pack()) in notice.buttons
     assert [c for c in h.api.sent("sendMessage", ADMIN_ID) if "Loan Shark" in c.text]
     assert await h.services.broadcasting.send_notices() == 0, "told once"
-    calls = await h.press(OFFICER_ID, cd.CancelBroadcast(launch.id).pack())
+    calls = await h.press(OFFICER_ID, ob.CancelBroadcast(launch.id).pack())
     assert (await h.services.broadcasts.get(launch.id)).status == "scheduled", "asks first"
-    confirm = cd.ConfirmCancel(launch.id, int(launch.due_at.timestamp())).pack()
+    confirm = ob.ConfirmCancel(launch.id, int(launch.due_at.timestamp())).pack()
     assert confirm in [d for _, d in h.buttons(calls)]
     await h.press(OFFICER_ID, confirm)
     assert (await h.services.broadcasts.get(launch.id)).status == "cancelled"

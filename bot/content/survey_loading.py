@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from bot import callback_data as cd
+from bot import callback_officers as ob
 from bot.content.base import Collector, parse_date, pydantic_problems
 from bot.content.survey_schema import (
     ConditionModel,
@@ -108,7 +109,7 @@ def _check_survey(add: Add, m: SurveyModel, nag_ids: frozenset[str] | None) -> N
     for key in ("intro", "privacy", "thanks"):
         if len(getattr(m, key)) > MAX_QUESTION_TEXT:
             add((key,), f"{key} is over {MAX_QUESTION_TEXT} characters")
-    for kind in (cd.SurveyOpen, cd.SurveyChange, cd.Results, cd.WizardSurvey):
+    for kind in (cd.SurveyOpen, cd.SurveyChange, ob.Results, ob.WizardSurvey):
         try:
             kind(m.id).pack()
         except ValueError:

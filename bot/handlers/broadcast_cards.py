@@ -15,6 +15,7 @@ from typing import Any
 from telegram import InlineKeyboardMarkup
 
 from bot import callback_data as cd
+from bot import callback_officers as ob
 from bot.content import Texts
 from bot.content.keys import TextKey
 from bot.context import Services
@@ -246,21 +247,21 @@ async def list_view(s: Services, t: Texts, later: bool, page: int) -> tuple[str,
     if pages > 1:
         lines.append(t.get("broadcast.list_page", page=page + 1, pages=pages))
     manage = [
-        button(t.get("broadcast.btn_manage", id=b.id), cd.Manage(b.id)) for b, _ in listed.shown
+        button(t.get("broadcast.btn_manage", id=b.id), ob.Manage(b.id)) for b, _ in listed.shown
     ]
     rows = [manage[i : i + PER_ROW] for i in range(0, len(manage), PER_ROW)]
     nav = []
     if page > 0:
-        nav.append(button(t.get("broadcast.btn_prev"), cd.ScheduledList(later, page - 1)))
+        nav.append(button(t.get("broadcast.btn_prev"), ob.ScheduledList(later, page - 1)))
     if page + 1 < pages:
-        nav.append(button(t.get("broadcast.btn_next"), cd.ScheduledList(later, page + 1)))
+        nav.append(button(t.get("broadcast.btn_next"), ob.ScheduledList(later, page + 1)))
     if nav:
         rows.append(nav)
     if later:
-        rows.append([button(t.get("broadcast.btn_back_soon"), cd.ScheduledList(False, 0))])
+        rows.append([button(t.get("broadcast.btn_back_soon"), ob.ScheduledList(False, 0))])
     elif listed.later_count:
         label = t.get("broadcast.btn_show_later", count=listed.later_count)
-        rows.append([button(label, cd.ScheduledList(True, 0))])
+        rows.append([button(label, ob.ScheduledList(True, 0))])
     return "\n".join(lines), InlineKeyboardMarkup(rows) if rows else None
 
 
@@ -284,20 +285,20 @@ async def card_view(s: Services, t: Texts, b: Broadcast) -> tuple[str, InlineKey
         own = [names.get(code, code) for code in sorted(await s.broadcasts.translations_of(b.id))]
         if own:  # a typed text's translations (a language no longer offered: by its code)
             parts.append(t.get("broadcast.card_translations", languages=e(", ".join(own))))
-    back = [button(t.get("broadcast.btn_back_list"), cd.ScheduledList(False, 0))]
+    back = [button(t.get("broadcast.btn_back_list"), ob.ScheduledList(False, 0))]
     if b.status == BroadcastStatus.SCHEDULED:
         parts.append(arrival_line(t, s, b.due_at, b.urgent, current))
         rows = [
             [
-                button(t.get("broadcast.btn_send_now"), cd.SendNow(b.id)),
-                button(t.get("broadcast.btn_change_time"), cd.Retime(b.id)),
+                button(t.get("broadcast.btn_send_now"), ob.SendNow(b.id)),
+                button(t.get("broadcast.btn_change_time"), ob.Retime(b.id)),
             ],
-            [button(t.get("broadcast.btn_cancel_it"), cd.CancelBroadcast(b.id))],
+            [button(t.get("broadcast.btn_cancel_it"), ob.CancelBroadcast(b.id))],
             back,
         ]
     elif b.status == BroadcastStatus.SENDING:
         parts.append(sending_line(t, s, w))
-        rows = [[button(t.get("broadcast.btn_stop_rest"), cd.CancelBroadcast(b.id))], back]
+        rows = [[button(t.get("broadcast.btn_stop_rest"), ob.CancelBroadcast(b.id))], back]
     else:
         parts.append(t.get(ENDED_KEYS[b.status], id=b.id))
         rows = [back]
@@ -314,7 +315,7 @@ def sending_line(t: Texts, s: Services, w: ReachWords) -> str:
 
 def confirm_keyboard(t: Texts, label: str, data: cd.CallbackData, bid: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
-        [[button(label, data)], [button(t.get("broadcast.btn_back"), cd.Manage(bid))]]
+        [[button(label, data)], [button(t.get("broadcast.btn_back"), ob.Manage(bid))]]
     )
 
 

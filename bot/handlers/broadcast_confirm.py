@@ -12,7 +12,7 @@ from datetime import datetime
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import ApplicationHandlerStop
 
-from bot import callback_data as cd
+from bot import callback_officers as ob
 from bot.context import BotContext
 from bot.handlers import wizard
 from bot.handlers.broadcast_cards import (
@@ -49,7 +49,7 @@ logger = logging.getLogger(__name__)
 async def _pressed_broadcast(
     update: Update,
     context: BotContext,
-    kind: type[cd.Manage | cd.CancelBroadcast | cd.SendNow | cd.Retime],
+    kind: type[ob.Manage | ob.CancelBroadcast | ob.SendNow | ob.Retime],
 ) -> tuple[int, Broadcast] | None:
     """(officer, broadcast) of an officer's press; a stale or foreign press is only answered."""
     officer = officer_id(update, context)
@@ -64,7 +64,7 @@ async def _pressed_broadcast(
 
 async def on_manage(update: Update, context: BotContext) -> None:
     """Manage #N: the broadcast's card (edited in place of the list)."""
-    press = await _pressed_broadcast(update, context, cd.Manage)
+    press = await _pressed_broadcast(update, context, ob.Manage)
     if press is None:
         return
     draft = draft_of(context)
@@ -89,7 +89,7 @@ async def _still_open(
 
 async def on_send_now(update: Update, context: BotContext) -> None:
     """Send now: says who gets it and when (quiet hours), then asks to confirm."""
-    press = await _pressed_broadcast(update, context, cd.SendNow)
+    press = await _pressed_broadcast(update, context, ob.SendNow)
     if press is None or not await _still_open(update, context, press[1], not_started=True):
         return
     s, t, b = context.services, texts(context), press[1]
@@ -104,12 +104,12 @@ async def on_send_now(update: Update, context: BotContext) -> None:
         ]
     )
     label = t.get("broadcast.btn_yes_send", count=w.total)
-    keyboard = confirm_keyboard(t, label, cd.ConfirmSendNow(b.id, epoch(b.due_at)), b.id)
+    keyboard = confirm_keyboard(t, label, ob.ConfirmSendNow(b.id, epoch(b.due_at)), b.id)
     current = now(context)
     if not b.urgent and s.broadcasting.send_time(current, False) > current:
         # Held back by quiet hours: offer to send it now anyway, as urgent (audited so).
         urgent = button(
-            t.get("broadcast.btn_send_urgent"), cd.ConfirmSendNow(b.id, epoch(b.due_at), True)
+            t.get("broadcast.btn_send_urgent"), ob.ConfirmSendNow(b.id, epoch(b.due_at), True)
         )
         keyboard = InlineKeyboardMarkup([[urgent], *keyboard.inline_keyboard])
     await edit_or_send(update, text, keyboard)
@@ -117,7 +117,7 @@ async def on_send_now(update: Update, context: BotContext) -> None:
 
 async def on_cancel(update: Update, context: BotContext) -> None:
     """Cancel (from the card or the officers' 24-hour notice): says what stops, then asks."""
-    press = await _pressed_broadcast(update, context, cd.CancelBroadcast)
+    press = await _pressed_broadcast(update, context, ob.CancelBroadcast)
     if press is None or not await _still_open(update, context, press[1], not_started=False):
         return
     s, t, b = context.services, texts(context), press[1]
@@ -136,13 +136,13 @@ async def on_cancel(update: Update, context: BotContext) -> None:
     text = "\n".join([*confirm_head(t, s, b, "broadcast.confirm_cancel", None), effect])
     label = t.get("broadcast.btn_yes_cancel")
     await edit_or_send(
-        update, text, confirm_keyboard(t, label, cd.ConfirmCancel(b.id, epoch(b.due_at)), b.id)
+        update, text, confirm_keyboard(t, label, ob.ConfirmCancel(b.id, epoch(b.due_at)), b.id)
     )
 
 
 async def on_retime(update: Update, context: BotContext) -> None:
     """Change time: ask for the new day and time, picked or typed (a confirmation follows)."""
-    press = await _pressed_broadcast(update, context, cd.Retime)
+    press = await _pressed_broadcast(update, context, ob.Retime)
     if press is None or not await _still_open(update, context, press[1], not_started=True):
         return
     draft = begin_draft(context, Draft(step="retime", retime_id=press[1].id))
@@ -150,7 +150,7 @@ async def on_retime(update: Update, context: BotContext) -> None:
 
 
 async def _confirming(
-    update: Update, context: BotContext, kind: type[cd.ConfirmCancel | cd.ConfirmSendNow]
+    update: Update, context: BotContext, kind: type[ob.ConfirmCancel | ob.ConfirmSendNow]
 ) -> tuple[int, int, datetime] | None:
     officer = officer_id(update, context)
     data = pressed(update, kind)
@@ -163,12 +163,12 @@ async def _confirming(
 
 async def on_confirm_send_now(update: Update, context: BotContext) -> None:
     """Confirmed: send now (only if still due when the officer saw it)."""
-    press = await _confirming(update, context, cd.ConfirmSendNow)
+    press = await _confirming(update, context, ob.ConfirmSendNow)
     if press is None:
         return
     officer, bid, due = press
     s, t = context.services, texts(context)
-    data = pressed(update, cd.ConfirmSendNow)
+    data = pressed(update, ob.ConfirmSendNow)
     urgent = bool(data and data.urgent)
     b = await s.broadcasting.send_now(bid, officer, expected_due=due, urgent=urgent)
     if b is None:
@@ -186,7 +186,7 @@ async def on_confirm_send_now(update: Update, context: BotContext) -> None:
 
 async def on_confirm_cancel(update: Update, context: BotContext) -> None:
     """Confirmed: cancel (only if still due when the officer saw it)."""
-    press = await _confirming(update, context, cd.ConfirmCancel)
+    press = await _confirming(update, context, ob.ConfirmCancel)
     if press is None:
         return
     officer, bid, due = press
@@ -200,7 +200,7 @@ async def on_confirm_cancel(update: Update, context: BotContext) -> None:
 async def on_confirm_retime(update: Update, context: BotContext) -> None:
     """Confirmed: move to the new time (only if still due when the officer saw it)."""
     officer = officer_id(update, context)
-    data = pressed(update, cd.ConfirmRetime)
+    data = pressed(update, ob.ConfirmRetime)
     if officer is None or data is None:
         await answer(update, texts(context).get("common.stale_button"))
         return

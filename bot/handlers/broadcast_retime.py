@@ -9,7 +9,7 @@ from datetime import datetime
 
 from telegram import Update
 
-from bot import callback_data as cd
+from bot import callback_officers as ob
 from bot.context import BotContext
 from bot.handlers.broadcast_cards import (
     arrival_line,
@@ -34,7 +34,7 @@ async def ask_new_time(update: Update, context: BotContext, draft: Draft, b: Bro
     s, t = context.services, texts(context)
     current = now(context)
     today = current.astimezone(s.config.tz).date()
-    back = [button(t.get("broadcast.btn_back"), cd.Manage(b.id))]
+    back = [button(t.get("broadcast.btn_back"), ob.Manage(b.id))]
     _, days = day_picker(t, today, bool(times_left(context, day_number(today))), back)
     text = t.get(
         "broadcast.ask_new_time", id=b.id, when=e(when_words(t, b.due_at, s.config.tz, current))
@@ -63,5 +63,5 @@ async def retime_confirmation(update: Update, context: BotContext, bid: int, at:
             arrival_line(t, s, at, b.urgent, current),
         ]
     )
-    data = cd.ConfirmRetime(b.id, epoch(b.due_at), epoch(at))
+    data = ob.ConfirmRetime(b.id, epoch(b.due_at), epoch(at))
     await reply(update, text, confirm_keyboard(t, t.get("broadcast.btn_yes_move"), data, b.id))

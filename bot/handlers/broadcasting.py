@@ -16,7 +16,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import Application
 
-from bot import callback_data as cd
+from bot import callback_officers as ob
 from bot.render.keyboards import button
 from bot.services.broadcasts import Broadcasts
 from storage.broadcasts import Broadcast
@@ -72,7 +72,7 @@ class ChatOfficers:
         markup = None
         if cancel is not None:
             label = self.services.texts().get("broadcast.btn_cancel")
-            markup = InlineKeyboardMarkup([[button(label, cd.CancelBroadcast(cancel))]])
+            markup = InlineKeyboardMarkup([[button(label, ob.CancelBroadcast(cancel))]])
         return await self.send(text, markup)
 
     async def send(self, text: str, markup: InlineKeyboardMarkup | None = None) -> int:

@@ -29,6 +29,7 @@ from telegram import Update
 from telegram.ext import MessageHandler, filters
 
 from bot import callback_data as cd
+from bot import callback_officers as ob
 from bot.content import Texts
 from bot.context import BotContext, Services
 from bot.features import Feature, Handler, Privacy
@@ -74,7 +75,7 @@ async def scheduled_command(update: Update, context: BotContext) -> None:
 
 async def on_list(update: Update, context: BotContext) -> None:
     """A page of /scheduled, the later automatic messages, or back to the list."""
-    data = pressed(update, cd.ScheduledList)
+    data = pressed(update, ob.ScheduledList)
     if officer_id(update, context) is None or data is None:
         await answer(update, texts(context).get("common.stale_button"))
         return
@@ -140,14 +141,14 @@ def _describe(t: Texts, data: list[dict[str, Any]], tz: ZoneInfo) -> list[str]:
 
 def _handlers(services: Services) -> Sequence[Handler]:
     out: list[Handler] = [
-        (on_button(cd.ScheduledList, on_list), Group.FEATURES),
-        (on_button(cd.Manage, on_manage), Group.FEATURES),
-        (on_button(cd.CancelBroadcast, on_cancel), Group.FEATURES),
-        (on_button(cd.SendNow, on_send_now), Group.FEATURES),
-        (on_button(cd.Retime, on_retime), Group.FEATURES),
-        (on_button(cd.ConfirmCancel, on_confirm_cancel), Group.FEATURES),
-        (on_button(cd.ConfirmSendNow, on_confirm_send_now), Group.FEATURES),
-        (on_button(cd.ConfirmRetime, on_confirm_retime), Group.FEATURES),
+        (on_button(ob.ScheduledList, on_list), Group.FEATURES),
+        (on_button(ob.Manage, on_manage), Group.FEATURES),
+        (on_button(ob.CancelBroadcast, on_cancel), Group.FEATURES),
+        (on_button(ob.SendNow, on_send_now), Group.FEATURES),
+        (on_button(ob.Retime, on_retime), Group.FEATURES),
+        (on_button(ob.ConfirmCancel, on_confirm_cancel), Group.FEATURES),
+        (on_button(ob.ConfirmSendNow, on_confirm_send_now), Group.FEATURES),
+        (on_button(ob.ConfirmRetime, on_confirm_retime), Group.FEATURES),
     ]
     # Officers' typed answers come before the safeguarding check and the features, so an
     # officer's campaign text about knife crime is never answered with helplines or taken for

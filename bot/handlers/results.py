@@ -28,7 +28,7 @@ from telegram import (
 from telegram.constants import MediaGroupLimit
 from telegram.ext import Application, JobQueue
 
-from bot import callback_data as cd
+from bot import callback_officers as ob
 from bot.charts import bar_chart
 from bot.content.keys import TextKey
 from bot.content.surveys import Survey
@@ -205,7 +205,7 @@ async def list_surveys(update: Update, context: BotContext) -> None:
         return
     progress = await rs.progress(s.surveys, s.content.surveys, today(s), _min_count(s))
     # A button for every survey: one only where responses exist would tell 0 from 1.
-    rows = [[button(p.survey.title, cd.Results(p.survey.id))] for p in progress]
+    rows = [[button(p.survey.title, ob.Results(p.survey.id))] for p in progress]
     await reply(update, rr.survey_list(t, progress, _min_count(s)), InlineKeyboardMarkup(rows))
 
 
@@ -217,7 +217,7 @@ async def on_results_button(update: Update, context: BotContext) -> None:
         await answer(update, texts(context).get("common.stale_button"))
         return
     await answer(update)
-    data = pressed(update, cd.Results)
+    data = pressed(update, ob.Results)
     survey = s.content.survey_by_id.get(data.survey) if data else None
     if survey is None:
         await reply(update, texts(context).get("common.stale_button"))
@@ -301,7 +301,7 @@ def _jobs(jq: JobQueue[Any], services: Services) -> None:
 
 
 def _handlers(services: Services) -> Sequence[Handler]:
-    return ((on_button(cd.Results, on_results_button), Group.FEATURES),)
+    return ((on_button(ob.Results, on_results_button), Group.FEATURES),)
 
 
 FEATURE = Feature(

@@ -26,6 +26,7 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler
 
 from bot import callback_data as cd
+from bot import callback_officers as ob
 from bot.content.keys import TextKey
 from bot.context import BotContext, Services
 from bot.domain.broadcasts import fingerprint
@@ -127,7 +128,7 @@ async def _abandon(update: Update, context: BotContext, draft: Draft, data: Any)
     await show(update, draft, texts(context).get("broadcast.abandoned"))
 
 
-async def _back(update: Update, context: BotContext, draft: Draft, data: cd.WizardBack) -> None:
+async def _back(update: Update, context: BotContext, draft: Draft, data: ob.WizardBack) -> None:
     """Back one step (what was chosen is kept until chosen again)."""
     if draft.step == "retime" or data.to == "days":
         await show_days(update, context, draft, data)
@@ -147,7 +148,7 @@ async def _campaigns(update: Update, context: BotContext, draft: Draft, data: An
 
 
 async def _campaign_picked(
-    update: Update, context: BotContext, draft: Draft, data: cd.WizardPickCampaign
+    update: Update, context: BotContext, draft: Draft, data: ob.WizardPickCampaign
 ) -> None:
     """One campaign's messages, by date and first words."""
     t = texts(context)
@@ -162,7 +163,7 @@ async def _campaign_picked(
 
 
 async def _campaign_chosen(
-    update: Update, context: BotContext, draft: Draft, data: cd.WizardCampaign
+    update: Update, context: BotContext, draft: Draft, data: ob.WizardCampaign
 ) -> None:
     """A campaign message as the content, with the campaign's picture."""
     t = texts(context)
@@ -189,7 +190,7 @@ async def _type_text(update: Update, context: BotContext, draft: Draft, data: An
 
 
 async def _image_chosen(
-    update: Update, context: BotContext, draft: Draft, data: cd.WizardImage
+    update: Update, context: BotContext, draft: Draft, data: ob.WizardImage
 ) -> None:
     """A campaign picture for a typed message, or none."""
     campaign = context.services.content.campaign_by_id.get(data.campaign)
@@ -198,7 +199,7 @@ async def _image_chosen(
 
 
 async def _audience_chosen(
-    update: Update, context: BotContext, draft: Draft, data: cd.WizardAudience
+    update: Update, context: BotContext, draft: Draft, data: ob.WizardAudience
 ) -> None:
     """Everyone, or chosen NAGs (then the group picker)."""
     if data.kind == "all":
@@ -211,7 +212,7 @@ async def _audience_chosen(
 
 
 async def _survey_chosen(
-    update: Update, context: BotContext, draft: Draft, data: cd.WizardSurvey
+    update: Update, context: BotContext, draft: Draft, data: ob.WizardSurvey
 ) -> None:
     """Residents who took a survey."""
     if data.survey not in {x.id for x in context.services.content.surveys}:
@@ -235,7 +236,7 @@ async def _urgent_toggled(update: Update, context: BotContext, draft: Draft, dat
 
 
 async def _ratings_set(
-    update: Update, context: BotContext, draft: Draft, data: cd.WizardRatings
+    update: Update, context: BotContext, draft: Draft, data: ob.WizardRatings
 ) -> None:
     """👍/👎 buttons under the message, or none."""
     draft.ratings = data.on
@@ -243,7 +244,7 @@ async def _ratings_set(
 
 
 async def _translate(
-    update: Update, context: BotContext, draft: Draft, data: cd.WizardTranslate
+    update: Update, context: BotContext, draft: Draft, data: ob.WizardTranslate
 ) -> None:
     """Type (or type again) the message in another language the bot offers."""
     t = texts(context)
@@ -264,7 +265,7 @@ async def _send_test(update: Update, context: BotContext, draft: Draft, data: An
 
 
 async def _confirmed(
-    update: Update, context: BotContext, draft: Draft, data: cd.WizardConfirm
+    update: Update, context: BotContext, draft: Draft, data: ob.WizardConfirm
 ) -> None:
     """Confirm (again, after the duplicate warning, with force)."""
     officer = officer_id(update, context)
@@ -310,7 +311,7 @@ async def _confirm(
         when = e(when_words(t, other.send_at, s.config.tz, current))
         markup = InlineKeyboardMarkup(
             [
-                [button(t.get("broadcast.btn_send_anyway"), cd.WizardConfirm(True))],
+                [button(t.get("broadcast.btn_send_anyway"), ob.WizardConfirm(True))],
                 back_cancel(t, "preview"),
             ]
         )
@@ -333,28 +334,28 @@ def _steps(*names: str) -> frozenset[str]:
 CONTENT, PREVIEW = _steps("content"), _steps("preview")
 TIME = _steps("time", "retime")  # a scheduled broadcast's new time is picked the same way
 WIZARD_STEPS: list[tuple[type[cd.CallbackData], WizardStep, frozenset[str]]] = [
-    (cd.WizardAbandon, _abandon, ANY_STEP),
-    (cd.WizardBack, _back, ANY_STEP | {"retime"}),
-    (cd.WizardCampaigns, _campaigns, CONTENT),
-    (cd.WizardPickCampaign, _campaign_picked, CONTENT),
-    (cd.WizardCampaign, _campaign_chosen, CONTENT),
-    (cd.WizardTypeText, _type_text, CONTENT),
-    (cd.WizardImage, _image_chosen, _steps("image")),
-    (cd.WizardAudience, _audience_chosen, _steps("audience")),
-    (cd.WizardSurvey, _survey_chosen, _steps("audience")),
-    (cd.WizardNag, nag_toggled, _steps("nags")),
-    (cd.WizardNagPage, nag_page, _steps("nags")),
-    (cd.WizardNagsAll, nags_all, _steps("nags")),
-    (cd.WizardNagsDone, nags_done, _steps("nags")),
-    (cd.WizardTime, time_picked, _steps("time")),
-    (cd.WizardDays, show_days, TIME),
-    (cd.WizardDay, day_picked, TIME),
-    (cd.WizardAt, at_picked, TIME),
-    (cd.WizardUrgent, _urgent_toggled, PREVIEW),
-    (cd.WizardRatings, _ratings_set, PREVIEW),
-    (cd.WizardTest, _send_test, PREVIEW),
-    (cd.WizardConfirm, _confirmed, PREVIEW),
-    (cd.WizardTranslate, _translate, PREVIEW),
+    (ob.WizardAbandon, _abandon, ANY_STEP),
+    (ob.WizardBack, _back, ANY_STEP | {"retime"}),
+    (ob.WizardCampaigns, _campaigns, CONTENT),
+    (ob.WizardPickCampaign, _campaign_picked, CONTENT),
+    (ob.WizardCampaign, _campaign_chosen, CONTENT),
+    (ob.WizardTypeText, _type_text, CONTENT),
+    (ob.WizardImage, _image_chosen, _steps("image")),
+    (ob.WizardAudience, _audience_chosen, _steps("audience")),
+    (ob.WizardSurvey, _survey_chosen, _steps("audience")),
+    (ob.WizardNag, nag_toggled, _steps("nags")),
+    (ob.WizardNagPage, nag_page, _steps("nags")),
+    (ob.WizardNagsAll, nags_all, _steps("nags")),
+    (ob.WizardNagsDone, nags_done, _steps("nags")),
+    (ob.WizardTime, time_picked, _steps("time")),
+    (ob.WizardDays, show_days, TIME),
+    (ob.WizardDay, day_picked, TIME),
+    (ob.WizardAt, at_picked, TIME),
+    (ob.WizardUrgent, _urgent_toggled, PREVIEW),
+    (ob.WizardRatings, _ratings_set, PREVIEW),
+    (ob.WizardTest, _send_test, PREVIEW),
+    (ob.WizardConfirm, _confirmed, PREVIEW),
+    (ob.WizardTranslate, _translate, PREVIEW),
 ]
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from telegram import Update
 
-from bot import callback_data as cd
+from bot import callback_officers as ob
 from bot.context import BotContext
 from bot.handlers.common import reply, texts
 from bot.handlers.wizard_draft import Draft, show
@@ -56,7 +56,7 @@ async def show_nags(update: Update, context: BotContext, draft: Draft, *, edit: 
 
 
 async def nag_toggled(
-    update: Update, context: BotContext, draft: Draft, data: cd.WizardNag
+    update: Update, context: BotContext, draft: Draft, data: ob.WizardNag
 ) -> None:
     """Tick or untick one NAG."""
     if data.nag not in context.services.content.nag_by_id:
@@ -70,7 +70,7 @@ async def nag_toggled(
 
 
 async def nag_page(
-    update: Update, context: BotContext, draft: Draft, data: cd.WizardNagPage
+    update: Update, context: BotContext, draft: Draft, data: ob.WizardNagPage
 ) -> None:
     """Another page of the picker."""
     draft.nag_page = data.page

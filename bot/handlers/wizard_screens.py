@@ -11,7 +11,7 @@ from datetime import datetime
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 
-from bot import callback_data as cd
+from bot import callback_officers as ob
 from bot.content import Texts
 from bot.content.keys import TextKey
 from bot.context import BotContext
@@ -41,9 +41,9 @@ def campaign_list(context: BotContext) -> tuple[str, InlineKeyboardMarkup]:
         else:
             day = day_short(t, start, today)
             label = t.get("broadcast.btn_campaign_soon", title=campaign.title, day=day)
-        rows.append([button(label, cd.WizardPickCampaign(campaign.id))])
-    rows.append([button(t.get("broadcast.btn_type_new"), cd.WizardTypeText())])
-    rows.append([button(t.get("broadcast.btn_abandon"), cd.WizardAbandon())])
+        rows.append([button(label, ob.WizardPickCampaign(campaign.id))])
+    rows.append([button(t.get("broadcast.btn_type_new"), ob.WizardTypeText())])
+    rows.append([button(t.get("broadcast.btn_abandon"), ob.WizardAbandon())])
     return t.get("broadcast.choose_content"), InlineKeyboardMarkup(rows)
 
 
@@ -61,9 +61,9 @@ async def ask_image(update: Update, context: BotContext, draft: Draft) -> None:
         return
     draft.step = "image"
     t = texts(context)
-    rows = [[button(t.get("broadcast.btn_no_image"), cd.WizardImage("-"))]]
+    rows = [[button(t.get("broadcast.btn_no_image"), ob.WizardImage("-"))]]
     rows += [
-        [button(t.get("broadcast.btn_image", title=c.title)[:60], cd.WizardImage(c.id))]
+        [button(t.get("broadcast.btn_image", title=c.title)[:60], ob.WizardImage(c.id))]
         for c in with_images
     ]
     rows.append(back_cancel(t, "content"))
@@ -76,12 +76,12 @@ async def ask_audience(update: Update, context: BotContext, draft: Draft) -> Non
     draft.step = "audience"
     t = texts(context)
     rows = [
-        [button(t.get("broadcast.btn_all"), cd.WizardAudience(AudienceKind.ALL))],
-        [button(t.get("broadcast.btn_nags"), cd.WizardAudience("nags"))],
+        [button(t.get("broadcast.btn_all"), ob.WizardAudience(AudienceKind.ALL))],
+        [button(t.get("broadcast.btn_nags"), ob.WizardAudience("nags"))],
     ]
     for survey in context.services.content.surveys:
         label = t.get("broadcast.btn_survey", title=survey.title)
-        rows.append([button(label[:60], cd.WizardSurvey(survey.id))])
+        rows.append([button(label[:60], ob.WizardSurvey(survey.id))])
     rows.append(back_cancel(t, "content"))
     await show(update, draft, t.get("broadcast.choose_audience"), InlineKeyboardMarkup(rows))
 
@@ -120,12 +120,12 @@ def preview_keyboard(context: BotContext, draft: Draft) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
             [
-                button(t.get("broadcast.btn_test"), cd.WizardTest()),
-                button(t.get("broadcast.btn_confirm"), cd.WizardConfirm(False)),
+                button(t.get("broadcast.btn_test"), ob.WizardTest()),
+                button(t.get("broadcast.btn_confirm"), ob.WizardConfirm(False)),
             ],
             [
-                button(urgent, cd.WizardUrgent()),
-                button(ratings, cd.WizardRatings(not draft.ratings)),
+                button(urgent, ob.WizardUrgent()),
+                button(ratings, ob.WizardRatings(not draft.ratings)),
             ],
             *translation_buttons(context, draft),
             back_cancel(t, "time"),
@@ -148,7 +148,7 @@ def translation_buttons(context: BotContext, draft: Draft) -> list[list[InlineKe
             if x.code in draft.translations
             else "broadcast.btn_translation_add"
         )
-        rows.append([button(t.get(key, language=x.english_name), cd.WizardTranslate(x.code))])
+        rows.append([button(t.get(key, language=x.english_name), ob.WizardTranslate(x.code))])
     return rows
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
 
-from bot import callback_data as cd
+from bot import callback_officers as ob
 from bot.content.keys import TextKey
 from bot.context import BotContext
 from bot.domain.broadcasts import local_at, quick_choices
@@ -41,18 +41,18 @@ async def ask_time(update: Update, context: BotContext, draft: Draft, *, edit: b
     t = texts(context)
     tz = context.services.config.tz
     today = now(context).astimezone(tz).date()
-    rows = [[button(t.get("broadcast.btn_now"), cd.WizardTime("now"))]]
+    rows = [[button(t.get("broadcast.btn_now"), ob.WizardTime("now"))]]
     for choice in quick_choices(now(context), tz):
         day = day_short(t, choice.at.astimezone(tz).date(), today)
         label = t.get(QUICK_LABELS[choice.key], when=day)
-        rows.append([button(label[:60], cd.WizardTime(choice.key))])
-    rows.append([button(t.get("broadcast.btn_other_day"), cd.WizardDays())])
+        rows.append([button(label[:60], ob.WizardTime(choice.key))])
+    rows.append([button(t.get("broadcast.btn_other_day"), ob.WizardDays())])
     rows.append(back_cancel(t, "audience"))
     await show(update, draft, t.get("broadcast.choose_time"), InlineKeyboardMarkup(rows), edit=edit)
 
 
 async def time_picked(
-    update: Update, context: BotContext, draft: Draft, data: cd.WizardTime
+    update: Update, context: BotContext, draft: Draft, data: ob.WizardTime
 ) -> None:
     """Now or a quick time choice."""
     tz = context.services.config.tz
@@ -82,7 +82,7 @@ async def show_days(update: Update, context: BotContext, draft: Draft, data: Any
     await show(update, draft, text, markup)
 
 
-async def day_picked(update: Update, context: BotContext, draft: Draft, data: cd.WizardDay) -> None:
+async def day_picked(update: Update, context: BotContext, draft: Draft, data: ob.WizardDay) -> None:
     """One day: its times still ahead."""
     t = texts(context)
     day = day_from_number(data.day)
@@ -99,7 +99,7 @@ async def day_picked(update: Update, context: BotContext, draft: Draft, data: cd
     await show(update, draft, text, markup)
 
 
-async def at_picked(update: Update, context: BotContext, draft: Draft, data: cd.WizardAt) -> None:
+async def at_picked(update: Update, context: BotContext, draft: Draft, data: ob.WizardAt) -> None:
     """A day and time: the preview (a time gone by meanwhile asks again)."""
     day = day_from_number(data.day)
     hour, minute = divmod(data.minute, 60)

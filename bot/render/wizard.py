@@ -13,7 +13,7 @@ from datetime import date, time, timedelta
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot import callback_data as cd
+from bot import callback_officers as ob
 from bot.content import Campaign, Nag, ScheduledMessage, Texts
 from bot.content.keys import TextKey
 from bot.domain.disclosure import shown as shown_count
@@ -32,8 +32,8 @@ TIMES_PER_ROW = 4
 def back_cancel(t: Texts, to: str) -> list[InlineKeyboardButton]:
     """The row every wizard step ends with: Back to step `to`, and Cancel."""
     return [
-        button(t.get("broadcast.btn_back"), cd.WizardBack(to)),
-        button(t.get("broadcast.btn_abandon"), cd.WizardAbandon()),
+        button(t.get("broadcast.btn_back"), ob.WizardBack(to)),
+        button(t.get("broadcast.btn_abandon"), ob.WizardAbandon()),
     ]
 
 
@@ -70,11 +70,11 @@ def message_list(
         first_words = e(message_snippet(campaign, msg, PICKER_LINE))
         lines.append(t.get("broadcast.message_line", day=day, text=first_words))
         label = f"{day} · {message_snippet(campaign, msg, PICKER_LABEL - len(day) - 3)}"
-        rows.append([button(label, cd.WizardCampaign(campaign.id, msg.id))])
+        rows.append([button(label, ob.WizardCampaign(campaign.id, msg.id))])
     rows.append(
         [
-            button(t.get("broadcast.btn_back"), cd.WizardCampaigns()),
-            button(t.get("broadcast.btn_abandon"), cd.WizardAbandon()),
+            button(t.get("broadcast.btn_back"), ob.WizardCampaigns()),
+            button(t.get("broadcast.btn_abandon"), ob.WizardAbandon()),
         ]
     )
     dates = t.get(
@@ -129,18 +129,18 @@ def nag_picker(
     page = min(max(page, 0), pages - 1)
     rows = [
         [button(("✅ " if n.id in picks else "") + f"{n.short_name} · {counts.get(n.id, '0')}",
-                cd.WizardNag(n.id))]
+                ob.WizardNag(n.id))]
         for n in found[page * NAGS_PER_PAGE : (page + 1) * NAGS_PER_PAGE]
     ]  # fmt: skip
     nav = []
     if page > 0:
-        nav.append(button(t.get("broadcast.btn_prev"), cd.WizardNagPage(page - 1)))
+        nav.append(button(t.get("broadcast.btn_prev"), ob.WizardNagPage(page - 1)))
     if page < pages - 1:
-        nav.append(button(t.get("broadcast.btn_next"), cd.WizardNagPage(page + 1)))
+        nav.append(button(t.get("broadcast.btn_next"), ob.WizardNagPage(page + 1)))
     rows += [nav] if nav else []
     if search:
-        rows.append([button(t.get("broadcast.btn_all_nags"), cd.WizardNagsAll())])
-    rows.append([button(t.get("broadcast.btn_nags_done", n=len(picks)), cd.WizardNagsDone())])
+        rows.append([button(t.get("broadcast.btn_all_nags"), ob.WizardNagsAll())])
+    rows.append([button(t.get("broadcast.btn_nags_done", n=len(picks)), ob.WizardNagsDone())])
     rows.append(back_cancel(t, "audience"))
     lines = [t.get("broadcast.choose_nags"), note]
     if search:
@@ -161,7 +161,7 @@ def day_picker(
     days = [today + timedelta(days=i) for i in range(0 if today_open else 1, DAYS_AHEAD)]
     labels = {today: t.get("broadcast.btn_today"), today + timedelta(days=1): t.get(
         "broadcast.btn_tomorrow")}  # fmt: skip
-    buttons = [button(labels.get(d) or day_short(t, d, today), cd.WizardDay(day_number(d)))
+    buttons = [button(labels.get(d) or day_short(t, d, today), ob.WizardDay(day_number(d)))
                for d in days]  # fmt: skip
     rows = [buttons[i : i + DAYS_PER_ROW] for i in range(0, len(buttons), DAYS_PER_ROW)]
     rows.append(last_row)
@@ -173,7 +173,7 @@ def time_picker(
 ) -> tuple[str, InlineKeyboardMarkup]:
     """The times of one day still ahead."""
     buttons = [
-        button(at.strftime("%H:%M"), cd.WizardAt(day_number(day), at.hour * 60 + at.minute))
+        button(at.strftime("%H:%M"), ob.WizardAt(day_number(day), at.hour * 60 + at.minute))
         for at in times
     ]
     rows = [buttons[i : i + TIMES_PER_ROW] for i in range(0, len(buttons), TIMES_PER_ROW)]
