@@ -89,7 +89,9 @@ def _dev_sets(content_dir: Any) -> list[tuple[Any, Any, list[Labelled]]]:
     content, u = _understanding(content_dir)
     _memoised(u)
     items: list[Labelled] = []
-    for topics, intents in HELDOUT.values():
+    for name, (topics, intents) in HELDOUT.items():
+        if name not in "ABCDE":  # only the sets taken in as examples: F on is never tuned on
+            continue
         items += load_topics(topics)
         items += [Labelled(i.text) for i in load_intents(intents)]  # plain words: no help
     return [(content, u, items)]

@@ -10,19 +10,17 @@ from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import datetime
 
 SIGNPOSTED_REMEMBERED = 4096  # signposted update ids kept for the handlers after the check
 
 
 class SeenCache:
-    """Which residents' last-seen day was already written today (one dictionary lookup per
-    update instead of a write), and when writes may resume after the database refused one."""
+    """Which residents' last-seen day was already noted today (one dictionary lookup per
+    update; the noted days are written in batches: storage/residents.py `flush_seen`)."""
 
     def __init__(self) -> None:
         self.day = ""
         self.chats: set[int] = set()
-        self.paused_until: datetime | None = None
 
 
 class Signposted:
