@@ -37,13 +37,16 @@ from bot.content.examples import split
 
 OFF = 1.01  # a threshold no score reaches: the mechanism switched off
 GRID: dict[str, list[float]] = {
-    "KEEP_RULE_TOPIC": [0.5, 0.6],
     "ADD_MODEL_TOPIC": [0.6, 0.7],
-    "KEEP_LONE_URGENT": [0.3, 0.5],
-    "SURE_NOT": [0.3, 0.4],
-    "VETO_URGENT": [0.0, 0.3, 0.4, 0.5],
-    "CALM": [0.0, 0.2, 0.3],
+    "ASKING_KEEP": [0.5, 0.6, 0.7],
+    "CALM": [0.2, 0.3],
+    "VETO_URGENT": [0.4, 0.5],
+    "KEEP_LONE_URGENT": [0.5, 0.6],
 }
+# Round 6 also tried the 999 line beside other help when the message says it is happening now
+# (from a score of 0.3 or 0.4): no better than without, so it was taken out.
+# Round 5's grid: KEEP_RULE_TOPIC 0.5-0.6, ADD_MODEL_TOPIC 0.6-0.7, KEEP_LONE_URGENT 0.3-0.5,
+# SURE_NOT 0.3-0.4, VETO_URGENT 0-0.5, CALM 0-0.3.
 # Round 4's grid: KEEP_RULE_TOPIC 0.4-0.6, ADD_MODEL_TOPIC 0.55-0.7, ADD_LONE_TOPIC 0.55 or off,
 # VETO_URGENT 0-0.4 (then only beside other help, the past or a question), ASKING_KEEP 0 or 0.6,
 # SURE_DANGER off, 0.7 or 0.8.
@@ -53,8 +56,7 @@ GRID: dict[str, list[float]] = {
 
 def _memoised(u: Any) -> None:
     """Work out each message's rules' finding, frames and scores once per fold."""
-    for owner, name in ((u.safety, "find"), (u, "frames"), (u, "_features"),
-                        (u.topic_model, "scores_of")):  # fmt: skip
+    for owner, name in ((u.safety, "find"), (u, "frames"), (u, "_scores")):
         original = getattr(owner, name)
         memo: dict[Any, Any] = {}
 

@@ -270,21 +270,16 @@ def _report_intents(
             out.extend(f"    {line}" for line in s.examples)
 
 
-# Round 4's variants of the hybrid, each a set of bot/domain/understanding.py settings: the
+# Round 6's variants of the hybrid (round 4's: frames off, the sure-danger help, the lone
+# topic's bar, round 3's decision), each a set of bot/domain/understanding.py settings: the
 # shipped one, each mechanism taken out, and round 3's decision (thresholds and no mechanisms).
 OFF = 1.01  # a threshold no score reaches
 VARIANTS: dict[str, dict[str, Any]] = {
     "shipped": {},
-    "no frames as features": {"FRAMES": False},
+    "no opinion or list rule": {"LIKE_ASKING": ()},
+    "opinions only": {"LIKE_ASKING": ("opinion",)},
     "no 999 veto": {"VETO_URGENT": 0.0},
     "no asking rule": {"ASKING_KEEP": 0.0},
-    "no sure-danger help": {"SURE_DANGER": OFF},
-    "no lower bar for a lone topic": {"ADD_LONE_TOPIC": OFF},
-    "round 3 decision": {
-        "KEEP_RULE_TOPIC": 0.4, "ADD_MODEL_TOPIC": 0.55, "ADD_LONE_TOPIC": OFF,
-        "KEEP_URGENT": 0.65, "VETO_URGENT": 0.0,
-        "ASKING_KEEP": 0.0, "SURE_DANGER": OFF, "FRAMES": False,
-    },
 }  # fmt: skip
 
 

@@ -37,7 +37,13 @@ async def _settled(h: Harness) -> None:
         ("im 15 and scared", ("minor",)),
         ("my son (he's 34) shouts at me", ("adult",)),
         ("my 9yo came home crying", ("minor",)),
-        ("when is the next meeting", ()),
+        ("when is the next meeting", ("opinion",)),  # talk of the partnership's meetings
+        ("my answer to question 3 is vandalism", ("opinion",)),
+        ("our main worry is speeding", ("opinion",)),
+        ("vandalism and fly tipping", ("list",)),
+        ("drug dealing near schools", ("list",)),
+        ("he hit me", ()),
+        ("help me", ()),
         ("whats the best way to end it all", ()),  # not a request for tips
         ("how many of my pills would it take", ()),
     ],

@@ -57,9 +57,9 @@ async def test_what_may_be_danger_keeps_the_999_line(harness: Harness, content: 
 async def test_no_feature_first_then_the_next_likeliest(harness: Harness, content: Content):
     """Fly-tipping the model reads as "no feature" first (its danger-like words) and the
     council's route second: the resident gets the council's route, as for plain words."""
-    text = (
-        "someone has dumped a pile of builders rubble on the path by the canal, who sorts that out"
-    )
+    # (round 6's examples taught the model round 5's sentence, "someone has dumped a pile of
+    # builders rubble on the path by the canal, who sorts that out": a new one)
+    text = "someone left a pile of builders rubble on the towpath, who sorts that out"
     u = harness.services.understanding
     scores = u._scores(1, text, u._intent_hints(text))
     assert max(scores, key=scores.__getitem__) == "none"  # the case this test is about

@@ -10,6 +10,12 @@ far each one moves each topic, and uses two of them in its decisions:
 - **past**: time words of the past ("last night", "yesterday", "years ago", "in the 90s");
 - **asking**: a request for tips or information, not a report ("any tips to stop my bike getting
   nicked", "how do I spot a scam", "was there ever a bank robbery in Bedford");
+- **opinion**: a view on the partnership's work, an answer to one of its questions or talk of
+  its meetings: priorities, survey answers ("my answer to question 2 is burglary", "our main
+  worry is vandalism", "the NAG spends too long on parking and not enough on burglaries");
+- **list**: a few words that name things and tell no story: no person, no time, no plea ("ASB
+  and littering", "knife crime among young people"), as survey answers and priorities are
+  written; the model alone weighs it (a cry such as "house on fire" is short too);
 - **minor** / **adult**: an age stated in the message ("I'm 15", "my daughter is 24", "(22)").
 
 Matching is on the normalised words of bot/domain/words.py (aliases applied: "rn" is "right
@@ -24,6 +30,8 @@ from collections.abc import Sequence
 NOW = "now"
 PAST = "past"
 ASKING = "asking"
+OPINION = "opinion"
+LIST = "list"
 MINOR = "minor"
 ADULT = "adult"
 
@@ -54,6 +62,20 @@ _PHRASES: dict[str, tuple[str, ...]] = {
         "stop my", "keep burglars", "is it true", "was there ever", "was there a",
         "were there", "did they ever", "who were", "school project",
         "for a project", "for my homework", "famous",
+        # round 6: questions about protecting oneself or about a scheme, not reports
+        "should i know", "is it worth", "worth getting", "waste of money", "do they work",
+        "actually work", "information on", "information about", "info on", "leaflet",
+        "can i read",
+    ),
+    OPINION: (
+        "my answer", "answer to", "question 1", "question 2", "question 3", "question 4",
+        "main worry", "main worries", "main concern", "main concerns", "biggest problem",
+        "biggest issue", "biggest worry", "biggest concern", "top priority", "priority",
+        "priorities", "not enough on", "too long on", "too much time on", "should focus",
+        "should spend", "should prioritise", "the nag", "the meeting", "last meeting",
+        "next meeting", "the survey", "in my opinion", "imo", "i vote", "i would vote",
+        "my vote", "we need more", "more patrols", "is a problem round here",
+        "is an issue", "a big issue", "a big problem",
     ),
 }  # fmt: skip
 _INDEX: dict[str, list[tuple[tuple[str, ...], str]]] = {}
@@ -68,9 +90,22 @@ _AGE_BEFORE = frozenset({"am", "is", "aged", "age", "im", "shes", "hes", "only",
 _AGE_AFTER = ("year", "years", "yr", "yrs")  # "my 14 year old"
 
 
+# "list": a person, a time, a plea or a question word tells a story or asks for something
+_STORY = frozenset(
+    "i im ive me my mine we our us you your he hes him his she shes her they theyre them their "
+    "someone somebody anyone everyone nobody man men woman women guy lad lads girl boy kid kids "
+    "child son daughter mum dad mother father wife husband partner neighbour friend "
+    "help please pls now tonight today just still again who what why how where when is are was "
+    "were been being has have had do does did can cant will wont keeps keep got".split()
+)
+MAX_LIST = 6  # words: longer than this is a sentence
+
+
 def frames_of(words: Sequence[str]) -> tuple[str, ...]:
     """The frames of a message given as its normalised words, in a fixed order."""
     found: set[str] = set()
+    if 0 < len(words) <= MAX_LIST and not any(w in _STORY or w.isdigit() for w in words):
+        found.add(LIST)
     for i, w in enumerate(words):
         for phrase, frame in _INDEX.get(w, ()):
             if tuple(words[i : i + len(phrase)]) == phrase:
@@ -80,7 +115,7 @@ def frames_of(words: Sequence[str]) -> tuple[str, ...]:
         age = _age(words, i)
         if age is not None:
             found.add(MINOR if age < 18 else ADULT)
-    return tuple(f for f in (NOW, PAST, ASKING, MINOR, ADULT) if f in found)
+    return tuple(f for f in (NOW, PAST, ASKING, OPINION, LIST, MINOR, ADULT) if f in found)
 
 
 def _age(words: Sequence[str], i: int) -> int | None:
@@ -97,4 +132,4 @@ def _age(words: Sequence[str], i: int) -> int | None:
 
 def frames_settings() -> tuple[object, ...]:
     """The phrase lists (part of a stored model's key: the model learns from the frames)."""
-    return tuple(sorted(_PHRASES.items()))
+    return (tuple(sorted(_PHRASES.items())), sorted(_STORY), MAX_LIST)

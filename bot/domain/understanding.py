@@ -19,7 +19,9 @@ phrase ("he's got a knife") stays unless the model gives it less than half a cha
 it is happening now, and other help is given, the message tells of the past or asks for
 information, or the model thinks any danger unlikely ("this cough is killing me"). Found by one
 word, it stays when the model also thinks it likely (not for a bike stolen last week). Asking for
-tips ("how do I stop my shed getting broken into"), a rule's topic needs the model's backing. If
+tips ("how do I stop my shed getting broken into"), a rule's topic needs the model's backing; in
+an opinion or a short list (survey answers, priorities: "our main worry is burglaries",
+"vandalism and speeding"), so does a topic the rules found by one word (round 6). If
 the model overrules every topic the rules found in a message it does not think ordinary, the
 likeliest topic stays; and when the model is sure of danger, its likeliest topic is given even if
 no rule matched: some help is the floor. The thresholds were chosen by cross-validation on
@@ -74,6 +76,9 @@ SURE_OUT_OF_SCOPE = 0.3
 NEXT_INTENT = 0.2
 NOT_ON_A_GUESS = frozenset({"stop", "forget", "change_area", "subscribe"})
 SURE_OF_A_CHANGE = 0.4  # ... and those need this much from the model ("<b>zzqx</b>": not "stop")
+# Frames weighed as a request for tips is (round 6): an opinion or a survey answer ("our main
+# worry is vandalism") names a topic without reporting it
+LIKE_ASKING: tuple[str, ...] = ("opinion", "list")
 STACKED = True  # the models also see what the rules found, and learn how far to trust it
 FRAMES = True  # ... and the message's frames (bot/domain/frames.py: now, past, asking, ages)
 MAX_TEXT = 500  # characters read (a long story is not read twice over)
@@ -286,8 +291,15 @@ class Understanding:
         when the model thinks any danger unlikely ("this cough is killing me"). A message the
         model thinks may be danger keeps the phrase: "someone keeps following me home". Asking
         for tips or information ("how do I stop my shed getting broken into"), a rule's topic
-        needs the model's backing."""
+        needs the model's backing; in an opinion or a short list (LIKE_ASKING), a topic found by
+        one word does ("our main worry is burglaries"), one found by a phrase does not ("my
+        priority is getting away from my boyfriend, he beats me")."""
         now = "frame now" in frames
+        tips = "frame asking" in frames
+        # an opinion or a list (LIKE_ASKING): only what one word found needs the model's backing
+        # ("burglaries" in "our main worry is burglaries"; not "he beats me" in "my priority is
+        # getting away from my boyfriend, he beats me")
+        like = any(f"frame {f}" in frames for f in LIKE_ASKING)
         found = finding.categories
         urgent = URGENT in finding.strong
         if urgent and not (finding.whole or now) and scores[URGENT] < VETO_URGENT:
@@ -297,10 +309,13 @@ class Understanding:
                 if t != URGENT
             )
             calm = scores[DANGER] < CALM  # "this cough is killing me"
-            reason = "frame past" in frames or "frame asking" in frames or calm
+            reason = "frame past" in frames or tips or calm
             urgent = not (other_help or reason)  # if dropped, weighed as one word's would be
-        if "frame asking" in frames and not now:
-            found = tuple(t for t in found if scores[t] >= ASKING_KEEP)
+        if (tips or like) and not now:
+            found = tuple(
+                t for t in found
+                if scores[t] >= ASKING_KEEP or (not tips and t in finding.strong)
+            )  # fmt: skip
         return urgent, found
 
     def reply(self, finding: Finding) -> str:
