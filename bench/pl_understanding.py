@@ -5,7 +5,8 @@
 
 The Polish words (content/pl/safety.yaml, content/pl/intents.yaml) are added to the English
 lexicons as issue 23's language framework does (same categories, `pl_` groups, aliases and safe
-phrases merged, the Polish reply), and the Polish frames (content/pl/frames.yaml) to the English. Reported, as bench/understanding.py does for English:
+phrases merged, the Polish reply), and the Polish frames (content/pl/frames.yaml) to the
+English ones. Reported, as bench/understanding.py does for English:
 - rules: the lexicon alone; hybrid: the lexicon with the model trained on content/examples/pl/
   (and, as `hybrid en+pl`, on the English examples too);
 - some help / exactly right / wrong topic over danger messages, false alarms over ordinary ones,

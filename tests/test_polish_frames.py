@@ -88,7 +88,7 @@ def copy(tmp_path: Path) -> Path:
         ("now:\n  - teraz\n  - co-robić zeby\n", 3, "'co-robić' is not one word"),
         ("now:\n  - teraz\npast: wczoraj\n", 3, "past: a list of phrases"),
         ("now:\n  - teraz\nsoon:\n  - zaraz\n", 3, "soon: unknown"),
-        ("ages:\n  after: [lat, lata]\n  before: [\"mam 15\"]\n", 3, "'mam 15': one word"),
+        ('ages:\n  after: [lat, lata]\n  before: ["mam 15"]\n', 3, "'mam 15': one word"),
         ("now:\n  - teraz\n  - teraz\n", 3, "listed twice"),
         ("now:\n  - teraz\n  - no\n", 3, "in quotes"),  # YAML reads a bare no as false
         ("now:\n  - teraz\n  - [w, tej]\n", 3, "not a list"),

@@ -46,8 +46,12 @@ class _File:
         out = []
         for i, item in enumerate(value):
             if isinstance(item, bool) or not isinstance(item, str | int):
-                self.add((*loc, i), f"{item!r}: write a phrase in quotes (\"{item}\")"
-                         if isinstance(item, bool) else f"{item!r}: a phrase, not a list or map")
+                self.add(
+                    (*loc, i),
+                    "YAML reads no, yes, on, off as true or false: write the phrase in quotes"
+                    if isinstance(item, bool)
+                    else f"{item!r}: a phrase, not a list or map",
+                )
                 continue
             out.append((i, str(item)))
         return out
@@ -106,7 +110,7 @@ def _ages(f: _File) -> tuple[tuple[str, ...], tuple[str, ...]]:
         for i, text in f.items(("ages", key)) if key in ages else ():
             norm = words_of(text)
             if len(norm) != 1 or "|" in text:
-                f.add(("ages", key, i), f"{text!r}: one word (as the bot reads it: 'im', not \"I'm\")")
+                f.add(("ages", key, i), f"{text!r}: one word, as the bot reads it ('im')")
                 continue
             words.append(norm[0])
         found[key] = tuple(dict.fromkeys(words))
