@@ -162,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
         u = Understanding(
             safety, intents, names, nag_place_names(content), training(folders), AREA_LABELS,
             frames=frames,
-        )
+        )  # fmt: skip
         readers[label] = u
         runs[label] = {t: u.topics(t).categories for t in texts}
     n_danger, n_ord = len(data.get("danger") or []), len(data.get("ordinary") or [])
