@@ -5,7 +5,8 @@
 
 The Polish words (content/pl/safety.yaml, content/pl/intents.yaml) are added to the English
 lexicons as issue 23's language framework does (same categories, `pl_` groups, aliases and safe
-phrases merged, the Polish reply). Reported, as bench/understanding.py does for English:
+phrases merged, the Polish reply), and the Polish frames (content/pl/frames.yaml) to the
+English ones. Reported, as bench/understanding.py does for English:
 - rules: the lexicon alone; hybrid: the lexicon with the model trained on content/examples/pl/
   (and, as `hybrid en+pl`, on the English examples too);
 - some help / exactly right / wrong topic over danger messages, false alarms over ordinary ones,
@@ -29,6 +30,8 @@ from zoneinfo import ZoneInfo
 import yaml
 
 from bot.content import Content, load_content
+from bot.content.base import Collector
+from bot.content.frames import frames_in
 from bot.content.safety import nag_place_names, place_names
 from bot.domain.safety import Detector, Lexicon
 from bot.domain.understanding import Training, Understanding
@@ -145,6 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     data = _load(args.file)
     content = english_content()
     safety, intents = polish_lexicons(content)
+    frames = frames_in(Collector(CONTENT), PL, content.frames)  # English's and content/pl/'s
     names = [*place_names(content), *polish_titles()]
     texts = [ex["text"] for ex in (data.get("danger") or []) + (data.get("ordinary") or [])]
     detector = Detector(safety, names)
@@ -156,8 +160,9 @@ def main(argv: list[str] | None = None) -> int:
         ("hybrid en+pl", [CONTENT / "examples", CONTENT / "examples" / "pl"]),
     ):
         u = Understanding(
-            safety, intents, names, nag_place_names(content), training(folders), AREA_LABELS
-        )
+            safety, intents, names, nag_place_names(content), training(folders), AREA_LABELS,
+            frames=frames,
+        )  # fmt: skip
         readers[label] = u
         runs[label] = {t: u.topics(t).categories for t in texts}
     n_danger, n_ord = len(data.get("danger") or []), len(data.get("ordinary") or [])

@@ -77,7 +77,7 @@ def understanding_for(
     )
     return Understanding(
         content.safety, content.intents, place_names(content), nag_place_names(content),
-        training, AREA_LABELS, store,
+        training, AREA_LABELS, store, frames=content.frames,
     )  # fmt: skip
 
 

@@ -49,7 +49,7 @@ async def _settled(h: Harness) -> None:
     ],
 )
 def test_frames_of_a_message(content: Content, text: str, frames: tuple[str, ...]):
-    assert frames_of(words_of(text, content.safety.aliases)) == frames
+    assert frames_of(words_of(text, content.safety.aliases), content.frames) == frames
 
 
 @pytest.mark.parametrize(

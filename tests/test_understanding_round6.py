@@ -61,3 +61,19 @@ async def test_danger_in_survey_talk_and_short_cries_keep_their_help(
     assert block(content, topic) in sent, f"{topic} help missing for {text!r}"
     rows = await harness.rows("SELECT category FROM safety_counts")
     assert topic in {r["category"] for r in rows}
+
+
+def test_a_list_needs_the_languages_story_words(content: Content):
+    """No story words, no list frame (a language whose file lists none reads no message as a
+    list); English's and Polish's each make a short message of names a list."""
+    from bot.domain.frames import FrameWords, frames_of
+    from bot.domain.words import words_of
+
+    words = words_of("vandalism and speeding", content.safety.aliases)
+    assert frames_of(words, FrameWords()) == ()
+    assert frames_of(words, content.frames) == ("list",)
+    pl = content.view("pl")
+    assert frames_of(words_of("wandalizm oraz narkotyki", pl.safety.aliases), pl.frames) == (
+        "list",
+    )
+    assert frames_of(words_of("nie dam rady dalej", pl.safety.aliases), pl.frames) == ()

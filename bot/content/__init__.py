@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from bot.content.base import Collector, ContentError, Link, Problem
 from bot.content.campaigns import Campaign, ScheduledMessage, load_campaigns
 from bot.content.examples import Examples, load_examples
+from bot.content.frames import frames_in, load_frames
 from bot.content.intents import INTENTS, load_intents
 from bot.content.languages import Language
 from bot.content.lexicons import intents_in, safety_in
@@ -25,6 +26,7 @@ from bot.content.safety import load_safety
 from bot.content.survey_loading import load_surveys
 from bot.content.surveys import END, Condition, Jump, Option, Question, Survey
 from bot.content.texts import Texts, load_texts
+from bot.domain.frames import FrameWords
 from bot.domain.safety import Lexicon
 
 __all__ = [
@@ -44,6 +46,7 @@ class Content:
     safety: Lexicon  # content/safety.yaml
     intents: Lexicon  # content/intents.yaml
     examples: Examples = Examples()  # content/examples/: what the understanding layer learns
+    frames: FrameWords = FrameWords()  # content/frames.yaml (and content/<lang>/frames.yaml)
     warnings: tuple[Problem, ...] = ()
     nag_by_id: dict[str, Nag] = field(default_factory=dict)
     campaign_by_id: dict[str, Campaign] = field(default_factory=dict)
@@ -112,6 +115,7 @@ def load_content(directory: Path, tz: ZoneInfo | None = None) -> Content:
     survey_files = sorted(survey_dir.glob("*.yaml")) if survey_dir.is_dir() else []
     safety = load_safety(col, directory / "safety.yaml")
     intents = load_intents(col, directory / "intents.yaml")
+    frames = load_frames(col, directory / "frames.yaml")
     if safety is not None:
         known = {c.id for c in safety.categories}
         for c in campaigns:
@@ -135,6 +139,7 @@ def load_content(directory: Path, tz: ZoneInfo | None = None) -> Content:
         safety=safety,
         intents=intents,
         examples=examples,
+        frames=frames,
         warnings=tuple(sorted(col.warnings)),
         nag_by_id={n.id: n for n in nags},
         campaign_by_id={c.id: c for c in campaigns},
@@ -176,6 +181,7 @@ def _view(col: Collector, base: Content, lang: str) -> Content:
         safety=safety,
         intents=replace(intents, aliases={**safety.aliases, **intents.aliases}),
         examples=examples,
+        frames=frames_in(col, folder, base.frames),
         nag_by_id={n.id: n for n in o.nags},
         campaign_by_id={c.id: c for c in o.campaigns},
         survey_by_id={s.id: s for s in o.surveys},

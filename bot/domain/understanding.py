@@ -10,7 +10,8 @@ how their answers combine (bench/README.md §7 has the figures):
   and also what the rules found (so it learns how far to trust each rule: STACKED).
 
 Topics (safeguarding). The model also sees the message's frames (bot/domain/frames.py: happening
-now, in the past, asking for tips or information, an age). When the model thinks a message
+now, in the past, asking for tips or information, an age; each language's words for them in
+content/frames.yaml and content/<lang>/frames.yaml). When the model thinks a message
 ordinary ("get in touch", "drugs" as a survey answer) and no phrase of the rules found immediate
 danger, nothing is sent. Otherwise a topic the rules find is kept unless the model thinks it
 unlikely, and a topic the rules miss is added when the model is confident of it ("he forced me
@@ -38,7 +39,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from bot.domain.frames import frames_of, frames_settings
+from bot.domain.frames import FrameWords, frames_of, frames_settings
 from bot.domain.intents import IntentRouter
 from bot.domain.safety import Detector, Finding, Lexicon
 from bot.domain.textmodel import (
@@ -115,8 +116,11 @@ class Understanding:
         training: Training,
         area_labels: Sequence[str] = (),
         store: ModelStore | None = None,
+        frames: FrameWords | None = None,
     ) -> None:
         safety_names = tuple(safety_names)
+        # The language's frame words (content/frames.yaml; none: no frames are found).
+        self.frame_words = frames or FrameWords()
         self.safety = Detector(safety, safety_names)
         self.router = IntentRouter(intents, place_names)
         self._aliases = safety.aliases
@@ -133,7 +137,7 @@ class Understanding:
         key = hashlib.sha256(
             repr(
                 (_canonical(training.topics), training.intents, safety, intents, safety_names,
-                 STACKED, FRAMES, frames_settings(), MODEL_VERSION,
+                 STACKED, FRAMES, frames_settings(), self.frame_words, MODEL_VERSION,
                  textmodel_settings())
             ).encode()
         ).hexdigest()  # fmt: skip
@@ -218,7 +222,8 @@ class Understanding:
 
     def frames(self, text: str) -> tuple[str, ...]:
         """How the message frames what it says (bot/domain/frames.py), as "frame now" etc."""
-        return tuple(f"frame {f}" for f in frames_of(self._words(text[:MAX_TEXT])))
+        found = frames_of(self._words(text[:MAX_TEXT]), self.frame_words)
+        return tuple(f"frame {f}" for f in found)
 
     def _intent_hints(self, text: str) -> tuple[str, ...]:
         if not STACKED:
