@@ -11,7 +11,7 @@ from datetime import datetime
 from aiohttp import web
 from multidict import MultiDictProxy
 
-from bot.console.figures import audience_text, when_text
+from bot.console.figures import audience_text, languages_text, when_text
 from bot.console.framework import Ctx, Page, Route, url
 from bot.console.html import Html, join, message, tag, void
 from bot.console.pages import broadcast_form as bf
@@ -42,6 +42,9 @@ async def _facts(ctx: Ctx, d: bf.Draft) -> Html:
         ("Urgent", "yes" if d.urgent else "no"),
         ("Rating buttons", "yes" if d.ratings else "no"),
     ]
+    languages = await languages_text(s, d.audience, bf.own_languages(ctx, d))
+    if languages is not None:
+        facts.insert(2, ("Languages", languages))
     notes = []
     if arrives > max(d.send_at, ctx.now()):
         notes.append(

@@ -9,13 +9,20 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from bot.console.figures import audience_text, count_text, rounded_text, when_text
+from bot.console.figures import (
+    audience_text,
+    count_text,
+    languages_text,
+    rounded_text,
+    when_text,
+)
 from bot.console.framework import Ctx
 from bot.console.html import Column, Html, field, join, table, tag, void
 from bot.console.pages.home import KIND_WORDS, audience_words
 from bot.content import Content
 from bot.render.text import first_line, plain
 from bot.services import broadcast_desk as desk
+from bot.services.languages import broadcast_translations
 from storage.broadcasts import Broadcast
 from storage.model import BroadcastKind, BroadcastStatus
 
@@ -226,6 +233,11 @@ async def detail(ctx: Ctx, b: Broadcast) -> Html:
     if not b.materialised:
         reach = await audience_text(s, b)
         facts.append(("Residents it would reach now", reach))
+        codes = [x.code for x in s.offered() if x.code != "en"]
+        own = await broadcast_translations(s.broadcasts, s.content_all, b, codes)
+        languages = await languages_text(s, b.audience, own)
+        if languages is not None:
+            facts.append(("In which language, now", languages))
     about = tag(
         "dl", join(tag("div", tag("dt", a), tag("dd", v)) for a, v in facts), class_="facts"
     )
