@@ -168,6 +168,31 @@ async def edit(ctx: Ctx) -> web.StreamResponse:
     return _done(b.id, "edited")
 
 
+async def translate(ctx: Ctx) -> web.StreamResponse:
+    """One translation of a scheduled broadcast changed, added or removed, the English kept."""
+    b = await bp.broadcast_of(ctx)
+    form = await ctx.request.post()
+    names = {x.code: x.english_name for x in bf.other_languages(ctx)}
+    language = str(form.get("language", ""))
+    if language not in names:
+        return await _refused(ctx, b.id, "Residents are not offered that language.", 400)
+    remove = form.get("remove") == "1"
+    raw = str(form.get("text", "")).strip().replace("\r\n", "\n")
+    if not remove and (not raw or len(raw) > MAX_MESSAGE):
+        why = (
+            f"Write the {names[language]} message (at most {MAX_MESSAGE:,} characters), "
+            "or remove it."
+        )
+        return await _refused(ctx, b.id, why, 400)
+    due = _due(form)
+    text = None if remove else e(raw)
+    if due is None or not await desk.edit_translation(
+        ctx.services.db, b, language, text, ctx.officer.user_id, ctx.now(), due
+    ):
+        return await _refused(ctx, b.id, CHANGED)
+    return _done(b.id, "untranslated" if remove else "translated")
+
+
 async def retime(ctx: Ctx) -> web.StreamResponse:
     b = await bp.broadcast_of(ctx)
     form = await ctx.request.post()
@@ -263,6 +288,7 @@ PAGE = Page(
         Route("POST", "/broadcasts/preview", preview),
         Route("POST", "/broadcasts/create", create),
         Route("POST", f"{ID}/edit", edit),
+        Route("POST", f"{ID}/translation", translate),
         Route("POST", f"{ID}/retime", retime),
         Route("POST", f"{ID}/send", ask_send),
         Route("POST", f"{ID}/cancel", ask_cancel),
