@@ -4,7 +4,8 @@ resident and an English one side by side in the Bot API double.
 - An officer's typed broadcast carries a Polish translation, typed in the wizard like the
   English (formatting kept, Telegram's limit), counted per language on the confirm card,
   stored with the broadcast and delivered per resident's language, rating buttons included.
-- Meeting reminders and "you said, we did" reach each resident in theirs.
+- Meeting reminders and "you said, we did" reach each resident in theirs, a reminder in the
+  language the resident has when it goes out (switched in /settings after it was planned).
 - /start's language question survives a restart (kept in residents.language_offer) and is
   never asked twice.
 
@@ -24,6 +25,7 @@ from bot.domain.meetings import day_before, upcoming
 from bot.domain.surveys import pseudonym
 from bot.handlers.results import compose_you_said_we_did
 from bot.plumbing.clock import FixedClock
+from bot.scheduling import plan_reminders
 from bot.telegram.limits import MAX_MESSAGE
 from tests import builders as b
 from tests.conftest import LONDON, OFFICER_ID, Harness, close_harness
@@ -220,6 +222,44 @@ async def test_meeting_reminders_reach_each_resident_in_their_language(tmp_path,
     (en,) = h.api.texts(EN)
     assert pl.startswith("🗓 <b>Przypomnienie:</b>") and "jutro" in pl
     assert en.startswith("🗓 <b>Reminder:</b>")
+    await close_harness(h)
+
+
+async def test_a_reminder_planned_before_a_switch_to_polish_arrives_in_polish(tmp_path, content):
+    """Planned while both read English; one switches in /settings; it goes out in Polish to
+    them (the text follows the language each resident has when it is sent)."""
+    start = datetime(2026, 11, 23, 12, 0, tzinfo=LONDON)
+    clock = FixedClock(start)
+    h = await harness(tmp_path, content, DRAFTS, clock=clock)
+    await add_residents(h, [PL, EN], remind=1)
+    nag = content.nag_by_id["fishermead"]
+    meeting = upcoming(nag.meetings, start, LONDON, count=1)[0]
+    await plan_reminders(h.services, start)
+    (planned,) = await h.rows(
+        "SELECT id, text FROM broadcasts WHERE kind = 'reminder' AND ref = 'fishermead'"
+        " AND due_at = ?",
+        (day_before(meeting).isoformat(timespec="seconds"),),
+    )
+    assert planned["text"].startswith("🗓 <b>Reminder:</b>")
+
+    await h.send(PL, "/settings")
+    calls = await h.press(PL, cd.LanguageMenu().pack())
+    calls = await h.press(PL, cd.LanguageSet("pl").pack())
+    assert "⚙️ <b>Twoje ustawienia</b>" in calls[-1].text
+    clock.set(day_before(meeting))
+    await deliver(h)
+    pl = [x for x in h.api.texts(PL) if "Przypomnienie" in x or "Reminder" in x]
+    en = [x for x in h.api.texts(EN) if "Reminder" in x]
+    assert len(pl) == 1 and pl[0].startswith("🗓 <b>Przypomnienie:</b>") and "jutro" in pl[0]
+    assert len(en) == 1 and en[0].startswith("🗓 <b>Reminder:</b>")
+
+    # And back to English: the next meeting's reminder (planned at the start too) is in English.
+    later = upcoming(nag.meetings, day_before(meeting), LONDON, count=2)[-1]
+    await h.press(PL, cd.LanguageMenu().pack())
+    await h.press(PL, cd.LanguageSet("en").pack())
+    clock.set(day_before(later))
+    await deliver(h)
+    assert h.api.texts(PL)[-1].startswith("🗓 <b>Reminder:</b>")
     await close_harness(h)
 
 
