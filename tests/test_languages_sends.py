@@ -134,6 +134,43 @@ async def test_a_typed_broadcast_carries_a_polish_translation(tmp_path, content:
     await close_harness(h)
 
 
+async def test_the_preview_rounds_or_withholds_a_groups_figures_per_language(tmp_path, content):
+    """k = 5. Everyone's figures per language are exact; one NAG's are to the nearest 5 (its
+    split subtracted from everyone's must not give a count under 5); and none shows beside a
+    recipients figure that is withheld (the split would add up to it)."""
+    h = await harness(tmp_path, content, DRAFTS)
+    await add_residents(h, range(5000, 5005), nag="fishermead")
+    await polish(h, await add_residents(h, range(5100, 5105), nag="fishermead"))
+    await add_residents(h, range(6000, 6006), nag="woughton")
+    await polish(h, await add_residents(h, range(6100, 6105), nag="woughton"))
+
+    async def preview(nag: str) -> str:
+        await h.send(OFFICER_ID, "/broadcast")
+        await h.press_newest(OFFICER_ID, ob.WizardTypeText().pack())
+        calls = await h.send(OFFICER_ID, ENGLISH_TEXT)
+        if any(d == ob.WizardImage("-").pack() for _, d in h.buttons(calls)):
+            await h.press_newest(OFFICER_ID, ob.WizardImage("-").pack())
+        await h.press_newest(OFFICER_ID, ob.WizardAudience("nags").pack())
+        await h.press_newest(OFFICER_ID, ob.WizardNag(nag).pack())
+        await h.press_newest(OFFICER_ID, ob.WizardNagsDone().pack())
+        await h.press_newest(OFFICER_ID, ob.WizardTime("now").pack())
+        await h.press_newest(OFFICER_ID, ob.WizardTranslate("pl").pack())
+        calls = await h.send(OFFICER_ID, POLISH_TEXT)
+        text = str(calls[-1].text)
+        await h.press_newest(OFFICER_ID, ob.WizardAbandon().pack())
+        return text
+
+    summary = await preview("woughton")
+    assert "Languages, each to the nearest 5" in summary
+    assert "English 5, Polish 5." in summary, "6 and 5, rounded"
+    # 3 more in Conniburrow: audiences.py hides Fishermead's part with theirs.
+    await add_residents(h, range(7000, 7003), nag="conniburrow")
+    summary = await preview("fishermead")
+    assert "Languages: English, Polish (figures per language withheld, as the number" in summary
+    assert "English 5" not in summary and "Polish 5" not in summary
+    await close_harness(h)
+
+
 async def test_a_translation_for_a_language_no_longer_offered_goes_out_in_english(
     tmp_path, content: Content
 ):
