@@ -86,9 +86,9 @@ def report_cells(r: desk.Report, k: int) -> tuple[str, str, str]:
     return rounded_text(r.sent, k), rounded_text(r.blocked, k), rounded_text(r.failed, k)
 
 
-def resident_view(text: str | None) -> Html:
+def resident_view(text: str | None, label: str = "The message") -> Html:
     """The message as residents read it (its words; Telegram shows the bold and links)."""
-    return tag("div", plain(text or ""), class_="preview", aria_label="The message")
+    return tag("div", plain(text or ""), class_="preview", aria_label=label)
 
 
 async def broadcast_of(ctx: Ctx) -> Broadcast:
@@ -303,9 +303,11 @@ async def detail(ctx: Ctx, b: Broadcast) -> Html:
             tag("h2", "The message", id="msg"),
             resident_view(b.text),
             join(
-                tag("h3", f"Residents who chose {name_of(s.offered(), code)} get")
-                + resident_view(text)
+                tag("h3", f"Residents who chose {name} get")
+                + resident_view(text, f"The message in {name}")
                 for code, text in sorted(stored.items())
+                if code in codes  # one no longer offered: its readers get the English
+                for name in [name_of(others, code)]
             ),
             about,
             aria_labelledby="msg",
