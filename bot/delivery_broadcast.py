@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from bot.delivery_message import MessageSender
 from bot.delivery_results import DatabaseDown
 from bot.domain.broadcasts import effective_send_time
-from bot.services.languages import campaign_translations
+from bot.services.languages import broadcast_translations
 from storage.broadcasts import Broadcast, Claimed
 from storage.db import DatabaseUnavailable
 
@@ -73,9 +73,7 @@ class BroadcastSender(MessageSender):
         offered = [x.code for x in s.offered() if x.code != "en"]
         if not offered:
             return
-        stored = await store.translations_of(b.id)
-        translations = {k: v for k, v in stored.items() if k in offered}
-        translations.update(campaign_translations(s.content_all, b.text, b.ref, offered))
+        translations = await broadcast_translations(store, s.content_all, b, offered)
         if translations and b.text is not None:  # idempotent: rows given a text keep it
             await store.set_language_texts(b.id, translations)
         if b.ratings:

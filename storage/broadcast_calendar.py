@@ -1,5 +1,6 @@
 """The console's views of broadcasts: a month of them (scheduled, sent, expired...), how each
-was delivered, campaign ratings by month, and an officer's change of a scheduled text.
+was delivered, campaign ratings by month, and an officer's change of a scheduled text (or of
+one of its translations alone).
 
 Counts only: no chat id leaves this module. The broadcasts themselves are
 storage/broadcast_schedule.py's; the change of text writes its audit row as the others do.
@@ -99,3 +100,42 @@ class BroadcastCalendar:
                 detail = "text edited" + (", translations dropped" if dropped else "")
                 await audit(tx, broadcast_id, actor, AuditAction.CHANGE, detail, now)
             return bool(n)
+
+    async def edit_translation(
+        self,
+        broadcast_id: int,
+        language: str,
+        text: str | None,
+        actor: int,
+        now: datetime,
+        expected_due: datetime,
+    ) -> bool:
+        """Change (or, with None, remove) one translation of an officer's broadcast that has not
+        started, if it is still due when the officer saw it; the English and the other
+        translations stay as they are; audited as a change."""
+        async with self.db.transaction() as tx:
+            n = await tx.execute(
+                "UPDATE broadcasts SET updated_at = ?"
+                f" WHERE id = ? AND status = '{BS.SCHEDULED}' AND kind = '{BK.OFFICER}'"
+                " AND materialised = 0 AND due_at = ?",
+                (ts(now), broadcast_id, ts(expected_due)),
+            )
+            if not n:
+                return False
+            if text is None:
+                gone = await tx.execute(
+                    "DELETE FROM broadcast_texts WHERE broadcast_id = ? AND language = ?",
+                    (broadcast_id, language),
+                )
+                if not gone:
+                    return True  # nothing to remove: nothing changed, nothing audited
+                detail = f"translation removed ({language})"
+            else:
+                await tx.execute(
+                    "INSERT INTO broadcast_texts (broadcast_id, language, text) VALUES (?, ?, ?)"
+                    " ON CONFLICT (broadcast_id, language) DO UPDATE SET text = excluded.text",
+                    (broadcast_id, language, text),
+                )
+                detail = f"translation edited ({language})"
+            await audit(tx, broadcast_id, actor, AuditAction.CHANGE, detail, now)
+            return True

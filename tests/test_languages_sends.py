@@ -4,7 +4,8 @@ resident and an English one side by side in the Bot API double.
 - An officer's typed broadcast carries a Polish translation, typed in the wizard like the
   English (formatting kept, Telegram's limit), counted per language on the confirm card,
   stored with the broadcast and delivered per resident's language, rating buttons included.
-- Meeting reminders and "you said, we did" reach each resident in theirs.
+- Meeting reminders and "you said, we did" reach each resident in theirs, a reminder in the
+  language the resident has when it goes out (switched in /settings after it was planned).
 - /start's language question survives a restart (kept in residents.language_offer) and is
   never asked twice.
 
@@ -24,6 +25,7 @@ from bot.domain.meetings import day_before, upcoming
 from bot.domain.surveys import pseudonym
 from bot.handlers.results import compose_you_said_we_did
 from bot.plumbing.clock import FixedClock
+from bot.scheduling import plan_reminders
 from bot.telegram.limits import MAX_MESSAGE
 from tests import builders as b
 from tests.conftest import LONDON, OFFICER_ID, Harness, close_harness
@@ -132,6 +134,43 @@ async def test_a_typed_broadcast_carries_a_polish_translation(tmp_path, content:
     await close_harness(h)
 
 
+async def test_the_preview_rounds_or_withholds_a_groups_figures_per_language(tmp_path, content):
+    """k = 5. Everyone's figures per language are exact; one NAG's are to the nearest 5 (its
+    split subtracted from everyone's must not give a count under 5); and none shows beside a
+    recipients figure that is withheld (the split would add up to it)."""
+    h = await harness(tmp_path, content, DRAFTS)
+    await add_residents(h, range(5000, 5005), nag="fishermead")
+    await polish(h, await add_residents(h, range(5100, 5105), nag="fishermead"))
+    await add_residents(h, range(6000, 6006), nag="woughton")
+    await polish(h, await add_residents(h, range(6100, 6105), nag="woughton"))
+
+    async def preview(nag: str) -> str:
+        await h.send(OFFICER_ID, "/broadcast")
+        await h.press_newest(OFFICER_ID, ob.WizardTypeText().pack())
+        calls = await h.send(OFFICER_ID, ENGLISH_TEXT)
+        if any(d == ob.WizardImage("-").pack() for _, d in h.buttons(calls)):
+            await h.press_newest(OFFICER_ID, ob.WizardImage("-").pack())
+        await h.press_newest(OFFICER_ID, ob.WizardAudience("nags").pack())
+        await h.press_newest(OFFICER_ID, ob.WizardNag(nag).pack())
+        await h.press_newest(OFFICER_ID, ob.WizardNagsDone().pack())
+        await h.press_newest(OFFICER_ID, ob.WizardTime("now").pack())
+        await h.press_newest(OFFICER_ID, ob.WizardTranslate("pl").pack())
+        calls = await h.send(OFFICER_ID, POLISH_TEXT)
+        text = str(calls[-1].text)
+        await h.press_newest(OFFICER_ID, ob.WizardAbandon().pack())
+        return text
+
+    summary = await preview("woughton")
+    assert "Languages, each to the nearest 5" in summary
+    assert "English 5, Polish 5." in summary, "6 and 5, rounded"
+    # 3 more in Conniburrow: audiences.py hides Fishermead's part with theirs.
+    await add_residents(h, range(7000, 7003), nag="conniburrow")
+    summary = await preview("fishermead")
+    assert "Languages: English, Polish (figures per language withheld, as the number" in summary
+    assert "English 5" not in summary and "Polish 5" not in summary
+    await close_harness(h)
+
+
 async def test_a_translation_for_a_language_no_longer_offered_goes_out_in_english(
     tmp_path, content: Content
 ):
@@ -220,6 +259,44 @@ async def test_meeting_reminders_reach_each_resident_in_their_language(tmp_path,
     (en,) = h.api.texts(EN)
     assert pl.startswith("🗓 <b>Przypomnienie:</b>") and "jutro" in pl
     assert en.startswith("🗓 <b>Reminder:</b>")
+    await close_harness(h)
+
+
+async def test_a_reminder_planned_before_a_switch_to_polish_arrives_in_polish(tmp_path, content):
+    """Planned while both read English; one switches in /settings; it goes out in Polish to
+    them (the text follows the language each resident has when it is sent)."""
+    start = datetime(2026, 11, 23, 12, 0, tzinfo=LONDON)
+    clock = FixedClock(start)
+    h = await harness(tmp_path, content, DRAFTS, clock=clock)
+    await add_residents(h, [PL, EN], remind=1)
+    nag = content.nag_by_id["fishermead"]
+    meeting = upcoming(nag.meetings, start, LONDON, count=1)[0]
+    await plan_reminders(h.services, start)
+    (planned,) = await h.rows(
+        "SELECT id, text FROM broadcasts WHERE kind = 'reminder' AND ref = 'fishermead'"
+        " AND due_at = ?",
+        (day_before(meeting).isoformat(timespec="seconds"),),
+    )
+    assert planned["text"].startswith("🗓 <b>Reminder:</b>")
+
+    await h.send(PL, "/settings")
+    calls = await h.press(PL, cd.LanguageMenu().pack())
+    calls = await h.press(PL, cd.LanguageSet("pl").pack())
+    assert "⚙️ <b>Twoje ustawienia</b>" in calls[-1].text
+    clock.set(day_before(meeting))
+    await deliver(h)
+    pl = [x for x in h.api.texts(PL) if "Przypomnienie" in x or "Reminder" in x]
+    en = [x for x in h.api.texts(EN) if "Reminder" in x]
+    assert len(pl) == 1 and pl[0].startswith("🗓 <b>Przypomnienie:</b>") and "jutro" in pl[0]
+    assert len(en) == 1 and en[0].startswith("🗓 <b>Reminder:</b>")
+
+    # And back to English: the next meeting's reminder (planned at the start too) is in English.
+    later = upcoming(nag.meetings, day_before(meeting), LONDON, count=2)[-1]
+    await h.press(PL, cd.LanguageMenu().pack())
+    await h.press(PL, cd.LanguageSet("en").pack())
+    clock.set(day_before(later))
+    await deliver(h)
+    assert h.api.texts(PL)[-1].startswith("🗓 <b>Reminder:</b>")
     await close_harness(h)
 
 

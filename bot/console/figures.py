@@ -5,13 +5,14 @@ come from bot/services/audiences.py (`audience_text`, `reach_text`, `rounded_tex
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.context import Services
 from bot.domain import disclosure as dc
 from bot.services import audiences as au
+from bot.services.languages import audience_languages
 from bot.services.officers import reach as reach_of
 from storage.broadcasts import Broadcast
 from storage.model import Audience
@@ -55,6 +56,31 @@ async def audience_text(s: Services, b: Broadcast | None, audience: Audience | N
     fig = await au.audience_figures(s.db, [n.id for n in s.content.nags], k, [audience.survey])
     raw = await s.broadcasts.count_audience(audience)
     return reach_text(au.ReachShown(fig.audience(audience), small=dc.small(raw, k)), k)
+
+
+async def languages_text(s: Services, audience: Audience, own: Collection[str]) -> str | None:
+    """How many of an audience now get the message in which language ("English 40, Polish
+    12"), by the chat preview's rules (bot/services/languages.py); `own`: the languages with
+    a text of their own (the rest get English). None when the bot offers English only."""
+    k = s.config.settings.survey.min_count
+    fig = await au.audience_figures(s.db, [n.id for n in s.content.nags], k, [audience.survey])
+    counts = await audience_languages(
+        s.broadcasts, audience, fig.audience(audience), {"en", *own}, s.offered(), k
+    )
+    if counts is None:
+        return None
+    if counts.withheld:
+        names = ", ".join(x.english_name for x in counts.withheld)
+        if counts.total_hidden:
+            return f"{names} (figures per language not shown, as the number of recipients isn't)"
+        return f"{names} (figures per language not shown: one would be fewer than {k})"
+    if not counts.shown:
+        return "nobody at the moment"
+    about = "about " if counts.rounded else ""
+    figures = ", ".join(f"{x.english_name} {about}{n:,}" for x, n in counts.shown)
+    if counts.rounded:
+        figures += f" (each to the nearest {k}, so that they can't be subtracted from others)"
+    return figures
 
 
 def reach_text(shown: au.ReachShown, k: int) -> str:

@@ -88,6 +88,8 @@ TextKey = Literal[
     "language.foreign",
     "broadcast.languages",
     "broadcast.language_count",
+    "broadcast.languages_rounded",
+    "broadcast.languages_hidden",
     "broadcast.languages_withheld",
     "button.settings_messages_off",
     "button.settings_messages_on",

@@ -24,7 +24,7 @@ from bot.render.keyboards import button, rating_keyboard
 from bot.render.text import day_long, day_short, describe_audience, e, when_words
 from bot.render.wizard import back_cancel, duration_words, message_snippet, protected_count
 from bot.services import audiences as au
-from bot.services.languages import campaign_translations, language_counts
+from bot.services.languages import LanguageCounts, audience_languages, campaign_translations
 from bot.telegram.limits import MAX_CAPTION
 from bot.telegram.pacing import estimate
 from storage.model import AudienceKind
@@ -161,30 +161,32 @@ def translated(context: BotContext, draft: Draft) -> dict[str, str]:
     return {x: v for x, v in draft.translations.items() if x in offered}
 
 
-async def languages_note(context: BotContext, draft: Draft) -> str | None:
-    """How many get it in which language (only when the bot offers more than English)."""
+async def languages_note(context: BotContext, draft: Draft, total: int | None) -> str | None:
+    """How many get it in which language (only when the bot offers more than English), beside
+    the audience figure `total` as shown (bot/services/languages.py decides what may show)."""
     s = context.services
-    offered = s.offered()
-    if len(offered) < 2:
-        return None
-    t = texts(context)
     k = s.config.settings.survey.min_count
-    own = translated(context, draft)
-    # A language without this message's translation gets it in English: counted there.
-    by_text: dict[str, int] = {}
-    for code, n in (await s.broadcasts.count_by_language(draft.audience)).items():
-        key = code if code in own else "en"
-        by_text[key] = by_text.get(key, 0) + n
-    counts = language_counts(by_text, offered, k)
+    counts = await audience_languages(
+        s.broadcasts, draft.audience, total, {"en", *translated(context, draft)}, s.offered(), k
+    )
+    return None if counts is None else languages_words(texts(context), counts, k)
+
+
+def languages_words(t: Texts, counts: LanguageCounts, k: int) -> str | None:
+    """ "Languages: English 40, Polish 12." (or withheld, or to the nearest k)."""
     if counts.withheld:
         names = ", ".join(e(x.english_name) for x in counts.withheld)
-        return t.get("broadcast.languages_withheld", names=names, min=k)
+        why: TextKey = (
+            "broadcast.languages_hidden" if counts.total_hidden else "broadcast.languages_withheld"
+        )
+        return t.get(why, names=names, min=k)
     if not counts.shown:
         return None
     figures = [
         t.get("broadcast.language_count", name=e(x.english_name), count=n) for x, n in counts.shown
     ]
-    return t.get("broadcast.languages", counts=", ".join(figures))
+    key: TextKey = "broadcast.languages_rounded" if counts.rounded else "broadcast.languages"
+    return t.get(key, counts=", ".join(figures), min=k)
 
 
 async def preview_summary(context: BotContext, draft: Draft) -> str:
@@ -203,7 +205,13 @@ async def preview_summary(context: BotContext, draft: Draft) -> str:
     warning = written_for_warning(context, draft, arrives)
     if warning:
         notes.append(warning)
-    languages = await languages_note(context, draft)
+    k = s.config.settings.survey.min_count
+    # As every audience figure (bot/services/audiences.py): the NAGs' protected parts.
+    fig = await au.audience_figures(
+        s.db, [n.id for n in s.content.nags], k, [draft.audience.survey]
+    )
+    shown = fig.audience(draft.audience)
+    languages = await languages_note(context, draft, shown)
     if languages:
         notes.append(languages)
     b = s.config.settings.broadcast
@@ -226,12 +234,6 @@ async def preview_summary(context: BotContext, draft: Draft) -> str:
                 most=f"{pace.stars_at_most:,.0f}",
             )
         )
-    k = s.config.settings.survey.min_count
-    # As every audience figure (bot/services/audiences.py): the NAGs' protected parts.
-    fig = await au.audience_figures(
-        s.db, [n.id for n in s.content.nags], k, [draft.audience.survey]
-    )
-    shown = fig.audience(draft.audience)
     return t.get(
         "broadcast.preview_summary",
         count=protected_count(t, count, k, "broadcast.count_small")

@@ -123,6 +123,22 @@ async def edit_text(
     )
 
 
+async def edit_translation(
+    db: Database,
+    b: Broadcast,
+    language: str,
+    text: str | None,
+    officer: int,
+    now: datetime,
+    expected_due: datetime,
+) -> bool:
+    """The officer's new text in one other language (None: remove it, so that language's
+    readers get the English) for a scheduled broadcast; the English stays as it is."""
+    return await BroadcastCalendar(db).edit_translation(
+        b.id, language, text, officer, now, expected_due
+    )
+
+
 def local_time(day: date, hh_mm: str, tz: ZoneInfo) -> datetime | None:
     """A date and a "HH:MM" as the bot's time zone; None if not a real time there."""
     try:

@@ -14,12 +14,14 @@ neither loses it nor asks it twice.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 
 from bot.content import Content, Language
-from bot.domain.disclosure import small
+from bot.domain.disclosure import rounded, small
 from bot.render.text import campaign_message_html
+from storage.broadcasts import Broadcast, BroadcastStore
+from storage.model import Audience, AudienceKind
 from storage.residents import Resident, Residents
 
 ASKED = "?"  # between the language offered and the deep link, while the question waits
@@ -80,6 +82,8 @@ class LanguageCounts:
 
     shown: tuple[tuple[Language, int], ...]
     withheld: tuple[Language, ...] = ()
+    rounded: bool = False  # the figures are to the nearest multiple of k
+    total_hidden: bool = False  # withheld because the audience figure is (they add up to it)
 
 
 def language_counts(
@@ -97,3 +101,48 @@ def language_counts(
     if len(present) > 1 and any(small(n, min_count) for _, n in present):
         return LanguageCounts((), tuple(x for x, _ in present))
     return LanguageCounts(tuple(present))
+
+
+async def audience_languages(
+    store: BroadcastStore,
+    audience: Audience,
+    total: int | None,
+    own: Collection[str],
+    offered: Sequence[Language],
+    k: int,
+) -> LanguageCounts | None:
+    """How many of a broadcast's audience now get it in which language, as an officer may see
+    it beside the audience figure `total` as shown (None: not shown); None when the bot offers
+    English only. A language without its own text (`own`) counts as English. The chat's preview
+    and the console's broadcast pages both show this, so the rules are one:
+
+    - withheld (languages named, no figures) when the audience figure is not shown, since the
+      figures add up to it, or when a language has 1 to k-1 (`language_counts`);
+    - exact for everyone who takes campaign messages; for any other audience (NAGs, a survey's
+      residents, a meeting reminder's) rounded to the nearest multiple of k when more than one
+      language is present, as filtered survey results are, so that a NAG's split subtracted from
+      everyone's never gives a count from 1 to k-1.
+    """
+    if len(offered) < 2:
+        return None
+    by_text: dict[str, int] = {}
+    for code, n in (await store.count_by_language(audience)).items():
+        key = code if code in own else "en"
+        by_text[key] = by_text.get(key, 0) + n
+    counts = language_counts(by_text, offered, k)
+    if total is None and counts.shown:
+        return LanguageCounts((), tuple(x for x, _ in counts.shown), total_hidden=True)
+    if audience.kind == AudienceKind.ALL or len(counts.shown) < 2:
+        return counts
+    return replace(counts, shown=tuple((x, rounded(n, k)) for x, n in counts.shown), rounded=True)
+
+
+async def broadcast_translations(
+    store: BroadcastStore, content: Content, b: Broadcast, langs: Collection[str]
+) -> dict[str, str]:
+    """{language: text} of these languages that get broadcast `b` in their own words: a
+    campaign message as each language's content has it, else the translations stored with it."""
+    stored = await store.translations_of(b.id)
+    out = {x: v for x, v in stored.items() if x in langs}
+    out.update(campaign_translations(content, b.text, b.ref, langs))
+    return out

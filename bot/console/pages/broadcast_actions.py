@@ -11,7 +11,7 @@ from datetime import datetime
 from aiohttp import web
 from multidict import MultiDictProxy
 
-from bot.console.figures import audience_text, when_text
+from bot.console.figures import audience_text, languages_text, when_text
 from bot.console.framework import Ctx, Page, Route, url
 from bot.console.html import Html, join, message, tag, void
 from bot.console.pages import broadcast_form as bf
@@ -42,6 +42,9 @@ async def _facts(ctx: Ctx, d: bf.Draft) -> Html:
         ("Urgent", "yes" if d.urgent else "no"),
         ("Rating buttons", "yes" if d.ratings else "no"),
     ]
+    languages = await languages_text(s, d.audience, bf.own_languages(ctx, d))
+    if languages is not None:
+        facts.insert(2, ("Languages", languages))
     notes = []
     if arrives > max(d.send_at, ctx.now()):
         notes.append(
@@ -165,6 +168,31 @@ async def edit(ctx: Ctx) -> web.StreamResponse:
     return _done(b.id, "edited")
 
 
+async def translate(ctx: Ctx) -> web.StreamResponse:
+    """One translation of a scheduled broadcast changed, added or removed, the English kept."""
+    b = await bp.broadcast_of(ctx)
+    form = await ctx.request.post()
+    names = {x.code: x.english_name for x in bf.other_languages(ctx)}
+    language = str(form.get("language", ""))
+    if language not in names:
+        return await _refused(ctx, b.id, "Residents are not offered that language.", 400)
+    remove = form.get("remove") == "1"
+    raw = str(form.get("text", "")).strip().replace("\r\n", "\n")
+    if not remove and (not raw or len(raw) > MAX_MESSAGE):
+        why = (
+            f"Write the {names[language]} message (at most {MAX_MESSAGE:,} characters), "
+            "or remove it."
+        )
+        return await _refused(ctx, b.id, why, 400)
+    due = _due(form)
+    text = None if remove else e(raw)
+    if due is None or not await desk.edit_translation(
+        ctx.services.db, b, language, text, ctx.officer.user_id, ctx.now(), due
+    ):
+        return await _refused(ctx, b.id, CHANGED)
+    return _done(b.id, "untranslated" if remove else "translated")
+
+
 async def retime(ctx: Ctx) -> web.StreamResponse:
     b = await bp.broadcast_of(ctx)
     form = await ctx.request.post()
@@ -260,6 +288,7 @@ PAGE = Page(
         Route("POST", "/broadcasts/preview", preview),
         Route("POST", "/broadcasts/create", create),
         Route("POST", f"{ID}/edit", edit),
+        Route("POST", f"{ID}/translation", translate),
         Route("POST", f"{ID}/retime", retime),
         Route("POST", f"{ID}/send", ask_send),
         Route("POST", f"{ID}/cancel", ask_cancel),

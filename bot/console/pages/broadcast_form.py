@@ -15,6 +15,7 @@ from bot.console.pages import broadcast_parts as bp
 from bot.content import Language
 from bot.render.text import campaign_message_html, e, first_line, plain
 from bot.services import broadcast_desk as desk
+from bot.services.languages import campaign_translations
 from bot.telegram.limits import MAX_MESSAGE
 from storage.model import Audience, AudienceKind
 
@@ -62,6 +63,13 @@ def _translations(ctx: Ctx, form: MultiDictProxy) -> tuple[tuple[str, str], ...]
         if raw:
             out.append((x.code, raw))
     return tuple(out)
+
+
+def own_languages(ctx: Ctx, d: Draft) -> set[str]:
+    """The languages that get this draft in their own words (a campaign message's, or typed)."""
+    codes = [x.code for x in other_languages(ctx)]
+    own = campaign_translations(ctx.services.content_all, d.html, d.ref, codes)
+    return {*own, *(code for code, _ in d.translations if code in codes)}
 
 
 def translation_views(ctx: Ctx, d: Draft) -> Html:

@@ -4,18 +4,26 @@ the forms acting on it)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from bot.console.figures import audience_text, count_text, rounded_text, when_text
+from bot.console.figures import (
+    audience_text,
+    count_text,
+    languages_text,
+    rounded_text,
+    when_text,
+)
 from bot.console.framework import Ctx
 from bot.console.html import Column, Html, field, join, table, tag, void
 from bot.console.pages.home import KIND_WORDS, audience_words
-from bot.content import Content
+from bot.content import Content, Language
 from bot.render.text import first_line, plain
 from bot.services import broadcast_desk as desk
+from bot.services.languages import campaign_translations
 from storage.broadcasts import Broadcast
 from storage.model import BroadcastKind, BroadcastStatus
 
@@ -55,6 +63,11 @@ def title(content: Content, b: Broadcast) -> str:
     return f"Broadcast #{b.id}: {kind}" + (f", {about}" if about else "")
 
 
+def name_of(languages: Sequence[Language], code: str) -> str:
+    """A language's English name ("Polish"); one no longer offered by its code."""
+    return next((x.english_name for x in languages if x.code == code), code)
+
+
 def small_note(k: int) -> Html:
     return tag(
         "p",
@@ -73,9 +86,9 @@ def report_cells(r: desk.Report, k: int) -> tuple[str, str, str]:
     return rounded_text(r.sent, k), rounded_text(r.blocked, k), rounded_text(r.failed, k)
 
 
-def resident_view(text: str | None) -> Html:
+def resident_view(text: str | None, label: str = "The message") -> Html:
     """The message as residents read it (its words; Telegram shows the bold and links)."""
-    return tag("div", plain(text or ""), class_="preview", aria_label="The message")
+    return tag("div", plain(text or ""), class_="preview", aria_label=label)
 
 
 async def broadcast_of(ctx: Ctx) -> Broadcast:
@@ -113,7 +126,52 @@ def when_fields(prefix: str, at: datetime | None, tz: ZoneInfo) -> Html:
     )
 
 
-def _actions(ctx: Ctx, b: Broadcast) -> Html:
+def _translation_forms(
+    ctx: Ctx, b: Broadcast, languages: Sequence[Language], stored: Mapping[str, str]
+) -> list[Html]:
+    """Per other language: its text alone, changed (or added), or removed so that its readers
+    get the English; the English stays as it is."""
+    forms = []
+    for x in languages:
+        have = stored.get(x.code)
+        id_ = f"e-text-{x.code}"
+        area = tag("textarea", plain(have or ""), name="text", id=id_, rows="6", maxlength="4096")
+        language = void("input", type="hidden", name="language", value=x.code)
+        parts = [
+            ctx.form(
+                f"/broadcasts/{b.id}/translation",
+                due_field(b),
+                language,
+                field(
+                    f"Message in {x.english_name}",
+                    area,
+                    f"Residents who chose {x.english_name} get this instead of the English.",
+                    id_=id_,
+                ),
+                submit=f"Save the {x.english_name} text",
+                class_="card",
+            )
+        ]
+        if have is not None:
+            parts.append(
+                ctx.form(
+                    f"/broadcasts/{b.id}/translation",
+                    due_field(b),
+                    language,
+                    void("input", type="hidden", name="remove", value="1"),
+                    submit=f"Remove the {x.english_name} text (they get the English)",
+                    button="danger",
+                    class_="inline",
+                )
+            )
+        head = f"Change the {x.english_name} text" if have else f"Add a {x.english_name} text"
+        forms.append(tag("h3", head) + join(parts))
+    return forms
+
+
+def _actions(
+    ctx: Ctx, b: Broadcast, languages: Sequence[Language], stored: Mapping[str, str]
+) -> Html:
     tz = ctx.services.config.tz
     forms = []
     if b.kind == BroadcastKind.OFFICER and not b.materialised:
@@ -136,6 +194,7 @@ def _actions(ctx: Ctx, b: Broadcast) -> Html:
                 class_="card",
             )
         )
+        forms += _translation_forms(ctx, b, languages, stored)
     forms.append(
         tag("h3", "Change the time")
         + ctx.form(
@@ -223,9 +282,18 @@ async def detail(ctx: Ctx, b: Broadcast) -> Html:
         ("Urgent", "yes: ignores quiet hours" if b.urgent else "no: waits for quiet hours to end"),
         ("Rating buttons", "yes" if b.ratings else "no"),
     ]
+    others = [x for x in s.offered() if x.code != "en"]
+    codes = [x.code for x in others]
+    stored = await s.broadcasts.translations_of(b.id)
+    # A campaign message's other languages come from the content, not the officer.
+    from_content = campaign_translations(s.content_all, b.text, b.ref, codes)
     if not b.materialised:
         reach = await audience_text(s, b)
         facts.append(("Residents it would reach now", reach))
+        own = {**{x: v for x, v in stored.items() if x in codes}, **from_content}
+        languages = await languages_text(s, b.audience, own)
+        if languages is not None:
+            facts.append(("In which language, now", languages))
     about = tag(
         "dl", join(tag("div", tag("dt", a), tag("dd", v)) for a, v in facts), class_="facts"
     )
@@ -234,6 +302,13 @@ async def detail(ctx: Ctx, b: Broadcast) -> Html:
             "section",
             tag("h2", "The message", id="msg"),
             resident_view(b.text),
+            join(
+                tag("h3", f"Residents who chose {name} get")
+                + resident_view(text, f"The message in {name}")
+                for code, text in sorted(stored.items())
+                if code in codes  # one no longer offered: its readers get the English
+                for name in [name_of(others, code)]
+            ),
             about,
             aria_labelledby="msg",
         )
@@ -241,6 +316,7 @@ async def detail(ctx: Ctx, b: Broadcast) -> Html:
     if b.materialised:
         parts.append(await _delivery(ctx, b, k))
     if b.status == BroadcastStatus.SCHEDULED:
-        parts.append(_actions(ctx, b))
+        editable = [x for x in others if x.code not in from_content]
+        parts.append(_actions(ctx, b, editable, stored))
     parts.append(await _history(ctx, b))
     return join(parts)

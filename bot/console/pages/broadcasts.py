@@ -140,6 +140,8 @@ async def calendar_page(ctx: Ctx) -> web.StreamResponse:
 DONE = {
     "created": "Done: it is scheduled (or on its way, if it was for now).",
     "edited": "Done: the text is changed.",
+    "translated": "Done: the translation is saved; the English is as it was.",
+    "untranslated": "Done: the translation is removed; its readers get the English.",
     "moved": "Done: it has a new time.",
     "sent": "Done: it is on its way.",
     "cancelled": "Done: it is cancelled, and nobody will get it.",
