@@ -346,7 +346,8 @@ class Detector:
         tokens, stems, masked = self.read(text)
         if not tokens:
             return Finding()
-        cache, none = self._cache, frozenset()
+        cache = self._cache
+        none: frozenset[int] = frozenset()
         terms = [
             none if m else (cache.get(t) or self._terms_of(t))
             for t, m in zip(tokens, masked, strict=True)
