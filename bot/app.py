@@ -80,6 +80,7 @@ from bot.telegram.http import BotApiRequest
 from bot.telegram.pacing import Pacer
 from bot.telegram.polling import PollingRequest
 from bot.telegram.processing import PerChatOrderedProcessor
+from bot.telegram.routing import route_groups
 from bot.telegram.stopping import StoppingApplication
 from storage.broadcasts import BroadcastStore
 from storage.console import ConsoleStore
@@ -458,5 +459,8 @@ def build_application(
             app.add_handler(handler, group=group)
         if feature.jobs is not None and app.job_queue is not None:
             feature.jobs(app.job_queue, services)
+    # Each group's handlers asked only where they could take the update: same order, same
+    # handler chosen (bot/telegram/routing.py).
+    route_groups(app)
     app.add_error_handler(on_error)
     return app

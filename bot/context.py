@@ -187,6 +187,9 @@ class Services:
     console_server: ConsolePort | None = None
     # Who is an officer: the config's, and those invited through the console (bot/roster.py).
     roster: Roster = field(init=False)
+    _offered: tuple[Content, Config, tuple[Language, ...]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         self.roster = Roster(self.config)
@@ -222,8 +225,17 @@ class Services:
         return self.content_all.t(lang or current_language())
 
     def offered(self) -> list[Language]:
-        """The languages residents may choose, English first."""
-        return offered_in(self.content_all, self.config)
+        """The languages residents may choose, English first (worked out again only when the
+        content or the config is replaced: every update asks)."""
+        known = self._offered
+        if known is None or known[0] is not self.content_all or known[1] is not self.config:
+            known = (
+                self.content_all,
+                self.config,
+                tuple(offered_in(self.content_all, self.config)),
+            )
+            self._offered = known
+        return list(known[2])
 
     def set_content(
         self,

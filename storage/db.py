@@ -155,6 +155,9 @@ class Database(Scrubbing):
         self._busy_now = busy_ms  # the busy timeout last set on the connection
         self._conn: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
+        # True while the lock is held by one autocommit statement (not a transaction, a cursor
+        # or a PRAGMA): statements may then still run on the loop's connection meanwhile.
+        self._single = False
         self._functions: dict[str, tuple[int, Any]] = {}
         # Resident rows kept between statements and last-seen days not yet written, both owned
         # by storage/residents.py; here because every store that writes `residents` (the
@@ -386,7 +389,12 @@ class Database(Scrubbing):
         must go through aiosqlite's thread instead (a PRAGMA, the connection busy, the file
         locked)."""
         here = self._here
-        if here is None or not self.on_loop or self._lock.locked() or not here.takes(sql):
+        if (
+            here is None
+            or not self.on_loop
+            or (self._lock.locked() and not self._single)
+            or not here.takes(sql)
+        ):
             return _THERE
         started = time.perf_counter()
         try:
@@ -401,7 +409,9 @@ class Database(Scrubbing):
 
     async def _after_here(self) -> None:
         """Every CHECKPOINT_EVERY writes on the loop's connection, a passive checkpoint through
-        the thread (that connection never checkpoints by itself: no fsync on the event loop)."""
+        the thread (that connection never checkpoints by itself: no fsync on the event loop).
+        Run before a statement, so that nothing is awaited between a statement run on the loop
+        and its caller (storage/residents.py keeps what it returns)."""
         here = self._here
         if here is None or here.writes < CHECKPOINT_EVERY:
             return
@@ -412,28 +422,54 @@ class Database(Scrubbing):
         except sqlite3.Error as exc:  # the next one will do; nothing is lost
             logger.info("WAL checkpoint skipped: %s", exc)
 
+    @asynccontextmanager
+    async def _one_statement(self, sql: str) -> AsyncIterator[Tx]:
+        """`reading()` for one autocommit statement through the thread. While it runs, other
+        statements may run on the loop's connection (SQLite keeps the two apart: a write there
+        that meets this one's lock is refused at once and comes here), so one slow statement
+        does not send every update's statements through the thread behind it. A PRAGMA keeps
+        the connection to itself (it may change a setting both connections share)."""
+        async with self.reading() as tx:
+            self._single = self._here is not None and self._here.takes(sql)
+            try:
+                yield tx
+            finally:
+                self._single = False
+
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        if self._here is not None and self._here.writes >= CHECKPOINT_EVERY:
+            await self._after_here()
         n = self._run_here(LoopConnection.execute, sql, params)
         if n is not _THERE:
-            await self._after_here()
             return int(n)
-        async with self.reading() as tx:
+        async with self._one_statement(sql) as tx:
             n = await tx.execute(sql, params)
             if self._here is not None:
                 self._here.mirror(sql)
             return int(n)
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
-        rows = await self.fetchall(sql, params)
+        rows, _ = await self.fetchall_where(sql, params)
         return rows[0] if rows else None
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        rows, _ = await self.fetchall_where(sql, params)
+        return rows
+
+    async def fetchall_where(
+        self, sql: str, params: Sequence[Any] = ()
+    ) -> tuple[list[sqlite3.Row], bool]:
+        """`fetchall`, and whether no other statement can have changed the database between
+        this one and the caller's next step: true when it ran on the loop's connection, or when
+        that connection is not in use; through the thread beside it, another task's statement
+        may have run on the loop meanwhile."""
+        if self._here is not None and self._here.writes >= CHECKPOINT_EVERY:
+            await self._after_here()
         rows = self._run_here(LoopConnection.fetchall, sql, params)
         if rows is not _THERE:
-            await self._after_here()
-            return list(rows)
-        async with self.reading() as tx:
-            return await tx.fetchall(sql, params)
+            return list(rows), True
+        async with self._one_statement(sql) as tx:
+            return await tx.fetchall(sql, params), self._here is None or not self.on_loop
 
     async def iterate(
         self, sql: str, params: Sequence[Any] = (), batch: int = 500

@@ -55,27 +55,33 @@ class Residents:
 
     # ------------------------------------------------------------ kept rows
 
-    def _keep(self, row: Any) -> Resident:
-        """The resident of a row just read or returned, kept (with a noted day not yet written)."""
+    def _keep(self, row: Any, here: bool = True) -> Resident:
+        """The resident of a row just read or returned (with a noted day not yet written), kept
+        if nothing else can have changed the row since (`here`: Database.fetchall_where). A
+        statement through the database thread may have been overtaken by another task's on the
+        loop's connection: then nothing is kept and the next read asks again."""
         resident = from_row(Resident, row)
         day = self._owed.get(resident.chat_id)
         if day is not None and (resident.last_seen is None or resident.last_seen.isoformat() < day):
             resident = replace(resident, last_seen=date.fromisoformat(day))
-        self._kept.put(resident.chat_id, resident)
-        self._strangers.drop(resident.chat_id)
+        if here:
+            self._kept.put(resident.chat_id, resident)
+            self._strangers.drop(resident.chat_id)
+        else:
+            self._forget(resident.chat_id)
         return resident
 
     async def _change(self, chat_id: int, sql: str, params: Sequence[Any]) -> Resident | None:
         """Run one statement that changes this chat's row and ends in `RETURNING *`; the kept
         row follows it (None: no row changed)."""
         try:
-            row = await self.db.fetchone(sql, params)
+            rows, here = await self.db.fetchall_where(sql, params)
         except BaseException:
             self._forget(chat_id)  # the statement may or may not have run
             raise
-        if row is None:
+        if not rows:
             return None
-        return self._keep(row)
+        return self._keep(rows[0], here)
 
     def _forget(self, chat_id: int) -> None:
         """Nothing known about this chat: the next read asks the database."""
@@ -88,11 +94,14 @@ class Residents:
             return kept
         if chat_id in self._strangers:
             return None
-        row = await self.db.fetchone("SELECT * FROM residents WHERE chat_id = ?", (chat_id,))
-        if row is None:
-            self._strangers.put(chat_id, True)
+        rows, here = await self.db.fetchall_where(
+            "SELECT * FROM residents WHERE chat_id = ?", (chat_id,)
+        )
+        if not rows:
+            if here:
+                self._strangers.put(chat_id, True)
             return None
-        return self._keep(row)
+        return self._keep(rows[0], here)
 
     async def touch(
         self, chat_id: int, now: datetime, *, source: str | None = None, language: str = "en"

@@ -112,6 +112,7 @@ class Detector:
         self._forms: list[tuple[str, int]] = []  # (surface form, term id) a typo may be of
         self._typos: dict[str, list[int]] = {}  # deletion variant -> indexes into _forms
         self._patterns: list[Pattern] = []
+        self._second: list[frozenset[int] | None] = []  # each pattern's second position
         self._starts: dict[int, list[int]] = {}  # term id -> patterns starting with it
         self._together: list[Together] = []
         self._together_by_term: dict[int, list[int]] = {}  # first group's word ids -> patterns
@@ -226,6 +227,7 @@ class Detector:
                 continue
             pid = len(self._patterns)
             self._patterns.append(Pattern(category, tuple(positions), cue, text))
+            self._second.append(positions[1] if len(positions) > 1 else None)
             for tid in positions[0]:
                 self._starts.setdefault(tid, []).append(pid)
 
@@ -307,10 +309,12 @@ class Detector:
 
     def _masked(self, stems: Sequence[str]) -> list[bool]:
         """Rule 2: which words belong to a safe phrase or a name the bot uses."""
-        masked = [False] * len(stems)
+        n_stems = len(stems)
+        masked = [False] * n_stems
+        first = self._mask.root  # most words start no masked name: skip them at once
         i = 0
-        while i < len(stems):
-            n = self._mask.longest(stems, i)
+        while i < n_stems:
+            n = self._mask.longest(stems, i) if stems[i] in first else 0
             if n:
                 for j in range(i, i + n):
                     masked[j] = True
@@ -342,8 +346,11 @@ class Detector:
         tokens, stems, masked = self.read(text)
         if not tokens:
             return Finding()
+        cache = self._cache
+        none: frozenset[int] = frozenset()
         terms = [
-            frozenset() if m else self._terms_of(t) for t, m in zip(tokens, masked, strict=True)
+            none if m else (cache.get(t) or self._terms_of(t))
+            for t, m in zip(tokens, masked, strict=True)
         ]
         matched: set[int] = set()
         strong: set[int] = set()
@@ -355,21 +362,30 @@ class Detector:
         for i, here in enumerate(terms):
             for tid in here:
                 where.setdefault(tid, []).append(i)
+        present = set(where)
         cued: set[int] = set()
+        seconds, patterns, starting = self._second, self._patterns, self._starts
         for tid, starts in where.items():
-            for pid in self._starts.get(tid, ()):
-                pattern = self._patterns[pid]
-                if pattern.category in (cued if pattern.cue else matched) and (
-                    pattern.cue or pattern.category in strong or len(pattern.positions) == 1
+            for pid in starting.get(tid, ()):
+                # A phrase whose second position is nowhere in the message cannot match (most
+                # phrases a message's words start are ruled out here, before `follows`).
+                second = seconds[pid]
+                if second is not None and second.isdisjoint(present):
+                    continue
+                pattern = patterns[pid]
+                cue, category = pattern.cue, pattern.category
+                if category in (cued if cue else matched) and (
+                    cue or second is None or category in strong
                 ):
                     continue
-                if any(follows(terms, i + 1, pattern.positions, 1) for i in starts):
-                    (cued if pattern.cue else matched).add(pattern.category)
-                    if not pattern.cue and len(pattern.positions) > 1:
-                        strong.add(pattern.category)
+                if second is None or any(
+                    follows(terms, i + 1, pattern.positions, 1) for i in starts
+                ):
+                    (cued if cue else matched).add(category)
+                    if not cue and second is not None:
+                        strong.add(category)
                     if self._why is not None:
-                        self._why.setdefault(pattern.category, pattern.source)
-        present = set(where)
+                        self._why.setdefault(category, pattern.source)
         candidates = sorted({i for tid in present for i in self._together_by_term.get(tid, ())})
         for index in candidates:
             t = self._together[index]

@@ -4,6 +4,7 @@ for them, and erased on request (split from bot/handlers/surveys.py)."""
 from __future__ import annotations
 
 import logging
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -25,7 +26,12 @@ TO_LIST = "surveys"  # the /survey list
 
 
 def respondent_key(services: Services, chat_id: int) -> str:
-    return pseudonym(services.config.survey_secret, chat_id)
+    return _pseudonym(services.config.survey_secret, chat_id)
+
+
+# Every private message asks whether its chat has a survey in progress (InSurvey, by this key):
+# the HMAC is worked out once per chat while it stays among the recent ones.
+_pseudonym = lru_cache(maxsize=16384)(pseudonym)
 
 
 async def collect(services: Services, chat_id: int) -> list[dict[str, Any]]:
