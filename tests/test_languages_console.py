@@ -195,9 +195,23 @@ async def test_the_polish_text_is_changed_and_removed_on_its_own(tmp_path, conte
         )
         assert status == 409 and "could not be changed" in page
 
-        remove = {"due": b.due_at.isoformat(), "language": "pl", "remove": "1"}
+        remove = {"due": b.due_at.isoformat(), "language": "pl"}
         assert "Remove the Polish text" in detail
-        status, _ = await ck.post(http, h, f"/console/broadcasts/{bid}/translation", remove, detail)
+        # Removing asks first, as cancelling does: nothing is removed until the officer confirms,
+        # and the save form cannot remove (an empty text is refused).
+        status, _ = await ck.post(
+            http, h, f"/console/broadcasts/{bid}/translation", {**remove, "remove": "1"}, detail
+        )
+        assert status == 400
+        status, ask = await ck.post(
+            http, h, f"/console/broadcasts/{bid}/translation/remove", remove, detail
+        )
+        assert status == 200 and "Nothing happens until you confirm." in ask
+        assert "Confirm: remove the Polish text" in ask
+        assert await h.services.broadcasts.translations_of(bid) != {}
+        status, _ = await ck.post(
+            http, h, f"/console/broadcasts/{bid}/translation/remove/confirm", remove, ask
+        )
         assert status == 303
         status, detail = await ck.get(http, h, f"/console/broadcasts/{bid}")
         assert "Add a Polish text" in detail and "Remove the Polish text" not in detail

@@ -169,14 +169,40 @@ async def edit(ctx: Ctx) -> web.StreamResponse:
 
 
 async def translate(ctx: Ctx) -> web.StreamResponse:
-    """One translation of a scheduled broadcast changed, added or removed, the English kept."""
+    """One translation of a scheduled broadcast changed or added, the English kept."""
+    return await _translation(ctx, remove=False)
+
+
+async def ask_remove_translation(ctx: Ctx) -> web.StreamResponse:
+    """Removing a translation asks first, as cancelling does."""
+    b = await bp.broadcast_of(ctx)
+    form = await ctx.request.post()
+    language = str(form.get("language", ""))
+    name = {x.code: x.english_name for x in bf.other_languages(ctx)}.get(language)
+    if name is None:
+        return await _refused(ctx, b.id, "Residents are not offered that language.", 400)
+    hidden = void("input", type="hidden", name="language", value=language)
+    return await _ask(
+        ctx,
+        "translation/remove",
+        f"Remove the {name} text of broadcast #{{id}}? Residents who chose {name} will get the "
+        "English.",
+        f"Confirm: remove the {name} text",
+        hidden,
+    )
+
+
+async def remove_translation(ctx: Ctx) -> web.StreamResponse:
+    return await _translation(ctx, remove=True)
+
+
+async def _translation(ctx: Ctx, remove: bool) -> web.StreamResponse:
     b = await bp.broadcast_of(ctx)
     form = await ctx.request.post()
     names = {x.code: x.english_name for x in bf.other_languages(ctx)}
     language = str(form.get("language", ""))
     if language not in names:
         return await _refused(ctx, b.id, "Residents are not offered that language.", 400)
-    remove = form.get("remove") == "1"
     raw = str(form.get("text", "")).strip().replace("\r\n", "\n")
     if not remove and (not raw or len(raw) > MAX_MESSAGE):
         why = (
@@ -227,7 +253,7 @@ async def _ask(
                 bp.due_field(b),
                 extra or Html(""),
                 submit=label,
-                button="danger" if action == "cancel" else None,
+                button="danger" if action in ("cancel", "translation/remove") else None,
             ),
             tag("p", "Nothing happens until you confirm.", class_="hint"),
         ]
@@ -289,6 +315,8 @@ PAGE = Page(
         Route("POST", "/broadcasts/create", create),
         Route("POST", f"{ID}/edit", edit),
         Route("POST", f"{ID}/translation", translate),
+        Route("POST", f"{ID}/translation/remove", ask_remove_translation),
+        Route("POST", f"{ID}/translation/remove/confirm", remove_translation),
         Route("POST", f"{ID}/retime", retime),
         Route("POST", f"{ID}/send", ask_send),
         Route("POST", f"{ID}/cancel", ask_cancel),

@@ -155,10 +155,9 @@ def _translation_forms(
         if have is not None:
             parts.append(
                 ctx.form(
-                    f"/broadcasts/{b.id}/translation",
+                    f"/broadcasts/{b.id}/translation/remove",
                     due_field(b),
                     language,
-                    void("input", type="hidden", name="remove", value="1"),
                     submit=f"Remove the {x.english_name} text (they get the English)",
                     button="danger",
                     class_="inline",
