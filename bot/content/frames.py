@@ -96,12 +96,13 @@ def _phrases(f: _File, key: str) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _story(f: _File) -> tuple[str, ...]:
+def _words(f: _File, loc: tuple[Any, ...]) -> tuple[str, ...]:
+    """The single words of the list at `loc` as the bot reads them (story, ages' lists)."""
     words = []
-    for i, text in f.items(("story",)) if "story" in f.raw else ():
+    for i, text in f.items(loc):
         norm = words_of(text)
         if len(norm) != 1 or "|" in text:
-            f.add(("story", i), f"{text!r}: one word, as the bot reads it ('im')")
+            f.add((*loc, i), f"{text!r}: one word, as the bot reads it ('im')")
             continue
         words.append(norm[0])
     return tuple(dict.fromkeys(words))
@@ -116,17 +117,8 @@ def _ages(f: _File) -> tuple[tuple[str, ...], tuple[str, ...]]:
         return (), ()
     for key in set(ages) - set(AGE_KEYS):
         f.add(("ages", key), f"{key}: unknown under ages (before, after)")
-    found: dict[str, tuple[str, ...]] = {}
-    for key in AGE_KEYS:
-        words = []
-        for i, text in f.items(("ages", key)) if key in ages else ():
-            norm = words_of(text)
-            if len(norm) != 1 or "|" in text:
-                f.add(("ages", key, i), f"{text!r}: one word, as the bot reads it ('im')")
-                continue
-            words.append(norm[0])
-        found[key] = tuple(dict.fromkeys(words))
-    return found["before"], found["after"]
+    before, after = (_words(f, ("ages", key)) if key in ages else () for key in AGE_KEYS)
+    return before, after
 
 
 def load_frames(col: Collector, path: Path) -> FrameWords:
@@ -147,7 +139,8 @@ def load_frames(col: Collector, path: Path) -> FrameWords:
         f.add((key,), f"{key}: unknown (now, past, asking, opinion, ages, story)")
     phrases = tuple((k, _phrases(f, k)) for k in PHRASE_KEYS if k in raw)
     before, after = _ages(f)
-    return FrameWords(phrases=phrases, age_before=before, age_after=after, story=_story(f))
+    story = _words(f, ("story",)) if "story" in raw else ()
+    return FrameWords(phrases=phrases, age_before=before, age_after=after, story=story)
 
 
 def frames_in(col: Collector, folder: Path, base: FrameWords) -> FrameWords:
