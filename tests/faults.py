@@ -268,7 +268,8 @@ async def report_counts(h: Harness, bid: int) -> dict[str, int]:
     """The officer's /report, read back as numbers (delivery figures come rounded to a
     multiple of k, "≈40": bot/services/audiences.py)."""
     calls = await h.send(OFFICER_ID, f"/report {bid}")
-    text = calls[-1].text
+    # the report itself: a delivery notice to the officer may go out in the same moment
+    text = next((c.text for c in reversed(calls) if c.text and "Sent:" in c.text), calls[-1].text)
     out = {}
     for label, key in (("Sent", "sent"), ("Remaining", "remaining"), ("Failed", "failed")):
         m = re.search(rf"{label}: ≈?([\d,]+)", text)
