@@ -298,16 +298,20 @@ def flood_storm(first: int, retry_afters: list[int]) -> Responder:
     return responder
 
 
-def server_errors(bursts: list[tuple[int, int]]) -> Responder:
-    """5xx answers for sends number a..b-1 of each (a, b) burst (502, 503, 504 in turn)."""
+def server_outages(windows: list[tuple[float, float]], clock: Callable[[], float]) -> Responder:
+    """5xx answers (502, 503, 504 in turn) to every send while the sender's virtual clock is
+    inside one of the (start, end) windows, in seconds. An outage lasts a time, not a number of
+    requests: counted in requests, whether one message met five errors in a row depended on the
+    order the tasks happened to run in (it did, once in a clean-clone CI run)."""
     seen = [0]
     codes = [(502, "Bad Gateway"), (503, "Service Unavailable"), (504, "Gateway Timeout")]
 
     def responder(method: str, params: dict[str, Any]) -> Failure | None:
         if method != "sendMessage":
             return None
-        seen[0] += 1
-        if any(a <= seen[0] < b for a, b in bursts):
+        now = clock()
+        if any(a <= now < b for a, b in windows):
+            seen[0] += 1
             return Failure(*codes[seen[0] % 3])
         return None
 
@@ -364,11 +368,12 @@ async def run_scenario(
     residents: int = 200,
     db: tuple[str, float, float] | None = None,
     responder: Responder | None = None,
+    outages: list[tuple[float, float]] | None = None,
     plan: Plan | None = None,
 ) -> ScenarioResult:
     """One broadcast to `residents` consenting residents (plus 10 who did not consent) under the
     given faults: `db` = (kind, start, duration) in virtual seconds; `responder` for Bot API
-    error answers; `plan` for network faults."""
+    error answers; `outages` for 5xx windows in virtual seconds; `plan` for network faults."""
     h, request, vt = await fault_harness(tmp_path, content)
     chats = await add_residents(h, range(1000, 1000 + residents))
     await add_residents(h, range(900, 910), consent=0)
@@ -377,7 +382,7 @@ async def run_scenario(
     if db is not None:
         outage = DbOutage(h, *db)
         vt.hooks.append(outage.tick)
-    h.api.responder = responder
+    h.api.responder = responder if outages is None else server_outages(outages, vt.now)
     request.plan = plan
     delivery = h.services.delivery
     try:

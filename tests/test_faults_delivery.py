@@ -34,7 +34,7 @@ from tests.faults import (
     officer_broadcast,
     report_counts,
     run_scenario,
-    server_errors,
+    server_outages,
 )
 
 
@@ -63,9 +63,9 @@ async def test_a_429_storm_with_growing_retry_after_pauses_the_lane_each_time(tm
 
 
 async def test_5xx_bursts_are_retried_and_nothing_is_marked_failed(tmp_path, content):
-    r = await run_scenario(
-        tmp_path, content, "5xx bursts", responder=server_errors([(30, 42), (100, 106)])
-    )
+    """Two outages of 12 and 5 virtual seconds: shorter than a message's retries (1+2+4+8 s)."""
+    r = await run_scenario(tmp_path, content, "5xx bursts", outages=[(1.0, 13.0), (15.0, 20.0)])
+    assert r.error_answers >= 5, "the outages happened"
     assert_promises(r)
     assert r.stats.failed == 0
 
@@ -124,7 +124,7 @@ async def test_everything_at_once_and_a_second_broadcast_is_not_starved(tmp_path
     outage = DbOutage(h, "read-only", 3.0, 30.0)
     vt.hooks.append(outage.tick)
     storm = flood_storm(60, [3, 6])
-    errors = server_errors([(20, 26), (200, 204)])
+    errors = server_outages([(0.7, 3.0), (8.0, 10.0)], vt.now)
     h.api.responder = lambda m, p: storm(m, p) or errors(m, p)
     request.plan = network_faults(RESET, 0.05, seed=11)
     await h.services.delivery.run_due()
