@@ -188,6 +188,16 @@ async def test_adding_a_polish_text_says_there_is_none_and_english_goes(h: Harne
     assert "There is no Polish text yet: residents who chose Polish get the English." in (
         officer.last()
     )
+    # Officers' content, as in the wizard: taken as the text, never answered with helplines.
+    danger = "My ex has a knife and says he will kill me tonight: call 999"
+    footer = "nobody is watching this chat"  # every safeguarding answer says so
+    resident = Conversation(h, INTRUDER)
+    await resident.say(danger)
+    assert footer in resident.transcript(), "what a resident saying it would get"
+    said = await officer.say(danger)
+    sent = [s.text for s in said if s.kind == "message"]
+    assert len(sent) == 3 and "Save this Polish text" in sent[-1], officer.transcript()
+    assert footer not in officer.transcript()
     await officer.say(NEW_POLISH)
     assert "Residents who chose Polish get it instead of the English." in officer.last()
     await officer.tap("Yes, save the Polish text")
