@@ -203,3 +203,38 @@ class WizardRatings(CallbackData, prefix="wr"):
 @dataclasses.dataclass(frozen=True)
 class WizardTranslate(CallbackData, prefix="wv"):
     lang: str  # a language code the bot offers ("pl")
+
+
+# A scheduled typed broadcast's translation changed from its card (issue 23), as the console
+# can: typed, previewed, then confirmed; removing one asks first. A Confirm carries the due time
+# the officer was shown and counts only on the newest preview (bot/handlers/broadcast_translate.py).
+
+
+@dataclasses.dataclass(frozen=True)
+class EditTranslation(CallbackData, prefix="be"):
+    """Type a new text in one language (then a preview and a confirmation)."""
+
+    broadcast: int
+    lang: str
+
+
+@dataclasses.dataclass(frozen=True)
+class RemoveTranslation(CallbackData, prefix="bd"):
+    """Ask to remove one language's text: opens the confirmation."""
+
+    broadcast: int
+    lang: str
+
+
+@dataclasses.dataclass(frozen=True)
+class ConfirmTranslation(CallbackData, prefix="bce"):
+    broadcast: int
+    due: int
+    lang: str
+
+
+@dataclasses.dataclass(frozen=True)
+class ConfirmRemoveTranslation(CallbackData, prefix="bcd"):
+    broadcast: int
+    due: int
+    lang: str

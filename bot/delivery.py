@@ -53,6 +53,7 @@ from bot.delivery_message import (
     BULK,
     MAX_ATTEMPTS,
     MAX_FLOOD_RETRIES,
+    Languages,
     photo_source,
 )
 from bot.delivery_results import (
@@ -119,7 +120,7 @@ class Delivery(BroadcastSender):
         self._stop = False
         self._bound_to_running_app = False
         self._photo_ids: dict[int, str] = {}
-        self._row_langs: dict[int, dict[int, str]] = {}
+        self._languages: dict[int, Languages] = {}
         self._in_flight: set[asyncio.Task[None]] = set()  # sends whose request is out
         self.stats = RunStats()
         # The pending-results buffer: outcomes known but not yet written, by (broadcast, chat).

@@ -9,7 +9,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
-from bot.delivery_message import MessageSender
+from bot.delivery_message import Languages, MessageSender
 from bot.delivery_results import DatabaseDown
 from bot.domain.broadcasts import effective_send_time
 from bot.services.languages import broadcast_translations
@@ -64,21 +64,17 @@ class BroadcastSender(MessageSender):
         except DatabaseUnavailable as exc:  # left 'sending': reset_in_flight at the next start
             self._note_db_error(exc)
 
-    async def _languages(self, b: Broadcast) -> None:
-        """Each recipient's text in their language: a campaign message as each language's
-        content has it, else the translations stored with the broadcast (English, its own text,
-        for the rest and for a language no longer offered); and whose buttons are in which."""
+    async def _texts(self, b: Broadcast) -> Languages:
+        """Each language's text of `b`: a campaign message as each language's content has it,
+        else the translations stored with the broadcast (English, its own text, for the rest
+        and for a language no longer offered). Each row gets the one its resident reads when
+        it is claimed (storage/outbox.py), so a switch while it waits or goes out counts."""
         s = self.services
-        store = s.broadcasts
         offered = [x.code for x in s.offered() if x.code != "en"]
-        if not offered:
-            return
-        translations = await broadcast_translations(store, s.content_all, b, offered)
-        if translations and b.text is not None:  # idempotent: rows given a text keep it
-            await store.set_language_texts(b.id, translations)
-        if b.ratings:
-            langs = await store.recipients_languages(b.id)
-            self._row_langs[b.id] = {c: x for c, x in langs.items() if x in offered}
+        if not offered or b.text is None:  # a personal message: each row has its own text
+            return Languages({}, frozenset(offered))
+        translations = await broadcast_translations(s.broadcasts, s.content_all, b, offered)
+        return Languages(translations, frozenset(offered))
 
     async def _send_broadcast(self, b: Broadcast) -> bool:
         """Send the rest of `b`; False if it stopped early (quiet hours, cancelled, stopping).
@@ -93,7 +89,7 @@ class BroadcastSender(MessageSender):
             await self._defer(b, now)
             return False
         await store.materialise(b, now)
-        await self._languages(b)
+        self._languages[b.id] = langs = await self._texts(b)
         self._written()
         # Nothing of this broadcast is in flight or buffered now (every earlier pass waited for
         # its sends and the buffer was written first), so rows still 'sending' were claimed and
@@ -113,7 +109,7 @@ class BroadcastSender(MessageSender):
                     await self._defer(b, s.clock.now())
                     return False
                 self.stats.claims += 1
-                batch = await store.claim(b, self.window)
+                batch = await store.claim(b, self.window, langs.texts)
                 if not batch:
                     if not in_flight:
                         break
@@ -138,6 +134,6 @@ class BroadcastSender(MessageSender):
         if await store.finish_if_done(b.id, s.clock.now()):
             logger.info("Broadcast %d finished", b.id)
             self._photo_ids.pop(b.id, None)
-            self._row_langs.pop(b.id, None)
+            self._languages.pop(b.id, None)
             return True
         return False

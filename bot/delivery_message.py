@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -41,27 +42,39 @@ MAX_FLOOD_RETRIES = 10  # 429s for one row before giving up on it
 BACKOFF_BASE = 1.0  # seconds; doubled per attempt
 
 
+@dataclass(frozen=True)
+class Languages:
+    """One broadcast's text in each language that has its own ({language: text}; any other
+    gets the broadcast's text), and the languages offered other than English (rating buttons
+    in them): worked out once per pass of the sender, applied row by row as rows are claimed."""
+
+    texts: Mapping[str, str]
+    offered: frozenset[str]
+
+
 class MessageSender(ResultsBuffer):
     """Sends one row of a broadcast (mixed into `Delivery`, bot/delivery.py)."""
 
     limiter: Pacer
     paced_by_bot: bool
     _photo_ids: dict[int, str]
-    _row_langs: dict[int, dict[int, str]]  # by broadcast: its recipients' languages (not English)
+    _languages: dict[int, Languages]  # by broadcast: its text per language, set per pass
     on_send_result: Callable[[bool, str], None] | None
     on_outcome: Callable[[str], None] | None
 
-    def _markup(self, b: Broadcast, chat_id: int) -> InlineKeyboardMarkup | None:
-        """The 👍/👎 buttons, in the recipient's language."""
+    def _markup(self, b: Broadcast, row: Claimed) -> InlineKeyboardMarkup | None:
+        """The 👍/👎 buttons, in the language the recipient read when their row was claimed
+        (English for a language the bot no longer offers)."""
         if not b.ratings:
             return None
-        lang = self._row_langs.get(b.id, {}).get(chat_id, "en")
+        langs = self._languages.get(b.id)
+        lang = row.language if langs is not None and row.language in langs.offered else "en"
         return rating_keyboard(self.services.texts(lang), b.id)
 
     async def _deliver(self, b: Broadcast, row: Claimed) -> Message:
         text = row.text if row.text is not None else (b.text or "")
         rl = BULK if self.paced_by_bot else None
-        markup = self._markup(b, row.chat_id)
+        markup = self._markup(b, row)
         if b.image and sends_image(b.image, text):
             photo: Any = self._photo_ids.get(b.id) or photo_source(self.services, b.image)
             msg = await self.app.bot.send_photo(

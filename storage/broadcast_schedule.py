@@ -50,18 +50,6 @@ class BroadcastSchedule:
         )
         return {str(r[0]): int(r[1]) for r in rows}
 
-    async def set_language_texts(self, broadcast_id: int, texts: dict[str, str]) -> int:
-        """Give the outbox rows of residents reading another language that language's text
-        (rows with a text of their own keep it); how many rows were given one."""
-        changed = 0
-        for lang, text in texts.items():
-            changed += await self.db.execute(
-                "UPDATE outbox SET text = ? WHERE broadcast_id = ? AND text IS NULL AND chat_id IN"
-                " (SELECT chat_id FROM residents WHERE language = ?)",
-                (text, broadcast_id, lang),
-            )
-        return changed
-
     async def count_by_nag(self) -> dict[str, int]:
         """Residents a broadcast to chosen NAGs would reach now, per NAG (NAGs with none left
         out): the raw figures, for the caller to protect before showing."""

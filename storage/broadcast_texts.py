@@ -1,5 +1,6 @@
 """A broadcast's text in each resident's language: translations stored with it (an officer's
-typed text, a meeting reminder), and who of its recipients reads which language.
+typed text, a meeting reminder), and which language residents read. Each recipient's text is
+chosen when their outbox row is claimed, right before it is sent (storage/outbox.py `claim`).
 
 Part of BroadcastStore (storage/broadcasts.py).
 """
@@ -9,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from storage.db import Database
-from storage.model import OutboxStatus
 
 
 class BroadcastTexts:
@@ -33,17 +33,6 @@ class BroadcastTexts:
                     "INSERT INTO broadcast_texts (broadcast_id, language, text) VALUES (?, ?, ?)",
                     (broadcast_id, lang, text),
                 )
-
-    async def recipients_languages(self, broadcast_id: int) -> dict[int, str]:
-        """The language of each recipient still to be sent this broadcast who reads one other
-        than English (their rating buttons are in it)."""
-        rows = await self.db.fetchall(
-            "SELECT o.chat_id, r.language FROM outbox o JOIN residents r ON r.chat_id = o.chat_id"
-            f" WHERE o.broadcast_id = ? AND o.status IN ('{OutboxStatus.PENDING}',"
-            f" '{OutboxStatus.SENDING}') AND r.language != 'en'",
-            (broadcast_id,),
-        )
-        return {int(r[0]): str(r[1]) for r in rows}
 
     async def languages_of(self, chat_ids: Sequence[int]) -> dict[int, str]:
         """The language of each of these residents who reads one other than English."""

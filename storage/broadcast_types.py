@@ -63,11 +63,13 @@ class Broadcast:
 
 @dataclass(frozen=True)
 class Claimed:
-    """An outbox row handed to the sender."""
+    """An outbox row handed to the sender: its text (None: the broadcast's own) and the
+    language its resident reads when it is claimed, right before it is sent."""
 
     chat_id: int
     text: str | None
     attempts: int
+    language: str = "en"
 
 
 @dataclass(frozen=True)

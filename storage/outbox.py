@@ -6,7 +6,7 @@ sender, record what became of them, requeue what was never sent, progress and wh
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from storage.broadcast_types import (
@@ -71,24 +71,43 @@ class Outbox:
             )
             return added
 
-    async def claim(self, b: Broadcast, limit: int) -> list[Claimed]:
+    async def claim(
+        self, b: Broadcast, limit: int, texts: Mapping[str, str] | None = None
+    ) -> list[Claimed]:
         """Take up to `limit` pending rows for sending, re-checking each resident first.
 
         Rows whose resident no longer qualifies (sent /stop, blocked us, erased) are 'skipped'.
         Claimed rows are 'sending' until the result is recorded; a hard kill leaves them so and
         they are retried at the next start.
+
+        Each row is given its text in the language its resident reads now, right before it is
+        sent (`texts`: {language: text}; any other language gets the broadcast's own text), so
+        a resident who switched language while the broadcast was paused or before their turn
+        gets it in their new one, and the row keeps what was sent (/mydata). A personal
+        broadcast's rows keep their own text.
         """
         cond = ELIGIBLE[b.requires]
+        own = b.audience.kind == AudienceKind.PERSONAL
         async with self.db.transaction() as tx:
             rows = await tx.fetchall(
-                f"SELECT o.chat_id, o.text, o.attempts, COALESCE({cond}, 0) AS ok"
+                f"SELECT o.chat_id, o.text, o.attempts, COALESCE({cond}, 0) AS ok,"
+                " COALESCE(r.language, 'en') AS language"
                 " FROM outbox o LEFT JOIN residents r ON r.chat_id = o.chat_id"
                 f" WHERE o.broadcast_id = ? AND o.status = '{OS.PENDING}'"
                 " ORDER BY o.chat_id LIMIT ?",
                 (b.id, limit),
             )
             skip = [(b.id, r["chat_id"]) for r in rows if not r["ok"]]
-            take = [r for r in rows if r["ok"]]
+            take = [
+                Claimed(
+                    r["chat_id"],
+                    r["text"] if own else (texts or {}).get(r["language"]),
+                    r["attempts"],
+                    r["language"],
+                )
+                for r in rows
+                if r["ok"]
+            ]
             if skip:
                 await tx.executemany(
                     f"UPDATE outbox SET status = '{OS.SKIPPED}'"
@@ -97,11 +116,11 @@ class Outbox:
                 )
             if take:
                 await tx.executemany(
-                    f"UPDATE outbox SET status = '{OS.SENDING}'"
+                    f"UPDATE outbox SET status = '{OS.SENDING}', text = ?"
                     " WHERE broadcast_id = ? AND chat_id = ?",
-                    [(b.id, r["chat_id"]) for r in take],
+                    [(c.text, b.id, c.chat_id) for c in take],
                 )
-        return [Claimed(r["chat_id"], r["text"], r["attempts"]) for r in take]
+        return take
 
     async def still_eligible(self, b: Broadcast, chat_id: int) -> bool:
         cond = ELIGIBLE[b.requires]

@@ -181,6 +181,27 @@ BroadcastKey = Literal[
     "broadcast.type_translation",
     "broadcast.preview_in",
     "broadcast.card_translations",
+    # ... changed from a scheduled broadcast's card (bot/handlers/broadcast_translate.py)
+    "broadcast.btn_translation_remove",
+    "broadcast.ask_translation",
+    "broadcast.translation_above",
+    "broadcast.translation_none",
+    "broadcast.translation_too_long",
+    "broadcast.translation_preview",
+    "broadcast.confirm_translation",
+    "broadcast.translation_replaces",
+    "broadcast.translation_adds",
+    "broadcast.btn_yes_translation",
+    "broadcast.btn_change_nothing",
+    "broadcast.translation_saved",
+    "broadcast.confirm_remove_translation",
+    "broadcast.remove_translation_effect",
+    "broadcast.btn_yes_remove",
+    "broadcast.translation_removed",
+    "broadcast.translation_gone",
+    "broadcast.action_translation_edited",
+    "broadcast.action_translation_removed",
+    "broadcast.action_text_edited",
 ]
 
 ResultsKey = Literal[

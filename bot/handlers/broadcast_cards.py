@@ -7,16 +7,17 @@ from bot/services/officers.py.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from telegram import InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import callback_data as cd
 from bot import callback_officers as ob
-from bot.content import Texts
+from bot.content import Language, Texts
 from bot.content.keys import TextKey
 from bot.context import Services
 from bot.domain import disclosure as dc
@@ -24,6 +25,7 @@ from bot.render.keyboards import button
 from bot.render.text import describe_audience, e, officer_name, snippet, when_short, when_words
 from bot.services import audiences as au
 from bot.services import officers as ro
+from bot.services.languages import campaign_translations
 from bot.services.officers import Reach
 from storage.broadcasts import AuditRow, Broadcast
 from storage.model import Audience, AudienceKind, AuditAction, BroadcastKind, BroadcastStatus
@@ -281,10 +283,11 @@ async def card_view(s: Services, t: Texts, b: Broadcast) -> tuple[str, InlineKey
     if b.kind == BroadcastKind.OFFICER:  # chosen per broadcast in the wizard
         key: TextKey = "broadcast.ratings_yes" if b.ratings else "broadcast.ratings_no"
         parts.append(t.get("broadcast.card_ratings", ratings=t.get(key)))
+    stored = await s.broadcasts.translations_of(b.id) if b.kind == BroadcastKind.OFFICER else {}
+    if stored:  # a typed text's translations (a language no longer offered: by its code)
         names = {x.code: x.english_name for x in s.offered()}
-        own = [names.get(code, code) for code in sorted(await s.broadcasts.translations_of(b.id))]
-        if own:  # a typed text's translations (a language no longer offered: by its code)
-            parts.append(t.get("broadcast.card_translations", languages=e(", ".join(own))))
+        own = [names.get(code, code) for code in sorted(stored)]
+        parts.append(t.get("broadcast.card_translations", languages=e(", ".join(own))))
     back = [button(t.get("broadcast.btn_back_list"), ob.ScheduledList(False, 0))]
     if b.status == BroadcastStatus.SCHEDULED:
         parts.append(arrival_line(t, s, b.due_at, b.urgent, current))
@@ -293,6 +296,7 @@ async def card_view(s: Services, t: Texts, b: Broadcast) -> tuple[str, InlineKey
                 button(t.get("broadcast.btn_send_now"), ob.SendNow(b.id)),
                 button(t.get("broadcast.btn_change_time"), ob.Retime(b.id)),
             ],
+            *translation_rows(t, s, b, stored),
             [button(t.get("broadcast.btn_cancel_it"), ob.CancelBroadcast(b.id))],
             back,
         ]
@@ -303,6 +307,36 @@ async def card_view(s: Services, t: Texts, b: Broadcast) -> tuple[str, InlineKey
         parts.append(t.get(ENDED_KEYS[b.status], id=b.id))
         rows = [back]
     return "\n".join(parts), InlineKeyboardMarkup(rows)
+
+
+def typed_languages(s: Services, b: Broadcast) -> list[Language]:
+    """The languages other than English an officer may type `b`'s text in: each one offered,
+    unless `b` is a campaign message whose text that language's content gives."""
+    if b.kind != BroadcastKind.OFFICER:
+        return []
+    others = [x for x in s.offered() if x.code != "en"]
+    from_content = campaign_translations(s.content_all, b.text, b.ref, [x.code for x in others])
+    return [x for x in others if x.code not in from_content]
+
+
+def translation_rows(
+    t: Texts, s: Services, b: Broadcast, stored: Mapping[str, str]
+) -> list[list[InlineKeyboardButton]]:
+    """A scheduled typed broadcast's texts in other languages, as the console changes them:
+    Add (or Change) per language, and Remove where one was typed (each asks before acting)."""
+    if b.status != BroadcastStatus.SCHEDULED or b.materialised:
+        return []
+    rows = []
+    for x in typed_languages(s, b):
+        have = x.code in stored
+        key: TextKey = (
+            "broadcast.btn_translation_change" if have else "broadcast.btn_translation_add"
+        )
+        rows.append([button(t.get(key, language=x.english_name), ob.EditTranslation(b.id, x.code))])
+        if have:
+            label = t.get("broadcast.btn_translation_remove", language=x.english_name)
+            rows.append([button(label, ob.RemoveTranslation(b.id, x.code))])
+    return rows
 
 
 def sending_line(t: Texts, s: Services, w: ReachWords) -> str:
@@ -350,7 +384,7 @@ def audit_trail(s: Services, t: Texts, rows: Sequence[AuditRow], current: dateti
     """The broadcast's history: when, what and who (officers by their name in the config)."""
     lines = []
     for a in rows:
-        action = t.get(ACTION_WORDS[a.action]) if a.action in ACTION_WORDS else e(a.action)
+        action = action_words(t, s, a)
         when = e(when_words(t, a.at, s.config.tz, current))
         if a.actor_id is None:
             lines.append(t.get("broadcast.audit_line_auto", when=when, action=action))
@@ -358,3 +392,25 @@ def audit_trail(s: Services, t: Texts, rows: Sequence[AuditRow], current: dateti
         who = officer_name(t, s.roster.entry(a.actor_id), a.actor_id)
         lines.append(t.get("broadcast.audit_line", when=when, action=action, who=who))
     return "\n".join(lines)
+
+
+# The details storage/broadcast_calendar.py writes for an officer's change of text.
+CHANGED_TRANSLATION = re.compile(r"translation (edited|removed) \(([A-Za-z_-]+)\)")
+
+
+def action_words(t: Texts, s: Services, a: AuditRow) -> str:
+    """What an audit row did, in words: a change of text or of one translation said as such
+    (a change is otherwise of the time)."""
+    if a.action == AuditAction.CHANGE and a.detail:
+        m = CHANGED_TRANSLATION.fullmatch(a.detail)
+        if m is not None:
+            names = {x.code: x.english_name for x in s.offered()}
+            key: TextKey = (
+                "broadcast.action_translation_edited"
+                if m.group(1) == "edited"
+                else "broadcast.action_translation_removed"
+            )
+            return t.get(key, language=e(names.get(m.group(2), m.group(2))))
+        if a.detail.startswith("text edited"):
+            return t.get("broadcast.action_text_edited")
+    return t.get(ACTION_WORDS[a.action]) if a.action in ACTION_WORDS else e(a.action)

@@ -14,6 +14,7 @@ from telegram.ext import ApplicationHandlerStop
 
 from bot import callback_officers as ob
 from bot.context import BotContext
+from bot.handlers import broadcast_translate as translate
 from bot.handlers import wizard
 from bot.handlers.broadcast_cards import (
     arrival_line,
@@ -68,8 +69,8 @@ async def on_manage(update: Update, context: BotContext) -> None:
     if press is None:
         return
     draft = draft_of(context)
-    if draft is not None and draft.step == "retime":
-        end_draft(context)  # Back from "type the new time"
+    if draft is not None and draft.step in ("retime", *translate.STEPS):
+        end_draft(context)  # Back from "type the new time" or a translation: nothing changed
     text, markup = await card_view(context.services, texts(context), press[1])
     await edit_or_send(update, text, markup)
 
@@ -229,9 +230,13 @@ async def on_confirm_retime(update: Update, context: BotContext) -> None:
 
 
 async def on_officer_text(update: Update, context: BotContext) -> None:
-    """An officer's typed new time for a broadcast; anything else goes to the wizard."""
+    """An officer's typed new time or translation for a broadcast; anything else goes to the
+    wizard."""
     draft = draft_of(context)
     officer = officer_id(update, context)
+    if draft is not None and officer is not None and draft.step in translate.STEPS:
+        await translate.on_typed(update, context, draft)
+        raise ApplicationHandlerStop
     if draft is None or officer is None or draft.step != "retime" or draft.retime_id is None:
         await wizard.on_officer_text(update, context)
         return

@@ -15,7 +15,8 @@ press: buttons can be forwarded.
 What the views count and list (reach, the /scheduled pages, the delivery report and its audit
 rows) comes from bot/services/officers.py. This module holds the commands and the wiring;
 bot/handlers/broadcast_cards.py puts broadcasts into words, bot/handlers/broadcast_confirm.py
-handles the presses and confirmations.
+handles the presses and confirmations, bot/handlers/broadcast_translate.py the change of a typed
+broadcast's text in another language (typed, previewed, confirmed; removing asks first).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from bot import callback_officers as ob
 from bot.content import Texts
 from bot.context import BotContext, Services
 from bot.features import Feature, Handler, Privacy
+from bot.handlers import broadcast_translate as translate
 from bot.handlers.broadcast_cards import (
     STATUS_WORDS,
     audit_trail,
@@ -149,6 +151,10 @@ def _handlers(services: Services) -> Sequence[Handler]:
         (on_button(ob.ConfirmCancel, on_confirm_cancel), Group.FEATURES),
         (on_button(ob.ConfirmSendNow, on_confirm_send_now), Group.FEATURES),
         (on_button(ob.ConfirmRetime, on_confirm_retime), Group.FEATURES),
+        (on_button(ob.EditTranslation, translate.on_edit), Group.FEATURES),
+        (on_button(ob.ConfirmTranslation, translate.on_confirm), Group.FEATURES),
+        (on_button(ob.RemoveTranslation, translate.on_remove), Group.FEATURES),
+        (on_button(ob.ConfirmRemoveTranslation, translate.on_confirm_remove), Group.FEATURES),
     ]
     # Officers' typed answers come before the safeguarding check and the features, so an
     # officer's campaign text about knife crime is never answered with helplines or taken for

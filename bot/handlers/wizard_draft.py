@@ -36,9 +36,11 @@ MAX_AHEAD = timedelta(days=366)  # a broadcast is planned at most a year ahead
 class Draft:
     """An officer's broadcast being put together."""
 
-    # content | text | image | audience | nags | time | preview | translation | retime
+    # content | text | image | audience | nags | time | preview | translation | retime, and
+    # retranslate | retranslate_confirm (a scheduled broadcast's translation: typed, previewed)
     step: str = "content"
     retime_id: int | None = None  # the scheduled broadcast whose time is being changed
+    edit_of: int | None = None  # ... whose translation (`translating`) is being typed (`text`)
     text: str | None = None  # final HTML, as residents will see it
     campaign: str | None = None  # the campaign message picked, if one was (its `on:` day)
     message: str | None = None

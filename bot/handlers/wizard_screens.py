@@ -261,7 +261,9 @@ async def show_preview(update: Update, context: BotContext, draft: Draft) -> Non
 async def send_as_resident_sees(chat_id: int, context: BotContext, draft: Draft) -> None:
     """The message as residents will get it; a typed message's translations after it, each
     under a line saying who gets it, with its buttons in that language."""
-    await _send_version(chat_id, context, draft, draft.text or "", texts(context))
+    await send_version(
+        chat_id, context, draft.image, draft.ratings, draft.text or "", texts(context)
+    )
     if draft.campaign is not None:
         return
     t = texts(context)
@@ -269,22 +271,30 @@ async def send_as_resident_sees(chat_id: int, context: BotContext, draft: Draft)
     for lang, text in sorted(draft.translations.items()):
         if lang in names:
             await reply_to(context, chat_id, t.get("broadcast.preview_in", language=names[lang]))
-            await _send_version(chat_id, context, draft, text, context.services.texts(lang))
+            own = context.services.texts(lang)
+            await send_version(chat_id, context, draft.image, draft.ratings, text, own)
 
 
 async def reply_to(context: BotContext, chat_id: int, text: str) -> None:
     await context.bot.send_message(chat_id, text, parse_mode=ParseMode.HTML)
 
 
-async def _send_version(
-    chat_id: int, context: BotContext, draft: Draft, text: str, t: Texts
+async def send_version(
+    chat_id: int,
+    context: BotContext,
+    image: str | None,
+    ratings: bool,
+    text: str,
+    t: Texts,
 ) -> None:
+    """One language's text as its readers get it: with the picture and the 👍/👎 buttons (in
+    that language, `t`) the broadcast has."""
     # Broadcast id 0 never exists: pressing these preview buttons only says "no longer valid".
-    markup = rating_keyboard(t, 0) if draft.ratings else None
-    if draft.image and sends_image(draft.image, text):
+    markup = rating_keyboard(t, 0) if ratings else None
+    if image and sends_image(image, text):
         await context.bot.send_photo(
             chat_id,
-            photo_source(context.services, draft.image),
+            photo_source(context.services, image),
             caption=text,
             parse_mode=ParseMode.HTML,
             reply_markup=markup,

@@ -44,12 +44,26 @@ def message_html(message: Message | None, raw: str) -> str:
     return e(raw.strip())
 
 
-async def _fits(update: Update, context: BotContext, raw: str, empty: str) -> bool:
+async def fits(
+    update: Update, context: BotContext, raw: str, empty: str, language: str | None = None
+) -> bool:
     """Whether a typed message is some text within Telegram's limit (else says what is wrong;
-    `empty` is the question asked again for an empty one)."""
+    `empty` is the question asked again for an empty one; `language` names the language of a
+    translation in the answer to one too long)."""
     t = texts(context)
     if len(raw) > MAX_TEXT:
-        await reply(update, t.get("broadcast.too_long", length=len(raw), limit=MAX_TEXT))
+        if language is None:
+            await reply(update, t.get("broadcast.too_long", length=len(raw), limit=MAX_TEXT))
+        else:
+            await reply(
+                update,
+                t.get(
+                    "broadcast.translation_too_long",
+                    language=e(language),
+                    length=f"{len(raw):,}",
+                    limit=f"{MAX_TEXT:,}",
+                ),
+            )
         return False
     if not raw.strip():
         await reply(update, empty)
@@ -59,7 +73,7 @@ async def _fits(update: Update, context: BotContext, raw: str, empty: str) -> bo
 
 async def _text_typed(update: Update, context: BotContext, draft: Draft, raw: str) -> None:
     t = texts(context)
-    if await _fits(update, context, raw, t.get("broadcast.type_text", limit=MAX_TEXT)):
+    if await fits(update, context, raw, t.get("broadcast.type_text", limit=MAX_TEXT)):
         draft.text, draft.image = message_html(update.effective_message, raw), None
         draft.translations = {}  # translations of another text
         draft.ratings = False  # a typed message is most often a notice: ratings off unless chosen
@@ -75,7 +89,7 @@ async def _translation_typed(update: Update, context: BotContext, draft: Draft, 
         await show_preview(update, context, draft)
         return
     again = t.get("broadcast.type_translation", language=e(lang.english_name), limit=MAX_TEXT)
-    if await _fits(update, context, raw, again):
+    if await fits(update, context, raw, again):
         draft.translations[lang.code] = message_html(update.effective_message, raw)
         draft.translating = None
         await show_preview(update, context, draft)
