@@ -2,7 +2,7 @@
 
     python -m bench.understanding              # tuning corpora (the model cross-validated)
     python -m bench.understanding --heldout D  # one of issue 19's held-out sets
-    python -m bench.understanding --dev        # round 6: variants, cross-validated and on A-F
+    python -m bench.understanding --dev        # round 7: variants, cross-validated and on A-G
 
 Topics (safeguarding help). A danger message is labelled with `need` (every topic whose help must
 appear) and `fair` (topics also acceptable); any other topic shown is help for a topic that is
@@ -54,10 +54,10 @@ HELDOUT = {
     # written blind after round 6 (2026-12-07), not yet run: for the round that follows
     "H": (DATA / "heldout19h_topics.yaml", DATA / "heldout19h_intents.yaml"),
 }  # each run once and reported; A-E are examples since round 5 (content/examples/blind19.yaml),
-# F since round 6 (blind19f.yaml)
+# F since round 6 (blind19f.yaml), G since round 7 (blind19g.yaml)
 
 
-EXAMPLE_SETS = "ABCDEF"  # the held-out sets run once and since taken in as examples
+EXAMPLE_SETS = "ABCDEFG"  # the held-out sets run once and since taken in as examples
 
 
 @dataclass(frozen=True)
@@ -284,29 +284,45 @@ def _report_intents(
 OFF = 1.01  # a threshold no score reaches
 VARIANTS: dict[str, dict[str, Any]] = {
     "shipped": {},
-    "no opinion or list rule": {"LIKE_ASKING": ()},
-    "opinions only": {"LIKE_ASKING": ("opinion",)},
-    "no 999 veto": {"VETO_URGENT": 0.0},
-    "no asking rule": {"ASKING_KEEP": 0.0},
+    "round 6's settings": {
+        "textmodel.SKIP": False, "SECOND_KEEP": 0.0, "LIST_GATES_PHRASES": False,
+        "ADD_LONE_TOPIC": 0.55, "BY_SENTENCE": False,
+    },
+    "no skip-pairs": {"textmodel.SKIP": False},
+    "no second-topic bar": {"SECOND_KEEP": 0.0},
+    "lists keep phrases (round 6)": {"LIST_GATES_PHRASES": False},
+    "a lone topic from 0.55 (round 6)": {"ADD_LONE_TOPIC": 0.55},
+    "no sentence pass": {"BY_SENTENCE": False},
+    "a minor's abuse gets the child's help": {
+        "CHILD_BESIDE": frozenset({"domestic_abuse", "sexual_violence"})
+    },
+    "other help does not veto a 999 phrase": {"VETO_BESIDE_HELP": False},
 }  # fmt: skip
 
 
 def _with(settings: dict[str, Any], f: Callable[[], Any]) -> Any:
+    """f() with module settings changed: "NAME" in bot/domain/understanding.py, "textmodel.NAME"
+    in bot/domain/textmodel.py."""
+    import bot.domain.textmodel as T
     import bot.domain.understanding as U
 
-    saved = {k: getattr(U, k) for k in settings}
+    def where(key: str) -> tuple[Any, str]:
+        module, _, name = key.rpartition(".")
+        return (T if module == "textmodel" else U), name
+
+    saved = {k: getattr(*where(k)) for k in settings}
     try:
         for k, v in settings.items():
-            setattr(U, k, v)
+            setattr(*where(k), v)
         return f()
     finally:
         for k, v in saved.items():
-            setattr(U, k, v)
+            setattr(*where(k), v)
 
 
 def dev(folds: int = 5) -> str:
-    """Every variant, on the tuning examples (cross-validated) and on the sets A-F together
-    (in-sample since rounds 5 and 6 took them in as examples: side by side, never to rank)."""
+    """Every variant, on the tuning examples (cross-validated) and on the sets A-G together
+    (in-sample since rounds 5-7 took them in as examples: side by side, never to rank)."""
     import bot.domain.understanding as U
     from bot.content import load_content
 
@@ -325,11 +341,12 @@ def dev(folds: int = 5) -> str:
         alarms, ordinary = held.alarms + plain.alarms, held.ordinary + plain.ordinary
         out.append(_row(name, "examples, cross-validated", cv))
         out.append(
-            _row(name, "A-F (in-sample)", held)
+            _row(name, f"{EXAMPLE_SETS[0]}-{EXAMPLE_SETS[-1]} (in-sample)", held)
             + f" of crime-word ordinary; {alarms / ordinary:.1%} of all {ordinary} ordinary"
         )
         if name == "shipped":
-            tables.append(f"A-F by topic (shipped, in-sample):\n{held.table(topics)}")
+            sets = f"{EXAMPLE_SETS[0]}-{EXAMPLE_SETS[-1]}"
+            tables.append(f"{sets} by topic (shipped, in-sample):\n{held.table(topics)}")
             tables += [f"  wrong topic: {x}" for x in held.examples_wrong]
             tables += [f"  missed: {x}" for x in held.examples_missed]
             tables += [f"  false alarm: {x}" for x in held.examples_alarm + plain.examples_alarm]
@@ -395,7 +412,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--heldout", choices=sorted(HELDOUT), help="a held-out set (A to H)")
     parser.add_argument("--speed", action="store_true")
-    parser.add_argument("--dev", action="store_true", help="round 6's variants, CV and A-F")
+    parser.add_argument("--dev", action="store_true", help="the variants, CV and the sets taken in")
     parser.add_argument("--files", nargs=2, metavar=("TOPICS", "INTENTS"),
                         help="score two files in the held-out sets' format")  # fmt: skip
     parser.add_argument("--lang", default="en", help="read as this language (e.g. pl, its view)")

@@ -30,7 +30,8 @@ from bot.domain.areas import AreaIndex
 from bot.domain.intents import IntentRouter
 from bot.domain.languages import Guesser, Profile
 from bot.domain.safety import Detector, Finding
-from bot.domain.understanding import ModelStore, Training, Understanding
+from bot.domain.stored_models import ModelStore
+from bot.domain.understanding import Training, Understanding
 from bot.domain.words import common_words
 from bot.modelstore import default_store
 from bot.ops.alerts import AdminAlerts

@@ -7,7 +7,8 @@ hand-written rules can only list: which words, word pairs and pieces of words go
 candidates on the same held-out set.
 
 Features of a message (its normalised words, as the safeguarding check reads them):
-- each word's stem, and each pair of neighbouring stems;
+- each word's stem, each pair of neighbouring stems, and each pair one word apart (SKIP: "hits
+  … with", "im … and"; round 7, bench/README.md §7);
 - pieces of each word three to five letters long, with its edges marked ("<kni", "nife>"), so
   typos, slang and endings still share most of their features with the words they resemble.
 Each message's features count once and are scaled to unit length, so a long story does not
@@ -36,6 +37,7 @@ L2 = 1e-5
 MAX_POSITIVE_WEIGHT = 4.0  # a rare label's examples weigh up to this many times a negative one
 NGRAMS = (3, 4, 5)
 BATCH = 8  # examples per step: numpy's overhead shared, the steps still small
+SKIP = True  # also pairs of stems one word apart ("dad … me"): a little more word order (round 7)
 
 
 @lru_cache(maxsize=65536)
@@ -53,12 +55,14 @@ def features(words: Sequence[str], hints: Sequence[str] = ()) -> set[str]:
     """Every feature of a message given as its normalised (and masked) words, and `hints`: what
     the hand-written rules found in it, which the model learns how far to trust."""
     out: set[str] = {f"r {h}" for h in hints}
-    previous = "^"
+    previous = before = "^"
     for w in words:
         out.update(word_features(w))
         s = stem(w)
         out.add(f"b {previous} {s}")
-        previous = s
+        if SKIP:
+            out.add(f"k {before} {s}")
+        before, previous = previous, s
     if words:
         out.add(f"b {previous} $")
     return out
@@ -240,7 +244,7 @@ class PairScores:
         known: set[int] = set()
         unknown: set[str] = set()
         index = self._index
-        previous = "^"
+        previous = before = "^"
         for w in words:
             rows, others = self._of_word(w)
             known.update(rows)
@@ -252,7 +256,13 @@ class PairScores:
                 known.add(i)
             else:
                 unknown.add(pair)
-            previous = s
+            if SKIP:
+                pair = f"k {before} {s}"
+                if (i := index.get(pair)) is not None:
+                    known.add(i)
+                else:
+                    unknown.add(pair)
+            before, previous = previous, s
         if words:
             pair = f"b {previous} $"
             if (i := index.get(pair)) is not None:
@@ -289,7 +299,7 @@ class PairScores:
 
 def textmodel_settings() -> tuple[object, ...]:
     """Everything of how a model is built here (part of a stored model's key)."""
-    return (EPOCHS, RATE, L2, MAX_POSITIVE_WEIGHT, NGRAMS, BATCH)
+    return (EPOCHS, RATE, L2, MAX_POSITIVE_WEIGHT, NGRAMS, BATCH, SKIP)
 
 
 def _scatter_add(weights: np.ndarray, ids: np.ndarray, rows: np.ndarray) -> None:
@@ -307,8 +317,9 @@ def _readable(feature: str) -> str:
         return f"word '{rest}'"
     if kind == "r":
         return f"rules found '{rest}'"
-    if kind == "b":
-        return f"words '{rest.replace('^', '(start)').replace('$', '(end)')}'"
+    if kind in ("b", "k"):
+        joined = rest.replace("^", "(start)").replace("$", "(end)")
+        return f"words '{joined}'" if kind == "b" else f"words '{joined.replace(' ', ' … ')}'"
     return f"letters '{rest}'"
 
 
