@@ -244,6 +244,7 @@ class PairScores:
         known: set[int] = set()
         unknown: set[str] = set()
         index = self._index
+        pairs: list[str] = []
         previous = before = "^"
         for w in words:
             rows, others = self._of_word(w)
@@ -251,20 +252,13 @@ class PairScores:
             if others:
                 unknown.update(others)
             s = stem(w)
-            pair = f"b {previous} {s}"
-            if (i := index.get(pair)) is not None:
-                known.add(i)
-            else:
-                unknown.add(pair)
+            pairs.append(f"b {previous} {s}")
             if SKIP:
-                pair = f"k {before} {s}"
-                if (i := index.get(pair)) is not None:
-                    known.add(i)
-                else:
-                    unknown.add(pair)
+                pairs.append(f"k {before} {s}")
             before, previous = previous, s
         if words:
-            pair = f"b {previous} $"
+            pairs.append(f"b {previous} $")
+        for pair in pairs:
             if (i := index.get(pair)) is not None:
                 known.add(i)
             else:

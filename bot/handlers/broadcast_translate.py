@@ -18,6 +18,7 @@ put through the residents' safeguarding check (bot/handlers/officers.py routes i
 from __future__ import annotations
 
 import logging
+from typing import TypeVar
 
 from telegram import InlineKeyboardMarkup, Update
 
@@ -87,6 +88,22 @@ async def _pressed(
         await reply(update, await refusal(s, t, b.id))
         return None
     return b, lang
+
+
+Confirmation = TypeVar("Confirmation", ob.ConfirmTranslation, ob.ConfirmRemoveTranslation)
+
+
+async def _confirmed(
+    update: Update, context: BotContext, kind: type[Confirmation]
+) -> tuple[int, Confirmation] | None:
+    """The officer and the data of a Confirm press; a foreign or malformed one is answered as
+    out of date (None)."""
+    officer = officer_id(update, context)
+    data = pressed(update, kind)
+    if officer is None or data is None:
+        await answer(update, texts(context).get("common.stale_button"))
+        return None
+    return officer, data
 
 
 async def _show_text(
@@ -160,11 +177,10 @@ async def on_typed(update: Update, context: BotContext, draft: Draft) -> None:
 async def on_confirm(update: Update, context: BotContext) -> None:
     """Confirmed: save the previewed text (only the newest preview, only while still due)."""
     s, t = context.services, texts(context)
-    officer = officer_id(update, context)
-    data = pressed(update, ob.ConfirmTranslation)
-    if officer is None or data is None:
-        await answer(update, t.get("common.stale_button"))
+    confirmed = await _confirmed(update, context, ob.ConfirmTranslation)
+    if confirmed is None:
         return
+    officer, data = confirmed
     draft = draft_of(context)
     q = update.callback_query
     screen = q.message.message_id if q is not None and q.message is not None else None
@@ -223,11 +239,10 @@ async def on_remove(update: Update, context: BotContext) -> None:
 async def on_confirm_remove(update: Update, context: BotContext) -> None:
     """Confirmed: remove the translation (only while still due when the officer saw it)."""
     s, t = context.services, texts(context)
-    officer = officer_id(update, context)
-    data = pressed(update, ob.ConfirmRemoveTranslation)
-    if officer is None or data is None:
-        await answer(update, t.get("common.stale_button"))
+    confirmed = await _confirmed(update, context, ob.ConfirmRemoveTranslation)
+    if confirmed is None:
         return
+    officer, data = confirmed
     await answer(update)
     b = await s.broadcasts.get(data.broadcast)
     lang = _language(s, b, data.lang) if b is not None else None
