@@ -51,8 +51,10 @@ HELDOUT = {
     "F": (DATA / "heldout19f_topics.yaml", DATA / "heldout19f_intents.yaml"),
     # written blind before round 6 (when F became examples), run once on its final code:
     "G": (DATA / "heldout19g_topics.yaml", DATA / "heldout19g_intents.yaml"),
-    # written blind after round 6 (2026-12-07), not yet run: for the round that follows
+    # written blind after round 6, run once on round 7's final code (bench/README.md §7):
     "H": (DATA / "heldout19h_topics.yaml", DATA / "heldout19h_intents.yaml"),
+    # written blind after round 7 (2026-12-07), not yet run: for the round that follows
+    "I": (DATA / "heldout19i_topics.yaml", DATA / "heldout19i_intents.yaml"),
 }  # each run once and reported; A-E are examples since round 5 (content/examples/blind19.yaml),
 # F since round 6 (blind19f.yaml), G since round 7 (blind19g.yaml)
 
@@ -410,7 +412,7 @@ def speed(texts: Sequence[str], repeat: int = 3) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--heldout", choices=sorted(HELDOUT), help="a held-out set (A to H)")
+    parser.add_argument("--heldout", choices=sorted(HELDOUT), help="a held-out set (A to I)")
     parser.add_argument("--speed", action="store_true")
     parser.add_argument("--dev", action="store_true", help="the variants, CV and the sets taken in")
     parser.add_argument("--files", nargs=2, metavar=("TOPICS", "INTENTS"),
