@@ -295,9 +295,6 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "lists keep phrases (round 6)": {"LIST_GATES_PHRASES": False},
     "a lone topic from 0.55 (round 6)": {"ADD_LONE_TOPIC": 0.55},
     "no sentence pass": {"BY_SENTENCE": False},
-    "a minor's abuse gets the child's help": {
-        "CHILD_BESIDE": frozenset({"domestic_abuse", "sexual_violence"})
-    },
     "other help does not veto a 999 phrase": {"VETO_BESIDE_HELP": False},
 }  # fmt: skip
 

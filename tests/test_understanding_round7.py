@@ -2,11 +2,11 @@
 
 Held-out set G is now examples (content/examples/blind19g.yaml). The model also reads pairs of
 words one apart ("hits … with"), a short list that only names topics gets no helpline even
-when the rules found a topic by a phrase ("domestic abuse and loan sharks"), a second topic
-beside a likelier one needs the model's backing unless a phrase found it, and a threat "for
-tonight" is as urgent as one for now. A message that reads as ordinary as a whole but holds a
-sentence or clause with a danger phrase gets its help. Sentences here are new wording, not
-copied from the examples.
+when the rules found a topic by a phrase ("domestic abuse and loan sharks"; short cries keep
+their help: tests/test_understanding_round6.py), a second topic beside a likelier one needs the
+model's backing unless a phrase found it, and a threat "for tonight" is as urgent as one for
+now. A message that reads as ordinary as a whole but holds a sentence or clause with a danger
+phrase gets its help. Sentences here are new wording, not copied from the examples.
 """
 
 from __future__ import annotations
@@ -36,16 +36,6 @@ async def test_a_list_that_names_topics_gets_no_helpline(
     assert "frame list" in u.frames(text)
     assert content.safety.footer not in await _said(harness, text)
     assert await harness.rows("SELECT * FROM safety_counts") == []
-
-
-@pytest.mark.parametrize(
-    ("text", "topic"),
-    [("house on fire", "fire"), ("stabbing outside tesco", "emergency")],
-)
-async def test_a_short_cry_still_gets_its_help(
-    harness: Harness, content: Content, text: str, topic: str
-):
-    assert block(content, topic) in await _said(harness, text)
 
 
 async def test_a_threat_for_tonight_gets_the_999_line_beside_the_topics_help(

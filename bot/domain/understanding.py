@@ -58,7 +58,6 @@ from bot.domain.textmodel import (
 NONE = "none"  # the model's label for "no intent"
 DANGER = "any danger"  # the model's label for "some help is needed", beside each topic's
 URGENT = "emergency"
-CHILD = "child_at_risk"
 KEEP_RULE_TOPIC = 0.5  # a topic the rules found stays unless the model scores it below this
 KEEP_URGENT = 0.8  # the rules' 999 line found by one word stays beside other help from this
 KEEP_LONE_URGENT = 0.5  # ... and as the only help, found by one word ("kill", "robbed"): below
@@ -93,9 +92,8 @@ LIST_GATES_PHRASES = True
 # (domestic abuse beside a child's own abuse by a parent: "im 15 and my dad hits me")
 SECOND_KEEP = 0.7
 # ... and a child's own abuse or sexual violence (an age under 18 stated) gets the child's help
-# Tried in round 7 and not kept (bench/README.md §7), left as switches for bench/: the child's
-# help beside a minor's abuse or sexual violence; the 999 phrase kept beside other help.
-CHILD_BESIDE: frozenset[str] = frozenset()
+# Other help beside it may veto a 999 phrase the model does not back (False: tried in round 7,
+# 2.4 points fewer exactly right; bench/README.md §7)
 VETO_BESIDE_HELP = True
 # A message with no help as a whole: each sentence with a phrase of the rules is read on its own
 # ("is the litter pick still on? a man keeps following me home"; round 7)
@@ -311,8 +309,6 @@ class Understanding:
                 t for t in kept
                 if t in (URGENT, first) or t in finding.strong or scores[t] >= SECOND_KEEP
             }  # fmt: skip
-        if CHILD_BESIDE & kept and "frame minor" in frames and CHILD in self._order:
-            kept.add(CHILD)  # "im 13 and my mums boyfriend slaps me": Childline, NSPCC
         if found and not kept:  # not ordinary, and the rules saw danger: the likeliest help
             likeliest = max(self._order, key=scores.__getitem__)
             if scores[likeliest] >= SURE_NOT and not (vetoed and likeliest == URGENT):
