@@ -2,7 +2,7 @@
 
     python -m bench.understanding              # tuning corpora (the model cross-validated)
     python -m bench.understanding --heldout D  # one of issue 19's held-out sets
-    python -m bench.understanding --dev        # round 7: variants, cross-validated and on A-G
+    python -m bench.understanding --dev        # round 8: variants, cross-validated and on A-H
 
 Topics (safeguarding help). A danger message is labelled with `need` (every topic whose help must
 appear) and `fair` (topics also acceptable); any other topic shown is help for a topic that is
@@ -55,11 +55,13 @@ HELDOUT = {
     "H": (DATA / "heldout19h_topics.yaml", DATA / "heldout19h_intents.yaml"),
     # written blind after round 7 (2026-12-07), not yet run: for the round that follows
     "I": (DATA / "heldout19i_topics.yaml", DATA / "heldout19i_intents.yaml"),
+    # written blind during round 8 (2026-12-07), not yet run: for the round after it
+    "J": (DATA / "heldout19j_topics.yaml", DATA / "heldout19j_intents.yaml"),
 }  # each run once and reported; A-E are examples since round 5 (content/examples/blind19.yaml),
-# F since round 6 (blind19f.yaml), G since round 7 (blind19g.yaml)
+# F since round 6 (blind19f.yaml), G since round 7 (blind19g.yaml), H since round 8 (blind19h.yaml)
 
 
-EXAMPLE_SETS = "ABCDEFG"  # the held-out sets run once and since taken in as examples
+EXAMPLE_SETS = "ABCDEFGH"  # the held-out sets run once and since taken in as examples
 
 
 @dataclass(frozen=True)
@@ -280,22 +282,20 @@ def _report_intents(
             out.extend(f"    {line}" for line in s.examples)
 
 
-# Round 6's variants of the hybrid (round 4's: frames off, the sure-danger help, the lone
-# topic's bar, round 3's decision), each a set of bot/domain/understanding.py settings: the
-# shipped one, each mechanism taken out, and round 3's decision (thresholds and no mechanisms).
+# Round 8's variants of the hybrid (earlier rounds' are in bench/README.md §7), each a set of
+# bot/domain/understanding.py settings: the shipped one, round 7's, each mechanism taken out.
 OFF = 1.01  # a threshold no score reaches
 VARIANTS: dict[str, dict[str, Any]] = {
     "shipped": {},
-    "round 6's settings": {
-        "textmodel.SKIP": False, "SECOND_KEEP": 0.0, "LIST_GATES_PHRASES": False,
-        "ADD_LONE_TOPIC": 0.55, "BY_SENTENCE": False,
+    "round 7's settings": {
+        "CRY_WORDS": 0, "LONE_URGENT_GIVES_WAY": 0.0, "CLAUSE_WORDS": False, "JOKES": False,
+        "ASKING_LONE": False,
     },
-    "no skip-pairs": {"textmodel.SKIP": False},
-    "no second-topic bar": {"SECOND_KEEP": 0.0},
-    "lists keep phrases (round 6)": {"LIST_GATES_PHRASES": False},
-    "a lone topic from 0.55 (round 6)": {"ADD_LONE_TOPIC": 0.55},
-    "no sentence pass": {"BY_SENTENCE": False},
-    "other help does not veto a 999 phrase": {"VETO_BESIDE_HELP": False},
+    "no first-person cry": {"CRY_WORDS": 0},
+    "a lone 999 phrase never gives way": {"LONE_URGENT_GIVES_WAY": 0.0},
+    "clauses with a rules' word read alone too": {"CLAUSE_WORDS": True},
+    "no joke frame": {"JOKES": False},
+    "a lone model topic needs no more when asking": {"ASKING_LONE": False},
 }  # fmt: skip
 
 
@@ -409,7 +409,7 @@ def speed(texts: Sequence[str], repeat: int = 3) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--heldout", choices=sorted(HELDOUT), help="a held-out set (A to I)")
+    parser.add_argument("--heldout", choices=sorted(HELDOUT), help="a held-out set (A to J)")
     parser.add_argument("--speed", action="store_true")
     parser.add_argument("--dev", action="store_true", help="the variants, CV and the sets taken in")
     parser.add_argument("--files", nargs=2, metavar=("TOPICS", "INTENTS"),

@@ -2,7 +2,7 @@
 frames what it mentions (happening now, in the past, asking for tips or information, an age),
 loaded into bot/domain/frames.py's FrameWords.
 
-    now: [phrases], past: [phrases], asking: [phrases], opinion: [phrases],
+    now: [phrases], past: [phrases], asking: [phrases], opinion: [phrases], joke: [phrases],
     ages: {before: [words], after: [words]}, story: [words]
 
 A phrase is words in order, written as the bot reads a message (bot/domain/words.py: lower case,
@@ -20,10 +20,10 @@ from typing import Any
 
 from bot.content.base import Collector, load_file
 from bot.content.yamlines import LineDict, LineList, line_of
-from bot.domain.frames import ASKING, NOW, OPINION, PAST, FrameWords
+from bot.domain.frames import ASKING, JOKE, NOW, OPINION, PAST, FrameWords
 from bot.domain.words import words_of
 
-PHRASE_KEYS = (NOW, PAST, ASKING, OPINION)
+PHRASE_KEYS = (NOW, PAST, ASKING, OPINION, JOKE)
 AGE_KEYS = ("before", "after")
 MAX_PLACES = 8  # words in one phrase
 MAX_ALTERNATIVES = 400  # word sequences one phrase stands for (its alternatives multiplied)
@@ -131,12 +131,12 @@ def load_frames(col: Collector, path: Path) -> FrameWords:
         return FrameWords()
     if not isinstance(raw, LineDict):
         col.add(path, getattr(raw, "line", 1) or 1,
-                "the file must be a mapping: now:, past:, asking:, opinion:, story: (lists) and "
-                "ages:")  # fmt: skip
+                "the file must be a mapping: now:, past:, asking:, opinion:, joke:, story: (lists) "
+                "and ages:")  # fmt: skip
         return FrameWords()
     f = _File(col, path, raw)
     for key in set(raw) - {*PHRASE_KEYS, "ages", "story"}:
-        f.add((key,), f"{key}: unknown (now, past, asking, opinion, ages, story)")
+        f.add((key,), f"{key}: unknown (now, past, asking, opinion, joke, ages, story)")
     phrases = tuple((k, _phrases(f, k)) for k in PHRASE_KEYS if k in raw)
     before, after = _ages(f)
     story = _words(f, ("story",)) if "story" in raw else ()

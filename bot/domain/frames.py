@@ -17,7 +17,9 @@ far each one moves each topic, and uses two of them in its decisions:
   (a person, a plea, a question or time word, a verb of being or having) and no number ("ASB
   and littering", "knife crime among young people"), as survey answers and priorities are
   written;
-- **minor** / **adult**: an age stated in the message ("I'm 15", "my daughter is 24", "(22)").
+- **minor** / **adult**: an age stated in the message ("I'm 15", "my daughter is 24", "(22)");
+- **joke**: laughter or a joke said as one ("lol", "haha", "jk", 😂: bot/domain/words.py reads
+  the laughing faces as "lol"), round 8.
 
 The phrases and the words that make a number an age are each language's content
 (content/frames.yaml for English, content/<lang>/frames.yaml added to it: bot/content/frames.py
@@ -39,7 +41,8 @@ OPINION = "opinion"
 LIST = "list"
 MINOR = "minor"
 ADULT = "adult"
-FRAMES = (NOW, PAST, ASKING, OPINION, LIST, MINOR, ADULT)  # the order frames_of gives them in
+JOKE = "joke"
+FRAMES = (NOW, PAST, ASKING, OPINION, LIST, MINOR, ADULT, JOKE)  # the order frames_of gives them in
 
 _DECADE = re.compile(r"\d0s")  # "the 90s", "1980s"
 MAX_LIST = 6  # words: a longer message is a sentence, not a list

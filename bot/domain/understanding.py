@@ -70,6 +70,8 @@ VETO_URGENT = 0.5  # the 999 line found by a phrase ("kill me") may be dropped b
 # (beside other help, for the past or a question, or when the model thinks danger unlikely:
 CALM = 0.3  # ... its chance of any danger below this; see _rules_evidence)
 ASKING_KEEP = 0.6  # asking for tips or information: a rule's topic needs this from the model
+ASKING_LONE = True  # ... and so does a lone topic of the model's (round 8: "any tips to stop my
+# car getting broken into on the drive" is not a road collision)
 SURE_DANGER = 0.7  # no help chosen yet and the model this sure of danger: its likeliest topic
 # (round 5, 2026-12-07: chosen by 5-fold cross-validation on content/examples/, which since
 # this round include the held-out sets A-E; bench/thresholds.py, bench/README.md §7)
@@ -91,22 +93,30 @@ LIST_GATES_PHRASES = True
 # ... and a second topic beside a likelier one, found by a word not a phrase, needs this score
 # (domestic abuse beside a child's own abuse by a parent: "im 15 and my dad hits me")
 SECOND_KEEP = 0.7
-# ... and a child's own abuse or sexual violence (an age under 18 stated) gets the child's help
 # Other help beside it may veto a 999 phrase the model does not back (False: tried in round 7,
 # 2.4 points fewer exactly right; bench/README.md §7)
 VETO_BESIDE_HELP = True
 # A message with no help as a whole: each sentence with a phrase of the rules is read on its own
 # ("is the litter pick still on? a man keeps following me home"; round 7)
 BY_SENTENCE = True
+CLAUSE_WORDS = False  # ... or also with a word of theirs (round 8)
+# Round 8: a short message starting "I" that holds a 999 phrase is a cry ("I am in danger", "i
+# fear for my life"): its 999 line stays whatever the model says, as a whole-message cry's does
+CRY_WORDS = 8  # 0: off
+# ... and otherwise a 999 phrase as the only help, given less than this by the model, gives way
+# to a likelier topic ("whenever i see my friends he threatens to kill himself": domestic abuse)
+LONE_URGENT_GIVES_WAY = 0.2  # 0: off
 _SENTENCE = re.compile(r"[.,?!;\n]+")  # sentences and clauses
 STACKED = True  # the models also see what the rules found, and learn how far to trust it
-FRAMES = True  # ... and the message's frames (bot/domain/frames.py: now, past, asking, ages)
+JOKES = True  # ... the joke frame among them (round 8)
+FRAMES = True  # ... and the message's frames (bot/domain/frames.py: now, past, asking, ages...)
 MAX_TEXT = 500  # characters read (a long story is not read twice over)
 
 # Trained models by what they were trained on: the tests and /reload build the same many times.
 _TRAINED: dict[str, tuple[LinearModel | None, LinearModel | None]] = {}
 KEEP_TRAINED = 4  # models kept in memory (the benchmark's cross-validation keeps more)
-MODEL_VERSION = 3  # bump when features or training change, so stored models are not reused
+MODEL_VERSION = 4  # bump when features or training change, so stored models are not reused
+# (4: laughing faces read as "lol", round 8)
 
 
 @dataclass(frozen=True)
@@ -156,7 +166,7 @@ class Understanding:
         key = hashlib.sha256(
             repr(
                 (canonical(training.topics), training.intents, safety, intents, safety_names,
-                 STACKED, FRAMES, frames_settings(), self.frame_words, MODEL_VERSION,
+                 STACKED, FRAMES, JOKES, frames_settings(), self.frame_words, MODEL_VERSION,
                  textmodel_settings())
             ).encode()
         ).hexdigest()  # fmt: skip
@@ -242,7 +252,7 @@ class Understanding:
     def frames(self, text: str) -> tuple[str, ...]:
         """How the message frames what it says (bot/domain/frames.py), as "frame now" etc."""
         found = frames_of(self._words(text[:MAX_TEXT]), self.frame_words)
-        return tuple(f"frame {f}" for f in found)
+        return tuple(f"frame {f}" for f in found if JOKES or f != "joke")
 
     def _intent_hints(self, text: str) -> tuple[str, ...]:
         if not STACKED:
@@ -279,7 +289,8 @@ class Understanding:
             return whole
         kept: set[str] = set()
         for part in parts:
-            if self.safety.find(part).strong:
+            found = self.safety.find(part)
+            if found.strong or (CLAUSE_WORDS and found.categories):
                 kept.update(self._topics_of(part).categories)
         return Finding(tuple(t for t in self._order if t in kept))
 
@@ -290,7 +301,10 @@ class Understanding:
             return finding
         frames = self.frames(text)
         scores = self._scores(0, text, _stack(found if STACKED else (), frames if FRAMES else ()))
-        urgent, found = self._rules_evidence(finding, frames, scores)
+        words = self._words(text)
+        cry = URGENT in finding.strong and 0 < len(words) <= CRY_WORDS and words[0] == "i"
+        cry = cry and "frame joke" not in frames
+        urgent, found = self._rules_evidence(finding, frames, scores, cry)
         if not urgent and scores[DANGER] < ORDINARY and max(scores.values()) < SURE_NOT:
             return Finding()
         kept = {t for t in found if t != URGENT and scores[t] >= KEEP_RULE_TOPIC}
@@ -316,17 +330,23 @@ class Understanding:
             elif not (vetoed and set(found) == {URGENT}):
                 kept.add(max(found, key=scores.__getitem__))
         likeliest = max(self._order, key=scores.__getitem__)
-        if not kept and (scores[likeliest] >= ADD_LONE_TOPIC or scores[DANGER] >= SURE_DANGER):
+        lone = ASKING_KEEP if ASKING_LONE and "frame asking" in frames else ADD_LONE_TOPIC
+        if not kept and (scores[likeliest] >= lone or scores[DANGER] >= SURE_DANGER):
             kept.add(likeliest)  # the model is sure of one topic, or of danger: some help
+        if kept == {URGENT} and not (cry or finding.whole or "frame now" in frames):
+            other = max((t for t in self._order if t != URGENT), key=scores.__getitem__)
+            if scores[URGENT] < LONE_URGENT_GIVES_WAY and scores[other] >= SURE_NOT:
+                kept = {other}
         return Finding(tuple(t for t in self._order if t in kept))
 
     def _rules_evidence(
-        self, finding: Finding, frames: Sequence[str], scores: dict[str, float]
+        self, finding: Finding, frames: Sequence[str], scores: dict[str, float], cry: bool = False
     ) -> tuple[bool, tuple[str, ...]]:
         """Whether the rules' 999 line stays whatever the model says, and the rules' topics the
         decision weighs. The 999 line found by a phrase ("he's got a knife") stays when the
         message says it is happening now or is a whole-message cry ("help"), or when the model
-        gives it at least VETO_URGENT. Otherwise it is weighed as one word's would be when other
+        gives it at least VETO_URGENT, or when a short message starting "I" holds it (`cry`:
+        "I am in danger"). Otherwise it is weighed as one word's would be when other
         help is given ("my wife hits me but who would believe a man": domestic abuse), when the
         message tells of the past or asks for information ("was someone stabbed here in the
         90s"), or (since round 5, with plain cries such as "I am in danger" among the examples)
@@ -344,7 +364,7 @@ class Understanding:
         like = any(f"frame {f}" in frames for f in LIKE_ASKING)
         found = finding.categories
         urgent = URGENT in finding.strong
-        if urgent and not (finding.whole or now) and scores[URGENT] < VETO_URGENT:
+        if urgent and not (finding.whole or now or cry) and scores[URGENT] < VETO_URGENT:
             other_help = VETO_BESIDE_HELP and any(
                 scores[t] >= (KEEP_RULE_TOPIC if t in found else ADD_MODEL_TOPIC)
                 for t in self._order

@@ -17,6 +17,7 @@ FUZZY_LONGEST = 20  # longer "words" are not words: never searched for typos (co
 _NOT_WORD = re.compile(r"[^\w*]+|_+")
 _CENSORED = re.compile(r"(?<=[^\W\d_])\*+(?=[^\W\d_])")  # "p*ki", "f**k": kept inside a word
 _APOSTROPHES = re.compile(r"['’‘`´]")
+_LAUGHING = re.compile("[\U0001F602\U0001F923\U0001F606\U0001F639]")  # 😂 🤣 😆 😹: "lol"
 _REPEATS = re.compile(r"(\w)\1{2,}")
 _SQUEEZE = re.compile(r"(\w)\1+")
 _AGED = re.compile(r"\b(\d{1,2})(yo|yr|yrs)\b")  # "14yo": "14 yo"
@@ -74,6 +75,7 @@ def _split(text: str) -> tuple[str, ...]:
     rules read the same message, each with its own aliases). Polish letters without accents."""
     text = unicodedata.normalize("NFKC", text).lower().translate(_FOLD)
     text = _APOSTROPHES.sub("", text)
+    text = _LAUGHING.sub(" lol ", text)
     text = _NOT_WORD.sub(" ", text)
     text = _REPEATS.sub(r"\1\1", text)
     if "y" in text:
