@@ -42,3 +42,17 @@ async def test_a_joke_is_not_a_cry(harness: Harness, content: Content):
 
 def test_laughing_faces_are_read_as_laughter():
     assert words_of("that quiz killed me 😂🤣") == ["that", "quiz", "killed", "me", "lol", "lol"]
+
+
+async def test_a_lone_999_phrase_the_model_does_not_back_gives_way(
+    harness: Harness, content: Content
+):
+    """The rules find only the 999 line ("hits her"); the model gives it little and finds
+    modern slavery likelier: the resident gets the modern slavery help, not "call 999 now"."""
+    text = "a woman from my church says her employer hits her and won't give her documents back"
+    assert harness.services.understanding.safety.find(text).categories == ("emergency",)
+    said = await _said(harness, text)
+    assert block(content, "modern_slavery") in said
+    assert block(content, "emergency") not in said
+    rows = await harness.rows("SELECT category FROM safety_counts")
+    assert [r["category"] for r in rows] == ["modern_slavery"]
