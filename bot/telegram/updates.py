@@ -78,12 +78,13 @@ def _immutable(value: object) -> bool:
 
 
 class _Template:
-    """One class's objects made from a template: every slot set to the template's value, then
-    the given ones. The template is python-telegram-bot's own object for a minimal JSON."""
+    """One class's objects made from a template: every slot set to the template's value (but the
+    `given` ones, which the builder always sets), then the object's own values. The template is
+    python-telegram-bot's own object for a minimal JSON."""
 
     __slots__ = ("cls", "defaults", "set")
 
-    def __init__(self, template: TelegramObject, given: Iterable[str]) -> None:
+    def __init__(self, template: TelegramObject, given: Iterable[str] = ()) -> None:
         self.cls = type(template)
         if hasattr(template, "__dict__"):
             raise TypeError(f"{self.cls.__name__} has attributes outside its slots")
@@ -122,7 +123,7 @@ class UpdateParser:
         self.bot = bot
         defaults = bot.defaults
         tz = defaults.tzinfo if defaults is not None else None
-        self.tz: dtm.tzinfo = dtm.timezone.utc if tz is None else tz
+        self.tz: dtm.tzinfo = dtm.UTC if tz is None else tz
         self._last_date: tuple[int, dtm.datetime] | None = None
         chat = {"id": 1, "type": "private"}
         self.update = _Template(Update.de_json({"update_id": 1}, None), ("update_id", "message"))
@@ -130,19 +131,18 @@ class UpdateParser:
             Message.de_json({"message_id": 1, "date": 1, "chat": chat}, None),
             ("message_id", "date", "chat", "from_user", "text", "entities"),
         )
-        self.user = _Template(
-            User.de_json({"id": 1, "first_name": "", "is_bot": False}, None), USER_KEYS
-        )
-        self.chat = _Template(Chat.de_json(chat, None), CHAT_KEYS)
+        # Their optional keys may be missing: every slot starts from the template's value.
+        self.user = _Template(User.de_json({"id": 1, "first_name": "", "is_bot": False}, None))
+        self.chat = _Template(Chat.de_json(chat, None))
         self.entity = _Template(
-            MessageEntity.de_json({"type": "bold", "offset": 0, "length": 1}, None), ENTITY_KEYS
+            MessageEntity.de_json({"type": "bold", "offset": 0, "length": 1}, None)
         )
         self.chat_types = _members(ChatType)
         self.entity_types = _members(MessageEntityType)
 
     def parse(self, data: dict[str, Any]) -> Update:
         """The Update python-telegram-bot's `Update.de_json(data, bot)` gives."""
-        built = self._update(data) if len(data) == 2 else None
+        built = self.build(data)
         if built is None:
             return Update.de_json(data, self.bot)
         return built
@@ -151,7 +151,10 @@ class UpdateParser:
         """`Update.de_list(data, bot)`."""
         return tuple(self.parse(d) for d in data)
 
-    def _update(self, data: dict[str, Any]) -> Update | None:
+    def build(self, data: dict[str, Any]) -> Update | None:
+        """The Update, built here if it has the common shape (else None)."""
+        if len(data) != 2:
+            return None
         update_id = data.get("update_id")
         fields = data.get("message")
         if type(update_id) is not int or type(fields) is not dict:
@@ -204,7 +207,7 @@ class UpdateParser:
         self._last_date = (stamp, when)
         return when
 
-    def _plain(self, template: _Template, data: dict[str, Any], id_attrs: tuple[object, ...]) -> Any:
+    def _plain(self, template: _Template, data: dict[str, Any], id_attrs: tuple[Any, ...]) -> Any:
         """An object whose slots take the JSON's values as they are (keys checked by the caller)."""
         obj = template.new(self.bot, id_attrs)
         s = template.set
