@@ -1,17 +1,23 @@
 """bot/telegram/sending.py's JsonData: every view python-telegram-bot's RequestData gives of the
 same parameters (each a RequestParameter of a JSON value) it gives alike, and the transport puts
-the same bytes on the wire for both."""
+the same bytes on the wire for both. A markup's JSON, kept by identity, is always its own; the
+share-location keyboard and the menu are made once per language."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.request import RequestData
 from telegram.request._requestparameter import RequestParameter
 
+from bot.handlers.areas import _location_keyboard
+from bot.handlers.navigation import menu_keyboard
+from bot.telegram import sending
 from bot.telegram.http_codec import encode_json
 from bot.telegram.sending import TEXT_DEFAULTS, JsonData
+from tests.conftest import Harness
 
 PARAMS: list[dict[str, Any]] = [
     {"chat_id": 5151, "text": "<b>Café</b> £5 🚓 &amp;", **TEXT_DEFAULTS},
@@ -66,3 +72,37 @@ def test_the_parameters_given_are_a_copy() -> None:
     data = JsonData(values)
     data.parameters["text"] = "changed"
     assert data.parameters == {"chat_id": 1, "text": "a"} and values["text"] == "a"
+
+
+CHAT = 5252
+
+
+def keyboard(label: str) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=f"m:{label}")]])
+
+
+async def test_a_markup_sent_again_puts_its_own_json_on_the_wire(harness: Harness) -> None:
+    """The JSON of a markup is kept by identity: the same markup, a different one, one sent
+    after many others pushed it out, and a fresh one each time all go out as their own."""
+    harness.api.add_user(CHAT)
+    bot = harness.app.bot
+    kept, other = keyboard("kept"), keyboard("other")
+    many = [keyboard(f"n{i}") for i in range(sending.KEPT_MARKUPS + 5)]
+    for markup in [kept, kept, other, kept, *many, kept, keyboard("fresh"), keyboard("fresh2")]:
+        await sending.send_text(bot, CHAT, "x", markup)
+        assert harness.api.calls[-1].params["reply_markup"] == markup.to_dict()
+    await sending.send_text(bot, CHAT, "x")
+    assert "reply_markup" not in harness.api.calls[-1].params
+
+
+async def test_the_share_location_keyboard_and_the_menu_are_one_per_language(
+    harness: Harness,
+) -> None:
+    """Made once per language's texts (they are frozen), and still what each reply carries."""
+    en = harness.services.texts("en")
+    assert _location_keyboard(en) is _location_keyboard(en)
+    assert menu_keyboard(en) is menu_keyboard(en)
+    for chat in (CHAT, CHAT + 1):
+        calls = await harness.send(chat, "hello")
+        keyboards = [c.params.get("reply_markup") for c in calls if c.method == "sendMessage"]
+        assert _location_keyboard(en).to_dict() in keyboards

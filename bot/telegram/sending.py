@@ -65,8 +65,25 @@ class JsonData(RequestData):  # type: ignore[misc]  # final in typing only: see 
         return {}
 
 
+# The JSON of the last markups sent, by identity (with the markup itself, so that its id is not
+# reused while it is kept). Markups are frozen all through, so one that is sent again (the
+# share-location keyboard, the menu: bot/handlers keeps one per language) is turned into JSON
+# once; the dicts are only read (encoded) from then on.
+_KEPT: dict[int, tuple[TelegramObject, dict[str, Any]]] = {}
+KEPT_MARKUPS = 64
+
+
 def _markup(reply_markup: TelegramObject | None) -> dict[str, Any] | None:
-    return None if reply_markup is None else reply_markup.to_dict()
+    if reply_markup is None:
+        return None
+    kept = _KEPT.get(id(reply_markup))
+    if kept is not None and kept[0] is reply_markup:
+        return kept[1]
+    value = reply_markup.to_dict()
+    if len(_KEPT) >= KEPT_MARKUPS:
+        del _KEPT[next(iter(_KEPT))]  # the oldest
+    _KEPT[id(reply_markup)] = (reply_markup, value)
+    return value
 
 
 async def call(bot: Bot, endpoint: str, params: dict[str, Any]) -> Any:
