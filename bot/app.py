@@ -82,6 +82,7 @@ from bot.telegram.polling import PollingRequest
 from bot.telegram.processing import PerChatOrderedProcessor
 from bot.telegram.routing import route_groups
 from bot.telegram.stopping import StoppingApplication
+from bot.telegram.updates import FastUpdatesBot
 from storage.broadcasts import BroadcastStore
 from storage.console import ConsoleStore
 from storage.db import Database, DatabaseUnavailable
@@ -388,24 +389,27 @@ def admin_alerts(app: Application[Any, Any, Any, Any, Any, Any], s: Services) ->
 def _builder(
     cfg: Config, sending: BaseRequest, polling: BaseRequest
 ) -> ApplicationBuilder[Any, Any, Any, Any, Any, Any]:
-    """PTB's builder with our transport, defaults, update processor, pacer and hooks."""
+    """PTB's builder with our transport, defaults, update processor, pacer and hooks. The bot is
+    the ExtBot ApplicationBuilder would make, but its updates are built fast
+    (bot/telegram/updates.py)."""
+    bot = FastUpdatesBot(
+        token=cfg.token or "0:test",
+        base_url=f"{cfg.api_url}/bot",
+        base_file_url=f"{cfg.api_url}/file/bot",
+        request=sending,
+        get_updates_request=polling,
+        defaults=Defaults(
+            parse_mode=ParseMode.HTML,
+            tzinfo=cfg.tz,
+            link_preview_options=LinkPreviewOptions(is_disabled=True),
+        ),
+        rate_limiter=Pacer.from_settings(cfg.settings.broadcast),
+    )
     return (
         ApplicationBuilder()
-        .token(cfg.token or "0:test")
-        .base_url(f"{cfg.api_url}/bot")
-        .base_file_url(f"{cfg.api_url}/file/bot")
-        .request(sending)
-        .get_updates_request(polling)
+        .bot(bot)
         .context_types(ContextTypes(context=BotContext, bot_data=BotData))
-        .defaults(
-            Defaults(
-                parse_mode=ParseMode.HTML,
-                tzinfo=cfg.tz,
-                link_preview_options=LinkPreviewOptions(is_disabled=True),
-            )
-        )
         .concurrent_updates(PerChatOrderedProcessor(256))
-        .rate_limiter(Pacer.from_settings(cfg.settings.broadcast))
         .post_init(startup)
         .post_stop(stopping)
         .post_shutdown(shutdown)

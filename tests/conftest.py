@@ -14,7 +14,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from telegram import Update
 from telegram.ext import Application
 
 from bot.app import build_application, make_services
@@ -23,6 +22,7 @@ from bot.context import Services
 from bot.plumbing.clock import FixedClock
 from bot.plumbing.config import load_config
 from bot.telegram.pacing import Pacer
+from bot.telegram.updates import parse_update
 from tests import builders as b
 from tests.fakes.botapi import Call, FakeBotApi, FakeRequest
 
@@ -109,7 +109,8 @@ class Harness:
 
     async def push(self, data: dict[str, Any]) -> list[Call]:
         before = len(self.api.calls)
-        await self.app.process_update(Update.de_json(data, self.app.bot))
+        # As polling and the webhook build them (bot/telegram/updates.py).
+        await self.app.process_update(parse_update(data, self.app.bot))
         if self.errors:
             raise AssertionError(f"handler raised: {self.errors[0]!r}") from self.errors[0]
         return self.api.calls[before:]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 from telegram import (
     InlineKeyboardButton,
@@ -14,7 +15,7 @@ from telegram import (
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
 from bot import callback_data as cd
-from bot.content import Nag
+from bot.content import Nag, Texts
 from bot.content.keys import TextKey
 from bot.context import BotContext, Services
 from bot.domain.areas import SearchResult
@@ -44,7 +45,11 @@ MAX_QUERY = 100
 
 
 def location_keyboard(context: BotContext) -> ReplyKeyboardMarkup:
-    t = texts(context)
+    return _location_keyboard(texts(context))
+
+
+@lru_cache(maxsize=16)  # one per language's texts: frozen, and sent as JSON made once (sending.py)
+def _location_keyboard(t: Texts) -> ReplyKeyboardMarkup:
     return ReplyKeyboardMarkup(
         [[KeyboardButton(t.get("button.share_location"), request_location=True)]],
         resize_keyboard=True,

@@ -10,6 +10,7 @@ where they were going instead (`carry_on`).
 from __future__ import annotations
 
 import logging
+from functools import lru_cache
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
@@ -38,6 +39,7 @@ MENU: tuple[tuple[str, TextKey], ...] = (
 LAST_MENU = "menu_message_id"  # chat_data: the menu that still has its buttons
 
 
+@lru_cache(maxsize=16)  # one per language's texts: frozen, and sent as JSON made once (sending.py)
 def menu_keyboard(t: Texts) -> InlineKeyboardMarkup:
     buttons = [button(t.get(label), cd.Menu(intent)) for intent, label in MENU]
     return InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)])

@@ -215,7 +215,7 @@ class BotApiRequest(BaseRequest):
         head = b"%s %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: %s\r\nContent-Length: %d\r\n" % (
             method.encode("ascii"),
             origin.target,
-            origin.host.encode("idna"),
+            origin.host_header,
             USER_AGENT,
             len(body),
         )

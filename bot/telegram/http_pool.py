@@ -25,7 +25,7 @@ MAX_ANSWER = 1 << 20
 class Origin:
     """Where a URL's requests go, parsed once per URL: scheme, host, port and the request target."""
 
-    __slots__ = ("host", "key", "port", "tls", "target")
+    __slots__ = ("host", "host_header", "key", "port", "tls", "target")
 
     def __init__(self, url: str) -> None:
         parts = urlsplit(url)
@@ -33,6 +33,7 @@ class Origin:
             raise NetworkError("the URL is not valid")  # the URL holds the token: not shown
         self.tls = parts.scheme == "https"
         self.host = parts.hostname
+        self.host_header = self.host.encode("idna")  # the Host header's value
         self.port = parts.port or (443 if self.tls else 80)
         self.key = (self.tls, self.host, self.port)
         path = parts.path or "/"

@@ -21,10 +21,10 @@ from telegram import Bot, TelegramObject
 from telegram.constants import ParseMode
 from telegram.request import RequestData
 
-# RequestData (public, final) is built from RequestParameters, which python-telegram-bot marks as
-# internal. Constructed directly with JSON values, it skips `from_input`'s conversions; its
-# fields (name, value, input_files) are pinned by tests/test_sending.py against what the Bot's
-# own send_message puts on the wire, and pyproject.toml pins python-telegram-bot (22.8).
+# RequestParameter, which python-telegram-bot marks as internal, gives JsonData's JSON-encoded
+# views exactly as RequestData's (tests/test_perf19d_sending.py); what goes on the wire is pinned
+# by tests/test_sending.py against the Bot's own send_message, and pyproject.toml pins
+# python-telegram-bot (22.8).
 from telegram.request._requestparameter import RequestParameter
 
 # What bot/app.py's Defaults put on every text: checked against them by tests/test_sending.py.
@@ -34,8 +34,56 @@ TEXT_DEFAULTS: dict[str, Any] = {
 }
 
 
+class JsonData(RequestData):  # type: ignore[misc]  # final in typing only: see below
+    """A request's parameters, JSON values only (no files), kept as the dict they came in.
+
+    python-telegram-bot's RequestData holds a RequestParameter (a frozen dataclass) per value,
+    and the transport (bot/telegram/http.py) turns them back into this dict to encode it. Every
+    view of RequestData is given as RequestData gives it (tests/test_perf19d_sending.py); the
+    others (`json_payload`, `url_encoded_parameters`, `parametrized_url`) are RequestData's own,
+    built on `json_parameters`. (RequestData is marked final for type checkers; this subclass
+    is one so that the transport and python-telegram-bot see the type they expect.)
+    """
+
+    __slots__ = ("_values",)
+
+    def __init__(self, values: dict[str, Any]) -> None:  # RequestData's is not called
+        self._values = values
+        self.contains_files = False
+
+    @property
+    def parameters(self) -> dict[str, Any]:
+        return {k: v for k, v in self._values.items() if v is not None}
+
+    @property
+    def json_parameters(self) -> dict[str, str]:
+        params = (RequestParameter(k, v, None) for k, v in self._values.items())
+        return {p.name: p.json_value for p in params if p.json_value is not None}
+
+    @property
+    def multipart_data(self) -> dict[str, Any]:
+        return {}
+
+
+# The JSON of the last markups sent, by identity (with the markup itself, so that its id is not
+# reused while it is kept). Markups are frozen all through, so one that is sent again (the
+# share-location keyboard, the menu: bot/handlers keeps one per language) is turned into JSON
+# once; the dicts are only read (encoded) from then on.
+_KEPT: dict[int, tuple[TelegramObject, dict[str, Any]]] = {}
+KEPT_MARKUPS = 64
+
+
 def _markup(reply_markup: TelegramObject | None) -> dict[str, Any] | None:
-    return None if reply_markup is None else reply_markup.to_dict()
+    if reply_markup is None:
+        return None
+    kept = _KEPT.get(id(reply_markup))
+    if kept is not None and kept[0] is reply_markup:
+        return kept[1]
+    value = reply_markup.to_dict()
+    if len(_KEPT) >= KEPT_MARKUPS:
+        del _KEPT[next(iter(_KEPT))]  # the oldest
+    _KEPT[id(reply_markup)] = (reply_markup, value)
+    return value
 
 
 async def call(bot: Bot, endpoint: str, params: dict[str, Any]) -> Any:
@@ -47,8 +95,7 @@ async def call(bot: Bot, endpoint: str, params: dict[str, Any]) -> Any:
 
     async def post(endpoint: str, data: dict[str, Any]) -> Any:
         # Built after the limiter has seen `data` (it may add allow_paid_broadcast).
-        body = RequestData([RequestParameter(k, v, None) for k, v in data.items()])
-        return await request.post(url, request_data=body)
+        return await request.post(url, request_data=JsonData(data))
 
     limiter = getattr(bot, "rate_limiter", None)
     if limiter is None:

@@ -21,12 +21,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
-from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import Application
 
 from bot.ops.metrics import Metrics
 from bot.telegram.http import decode_json
+from bot.telegram.updates import parse_update
 
 logger = logging.getLogger(__name__)
 
@@ -71,7 +71,7 @@ class WebhookReceiver:
         if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
             return self._refuse("bad_request", 400, "not an update")
         try:
-            update = Update.de_json(data, self.app.bot)
+            update = parse_update(data, self.app.bot)
         except Exception:  # noqa: BLE001 - any malformed part: 400, never a traceback
             return self._refuse("bad_request", 400, "not an update")
         if self.metrics is not None:
