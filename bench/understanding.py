@@ -296,6 +296,14 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "clauses with a rules' word read alone too": {"CLAUSE_WORDS": True},
     "no joke frame": {"JOKES": False},
     "a lone model topic needs no more when asking": {"ASKING_LONE": False},
+    # how the model is trained (bot/domain/textmodel.py; each retrains every fold)
+    "40 epochs (20 shipped)": {"textmodel.EPOCHS": 40},
+    "10 epochs": {"textmodel.EPOCHS": 10},
+    "L2 1e-4 (1e-5 shipped)": {"textmodel.L2": 1e-4},
+    "L2 1e-6": {"textmodel.L2": 1e-6},
+    "a rare label weighs up to 2 (4 shipped)": {"textmodel.MAX_POSITIVE_WEIGHT": 2.0},
+    "a rare label weighs up to 8": {"textmodel.MAX_POSITIVE_WEIGHT": 8.0},
+    "learning rate 0.35 (0.7 shipped)": {"textmodel.RATE": 0.35},
 }  # fmt: skip
 
 
