@@ -56,3 +56,14 @@ async def test_a_lone_999_phrase_the_model_does_not_back_gives_way(
     assert block(content, "emergency") not in said
     rows = await harness.rows("SELECT category FROM safety_counts")
     assert [r["category"] for r in rows] == ["modern_slavery"]
+
+
+async def test_there_is_fire_is_not_the_slang(harness: Harness, content: Content):
+    """"that burger place is fire" is slang and masked; "there is fire in the bin store" is a
+    fire (the mask read "is fire" anywhere, and this got no help at all)."""
+    said = await _said(harness, "there is fire in the bin store downstairs please what number")
+    rows = await harness.rows("SELECT category FROM safety_counts")
+    assert rows and {r["category"] for r in rows} <= {"emergency", "fire"}
+    assert any(block(content, t) in said for t in ("emergency", "fire"))
+    calls = await harness.send(CHAT, "that new burger place is fire 🔥")
+    assert all(content.safety.footer not in (c.text or "") for c in calls)

@@ -104,7 +104,8 @@ CLAUSE_WORDS = False  # ... or also with a word of theirs (round 8)
 # fear for my life"): its 999 line stays whatever the model says, as a whole-message cry's does
 CRY_WORDS = 8  # 0: off
 # ... and otherwise a 999 phrase as the only help, given less than this by the model, gives way
-# to a likelier topic ("whenever i see my friends he threatens to kill himself": domestic abuse)
+# to a topic the model is sure enough of to give alone (ADD_LONE_TOPIC: at 0.3, "someone keeps
+# following me home" got Rape Crisis at 0.47): "my boss hits her and keeps her documents"
 LONE_URGENT_GIVES_WAY = 0.2  # 0: off
 _SENTENCE = re.compile(r"[.,?!;\n]+")  # sentences and clauses
 STACKED = True  # the models also see what the rules found, and learn how far to trust it
@@ -335,7 +336,7 @@ class Understanding:
             kept.add(likeliest)  # the model is sure of one topic, or of danger: some help
         if kept == {URGENT} and not (cry or finding.whole or "frame now" in frames):
             other = max((t for t in self._order if t != URGENT), key=scores.__getitem__)
-            if scores[URGENT] < LONE_URGENT_GIVES_WAY and scores[other] >= SURE_NOT:
+            if scores[URGENT] < LONE_URGENT_GIVES_WAY and scores[other] >= ADD_LONE_TOPIC:
                 kept = {other}
         return Finding(tuple(t for t in self._order if t in kept))
 
