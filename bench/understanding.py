@@ -55,7 +55,7 @@ HELDOUT = {
     "H": (DATA / "heldout19h_topics.yaml", DATA / "heldout19h_intents.yaml"),
     # written blind after round 7 (2026-12-07), not yet run: for the round that follows
     "I": (DATA / "heldout19i_topics.yaml", DATA / "heldout19i_intents.yaml"),
-    # written blind during round 8 (2026-12-07), not yet run: for the round after it
+    # written blind during round 8 (2026-12-07), run once on its final code (bench/README.md §7)
     "J": (DATA / "heldout19j_topics.yaml", DATA / "heldout19j_intents.yaml"),
 }  # each run once and reported; A-E are examples since round 5 (content/examples/blind19.yaml),
 # F since round 6 (blind19f.yaml), G since round 7 (blind19g.yaml), H since round 8 (blind19h.yaml)
