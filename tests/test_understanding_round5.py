@@ -39,7 +39,6 @@ async def test_calm_idioms_lose_the_999_line(harness: Harness, content: Content,
 @pytest.mark.parametrize(
     "text",
     [
-        "someone keeps following me home",
         "someone was stabbed in Fishermead",
         "im really scared someone is trying to get in",
         "please help im scared",
@@ -52,6 +51,21 @@ async def test_what_may_be_danger_keeps_the_999_line(harness: Harness, content: 
     assert block(content, "emergency") in sent, f"999 missing for {text!r}"
     rows = await harness.rows("SELECT category FROM safety_counts")
     assert "emergency" in {r["category"] for r in rows}
+
+
+async def test_being_followed_again_and_again_gets_the_police(harness: Harness, content: Content):
+    """Stalking that keeps happening: the crime line (101, and 999 in an emergency, which its
+    footer says) or the 999 line; never a sensitive topic's helpline (round 8: it got Rape
+    Crisis). Since round 9's examples (sets I and J label stalking that is not happening now as
+    crime), the crime line."""
+    await _settled(harness)
+    said = " ".join(
+        c.text or "" for c in await harness.send(CHAT, "someone keeps following me home")
+    )
+    rows = await harness.rows("SELECT category FROM safety_counts")
+    assert {r["category"] for r in rows} & {"emergency", "crime_asb"}
+    assert {r["category"] for r in rows} <= {"emergency", "crime_asb"}
+    assert "999" in said
 
 
 async def test_no_feature_first_then_the_next_likeliest(harness: Harness, content: Content):
