@@ -86,7 +86,7 @@ async def same_as_before(h: Harness, setup: Setup, greetings: int = 1) -> None:
         await setup(r, chat, h)
     for n in range(greetings):
         h.clock.advance(minutes=7)
-        calls = await h.send(CHAT, f"hello {n}")
+        calls = await h.send(CHAT, f"hello {4001 + n}")  # a new word each time
         welcomed(h, calls)
         await greeting_before(h, TWIN)
         assert await row_of(h, CHAT) == await row_of(h, TWIN), setup.__name__
