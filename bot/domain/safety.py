@@ -361,7 +361,7 @@ class Detector:
         cache = self._cache
         none: frozenset[int] = frozenset()
         terms = [
-            none if m else (cache.get(t) or self._terms_of(t))
+            none if m else (hit if (hit := cache.get(t)) is not None else self._terms_of(t))
             for t, m in zip(tokens, masked, strict=True)
         ]
         matched: set[int] = set()
