@@ -268,8 +268,8 @@ class PairScores:
             return None, n
         # `take` and `add.reduce`: the rows summed in the same order as `table[ids].sum(0)`, the
         # same float32 sums bit for bit, without fancy indexing's and `sum`'s overhead
-        rows = self._table.take(np.fromiter(known, np.intp, len(known)), axis=0)
-        return np.add.reduce(rows, axis=0), n
+        gathered = self._table.take(np.fromiter(known, np.intp, len(known)), axis=0)
+        return np.add.reduce(gathered, axis=0), n
 
     def scores(
         self, which: int, prepared: tuple[np.ndarray | None, int], hints: Sequence[str] = ()
