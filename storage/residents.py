@@ -162,6 +162,28 @@ class Residents:
         assert resident is not None
         return resident.area_step
 
+    async def ask_area_again(self, chat_id: int, now: datetime) -> int:
+        """For a resident with no area (or someone new): `close_area_question` of any question
+        open, then `touch` and `touch_and_open(ASKED)`, in one statement, with the row they
+        leave: created if new, active again, seen today, the step moved on once for the
+        question left (if one was open) and once for the new one, which is open as ASKED; its
+        step. (A greeting without an area: three statements and three commits before.)"""
+        resident = await self._change(
+            chat_id,
+            "INSERT INTO residents (chat_id, language, created_at, updated_at, last_seen,"
+            " area_step, area_question) VALUES (?, 'en', ?, ?, ?, 1, ?)"
+            " ON CONFLICT (chat_id) DO UPDATE SET active = 1, updated_at = excluded.updated_at,"
+            " last_seen = max(COALESCE(residents.last_seen, ''), excluded.last_seen),"
+            " area_step = residents.area_step"
+            " + CASE WHEN residents.area_question = ? THEN 1 ELSE 2 END,"
+            " area_question = excluded.area_question"
+            " RETURNING *",
+            (chat_id, ts(now), ts(now), now.date().isoformat(), AreaQuestion.ASKED,
+             AreaQuestion.NONE),
+        )  # fmt: skip
+        assert resident is not None
+        return resident.area_step
+
     async def close_area_question(
         self, chat_id: int, now: datetime, keep: AreaQuestion = AreaQuestion.NONE
     ) -> None:

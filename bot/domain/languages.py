@@ -30,6 +30,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 LATIN = "Latin"
 # (first, last, script) code point ranges of the letters of the scripts residents may write.
@@ -70,6 +71,7 @@ def script_of(ch: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=65536)  # pure, and asked per word for every language's profile
 def fold(word: str) -> str:
     """The word without accents ("nóż" -> "noz"; ł has no decomposition, so by hand)."""
     word = word.replace("ł", "l")
@@ -178,17 +180,25 @@ class Guesser:
 
     def guess(self, text: str) -> Guess:
         text = text[:MAX_TEXT]
+        ascii_only = text.isascii()  # every letter Latin (script_of), every word too (_WORD)
         counts: Counter[str] = Counter()
-        for ch in text:
-            if ch.isalpha():
-                counts[script_of(ch) or "other"] += 1
+        if ascii_only:
+            if letters := sum(map(str.isalpha, text)):
+                counts[LATIN] = letters
+        else:
+            for ch in text:
+                if ch.isalpha():
+                    counts[script_of(ch) or "other"] += 1
         letters = sum(counts.values())
         if letters < MIN_LETTERS:
             return Guess()
         script, n = counts.most_common(1)[0]
         if script not in self.scripts and n * 2 >= letters:
             return Guess(foreign=True, script=script)
-        words = [w for w in _words(text) if all(script_of(c) == LATIN for c in w)]
+        if ascii_only:
+            words = _WORD.findall(text.lower())  # _words: NFC leaves ASCII as it is
+        else:
+            words = [w for w in _words(text) if all(script_of(c) == LATIN for c in w)]
         if not words or not self.profiles:
             return Guess()
         return self._latin(words)

@@ -138,6 +138,17 @@ class Detector:
                 ws = [stem(w) for w in words_of(part, lexicon.aliases)]
                 if ws:
                     self._mask.add(ws)
+        # The lengths of a number ("hello 4001") that can be a typo of some form: none, unless a
+        # form is mostly digits. A number's distance to a form with d digits is at least its
+        # length - d and the form's length - d (no other character of either can match), so
+        # for any other length the typo search would find nothing, and is not made.
+        self._number_typos = frozenset(
+            n
+            for form, _ in self._forms
+            if (d := sum(c.isdigit() for c in form))
+            for n in range(FUZZY_MIN - 1, FUZZY_LONGEST + 1)
+            if max(n, len(form)) - d <= allowed_typos(len(form))
+        )
         self._cache: dict[str, frozenset[int]] = {}
         self._recent: dict[str, tuple[list[str], list[str], list[bool]]] = {}
 
@@ -272,6 +283,7 @@ class Detector:
             not found
             and FUZZY_MIN - 1 <= len(token) <= FUZZY_LONGEST
             and token not in common_words()
+            and (len(token) in self._number_typos or not token.isdigit())
         ):
             found |= self._typo_terms(token)
         if "*" in token:  # a self-censored word: "*" stands for one to three letters
@@ -349,7 +361,7 @@ class Detector:
         cache = self._cache
         none: frozenset[int] = frozenset()
         terms = [
-            none if m else (cache.get(t) or self._terms_of(t))
+            none if m else (hit if (hit := cache.get(t)) is not None else self._terms_of(t))
             for t, m in zip(tokens, masked, strict=True)
         ]
         matched: set[int] = set()

@@ -66,6 +66,12 @@ async def open_question(update: Update, context: BotContext, kind: AreaQuestion)
 async def ask_for_area(update: Update, context: BotContext, lead: str = "") -> None:
     """ "Where do you live?" with the share-location keyboard (after `lead`, if any)."""
     await open_question(update, context, AreaQuestion.ASKED)
+    await send_area_question(update, context, lead)
+
+
+async def send_area_question(update: Update, context: BotContext, lead: str = "") -> None:
+    """ "Where do you live?" with the share-location keyboard, the question already recorded
+    as open (`ask_for_area` without its write)."""
     text = texts(context).get("area.ask")
     await reply(update, f"{lead}\n\n{text}" if lead else text, location_keyboard(context))
 

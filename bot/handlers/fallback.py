@@ -16,6 +16,7 @@ from bot.handlers.menu import answer_intent
 from bot.handlers.navigation import send_menu
 from bot.handlers.registry import Group
 from bot.handlers.safety import signposted
+from bot.handlers.start import greet, hello
 from bot.render.text import echo
 
 MAX_WORDS_TEXT = 500  # characters of a message read for plain words (a long story is not one)
@@ -39,6 +40,9 @@ async def on_text(update: Update, context: BotContext) -> None:
         return  # "po polsku"; or words in a language the bot does not speak: no feature guessed
     if intent == "change_area" and await search_text(update, context, text):
         return  # "I don't live in Fishermead any more", "we moved to Olney": the place decides
+    if intent == "greeting" and context.services.intent_answers.get(intent) is hello:
+        await greet(update, context)  # the area question left and asked again in one write
+        return
     if intent is not None:
         if intent != "change_area" and intent in context.services.intent_answers:
             await leave_area_question(update, context)  # "change my area" asks it again

@@ -12,7 +12,13 @@ from telegram import Update
 from bot import callback_data as cd
 from bot.context import BotContext, Services
 from bot.features import Feature, Handler
-from bot.handlers.areas import area_chosen, ask_for_area, consent_keyboard
+from bot.handlers.areas import (
+    area_chosen,
+    ask_for_area,
+    consent_keyboard,
+    leave_area_question,
+    send_area_question,
+)
 from bot.handlers.common import (
     answer,
     chat_id,
@@ -154,6 +160,24 @@ async def hello(update: Update, context: BotContext) -> None:
         await welcome(update, context)
         return
     await show_menu(update, context, "menu.hello")
+
+
+async def greet(update: Update, context: BotContext) -> None:
+    """A greeting typed while an area question may be open (bot/handlers/fallback.py): what
+    leaving the question and then `hello` do, with the fewest writes. Someone with an area:
+    exactly that. Someone without one, or someone new: the question left, the resident touched
+    and asked again in one statement (Residents.ask_area_again; the same row as the three
+    statements it replaces), written before the welcome is sent, as the first of them was."""
+    s = context.services
+    chat = chat_id(update)
+    resident = await s.residents.get(chat)
+    if resident is not None and resident.nag_id in s.content.nag_by_id:
+        await leave_area_question(update, context)
+        await hello(update, context)
+        return
+    await s.residents.ask_area_again(chat, now(context))
+    await reply(update, texts(context).get("start.welcome"))
+    await send_area_question(update, context)
 
 
 async def help_command(update: Update, context: BotContext) -> None:
