@@ -20,8 +20,11 @@ import yaml
 MAX_TEXT_CHARS = 2000  # longer strings in the data files are not messages
 
 
-def texts_of(root: Path) -> list[str]:
-    """Every string with a letter in it, keys included, in file order."""
+EXAMPLES_AND_DATA = ("content/examples", "tests/data")
+
+
+def texts_of(root: Path, folders: tuple[str, ...] = EXAMPLES_AND_DATA) -> list[str]:
+    """Every string with a letter in it, keys included, in file order (of `folders` in root)."""
     found: list[str] = []
 
     def walk(x: Any) -> None:
@@ -36,7 +39,7 @@ def texts_of(root: Path) -> list[str]:
             for v in x:
                 walk(v)
 
-    for folder in ("content/examples", "tests/data"):
+    for folder in folders:
         for f in sorted((root / folder).rglob("*.yaml")):
             walk(yaml.safe_load(f.read_text("utf-8")))
     return found

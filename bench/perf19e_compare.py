@@ -16,38 +16,15 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
 
 import numpy as np
-import yaml
 
-MAX_TEXT_CHARS = 2000
+from bench.perf19_compare import texts_of
+
 OTHER_SCRIPTS = [
     "ok", "hello 4001", "Привет как дела", "مرحبا", "¿Dónde está la reunión?", "nóż",
     "Dzień dobry, kiedy jest spotkanie?", "a", "", "12345", "hi 😂",
 ]  # fmt: skip
-
-
-def strings(folders: tuple[str, ...]) -> list[str]:
-    """Every string with a letter in it, keys included, in file order."""
-    found: list[str] = []
-
-    def walk(x: Any) -> None:
-        if isinstance(x, str):
-            if any(c.isalpha() for c in x) and len(x) < MAX_TEXT_CHARS:
-                found.append(x)
-        elif isinstance(x, dict):
-            for k, v in x.items():
-                walk(k)
-                walk(v)
-        elif isinstance(x, list):
-            for v in x:
-                walk(v)
-
-    for folder in folders:
-        for f in sorted(Path(folder).rglob("*.yaml")):
-            walk(yaml.safe_load(f.read_text("utf-8")))
-    return found
 
 
 def languages(out_path: str) -> int:
@@ -55,7 +32,7 @@ def languages(out_path: str) -> int:
     from bot.context import language_guesser
 
     guesser = language_guesser(load_content(Path("content")))
-    texts = strings(("content", "tests/data")) + OTHER_SCRIPTS
+    texts = texts_of(Path("."), ("content", "tests/data")) + OTHER_SCRIPTS
     with open(out_path, "w", encoding="utf-8") as out:
         for i, text in enumerate(texts):
             for t in (text, f"{text} {i}", text.upper()):
@@ -73,7 +50,7 @@ def sums() -> int:
     pair = u._pair
     table = pair._table
     differences = 0
-    texts = strings(("content/examples", "tests/data"))
+    texts = texts_of(Path("."))
     for i, text in enumerate(texts):
         t = f"{text} {i}"[:500]
         words = u._words(t)

@@ -20,6 +20,15 @@ from typing import Any
 from storage.db import Database, from_row, ts
 from storage.model import AreaQuestion
 
+# A resident created or touched (active again, seen today) with an area question set: the
+# start of `touch_and_open` and `ask_area_again`, each of which goes on to set the step.
+_SEEN_WITH_A_QUESTION = (
+    "INSERT INTO residents (chat_id, language, created_at, updated_at, last_seen,"
+    " area_step, area_question) VALUES (?, 'en', ?, ?, ?, 1, ?)"
+    " ON CONFLICT (chat_id) DO UPDATE SET active = 1, updated_at = excluded.updated_at,"
+    " last_seen = max(COALESCE(residents.last_seen, ''), excluded.last_seen),"
+)
+
 
 @dataclass(frozen=True)
 class Resident:
@@ -149,11 +158,7 @@ class Residents:
         new area question is open; its step."""
         resident = await self._change(
             chat_id,
-            "INSERT INTO residents (chat_id, language, created_at, updated_at, last_seen,"
-            " area_step, area_question) VALUES (?, 'en', ?, ?, ?, 1, ?)"
-            " ON CONFLICT (chat_id) DO UPDATE SET active = 1, updated_at = excluded.updated_at,"
-            " last_seen = max(COALESCE(residents.last_seen, ''), excluded.last_seen),"
-            " area_step = residents.area_step + 1,"
+            _SEEN_WITH_A_QUESTION + " area_step = residents.area_step + 1,"
             " area_question = CASE WHEN residents.area_question = ? THEN residents.area_question"
             " ELSE excluded.area_question END"
             " RETURNING *",
@@ -170,11 +175,7 @@ class Residents:
         step. (A greeting without an area: three statements and three commits before.)"""
         resident = await self._change(
             chat_id,
-            "INSERT INTO residents (chat_id, language, created_at, updated_at, last_seen,"
-            " area_step, area_question) VALUES (?, 'en', ?, ?, ?, 1, ?)"
-            " ON CONFLICT (chat_id) DO UPDATE SET active = 1, updated_at = excluded.updated_at,"
-            " last_seen = max(COALESCE(residents.last_seen, ''), excluded.last_seen),"
-            " area_step = residents.area_step"
+            _SEEN_WITH_A_QUESTION + " area_step = residents.area_step"
             " + CASE WHEN residents.area_question = ? THEN 1 ELSE 2 END,"
             " area_question = excluded.area_question"
             " RETURNING *",
