@@ -57,14 +57,16 @@ HELDOUT = {
     "I": (DATA / "heldout19i_topics.yaml", DATA / "heldout19i_intents.yaml"),
     # written blind during round 8 (2026-12-07), run once on its final code (bench/README.md §7)
     "J": (DATA / "heldout19j_topics.yaml", DATA / "heldout19j_intents.yaml"),
-    # written blind at the start of round 9 (2026-12-08), not yet run: for round 9's final code
+    # written blind at the start of round 9 (2026-12-08), run once on its final code (§7)
     "K": (DATA / "heldout19k_topics.yaml", DATA / "heldout19k_intents.yaml"),
+    # written blind during round 9 (2026-12-08), not yet run: for round 10's final code
+    "L": (DATA / "heldout19l_topics.yaml", DATA / "heldout19l_intents.yaml"),
 }  # each run once and reported; A-E are examples since round 5 (content/examples/blind19.yaml),
 # F since round 6 (blind19f.yaml), G since round 7 (blind19g.yaml), H since round 8 (blind19h.yaml),
-# I and J since round 9 (blind19i.yaml, blind19j.yaml)
+# I and J since round 9 (blind19i.yaml, blind19j.yaml), K since round 10 (blind19k.yaml)
 
 
-EXAMPLE_SETS = "ABCDEFGHIJ"  # the held-out sets run once and since taken in as examples
+EXAMPLE_SETS = "ABCDEFGHIJK"  # the held-out sets run once and since taken in as examples
 
 
 @dataclass(frozen=True)
@@ -421,7 +423,7 @@ def speed(texts: Sequence[str], repeat: int = 3) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--heldout", choices=sorted(HELDOUT), help="a held-out set (A to K)")
+    parser.add_argument("--heldout", choices=sorted(HELDOUT), help="a held-out set (A to L)")
     parser.add_argument("--speed", action="store_true")
     parser.add_argument("--dev", action="store_true", help="the variants, CV and the sets taken in")
     parser.add_argument("--variant", action="append", choices=sorted(VARIANTS),
