@@ -11,12 +11,12 @@ from bot.context import BotContext, Services
 from bot.features import Feature, Handler
 from bot.handlers.areas import ask_again_no_area, leave_area_question, search_text
 from bot.handlers.common import answer, chat_id, message_text, reply, texts
+from bot.handlers.greeting import greet, hello
 from bot.handlers.languages import foreign_words, switch_words
 from bot.handlers.menu import answer_intent
 from bot.handlers.navigation import send_menu
 from bot.handlers.registry import Group
 from bot.handlers.safety import signposted
-from bot.handlers.start import greet, hello
 from bot.render.text import echo
 
 MAX_WORDS_TEXT = 500  # characters of a message read for plain words (a long story is not one)

@@ -12,13 +12,7 @@ from telegram import Update
 from bot import callback_data as cd
 from bot.context import BotContext, Services
 from bot.features import Feature, Handler
-from bot.handlers.areas import (
-    area_chosen,
-    ask_for_area,
-    consent_keyboard,
-    leave_area_question,
-    send_area_question,
-)
+from bot.handlers.areas import area_chosen, consent_keyboard
 from bot.handlers.common import (
     answer,
     chat_id,
@@ -30,8 +24,9 @@ from bot.handlers.common import (
     texts,
 )
 from bot.handlers.console import INVITE_PREFIX, accept_invite
+from bot.handlers.greeting import hello, welcome
 from bot.handlers.languages import language_keyboard, set_language
-from bot.handlers.navigation import send_menu, show_menu
+from bot.handlers.navigation import send_menu
 from bot.handlers.registry import Command, Group, allowed
 from bot.handlers.stale import ask
 from bot.handlers.surveys import start_from_link
@@ -142,42 +137,6 @@ async def on_language_start(update: Update, context: BotContext) -> None:
         return
     await answer(update)
     await begin(update, context, payload)
-
-
-async def welcome(update: Update, context: BotContext) -> None:
-    """The first welcome, then the question every other answer depends on: which area."""
-    await reply(update, texts(context).get("start.welcome"))
-    await ask_for_area(update, context)
-
-
-async def hello(update: Update, context: BotContext) -> None:
-    """ "hi": the welcome for someone new, the menu for someone who has chosen an area.
-
-    One statement, as /start makes: the same upsert records someone new and reads the rest."""
-    s = context.services
-    resident = await s.residents.touch(chat_id(update), now(context))
-    if resident.nag_id is None or resident.nag_id not in s.content.nag_by_id:
-        await welcome(update, context)
-        return
-    await show_menu(update, context, "menu.hello")
-
-
-async def greet(update: Update, context: BotContext) -> None:
-    """A greeting typed while an area question may be open (bot/handlers/fallback.py): what
-    leaving the question and then `hello` do, with the fewest writes. Someone with an area:
-    exactly that. Someone without one, or someone new: the question left, the resident touched
-    and asked again in one statement (Residents.ask_area_again; the same row as the three
-    statements it replaces), written before the welcome is sent, as the first of them was."""
-    s = context.services
-    chat = chat_id(update)
-    resident = await s.residents.get(chat)
-    if resident is not None and resident.nag_id in s.content.nag_by_id:
-        await leave_area_question(update, context)
-        await hello(update, context)
-        return
-    await s.residents.ask_area_again(chat, now(context))
-    await reply(update, texts(context).get("start.welcome"))
-    await send_area_question(update, context)
 
 
 async def help_command(update: Update, context: BotContext) -> None:
