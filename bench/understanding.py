@@ -63,10 +63,10 @@ HELDOUT = {
     "L": (DATA / "heldout19l_topics.yaml", DATA / "heldout19l_intents.yaml"),
 }  # each run once and reported; A-E are examples since round 5 (content/examples/blind19.yaml),
 # F since round 6 (blind19f.yaml), G since round 7 (blind19g.yaml), H since round 8 (blind19h.yaml),
-# I and J since round 9 (blind19i.yaml, blind19j.yaml), K since round 10 (blind19k.yaml)
+# I and J since round 9 (blind19i.yaml, blind19j.yaml); K was in round 10 and taken out again
 
 
-EXAMPLE_SETS = "ABCDEFGHIJK"  # the held-out sets run once and since taken in as examples
+EXAMPLE_SETS = "ABCDEFGHIJ"  # the held-out sets run once and since taken in as examples
 
 
 @dataclass(frozen=True)
